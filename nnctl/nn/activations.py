@@ -1,0 +1,93 @@
+"""Activation functions and their derivatives, keyed by their YAML names.
+
+Each derivative takes both the pre-activation z and the activation a = f(z): sigmoid and tanh
+are cheapest from a (no second exp), relu, elu and softplus from z. Softmax is not element-wise;
+its backward is a vector-Jacobian product and it is only offered as an output activation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+
+LEAKY_RELU_SLOPE = 0.01  # PyTorch's default negative_slope
+ELU_ALPHA = 1.0  # PyTorch's default alpha
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation f applied element-wise, with f'(z) given (z, a = f(z)).
+
+    - fn: z (n, k) -> a (n, k)
+    - grad: (z, a) -> f'(z) (n, k)
+    - init: the initialiser that keeps signals at unit scale through this nonlinearity
+    """
+
+    fn: Callable[[Array], Array]
+    grad: Callable[[Array, Array], Array]
+    init: str
+
+    def backward(self, z: Array, a: Array, da: Array) -> Array:
+        """dL/dz = dL/da ⊙ f'(z)  (the ⊙ σ'(z) of BP1 and BP2)."""
+        return da * self.grad(z, a)
+
+
+def _sigmoid(z: Array) -> Array:
+    # tanh form: exact, and no overflow warning for large |z| as 1 / (1 + exp(-z)) gives
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _softplus(z: Array) -> Array:
+    # log(1 + e^z) = max(z, 0) + log1p(e^-|z|), which cannot overflow
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _elu(z: Array) -> Array:
+    return np.where(z > 0, z, ELU_ALPHA * np.expm1(np.minimum(z, 0.0)))
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "sigmoid": Activation(_sigmoid, lambda z, a: a * (1.0 - a), init="xavier"),
+    "tanh": Activation(np.tanh, lambda z, a: 1.0 - a * a, init="xavier"),
+    "relu": Activation(
+        lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype), init="he"
+    ),
+    "leaky-relu": Activation(
+        lambda z: np.where(z > 0, z, LEAKY_RELU_SLOPE * z),
+        lambda z, a: np.where(z > 0, 1.0, LEAKY_RELU_SLOPE).astype(z.dtype),
+        init="he",
+    ),
+    "elu": Activation(_elu, lambda z, a: np.where(z > 0, 1.0, a + ELU_ALPHA).astype(z.dtype), init="he"),
+    "softplus": Activation(_softplus, lambda z, a: _sigmoid(z), init="he"),
+    "linear": Activation(lambda z: z, lambda z, a: np.ones_like(z), init="xavier"),
+}
+
+
+class Softmax:
+    """Row-wise softmax, an output activation. Not element-wise, so it has no `grad`."""
+
+    init = "xavier"
+
+    @staticmethod
+    def fn(z: Array) -> Array:
+        """z: (n, k) -> p: (n, k), rows summing to 1."""
+        # shift by the row max so exp() cannot overflow; the result is unchanged
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    @staticmethod
+    def backward(z: Array, a: Array, da: Array) -> Array:
+        """dL/dz = a ⊙ (da − Σ_j da_j a_j), the softmax Jacobian-vector product, row by row."""
+        return a * (da - (da * a).sum(axis=1, keepdims=True))
+
+
+OUTPUT_ACTIVATIONS: dict[str, Activation | Softmax] = {
+    "softmax": Softmax(),
+    "sigmoid": ACTIVATIONS["sigmoid"],
+    "tanh": ACTIVATIONS["tanh"],
+    "linear": ACTIVATIONS["linear"],
+}

@@ -1,0 +1,177 @@
+"""Losses, each a mean over the batch, with `value` and `grad`.
+
+Two pairs are fused for stability: softmax + cross-entropy and sigmoid + binary-cross-entropy
+take the logits Z of the last dense layer and return dZ = (P − Y) / n directly, so no
+exp() of a large logit and no division by a probability near 0 ever happens. For them the
+network ends at the last dense layer and the output activation (the `link`) is applied only to
+make predictions.
+
+Targets (`encode`): cross-entropy takes class indices; binary-cross-entropy 0/1 (one column for
+two classes, one-hot for more); mse one column 0/1 for two classes (Nielsen's and seed 003's
+single sigmoid output), one-hot for more, or the real targets of a regression; hinge ±1 with
+the first class (in sorted order) as −1.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from nnctl.nn.activations import ACTIVATIONS, Softmax
+
+Array = np.ndarray
+
+
+def _one_hot(labels: Array, k: int, dtype) -> Array:
+    """labels: (n,) ints in [0, k) -> (n, k)."""
+    Y = np.zeros((labels.shape[0], k), dtype=dtype)
+    Y[np.arange(labels.shape[0]), labels] = 1.0
+    return Y
+
+
+class Loss(ABC):
+    """Base: `output` is the output activation chosen by `output_activation: auto`.
+
+    `fused` losses take logits when the output activation is their own `output`.
+    `width(k)` is the output width for k classes; `encode` turns class indices (n,) into targets
+    T; `decode` turns outputs back into class indices; `scores` into (n, k) class confidences
+    in [0, 1] for pictures.
+    """
+
+    name: str
+    output: str
+    fused: bool = False
+    classification_only: bool = False
+    max_classes: int | None = None
+
+    threshold = 0.5  # between the 0/1 targets of a single output
+
+    def width(self, k: int) -> int:
+        return 1 if k == 2 else k
+
+    def encode(self, labels: Array, k: int, dtype) -> Array:
+        if k == 2:
+            return labels.reshape(-1, 1).astype(dtype)
+        return _one_hot(labels, k, dtype)
+
+    def decode(self, out: Array) -> Array:
+        """out: (n, width) -> (n,) class indices."""
+        if out.shape[1] == 1:
+            return (out[:, 0] > self.threshold).astype(np.int64)
+        return out.argmax(axis=1)
+
+    def scores(self, out: Array) -> Array:
+        """out: (n, width) -> (n, k) confidences in [0, 1]."""
+        if out.shape[1] == 1:
+            p = np.clip(out, 0.0, 1.0)
+            return np.hstack([1.0 - p, p])
+        return np.clip(out, 0.0, 1.0)
+
+    @abstractmethod
+    def value(self, out: Array, T: Array) -> float:
+        """The loss, a mean over the batch (each subclass names its reduction)."""
+
+    @abstractmethod
+    def grad(self, out: Array, T: Array) -> Array:
+        """dL/d(out), same shape as out."""
+
+
+class CrossEntropy(Loss):
+    """L = mean over samples of −log softmax(Z)[true class].  Z: (n, k) logits, T: (n,) ints."""
+
+    name = "cross-entropy"
+    output = "softmax"
+    fused = True
+    classification_only = True
+
+    def width(self, k: int) -> int:
+        return k
+
+    def encode(self, labels: Array, k: int, dtype) -> Array:
+        return labels.astype(np.int64)
+
+    def decode(self, out: Array) -> Array:
+        return out.argmax(axis=1)
+
+    def scores(self, out: Array) -> Array:
+        return Softmax.fn(out)
+
+    def value(self, Z: Array, T: Array) -> float:
+        # log-sum-exp with the row max taken out, so large logits cannot overflow
+        m = Z.max(axis=1)
+        lse = m + np.log(np.exp(Z - m[:, None]).sum(axis=1))
+        return float(np.mean(lse - Z[np.arange(Z.shape[0]), T]))
+
+    def grad(self, Z: Array, T: Array) -> Array:
+        """dZ = (softmax(Z) − onehot(T)) / n."""
+        dZ = Softmax.fn(Z)
+        dZ[np.arange(Z.shape[0]), T] -= 1.0
+        dZ /= Z.shape[0]
+        return dZ
+
+
+class BinaryCrossEntropy(Loss):
+    """L = mean over all elements of −[t log σ(z) + (1 − t) log(1 − σ(z))].  Z, T: (n, w)."""
+
+    name = "binary-cross-entropy"
+    output = "sigmoid"
+    fused = True
+    classification_only = True
+    threshold = 0.0  # on logits: σ(z) > 0.5 ⇔ z > 0
+
+    def scores(self, Z: Array) -> Array:
+        return super().scores(ACTIVATIONS["sigmoid"].fn(Z))
+
+    def value(self, Z: Array, T: Array) -> float:
+        # −log σ(z)·t − log(1−σ(z))·(1−t) = softplus(z) − t z, with softplus written overflow-free
+        return float(np.mean(np.maximum(Z, 0.0) - T * Z + np.log1p(np.exp(-np.abs(Z)))))
+
+    def grad(self, Z: Array, T: Array) -> Array:
+        """dZ = (σ(Z) − T) / (n·w)."""
+        return (ACTIVATIONS["sigmoid"].fn(Z) - T) / Z.size
+
+
+class MeanSquaredError(Loss):
+    """L = mean over all elements of (ŷ − y)², as PyTorch's MSELoss and Keras.  Ŷ, T: (n, w).
+
+    Nielsen's quadratic cost (1/2n) Σ‖a − y‖² is this times w/2.
+    """
+
+    name = "mse"
+    output = "linear"
+
+    def value(self, Yhat: Array, T: Array) -> float:
+        return float(np.mean((Yhat - T) ** 2))
+
+    def grad(self, Yhat: Array, T: Array) -> Array:
+        """dŶ = 2 (Ŷ − T) / (n·w)."""
+        return (2.0 / Yhat.size) * (Yhat - T)
+
+
+class Hinge(Loss):
+    """L = mean over samples of max(0, 1 − t·ŷ), t = ±1.  Ŷ, T: (n, 1).  Two classes only."""
+
+    name = "hinge"
+    output = "linear"
+    classification_only = True
+    max_classes = 2
+    threshold = 0.0
+
+    def encode(self, labels: Array, k: int, dtype) -> Array:
+        return (2.0 * labels - 1.0).reshape(-1, 1).astype(dtype)
+
+    def scores(self, out: Array) -> Array:
+        return super().scores((np.clip(out, -1.0, 1.0) + 1.0) / 2.0)
+
+    def value(self, Yhat: Array, T: Array) -> float:
+        return float(np.mean(np.maximum(0.0, 1.0 - T * Yhat)))
+
+    def grad(self, Yhat: Array, T: Array) -> Array:
+        """dŶ = −t / n where the margin t·ŷ < 1, else 0 (the subgradient 0 at the kink)."""
+        return np.where(T * Yhat < 1.0, -T, 0.0).astype(Yhat.dtype) / Yhat.shape[0]
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss for loss in (CrossEntropy(), BinaryCrossEntropy(), MeanSquaredError(), Hinge())
+}

@@ -1,0 +1,134 @@
+"""`Sequential` runs layers forward and backward; `Model` adds the loss, the L2 penalty and
+the output activation used for predictions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nnctl.nn.initializers import INITIALIZERS
+from nnctl.nn.layers import ActivationLayer, Dense
+from nnctl.nn.losses import Loss
+
+Array = np.ndarray
+
+
+class Sequential:
+    """Layers applied in order: Dense, activation, Dense, activation, …, Dense[, activation]."""
+
+    def __init__(self, layers: Sequence[Dense | ActivationLayer]):
+        self.layers = list(layers)
+        self.dense = [layer for layer in self.layers if isinstance(layer, Dense)]
+
+    def forward(self, X: Array) -> Array:
+        """X: (n, fan_in of layer 0) -> output: (n, fan_out of the last layer)."""
+        for layer in self.layers:
+            X = layer.forward(X)
+        return X
+
+    def backward(self, dOut: Array) -> Array:
+        """dOut = dL/d(output) -> dL/dX. Sets dW and db on every Dense layer."""
+        for layer in reversed(self.layers):
+            dOut = layer.backward(dOut)
+        return dOut
+
+    def params(self) -> dict[str, Array]:
+        """{"W0": W0, "b0": b0, "W1": …}: views of the live arrays, in layer order."""
+        out = {}
+        for i, layer in enumerate(self.dense):
+            out[f"W{i}"], out[f"b{i}"] = layer.W, layer.b
+        return out
+
+    def grads(self) -> dict[str, Array]:
+        """{"W0": dW0, "b0": db0, …}, from the last backward pass."""
+        out = {}
+        for i, layer in enumerate(self.dense):
+            out[f"W{i}"], out[f"b{i}"] = layer.dW, layer.db
+        return out
+
+    def set_params(self, params: dict[str, Array]) -> None:
+        """Copy values into the live arrays (shapes must match; see `check_shapes`)."""
+        for name, value in self.params().items():
+            value[...] = params[name]
+
+    @property
+    def sizes(self) -> list[int]:
+        """[fan_in of layer 0, fan_out of layer 0, …, fan_out of the last layer]."""
+        return [self.dense[0].fan_in] + [layer.fan_out for layer in self.dense]
+
+
+class Model:
+    """A network trained with a loss.
+
+    `network` ends where the loss begins: at the logits for a fused loss (softmax + cross-
+    entropy, sigmoid + binary-cross-entropy), after the output activation otherwise. `link` is
+    the output activation still to apply for predictions (None when the network includes it).
+    """
+
+    def __init__(self, network: Sequential, loss: Loss, link=None, l2: float = 0.0):
+        self.network, self.loss, self.link, self.l2 = network, loss, link, l2
+
+    def penalty(self) -> float:
+        """λ/2 · Σ‖W‖² over weight matrices (not biases)."""
+        if self.l2 == 0.0:
+            return 0.0
+        return 0.5 * self.l2 * sum(float(np.sum(d.W * d.W)) for d in self.network.dense)
+
+    def objective(self, X: Array, T: Array) -> float:
+        """Loss plus L2 penalty on a batch, without touching gradients."""
+        return self.loss.value(self.network.forward(X), T) + self.penalty()
+
+    def loss_and_grads(self, X: Array, T: Array) -> tuple[float, Array]:
+        """Forward and backward on one batch; sets every dW, db.
+
+        X: (n, features), T: targets as `loss.encode` makes them. Returns the objective (loss
+        plus L2 penalty) and what the loss saw (n, width), so callers can score the batch.
+        """
+        out = self.network.forward(X)
+        value = self.loss.value(out, T)
+        self.network.backward(self.loss.grad(out, T))
+        if self.l2:
+            for layer in self.network.dense:
+                layer.dW += self.l2 * layer.W  # d/dW of λ/2 ‖W‖²
+            value += self.penalty()
+        return value, out
+
+    def output(self, X: Array) -> Array:
+        """X: (n, features) -> the output activation's values (n, width)."""
+        out = self.network.forward(X)
+        return out if self.link is None else self.link.fn(out)
+
+    def raw(self, X: Array) -> Array:
+        """X -> what the loss sees (logits for fused losses)."""
+        return self.network.forward(X)
+
+
+def build_network(
+    sizes: Sequence[int],
+    activations: Sequence[str],
+    output_activation: str | None,
+    init: str | Sequence[str],
+    rng: np.random.Generator,
+    *,
+    init_scale: float = 1.0,
+    dtype=np.float64,
+) -> Sequential:
+    """A dense network with layer widths `sizes` = [inputs, hidden…, outputs].
+
+    activations: one name per hidden layer. output_activation: a name, or None to end at the
+    last dense layer (fused losses). init: one scheme for all layers or one per dense layer.
+    Weights are drawn in float64 and then cast, so float32 and float64 runs start alike.
+    """
+    n_layers = len(sizes) - 1
+    inits = [init] * n_layers if isinstance(init, str) else list(init)
+    layers: list[Dense | ActivationLayer] = []
+    for i in range(n_layers):
+        W, b = INITIALIZERS[inits[i]](sizes[i], sizes[i + 1], rng, init_scale)
+        layers.append(Dense(W.astype(dtype), b.astype(dtype)))
+        if i < n_layers - 1:
+            layers.append(ActivationLayer(activations[i], ACTIVATIONS[activations[i]]))
+        elif output_activation is not None:
+            layers.append(ActivationLayer(output_activation, OUTPUT_ACTIVATIONS[output_activation]))
+    return Sequential(layers)
