@@ -1,0 +1,26 @@
+"""nnctl: train small fully connected networks from YAML configs, with a NumPy backprop core.
+
+    from nnctl import load_config, train
+    result = train(load_config("configs/moons.yaml"))
+
+The two names are imported lazily so that `import nnctl` (and `nnctl --help`) stays fast.
+"""
+
+__version__ = "0.1.0"
+__all__ = ["load_config", "train", "NnctlError", "__version__"]
+
+
+def __getattr__(name):
+    if name == "load_config":
+        from nnctl.config import load_config
+
+        return load_config
+    if name == "train":
+        from nnctl.training import train
+
+        return train
+    if name == "NnctlError":
+        from nnctl.errors import NnctlError
+
+        return NnctlError
+    raise AttributeError(f"module 'nnctl' has no attribute {name!r}")

@@ -1,0 +1,122 @@
+"""The command line: each command parses its options, calls one library function, prints.
+
+User mistakes arrive as NnctlError and leave as one line, `error: …`, with exit code 2.
+Exit codes: 0 success (also an early stop), 1 diverged or gradcheck failed, 2 user error,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nnctl.errors import NnctlError
+
+app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=True,
+    help="Train small fully connected neural networks from YAML configs.",
+)
+
+Overrides = Annotated[
+    list[str] | None,
+    typer.Option("--set", metavar="KEY=VALUE", help="Override a config key, e.g. --set model.hidden=[32,32]."),
+]
+JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout and nothing else.")]
+
+
+@contextlib.contextmanager
+def user_errors():
+    """Turn NnctlError into one line on stderr and exit code 2."""
+    try:
+        yield
+    except NnctlError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def _print_json(data: dict) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Argument(help="A YAML config (see configs/).", show_default=False)],
+    set_: Overrides = None,
+    run_dir: Annotated[Path | None, typer.Option(help="Write the run here instead of output.dir/NAME-TIME.")] = None,
+    name: Annotated[str | None, typer.Option(help="Run-name prefix (default: the config's name).")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing non-empty --run-dir.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    json_: JsonOut = False,
+) -> None:
+    """Train a network from CONFIG and write a run directory."""
+    from nnctl.config import load_config
+    from nnctl.reporting import EpochReporter, print_summary
+    from nnctl.workflow import train_run
+
+    with user_errors():
+        cfg = load_config(config, [*(set_ or []), *([f"name={name}"] if name else [])])
+        with EpochReporter(cfg.train.epochs, quiet=quiet or json_) as reporter:
+            result = train_run(cfg, run_dir=run_dir, overwrite=overwrite, on_epoch=reporter)
+    if json_:
+        _print_json({"run_dir": str(result.run_dir), **result.summary})
+    elif not quiet:
+        print_summary(result)
+    status = result.summary["status"]
+    raise typer.Exit(1 if status == "diverged" else 130 if status == "interrupted" else 0)
+
+
+@app.command()
+def gradcheck(
+    source: Annotated[Path, typer.Argument(help="A YAML config or a run directory.", show_default=False)],
+    set_: Overrides = None,
+    epsilon: Annotated[float, typer.Option(help="Central-difference step.")] = 1e-6,
+    tolerance: Annotated[float, typer.Option(help="Largest whole-tensor relative error that passes.")] = 1e-6,
+    batch: Annotated[int, typer.Option(help="How many training samples to check on.")] = 8,
+    json_: JsonOut = False,
+) -> None:
+    """Compare backprop's gradients with central differences, tensor by tensor, in float64."""
+    from nnctl.gradcheck import check_source
+    from nnctl.reporting import print_gradcheck
+
+    with user_errors():
+        checks = check_source(source, set_ or [], epsilon=epsilon, tolerance=tolerance, batch=batch)
+    passed = all(c.passed for c in checks)
+    if json_:
+        _print_json({"passed": passed, "epsilon": epsilon, "tolerance": tolerance,
+                     "tensors": [c.__dict__ | {"shape": list(c.shape)} for c in checks]})
+    else:
+        print_gradcheck(checks, tolerance)
+    raise typer.Exit(0 if passed else 1)
+
+
+@app.command()
+def plot(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `nnctl train`.", show_default=False)],
+    only: Annotated[str | None, typer.Option(help="Comma-separated pictures, e.g. loss,boundary.")] = None,
+    format: Annotated[str, typer.Option(help="png or svg.")] = "png",
+    dpi: Annotated[int, typer.Option(help="Resolution of PNG pictures.")] = 110,
+    out: Annotated[Path | None, typer.Option(help="Write the pictures here (default: the run directory).")] = None,
+) -> None:
+    """Redraw a run's pictures from its files alone."""
+    from nnctl.workflow import plot_run
+
+    with user_errors():
+        names = [n.strip() for n in only.split(",") if n.strip()] if only else None
+        written = plot_run(run_dir, names, fmt=format, dpi=dpi, out=out)
+    for path in written:
+        typer.echo(str(path))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,462 @@
+"""The config: one validated schema, YAML loading, `--set key=value` overrides, defaults.
+
+`load_config(path_or_dict, overrides)` returns a `Config` with every default filled in and every
+relative path made absolute, so `config.to_dict()` written as YAML repeats the run exactly.
+Every mistake becomes an `NnctlError` whose message starts with the file and the dotted key:
+
+    configs/moons.yaml: optimizer.name: unknown 'adamw' (choose from: adagrad, adam, rmsprop, sgd)
+
+Allowed names come from the registries (ACTIVATIONS, LOSSES, …): there is no second list.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from nnctl.data import DATASETS
+from nnctl.errors import NnctlError
+from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nnctl.nn.initializers import INITIALIZERS
+from nnctl.nn.losses import LOSSES
+from nnctl.nn.optimizers import OPTIMIZERS, SCHEDULES
+from nnctl.pictures import PICTURES
+
+MONITORS = ("val_loss", "train_loss", "val_accuracy", "train_accuracy")
+MAX_SAMPLES = 10_000_000  # refuse absurd sizes before any memory is taken
+MAX_WIDTH = 100_000
+
+
+def choose_from(names) -> str:
+    return f"(choose from: {', '.join(sorted(names))})"
+
+
+def unknown_name(kind_value: str, names) -> ValueError:
+    """The one wording for a name that is not in a registry, with the closest match."""
+    close = difflib.get_close_matches(kind_value, list(names), n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return ValueError(f"unknown {kind_value!r} {choose_from(names)}{hint}")
+
+
+def _check_name(value: str, registry) -> str:
+    if value not in registry:
+        raise unknown_name(value, registry)
+    return value
+
+
+class Section(BaseModel):
+    """A config section: unknown keys are errors that name the closest valid key."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            _reject_unknown_keys(data, cls.model_fields)
+        return data
+
+
+def _reject_unknown_keys(data: dict, allowed) -> None:
+    for key in data:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), list(allowed), n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise ValueError(f"unknown key {key!r} ({hint}allowed: {', '.join(allowed)})")
+
+
+class Parametrised(Section):
+    """A section whose extra keys are the parameters of a registry entry (dataset, schedule).
+
+    Subclasses name the registry; the entry's defaults fill the missing parameters, and a
+    parameter of the wrong type is an error.
+    """
+
+    model_config = ConfigDict(extra="allow", validate_default=True)
+
+    @classmethod
+    def registry_params(cls, name: str) -> dict[str, Any]:
+        raise TypeError  # each subclass names its registry
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            data = {"name": data}
+        if not isinstance(data, dict):
+            return data
+        name = data.get("name", cls.model_fields["name"].default)
+        if not isinstance(name, str):
+            return data  # the name field reports the type error
+        defaults = cls.registry_params(name)
+        _reject_unknown_keys(data, [*cls.model_fields, *defaults])
+        for key, default in defaults.items():
+            data[key] = _check_param(key, data.get(key, default), default)
+        return data
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_param(key: str, value: Any, default: Any) -> Any:
+    """Type-check a generator or schedule parameter against its default's type."""
+    if value is None or default is None and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    kind = type(default)
+    if key == "centers" and isinstance(value, list):  # blobs: a count, or the points themselves
+        if not value or not all(isinstance(c, list) and c and all(_is_number(v) for v in c) for c in value):
+            raise ValueError(f"{key}: expected a number or a list of points like [[0, 0], [3, 3]], got {value!r}")
+        return value
+    if kind is bool and not isinstance(value, bool):
+        raise ValueError(f"{key}: expected true or false, got {value!r}")
+    if kind in (int, float) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ValueError(f"{key}: expected a number, got {value!r}")
+    if kind is int and value != int(value):
+        raise ValueError(f"{key}: expected a whole number, got {value!r}")
+    if kind in (int, float) and value < 0:
+        raise ValueError(f"{key}: must be ≥ 0, got {value!r}")
+    if key == "n_samples" and not 1 <= value <= MAX_SAMPLES:
+        raise ValueError(f"n_samples: must be between 1 and {MAX_SAMPLES:,}, got {value!r}")
+    if kind in (tuple, list) and not isinstance(value, (tuple, list)):
+        raise ValueError(f"{key}: expected a list, got {value!r}")
+    if kind is str and not isinstance(value, str):
+        raise ValueError(f"{key}: expected a string, got {value!r}")
+    return int(value) if kind is int else value
+
+
+class DataConfig(Parametrised):
+    name: str = "moons"
+    task: Literal["auto", "classification", "regression"] = "auto"
+    validation_fraction: float = Field(0.2, ge=0.0, lt=1.0)
+    standardize: bool = False
+
+    @classmethod
+    def registry_params(cls, name: str) -> dict[str, Any]:
+        if name not in DATASETS:
+            raise unknown_name(name, DATASETS)
+        return dict(DATASETS[name].params)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The generator's parameters (everything but name, task and the split settings)."""
+        return dict(self.model_extra or {})
+
+
+class ModelConfig(Section):
+    hidden: list[int] = Field(default_factory=lambda: [16, 16])
+    activation: str | list[str] = "tanh"
+    output_activation: str = "auto"
+    init: str = "auto"
+    init_scale: float = Field(1.0, gt=0.0)
+    init_from: str | None = None
+
+    @field_validator("hidden")
+    @classmethod
+    def _widths(cls, hidden: list[int]) -> list[int]:
+        for width in hidden:
+            if not 1 <= width <= MAX_WIDTH:
+                raise ValueError(f"widths must be between 1 and {MAX_WIDTH:,}, got {width}")
+        return hidden
+
+    @field_validator("activation")
+    @classmethod
+    def _activation(cls, value: str | list[str]) -> str | list[str]:
+        for name in [value] if isinstance(value, str) else value:
+            _check_name(name, ACTIVATIONS)
+        return value
+
+    @field_validator("output_activation")
+    @classmethod
+    def _output(cls, value: str) -> str:
+        return _check_name(value, ["auto", *OUTPUT_ACTIVATIONS])
+
+    @field_validator("init")
+    @classmethod
+    def _init(cls, value: str) -> str:
+        return _check_name(value, ["auto", *INITIALIZERS])
+
+    @model_validator(mode="after")
+    def _one_activation_per_layer(self) -> ModelConfig:
+        if isinstance(self.activation, list) and len(self.activation) != len(self.hidden):
+            raise ValueError(
+                f"activation: {len(self.activation)} names for {len(self.hidden)} hidden layers "
+                "(give one name, or one per hidden layer)"
+            )
+        return self
+
+    @property
+    def activations(self) -> list[str]:
+        """One activation name per hidden layer."""
+        a = self.activation
+        return [a] * len(self.hidden) if isinstance(a, str) else list(a)
+
+
+class LossConfig(Section):
+    name: str = "cross-entropy"
+    l2: float = Field(0.0, ge=0.0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"name": data} if isinstance(data, str) else data
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_name(value, LOSSES)
+
+
+class ScheduleConfig(Parametrised):
+    name: str = "constant"
+
+    @classmethod
+    def registry_params(cls, name: str) -> dict[str, Any]:
+        if name not in SCHEDULES:
+            raise unknown_name(name, SCHEDULES)
+        return dict(SCHEDULES[name].params)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class OptimizerConfig(Section):
+    """The optimizer's name and its hyper-parameters; those not given take PyTorch's defaults."""
+
+    model_config = ConfigDict(extra="allow", validate_default=True)
+    name: str = "sgd"
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            data = {"name": data}
+        if not isinstance(data, dict):
+            return data
+        name = data.get("name", "sgd")
+        if not isinstance(name, str) or name not in OPTIMIZERS:
+            raise unknown_name(str(name), OPTIMIZERS)
+        defaults = OPTIMIZERS[name].defaults
+        _reject_unknown_keys(data, ["name", "schedule", *defaults])
+        for key, default in defaults.items():
+            value = data.get(key, default)
+            if key == "betas":
+                if not (isinstance(value, (list, tuple)) and len(value) == 2
+                        and all(isinstance(b, (int, float)) and 0 <= b < 1 for b in value)):
+                    raise ValueError(f"betas: expected two numbers in [0, 1), got {value!r}")
+                value = [float(b) for b in value]
+            else:
+                value = _check_param(key, value, default)
+            if key == "lr" and value <= 0:
+                raise ValueError(f"lr: must be > 0, got {value!r}")
+            data[key] = value
+        return data
+
+    @property
+    def hyper(self) -> dict[str, Any]:
+        """Keyword arguments for OPTIMIZERS[name]."""
+        return dict(self.model_extra or {})
+
+
+class EarlyStoppingConfig(Section):
+    patience: int = Field(0, ge=0)
+    min_delta: float = Field(0.0, ge=0.0)
+    monitor: Literal["val_loss", "train_loss", "val_accuracy", "train_accuracy"] = "val_loss"
+
+
+class TrainConfig(Section):
+    epochs: int = Field(100, ge=0)
+    batch_size: int | Literal["full"] = 32
+    shuffle: bool = True
+    checkpoint_every: int = Field(0, ge=0)
+    early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
+
+    @field_validator("batch_size")
+    @classmethod
+    def _batch(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
+            raise ValueError(f"must be ≥ 1 or 'full', got {value}")
+        return value
+
+
+class OutputConfig(Section):
+    dir: str = "runs"
+    plots: Literal["auto"] | list[str] = "auto"
+
+    @field_validator("plots")
+    @classmethod
+    def _plots(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            for name in value:
+                _check_name(name, PICTURES)
+        return value
+
+
+class Config(Section):
+    """The whole config; `base_dir` is the folder relative paths were resolved from."""
+
+    name: str = "run"
+    seed: int = Field(0, ge=0)
+    dtype: Literal["float64", "float32"] = "float64"
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    loss: LossConfig = Field(default_factory=LossConfig)
+    optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @property
+    def base_dir(self) -> Path:
+        return self._base_dir
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for YAML: every default filled in, relative paths already absolute.
+        A section's registry parameters follow its name, as one would write them."""
+        raw = self.model_dump(mode="json", exclude_none=True)
+        raw["data"] = _name_first(raw["data"], self.data.params)
+        raw["optimizer"] = _name_first(raw["optimizer"], self.optimizer.hyper)
+        return raw
+
+    def to_yaml(self) -> str:
+        return yaml.dump(self.to_dict(), Dumper=_FlowListDumper, sort_keys=False, allow_unicode=True)
+
+
+def _name_first(section: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    head = {"name": section["name"], **{k: section[k] for k in params if k in section}}
+    return {**head, **{k: v for k, v in section.items() if k not in head}}
+
+
+class _FlowListDumper(yaml.SafeDumper):
+    """Block mappings, but lists inline (`hidden: [16, 16]`), as people write configs."""
+
+
+_FlowListDumper.add_representer(
+    list, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file with the safe loader; syntax errors name the line."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise NnctlError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise NnctlError(f"{path}: is a folder, not a YAML file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise NnctlError(f"{path}: cannot read ({e})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise NnctlError(f"{path}: invalid YAML{where}: {problem}") from None
+
+
+def apply_override(raw: dict, override: str) -> None:
+    """Apply one `key.path=value` to a raw config mapping; the value is parsed as YAML."""
+    key, sep, text = override.partition("=")
+    if not sep or not key.strip():
+        raise NnctlError(f"--set {override!r}: expected KEY=VALUE, e.g. --set optimizer.lr=0.01")
+    try:
+        value = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError:
+        raise NnctlError(f"--set {override!r}: cannot parse the value {text!r} as YAML") from None
+    parts = key.strip().split(".")
+    node = raw
+    for i, part in enumerate(parts[:-1]):
+        child = node.get(part)
+        if isinstance(child, str) and part in ("loss", "optimizer", "schedule"):
+            child = {"name": child}  # expand the shorthand so a sub-key can be set
+        if child is None:
+            child = {}
+        if not isinstance(child, dict):
+            dotted = ".".join(parts[: i + 1])
+            raise NnctlError(f"--set {override!r}: {dotted} is not a section")
+        node[part] = child
+        node = child
+    node[parts[-1]] = value
+
+
+def _dotted(loc: tuple) -> str:
+    # pydantic puts union branches ("int", "literal['full']") and validator names in loc
+    return ".".join(str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p in ("int", "str", "list[str]"))))
+
+
+def _message(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc, msg = first["loc"], first["msg"]
+    msg = msg.removeprefix("Value error, ")
+    if first["type"] in ("missing",):
+        msg = "is required"
+    elif first["type"].endswith("_type") or first["type"] == "literal_error":
+        msg = f"{msg}, got {first.get('input')!r}"
+    key = _dotted(loc)
+    # a "key: ..." message from a section validator names a key below the section
+    if ": " in msg and msg.split(": ", 1)[0].isidentifier() and not msg.startswith("unknown"):
+        sub, msg = msg.split(": ", 1)
+        key = f"{key}.{sub}" if key else sub
+    more = error.error_count() - 1
+    tail = f" (and {more} more {'problem' if more == 1 else 'problems'})" if more else ""
+    return f"{key}: {msg}{tail}" if key else f"{msg}{tail}"
+
+
+def _resolve_path(value: str | None, base_dir: Path) -> str | None:
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else (base_dir / path).resolve())
+
+
+def load_config(source: str | Path | dict, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Load, override, validate and resolve a config.
+
+    source: a YAML file's path, or a mapping (then relative paths resolve from the current
+    folder and the name defaults to "run"). overrides: "key.path=value" strings, values parsed
+    as YAML. Raises NnctlError for every user mistake.
+    """
+    if isinstance(source, dict):
+        raw, where, base_dir, stem = _copy(source), "config", Path.cwd(), "run"
+    else:
+        path = Path(source)
+        raw = read_yaml(path)
+        where, base_dir, stem = str(path), path.resolve().parent, path.stem
+        if raw is None:
+            raise NnctlError(f"{path}: the file is empty (start from one in configs/)")
+    if not isinstance(raw, dict):
+        raise NnctlError(f"{where}: expected a mapping of keys (data:, model:, …), got {type(raw).__name__}")
+    for override in overrides:
+        apply_override(raw, override)
+    raw.setdefault("name", stem)
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as e:
+        raise NnctlError(f"{where}: {_message(e)}") from None
+    except (ValueError, TypeError) as e:  # raised by a before-validator outside pydantic's wrapping
+        raise NnctlError(f"{where}: {e}") from None
+    config._base_dir = base_dir
+    _resolve(config)
+    return config
+
+
+def _copy(raw: dict) -> dict:
+    return yaml.safe_load(yaml.safe_dump(raw))
+
+
+def _resolve(config: Config) -> None:
+    """Fill what depends on other keys; make relative paths absolute."""
+    base = config.base_dir
+    if config.data.model_extra and config.data.model_extra.get("path") is not None:
+        config.data.model_extra["path"] = _resolve_path(config.data.model_extra["path"], base)
+    config.model.init_from = _resolve_path(config.model.init_from, base)
+    schedule = config.optimizer.schedule.model_extra or {}
+    if config.optimizer.schedule.name == "cosine" and schedule.get("T_max") is None:
+        schedule["T_max"] = max(config.train.epochs, 1)

@@ -1,0 +1,409 @@
+"""Data sets by name: generators, CSV tables, the train/validation split, standardisation.
+
+`DATASETS` maps each YAML name (`data.name`) to a `DatasetSpec`: the generator, its task and its
+keyword parameters with their defaults (the config schema reads them to validate and fill keys).
+A generator is a pure function of its parameters and a `np.random.Generator` `rng`, returning
+`(X, y)`: X float64 (n, d); y int64 (n,) class labels, or float64 (n, 1) regression targets.
+A table with a header (csv) returns `(X, y, feature_names)`, and y may hold strings.
+
+`load_dataset` turns the config's data section into a `Dataset`: labels encoded to 0..K-1 in
+sorted order of the original values, a stratified (classification) or plain random split, and
+optional standardisation fitted on the training part. `save_dataset`/`read_dataset` write and
+read the run directory's data.npz. scikit-learn is imported only by `digits`, inside it.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnctl.errors import NnctlError
+from nnctl.runs import atomic_write, load_weights
+
+Array = np.ndarray
+TASKS = ("auto", "classification", "regression")
+SETTINGS = ("name", "task", "validation_fraction", "standardize")  # data keys that are not generator params
+MAX_AUTO_CLASSES = 20  # an integer target with more distinct values than this is taken as regression
+N_DIGITS = 1797
+
+
+# ---------------------------------------------------------------- generators
+
+
+def _jitter(A: Array, noise: float, rng: np.random.Generator) -> Array:
+    """A plus Gaussian noise of std `noise` (no draw at all when noise is 0, as sklearn's noise=None)."""
+    return A + rng.normal(scale=noise, size=A.shape) if noise else A
+
+
+def _shuffled(X: Array, y: Array, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Rows of X and y in one random order (sklearn's generators shuffle before adding noise)."""
+    order = rng.permutation(len(y))
+    return X[order], y[order]
+
+
+def _per_class(n: int, k: int, key: str) -> list[int]:
+    """n split into k counts as evenly as possible, the first n % k one larger (sklearn's blobs)."""
+    if k < 1:
+        raise NnctlError(f"data.{key}: needs at least 1, got {k!r}")
+    return [n // k + (i < n % k) for i in range(k)]
+
+
+def _labels(counts: list[int]) -> Array:
+    """(sum(counts),) int64: counts[0] zeros, then counts[1] ones, ..."""
+    return np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+
+
+def make_moons(n_samples: int = 1000, noise: float = 0.2, *, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Two interleaving half circles (sklearn.datasets.make_moons). X: (n, 2), y: (n,) in {0, 1}."""
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    t_out, t_in = np.linspace(0, np.pi, n_out), np.linspace(0, np.pi, n_in)
+    X = np.vstack([np.c_[np.cos(t_out), np.sin(t_out)], np.c_[1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5]])
+    X, y = _shuffled(X, _labels([n_out, n_in]), rng)
+    return _jitter(X, noise, rng), y
+
+
+def make_circles(
+    n_samples: int = 1000, noise: float = 0.1, factor: float = 0.5, *, rng: np.random.Generator
+) -> tuple[Array, Array]:
+    """A circle of radius 1 (class 0) around one of radius `factor` (class 1) (sklearn's make_circles).
+    X: (n, 2), y: (n,) in {0, 1}."""
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    # endpoint=False so that the first point is not also the last
+    t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
+    X = np.vstack([np.c_[np.cos(t_out), np.sin(t_out)], factor * np.c_[np.cos(t_in), np.sin(t_in)]])
+    X, y = _shuffled(X, _labels([n_out, n_in]), rng)
+    return _jitter(X, noise, rng), y
+
+
+def make_blobs(
+    n_samples: int = 1000,
+    centers: int | list = 3,
+    cluster_std: float = 1.0,
+    n_features: int = 2,
+    center_box: tuple[float, float] = (-10.0, 10.0),
+    *,
+    rng: np.random.Generator,
+) -> tuple[Array, Array]:
+    """Isotropic Gaussian blobs (sklearn's make_blobs) around `centers` points drawn uniformly from
+    `center_box`^n_features, or around the given points when `centers` is a list (k, d) of them.
+    X: (n, d), y: (n,) in 0..k-1."""
+    if isinstance(centers, (list, tuple, np.ndarray)):
+        try:
+            means = np.asarray(centers, dtype=np.float64).reshape(len(centers), -1)
+        except (TypeError, ValueError):
+            raise NnctlError(f"data.centers: expected a count or a list of points, got {centers!r}") from None
+        n_features = means.shape[1]
+    else:
+        means = rng.uniform(*center_box, size=(centers, n_features))
+    counts = _per_class(n_samples, len(means), "centers")
+    X = np.vstack([rng.normal(mu, cluster_std, size=(m, n_features)) for mu, m in zip(means, counts, strict=True)])
+    return _shuffled(X, _labels(counts), rng)
+
+
+def make_xor(n_samples: int = 1000, noise: float = 0.0, *, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Uniform points of [-1, 1]^2, label 1 where x0*x1 > 0 (quadrants I and III), then noise on X.
+    X: (n, 2), y: (n,) in {0, 1}."""
+    X = rng.uniform(-1.0, 1.0, size=(n_samples, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    return _jitter(X, noise, rng), y
+
+
+def make_spiral(
+    n_samples: int = 1000, n_classes: int = 3, noise: float = 0.2, *, rng: np.random.Generator
+) -> tuple[Array, Array]:
+    """cs231n's spiral: arm j has radius linspace(0, 1) and angle linspace(4j, 4j+4) + N(0, noise^2).
+    X: (n, 2), y: (n,) in 0..n_classes-1."""
+    counts = _per_class(n_samples, n_classes, "n_classes")
+    r = np.concatenate([np.linspace(0.0, 1.0, m) for m in counts])
+    theta = _jitter(np.concatenate([np.linspace(4 * j, 4 * (j + 1), m) for j, m in enumerate(counts)]), noise, rng)
+    return _shuffled(np.c_[r * np.sin(theta), r * np.cos(theta)], _labels(counts), rng)
+
+
+def make_noisy_linear(n_samples: int = 1000, noise: float = 0.05, *, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Seed 000: each coordinate is linspace(0, 1) + U(-noise, noise); target x0/2 + x1/2.
+    X: (n, 2), y: (n, 1)."""
+    X = np.linspace(0.0, 1.0, n_samples)[:, None] + rng.uniform(-noise, noise, size=(n_samples, 2))
+    return X, (X[:, 0] * 0.5 + X[:, 1] * 0.5)[:, None]
+
+
+def make_step(n_samples: int = 1000, noise: float = 0.0, *, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Seed 003: x = linspace(-5, 5), target +1 where x > 0 else -1, plus N(0, noise^2).
+    X: (n, 1), y: (n, 1) float — a regression target."""
+    x = np.linspace(-5.0, 5.0, n_samples)[:, None]
+    return x, _jitter(np.where(x > 0, 1.0, -1.0), noise, rng)
+
+
+def make_bump(n_samples: int = 1000, noise: float = 0.0, *, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Seed 004: x uniform in [-0.5, 0.5]^2, target exp(-5 r^2) |x0 + x1| plus N(0, noise^2).
+    X: (n, 2), y: (n, 1)."""
+    X = rng.uniform(-0.5, 0.5, size=(n_samples, 2))
+    r2 = (X**2).sum(axis=1)
+    return X, _jitter((np.exp(-5.0 * r2) * np.abs(X[:, 0] + X[:, 1]))[:, None], noise, rng)
+
+
+def load_digits(n_samples: int | None = None, *, rng: np.random.Generator) -> tuple[Array, Array]:
+    """scikit-learn's 8x8 handwritten digits; n_samples=None takes all 1797, else a random subset
+    (in file order). X: (n, 64) float, pixels 0..16; y: (n,) in 0..9."""
+    if n_samples is not None and not (1 <= n_samples <= N_DIGITS and n_samples == int(n_samples)):
+        raise NnctlError(f"data.n_samples: digits has {N_DIGITS} images, got {n_samples!r} (use 1..{N_DIGITS})")
+    from sklearn.datasets import load_digits as sklearn_digits  # 2 s to import: only when asked for
+
+    digits = sklearn_digits()
+    X, y = digits.data.astype(np.float64), digits.target.astype(np.int64)
+    if n_samples is None:
+        return X, y
+    keep = np.sort(rng.choice(N_DIGITS, size=int(n_samples), replace=False))
+    return X[keep], y[keep]
+
+
+def load_csv(
+    path: str | Path, target: str | None = None, delimiter: str = ",", *, rng: np.random.Generator | None = None
+) -> tuple[Array, Array, list[str]]:
+    """A CSV table with a header row. Returns X: (n, d) float64 (every column but the target),
+    y: (n,) float64 if every target cell is a number, else str, and the d feature names.
+    `target` names the target column (None: the last one). `rng` is unused (all sets take one)."""
+    path = Path(path)
+    try:
+        with path.open(newline="") as f:
+            reader = csv.reader(f, delimiter=delimiter)
+            header = next(reader, None)
+            rows = [(reader.line_num, row) for row in reader if row]
+    except FileNotFoundError:
+        raise NnctlError(f"{path}: no such file (check data.path)") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise NnctlError(f"{path}: cannot read as CSV ({e})") from None
+    if not header or not rows:
+        raise NnctlError(f"{path}: needs a header row and at least one data row")
+    header = [name.strip() for name in header]
+    target = header[-1] if target is None else str(target)
+    if target not in header:
+        raise NnctlError(f"{path}: no column {target!r} (set data.target to one of: {', '.join(header)})")
+    if len(header) < 2:
+        raise NnctlError(f"{path}: only the target column {target!r} (a table needs at least one feature column)")
+    t = header.index(target)
+    names = header[:t] + header[t + 1 :]
+    X = np.empty((len(rows), len(names)))
+    y_cells = []
+    for i, (line, row) in enumerate(rows):
+        if len(row) != len(header):
+            raise NnctlError(f"{path}: line {line} has {len(row)} cells, the header {len(header)} (fix the row)")
+        cells = [cell.strip() for cell in row]
+        if not cells[t]:
+            raise NnctlError(f"{path}: line {line}, column {target!r}: empty target (fill it or remove the row)")
+        y_cells.append(cells.pop(t))
+        for j, (name, cell) in enumerate(zip(names, cells, strict=True)):
+            X[i, j] = _number(cell)
+            if math.isnan(X[i, j]):
+                what = f"{cell!r} is not a finite number" if cell else "empty cell"
+                raise NnctlError(f"{path}: line {line}, column {name!r}: {what} (fix or remove the row)")
+    y = np.array([_number(cell) for cell in y_cells])
+    if np.isnan(y).any():
+        y = np.array(y_cells, dtype=np.str_)  # a text target: class names
+    return X, y, names
+
+
+def _number(cell: str) -> float:
+    """A CSV cell as a finite float, or NaN when it is not one (text, empty, nan, inf)."""
+    try:
+        value = float(cell)
+    except ValueError:
+        return math.nan
+    return value if math.isfinite(value) else math.nan
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A registry entry: `make(**params, rng=...)` returns (X, y) or (X, y, feature_names)."""
+
+    make: Callable[..., tuple]
+    task: str  # "classification" | "regression" | "auto" (decided from the target: csv)
+    params: dict[str, Any]  # every keyword `make` accepts besides rng, with its default
+    doc: str
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "moons": DatasetSpec(make_moons, "classification", {"n_samples": 1000, "noise": 0.2},
+                         "two interleaving half circles (scikit-learn's make_moons)"),
+    "circles": DatasetSpec(make_circles, "classification", {"n_samples": 1000, "noise": 0.1, "factor": 0.5},
+                           "a circle inside a circle (scikit-learn's make_circles)"),
+    "blobs": DatasetSpec(make_blobs, "classification",
+                         {"n_samples": 1000, "centers": 3, "cluster_std": 1.0, "n_features": 2,
+                          "center_box": (-10.0, 10.0)},
+                         "Gaussian clusters (scikit-learn's make_blobs)"),
+    "xor": DatasetSpec(make_xor, "classification", {"n_samples": 1000, "noise": 0.0},
+                       "uniform square, label 1 in the quadrants where x0*x1 > 0"),
+    "spiral": DatasetSpec(make_spiral, "classification", {"n_samples": 1000, "n_classes": 3, "noise": 0.2},
+                          "cs231n's spiral arms, one class per arm"),
+    "noisy-linear": DatasetSpec(make_noisy_linear, "regression", {"n_samples": 1000, "noise": 0.05},
+                                "seed 000: target x0/2 + x1/2 on a noisy diagonal"),
+    "step": DatasetSpec(make_step, "regression", {"n_samples": 1000, "noise": 0.0},
+                        "seed 003: 1-D step, target sign(x) on linspace(-5, 5)"),
+    "bump": DatasetSpec(make_bump, "regression", {"n_samples": 1000, "noise": 0.0},
+                        "seed 004: target exp(-5 r^2)|x0 + x1| on [-0.5, 0.5]^2"),
+    "digits": DatasetSpec(load_digits, "classification", {"n_samples": None},
+                          "scikit-learn's 8x8 handwritten digits (1797 images, 10 classes)"),
+    "csv": DatasetSpec(load_csv, "auto", {"path": None, "target": None, "delimiter": ","},
+                       "a CSV file with a header row; target = a column (default: the last)"),
+}
+
+
+# ---------------------------------------------------------------- the data set
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The data as trained. X_*: (n_*, d), dtype as configured; y_*: (n_*,) int64 class indices
+    0..K-1 (classification) or (n_*, k) floats (regression). classes[i] is the original label of
+    index i. mean, std: (d,) standardisation stats of the training part, or None."""
+
+    X_train: Array
+    y_train: Array
+    X_val: Array
+    y_val: Array
+    task: str
+    classes: list
+    feature_names: list[str]
+    mean: Array | None = None
+    std: Array | None = None
+
+    @property
+    def n_features(self) -> int:
+        return self.X_train.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        """K for classification, 0 for regression."""
+        return len(self.classes)
+
+    @property
+    def n_outputs(self) -> int:
+        """The regression target's width k; 0 for classification (see n_classes)."""
+        return self.y_train.shape[1] if self.task == "regression" else 0
+
+
+def load_dataset(data: dict, *, seed_rng: np.random.Generator, base_dir: Path, dtype=np.float64) -> Dataset:
+    """The config's data section (a plain dict) -> a split, encoded, optionally standardised Dataset.
+    Draws from seed_rng only: the same generator state gives a bit-identical Dataset."""
+    name = data.get("name", "moons")
+    if name not in DATASETS:
+        raise NnctlError(f"data.name: unknown {name!r} (choose from: {', '.join(sorted(DATASETS))})")
+    spec = DATASETS[name]
+    task = data.get("task", "auto")
+    fraction = data.get("validation_fraction", 0.2)
+    if task not in TASKS:
+        raise NnctlError(f"data.task: unknown {task!r} (choose from: {', '.join(TASKS)})")
+    if not 0 <= fraction < 1:
+        raise NnctlError(f"data.validation_fraction: must be in [0, 1), got {fraction!r}")
+    if spec.task != "auto" and task not in ("auto", spec.task):
+        raise NnctlError(f"data.task: {name} is a {spec.task} set, not {task} (use task: auto)")
+    unknown = sorted(set(data) - set(SETTINGS) - set(spec.params))
+    if unknown:
+        allowed = ", ".join([*SETTINGS, *spec.params])
+        raise NnctlError(f"data: unknown key {unknown[0]!r} for {name} (allowed: {allowed})")
+    params = {key: data.get(key, default) for key, default in spec.params.items()}
+    if name == "csv":
+        if params["path"] is None:
+            raise NnctlError("data.path: the csv data set needs a file (set data.path: table.csv)")
+        params["path"] = Path(base_dir) / Path(params["path"]).expanduser()
+
+    X, y, *names = spec.make(**params, rng=seed_rng)
+    feature_names = names[0] if names else [f"x{j}" for j in range(X.shape[1])]
+    task = spec.task if spec.task != "auto" else task if task != "auto" else _infer_task(y)
+    where = params["path"] if name == "csv" else name
+    if task == "classification":
+        classes, y = _encode(y, where)
+        train, val = _stratified_split(y, fraction, seed_rng)
+    else:
+        classes, y = [], _regression_target(y, where)
+        train, val = _random_split(len(y), fraction, seed_rng)
+
+    X_train, X_val = X[train], X[val]
+    mean = std = None
+    if data.get("standardize", False):
+        mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+        std[std == 0] = 1.0  # a constant feature stays as it is instead of becoming NaN
+        X_train, X_val = (X_train - mean) / std, (X_val - mean) / std
+    y_dtype = np.int64 if task == "classification" else dtype
+    return Dataset(X_train.astype(dtype), y[train].astype(y_dtype), X_val.astype(dtype), y[val].astype(y_dtype),
+                   task, classes, list(feature_names), mean, std)
+
+
+def _infer_task(y: Array) -> str:
+    """Text labels, or few distinct whole numbers, mean classes; other numbers mean regression."""
+    if y.dtype.kind == "U":
+        return "classification"
+    whole = bool(np.all(y == np.round(y)))
+    return "classification" if whole and len(np.unique(y)) <= MAX_AUTO_CLASSES else "regression"
+
+
+def _encode(y: Array, where) -> tuple[list, Array]:
+    """Labels (n,) -> (sorted original labels as Python values, indices (n,) int64 into them)."""
+    if y.dtype.kind == "f" and np.all(y == np.round(y)):
+        y = y.astype(np.int64)  # whole-number labels are reported as ints: 1, not 1.0
+    classes, indices = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise NnctlError(f"{where}: the target has one class only, {classes.tolist()} (classification needs two)")
+    return classes.tolist(), indices.reshape(-1).astype(np.int64)
+
+
+def _regression_target(y: Array, where) -> Array:
+    """A numeric target as (n, k) float64."""
+    if y.dtype.kind not in "fiu":
+        raise NnctlError(f"{where}: the target column is not numeric, so it cannot be a regression target "
+                         "(use data.task: classification, or another target)")
+    return y.astype(np.float64).reshape(len(y), -1)
+
+
+def _stratified_split(y: Array, fraction: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Train and validation row indices, each sorted: round(fraction * count) random rows of each
+    class go to validation, leaving at least one of every class in training."""
+    val = []
+    for k in range(y.max() + 1):
+        rows = rng.permutation(np.flatnonzero(y == k))
+        val.append(rows[: min(round(fraction * len(rows)), len(rows) - 1)])
+    return _complement(len(y), np.concatenate(val))
+
+
+def _random_split(n: int, fraction: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """Train and validation row indices, each sorted: round(fraction * n) random rows to validation."""
+    return _complement(n, rng.permutation(n)[: min(round(fraction * n), n - 1)])
+
+
+def _complement(n: int, val: Array) -> tuple[Array, Array]:
+    is_val = np.zeros(n, dtype=bool)
+    is_val[val] = True
+    return np.flatnonzero(~is_val), np.flatnonzero(is_val)
+
+
+# ---------------------------------------------------------------- data.npz
+
+
+def save_dataset(path: Path, ds: Dataset) -> Path:
+    """The Dataset as plain arrays in an npz (no pickles), written atomically."""
+    arrays = {"X_train": ds.X_train, "y_train": ds.y_train, "X_val": ds.X_val, "y_val": ds.y_val,
+              "task": np.array(ds.task), "feature_names": np.array(ds.feature_names, dtype=np.str_),
+              # an empty list would become float64; an int or text array keeps its kind
+              "classes": np.array(ds.classes) if ds.classes else np.array([], dtype=np.int64)}
+    if ds.mean is not None:
+        arrays.update(mean=ds.mean, std=ds.std)
+    return atomic_write(Path(path), lambda f: np.savez(f, **arrays), binary=True)
+
+
+def read_dataset(path: Path) -> Dataset:
+    """A Dataset from a data.npz written by save_dataset; loads with allow_pickle=False."""
+    arrays = load_weights(Path(path))
+    missing = [key for key in ("X_train", "y_train", "X_val", "y_val", "task", "classes", "feature_names")
+               if key not in arrays]
+    if missing:
+        raise NnctlError(f"{path}: not an nnctl data file (missing {', '.join(missing)})")
+    return Dataset(arrays["X_train"], arrays["y_train"], arrays["X_val"], arrays["y_val"], str(arrays["task"]),
+                   arrays["classes"].tolist(), arrays["feature_names"].tolist(), arrays.get("mean"), arrays.get("std"))

@@ -1,0 +1,106 @@
+"""What the CLI prints: progress while training (on stderr), the summary, the gradcheck table.
+
+On a terminal, a rich progress bar with the live loss; elsewhere (a pipe, a log file, a sweep),
+one plain line every tenth of the run; nothing with --quiet or --json. rich is imported only
+when something is shown.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def describe(row: dict[str, Any]) -> str:
+    """'loss 0.3120  val_loss 0.3301  acc 0.912  val_acc 0.905' from a metrics row."""
+    parts = [f"loss {_fmt(row['train_loss'])}"]
+    if row.get("val_loss") is not None:
+        parts.append(f"val_loss {_fmt(row['val_loss'])}")
+    if row.get("train_accuracy") is not None:
+        parts.append(f"acc {_fmt(row['train_accuracy'], 3)}")
+    if row.get("val_accuracy") is not None:
+        parts.append(f"val_acc {_fmt(row['val_accuracy'], 3)}")
+    return "  ".join(parts)
+
+
+class EpochReporter:
+    """The `on_epoch` callback of `nnctl train`; use it as a context manager."""
+
+    def __init__(self, epochs: int, *, quiet: bool = False, stream=None):
+        self.epochs, self.quiet = epochs, quiet
+        self.stream = stream or sys.stderr
+        self.every = max(1, epochs // 10)
+        self.progress = None
+        self.last_redraw = 0.0
+
+    def __enter__(self) -> EpochReporter:
+        if not self.quiet and self.stream.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(
+                TextColumn("[bold]epoch"), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn(),
+                TextColumn("{task.fields[metrics]}"), console=Console(file=self.stream), transient=False,
+            )
+            self.progress.start()
+            self.task = self.progress.add_task("train", total=self.epochs, metrics="")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def __call__(self, row: dict[str, Any]) -> None:
+        if self.quiet:
+            return
+        epoch = row["epoch"]
+        if self.progress is not None:
+            now = time.monotonic()
+            # redraw at most 20 times a second: short epochs would spend their time drawing
+            if now - self.last_redraw > 0.05 or epoch == self.epochs:
+                self.progress.update(self.task, completed=epoch, metrics=describe(row))
+                self.last_redraw = now
+        elif epoch % self.every == 0 or epoch == self.epochs:
+            print(f"epoch {epoch}/{self.epochs}  {describe(row)}", file=self.stream, flush=True)
+
+
+def print_summary(result) -> None:
+    """Status, final metrics and the run directory, on stderr; the run directory on stdout."""
+    s = result.summary
+    line = f"{s['status']} after {s['epochs']} epochs in {s['seconds']:.2f} s: {describe(s['final'])}"
+    print(line, file=sys.stderr)
+    if s["status"] == "early_stopped":
+        print(f"early stopping kept the weights of epoch {s['best_epoch']}", file=sys.stderr)
+    if s["status"] == "diverged":
+        where = s.get("diverged_at", {})
+        print(
+            f"diverged: the loss became NaN or infinite at epoch {where.get('epoch')}, batch "
+            f"{where.get('batch')}; kept the last finite weights. Try a smaller optimizer.lr.",
+            file=sys.stderr,
+        )
+    if result.run_dir is not None:
+        print(result.run_dir)
+
+
+def print_gradcheck(checks, tolerance: float) -> None:
+    """A table: tensor, shape, relative error, max |difference|, pass/fail."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"gradient check (whole-tensor relative error, tolerance {tolerance:g})")
+    for column in ("tensor", "shape", "relative error", "max |analytic − numeric|", "result"):
+        table.add_column(column, justify="right" if "error" in column or "max" in column else "left")
+    for c in checks:
+        verdict = "[green]pass[/]" if c.passed else "[bold red]FAIL[/]"
+        table.add_row(c.name, "×".join(map(str, c.shape)), f"{c.error:.2e}", f"{c.max_abs_diff:.2e}", verdict)
+    console = Console()
+    console.print(table)
+    failed = [c.name for c in checks if not c.passed]
+    console.print("[bold red]failed:[/] " + ", ".join(failed) if failed else "[green]all gradients agree[/]")

@@ -1,0 +1,196 @@
+"""Run directories: creating them without collisions, writing their files atomically, and
+reading them back.
+
+A run directory holds config.yaml, metrics.csv, summary.json, model.npz, data.npz and
+checkpoints/epoch-NNNN.npz (see DESIGN.md). Every file is written to a temporary name in the
+same folder and renamed into place, so a crash leaves the old file or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from nnctl.errors import NnctlError
+
+Array = np.ndarray
+METRICS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds")
+RUN_FILES = ("config.yaml", "metrics.csv", "summary.json", "model.npz", "data.npz")
+
+
+def atomic_write(path: Path, write: Callable[[IO], None], *, binary: bool = False) -> Path:
+    """Write through `write(file)` to a temporary file beside `path`, then rename it into place."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", newline=None if binary else "") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: Path, text: str) -> Path:
+    return atomic_write(path, lambda f: f.write(text))
+
+
+def save_weights(path: Path, params: dict[str, Array]) -> Path:
+    """Arrays W0, b0, … (or any named arrays) to an npz, atomically."""
+    return atomic_write(path, lambda f: np.savez(f, **params), binary=True)
+
+
+def load_weights(path: Path) -> dict[str, Array]:
+    """Named arrays from an npz, never unpickling; errors name the file."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except FileNotFoundError:
+        raise NnctlError(f"{path}: no such file") from None
+    except ValueError as e:  # object arrays need pickle, which is refused
+        raise NnctlError(f"{path}: not a plain weights file ({e})") from None
+    except (OSError, EOFError) as e:
+        raise NnctlError(f"{path}: not a readable .npz file ({e})") from None
+
+
+def format_metric(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)  # shortest text that reads back as the same float
+    return str(value)
+
+
+def metrics_csv(rows: list[dict[str, Any]]) -> str:
+    """Rows as CSV text; columns are METRICS' order, those with no value in any row dropped."""
+    columns = [c for c in METRICS if any(row.get(c) is not None for row in rows)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([format_metric(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def read_metrics(path: Path) -> list[dict[str, Any]]:
+    """metrics.csv back into rows: epoch as int, the rest as floats (None where empty)."""
+    with open(path, newline="") as f:
+        return [
+            {k: (int(v) if k == "epoch" else float(v) if v != "" else None) for k, v in row.items()}
+            for row in csv.DictReader(f)
+        ]
+
+
+def new_run_dir(output_dir: Path, name: str) -> Path:
+    """output_dir/NAME-YYYYmmdd-HHMMSS, with -2, -3, … appended until the name is free.
+
+    mkdir is atomic, so two processes started in the same second get different folders.
+    """
+    output_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    for k in range(1, 10_000):
+        path = output_dir / (stem if k == 1 else f"{stem}-{k}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise NnctlError(f"{output_dir}: could not find a free run name for {stem}")
+
+
+def claim_run_dir(path: Path, *, overwrite: bool) -> Path:
+    """Use `path` as a run directory: refused when it holds files, unless overwrite."""
+    if path.exists() and not path.is_dir():
+        raise NnctlError(f"{path}: exists and is not a folder")
+    if path.is_dir() and any(path.iterdir()):
+        if not overwrite:
+            raise NnctlError(f"{path}: run directory exists and is not empty (pass --overwrite to replace it)")
+        shutil.rmtree(path)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_json(path: Path, data: dict) -> Path:
+    return write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def checkpoint_path(run_dir: Path, epoch: int) -> Path:
+    return run_dir / "checkpoints" / f"epoch-{epoch:04d}.npz"
+
+
+@dataclass
+class Run:
+    """A run directory read back: everything the pictures and `gradcheck` need."""
+
+    path: Path
+    config: Any  # nnctl.config.Config
+    metrics: list[dict[str, Any]]
+    summary: dict[str, Any]
+    dataset: Any  # nnctl.data.Dataset
+    model: Any  # nnctl.nn.network.Model
+
+    def checkpoints(self) -> list[tuple[int, Path]]:
+        """(epoch, path) of every checkpoint, oldest first."""
+        folder = self.path / "checkpoints"
+        found = sorted(folder.glob("epoch-*.npz")) if folder.is_dir() else []
+        return [(int(p.stem.split("-")[1]), p) for p in found]
+
+
+def load_run(path: Path) -> Run:
+    """Read a run directory; a missing or inconsistent file is an NnctlError naming it."""
+    from nnctl.assemble import build_model, load_matching_weights
+    from nnctl.config import load_config
+    from nnctl.data import read_dataset
+
+    path = Path(path)
+    if not path.is_dir():
+        raise NnctlError(f"{path}: not a run directory (no such folder)")
+    missing = [name for name in ("config.yaml", "data.npz") if not (path / name).is_file()]
+    if missing:
+        raise NnctlError(f"{path}: not a run directory (missing {', '.join(missing)})")
+    config = load_config(path / "config.yaml")
+    dataset = read_dataset(path / "data.npz")
+    # the weights come from model.npz: the starting weights need not exist any more
+    model = build_model(config.model_copy(update={"model": config.model.model_copy(update={"init_from": None})}),
+                        dataset, np.random.default_rng(0))
+    if (path / "model.npz").is_file():
+        model.network.set_params(load_matching_weights(path / "model.npz", model.network.params()))
+    metrics = read_metrics(path / "metrics.csv") if (path / "metrics.csv").is_file() else []
+    summary = json.loads((path / "summary.json").read_text()) if (path / "summary.json").is_file() else {}
+    return Run(path, config, metrics, summary, dataset, model)
+
+
+class RunWriter:
+    """Writes a run directory as training goes: config and data first, checkpoints on their
+    epochs, then weights, metrics and summary at the end."""
+
+    def __init__(self, path: Path, config, dataset):
+        from nnctl.data import save_dataset
+
+        self.path = path
+        self.every = config.train.checkpoint_every
+        path.mkdir(parents=True, exist_ok=True)
+        write_text(path / "config.yaml", config.to_yaml())
+        save_dataset(path / "data.npz", dataset)
+        if self.every:
+            (path / "checkpoints").mkdir(exist_ok=True)
+
+    def epoch(self, row: dict[str, Any], model) -> None:
+        if self.every and row["epoch"] % self.every == 0:
+            save_weights(checkpoint_path(self.path, row["epoch"]), model.network.params())
+
+    def finish(self, history: list[dict[str, Any]], summary: dict[str, Any], model) -> None:
+        save_weights(self.path / "model.npz", model.network.params())
+        write_text(self.path / "metrics.csv", metrics_csv(history))
+        write_json(self.path / "summary.json", summary)

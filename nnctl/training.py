@@ -1,0 +1,241 @@
+"""The training loop: epochs of shuffled mini-batches, forward, loss, backward, step.
+
+`train(config, run_dir=None)` is the library's entry point. It neither prints nor plots: the
+caller passes `on_epoch` to report progress, and with a `run_dir` the files of the run are
+written as training goes (see nnctl.runs).
+
+Metrics per epoch, as Keras and scikit-learn report them: `train_loss` and `train_accuracy`
+are means over the epoch's mini-batches (free: the forward pass computed them already);
+`val_loss` and `val_accuracy` are measured on the validation set after the epoch. Row 0 holds
+the initial weights' metrics, all measured. Losses include the L2 penalty. The summary's
+`final` metrics are measured on the whole training set with the final weights.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnctl import __version__
+from nnctl.assemble import build_model, encode_targets, learning_rate, make_optimizer
+from nnctl.config import Config, load_config
+from nnctl.data import Dataset, load_dataset
+from nnctl.errors import NnctlError
+from nnctl.nn.network import Model
+from nnctl.runs import RunWriter
+
+Array = np.ndarray
+EpochCallback = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class TrainResult:
+    """What `train` returns: the trained model, one row per epoch (metrics.csv), the summary."""
+
+    model: Model
+    history: list[dict[str, Any]]
+    summary: dict[str, Any]
+    dataset: Dataset
+    run_dir: Path | None = None
+
+
+@dataclass
+class Streams:
+    """Independent random streams from one seed, so e.g. the batch size never changes the data."""
+
+    data: np.random.Generator
+    init: np.random.Generator
+    shuffle: np.random.Generator
+
+    @classmethod
+    def from_seed(cls, seed: int) -> Streams:
+        return cls(*(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)))
+
+
+def evaluate(model: Model, X: Array, T: Array, labels: Array | None) -> tuple[float, float | None]:
+    """(objective, accuracy) of the model on a whole set; accuracy None for regression."""
+    out = model.raw(X)
+    value = model.loss.value(out, T) + model.penalty()
+    accuracy = None if labels is None else float(np.mean(model.loss.decode(out) == labels))
+    return value, accuracy
+
+
+@dataclass
+class EarlyStopping:
+    """Stop after `patience` epochs without an improvement of more than `min_delta`."""
+
+    monitor: str
+    patience: int
+    min_delta: float
+    best: float = math.inf
+    best_epoch: int = 0
+    best_params: dict[str, Array] = field(default_factory=dict)
+    waited: int = 0
+
+    @property
+    def sign(self) -> float:
+        return -1.0 if self.monitor.endswith("accuracy") else 1.0  # accuracy: higher is better
+
+    def update(self, epoch: int, row: dict[str, Any], params: dict[str, Array]) -> bool:
+        """Record the epoch; True when training should stop."""
+        value = self.sign * row[self.monitor]
+        if value < self.best - self.min_delta:
+            self.best, self.best_epoch, self.waited = value, epoch, 0
+            self.best_params = {k: v.copy() for k, v in params.items()}
+            return False
+        self.waited += 1
+        return 0 < self.patience <= self.waited
+
+
+def build_for(config: Config) -> tuple[Model, Dataset, Streams]:
+    """The data set and the initialised model of a config, from its seed's streams."""
+    streams = Streams.from_seed(config.seed)
+    dataset = load_dataset(
+        {**config.data.params, "name": config.data.name, "task": config.data.task,
+         "validation_fraction": config.data.validation_fraction, "standardize": config.data.standardize},
+        seed_rng=streams.data, base_dir=config.base_dir, dtype=np.dtype(config.dtype),
+    )
+    return build_model(config, dataset, streams.init), dataset, streams
+
+
+def train(
+    config: Config | dict | str | Path,
+    run_dir: Path | str | None = None,
+    *,
+    on_epoch: EpochCallback | None = None,
+) -> TrainResult:
+    """Train the network a config describes. Writes a run directory only when `run_dir` is given
+    (an existing, empty or new folder: see nnctl.runs for choosing one)."""
+    if not isinstance(config, Config):
+        config = load_config(config)
+    model, dataset, streams = build_for(config)
+    loop = Loop(config, model, dataset, streams.shuffle)  # refuses bad settings before any file
+    writer = RunWriter(Path(run_dir), config, dataset) if run_dir is not None else None
+    started = time.perf_counter()
+    try:
+        # a diverging run overflows on its way to NaN; the loop detects it and says so
+        with np.errstate(over="ignore", invalid="ignore"):
+            for row in loop.epochs():
+                if writer:
+                    writer.epoch(row, model)
+                if on_epoch:
+                    on_epoch(row)
+        status = loop.status
+    except KeyboardInterrupt:
+        status = "interrupted"
+    summary = loop.summary(status, time.perf_counter() - started)
+    if writer:
+        writer.finish(loop.history, summary, model)
+    return TrainResult(model, loop.history, summary, dataset, Path(run_dir) if run_dir is not None else None)
+
+
+class Loop:
+    """One training run's state, advanced epoch by epoch by `epochs()`."""
+
+    def __init__(self, config: Config, model: Model, dataset: Dataset, shuffle_rng: np.random.Generator):
+        self.config, self.model, self.dataset, self.rng = config, model, dataset, shuffle_rng
+        self.optimizer = make_optimizer(config)
+        self.params = model.network.params()
+        self.grads = model.network.grads
+        classification = dataset.task == "classification"
+        self.train_labels = dataset.y_train if classification else None
+        self.val_labels = dataset.y_val if classification else None
+        self.T_train = encode_targets(model, dataset, dataset.y_train)
+        self.T_val = encode_targets(model, dataset, dataset.y_val)
+        self.has_val = dataset.X_val.shape[0] > 0
+        stopping = config.train.early_stopping
+        if stopping.patience and stopping.monitor.startswith("val") and not self.has_val:
+            raise NnctlError(
+                f"train.early_stopping.monitor: {stopping.monitor} needs validation data "
+                "(set data.validation_fraction > 0, or monitor train_loss)"
+            )
+        if stopping.monitor.endswith("accuracy") and not classification:
+            raise NnctlError(f"train.early_stopping.monitor: {stopping.monitor} needs a classification data set")
+        monitor = stopping.monitor
+        if not self.has_val and monitor.startswith("val"):  # patience 0: only the best epoch is asked
+            monitor = monitor.replace("val", "train")
+        if not classification:
+            monitor = monitor.replace("accuracy", "loss")
+        self.stopping = EarlyStopping(monitor, stopping.patience, stopping.min_delta)
+        self.history: list[dict[str, Any]] = []
+        self.status = "completed"
+        self.diverged_at: dict[str, int] | None = None
+
+    def measure(self, epoch: int, seconds: float, lr: float | None,
+                train: tuple[float, float | None] | None = None) -> dict[str, Any]:
+        """A metrics row; train metrics measured on the whole set unless given."""
+        d = self.dataset
+        train_loss, train_acc = train or evaluate(self.model, d.X_train, self.T_train, self.train_labels)
+        row: dict[str, Any] = {"epoch": epoch, "train_loss": float(train_loss), "train_accuracy": train_acc}
+        if self.has_val:
+            row["val_loss"], row["val_accuracy"] = evaluate(self.model, d.X_val, self.T_val, self.val_labels)
+        row["lr"], row["seconds"] = lr, seconds
+        return row
+
+    def epochs(self):
+        """Yield the metrics row of epoch 0 (initial weights), then of each trained epoch."""
+        cfg = self.config.train
+        X, T, labels = self.dataset.X_train, self.T_train, self.train_labels
+        n = X.shape[0]
+        batch = n if cfg.batch_size == "full" else min(cfg.batch_size, n)
+        row = self.measure(0, 0.0, None)
+        self.history.append(row)
+        self.stopping.update(0, row, self.params)
+        yield row
+        for epoch in range(1, cfg.epochs + 1):
+            started = time.perf_counter()
+            lr = learning_rate(self.config, epoch - 1)
+            self.optimizer.lr = lr
+            if cfg.shuffle:
+                order = self.rng.permutation(n)  # one gather per epoch, then contiguous slices
+                Xs, Ts, ys = X[order], T[order], None if labels is None else labels[order]
+            else:
+                Xs, Ts, ys = X, T, labels
+            last_good = {k: v.copy() for k, v in self.params.items()}
+            total, correct = 0.0, 0
+            for b, start in enumerate(range(0, n, batch)):
+                stop = min(start + batch, n)
+                value, out = self.model.loss_and_grads(Xs[start:stop], Ts[start:stop])
+                if not math.isfinite(value):
+                    self.model.network.set_params(last_good)
+                    self.status, self.diverged_at = "diverged", {"epoch": epoch, "batch": b + 1}
+                    return
+                total += value * (stop - start)
+                if ys is not None:
+                    correct += int(np.count_nonzero(self.model.loss.decode(out) == ys[start:stop]))
+                self.optimizer.step(self.params, self.grads())
+            accuracy = None if ys is None else correct / n
+            row = self.measure(epoch, time.perf_counter() - started, lr, (total / n, accuracy))
+            self.history.append(row)
+            yield row
+            if self.stopping.update(epoch, row, self.params):
+                self.model.network.set_params(self.stopping.best_params)
+                self.status = "early_stopped"
+                return
+
+    def summary(self, status: str, seconds: float) -> dict[str, Any]:
+        final = self.measure(self.history[-1]["epoch"] if self.history else 0, 0.0, None)
+        keys = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+        best_row = self.history[self.stopping.best_epoch] if self.history else final
+        summary: dict[str, Any] = {
+            "status": status,
+            "epochs": self.history[-1]["epoch"] if self.history else 0,
+            "final": {k: final[k] for k in keys if final.get(k) is not None},
+            "best_epoch": self.stopping.best_epoch,
+            "best": {k: best_row[k] for k in keys if best_row.get(k) is not None},
+            "monitor": self.stopping.monitor,
+            "parameters": int(sum(p.size for p in self.params.values())),
+            "seconds": round(seconds, 4),
+            "seed": self.config.seed,
+            "versions": {"nnctl": __version__, "numpy": np.__version__, "python": platform.python_version()},
+        }
+        if self.diverged_at:
+            summary["diverged_at"] = self.diverged_at
+        return summary

@@ -1,0 +1,142 @@
+"""The command line: exit codes, one-line errors, files written, --json, determinism."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from nnctl.cli import app
+
+runner = CliRunner()
+TINY = {
+    "name": "tiny",
+    "data": {"name": "moons", "n_samples": 120},
+    "model": {"hidden": [5], "activation": "tanh"},
+    "optimizer": {"name": "adam", "lr": 0.05},
+    "train": {"epochs": 6, "batch_size": 16, "checkpoint_every": 2},
+    "output": {"plots": []},
+}
+
+
+def write_config(tmp_path: Path, **sections) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump({**TINY, **sections}))
+    return path
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("command", [[], ["train"], ["gradcheck"], ["plot"]])
+def test_help(command):
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0 and "Usage" in result.stdout
+
+
+def test_train_writes_a_complete_run_directory(tmp_path):
+    run = tmp_path / "run"
+    result = invoke("train", write_config(tmp_path), "--run-dir", run, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    for name in ("config.yaml", "metrics.csv", "summary.json", "model.npz", "data.npz"):
+        assert (run / name).is_file(), name
+    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == [
+        "epoch-0000.npz", "epoch-0002.npz", "epoch-0004.npz", "epoch-0006.npz"]
+    lines = (run / "metrics.csv").read_text().splitlines()
+    assert lines[0] == "epoch,train_loss,val_loss,train_accuracy,val_accuracy,lr,seconds"
+    assert len(lines) == 1 + 7  # epoch 0 and six trained epochs
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["epochs"] == 6
+    assert summary["parameters"] == 2 * 5 + 5 + 5 * 2 + 2
+    with np.load(run / "model.npz", allow_pickle=False) as weights:
+        assert sorted(weights.files) == ["W0", "W1", "b0", "b1"]
+        assert weights["W0"].shape == (2, 5) and weights["b1"].shape == (2,)
+    with np.load(run / "checkpoints" / "epoch-0006.npz") as last, np.load(run / "model.npz") as final:
+        np.testing.assert_array_equal(last["W0"], final["W0"])
+
+
+def test_same_config_gives_bit_identical_weights(tmp_path):
+    config = write_config(tmp_path)
+    for name in ("a", "b"):
+        assert invoke("train", config, "--run-dir", tmp_path / name, "--quiet").exit_code == 0
+    assert (tmp_path / "a" / "model.npz").read_bytes() == (tmp_path / "b" / "model.npz").read_bytes()
+
+
+def test_resolved_config_repeats_the_run(tmp_path):
+    assert invoke("train", write_config(tmp_path), "--set", "seed=3", "--run-dir", tmp_path / "a", "-q").exit_code == 0
+    assert invoke("train", tmp_path / "a" / "config.yaml", "--run-dir", tmp_path / "b", "-q").exit_code == 0
+    assert (tmp_path / "a" / "model.npz").read_bytes() == (tmp_path / "b" / "model.npz").read_bytes()
+
+
+def test_json_prints_only_the_summary_on_stdout(tmp_path):
+    result = invoke("train", write_config(tmp_path), "--run-dir", tmp_path / "run", "--json")
+    data = json.loads(result.stdout)
+    assert data["run_dir"] == str(tmp_path / "run") and data["status"] == "completed"
+    assert 0.0 <= data["final"]["val_accuracy"] <= 1.0
+
+
+def test_runs_never_collide_and_existing_dirs_are_refused(tmp_path):
+    config = write_config(tmp_path, output={"dir": str(tmp_path / "out"), "plots": []})
+    for _ in range(2):
+        assert invoke("train", config, "-q").exit_code == 0
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert len(names) == 2 and all(n.startswith("tiny-") for n in names)
+    run = tmp_path / "out" / names[0]
+    result = invoke("train", config, "--run-dir", run)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {run}: run directory exists and is not empty (pass --overwrite to replace it)\n"
+    assert invoke("train", config, "--run-dir", run, "--overwrite", "-q").exit_code == 0
+
+
+def test_unknown_activation_is_one_line_and_exit_2(tmp_path):
+    result = invoke("train", write_config(tmp_path, model={"activation": "tanhh"}))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "model.activation: unknown 'tanhh'" in result.stderr
+
+
+def test_missing_config_is_one_line_and_exit_2(tmp_path):
+    result = invoke("train", tmp_path / "nope.yaml")
+    assert result.exit_code == 2 and result.stderr == f"error: {tmp_path / 'nope.yaml'}: no such file\n"
+
+
+def test_diverging_run_exits_1_and_keeps_finite_weights(tmp_path):
+    config = write_config(tmp_path, optimizer={"name": "sgd", "lr": 1e6}, loss={"name": "mse"},
+                          data={"name": "noisy-linear", "n_samples": 100})
+    result = invoke("train", config, "--run-dir", tmp_path / "run", "--json")
+    assert result.exit_code == 1
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "diverged" and summary["diverged_at"]["epoch"] >= 1
+    with np.load(tmp_path / "run" / "model.npz") as weights:
+        assert all(np.isfinite(weights[k]).all() for k in weights.files)
+
+
+def test_gradcheck_passes_on_a_config_and_a_run(tmp_path):
+    config = write_config(tmp_path, loss={"name": "cross-entropy", "l2": 0.01})
+    result = invoke("gradcheck", config, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["passed"] and [t["name"] for t in data["tensors"]] == ["W0", "b0", "W1", "b1", "X"]
+    assert all(t["error"] < 1e-7 for t in data["tensors"])
+    assert invoke("train", config, "--run-dir", tmp_path / "run", "-q").exit_code == 0
+    table = invoke("gradcheck", tmp_path / "run")
+    assert table.exit_code == 0 and "all gradients agree" in table.stdout
+
+
+def test_gradcheck_of_something_else_is_a_user_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = invoke("gradcheck", tmp_path / "empty")
+    assert result.exit_code == 2 and "not a run directory" in result.stderr
+
+
+def test_plot_redraws_the_pictures_from_the_files(tmp_path):
+    run = tmp_path / "run"
+    assert invoke("train", write_config(tmp_path), "--run-dir", run, "-q").exit_code == 0
+    result = invoke("plot", run, "--out", tmp_path / "pics")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "pics").iterdir()) == ["boundary.png", "loss.png"]
+    bad = invoke("plot", run, "--only", "loss,nope")
+    assert bad.exit_code == 2 and "unknown 'nope'" in bad.stderr

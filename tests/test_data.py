@@ -1,0 +1,270 @@
+"""Data sets: generators (against scikit-learn as the oracle), the split, standardisation, CSV, data.npz."""
+
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn import datasets as sk
+
+from nnctl.data import DATASETS, Dataset, load_dataset, read_dataset, save_dataset
+from nnctl.errors import NnctlError
+
+GENERATED = [name for name in DATASETS if name not in ("csv", "digits")]
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def load(tmp_path=Path("."), seed=0, **data) -> Dataset:
+    return load_dataset({"validation_fraction": 0.0, **data}, seed_rng=rng(seed), base_dir=tmp_path)
+
+
+def by_rows(X, y):
+    """Rows of [X | y] in lexicographic order, to compare point sets regardless of shuffling."""
+    Z = np.c_[X, y]
+    return Z[np.lexsort(Z.T[::-1])]
+
+
+# ---------------------------------------------------------------- registry and generators
+
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_params_are_exactly_the_generators_keywords(name):
+    spec = DATASETS[name]
+    keywords = {key: p.default for key, p in inspect.signature(spec.make).parameters.items() if key != "rng"}
+    assert list(keywords) == list(spec.params)
+    assert all(spec.params[key] == value for key, value in keywords.items() if value is not inspect.Parameter.empty)
+
+
+@pytest.mark.parametrize("name", GENERATED)
+def test_generators_give_documented_shapes_and_dtypes(name):
+    spec = DATASETS[name]
+    X, y = spec.make(**{**spec.params, "n_samples": 101}, rng=rng())
+    assert X.dtype == np.float64 and X.ndim == 2 and X.shape[0] == 101
+    if spec.task == "classification":
+        assert y.dtype == np.int64 and y.shape == (101,)
+    else:
+        assert y.dtype == np.float64 and y.shape == (101, 1)
+
+
+@pytest.mark.parametrize("name", ["moons", "circles"])
+def test_noise_free_moons_and_circles_are_sklearns_points(name):
+    params = {"factor": 0.5} if name == "circles" else {}
+    ours = DATASETS[name].make(n_samples=301, noise=0.0, **params, rng=rng())
+    theirs = getattr(sk, f"make_{name}")(n_samples=301, noise=None, **params, random_state=0)  # sklearn shuffles too
+    np.testing.assert_allclose(by_rows(*ours), by_rows(*theirs), atol=1e-12)
+    assert np.bincount(ours[1]).tolist() == [150, 151]
+
+
+@pytest.mark.parametrize(("name", "noise"), [("moons", 0.2), ("circles", 0.1)])
+def test_noisy_moons_and_circles_match_sklearns_distribution(name, noise):
+    params = {"factor": 0.5} if name == "circles" else {}
+    X, y = DATASETS[name].make(n_samples=20_000, noise=noise, **params, rng=rng())
+    X_sk, y_sk = getattr(sk, f"make_{name}")(n_samples=20_000, noise=noise, **params, random_state=0)
+    for k in (0, 1):
+        np.testing.assert_allclose(X[y == k].mean(0), X_sk[y_sk == k].mean(0), atol=0.02)
+        np.testing.assert_allclose(X[y == k].std(0), X_sk[y_sk == k].std(0), atol=0.02)
+
+
+def test_blobs_match_sklearns_distribution():
+    X, y = DATASETS["blobs"].make(n_samples=3001, centers=4, cluster_std=0.5, n_features=3,
+                                  center_box=(-10.0, 10.0), rng=rng())
+    X_sk, y_sk = sk.make_blobs(n_samples=3001, centers=4, cluster_std=0.5, n_features=3, random_state=0)
+    assert X.shape == X_sk.shape and np.bincount(y).tolist() == np.bincount(y_sk).tolist() == [751, 750, 750, 750]
+    for k in range(4):
+        assert np.all(np.abs(X[y == k].mean(0)) < 10)  # centres lie in center_box
+        np.testing.assert_allclose(X[y == k].std(0), 0.5, atol=0.05)
+        np.testing.assert_allclose(X_sk[y_sk == k].std(0), 0.5, atol=0.05)
+
+
+def test_blobs_take_explicit_centres_as_sklearn_does():
+    X, y = DATASETS["blobs"].make(n_samples=2000, centers=[[0, 0], [3, 3]], rng=rng())
+    assert X.shape == (2000, 2) and np.bincount(y).tolist() == [1000, 1000]
+    np.testing.assert_allclose(X[y == 1].mean(0), [3, 3], atol=0.1)
+
+
+def test_noisy_linear_target_is_the_mean_of_the_coordinates_exactly():
+    X, y = DATASETS["noisy-linear"].make(n_samples=500, noise=0.05, rng=rng())
+    np.testing.assert_array_equal(y[:, 0], X[:, 0] / 2 + X[:, 1] / 2)
+    assert np.all(np.abs(X - np.linspace(0, 1, 500)[:, None]) <= 0.05)
+    assert not np.array_equal(X[:, 0], X[:, 1])  # independent noise per coordinate
+
+
+def test_step_is_the_sign_of_x_on_a_grid():
+    X, y = DATASETS["step"].make(n_samples=1000, noise=0.0, rng=rng())
+    np.testing.assert_array_equal(X[:, 0], np.linspace(-5, 5, 1000))
+    assert y[:500, 0].tolist() == [-1.0] * 500 and y[500:, 0].tolist() == [1.0] * 500
+    _, y_noisy = DATASETS["step"].make(n_samples=1000, noise=0.1, rng=rng())
+    assert 0.08 < np.std(y_noisy - y) < 0.12
+
+
+def test_bump_follows_seed_004s_formula():
+    X, y = DATASETS["bump"].make(n_samples=200, noise=0.0, rng=rng())
+    assert X.min() >= -0.5 and X.max() <= 0.5
+    np.testing.assert_array_equal(y[:, 0], np.exp(-5 * (X[:, 0] ** 2 + X[:, 1] ** 2)) * np.abs(X[:, 0] + X[:, 1]))
+
+
+def test_xor_labels_the_quadrants():
+    X, y = DATASETS["xor"].make(n_samples=400, noise=0.0, rng=rng())
+    assert np.abs(X).max() <= 1
+    np.testing.assert_array_equal(y, (np.sign(X[:, 0]) == np.sign(X[:, 1])).astype(int))
+
+
+def test_spiral_splits_samples_evenly_over_arms_with_radius_0_to_1():
+    X, y = DATASETS["spiral"].make(n_samples=1000, n_classes=3, noise=0.2, rng=rng())
+    assert np.bincount(y).tolist() == [334, 333, 333]
+    np.testing.assert_allclose(np.sort(np.hypot(X[y == 1, 0], X[y == 1, 1])), np.linspace(0, 1, 333), atol=1e-12)
+
+
+def test_digits_is_sklearns_data_set():
+    ds = load(name="digits")
+    assert ds.X_train.shape == (1797, 64) and ds.classes == list(range(10))
+    assert ds.X_train.min() == 0 and ds.X_train.max() == 16
+    subset = load(name="digits", n_samples=100)
+    assert subset.X_train.shape == (100, 64)
+
+
+# ---------------------------------------------------------------- load_dataset: split, standardise, errors
+
+
+def test_stratified_split_takes_round_fraction_of_each_class():
+    ds = load(name="blobs", validation_fraction=0.2)  # 334, 333, 333 -> 67 of each to validation
+    assert np.bincount(ds.y_val).tolist() == [67, 67, 67]
+    assert np.bincount(ds.y_train).tolist() == [267, 266, 266]
+    assert ds.X_val.shape == (201, 2) and ds.y_train.dtype == np.int64
+
+
+def test_stratified_split_keeps_a_training_sample_of_every_class(tmp_path):
+    (tmp_path / "t.csv").write_text("x,label\n" + "".join(f"{i},{c}\n" for i, c in enumerate("aabbbbbbbb")))
+    ds = load(tmp_path, name="csv", path="t.csv", validation_fraction=0.9)
+    assert np.bincount(ds.y_train).tolist() == [1, 1] and np.bincount(ds.y_val).tolist() == [1, 7]
+
+
+def test_regression_split_is_random_and_zero_fraction_means_no_validation():
+    ds = load(name="step", validation_fraction=0.25)
+    assert ds.X_train.shape == (750, 1) and ds.y_val.shape == (250, 1)
+    assert ds.X_val[:, 0].min() < -4 and ds.X_val[:, 0].max() > 4  # drawn from everywhere, not the tail
+    empty = load(name="step")
+    assert empty.X_val.shape == (0, 1) and empty.y_val.shape == (0, 1) and empty.n_outputs == 1
+
+
+def test_standardisation_uses_training_stats_for_both_parts():
+    raw = load(name="blobs", validation_fraction=0.3)
+    ds = load(name="blobs", validation_fraction=0.3, standardize=True)
+    np.testing.assert_allclose(ds.X_train.mean(0), 0, atol=1e-12)
+    np.testing.assert_allclose(ds.X_train.std(0), 1, atol=1e-12)
+    np.testing.assert_allclose(ds.mean, raw.X_train.mean(0))
+    np.testing.assert_allclose(ds.X_val, (raw.X_val - ds.mean) / ds.std)
+    assert raw.mean is None and raw.std is None
+
+
+def test_constant_feature_keeps_std_1(tmp_path):
+    (tmp_path / "t.csv").write_text("c,x,y\n" + "".join(f"3,{i},{i % 2}\n" for i in range(10)))
+    ds = load(tmp_path, name="csv", path="t.csv", standardize=True)
+    assert ds.std[0] == 1 and np.all(ds.X_train[:, 0] == 0)
+
+
+def test_same_rng_state_gives_bit_identical_data_and_float32_on_request():
+    first, again = (load(name="moons", validation_fraction=0.2, standardize=True, seed=7) for _ in range(2))
+    for key in ("X_train", "y_train", "X_val", "y_val", "mean", "std"):
+        assert np.array_equal(getattr(first, key), getattr(again, key))
+    assert not np.array_equal(first.X_train, load(name="moons", validation_fraction=0.2, seed=8).X_train)
+    small = load_dataset({"name": "bump"}, seed_rng=rng(), base_dir=Path("."), dtype=np.float32)
+    assert small.X_train.dtype == small.y_train.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"name": "xyz"}, "data.name: unknown 'xyz' (choose from: blobs, bump, circles, csv, digits, moons, "),
+        ({"name": "moons", "task": "regression"}, "data.task: moons is a classification set"),
+        ({"name": "step", "task": "classification"}, "data.task: step is a regression set"),
+        ({"name": "moons", "factor": 0.3}, "data: unknown key 'factor' for moons"),
+        ({"name": "csv"}, "data.path: the csv data set needs a file"),
+    ],
+)
+def test_bad_data_sections_are_one_line_errors(data, message):
+    with pytest.raises(NnctlError) as error:
+        load(**data)
+    assert str(error.value).startswith(message) and "\n" not in str(error.value)
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def write_csv(tmp_path, text, name="t.csv"):
+    (tmp_path / name).write_text(text)
+    return name
+
+
+def test_csv_happy_path_with_text_labels(tmp_path):
+    write_csv(tmp_path, "a,species,b\n1,dog,2\n3,cat,4\n5,dog,6\n7,cat,8\n")
+    ds = load(tmp_path, name="csv", path="t.csv", target="species")
+    assert ds.task == "classification" and ds.classes == ["cat", "dog"] and ds.feature_names == ["a", "b"]
+    np.testing.assert_array_equal(ds.X_train, [[1, 2], [3, 4], [5, 6], [7, 8]])
+    assert ds.y_train.tolist() == [1, 0, 1, 0]
+
+
+def test_csv_task_auto_from_the_target(tmp_path):
+    write_csv(tmp_path, "x;y\n1;2\n2;0\n3;2\n", "ints.csv")
+    write_csv(tmp_path, "x,y\n1,0.5\n2,1.5\n3,2\n", "floats.csv")
+    ints = load(tmp_path, name="csv", path=str(tmp_path / "ints.csv"), delimiter=";")
+    assert ints.task == "classification" and ints.classes == [0, 2] and ints.y_train.tolist() == [1, 0, 1]
+    floats = load(tmp_path, name="csv", path="floats.csv")
+    assert floats.task == "regression" and floats.classes == [] and floats.n_classes == 0
+    np.testing.assert_array_equal(floats.y_train, [[0.5], [1.5], [2.0]])
+    honoured = load(tmp_path, name="csv", path="ints.csv", delimiter=";", task="regression")
+    assert honoured.task == "regression" and honoured.y_train[:, 0].tolist() == [2, 0, 2]
+
+
+@pytest.mark.parametrize(
+    ("text", "data", "message"),
+    [
+        ("x,y\n1,0\noops,1\n", {}, "t.csv: line 3, column 'x': 'oops' is not a finite number"),
+        ("x,z,y\n1,,0\n2,2,1\n", {}, "t.csv: line 2, column 'z': empty cell"),
+        ("x,y\n1,0\nnan,1\n", {}, "t.csv: line 3, column 'x': 'nan' is not a finite number"),
+        ("x,y\n1,0\n2,1\n", {"target": "label"}, "t.csv: no column 'label' (set data.target to one of: x, y)"),
+        ("x,y\n1,a\n2,a\n", {}, "t.csv: the target has one class only, ['a']"),
+        ("x,y\n1,a\n2,b\n", {"task": "regression"}, "t.csv: the target column is not numeric"),
+        ("x,y\n1,0\n2\n", {}, "t.csv: line 3 has 1 cells, the header 2"),
+    ],
+)
+def test_csv_errors_name_file_line_and_column(tmp_path, text, data, message):
+    write_csv(tmp_path, text)
+    with pytest.raises(NnctlError) as error:
+        load(tmp_path, name="csv", path="t.csv", **data)
+    assert str(error.value).startswith(str(tmp_path / message))
+
+
+def test_missing_csv_names_the_path(tmp_path):
+    with pytest.raises(NnctlError, match=r"gone\.csv: no such file"):
+        load(tmp_path, name="csv", path="gone.csv")
+
+
+# ---------------------------------------------------------------- data.npz and imports
+
+
+@pytest.mark.parametrize(
+    "make", [lambda tmp: load(tmp, name="csv", path=write_csv(tmp, "a,b,c\n1,2,x\n3,4,y\n5,6,x\n"), standardize=True),
+             lambda tmp: load(tmp, name="noisy-linear", n_samples=20, validation_fraction=0.2)],
+)
+def test_save_and_read_dataset_round_trip_without_pickles(tmp_path, make):
+    ds = make(tmp_path)
+    save_dataset(tmp_path / "data.npz", ds)
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    back = read_dataset(tmp_path / "data.npz")
+    for key in ("X_train", "y_train", "X_val", "y_val", "mean", "std"):
+        saved, read = getattr(ds, key), getattr(back, key)
+        assert read is None if saved is None else np.array_equal(read, saved) and read.dtype == saved.dtype
+    assert (back.task, back.classes, back.feature_names) == (ds.task, ds.classes, ds.feature_names)
+    with np.load(tmp_path / "data.npz", allow_pickle=False) as npz:
+        assert all(npz[key].dtype != object for key in npz.files)
+
+
+def test_importing_nnctl_data_loads_no_heavy_library():
+    code = "import nnctl.data, sys; assert not {'sklearn', 'matplotlib', 'pandas', 'scipy'} & set(sys.modules)"
+    subprocess.run([sys.executable, "-c", code], check=True)

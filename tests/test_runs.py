@@ -1,0 +1,76 @@
+"""Run-directory files: atomic writes, round trips, collision-free names, no pickles."""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from nnctl.errors import NnctlError
+from nnctl.runs import (
+    atomic_write,
+    claim_run_dir,
+    load_weights,
+    metrics_csv,
+    new_run_dir,
+    read_metrics,
+    save_weights,
+    write_text,
+)
+
+
+def test_metrics_round_trip_exactly(tmp_path):
+    rows = [
+        {"epoch": 0, "train_loss": 0.6931471805599453, "train_accuracy": 0.5, "lr": None, "seconds": 0.0},
+        {"epoch": 1, "train_loss": 1 / 3, "train_accuracy": 0.75, "lr": 0.1, "seconds": 0.0123},
+    ]
+    write_text(tmp_path / "metrics.csv", metrics_csv(rows))
+    text = (tmp_path / "metrics.csv").read_text()
+    assert text.splitlines()[0] == "epoch,train_loss,train_accuracy,lr,seconds"  # no val columns
+    assert read_metrics(tmp_path / "metrics.csv") == rows
+
+
+def test_weights_round_trip_bit_for_bit(tmp_path):
+    rng = np.random.default_rng(0)
+    params = {"W0": rng.normal(size=(2, 3)).astype(np.float32), "b0": rng.normal(size=3)}
+    loaded = load_weights(save_weights(tmp_path / "w.npz", params))
+    assert loaded["W0"].dtype == np.float32
+    for key in params:
+        np.testing.assert_array_equal(loaded[key], params[key])
+
+
+def test_object_arrays_are_refused(tmp_path):
+    np.savez(tmp_path / "evil.npz", W0=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(NnctlError, match="not a plain weights file"):
+        load_weights(tmp_path / "evil.npz")
+    with pytest.raises(NnctlError, match="no such file"):
+        load_weights(tmp_path / "missing.npz")
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporaries(tmp_path):
+    path = write_text(tmp_path / "summary.json", "old")
+
+    def explode(f):
+        f.write("half")
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(path, explode)
+    assert path.read_text() == "old"
+    assert os.listdir(tmp_path) == ["summary.json"]
+
+
+def test_parallel_new_run_dirs_never_collide(tmp_path):
+    with ThreadPoolExecutor(8) as pool:
+        paths = list(pool.map(lambda _: new_run_dir(tmp_path, "moons"), range(16)))
+    assert len(set(paths)) == 16 and all(p.is_dir() for p in paths)
+
+
+def test_claim_run_dir_refuses_a_non_empty_folder_unless_asked(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    with pytest.raises(NnctlError, match="--overwrite"):
+        claim_run_dir(tmp_path / "run", overwrite=False)
+    assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
+    claim_run_dir(tmp_path / "run", overwrite=True)
+    assert list((tmp_path / "run").iterdir()) == []
