@@ -1,0 +1,33 @@
+"""Sweeps start hundreds of processes: --help and a run without plots must not import the heavy
+libraries (matplotlib and scikit-learn each take a second or more to import)."""
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("matplotlib", "sklearn", "scipy", "pandas")
+PROBE = """
+import sys
+from nnctl.cli import app
+sys.argv = ["nnctl", *{args!r}]
+try:
+    app()
+except SystemExit:
+    pass
+print("HEAVY", sorted(m for m in {heavy!r} if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["train", "CONFIG", "--set", "output.plots=[]", "--quiet", "--run-dir", "RUN"]],
+    ids=["help", "train-without-plots"],
+)
+def test_no_heavy_imports(args, tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("data: {name: moons, n_samples: 100}\nmodel: {hidden: [4]}\ntrain: {epochs: 2}\n")
+    args = [str(config) if a == "CONFIG" else str(tmp_path / "run") if a == "RUN" else a for a in args]
+    out = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
+                         capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out, out

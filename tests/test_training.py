@@ -1,0 +1,119 @@
+"""Training end to end through the library: quality on real sets, early stopping, schedules,
+dtypes, determinism, and the mismatches a user can cause."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnctl import load_config, train
+from nnctl.errors import NnctlError
+from nnctl.runs import save_weights
+
+CONFIGS = Path(__file__).parents[1] / "configs"
+
+
+def test_moons_reaches_95_percent_validation_accuracy():
+    config = load_config(CONFIGS / "moons.yaml")
+    assert (config.data.params["n_samples"], config.data.params["noise"]) == (1000, 0.2)
+    assert (config.model.hidden, config.model.activation, config.optimizer.name) == ([16, 16], "tanh", "adam")
+    assert train(config).summary["final"]["val_accuracy"] >= 0.95
+
+
+def test_digits_with_one_hidden_layer_of_64_reaches_95_percent():
+    config = load_config(CONFIGS / "digits.yaml")
+    assert config.model.hidden == [64]
+    assert train(config).summary["final"]["val_accuracy"] >= 0.95
+
+
+def test_train_without_run_dir_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = train({"train": {"epochs": 2}, "output": {"plots": []}})
+    assert os.listdir(tmp_path) == [] and result.run_dir is None
+    assert [row["epoch"] for row in result.history] == [0, 1, 2]
+
+
+def test_history_rows_carry_the_schedule_and_measured_metrics():
+    result = train({
+        "data": {"name": "moons", "n_samples": 200},
+        "optimizer": {"name": "sgd", "lr": 0.4, "schedule": {"name": "step", "step_size": 2, "gamma": 0.5}},
+        "train": {"epochs": 5},
+    })
+    assert [row["lr"] for row in result.history] == [None, 0.4, 0.4, 0.2, 0.2, 0.1]
+    first = result.history[0]
+    assert first["train_loss"] == pytest.approx(np.log(2), abs=0.15)  # near-uniform softmax at start
+    assert all(0.0 <= row["val_accuracy"] <= 1.0 for row in result.history)
+
+
+def test_early_stopping_keeps_the_best_weights():
+    config = load_config({
+        "data": {"name": "moons", "n_samples": 200, "noise": 0.3},
+        "model": {"hidden": [32]},
+        "optimizer": {"name": "adam", "lr": 0.1},
+        "train": {"epochs": 300, "early_stopping": {"patience": 5}},
+    })
+    result = train(config)
+    summary = result.summary
+    assert summary["status"] == "early_stopped" and summary["epochs"] < 300
+    best = result.history[summary["best_epoch"]]
+    assert best["val_loss"] == min(row["val_loss"] for row in result.history)
+    assert summary["epochs"] == summary["best_epoch"] + 5
+    d = result.dataset
+    T = result.model.loss.encode(d.y_val, d.n_classes, np.float64)
+    assert result.model.objective(d.X_val, T) == pytest.approx(best["val_loss"], rel=1e-12)
+
+
+def test_float32_runs_in_float32_and_still_learns():
+    result = train({"dtype": "float32", "optimizer": {"name": "adam", "lr": 0.01}, "train": {"epochs": 30}, "loss": {"l2": 1e-4}})
+    assert all(p.dtype == np.float32 for p in result.model.network.params().values())
+    assert result.dataset.X_train.dtype == np.float32
+    assert result.summary["final"]["val_accuracy"] > 0.85
+
+
+def test_the_batch_size_does_not_change_the_data_or_the_initial_weights():
+    a = train({"train": {"epochs": 0, "batch_size": 8}})
+    b = train({"train": {"epochs": 0, "batch_size": "full"}})
+    np.testing.assert_array_equal(a.dataset.X_train, b.dataset.X_train)
+    for key, value in a.model.network.params().items():
+        np.testing.assert_array_equal(value, b.model.network.params()[key])
+
+
+def test_init_from_loads_weights_and_names_a_mismatched_layer(tmp_path):
+    good = {"W0": np.full((2, 3), 0.5), "b0": np.zeros(3), "W1": np.ones((3, 2)), "b1": np.zeros(2)}
+    save_weights(tmp_path / "good.npz", good)
+    result = train({"model": {"hidden": [3], "init_from": str(tmp_path / "good.npz")}, "train": {"epochs": 0}})
+    np.testing.assert_array_equal(result.model.network.params()["W0"], good["W0"])
+    save_weights(tmp_path / "bad.npz", {**good, "W1": np.ones((4, 2))})
+    with pytest.raises(NnctlError, match=r"W1 has shape \(4, 2\), the network's layer 1 needs \(3, 2\)"):
+        train({"model": {"hidden": [3], "init_from": str(tmp_path / "bad.npz")}})
+    with pytest.raises(NnctlError, match="no such file"):
+        train({"model": {"init_from": str(tmp_path / "missing.npz")}})
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"data": {"name": "blobs", "centers": 3}, "loss": "hinge"}, "hinge takes 2 classes, the data set has 3"),
+        ({"data": {"name": "bump"}, "loss": "cross-entropy"}, "cross-entropy needs class labels"),
+        ({"model": {"output_activation": "tanh"}, "loss": "binary-cross-entropy"}, "needs sigmoid outputs"),
+        ({"data": {"validation_fraction": 0}, "train": {"early_stopping": {"patience": 3}}}, "needs validation data"),
+    ],
+)
+def test_a_loss_or_setting_that_does_not_fit_the_data_is_a_user_error(raw, message):
+    with pytest.raises(NnctlError, match=message):
+        train(raw)
+
+
+def test_every_optimizer_and_schedule_learns_moons():
+    from nnctl.nn.optimizers import OPTIMIZERS, SCHEDULES
+
+    lrs = {"sgd": 0.3, "adam": 0.02, "rmsprop": 0.01, "adagrad": 0.1}
+    for name in OPTIMIZERS:
+        for schedule in SCHEDULES:
+            result = train({
+                "data": {"name": "moons", "n_samples": 300},
+                "optimizer": {"name": name, "lr": lrs[name], "schedule": schedule},
+                "train": {"epochs": 40},
+            })
+            assert result.summary["final"]["train_accuracy"] > 0.84, (name, schedule)
