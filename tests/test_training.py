@@ -65,7 +65,9 @@ def test_early_stopping_keeps_the_best_weights():
 
 
 def test_float32_runs_in_float32_and_still_learns():
-    result = train({"dtype": "float32", "optimizer": {"name": "adam", "lr": 0.01}, "train": {"epochs": 30}, "loss": {"l2": 1e-4}})
+    result = train({
+        "dtype": "float32", "optimizer": {"name": "adam", "lr": 0.01}, "train": {"epochs": 30}, "loss": {"l2": 1e-4},
+    })
     assert all(p.dtype == np.float32 for p in result.model.network.params().values())
     assert result.dataset.X_train.dtype == np.float32
     assert result.summary["final"]["val_accuracy"] > 0.85

@@ -1,0 +1,246 @@
+"""Pictures: the grid the boundary is drawn from, the scale choices, and that every picture
+is a real image with content (not blank, several colours), in PNG and SVG."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nnctl.plots import (
+    PlotData,
+    _as_probabilities,
+    _boundary_figure,
+    _fit_figure,
+    _loss_figure,
+    _use_log_scale,
+    decision_grid,
+    plot_boundary,
+    plot_fit,
+    plot_loss,
+)
+
+DPI = 40  # small pictures keep the file fast; content checks do not need detail
+
+
+def softmax(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def linear_classifier(W, b):
+    """X (n, 2) -> softmax(X @ W + b): (n, K)."""
+    return lambda X: softmax(X @ W + b)
+
+
+def assert_real_picture(path):
+    """The PNG has visible content: pixel values vary and many colours appear."""
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(path)[..., :3]
+    assert pixels.std() > 0.05
+    assert len(np.unique(pixels.reshape(-1, 3).round(2), axis=0)) > 20
+
+
+def blobs(rng, n_classes, n_val):
+    centers = 3.0 * np.array([[np.cos(a), np.sin(a)] for a in np.linspace(0, 2 * np.pi, n_classes, endpoint=False)])
+    y = np.arange(100) % n_classes
+    X = centers[y] + rng.normal(size=(100, 2))
+    names = [f"class {k}" for k in range(n_classes)]
+    data = PlotData(X[n_val:], y[n_val:], X[:n_val], y[:n_val], "classification", names)
+    return data, linear_classifier(centers.T, -0.5 * (centers**2).sum(axis=1))
+
+
+def bump(X):
+    """A d-dimensional bump: (n, d) -> (n, 1)."""
+    return np.exp(-(X**2).sum(axis=1, keepdims=True))
+
+
+def regression(rng, d, n_val=20):
+    """Bump data in d dimensions and a slightly wrong model of it, so residuals are not zero."""
+    X = rng.uniform(-2, 2, size=(80, d))
+    data = PlotData(X[n_val:], bump(X[n_val:]), X[:n_val], bump(X[:n_val]), "regression")
+    return data, lambda Z: 0.9 * bump(Z)
+
+
+def loss_rows(train_loss, with_accuracy=False):
+    rows = [{"epoch": e, "train_loss": v, "val_loss": 1.1 * v} for e, v in enumerate(train_loss)]
+    if with_accuracy:
+        for row in rows:
+            row |= {"train_accuracy": 0.9, "val_accuracy": None}  # a missing value is a gap, not an error
+    return rows
+
+
+# ---------------------------------------------------------------- decision_grid
+
+
+def test_decision_grid_is_predict_scores_at_the_grid_points():
+    W, b = np.array([[1.0, -2.0], [0.5, 3.0]]), np.array([0.1, -0.2])
+    X = np.array([[-1.0, 0.0], [2.0, 3.0]])
+    xx, yy, scores = decision_grid(linear_classifier(W, b), X, resolution=7, pad=0.5)
+    assert xx.shape == yy.shape == (7, 7) and scores.shape == (7, 7, 2)
+    assert (xx.min(), xx.max(), yy.min(), yy.max()) == (-1.5, 2.5, -0.5, 3.5)
+    expected = softmax(np.column_stack([xx.ravel(), yy.ravel()]) @ W + b).reshape(7, 7, 2)
+    np.testing.assert_allclose(scores, expected)
+    i, j = 2, 5  # a single point, evaluated on its own, matches its cell
+    np.testing.assert_allclose(scores[i, j], softmax(np.array([[xx[i, j], yy[i, j]]]) @ W + b)[0])
+
+
+def test_as_probabilities_keeps_the_argmax_of_any_scores():
+    logits = np.array([[2.0, -1.0, 0.5], [-3.0, 4.0, 0.0]])
+    P = _as_probabilities(logits)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    assert (P.argmax(axis=1) == logits.argmax(axis=1)).all()
+    np.testing.assert_array_equal(_as_probabilities(softmax(logits)), softmax(logits))
+    # one sigmoid column is P(class 1); a hinge margin is squashed around 0
+    np.testing.assert_allclose(_as_probabilities(np.array([[0.2], [0.9]])), [[0.8, 0.2], [0.1, 0.9]])
+    assert (_as_probabilities(np.array([[-2.0], [3.0]])).argmax(axis=1) == [0, 1]).all()
+
+
+# ---------------------------------------------------------------- loss
+
+
+@pytest.mark.parametrize(
+    ("values", "log"),
+    [
+        ([2.0, 0.5, 0.01], True),  # 2.3 decades
+        ([0.7, 0.3, 0.1], False),  # under one decade
+        ([1.0, 0.04], False),  # 1.4 decades: just under the threshold
+        ([1.0, 0.0, 1e-4], False),  # a zero cannot sit on a log axis
+        ([np.nan, 1.0, 1e-3, np.inf], True),  # non-finite values are ignored
+        ([], False),
+    ],
+)
+def test_log_scale_only_when_a_positive_loss_spans_decades(values, log):
+    assert _use_log_scale(np.array(values)) is log
+
+
+def test_loss_figure_scale_follows_the_span_of_the_loss():
+    falling = _loss_figure(loss_rows(np.geomspace(1.0, 1e-3, 50)), title="t", best_epoch=None)
+    flat = _loss_figure(loss_rows(np.linspace(0.5, 0.3, 50)), title="t", best_epoch=None)
+    assert falling.axes[0].get_yscale() == "log"
+    assert flat.axes[0].get_yscale() == "linear"
+
+
+def test_loss_figure_draws_curves_accuracy_panel_and_best_epoch():
+    fig = _loss_figure(loss_rows(np.linspace(1, 0.5, 20), with_accuracy=True), title="t", best_epoch=7)
+    loss_ax, accuracy_ax = fig.axes
+    assert (loss_ax.get_xlabel(), loss_ax.get_ylabel(), accuracy_ax.get_ylabel()) == ("epoch", "loss", "accuracy")
+    labels = [line.get_label() for line in loss_ax.get_lines()]
+    assert labels == ["train", "validation", "best (epoch 7)"]
+    best = loss_ax.get_lines()[-1]
+    assert list(best.get_xdata()) == [7, 7] and best.get_linestyle() == "--"
+    # val_accuracy is all missing: accuracy panel shows train and the best line only
+    assert [line.get_label() for line in accuracy_ax.get_lines()] == ["train", "best (epoch 7)"]
+
+
+def test_loss_without_accuracy_has_one_panel_and_no_best_line():
+    fig = _loss_figure(loss_rows(np.linspace(1, 0.5, 5)), title="t", best_epoch=None)
+    assert len(fig.axes) == 1
+    assert [line.get_label() for line in fig.axes[0].get_lines()] == ["train", "validation"]
+
+
+def test_plot_loss_writes_a_real_png(tmp_path):
+    rows = loss_rows(np.geomspace(1.0, 1e-2, 30), with_accuracy=True)
+    path = plot_loss(rows, tmp_path / "loss.png", title="loss", best_epoch=12, dpi=DPI)
+    assert path == tmp_path / "loss.png"
+    assert_real_picture(path)
+
+
+# ---------------------------------------------------------------- boundary
+
+
+@pytest.mark.parametrize(("n_classes", "n_val"), [(2, 20), (3, 20), (3, 0), (5, 10)])
+def test_plot_boundary_writes_a_real_png(tmp_path, n_classes, n_val):
+    data, predict_scores = blobs(np.random.default_rng(n_classes), n_classes, n_val)
+    path = plot_boundary(predict_scores, data, tmp_path / "boundary.png", title="b", dpi=DPI, resolution=40)
+    assert_real_picture(path)
+
+
+def test_boundary_reports_accuracy_and_explains_markers():
+    data, predict_scores = blobs(np.random.default_rng(0), 3, 20)
+    fig = _boundary_figure(predict_scores, data, title="b", resolution=30)
+    ax = fig.axes[0]
+    expected = {split: np.mean(predict_scores(X).argmax(axis=1) == y) for split, X, y in data.splits()}
+    assert ax.get_title() == (
+        f"accuracy: train {100 * expected['train']:.1f}% (n=80) · validation {100 * expected['validation']:.1f}% (n=20)"
+    )
+    assert ax.get_aspect() == 1.0 and (ax.get_xlabel(), ax.get_ylabel()) == ("x₀", "x₁")
+    legend = [text.get_text() for text in fig.legends[0].get_texts()]
+    assert {"class 0", "class 1", "class 2", "train", "validation", "misclassified"} <= set(legend)
+
+
+def test_boundary_two_classes_has_a_probability_colour_bar():
+    data, predict_scores = blobs(np.random.default_rng(0), 2, 0)
+    fig = _boundary_figure(predict_scores, data, title="b", resolution=30)
+    assert len(fig.axes) == 2 and fig.axes[1].get_ylabel() == "P(class 1)"
+
+
+def test_boundary_accepts_one_sigmoid_column(tmp_path):
+    data, _ = blobs(np.random.default_rng(0), 2, 10)
+    sigmoid = lambda X: 1 / (1 + np.exp(-X[:, :1]))
+    assert_real_picture(plot_boundary(sigmoid, data, tmp_path / "b.png", title="b", dpi=DPI, resolution=30))
+
+
+def test_boundary_rejects_data_that_is_not_2d_classification():
+    data, predict = regression(np.random.default_rng(0), 2)
+    with pytest.raises(ValueError, match="2-D classification"):
+        _boundary_figure(predict, data, title="b", resolution=10)
+
+
+# ---------------------------------------------------------------- fit
+
+
+@pytest.mark.parametrize(("d", "n_axes"), [(1, 1), (2, 5), (5, 1)])  # 2-D: 3 panels + 2 colour bars
+def test_plot_fit_draws_by_input_dimension(tmp_path, d, n_axes):
+    data, predict = regression(np.random.default_rng(d), d)
+    path = plot_fit(predict, data, tmp_path / "fit.png", title="f", dpi=DPI, resolution=30)
+    assert_real_picture(path)
+    assert len(_fit_figure(predict, data, title="f", resolution=30).axes) == n_axes
+
+
+def test_fit_curve_spans_the_data_in_sorted_order():
+    data, predict = regression(np.random.default_rng(0), 1)
+    ax = _fit_figure(predict, data, title="f", resolution=30).axes[0]
+    (curve,) = [line for line in ax.get_lines() if line.get_label() == "prediction"]
+    x = curve.get_xdata()
+    assert np.all(np.diff(x) > 0)
+    assert x[0] <= data.X_train.min() and x[-1] >= data.X_train.max()
+    np.testing.assert_allclose(curve.get_ydata(), predict(x[:, None])[:, 0])
+
+
+def test_fit_residual_scale_is_centred_at_zero():
+    data, predict = regression(np.random.default_rng(0), 2, n_val=0)
+    fig = _fit_figure(predict, data, title="f", resolution=20)
+    residual_bar = fig.axes[-1]
+    assert residual_bar.get_ylabel() == "prediction − target"
+    low, high = residual_bar.get_ylim()
+    assert low == pytest.approx(-high)
+
+
+# ---------------------------------------------------------------- files
+
+
+def test_svg_output(tmp_path):
+    data, predict_scores = blobs(np.random.default_rng(0), 3, 10)
+    path = plot_boundary(predict_scores, data, tmp_path / "b.svg", title="b", resolution=20)
+    assert path.read_text().lstrip().startswith("<?xml") and "<svg" in path.read_text()
+
+
+def test_unknown_format_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown picture format"):
+        plot_loss(loss_rows([1.0, 0.5]), tmp_path / "loss.jpg", title="t")
+
+
+def test_importing_plots_does_not_import_matplotlib():
+    code = "import sys, nnctl.plots; assert 'matplotlib' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_drawing_in_a_loop_leaves_no_open_figures(tmp_path):
+    import matplotlib.pyplot as plt
+
+    before = len(plt.get_fignums())
+    for i in range(3):
+        plot_loss(loss_rows([1.0, 0.5, 0.2]), tmp_path / f"loss{i}.png", title="t", dpi=DPI)
+    assert len(plt.get_fignums()) == before
