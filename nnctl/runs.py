@@ -26,7 +26,8 @@ from nnctl.errors import NnctlError
 
 Array = np.ndarray
 METRICS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds")
-RUN_FILES = ("config.yaml", "metrics.csv", "summary.json", "model.npz", "data.npz")
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once: mkstemp creates files 0600, the renamed file should get the usual mode
 
 
 def atomic_write(path: Path, write: Callable[[IO], None], *, binary: bool = False) -> Path:
@@ -35,6 +36,7 @@ def atomic_write(path: Path, write: Callable[[IO], None], *, binary: bool = Fals
     try:
         with os.fdopen(fd, "wb" if binary else "w", newline=None if binary else "") as f:
             write(f)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

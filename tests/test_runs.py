@@ -74,3 +74,12 @@ def test_claim_run_dir_refuses_a_non_empty_folder_unless_asked(tmp_path):
     assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
     claim_run_dir(tmp_path / "run", overwrite=True)
     assert list((tmp_path / "run").iterdir()) == []
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = write_text(tmp_path / "summary.json", "{}")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~0o022
