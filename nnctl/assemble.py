@@ -99,10 +99,10 @@ def encode_targets(model: Model, dataset: Dataset, y: Array) -> Array:
 
 
 def make_optimizer(config: Config) -> Optimizer:
-    return OPTIMIZERS[config.optimizer.name](**config.optimizer.hyper)
+    return OPTIMIZERS[config.optimizer.name](**config.optimizer.params)
 
 
 def learning_rate(config: Config, epoch: int) -> float:
     """The learning rate during epoch `epoch` (counting from 0)."""
     schedule = config.optimizer.schedule
-    return SCHEDULES[schedule.name].fn(config.optimizer.hyper["lr"], epoch, **schedule.params)
+    return SCHEDULES[schedule.name].fn(config.optimizer.params["lr"], epoch, **schedule.params)

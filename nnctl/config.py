@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
@@ -70,17 +70,16 @@ def _reject_unknown_keys(data: dict, allowed) -> None:
 
 
 class Parametrised(Section):
-    """A section whose extra keys are the parameters of a registry entry (dataset, schedule).
-
-    Subclasses name the registry; the entry's defaults fill the missing parameters, and a
-    parameter of the wrong type is an error.
-    """
+    """A section whose extra keys are the parameters of a registry entry: a data set, an
+    optimizer, a schedule. The entry's defaults fill what is missing; a parameter of the wrong
+    type or range is an error. `section: name` is short for `section: {name: name}`."""
 
     model_config = ConfigDict(extra="allow", validate_default=True)
+    registry: ClassVar[dict[str, Any]]
 
     @classmethod
-    def registry_params(cls, name: str) -> dict[str, Any]:
-        raise TypeError  # each subclass names its registry
+    def defaults_of(cls, entry: Any) -> dict[str, Any]:
+        return dict(entry.params)
 
     @model_validator(mode="before")
     @classmethod
@@ -92,11 +91,18 @@ class Parametrised(Section):
         name = data.get("name", cls.model_fields["name"].default)
         if not isinstance(name, str):
             return data  # the name field reports the type error
-        defaults = cls.registry_params(name)
+        if name not in cls.registry:
+            raise unknown_name(name, cls.registry)
+        defaults = cls.defaults_of(cls.registry[name])
         _reject_unknown_keys(data, [*cls.model_fields, *defaults])
         for key, default in defaults.items():
             data[key] = _check_param(key, data.get(key, default), default)
         return data
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The entry's parameters: the keyword arguments of its function or class."""
+        return dict(self.model_extra or {})
 
 
 def _is_number(value: Any) -> bool:
@@ -108,6 +114,13 @@ def _check_param(key: str, value: Any, default: Any) -> Any:
     if value is None or default is None and isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     kind = type(default)
+    if key == "betas":
+        pair = isinstance(value, (list, tuple)) and len(value) == 2
+        if not (pair and all(_is_number(b) and 0 <= b < 1 for b in value)):
+            raise ValueError(f"betas: expected two numbers in [0, 1), got {value!r}")
+        return [float(b) for b in value]
+    if key == "lr" and _is_number(value) and value <= 0:
+        raise ValueError(f"lr: must be > 0, got {value!r}")
     if key == "centers" and isinstance(value, list):  # blobs: a count, or the points themselves
         if not value or not all(isinstance(c, list) and c and all(_is_number(v) for v in c) for c in value):
             raise ValueError(f"{key}: expected a number or a list of points like [[0, 0], [3, 3]], got {value!r}")
@@ -130,21 +143,11 @@ def _check_param(key: str, value: Any, default: Any) -> Any:
 
 
 class DataConfig(Parametrised):
+    registry = DATASETS
     name: str = "moons"
     task: Literal["auto", "classification", "regression"] = "auto"
     validation_fraction: float = Field(0.2, ge=0.0, lt=1.0)
     standardize: bool = False
-
-    @classmethod
-    def registry_params(cls, name: str) -> dict[str, Any]:
-        if name not in DATASETS:
-            raise unknown_name(name, DATASETS)
-        return dict(DATASETS[name].params)
-
-    @property
-    def params(self) -> dict[str, Any]:
-        """The generator's parameters (everything but name, task and the split settings)."""
-        return dict(self.model_extra or {})
 
 
 class ModelConfig(Section):
@@ -212,56 +215,20 @@ class LossConfig(Section):
 
 
 class ScheduleConfig(Parametrised):
+    registry = SCHEDULES
     name: str = "constant"
 
-    @classmethod
-    def registry_params(cls, name: str) -> dict[str, Any]:
-        if name not in SCHEDULES:
-            raise unknown_name(name, SCHEDULES)
-        return dict(SCHEDULES[name].params)
 
-    @property
-    def params(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
-
-
-class OptimizerConfig(Section):
+class OptimizerConfig(Parametrised):
     """The optimizer's name and its hyper-parameters; those not given take PyTorch's defaults."""
 
-    model_config = ConfigDict(extra="allow", validate_default=True)
+    registry = OPTIMIZERS
     name: str = "sgd"
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
 
-    @model_validator(mode="before")
     @classmethod
-    def _known_keys(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            data = {"name": data}
-        if not isinstance(data, dict):
-            return data
-        name = data.get("name", "sgd")
-        if not isinstance(name, str) or name not in OPTIMIZERS:
-            raise unknown_name(str(name), OPTIMIZERS)
-        defaults = OPTIMIZERS[name].defaults
-        _reject_unknown_keys(data, ["name", "schedule", *defaults])
-        for key, default in defaults.items():
-            value = data.get(key, default)
-            if key == "betas":
-                if not (isinstance(value, (list, tuple)) and len(value) == 2
-                        and all(isinstance(b, (int, float)) and 0 <= b < 1 for b in value)):
-                    raise ValueError(f"betas: expected two numbers in [0, 1), got {value!r}")
-                value = [float(b) for b in value]
-            else:
-                value = _check_param(key, value, default)
-            if key == "lr" and value <= 0:
-                raise ValueError(f"lr: must be > 0, got {value!r}")
-            data[key] = value
-        return data
-
-    @property
-    def hyper(self) -> dict[str, Any]:
-        """Keyword arguments for OPTIMIZERS[name]."""
-        return dict(self.model_extra or {})
+    def defaults_of(cls, entry: Any) -> dict[str, Any]:
+        return dict(entry.defaults)
 
 
 class EarlyStoppingConfig(Section):
@@ -321,7 +288,7 @@ class Config(Section):
         A section's registry parameters follow its name, as one would write them."""
         raw = self.model_dump(mode="json", exclude_none=True)
         raw["data"] = _name_first(raw["data"], self.data.params)
-        raw["optimizer"] = _name_first(raw["optimizer"], self.optimizer.hyper)
+        raw["optimizer"] = _name_first(raw["optimizer"], self.optimizer.params)
         return raw
 
     def to_yaml(self) -> str:

@@ -16,7 +16,7 @@ def title(run) -> str:
     sizes = "-".join(map(str, run.model.network.sizes))
     activations = sorted(set(c.model.activations)) or ["linear"]
     epoch = run.summary.get("epochs", run.metrics[-1]["epoch"] if run.metrics else 0)
-    lr = c.optimizer.hyper["lr"]
+    lr = c.optimizer.params["lr"]
     return f"{c.name} · {sizes} {'/'.join(activations)} · {c.optimizer.name} lr {lr:g} · epoch {epoch}"
 
 

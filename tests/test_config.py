@@ -29,13 +29,13 @@ def test_defaults_are_filled_in_and_the_name_is_the_file_stem(tmp_path):
     assert config.model.hidden == [16, 16] and config.model.activation == "tanh"
     assert config.train.batch_size == 32 and config.train.epochs == 100
     assert config.data.params == {"n_samples": 1000, "noise": 0.1, "factor": 0.5}
-    assert config.optimizer.hyper == {"lr": 0.1, "momentum": 0.0, "nesterov": False}
+    assert config.optimizer.params == {"lr": 0.1, "momentum": 0.0, "nesterov": False}
 
 
 def test_shorthands_for_loss_and_optimizer_take_pytorch_defaults():
     config = load_config({"loss": "mse", "optimizer": "adam"})
     assert config.loss.name == "mse" and config.loss.l2 == 0.0
-    assert config.optimizer.hyper == {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8}
+    assert config.optimizer.params == {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8}
 
 
 def test_set_values_are_parsed_as_yaml_and_expand_shorthands():
@@ -45,7 +45,7 @@ def test_set_values_are_parsed_as_yaml_and_expand_shorthands():
     )
     assert config.model.hidden == [32, 8]
     assert config.loss.l2 == 1e-3 and config.loss.name == "mse"
-    assert config.optimizer.hyper["lr"] == 0.05
+    assert config.optimizer.params["lr"] == 0.05
     assert config.train.batch_size == "full" and config.seed == 7
 
 
