@@ -88,6 +88,8 @@ def load_matching_weights(path: Path, expected: dict[str, Array]) -> dict[str, A
                 f"{path}: {key} has shape {weights[key].shape}, the network's layer {key[1:]} "
                 f"needs {array.shape}"
             )
+        if not np.issubdtype(weights[key].dtype, np.number) or not np.isfinite(weights[key]).all():
+            raise NnctlError(f"{path}: {key} holds values that are not finite numbers")
     return weights
 
 

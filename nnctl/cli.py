@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -42,7 +43,18 @@ def user_errors():
 
 
 def _print_json(data: dict) -> None:
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    """Strict JSON: a NaN or infinity (a diverged run's loss) becomes null."""
+    sys.stdout.write(json.dumps(_finite(data), indent=2, allow_nan=False) + "\n")
+
+
+def _finite(value):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 @app.command()
@@ -62,8 +74,12 @@ def train(
 
     with user_errors():
         cfg = load_config(config, [*(set_ or []), *([f"name={name}"] if name else [])])
-        with EpochReporter(cfg.train.epochs, quiet=quiet or json_) as reporter:
-            result = train_run(cfg, run_dir=run_dir, overwrite=overwrite, on_epoch=reporter)
+        try:
+            with EpochReporter(cfg.train.epochs, quiet=quiet or json_) as reporter:
+                result = train_run(cfg, run_dir=run_dir, overwrite=overwrite, on_epoch=reporter)
+        except KeyboardInterrupt:  # training itself handles Ctrl-C; this is during the pictures
+            typer.echo("interrupted while drawing the pictures; `nnctl plot RUN_DIR` draws them", err=True)
+            raise typer.Exit(130) from None
     if json_:
         _print_json({"run_dir": str(result.run_dir), **result.summary})
     elif not quiet:
@@ -86,6 +102,8 @@ def gradcheck(
     from nnctl.reporting import print_gradcheck
 
     with user_errors():
+        if not epsilon > 0 or not tolerance >= 0:
+            raise NnctlError("--epsilon must be > 0 and --tolerance ≥ 0")
         checks = check_source(source, set_ or [], epsilon=epsilon, tolerance=tolerance, batch=batch)
     passed = all(c.passed for c in checks)
     if json_:
@@ -108,6 +126,8 @@ def plot(
     from nnctl.workflow import plot_run
 
     with user_errors():
+        if dpi < 1:
+            raise NnctlError(f"--dpi: must be ≥ 1, got {dpi}")
         names = [n.strip() for n in only.split(",") if n.strip()] if only else None
         written = plot_run(run_dir, names, fmt=format, dpi=dpi, out=out)
     for path in written:

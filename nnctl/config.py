@@ -11,7 +11,11 @@ Allowed names come from the registries (ACTIVATIONS, LOSSES, …): there is no s
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import math
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -29,6 +33,7 @@ from nnctl.pictures import PICTURES
 MONITORS = ("val_loss", "train_loss", "val_accuracy", "train_accuracy")
 MAX_SAMPLES = 10_000_000  # refuse absurd sizes before any memory is taken
 MAX_WIDTH = 100_000
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")  # run names become folder names
 
 
 def choose_from(names) -> str:
@@ -92,7 +97,7 @@ class Parametrised(Section):
         if not isinstance(name, str):
             return data  # the name field reports the type error
         if name not in cls.registry:
-            raise unknown_name(name, cls.registry)
+            raise ValueError(f"name: {unknown_name(name, cls.registry)}")
         defaults = cls.defaults_of(cls.registry[name])
         _reject_unknown_keys(data, [*cls.model_fields, *defaults])
         for key, default in defaults.items():
@@ -109,37 +114,57 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+# Parameters whose default is None take this type when given; None stays allowed.
+NULLABLE_TYPES: dict[str, type] = {"T_max": int, "n_samples": int, "path": str, "target": str}
+# Allowed ranges beyond the rule for every other number, "≥ 0".
+LIMITS: dict[str, tuple[Callable[[float], bool], str]] = {
+    "n_samples": (lambda v: 1 <= v <= MAX_SAMPLES, f"between 1 and {MAX_SAMPLES:,}"),
+    "n_features": (lambda v: 1 <= v <= MAX_WIDTH, f"between 1 and {MAX_WIDTH:,}"),
+    "n_classes": (lambda v: 2 <= v <= 1000, "between 2 and 1,000"),
+    "centers": (lambda v: 1 <= v <= 1000, "between 1 and 1,000"),
+    "step_size": (lambda v: v >= 1, "≥ 1"),
+    "T_max": (lambda v: v >= 1, "≥ 1"),
+    "gamma": (lambda v: 0 < v <= 1, "in (0, 1]: a schedule decays the rate"),
+    "alpha": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "factor": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "lr": (lambda v: v > 0, "> 0"),
+}
+
+
 def _check_param(key: str, value: Any, default: Any) -> Any:
-    """Type-check a generator or schedule parameter against its default's type."""
-    if value is None or default is None and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    kind = type(default)
+    """Check a registry entry's parameter against its default's type and LIMITS."""
+    kind = NULLABLE_TYPES.get(key, type(default)) if default is None else type(default)
+    if value is None:
+        if default is None:
+            return None
+        raise ValueError(f"{key}: needs a value (default {default!r})")
     if key == "betas":
         pair = isinstance(value, (list, tuple)) and len(value) == 2
         if not (pair and all(_is_number(b) and 0 <= b < 1 for b in value)):
             raise ValueError(f"betas: expected two numbers in [0, 1), got {value!r}")
         return [float(b) for b in value]
-    if key == "lr" and _is_number(value) and value <= 0:
-        raise ValueError(f"lr: must be > 0, got {value!r}")
     if key == "centers" and isinstance(value, list):  # blobs: a count, or the points themselves
         if not value or not all(isinstance(c, list) and c and all(_is_number(v) for v in c) for c in value):
             raise ValueError(f"{key}: expected a number or a list of points like [[0, 0], [3, 3]], got {value!r}")
         return value
+    if key == "delimiter" and not (isinstance(value, str) and len(value) == 1):
+        raise ValueError(f"delimiter: expected one character such as ',' or ';', got {value!r}")
     if kind is bool and not isinstance(value, bool):
         raise ValueError(f"{key}: expected true or false, got {value!r}")
-    if kind in (int, float) and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        raise ValueError(f"{key}: expected a number, got {value!r}")
-    if kind is int and value != int(value):
-        raise ValueError(f"{key}: expected a whole number, got {value!r}")
-    if kind in (int, float) and value < 0:
-        raise ValueError(f"{key}: must be ≥ 0, got {value!r}")
-    if key == "n_samples" and not 1 <= value <= MAX_SAMPLES:
-        raise ValueError(f"n_samples: must be between 1 and {MAX_SAMPLES:,}, got {value!r}")
+    if kind in (int, float):
+        if not _is_number(value) or not math.isfinite(value):
+            raise ValueError(f"{key}: expected a number, got {value!r}")
+        if kind is int and value != int(value):
+            raise ValueError(f"{key}: expected a whole number, got {value!r}")
+        allowed, words = LIMITS.get(key, (lambda v: v >= 0, "≥ 0"))
+        if not allowed(value):
+            raise ValueError(f"{key}: must be {words}, got {value!r}")
+        return int(value) if kind is int else value
     if kind in (tuple, list) and not isinstance(value, (tuple, list)):
         raise ValueError(f"{key}: expected a list, got {value!r}")
     if kind is str and not isinstance(value, str):
-        raise ValueError(f"{key}: expected a string, got {value!r}")
-    return int(value) if kind is int else value
+        raise ValueError(f"{key}: expected text, got {value!r}")
+    return value
 
 
 class DataConfig(Parametrised):
@@ -230,6 +255,12 @@ class OptimizerConfig(Parametrised):
     def defaults_of(cls, entry: Any) -> dict[str, Any]:
         return dict(entry.defaults)
 
+    @model_validator(mode="after")
+    def _nesterov_needs_momentum(self) -> OptimizerConfig:
+        if self.params.get("nesterov") and not self.params.get("momentum"):
+            raise ValueError("nesterov: needs momentum > 0 (as torch.optim.SGD)")
+        return self
+
 
 class EarlyStoppingConfig(Section):
     patience: int = Field(0, ge=0)
@@ -244,24 +275,27 @@ class TrainConfig(Section):
     checkpoint_every: int = Field(0, ge=0)
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
 
-    @field_validator("batch_size")
+    @field_validator("batch_size", mode="before")
     @classmethod
-    def _batch(cls, value: int | str) -> int | str:
-        if isinstance(value, int) and value < 1:
-            raise ValueError(f"must be ≥ 1 or 'full', got {value}")
-        return value
+    def _batch(cls, value: Any) -> int | str:
+        if value == "full" or (_is_number(value) and value == int(value) and value >= 1):
+            return value if value == "full" else int(value)
+        raise ValueError(f"expected a whole number ≥ 1 or 'full', got {value!r}")
 
 
 class OutputConfig(Section):
     dir: str = "runs"
     plots: Literal["auto"] | list[str] = "auto"
 
-    @field_validator("plots")
+    @field_validator("plots", mode="before")
     @classmethod
-    def _plots(cls, value: str | list[str]) -> str | list[str]:
-        if isinstance(value, list):
-            for name in value:
-                _check_name(name, PICTURES)
+    def _plots(cls, value: Any) -> str | list[str]:
+        if value == "auto":
+            return value
+        if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+            raise ValueError(f"expected auto or a list of pictures {choose_from(PICTURES)}, [] for none; got {value!r}")
+        for name in value:
+            _check_name(name, PICTURES)
         return value
 
 
@@ -278,10 +312,23 @@ class Config(Section):
     train: TrainConfig = Field(default_factory=TrainConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _source: str = PrivateAttr(default="config")
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        if not SAFE_NAME.fullmatch(value):
+            raise ValueError(f"{value!r} cannot name a folder (use letters, digits, '.', '_' and '-')")
+        return value
 
     @property
     def base_dir(self) -> Path:
         return self._base_dir
+
+    @property
+    def source(self) -> str:
+        """Where the config came from, as error messages name it: a path, or "config"."""
+        return self._source
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for YAML: every default filled in, relative paths already absolute.
@@ -309,6 +356,22 @@ _FlowListDumper.add_representer(
 )
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} at line {line} (the first is at line {seen[key]})",
+                    key_node.start_mark)
+            seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file with the safe loader; syntax errors name the line."""
     try:
@@ -320,7 +383,11 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as e:
         raise NnctlError(f"{path}: cannot read ({e})") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.constructor.ConstructorError as e:
+        if e.problem and e.problem.startswith("duplicate key"):
+            raise NnctlError(f"{path}: {e.problem}") from None
+        raise NnctlError(f"{path}: invalid YAML at line {e.problem_mark.line + 1}: {e.problem}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -359,21 +426,41 @@ def _dotted(loc: tuple) -> str:
 
 
 def _message(error: ValidationError) -> str:
+    """The first problem as `dotted.key: what is wrong, got VALUE`."""
     first = error.errors()[0]
-    loc, msg = first["loc"], first["msg"]
-    msg = msg.removeprefix("Value error, ")
-    if first["type"] in ("missing",):
-        msg = "is required"
-    elif first["type"].endswith("_type") or first["type"] == "literal_error":
-        msg = f"{msg}, got {first.get('input')!r}"
-    key = _dotted(loc)
+    key, msg = _dotted(first["loc"]), _plain(first)
     # a "key: ..." message from a section validator names a key below the section
-    if ": " in msg and msg.split(": ", 1)[0].isidentifier() and not msg.startswith("unknown"):
-        sub, msg = msg.split(": ", 1)
-        key = f"{key}.{sub}" if key else sub
+    head, sep, rest = msg.partition(": ")
+    if sep and head.isidentifier() and head != "unknown":
+        key, msg = (f"{key}.{head}" if key else head), rest
     more = error.error_count() - 1
     tail = f" (and {more} more {'problem' if more == 1 else 'problems'})" if more else ""
     return f"{key}: {msg}{tail}" if key else f"{msg}{tail}"
+
+
+# pydantic's wording for the common mistakes, in this tool's voice
+_PLAIN = {
+    "int_parsing": "expected a whole number", "int_type": "expected a whole number",
+    "int_from_float": "expected a whole number", "float_parsing": "expected a number",
+    "float_type": "expected a number", "bool_parsing": "expected true or false", "bool_type": "expected true or false",
+    "string_type": "expected text", "list_type": "expected a list", "dict_type": "expected a mapping of keys",
+    "model_type": "expected a mapping of keys", "missing": "is required",
+}
+
+
+def _plain(err: dict) -> str:
+    kind, ctx, got = err["type"], err.get("ctx") or {}, err.get("input")
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    if kind in _PLAIN:
+        return _PLAIN[kind] + ("" if kind == "missing" else f", got {got!r}")
+    bounds = {"greater_than": "> {gt}", "greater_than_equal": "≥ {ge}", "less_than": "< {lt}",
+              "less_than_equal": "≤ {le}"}
+    if kind in bounds:
+        return f"must be {bounds[kind].format(**ctx)}, got {got!r}"
+    if kind == "literal_error":
+        return f"unknown {got!r} (choose from: {ctx.get('expected', '').replace(' or ', ', ')})"
+    return f"{err['msg']}, got {got!r}"
 
 
 def _resolve_path(value: str | None, base_dir: Path) -> str | None:
@@ -409,9 +496,20 @@ def load_config(source: str | Path | dict, overrides: list[str] | tuple[str, ...
         raise NnctlError(f"{where}: {_message(e)}") from None
     except (ValueError, TypeError) as e:  # raised by a before-validator outside pydantic's wrapping
         raise NnctlError(f"{where}: {e}") from None
-    config._base_dir = base_dir
+    config._base_dir, config._source = base_dir, where
     _resolve(config)
     return config
+
+
+@contextlib.contextmanager
+def blame(config: Config):
+    """Name the config file in user errors raised while using it (data, model, training)."""
+    try:
+        yield
+    except NnctlError as e:
+        if str(e).startswith(f"{config.source}: "):
+            raise
+        raise NnctlError(f"{config.source}: {e}") from None
 
 
 def _copy(raw: dict) -> dict:

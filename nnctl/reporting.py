@@ -7,6 +7,7 @@ when something is shown.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 def _fmt(value: Any, digits: int = 4) -> str:
     if value is None:
         return "-"
+    if isinstance(value, float) and (abs(value) >= 1e4 or 0 < abs(value) < 1e-3 or not math.isfinite(value)):
+        return f"{value:.{digits - 1}e}"  # a diverging loss or a tiny one stays readable
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
@@ -74,8 +77,9 @@ class EpochReporter:
 def print_summary(result) -> None:
     """Status, final metrics and the run directory, on stderr; the run directory on stdout."""
     s = result.summary
-    line = f"{s['status']} after {s['epochs']} epochs in {s['seconds']:.2f} s: {describe(s['final'])}"
-    print(line, file=sys.stderr)
+    epochs = f"{s['epochs']} epoch{'' if s['epochs'] == 1 else 's'}"
+    print(f"{s['status']} after {epochs} in {s['seconds']:.2f} s", file=sys.stderr)
+    print(f"final weights, whole sets: {describe(s['final'])}", file=sys.stderr)
     if s["status"] == "early_stopped":
         print(f"early stopping kept the weights of epoch {s['best_epoch']}", file=sys.stderr)
     if s["status"] == "diverged":

@@ -23,9 +23,15 @@ from typing import IO, Any
 import numpy as np
 
 from nnctl.errors import NnctlError
+from nnctl.pictures import PICTURES
 
 Array = np.ndarray
 METRICS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds")
+# what a run directory may hold: --overwrite refuses to delete a folder with anything else
+RUN_ENTRIES = frozenset(
+    {"config.yaml", "metrics.csv", "summary.json", "model.npz", "data.npz", "checkpoints"}
+    | {f"{name}.{fmt}" for name in PICTURES for fmt in ("png", "svg")}
+)
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once: mkstemp creates files 0600, the renamed file should get the usual mode
 
@@ -56,14 +62,21 @@ def save_weights(path: Path, params: dict[str, Array]) -> Path:
 def load_weights(path: Path) -> dict[str, Array]:
     """Named arrays from an npz, never unpickling; errors name the file."""
     try:
+        with open(path, "rb") as f:
+            if f.read(4) != b"PK\x03\x04":  # an npz is a zip archive
+                raise NnctlError(f"{path}: not an .npz file of named arrays (W0, b0, …)")
         with np.load(path, allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
     except FileNotFoundError:
         raise NnctlError(f"{path}: no such file") from None
-    except ValueError as e:  # object arrays need pickle, which is refused
-        raise NnctlError(f"{path}: not a plain weights file ({e})") from None
-    except (OSError, EOFError) as e:
-        raise NnctlError(f"{path}: not a readable .npz file ({e})") from None
+    except IsADirectoryError:
+        raise NnctlError(f"{path}: is a folder, not an .npz file") from None
+    except ValueError as e:
+        if "pickle" in str(e):  # object arrays would need pickle, which is never used
+            raise NnctlError(f"{path}: holds Python objects, not plain arrays; refused") from None
+        raise NnctlError(f"{path}: not a readable .npz file") from None
+    except (OSError, EOFError, KeyError):
+        raise NnctlError(f"{path}: not a readable .npz file") from None
 
 
 def format_metric(value: Any) -> str:
@@ -87,11 +100,24 @@ def metrics_csv(rows: list[dict[str, Any]]) -> str:
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
     """metrics.csv back into rows: epoch as int, the rest as floats (None where empty)."""
-    with open(path, newline="") as f:
-        return [
-            {k: (int(v) if k == "epoch" else float(v) if v != "" else None) for k, v in row.items()}
-            for row in csv.DictReader(f)
-        ]
+    try:
+        with open(path, newline="") as f:
+            return [
+                {k: (int(v) if k == "epoch" else float(v) if v != "" else None) for k, v in row.items()}
+                for row in csv.DictReader(f)
+            ]
+    except (ValueError, TypeError, csv.Error, UnicodeDecodeError):
+        raise NnctlError(f"{path}: not a metrics file nnctl wrote (a row does not read as numbers)") from None
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError):
+        raise NnctlError(f"{path}: not valid JSON") from None
+    if not isinstance(data, dict):
+        raise NnctlError(f"{path}: expected a JSON object")
+    return data
 
 
 def new_run_dir(output_dir: Path, name: str) -> Path:
@@ -99,28 +125,48 @@ def new_run_dir(output_dir: Path, name: str) -> Path:
 
     mkdir is atomic, so two processes started in the same second get different folders.
     """
-    output_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    for k in range(1, 10_000):
-        path = output_dir / (stem if k == 1 else f"{stem}-{k}")
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            continue
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        for k in range(1, 10_000):
+            path = output_dir / (stem if k == 1 else f"{stem}-{k}")
+            try:
+                path.mkdir()
+                return path
+            except FileExistsError:
+                continue
+    except OSError as e:
+        raise NnctlError(f"{output_dir}: cannot create the run directory ({e.strerror or e})") from None
     raise NnctlError(f"{output_dir}: could not find a free run name for {stem}")
 
 
 def claim_run_dir(path: Path, *, overwrite: bool) -> Path:
-    """Use `path` as a run directory: refused when it holds files, unless overwrite."""
+    """Use `path` as a run directory: it must be new or empty, or, with overwrite, a run
+    directory, whose files are then removed. Nothing else is ever deleted."""
     if path.exists() and not path.is_dir():
         raise NnctlError(f"{path}: exists and is not a folder")
     if path.is_dir() and any(path.iterdir()):
         if not overwrite:
             raise NnctlError(f"{path}: run directory exists and is not empty (pass --overwrite to replace it)")
+        _check_replaceable(path)
         shutil.rmtree(path)
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise NnctlError(f"{path}: cannot create the run directory ({e.strerror or e})") from None
     return path
+
+
+def _check_replaceable(path: Path) -> None:
+    """--overwrite replaces a run directory, never a folder that holds anything else."""
+    here = Path.cwd().resolve()
+    target = path.resolve()
+    if target == here or target in here.parents:
+        raise NnctlError(f"{path}: is the current folder or contains it; --overwrite will not remove it")
+    foreign = sorted(p.name for p in path.iterdir() if p.name not in RUN_ENTRIES and not p.name.startswith("."))
+    if not (path / "config.yaml").is_file() or foreign:
+        what = f"it holds {', '.join(foreign[:3])}" if foreign else "it has no config.yaml"
+        raise NnctlError(f"{path}: not a run directory ({what}); --overwrite only replaces run directories")
 
 
 def write_json(path: Path, data: dict) -> Path:
@@ -158,7 +204,7 @@ def load_run(path: Path) -> Run:
     path = Path(path)
     if not path.is_dir():
         raise NnctlError(f"{path}: not a run directory (no such folder)")
-    missing = [name for name in ("config.yaml", "data.npz") if not (path / name).is_file()]
+    missing = [name for name in ("config.yaml", "data.npz", "model.npz") if not (path / name).is_file()]
     if missing:
         raise NnctlError(f"{path}: not a run directory (missing {', '.join(missing)})")
     config = load_config(path / "config.yaml")
@@ -166,10 +212,9 @@ def load_run(path: Path) -> Run:
     # the weights come from model.npz: the starting weights need not exist any more
     model = build_model(config.model_copy(update={"model": config.model.model_copy(update={"init_from": None})}),
                         dataset, np.random.default_rng(0))
-    if (path / "model.npz").is_file():
-        model.network.set_params(load_matching_weights(path / "model.npz", model.network.params()))
+    model.network.set_params(load_matching_weights(path / "model.npz", model.network.params()))
     metrics = read_metrics(path / "metrics.csv") if (path / "metrics.csv").is_file() else []
-    summary = json.loads((path / "summary.json").read_text()) if (path / "summary.json").is_file() else {}
+    summary = read_json(path / "summary.json") if (path / "summary.json").is_file() else {}
     return Run(path, config, metrics, summary, dataset, model)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from nnctl import __version__
 from nnctl.assemble import build_model, encode_targets, learning_rate, make_optimizer
-from nnctl.config import Config, load_config
+from nnctl.config import Config, blame, load_config
 from nnctl.data import Dataset, load_dataset
 from nnctl.errors import NnctlError
 from nnctl.nn.network import Model
@@ -97,12 +97,23 @@ class EarlyStopping:
 def build_for(config: Config) -> tuple[Model, Dataset, Streams]:
     """The data set and the initialised model of a config, from its seed's streams."""
     streams = Streams.from_seed(config.seed)
-    dataset = load_dataset(
-        {**config.data.params, "name": config.data.name, "task": config.data.task,
-         "validation_fraction": config.data.validation_fraction, "standardize": config.data.standardize},
-        seed_rng=streams.data, base_dir=config.base_dir, dtype=np.dtype(config.dtype),
-    )
-    return build_model(config, dataset, streams.init), dataset, streams
+    with blame(config):
+        dataset = load_dataset(
+            {**config.data.params, "name": config.data.name, "task": config.data.task,
+             "validation_fraction": config.data.validation_fraction, "standardize": config.data.standardize},
+            seed_rng=streams.data, base_dir=config.base_dir, dtype=np.dtype(config.dtype),
+        )
+        return build_model(config, dataset, streams.init), dataset, streams
+
+
+def prepare(config: Config | dict | str | Path) -> Loop:
+    """Everything that can refuse a config, done before any file is written: load and validate
+    it, make the data, build the model and the loop."""
+    if not isinstance(config, Config):
+        config = load_config(config)
+    model, dataset, streams = build_for(config)
+    with blame(config):
+        return Loop(config, model, dataset, streams.shuffle)
 
 
 def train(
@@ -112,11 +123,13 @@ def train(
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
     """Train the network a config describes. Writes a run directory only when `run_dir` is given
-    (an existing, empty or new folder: see nnctl.runs for choosing one)."""
-    if not isinstance(config, Config):
-        config = load_config(config)
-    model, dataset, streams = build_for(config)
-    loop = Loop(config, model, dataset, streams.shuffle)  # refuses bad settings before any file
+    (a new or empty folder: `nnctl.runs` chooses and claims them)."""
+    return run(prepare(config), run_dir, on_epoch=on_epoch)
+
+
+def run(loop: Loop, run_dir: Path | str | None = None, *, on_epoch: EpochCallback | None = None) -> TrainResult:
+    """Train a prepared loop to its end, writing the run directory when one is given."""
+    config, model, dataset = loop.config, loop.model, loop.dataset
     writer = RunWriter(Path(run_dir), config, dataset) if run_dir is not None else None
     started = time.perf_counter()
     try:

@@ -17,17 +17,16 @@ def train_run(
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
     """`nnctl train`: load and validate, pick the run directory, train, draw the pictures."""
-    from nnctl.config import Config, load_config
     from nnctl.runs import claim_run_dir, new_run_dir
-    from nnctl.training import train
+    from nnctl.training import prepare, run
 
-    if not isinstance(config, Config):
-        config = load_config(config)
+    loop = prepare(config)  # every refusal happens here, before a folder is made
+    config = loop.config
     if run_dir is not None:
         path = claim_run_dir(Path(run_dir), overwrite=overwrite)
     else:
         path = new_run_dir(Path(config.output.dir), config.name)
-    result = train(config, path, on_epoch=on_epoch)
+    result = run(loop, path, on_epoch=on_epoch)
     if picture_names(config, result.dataset):
         plot_run(path)
     return result
@@ -63,5 +62,10 @@ def plot_run(
     if unknown:
         raise NnctlError(f"--only: unknown {unknown[0]!r} (choose from: {', '.join(PICTURES)})")
     folder = Path(out) if out is not None else run.path
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NnctlError(f"--out {folder}: exists and is not a folder") from None
+    except OSError as e:
+        raise NnctlError(f"--out {folder}: cannot create it ({e.strerror or e})") from None
     return [PICTURES[name](run, folder / f"{name}.{fmt}", dpi=dpi) for name in names]

@@ -140,3 +140,66 @@ def test_plot_redraws_the_pictures_from_the_files(tmp_path):
     assert sorted(p.name for p in (tmp_path / "pics").iterdir()) == ["boundary.png", "loss.png"]
     bad = invoke("plot", run, "--only", "loss,nope")
     assert bad.exit_code == 2 and "unknown 'nope'" in bad.stderr
+
+
+def _run_dir(tmp_path: Path) -> Path:
+    run = tmp_path / "run"
+    assert invoke("train", write_config(tmp_path), "--run-dir", run, "-q").exit_code == 0
+    return run
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["train", "CONFIG", "--set", "optimizer.lr="], "optimizer.lr: needs a value"),
+        (["train", "CONFIG", "--name", "a/b"], "name: 'a/b' cannot name a folder"),
+        (["train", "CONFIG", "--run-dir", "/proc/nope/run"], "cannot create the run directory"),
+        (["train", "CONFIG", "--set", "loss=hinge", "--set", "data.name=spiral"], "hinge takes 2 classes"),
+        (["gradcheck", "CONFIG", "--epsilon", "0"], "--epsilon must be > 0"),
+        (["plot", "RUN", "--dpi", "0"], "--dpi: must be ≥ 1"),
+        (["plot", "RUN", "--out", "FILE"], "exists and is not a folder"),
+        (["plot", "RUN", "--format", "jpg"], "--format: unknown 'jpg'"),
+        (["plot", "CONFIG"], "not a run directory"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(tmp_path, args, expected):
+    config, run = write_config(tmp_path), _run_dir(tmp_path)
+    (tmp_path / "file").write_text("x")
+    swap = {"CONFIG": config, "RUN": run, "FILE": tmp_path / "file"}
+    result = invoke(*[swap.get(a, a) for a in args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert expected in result.stderr
+
+
+def test_a_refused_config_leaves_no_run_directory_behind(tmp_path):
+    config = write_config(tmp_path, loss="hinge", data={"name": "spiral"},
+                          output={"dir": str(tmp_path / "out"), "plots": []})
+    result = invoke("train", config)
+    assert result.exit_code == 2 and str(config) in result.stderr
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.parametrize(("damage", "expected"), [
+    ("rm model.npz", "missing model.npz"),
+    ("metrics", "metrics.csv: not a metrics file"),
+    ("summary", "summary.json: not valid JSON"),
+])
+def test_a_damaged_run_directory_is_named_not_drawn(tmp_path, damage, expected):
+    run = _run_dir(tmp_path)
+    if damage == "rm model.npz":
+        (run / "model.npz").unlink()
+    elif damage == "metrics":
+        with open(run / "metrics.csv", "a") as f:
+            f.write("garbage,,x\n")
+    else:
+        (run / "summary.json").write_text("{")
+    result = invoke("plot", run)
+    assert result.exit_code == 2 and expected in result.stderr
+
+
+def test_diverged_json_is_strict_json(tmp_path):
+    config = write_config(tmp_path, optimizer={"name": "sgd", "lr": 1e6}, loss={"name": "mse"},
+                          data={"name": "noisy-linear", "n_samples": 100})
+    result = invoke("train", config, "--run-dir", tmp_path / "run", "--json")
+    json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))

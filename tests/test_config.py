@@ -69,22 +69,34 @@ def test_relative_paths_resolve_from_the_config_folder(tmp_path):
     [
         (
             {"optimizer": {"name": "adamw"}}, [],
-            "optimizer: unknown 'adamw' (choose from: adagrad, adam, rmsprop, sgd); did you mean 'adam'?",
+            "optimizer.name: unknown 'adamw' (choose from: adagrad, adam, rmsprop, sgd); did you mean 'adam'?",
         ),
         ({"model": {"activation": "tanhh"}}, [], "model.activation: unknown 'tanhh'"),
         ({"model": {"activaton": "tanh"}}, [], "model: unknown key 'activaton' (did you mean 'activation'?"),
         ({"data": {"name": "moons", "nosie": 0.1}}, [], "data: unknown key 'nosie' (did you mean 'noise'?"),
-        ({"data": {"name": "moon"}}, [], "data: unknown 'moon'"),
+        ({"data": {"name": "moon"}}, [], "data.name: unknown 'moon' (choose from: blobs, bump, circles"),
         ({"loss": "hinj"}, [], "loss.name: unknown 'hinj'"),
         ({"optimizer": {"name": "sgd", "lr": 0}}, [], "optimizer.lr: must be > 0"),
         ({"optimizer": {"name": "sgd", "betas": [0.9, 0.99]}}, [], "optimizer: unknown key 'betas'"),
-        ({"train": {"batch_size": 0}}, [], "train.batch_size: must be ≥ 1 or 'full'"),
-        ({"train": {"epochs": -1}}, [], "train.epochs: Input should be greater than or equal to 0"),
+        ({"train": {"batch_size": 0}}, [], "train.batch_size: expected a whole number ≥ 1 or 'full', got 0"),
+        ({"train": {"epochs": -1}}, [], "train.epochs: must be ≥ 0, got -1"),
         ({"model": {"hidden": [4, 0]}}, [], "model.hidden: widths must be between 1 and 100,000, got 0"),
         ({"data": {"name": "moons", "n_samples": 0}}, [], "data.n_samples: must be between 1"),
-        ({"data": {"validation_fraction": 1.0}}, [], "data.validation_fraction: Input should be less than 1"),
-        ({"model": {"hidden": "wide"}}, [], "model.hidden: Input should be a valid list"),
+        ({"data": {"validation_fraction": 1.0}}, [], "data.validation_fraction: must be < 1.0, got 1.0"),
+        ({"model": {"hidden": "wide"}}, [], "model.hidden: expected a list, got 'wide'"),
         ({"optimizer": {"schedule": {"name": "step", "gama": 0.5}}}, [], "optimizer.schedule: unknown key 'gama'"),
+        ({"train": {"batch_size": "half"}}, [], "train.batch_size: expected a whole number ≥ 1 or 'full', got 'half'"),
+        ({"output": {"plots": "none"}}, [], "output.plots: expected auto or a list of pictures"),
+        ({"optimizer": {"name": "sgd", "nesterov": True}}, [], "optimizer.nesterov: needs momentum > 0"),
+        ({"optimizer": {"name": "sgd", "lr": None}}, [], "optimizer.lr: needs a value (default 0.1)"),
+        ({"optimizer": {"schedule": {"name": "step", "step_size": 0}}}, [], "schedule.step_size: must be ≥ 1"),
+        ({"optimizer": {"schedule": {"name": "cosine", "T_max": "abc"}}}, [], "schedule.T_max: expected a number"),
+        ({"optimizer": {"schedule": {"name": "exponential", "gamma": 5}}}, [], "gamma: must be in (0, 1]"),
+        ({"data": {"name": "csv", "path": "x.csv", "delimiter": ";;"}}, [], "data.delimiter: expected one character"),
+        ({"data": {"name": "moons", "n_samples": None}}, [], "data.n_samples: needs a value (default 1000)"),
+        ({"data": {"name": "moons", "n_samples": 1e12}}, [], "data.n_samples: must be between 1 and 10,000,000"),
+        ({"model": {"hidden": [10**9]}}, [], "model.hidden: widths must be between 1 and 100,000"),
+        ({"name": "a/b"}, [], "name: 'a/b' cannot name a folder (use letters, digits, '.', '_' and '-')"),
         ({}, ["model.hidden"], "--set 'model.hidden': expected KEY=VALUE"),
         ({}, ["model.hidden=[1,"], "--set 'model.hidden=[1,': cannot parse the value"),
         ({}, ["modle.hidden=[4]"], ": unknown key 'modle' (did you mean 'model'?"),
@@ -100,6 +112,11 @@ def test_file_errors(tmp_path):
     assert "expected a mapping" in error_of(write(tmp_path, "- a\n- b\n"))
     message = error_of(write(tmp_path, "model:\n  hidden: [4\nloss: mse\n"))
     assert "invalid YAML at line" in message
+
+
+def test_duplicate_keys_are_refused_with_their_line(tmp_path):
+    message = error_of(write(tmp_path, "model:\n  hidden: [4]\nseed: 1\nmodel:\n  hidden: [8]\n"))
+    assert message.endswith("c.yaml: duplicate key 'model' at line 4 (the first is at line 1)")
 
 
 def test_python_tags_are_refused_not_executed(tmp_path):

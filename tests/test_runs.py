@@ -41,10 +41,13 @@ def test_weights_round_trip_bit_for_bit(tmp_path):
 
 def test_object_arrays_are_refused(tmp_path):
     np.savez(tmp_path / "evil.npz", W0=np.array([{"a": 1}], dtype=object))
-    with pytest.raises(NnctlError, match="not a plain weights file"):
+    with pytest.raises(NnctlError, match="holds Python objects, not plain arrays; refused"):
         load_weights(tmp_path / "evil.npz")
     with pytest.raises(NnctlError, match="no such file"):
         load_weights(tmp_path / "missing.npz")
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(NnctlError, match=r"data.csv: not an .npz file of named arrays"):
+        load_weights(tmp_path / "data.csv")
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporaries(tmp_path):
@@ -67,13 +70,32 @@ def test_parallel_new_run_dirs_never_collide(tmp_path):
 
 
 def test_claim_run_dir_refuses_a_non_empty_folder_unless_asked(tmp_path):
-    (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "notes.txt").write_text("mine")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text("name: old")
+    (run / "loss.png").write_bytes(b"png")
     with pytest.raises(NnctlError, match="--overwrite"):
-        claim_run_dir(tmp_path / "run", overwrite=False)
-    assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
-    claim_run_dir(tmp_path / "run", overwrite=True)
-    assert list((tmp_path / "run").iterdir()) == []
+        claim_run_dir(run, overwrite=False)
+    assert (run / "config.yaml").read_text() == "name: old"
+    claim_run_dir(run, overwrite=True)
+    assert list(run.iterdir()) == []
+
+
+def test_overwrite_never_deletes_a_folder_that_is_not_a_run(tmp_path, monkeypatch):
+    folder = tmp_path / "thesis"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("years of work")
+    (folder / "config.yaml").write_text("name: looks like a run")
+    with pytest.raises(NnctlError, match=r"not a run directory \(it holds thesis.tex\)"):
+        claim_run_dir(folder, overwrite=True)
+    assert (folder / "thesis.tex").read_text() == "years of work"
+    (folder / "thesis.tex").unlink()
+    monkeypatch.chdir(folder)
+    with pytest.raises(NnctlError, match="is the current folder or contains it"):
+        claim_run_dir(tmp_path / "thesis", overwrite=True)
+    with pytest.raises(NnctlError, match="is the current folder or contains it"):
+        claim_run_dir(tmp_path, overwrite=True)
+    assert (folder / "config.yaml").is_file()
 
 
 def test_written_files_get_the_usual_permissions(tmp_path):
