@@ -14,8 +14,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
+# PyTorch is the oracle of tests/test_against_torch.py (skipped without it). Only the CPU build
+# in the machine's local wheel folder is installed: an unpinned or registry torch pulls gigabytes
+# of CUDA packages.
+TORCH_WHEELS ?= /opt/wheels
+
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
+	if ls $(TORCH_WHEELS)/torch-2.13.0+cpu*.whl >/dev/null 2>&1; then \
+	  $(BIN)/pip install -q --find-links $(TORCH_WHEELS) 'torch==2.13.0+cpu'; \
+	else echo "no local CPU torch wheel: the comparisons with PyTorch will be skipped"; fi
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed

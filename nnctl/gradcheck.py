@@ -41,15 +41,15 @@ def rel_error(analytic: Array, numeric: Array) -> float:
 def numerical_grad(f, x: Array, epsilon: float = 1e-6) -> Array:
     """dF/dx by central differences; f() reads x, which is perturbed in place and restored."""
     grad = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)  # views: writing flat moves x
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + epsilon
+    # index x itself: x.reshape(-1) is a copy, not a view, when x is non-contiguous (x.T, a slice)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + epsilon
         f_plus = f()
-        flat[i] = old - epsilon
+        x[i] = old - epsilon
         f_minus = f()
-        flat[i] = old
-        gflat[i] = (f_plus - f_minus) / (2.0 * epsilon)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2.0 * epsilon)
     return grad
 
 
@@ -63,7 +63,11 @@ def check_gradients(
     """
     X = X.copy()
     objective = lambda: model.objective(X, T)
-    model.loss_and_grads(X, T)
+    value, _ = model.loss_and_grads(X, T)
+    # A gradient that is exactly zero (hinge's db when the ±1 margins cancel) meets the numeric
+    # one's rounding noise, about eps·|f|/ε, and its relative error is 1: accept differences
+    # within that noise.
+    noise = 100 * np.finfo(np.float64).eps * max(1.0, abs(value)) / epsilon
     analytic = {name: g.copy() for name, g in model.network.grads().items()}
     # dL/dX: backward already returned it once; recompute to keep loss_and_grads's signature lean
     out = model.network.forward(X)
@@ -73,11 +77,11 @@ def check_gradients(
     for name, tensor in targets.items():
         numeric = numerical_grad(objective, tensor, epsilon)
         error = rel_error(analytic[name], numeric)
+        max_abs_diff = float(np.max(np.abs(analytic[name] - numeric))) if numeric.size else 0.0
         checks.append(
             TensorCheck(
-                name, tuple(tensor.shape), error,
-                float(np.max(np.abs(analytic[name] - numeric))) if numeric.size else 0.0,
-                bool(error <= tolerance),
+                name, tuple(tensor.shape), error, max_abs_diff,
+                bool(error <= tolerance or max_abs_diff <= noise),
             )
         )
     return checks
@@ -114,4 +118,5 @@ def check_source(
     T = encode_targets(model, dataset, dataset.y_train[:batch])
     if dataset.task == "regression":
         T = T.astype(np.float64)
-    return check_gradients(model, X, T, epsilon=epsilon, tolerance=tolerance)
+    with np.errstate(all="ignore"):  # a diverged run's weights: the table says what failed
+        return check_gradients(model, X, T, epsilon=epsilon, tolerance=tolerance)

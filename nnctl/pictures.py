@@ -46,7 +46,8 @@ def draw_boundary(run, path: Path, *, dpi: int) -> Path:
         raise NnctlError(f"{run.path}: boundary needs a classification set with 2 inputs (try --only loss)")
     dtype = run.model.network.dense[0].W.dtype
     scores = lambda X: run.model.loss.scores(run.model.raw(X.astype(dtype)))
-    return plot_boundary(scores, plot_data(run), path, title=title(run), dpi=dpi)
+    return plot_boundary(scores, plot_data(run), path, title=title(run), dpi=dpi,
+                         score_label=run.model.loss.score_label)
 
 
 def draw_fit(run, path: Path, *, dpi: int) -> Path:

@@ -36,6 +36,9 @@ Array = np.ndarray
 DPI = 110
 FORMATS = (".png", ".svg")
 LOG_SCALE_DECADES = 1.5  # a loss that falls more than ~30x is read better on a log axis
+FINE_LOG_TICKS_DECADES = 3.0  # up to this span, log ticks at 1, 2, 5 x 10^k; beyond, powers of ten only
+LAYOUT_PAD = 0.09  # inches between panels, titles and the suptitle (constrained layout)
+MAX_POINTS_ON_SURFACE = 400  # data drawn over a predicted surface: a sample, so the surface shows
 
 # Okabe & Ito (2008). Black is left out: it draws edges, boundaries and error marks.
 CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
@@ -105,6 +108,8 @@ def _new_figure(ncols: int = 1, *, panel: tuple[float, float] = (6.0, 4.4)) -> t
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(panel[0] * ncols, panel[1]), layout="constrained")
+    # the default pad (3 pt) leaves a bold suptitle touching the panel titles below it
+    fig.get_layout_engine().set(h_pad=LAYOUT_PAD, w_pad=LAYOUT_PAD)
     return fig, list(fig.subplots(1, ncols, squeeze=False)[0])
 
 
@@ -173,19 +178,20 @@ def plot_loss(metrics: list[dict], path: Path, *, title: str, best_epoch: int | 
 
 def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None) -> Figure:
     """The figure of `plot_loss`, unsaved, so tests can inspect its axes."""
-    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter, PercentFormatter
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     epochs = _column(metrics, "epoch")
     panels = ["loss"] + (["accuracy"] if _has_values(metrics, "train_accuracy", "val_accuracy") else [])
     fig, axes = _new_figure(len(panels), panel=(6.0, 4.2))
     for ax, quantity in zip(axes, panels, strict=True):
         values = _draw_metric(ax, metrics, epochs, quantity)
-        if quantity == "loss" and _use_log_scale(values):
-            ax.set_yscale("log")
-            # ticks at 1, 2, 5 x 10^k in plain numbers: two decades with two labels are hard to read off
-            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-            ax.yaxis.set_minor_formatter(NullFormatter())
+        if quantity == "loss":
+            if _use_log_scale(values):
+                _log_axis(ax, values)
+            diverged = _first_non_finite_epoch(metrics, epochs)
+            if diverged is not None:
+                ax.axvline(diverged, color=NEUTRAL, ls=":", lw=1.8, label=f"loss inf/NaN from epoch {diverged:g}")
+                ax.set_xlim(right=max(ax.get_xlim()[1], diverged + 0.5))
         if quantity == "accuracy":
             ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
         if best_epoch is not None:
@@ -200,18 +206,69 @@ def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None) -> 
     return fig
 
 
+def _log_axis(ax: Axes, values: Array) -> None:
+    """A log y axis with labelled major ticks whatever the span of the (positive) values.
+
+    Up to FINE_LOG_TICKS_DECADES: ticks at 1, 2, 5 x 10^k in plain numbers (two decades with
+    two labels are hard to read off). Wider (a diverging run, 1e-3 … 1e200): powers of ten as
+    10^k, thinned to a handful; LogLocator with several subs would give no ticks at all there."""
+    from matplotlib.ticker import (
+        FixedLocator,
+        FuncFormatter,
+        LogFormatterSciNotation,
+        LogLocator,
+        NullFormatter,
+        NullLocator,
+    )
+
+    ax.set_yscale("log")
+    finite = values[np.isfinite(values)]
+    if np.log10(finite.max()) - np.log10(finite.min()) <= FINE_LOG_TICKS_DECADES:
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    else:
+        ax.yaxis.set_major_locator(FixedLocator(_decade_ticks(finite.min(), finite.max())))
+        ax.yaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
+        ax.yaxis.set_minor_locator(NullLocator())  # minor ticks at every decade would be a smear
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _decade_ticks(low: float, high: float, most: int = 7) -> Array:
+    """Powers of ten at a round stride (1, 2, 5, 10, 20, 25, 50, 100 decades) covering
+    [low, high] with at most about `most` ticks; only those a float can hold."""
+    first, last = np.floor(np.log10(low)), np.ceil(np.log10(high))
+    stride = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100) if (last - first) / s <= most - 1), 200)
+    exponents = np.arange(np.floor(first / stride) * stride, last + stride, stride)
+    with np.errstate(over="ignore"):
+        ticks = 10.0**exponents
+    return ticks[np.isfinite(ticks) & (ticks > 0)]
+
+
 def _draw_metric(ax: Axes, metrics: list[dict], epochs: Array, quantity: str) -> Array:
-    """Draw train_<quantity> and val_<quantity> against epoch; returns all values drawn."""
+    """Draw train_<quantity> and val_<quantity> against epoch; returns the finite values drawn.
+    Non-finite values (inf, NaN, missing) are not drawn: they leave a gap or end the line."""
     drawn = []
     for split, prefix in (("train", "train"), ("validation", "val")):
         values = _column(metrics, f"{prefix}_{quantity}")
+        values[~np.isfinite(values)] = np.nan  # inf would stretch the autoscale or vanish unevenly
         if not np.isfinite(values).any():
             continue
         # few epochs: show the points themselves, a 2-point line hides that there are only two
         marker = "o" if len(values) <= 30 else None
         ax.plot(epochs, values, color=SPLIT_COLORS[split], lw=1.8, marker=marker, ms=4, label=split)
-        drawn.append(values)
+        drawn.append(values[np.isfinite(values)])
     return np.concatenate(drawn) if drawn else np.array([])
+
+
+def _first_non_finite_epoch(metrics: list[dict], epochs: Array) -> float | None:
+    """The first epoch whose train or validation loss was recorded as inf or NaN (a diverged
+    run), or None. A missing value (None, absent) is a gap, not a divergence."""
+    for row, epoch in zip(metrics, epochs, strict=True):
+        for key in ("train_loss", "val_loss"):
+            value = row.get(key)
+            if value is not None and not np.isfinite(float(value)):
+                return float(epoch)
+    return None
 
 
 def _column(metrics: list[dict], key: str) -> Array:
@@ -230,10 +287,23 @@ def _use_log_scale(values: Array) -> bool:
     values = values[np.isfinite(values)]
     if values.size == 0 or np.any(values <= 0):
         return False
-    return bool(np.log10(values.max() / values.min()) > LOG_SCALE_DECADES)
+    # a difference of logs: max / min overflows for a diverged run (1e200 / 1e-200)
+    return bool(np.log10(values.max()) - np.log10(values.min()) > LOG_SCALE_DECADES)
 
 
 # ---------------------------------------------------------------- boundary.png
+
+
+def _halo(width: float = 4.0) -> list:
+    """A white outline under a line or marker, so it reads on dark and light ground alike."""
+    from matplotlib.patheffects import Normal, Stroke
+
+    return [Stroke(linewidth=width, foreground="white"), Normal()]
+
+
+def _misclassified_style() -> dict[str, Any]:
+    """scatter() keywords of the misclassified x mark."""
+    return {"marker": "x", "c": BOUNDARY, "s": 60, "linewidths": 2.0, "path_effects": _halo()}
 
 
 def decision_grid(
@@ -261,6 +331,7 @@ def plot_boundary(
     title: str,
     dpi: int = DPI,
     resolution: int = 200,
+    score_label: str = "P(class 1)",
 ) -> Path:
     """Predicted class regions of a 2-D classifier, with the data on top.
 
@@ -268,16 +339,25 @@ def plot_boundary(
       Probabilities shade the regions by confidence; other scores (logits) are softmaxed for the
       shading. One column (n, 1) is read as P(class 1), or as a margin when outside [0, 1].
     - data: 2 features, classification.
+    - score_label: the label of that colour bar (K == 2). The default suits probabilities; a
+      caller whose scores are not probabilities (hinge margins) passes what they are.
     K == 2: shaded by P(class 1) with a diverging colour bar, the boundary is the 0.5 contour.
     K > 2: each class its own colour, paler where the model is less sure.
-    Training points are circles, validation points squares, misclassified points carry an x.
+    Training points are circles, validation points squares, misclassified points carry an x
+    (black with a white halo, drawn above every point, so it shows on any colour).
     Returns `path`.
     """
-    return _save(_boundary_figure(predict_scores, data, title=title, resolution=resolution), path, dpi)
+    figure = _boundary_figure(predict_scores, data, title=title, resolution=resolution, score_label=score_label)
+    return _save(figure, path, dpi)
 
 
 def _boundary_figure(
-    predict_scores: Callable[[Array], Array], data: PlotData, *, title: str, resolution: int
+    predict_scores: Callable[[Array], Array],
+    data: PlotData,
+    *,
+    title: str,
+    resolution: int,
+    score_label: str = "P(class 1)",
 ) -> Figure:
     """The figure of `plot_boundary`, unsaved: regions, boundary lines, points, legend."""
     if data.n_features != 2 or data.task != "classification":
@@ -292,7 +372,7 @@ def _boundary_figure(
     fig, (ax,) = _new_figure(panel=(7.2, 5.6))
     extent = (low[0], high[0], low[1], high[1])
     if P.shape[-1] == 2:
-        _shade_two_classes(fig, ax, xx, yy, P[..., 1], colors, data.class_name(1))
+        _shade_two_classes(fig, ax, xx, yy, P[..., 1], colors, score_label)
     else:
         _shade_many_classes(ax, P, colors, extent)
     _draw_boundaries(ax, xx, yy, P)
@@ -314,15 +394,22 @@ def _draw_labelled_points(
     ax: Axes, predict_scores: Callable[[Array], Array], data: PlotData, colors: Array
 ) -> dict[str, tuple[float, int]]:
     """Each split's points in their true class's colour, an x on those the model gets wrong;
-    returns {split: (accuracy, number of points)}."""
+    returns {split: (accuracy, number of points)}.
+
+    The x marks are drawn after every split's points (validation squares would cover training
+    x marks otherwise), larger than a point and black with a white halo: visible on any class
+    colour and on dense clusters, and the meaning does not rest on hue."""
     accuracy = {}
+    wrong_points = []
     for split, X, y in data.splits():
         predicted = np.argmax(_as_probabilities(predict_scores(X)), axis=1)
         y = np.asarray(y).reshape(-1).astype(int)
         _scatter_split(ax, X, split, c=colors[y])
         wrong = predicted != y
-        ax.scatter(X[wrong, 0], X[wrong, 1], marker="x", c=BOUNDARY, s=22, linewidths=1.3, zorder=4)
+        wrong_points.append(X[wrong])
         accuracy[split] = (float(np.mean(~wrong)), len(y))
+    wrong_X = np.vstack(wrong_points)
+    ax.scatter(wrong_X[:, 0], wrong_X[:, 1], zorder=5, label="_misclassified", **_misclassified_style())
     return accuracy
 
 
@@ -361,15 +448,16 @@ def _tint(rgb: Array, strength: Array | float) -> Array:
     return 1.0 - (1.0 - np.asarray(rgb)) * strength
 
 
-def _shade_two_classes(fig: Figure, ax: Axes, xx: Array, yy: Array, p1: Array, colors: Array, name1: str) -> None:
-    """Bands of P(class 1) on a class-0 colour → white → class-1 colour scale, with a colour bar."""
+def _shade_two_classes(fig: Figure, ax: Axes, xx: Array, yy: Array, p1: Array, colors: Array, label: str) -> None:
+    """Bands of P(class 1) on a class-0 colour → white → class-1 colour scale, with a colour bar
+    labelled `label`."""
     from matplotlib.colors import LinearSegmentedColormap
 
     # the ends are tinted, not full colour, so that full-colour points stand out on their own region
     cmap = LinearSegmentedColormap.from_list("two-classes", [_tint(colors[0], 0.45), (1, 1, 1), _tint(colors[1], 0.45)])
     bands = ax.contourf(xx, yy, p1, levels=np.linspace(0, 1, 11), cmap=cmap, vmin=0, vmax=1, zorder=0)
     bar = fig.colorbar(bands, ax=ax, shrink=0.8, ticks=np.linspace(0, 1, 6))
-    bar.set_label(f"P({name1})")
+    bar.set_label(label)
 
 
 def _shade_many_classes(ax: Axes, P: Array, colors: Array, extent: tuple) -> None:
@@ -410,7 +498,17 @@ def _boundary_legend(data: PlotData, colors: Array, splits: list[str]) -> tuple[
         for k in range(len(colors))
     ]
     marks = [
-        Line2D([], [], ls="", marker="x", color=BOUNDARY, markersize=6, markeredgewidth=1.3, label="misclassified"),
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="x",
+            color=BOUNDARY,
+            markersize=8,
+            markeredgewidth=2.0,
+            path_effects=_halo(),
+            label="misclassified",
+        ),
         Line2D([], [], color=BOUNDARY, lw=1.6, label="decision boundary"),
     ]
     rows = min(max(len(classes), 2), 4)
@@ -437,8 +535,10 @@ def plot_fit(
 
     - predict: X (n, d) -> (n, 1); with several outputs only output 0 is drawn for d <= 2.
     d == 1: the data (train circles, validation squares) and the fitted curve.
-    d == 2: predicted surface with the data on the same colour scale | the data alone |
-            the residuals (prediction − target) on a diverging scale centred at 0.
+    d == 2: predicted surface with the data as small dots (a sample of at most
+            MAX_POINTS_ON_SURFACE) | the data alone | the residuals (prediction − target) on a
+            diverging scale centred at 0. The first two panels share one colour scale, shown
+            by one colour bar below both; the residuals have their own below theirs.
     d > 2:  prediction against target, with the line y = x.
     Returns `path`.
     """
@@ -503,6 +603,7 @@ def _fit_curve(predict: Callable[[Array], Array], data: PlotData, resolution: in
 def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: int) -> Figure:
     """d == 2: prediction surface with data | data alone | residuals, all over the same box."""
     from matplotlib.colors import Normalize
+    from matplotlib.ticker import MaxNLocator
 
     X_all = np.vstack([X for _, X, _ in data.splits()])
     low, high = _padded_box(X_all, 0.05)
@@ -514,7 +615,7 @@ def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: 
     residuals = {s: _predict_column(predict, X) - _target_column(y) for s, X, y in data.splits()}
     limit = max(float(np.abs(np.concatenate(list(residuals.values()))).max()), 1e-12)
 
-    fig, (ax_fit, ax_data, ax_res) = _new_figure(3, panel=(5.0, 4.6))
+    fig, (ax_fit, ax_data, ax_res) = _new_figure(3, panel=(5.0, 5.4))
     surface_image = ax_fit.imshow(
         surface,
         origin="lower",
@@ -524,17 +625,45 @@ def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: 
         aspect="auto",
         zorder=0,
     )
+    n_points = sum(len(X) for _, X, _ in data.splits())
+    shown_all = _sample_mask(n_points, MAX_POINTS_ON_SURFACE)
+    offset = 0
     for split, X, y in data.splits():
-        for ax in (ax_fit, ax_data):
-            _scatter_split(ax, X, split, c=_target_column(y), cmap=SEQUENTIAL_CMAP, norm=norm)
+        # over the surface: small dots in the target's colour with a thin light rim, so the
+        # surface shows between them and a dot stands out only where target and prediction differ
+        shown, offset = shown_all[offset : offset + len(X)], offset + len(X)
+        _scatter_split(
+            ax_fit,
+            X[shown],
+            split,
+            c=_target_column(y)[shown],
+            cmap=SEQUENTIAL_CMAP,
+            norm=norm,
+            s=9,
+            linewidths=0.35,
+            edgecolors="white",
+        )
+        _scatter_split(ax_data, X, split, c=_target_column(y), cmap=SEQUENTIAL_CMAP, norm=norm)
         residual_points = _scatter_split(
             ax_res, X, split, c=residuals[split], cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit
         )
-    fig.colorbar(surface_image, ax=[ax_fit, ax_data], shrink=0.85, label="y (surface: prediction, points: target)")
-    fig.colorbar(residual_points, ax=ax_res, shrink=0.85, label="prediction − target")
+    # one bar under the two panels it serves; beside the middle panel it read as that panel's alone
+    fig.colorbar(
+        surface_image,
+        ax=[ax_fit, ax_data],
+        location="bottom",
+        shrink=0.55,
+        aspect=45,
+        label="y (prediction and target)",
+    )
+    bar = fig.colorbar(
+        residual_points, ax=ax_res, location="bottom", shrink=0.7, aspect=22, label="prediction − target"
+    )
+    bar.locator = MaxNLocator(5, symmetric=True)  # the bar is short: seven labels run together
 
-    ax_fit.set_title("prediction (surface) and targets (points)", fontsize=10)
-    ax_data.set_title("data: targets", fontsize=10)
+    sample = "" if shown_all.all() else f", {shown_all.sum()} of {n_points}"
+    ax_fit.set_title(f"prediction (surface) · targets (dots{sample})", fontsize=10)
+    ax_data.set_title("targets", fontsize=10)
     ax_res.set_title(f"residuals · {_rmse_text(predict, data)}", fontsize=10)
     for ax in (ax_fit, ax_data, ax_res):
         ax.set_xlim(low[0], high[0])
@@ -548,6 +677,13 @@ def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: 
         handles=_split_handles([s for s, _, _ in data.splits()]), ncols=2, loc="outside lower center", frameon=False
     )
     return fig
+
+
+def _sample_mask(n: int, most: int) -> Array:
+    """(n,) bool: all True when n <= most, else exactly `most` True, the same ones every time."""
+    mask = np.zeros(n, dtype=bool)
+    mask[np.random.default_rng(0).permutation(n)[:most]] = True
+    return mask
 
 
 def _fit_parity(predict: Callable[[Array], Array], data: PlotData, resolution: int) -> Figure:

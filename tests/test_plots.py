@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from nnctl.plots import (
+    MAX_POINTS_ON_SURFACE,
     PlotData,
     _as_probabilities,
     _boundary_figure,
+    _decade_ticks,
     _fit_figure,
     _loss_figure,
     _use_log_scale,
@@ -31,6 +33,20 @@ def softmax(Z):
 def linear_classifier(W, b):
     """X (n, 2) -> softmax(X @ W + b): (n, K)."""
     return lambda X: softmax(X @ W + b)
+
+
+def drawn(fig):
+    """Lay out and render `fig` (Agg, in memory) so positions and tick labels are final."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    return fig
+
+
+def visible_tick_labels(ax):
+    """The y tick labels inside the axis limits that have text."""
+    low, high = sorted(ax.get_ylim())
+    return [t.get_text() for t in ax.get_yticklabels() if t.get_text() and low <= t.get_position()[1] <= high]
 
 
 def assert_real_picture(path):
@@ -140,6 +156,42 @@ def test_loss_without_accuracy_has_one_panel_and_no_best_line():
     assert [line.get_label() for line in fig.axes[0].get_lines()] == ["train", "validation"]
 
 
+def test_diverged_loss_drops_non_finite_values_and_keeps_labelled_ticks():
+    """A run that blew up: the loss climbs to 1e200, then inf and NaN are recorded."""
+    train = list(np.geomspace(0.7, 1e200, 40)) + [np.inf, np.nan]
+    rows = [{"epoch": e, "train_loss": v, "val_loss": v} for e, v in enumerate(train)]
+    ax = drawn(_loss_figure(rows, title="t", best_epoch=3)).axes[0]
+    assert ax.get_yscale() == "log"
+    labels = visible_tick_labels(ax)
+    assert len(labels) >= 3, labels  # LogLocator with subs (1, 2, 5) gave none over 200 decades
+    for line in ax.get_lines()[:2]:  # train, validation: inf is not drawn (NaN: a gap)
+        assert not np.isinf(line.get_ydata()).any()
+    assert np.isfinite(ax.get_ylim()).all() and ax.get_ylim()[1] < 1e230
+    assert "loss inf/NaN from epoch 40" in [line.get_label() for line in ax.get_lines()]
+
+
+def test_missing_loss_is_a_gap_not_a_divergence():
+    rows = loss_rows([1.0, 0.5, 0.2])
+    rows[1]["val_loss"] = None
+    labels = [line.get_label() for line in _loss_figure(rows, title="t", best_epoch=None).axes[0].get_lines()]
+    assert labels == ["train", "validation"]
+
+
+def test_huge_linear_loss_keeps_labelled_ticks():
+    """A zero keeps the axis linear; 1e200 must still give readable ticks."""
+    ax = drawn(_loss_figure(loss_rows([0.0, 1.0, 1e200]), title="t", best_epoch=None)).axes[0]
+    assert ax.get_yscale() == "linear" and len(visible_tick_labels(ax)) >= 3
+
+
+def test_decade_ticks_are_round_powers_of_ten():
+    ticks = _decade_ticks(0.7, 1e200)
+    exponents = np.log10(ticks)
+    assert len(ticks) <= 8 and ticks[0] <= 0.7 and ticks[-1] >= 1e200
+    assert np.all(np.diff(exponents) == 50)
+    assert np.isfinite(_decade_ticks(1e-300, 1.7e308)).all()
+    np.testing.assert_allclose(_decade_ticks(1e-3, 2.0), [1e-3, 1e-2, 1e-1, 1.0, 10.0])
+
+
 def test_plot_loss_writes_a_real_png(tmp_path):
     rows = loss_rows(np.geomspace(1.0, 1e-2, 30), with_accuracy=True)
     path = plot_loss(rows, tmp_path / "loss.png", title="loss", best_epoch=12, dpi=DPI)
@@ -176,6 +228,27 @@ def test_boundary_two_classes_has_a_probability_colour_bar():
     assert len(fig.axes) == 2 and fig.axes[1].get_ylabel() == "P(class 1)"
 
 
+def test_boundary_colour_bar_takes_the_callers_score_label(tmp_path):
+    """A hinge output is a margin, not a probability: the caller names it."""
+    data, _ = blobs(np.random.default_rng(0), 2, 10)
+    margin = lambda X: X[:, :1] - X[:, 1:]  # noqa: E731 - one column outside [0, 1]
+    fig = _boundary_figure(margin, data, title="b", resolution=20, score_label="hinge margin (squashed)")
+    assert fig.axes[1].get_ylabel() == "hinge margin (squashed)"
+    path = plot_boundary(margin, data, tmp_path / "b.png", title="b", dpi=DPI, resolution=20, score_label="m")
+    assert_real_picture(path)
+
+
+def test_misclassified_marks_are_drawn_above_every_point():
+    data, predict_scores = blobs(np.random.default_rng(1), 3, 20)
+    ax = _boundary_figure(predict_scores, data, title="b", resolution=20).axes[0]
+    n_wrong = sum(int(np.sum(predict_scores(X).argmax(axis=1) != y)) for _, X, y in data.splits())
+    assert n_wrong > 0
+    marks = ax.collections[-1]
+    assert len(marks.get_offsets()) == n_wrong
+    assert marks.get_zorder() > max(c.get_zorder() for c in ax.collections[:-1])
+    assert marks.get_path_effects()  # the white halo that keeps them visible on dark points
+
+
 def test_boundary_accepts_one_sigmoid_column(tmp_path):
     data, _ = blobs(np.random.default_rng(0), 2, 10)
     sigmoid = lambda X: 1 / (1 + np.exp(-X[:, :1]))
@@ -209,12 +282,35 @@ def test_fit_curve_spans_the_data_in_sorted_order():
     np.testing.assert_allclose(curve.get_ydata(), predict(x[:, None])[:, 0])
 
 
+def test_fit_surface_layout_shares_one_colour_bar_and_leaves_the_surface_visible():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, size=(1500, 2))
+    data = PlotData(X[300:], bump(X[300:]), X[:300], bump(X[:300]), "regression")
+    fig = drawn(_fit_figure(lambda Z: 0.9 * bump(Z), data, title="a long suptitle " * 4, resolution=20))
+    ax_fit, ax_data, ax_res, shared_bar, residual_bar = fig.axes
+    # the prediction panel draws a sample of the points, small; the data panel draws them all
+    assert sum(len(c.get_offsets()) for c in ax_fit.collections) == MAX_POINTS_ON_SURFACE
+    assert sum(len(c.get_offsets()) for c in ax_data.collections) == 1500
+    assert f"{MAX_POINTS_ON_SURFACE} of 1500" in ax_fit.get_title()
+    assert max(c.get_sizes().max() for c in ax_fit.collections) < 15
+    # one colour bar below the two panels it serves, plainly labelled
+    assert shared_bar.get_xlabel() == "y (prediction and target)"
+    bar, left, middle = (a.get_position() for a in (shared_bar, ax_fit, ax_data))
+    assert bar.y1 < min(left.y0, middle.y0) and bar.x0 < middle.x0 and bar.x1 > left.x1
+    # the suptitle sits clear above every panel title: at least 1/8 inch between them
+    # (constrained layout's default pad left about 1/12 inch, which read as touching)
+    renderer = fig.canvas.get_renderer()
+    suptitle = fig._suptitle.get_window_extent(renderer)
+    for ax in (ax_fit, ax_data, ax_res):
+        assert suptitle.y0 - ax.title.get_window_extent(renderer).y1 >= fig.dpi / 8
+
+
 def test_fit_residual_scale_is_centred_at_zero():
     data, predict = regression(np.random.default_rng(0), 2, n_val=0)
     fig = _fit_figure(predict, data, title="f", resolution=20)
     residual_bar = fig.axes[-1]
-    assert residual_bar.get_ylabel() == "prediction − target"
-    low, high = residual_bar.get_ylim()
+    assert residual_bar.get_xlabel() == "prediction − target"
+    low, high = residual_bar.get_xlim()
     assert low == pytest.approx(-high)
 
 

@@ -46,6 +46,7 @@ class Loss(ABC):
     max_classes: int | None = None
 
     threshold = 0.5  # between the 0/1 targets of a single output
+    score_label = "output, clipped to [0, 1]"  # what `scores` means, for a picture's colour bar
 
     def width(self, k: int) -> int:
         return 1 if k == 2 else k
@@ -82,6 +83,7 @@ class CrossEntropy(Loss):
 
     name = "cross-entropy"
     output = "softmax"
+    score_label = "P(class 1)"
     fused = True
     classification_only = True
 
@@ -116,6 +118,7 @@ class BinaryCrossEntropy(Loss):
 
     name = "binary-cross-entropy"
     output = "sigmoid"
+    score_label = "P(class 1)"
     fused = True
     classification_only = True
     threshold = 0.0  # on logits: σ(z) > 0.5 ⇔ z > 0
@@ -154,6 +157,7 @@ class Hinge(Loss):
 
     name = "hinge"
     output = "linear"
+    score_label = "(margin + 1) / 2, clipped to [0, 1]"
     classification_only = True
     max_classes = 2
     threshold = 0.0

@@ -1,0 +1,58 @@
+"""Helpers for the core's tests: kink-free inputs, small models and targets for every loss."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnctl.nn.activations import OUTPUT_ACTIVATIONS
+from nnctl.nn.losses import LOSSES
+from nnctl.nn.network import Model, build_network
+
+KINK_MARGIN = 1e-3  # ≫ the gradcheck step 1e-6, so no central difference straddles a kink
+
+# (loss, output activation): every loss with its auto output, plus mse after every other output
+# activation (sigmoid + mse is Nielsen's network; softmax + mse exercises the softmax Jacobian).
+LOSS_SETUPS = [(name, "auto") for name in sorted(LOSSES)] + [
+    ("mse", out) for out in sorted(OUTPUT_ACTIVATIONS) if out != LOSSES["mse"].output
+]
+
+
+def away_from_kinks(z: np.ndarray, margin: float = KINK_MARGIN) -> np.ndarray:
+    """z with every entry of |z| < margin moved out to ±margin (relu, leaky-relu, elu bend at 0)."""
+    return np.where(np.abs(z) < margin, np.where(z < 0, -margin, margin), z)
+
+
+def make_model(
+    sizes: list[int],
+    activations: list[str],
+    loss_name: str,
+    rng: np.random.Generator,
+    *,
+    output: str = "auto",
+    l2: float = 0.0,
+) -> Model:
+    """A Model wired as nnctl.assemble wires it: fused losses end at the logits.
+
+    Weights and biases ~ N(0, 0.5²), so biases are nonzero and their gradients are exercised.
+    """
+    loss = LOSSES[loss_name]
+    out = loss.output if output == "auto" else output
+    fused = loss.fused and out == loss.output
+    network = build_network(sizes, activations, None if fused else out, "normal", rng, init_scale=0.5)
+    return Model(network, loss, link=OUTPUT_ACTIVATIONS[out] if fused else None, l2=l2)
+
+
+def make_targets(loss_name: str, n: int, width: int, rng: np.random.Generator) -> np.ndarray:
+    """Targets of the kind `LOSSES[loss_name]` takes, for an output of `width` columns."""
+    if loss_name == "cross-entropy":
+        return rng.integers(0, width, size=n)
+    if loss_name == "binary-cross-entropy":
+        return rng.integers(0, 2, size=(n, width)).astype(np.float64)
+    if loss_name == "hinge":
+        return rng.choice([-1.0, 1.0], size=(n, width))
+    return rng.normal(size=(n, width))
+
+
+def away_from_hinge_kink(Yhat: np.ndarray, T: np.ndarray, margin: float = KINK_MARGIN) -> np.ndarray:
+    """Yhat moved so that no margin t·ŷ lies within `margin` of hinge's kink at 1."""
+    return T * (1.0 + away_from_kinks(T * Yhat - 1.0, margin))

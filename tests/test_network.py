@@ -1,0 +1,217 @@
+"""Whole networks: gradient checks over every activation × loss (and random architectures),
+a planted bug that the check must catch, the L2 penalty, and build_network's shapes, init
+statistics, dtypes and determinism."""
+
+import numpy as np
+import pytest
+from helpers import LOSS_SETUPS, make_model, make_targets
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnctl.gradcheck import check_gradients
+from nnctl.nn.activations import ACTIVATIONS, Activation
+from nnctl.nn.layers import ActivationLayer, Dense
+from nnctl.nn.losses import LOSSES
+from nnctl.nn.network import build_network
+
+TOLERANCE = 1e-6
+
+
+def width_for(loss_name: str, k: int) -> int:
+    return 1 if LOSSES[loss_name].max_classes == 2 else k
+
+
+def assert_all_pass(checks):
+    """Every tensor's relative error ≤ 1e-6, or (a gradient that is exactly zero, where the
+    relative error of rounding noise is 1) an absolute difference at the noise level."""
+    for c in checks:
+        assert c.passed, f"{c.name}: error {c.error:.2e}, max |diff| {c.max_abs_diff:.2e}"
+        assert c.error <= TOLERANCE or c.max_abs_diff <= 1e-9, c
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.3])
+@pytest.mark.parametrize(("loss_name", "output"), LOSS_SETUPS)
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_whole_model_gradients(activation, loss_name, output, l2, rng):
+    width = width_for(loss_name, 3)
+    model = make_model([3, 4, 5, width], [activation, activation], loss_name, rng, output=output, l2=l2)
+    X, T = rng.normal(size=(4, 3)), make_targets(loss_name, 4, width, rng)
+    checks = check_gradients(model, X, T)
+    assert [c.name for c in checks] == ["W0", "b0", "W1", "b1", "W2", "b2", "X"]
+    assert_all_pass(checks)
+
+
+@st.composite
+def architectures(draw):
+    depth = draw(st.integers(0, 3))
+    hidden = draw(st.lists(st.integers(1, 6), min_size=depth, max_size=depth))
+    activations = draw(st.lists(st.sampled_from(sorted(ACTIVATIONS)), min_size=depth, max_size=depth))
+    loss_name, output = draw(st.sampled_from(LOSS_SETUPS))
+    n_features, k, n = draw(st.integers(1, 4)), draw(st.integers(2, 4)), draw(st.integers(1, 5))
+    l2 = draw(st.sampled_from([0.0, 0.1]))
+    return hidden, activations, loss_name, output, n_features, k, n, l2, draw(st.integers(0, 2**32 - 1))
+
+
+@settings(max_examples=25, deadline=None)
+@given(architectures())
+def test_random_architectures_pass_gradcheck(arch):
+    hidden, activations, loss_name, output, n_features, k, n, l2, seed = arch
+    rng = np.random.default_rng(seed)
+    width = width_for(loss_name, k)
+    model = make_model([n_features, *hidden, width], activations, loss_name, rng, output=output, l2=l2)
+    X, T = rng.normal(size=(n, n_features)), make_targets(loss_name, n, width, rng)
+    assert_all_pass(check_gradients(model, X, T))
+
+
+def test_exactly_zero_gradient_passes_despite_rounding_noise(rng):
+    # hinge, all four margins below 1, targets +1 −1 +1 −1: db = −Σt/n = 0 exactly, while the
+    # central difference of b is rounding noise (~1e-10), a relative error of 1
+    model = make_model([2, 1], [], "hinge", rng)
+    model.network.set_params({"W0": np.array([[0.3], [-0.2]]), "b0": np.array([0.1])})
+    T = np.array([[1.0], [-1.0], [1.0], [-1.0]])
+    checks = {c.name: c for c in check_gradients(model, rng.normal(size=(4, 2)), T)}
+    assert np.array_equal(model.network.dense[0].db, [0.0])
+    assert checks["b0"].error == 1.0 and 0 < checks["b0"].max_abs_diff < 1e-9
+    assert checks["b0"].passed
+    assert_all_pass(checks.values())
+
+
+BAD_TANH = Activation(np.tanh, lambda z, a: 1.0 - a, init="xavier")  # forgot to square a
+
+
+def test_planted_wrong_derivative_fails_gradcheck(rng):
+    model = make_model([3, 4, 4, 3], ["tanh", "tanh"], "cross-entropy", rng)
+    X, T = rng.normal(size=(5, 3)), make_targets("cross-entropy", 5, 3, rng)
+    assert_all_pass(check_gradients(model, X, T))  # the same model, before the bug
+    for layer in model.network.layers:
+        if isinstance(layer, ActivationLayer) and layer.name == "tanh":
+            layer.f = BAD_TANH
+    checks = {c.name: c for c in check_gradients(model, X, T)}
+    # the last dense layer sits after the bug, so its gradient stays right; everything before fails
+    assert checks["W2"].passed and checks["b2"].passed
+    for name in ["W0", "b0", "W1", "b1", "X"]:
+        assert not checks[name].passed and checks[name].error >= 1e-4
+
+
+def test_planted_bug_in_the_registry_fails_gradcheck(rng, monkeypatch):
+    monkeypatch.setitem(ACTIVATIONS, "tanh", BAD_TANH)
+    model = make_model([2, 5, 1], ["tanh"], "mse", rng)
+    checks = check_gradients(model, rng.normal(size=(4, 2)), rng.normal(size=(4, 1)))
+    assert max(c.error for c in checks) >= 1e-4
+    assert not all(c.passed for c in checks)
+
+
+def test_planted_missing_factor_in_a_loss_fails_gradcheck(rng, monkeypatch):
+    # Nielsen's ½ fudge: dropping the 2 of d/dŷ (ŷ − y)²
+    mse = LOSSES["mse"]
+    monkeypatch.setattr(type(mse), "grad", lambda self, Yhat, T: (Yhat - T) / Yhat.size)
+    model = make_model([2, 3, 2], ["sigmoid"], "mse", rng)
+    checks = check_gradients(model, rng.normal(size=(4, 2)), rng.normal(size=(4, 2)))
+    assert all(not c.passed and c.error >= 1e-4 for c in checks)
+
+
+def test_l2_penalty_by_hand():
+    network = build_network([2, 2, 1], ["tanh"], None, "xavier", np.random.default_rng(0))
+    network.set_params({
+        "W0": np.array([[1.0, -2.0], [0.5, 0.0]]), "b0": np.array([10.0, 10.0]),
+        "W1": np.array([[3.0], [-1.0]]), "b1": np.array([100.0]),
+    })
+    model = make_model([2, 2, 1], ["tanh"], "mse", np.random.default_rng(0), l2=0.1)
+    model.network = network
+    # λ/2 · (1 + 4 + 0.25 + 0 + 9 + 1); biases do not count
+    assert model.penalty() == pytest.approx(0.05 * 15.25, rel=1e-15)
+    model.l2 = 0.0
+    assert model.penalty() == 0.0
+
+
+def test_l2_adds_lambda_w_to_weight_gradients_only(rng):
+    X, T = rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    plain = make_model([3, 4, 2], ["tanh"], "mse", np.random.default_rng(1))
+    decayed = make_model([3, 4, 2], ["tanh"], "mse", np.random.default_rng(1), l2=0.5)
+    v0, _ = plain.loss_and_grads(X, T)
+    v1, _ = decayed.loss_and_grads(X, T)
+    assert v1 == pytest.approx(v0 + decayed.penalty(), rel=1e-15)
+    g0, g1, params = plain.network.grads(), decayed.network.grads(), decayed.network.params()
+    for name in ["W0", "W1"]:
+        assert np.allclose(g1[name], g0[name] + 0.5 * params[name], rtol=1e-14, atol=0)
+    for name in ["b0", "b1"]:
+        assert np.array_equal(g1[name], g0[name])
+
+
+def test_build_network_layer_shapes_and_order(rng):
+    net = build_network([3, 5, 4, 2], ["relu", "tanh"], "softmax", "xavier", rng)
+    kinds = [(type(layer).__name__, getattr(layer, "name", None)) for layer in net.layers]
+    assert kinds == [
+        ("Dense", None), ("ActivationLayer", "relu"), ("Dense", None),
+        ("ActivationLayer", "tanh"), ("Dense", None), ("ActivationLayer", "softmax"),
+    ]
+    shapes = {name: p.shape for name, p in net.params().items()}
+    assert shapes == {"W0": (3, 5), "b0": (5,), "W1": (5, 4), "b1": (4,), "W2": (4, 2), "b2": (2,)}
+    assert net.sizes == [3, 5, 4, 2]
+    assert net.forward(rng.normal(size=(7, 3))).shape == (7, 2)
+
+
+def test_build_network_without_output_activation_ends_at_a_dense_layer(rng):
+    net = build_network([2, 1], [], None, "he", rng)
+    assert len(net.layers) == 1 and isinstance(net.layers[0], Dense)
+
+
+def test_xavier_is_uniform_within_its_bound_with_zero_biases(rng):
+    fan_in, fan_out = 400, 300
+    net = build_network([fan_in, fan_out], [], None, "xavier", rng)
+    W, b = net.params()["W0"], net.params()["b0"]
+    bound = np.sqrt(6.0 / (fan_in + fan_out))
+    assert np.abs(W).max() <= bound and np.abs(W).max() > 0.99 * bound
+    assert W.std() == pytest.approx(bound / np.sqrt(3.0), rel=0.01)  # U(−a, a) has std a/√3
+    assert np.array_equal(b, np.zeros(fan_out))
+
+
+def test_he_has_std_sqrt_2_over_fan_in_with_zero_biases(rng):
+    fan_in, fan_out = 400, 300
+    net = build_network([fan_in, fan_out], [], None, "he", rng)
+    W, b = net.params()["W0"], net.params()["b0"]
+    assert W.std() == pytest.approx(np.sqrt(2.0 / fan_in), rel=0.01)
+    assert abs(W.mean()) < 0.01 * np.sqrt(2.0 / fan_in) * 5
+    assert np.array_equal(b, np.zeros(fan_out))
+
+
+@pytest.mark.parametrize(("init", "std"), [("normal", 1.0), ("uniform", 1.0 / np.sqrt(3.0))])
+def test_normal_and_uniform_scale_weights_and_biases(init, std, rng):
+    net = build_network([300, 400], [], None, init, rng, init_scale=0.5)
+    W, b = net.params()["W0"], net.params()["b0"]
+    assert W.std() == pytest.approx(0.5 * std, rel=0.01)
+    assert np.all(b != 0) and b.std() == pytest.approx(0.5 * std, rel=0.1)
+
+
+def test_init_per_layer(rng):
+    net = build_network([200, 300, 1], ["relu"], None, ["he", "xavier"], rng)
+    params = net.params()
+    assert params["W0"].std() == pytest.approx(np.sqrt(2.0 / 200), rel=0.02)
+    assert np.abs(params["W1"]).max() <= np.sqrt(6.0 / 301)
+
+
+def test_float32_build_gives_float32_params_drawn_like_float64():
+    net64 = build_network([3, 4, 2], ["tanh"], "sigmoid", "normal", np.random.default_rng(7))
+    net32 = build_network([3, 4, 2], ["tanh"], "sigmoid", "normal", np.random.default_rng(7), dtype=np.float32)
+    for name, p in net32.params().items():
+        assert p.dtype == np.float32
+        assert np.array_equal(p, net64.params()[name].astype(np.float32))
+    assert net32.forward(np.ones((2, 3), dtype=np.float32)).dtype == np.float32
+
+
+def test_same_seed_same_weights_other_seed_other_weights():
+    build = lambda seed: build_network([3, 8, 2], ["relu"], None, "he", np.random.default_rng(seed)).params()
+    a, b, c = build(42), build(42), build(43)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert not np.array_equal(a["W0"], c["W0"])
+
+
+def test_params_are_live_views_and_set_params_copies_in(rng):
+    net = build_network([2, 3, 1], ["tanh"], None, "xavier", rng)
+    W0 = net.params()["W0"]
+    assert W0 is net.dense[0].W
+    new = {k: np.full_like(v, 0.25) for k, v in net.params().items()}
+    net.set_params(new)
+    assert np.all(W0 == 0.25)  # same array, new values
+    new["W0"][0, 0] = 9.0
+    assert W0[0, 0] == 0.25  # copied, not aliased

@@ -1,0 +1,244 @@
+"""Optimizers: the first steps against torch.optim's documented algorithms, worked by hand;
+state keys; exact resume from a saved state. Schedules: values at a few epochs by hand."""
+
+import math
+
+import numpy as np
+import pytest
+
+from nnctl.nn.optimizers import OPTIMIZERS, SCHEDULES
+
+# one parameter vector, three gradients; every expected value below is plain arithmetic
+P0 = np.array([1.0, -2.0, 0.5])
+G = [np.array([0.5, -3.0, 1e-3]), np.array([-1.0, 2.0, 0.0]), np.array([2.0, 0.5, -0.25])]
+
+
+def run(name, steps, **hyper):
+    """Parameters after each of the first `steps` steps, and the optimizer."""
+    opt = OPTIMIZERS[name](**hyper)
+    params = {"w": P0.copy()}
+    history = []
+    for g in G[:steps]:
+        opt.step(params, {"w": g.copy()})
+        history.append(params["w"].copy())
+    return history, opt
+
+
+def close(actual, expected):
+    assert np.allclose(actual, expected, rtol=1e-13, atol=1e-15)
+
+
+def test_sgd_plain():
+    (p1, p2), _ = run("sgd", 2, lr=0.1)
+    close(p1, P0 - 0.1 * G[0])
+    close(p2, P0 - 0.1 * G[0] - 0.1 * G[1])
+    close(p1, [1.0 - 0.05, -2.0 + 0.3, 0.5 - 1e-4])
+
+
+def test_sgd_momentum_first_step_uses_v_equal_g():
+    (p1, p2, p3), opt = run("sgd", 3, lr=0.1, momentum=0.9)
+    v1 = G[0]  # not 0.9·0 + g: torch starts the buffer at g (the same here, with dampening 0)
+    v2 = 0.9 * v1 + G[1]
+    v3 = 0.9 * v2 + G[2]
+    close(p1, P0 - 0.1 * v1)
+    close(p2, P0 - 0.1 * v1 - 0.1 * v2)
+    close(p3, P0 - 0.1 * (v1 + v2 + v3))
+    close(p2[0], 1.0 - 0.1 * 0.5 - 0.1 * (0.9 * 0.5 - 1.0))  # = 1.005
+    close(opt.state["w.momentum_buffer"], v3)
+
+
+def test_sgd_nesterov():
+    (p1, p2), _ = run("sgd", 2, lr=0.1, momentum=0.9, nesterov=True)
+    v1, v2 = G[0], 0.9 * G[0] + G[1]
+    close(p1, P0 - 0.1 * (G[0] + 0.9 * v1))
+    close(p2, p1 - 0.1 * (G[1] + 0.9 * v2))
+    close(p1[0], 1.0 - 0.1 * (0.5 + 0.45))  # = 0.905
+
+
+def test_adam_first_step_moves_each_parameter_by_lr_times_sign():
+    (p1, p2), opt = run("adam", 2, lr=0.1)
+    # step 1: m̂ = g, v̂ = g², so Δ = −lr·g/(|g| + eps) ≈ −lr·sign(g)
+    close(p1, P0 - 0.1 * G[0] / (np.abs(G[0]) + 1e-8))
+    assert np.allclose(p1, P0 - 0.1 * np.sign(G[0]), rtol=0, atol=1e-6)
+    # step 2
+    m = 0.9 * (0.1 * G[0]) + 0.1 * G[1]
+    v = 0.999 * (0.001 * G[0] ** 2) + 0.001 * G[1] ** 2
+    m_hat, v_hat = m / (1 - 0.9**2), v / (1 - 0.999**2)
+    close(p2, p1 - 0.1 * m_hat / (np.sqrt(v_hat) + 1e-8))
+    close(opt.state["w.exp_avg"], m)
+    close(opt.state["w.exp_avg_sq"], v)
+
+
+def test_adam_betas_and_eps_are_used():
+    (p1,), _ = run("adam", 1, lr=0.01, betas=(0.5, 0.9), eps=0.1)
+    close(p1, P0 - 0.01 * G[0] / (np.abs(G[0]) + 0.1))
+
+
+def test_rmsprop_plain():
+    (p1, p2), _ = run("rmsprop", 2, lr=0.01)
+    s1 = 0.01 * G[0] ** 2  # (1 − α) g², α = 0.99
+    s2 = 0.99 * s1 + 0.01 * G[1] ** 2
+    close(p1, P0 - 0.01 * G[0] / (np.sqrt(s1) + 1e-8))
+    assert np.allclose(p1, P0 - 0.1 * np.sign(G[0]), rtol=0, atol=1e-5)  # √s1 = |g|/10
+    close(p2, p1 - 0.01 * G[1] / (np.sqrt(s2) + 1e-8))
+
+
+def test_rmsprop_with_momentum():
+    (p1, p2), opt = run("rmsprop", 2, lr=0.01, momentum=0.9)
+    s1 = 0.01 * G[0] ** 2
+    s2 = 0.99 * s1 + 0.01 * G[1] ** 2
+    b1 = G[0] / (np.sqrt(s1) + 1e-8)
+    b2 = 0.9 * b1 + G[1] / (np.sqrt(s2) + 1e-8)
+    close(p1, P0 - 0.01 * b1)
+    close(p2, p1 - 0.01 * b2)
+    close(opt.state["w.momentum_buffer"], b2)
+
+
+def test_adagrad():
+    (p1, p2, p3), opt = run("adagrad", 3, lr=0.1)
+    s1, s2, s3 = G[0] ** 2, G[0] ** 2 + G[1] ** 2, G[0] ** 2 + G[1] ** 2 + G[2] ** 2
+    close(p1, P0 - 0.1 * G[0] / (np.sqrt(s1) + 1e-10))
+    close(p2, p1 - 0.1 * G[1] / (np.sqrt(s2) + 1e-10))
+    close(p3, p2 - 0.1 * G[2] / (np.sqrt(s3) + 1e-10))
+    close(opt.state["w.sum"], s3)
+
+
+def test_defaults_are_pytorchs():
+    assert OPTIMIZERS["adam"]().lr == 1e-3 and OPTIMIZERS["adam"]().betas == (0.9, 0.999)
+    assert OPTIMIZERS["adam"]().eps == 1e-8
+    rms = OPTIMIZERS["rmsprop"]()
+    assert (rms.lr, rms.alpha, rms.eps, rms.momentum) == (1e-2, 0.99, 1e-8, 0.0)
+    ada = OPTIMIZERS["adagrad"]()
+    assert (ada.lr, ada.eps) == (1e-2, 1e-10)
+    sgd = OPTIMIZERS["sgd"]()
+    assert (sgd.momentum, sgd.nesterov) == (0.0, False)
+
+
+def test_unknown_hyper_parameter_is_an_error():
+    with pytest.raises(TypeError, match="weight_decay"):
+        OPTIMIZERS["sgd"](lr=0.1, weight_decay=0.1)
+
+
+SETUPS = {
+    "sgd": ({"lr": 0.1}, set()),
+    "sgd-momentum": ({"lr": 0.1, "momentum": 0.9}, {"momentum_buffer"}),
+    "sgd-nesterov": ({"lr": 0.1, "momentum": 0.9, "nesterov": True}, {"momentum_buffer"}),
+    "adam": ({"lr": 0.01}, {"exp_avg", "exp_avg_sq"}),
+    "rmsprop": ({"lr": 0.01}, {"square_avg"}),
+    "rmsprop-momentum": ({"lr": 0.01, "momentum": 0.5}, {"square_avg", "momentum_buffer"}),
+    "adagrad": ({"lr": 0.1}, {"sum"}),
+}
+
+
+def two_layer_params(rng):
+    return {"W0": rng.normal(size=(3, 4)), "b0": rng.normal(size=4), "W1": rng.normal(size=(4, 2)),
+            "b1": rng.normal(size=2)}
+
+
+@pytest.mark.parametrize("setup", sorted(SETUPS))
+def test_state_keys(setup, rng):
+    hyper, buffers = SETUPS[setup]
+    opt = OPTIMIZERS[setup.split("-")[0]](**hyper)
+    params = two_layer_params(rng)
+    opt.step(params, {k: rng.normal(size=v.shape) for k, v in params.items()})
+    assert set(opt.state) == {"step"} | {f"{p}.{b}" for p in params for b in buffers}
+    assert int(opt.state["step"]) == 1
+    for key, value in opt.state.items():
+        if key != "step":
+            assert value.shape == params[key.split(".")[0]].shape
+
+
+@pytest.mark.parametrize("setup", sorted(SETUPS))
+def test_restored_state_continues_bit_for_bit(setup, rng, tmp_path):
+    hyper, _ = SETUPS[setup]
+    name = setup.split("-")[0]
+    params = two_layer_params(rng)
+    grads = [{k: rng.normal(size=v.shape) for k, v in params.items()} for _ in range(6)]
+    opt = OPTIMIZERS[name](**hyper)
+    for g in grads[:3]:
+        opt.step(params, g)
+    np.savez(tmp_path / "opt.npz", **opt.state)
+    np.savez(tmp_path / "params.npz", **params)
+
+    fresh = OPTIMIZERS[name](**hyper)
+    with np.load(tmp_path / "opt.npz", allow_pickle=False) as f:
+        fresh.state = {k: f[k] for k in f.files}
+    with np.load(tmp_path / "params.npz", allow_pickle=False) as f:
+        resumed = {k: f[k] for k in f.files}
+    for g in grads[3:]:
+        opt.step(params, g)
+        fresh.step(resumed, g)
+        assert all(np.array_equal(params[k], resumed[k]) for k in params)
+    assert int(fresh.state["step"]) == 6
+    assert all(np.array_equal(opt.state[k], fresh.state[k]) for k in opt.state)
+
+
+@pytest.mark.parametrize("setup", sorted(SETUPS))
+def test_step_updates_in_place_and_leaves_gradients_alone(setup, rng):
+    hyper, _ = SETUPS[setup]
+    opt = OPTIMIZERS[setup.split("-")[0]](**hyper)
+    params = two_layer_params(rng)
+    live = dict(params)
+    before = {k: v.copy() for k, v in params.items()}
+    for _ in range(2):
+        grads = {k: rng.normal(size=v.shape) for k, v in params.items()}
+        grads_before = {k: g.copy() for k, g in grads.items()}
+        opt.step(params, grads)
+        assert all(np.array_equal(grads[k], grads_before[k]) for k in grads)
+    assert all(params[k] is live[k] for k in params)
+    assert all(not np.array_equal(params[k], before[k]) for k in params)
+
+
+def test_float32_params_stay_float32(rng):
+    for name in OPTIMIZERS:
+        params = {"W0": rng.normal(size=(2, 2)).astype(np.float32)}
+        opt = OPTIMIZERS[name](momentum=0.9) if name in ("sgd", "rmsprop") else OPTIMIZERS[name]()
+        opt.step(params, {"W0": np.ones((2, 2), dtype=np.float32)})
+        assert params["W0"].dtype == np.float32
+        assert all(v.dtype == np.float32 for k, v in opt.state.items() if k != "step")
+
+
+# ---- schedules ----
+
+
+def lr_at(name, epoch, lr0=0.1, **params):
+    schedule = SCHEDULES[name]
+    return schedule.fn(lr0, epoch, **{**schedule.params, **params})
+
+
+def test_constant():
+    assert [lr_at("constant", e) for e in (0, 1, 500)] == [0.1, 0.1, 0.1]
+
+
+def test_step_halves_every_step_size_epochs():
+    # lr0 · γ^(e // s)
+    values = [lr_at("step", e, step_size=10, gamma=0.5) for e in (0, 9, 10, 19, 25)]
+    assert values == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025], rel=1e-15)
+    assert lr_at("step", 100) == pytest.approx(0.1 * 0.5**2, rel=1e-15)  # defaults: 50, 0.5
+
+
+def test_exponential():
+    assert lr_at("exponential", 3, gamma=0.9) == pytest.approx(0.1 * 0.729, rel=1e-15)
+    assert lr_at("exponential", 100) == pytest.approx(0.1 * 0.99**100, rel=1e-15)
+
+
+def test_cosine_reaches_eta_min_at_t_max_and_stays():
+    values = [lr_at("cosine", e, T_max=10, eta_min=0.001) for e in (0, 5, 10, 15)]
+    assert values == pytest.approx([0.1, 0.001 + 0.099 / 2, 0.001, 0.001], rel=1e-14)
+    # one quarter of the way: (1 + cos(π/4)) / 2
+    assert lr_at("cosine", 25, T_max=100) == pytest.approx(0.1 * (1 + math.sqrt(0.5)) / 2, rel=1e-14)
+
+
+def test_inverse_time():
+    values = [lr_at("inverse-time", e, decay=0.5) for e in (0, 2, 6)]
+    assert values == pytest.approx([0.1, 0.05, 0.025], rel=1e-15)
+    assert lr_at("inverse-time", 100) == pytest.approx(0.1 / 2, rel=1e-15)  # default decay 0.01
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULES))
+def test_every_schedule_starts_at_lr0_and_never_grows(name):
+    params = {"T_max": 30} if SCHEDULES[name].params.get("T_max", 0) is None else {}
+    values = [lr_at(name, e, lr0=0.3, **params) for e in range(60)]
+    assert values[0] == pytest.approx(0.3, rel=1e-15)
+    assert all(b <= a for a, b in zip(values, values[1:], strict=False))
+    assert all(v >= 0 for v in values)  # cosine reaches eta_min = 0
