@@ -102,9 +102,12 @@ def print_gradcheck(checks, tolerance: float) -> None:
     for column in ("tensor", "shape", "relative error", "max |analytic − numeric|", "result"):
         table.add_column(column, justify="right" if "error" in column or "max" in column else "left")
     for c in checks:
-        verdict = "[green]pass[/]" if c.passed else "[bold red]FAIL[/]"
+        verdict = "[bold red]FAIL[/]" if not c.passed else "[green]pass[/]" if c.error <= tolerance else (
+            "[green]pass[/] ≈0")
         table.add_row(c.name, "×".join(map(str, c.shape)), f"{c.error:.2e}", f"{c.max_abs_diff:.2e}", verdict)
     console = Console()
     console.print(table)
+    if any(c.passed and c.error > tolerance for c in checks):
+        console.print("≈0: a zero gradient; the numeric one differs only by rounding noise (100·eps·|L|/ε)")
     failed = [c.name for c in checks if not c.passed]
     console.print("[bold red]failed:[/] " + ", ".join(failed) if failed else "[green]all gradients agree[/]")
