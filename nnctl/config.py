@@ -283,9 +283,15 @@ class TrainConfig(Section):
         raise ValueError(f"expected a whole number ≥ 1 or 'full', got {value!r}")
 
 
+class AnimationConfig(Section):
+    frames: int = Field(0, ge=0, le=1000)  # 0 = no animation; training keeps these checkpoints
+    spacing: Literal["early", "even"] = "early"  # early: denser at the start, where most changes
+
+
 class OutputConfig(Section):
     dir: str = "runs"
     plots: Literal["auto"] | list[str] = "auto"
+    animation: AnimationConfig = Field(default_factory=AnimationConfig)
 
     @field_validator("plots", mode="before")
     @classmethod

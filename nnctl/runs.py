@@ -29,7 +29,7 @@ Array = np.ndarray
 METRICS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds")
 # what a run directory may hold: --overwrite refuses to delete a folder with anything else
 RUN_ENTRIES = frozenset(
-    {"config.yaml", "metrics.csv", "summary.json", "model.npz", "data.npz", "checkpoints"}
+    {"config.yaml", "metrics.csv", "layers.csv", "summary.json", "model.npz", "data.npz", "checkpoints"}
     | {f"{name}.{fmt}" for name in PICTURES for fmt in ("png", "svg")}
 )
 _UMASK = os.umask(0o022)
@@ -89,7 +89,11 @@ def format_metric(value: Any) -> str:
 
 def metrics_csv(rows: list[dict[str, Any]]) -> str:
     """Rows as CSV text; columns are METRICS' order, those with no value in any row dropped."""
-    columns = [c for c in METRICS if any(row.get(c) is not None for row in rows)]
+    return rows_csv(rows, [c for c in METRICS if any(row.get(c) is not None for row in rows)])
+
+
+def rows_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """Rows as CSV text with these columns; None is an empty cell, floats keep every digit."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
@@ -99,7 +103,8 @@ def metrics_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """metrics.csv back into rows: epoch as int, the rest as floats (None where empty)."""
+    """metrics.csv (or layers.csv) back into rows: epoch as int, the rest as floats (None where
+    empty)."""
     try:
         with open(path, newline="") as f:
             return [
@@ -173,6 +178,25 @@ def write_json(path: Path, data: dict) -> Path:
     return write_text(path, json.dumps(data, indent=2) + "\n")
 
 
+def frame_epochs(epochs: int, frames: int, spacing: str = "early") -> list[int]:
+    """The epochs an animation of `frames` frames shows, from 0 to `epochs`, all different.
+
+    even: equally spaced. early: quadratically spaced, so the first epochs, where the boundary
+    moves most, get most frames. Fewer than `frames` when the run has fewer epochs.
+    """
+    if frames <= 0:
+        return []
+    if frames >= epochs + 1:
+        return list(range(epochs + 1))
+    u = np.linspace(0.0, 1.0, frames)
+    raw = np.rint(epochs * (u * u if spacing == "early" else u)).astype(int)
+    # rounding merges neighbours near 0: push each up to one past the previous, keeping the last
+    out = np.maximum(raw, np.arange(frames))
+    for i in range(frames - 2, -1, -1):
+        out[i] = min(out[i], out[i + 1] - 1)
+    return [int(e) for e in out]
+
+
 def checkpoint_path(run_dir: Path, epoch: int) -> Path:
     return run_dir / "checkpoints" / f"epoch-{epoch:04d}.npz"
 
@@ -227,17 +251,22 @@ class RunWriter:
 
         self.path = path
         self.every = config.train.checkpoint_every
+        animation = config.output.animation
+        self.frames = set(frame_epochs(config.train.epochs, animation.frames, animation.spacing))
         path.mkdir(parents=True, exist_ok=True)
         write_text(path / "config.yaml", config.to_yaml())
         save_dataset(path / "data.npz", dataset)
-        if self.every:
+        if self.every or self.frames:
             (path / "checkpoints").mkdir(exist_ok=True)
 
     def epoch(self, row: dict[str, Any], model) -> None:
-        if self.every and row["epoch"] % self.every == 0:
-            save_weights(checkpoint_path(self.path, row["epoch"]), model.network.params())
+        epoch = row["epoch"]
+        if (self.every and epoch % self.every == 0) or epoch in self.frames:
+            save_weights(checkpoint_path(self.path, epoch), model.network.params())
 
-    def finish(self, history: list[dict[str, Any]], summary: dict[str, Any], model) -> None:
+    def finish(self, history: list[dict[str, Any]], layers: list[dict[str, Any]], summary: dict[str, Any],
+               model) -> None:
         save_weights(self.path / "model.npz", model.network.params())
         write_text(self.path / "metrics.csv", metrics_csv(history))
+        write_text(self.path / "layers.csv", rows_csv(layers, list(layers[0]) if layers else ["epoch"]))
         write_json(self.path / "summary.json", summary)

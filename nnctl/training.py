@@ -145,7 +145,7 @@ def run(loop: Loop, run_dir: Path | str | None = None, *, on_epoch: EpochCallbac
         status = "interrupted"
     summary = loop.summary(status, time.perf_counter() - started)
     if writer:
-        writer.finish(loop.history, summary, model)
+        writer.finish(loop.history, loop.layers, summary, model)
     return TrainResult(model, loop.history, summary, dataset, Path(run_dir) if run_dir is not None else None)
 
 
@@ -178,6 +178,8 @@ class Loop:
             monitor = monitor.replace("accuracy", "loss")
         self.stopping = EarlyStopping(monitor, stopping.patience, stopping.min_delta)
         self.history: list[dict[str, Any]] = []
+        self.layers: list[dict[str, Any]] = []  # layers.csv: weight and gradient norms per epoch
+        self.dense = model.network.dense
         self.status = "completed"
         self.diverged_at: dict[str, int] | None = None
 
@@ -192,6 +194,15 @@ class Loop:
         row["lr"], row["seconds"] = lr, seconds
         return row
 
+    def layer_norms(self, epoch: int, grad_norms: np.ndarray | None) -> dict[str, Any]:
+        """{"epoch", "W0": ‖W0‖, …, "dW0": mean over the epoch's batches of ‖dW0‖, …} (Frobenius)."""
+        row: dict[str, Any] = {"epoch": epoch}
+        for i, layer in enumerate(self.dense):
+            row[f"W{i}"] = float(np.linalg.norm(layer.W))
+        for i in range(len(self.dense)):
+            row[f"dW{i}"] = None if grad_norms is None else float(grad_norms[i])
+        return row
+
     def epochs(self):
         """Yield the metrics row of epoch 0 (initial weights), then of each trained epoch."""
         cfg = self.config.train
@@ -200,6 +211,7 @@ class Loop:
         batch = n if cfg.batch_size == "full" else min(cfg.batch_size, n)
         row = self.measure(0, 0.0, None)
         self.history.append(row)
+        self.layers.append(self.layer_norms(0, None))
         self.stopping.update(0, row, self.params)
         yield row
         for epoch in range(1, cfg.epochs + 1):
@@ -213,6 +225,7 @@ class Loop:
                 Xs, Ts, ys = X, T, labels
             last_good = {k: v.copy() for k, v in self.params.items()}
             total, correct = 0.0, 0
+            grad_norms = np.zeros(len(self.dense))
             for b, start in enumerate(range(0, n, batch)):
                 stop = min(start + batch, n)
                 value, out = self.model.loss_and_grads(Xs[start:stop], Ts[start:stop])
@@ -223,10 +236,12 @@ class Loop:
                 total += value * (stop - start)
                 if ys is not None:
                     correct += int(np.count_nonzero(self.model.loss.decode(out) == ys[start:stop]))
+                grad_norms += [math.sqrt(np.vdot(layer.dW, layer.dW)) for layer in self.dense]
                 self.optimizer.step(self.params, self.grads())
             accuracy = None if ys is None else correct / n
             row = self.measure(epoch, time.perf_counter() - started, lr, (total / n, accuracy))
             self.history.append(row)
+            self.layers.append(self.layer_norms(epoch, grad_norms / (b + 1)))
             yield row
             if self.stopping.update(epoch, row, self.params):
                 self.model.network.set_params(self.stopping.best_params)

@@ -104,6 +104,12 @@ class Model:
         """X -> what the loss sees (logits for fused losses)."""
         return self.network.forward(X)
 
+    def hidden(self, X: Array) -> list[Array]:
+        """X: (n, features) -> each hidden layer's activations A_l: (n, width_l), in order."""
+        self.network.forward(X)
+        activations = [layer.A for layer in self.network.layers if isinstance(layer, ActivationLayer)]
+        return activations[: len(self.network.dense) - 1]
+
 
 def build_network(
     sizes: Sequence[int],
