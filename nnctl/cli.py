@@ -115,6 +115,27 @@ def gradcheck(
 
 
 @app.command()
+def explain(
+    source: Annotated[Path, typer.Argument(help="A YAML config or a run directory.", show_default=False)],
+    set_: Overrides = None,
+    samples: Annotated[int, typer.Option(help="How many training samples to push through.")] = 1,
+    max_values: Annotated[int, typer.Option(help="Print the values of arrays up to this size.")] = 64,
+    json_: JsonOut = False,
+) -> None:
+    """Show one forward and backward pass layer by layer: a, z, δ, dW, db, as BP1–BP4 compute them."""
+    from nnctl.explain import explain_source
+
+    with user_errors():
+        explanation = explain_source(source, set_ or [], samples=samples)
+    if json_:
+        _print_json(explanation.to_dict(max_values))
+    else:
+        from nnctl.reporting import print_explanation
+
+        print_explanation(explanation, max_values=max_values)
+
+
+@app.command()
 def plot(
     run_dir: Annotated[Path, typer.Argument(help="A run directory written by `nnctl train`.", show_default=False)],
     only: Annotated[str | None, typer.Option(help="Comma-separated pictures, e.g. loss,boundary.")] = None,

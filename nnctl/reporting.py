@@ -111,3 +111,33 @@ def print_gradcheck(checks, tolerance: float) -> None:
         console.print("≈0: a zero gradient; the numeric one differs only by rounding noise (100·eps·|L|/ε)")
     failed = [c.name for c in checks if not c.passed]
     console.print("[bold red]failed:[/] " + ", ".join(failed) if failed else "[green]all gradients agree[/]")
+
+
+def print_explanation(explanation, *, max_values: int = 64) -> None:
+    """The forward and backward passes as a rich tree: each step's formula, then each array's
+    shape and, when it is small, its values."""
+    import numpy as np
+    from rich.console import Console
+    from rich.tree import Tree
+
+    def add_step(parent, step) -> None:
+        node = parent.add(f"[bold]{step.title}[/]\n[cyan]{step.formula}[/]")
+        for name, array in step.arrays.items():
+            a = np.asarray(array)
+            shape = "scalar" if a.ndim == 0 else "×".join(map(str, a.shape))
+            label = f"[bold]{name}[/] [dim]{shape}[/]"
+            if a.size <= max_values:
+                text = np.array2string(a, precision=4, suppress_small=True, max_line_width=100)
+                node.add(f"{label}\n{text}")
+            else:
+                node.add(f"{label} [dim](values hidden: {a.size} entries; --max-values to show)[/]")
+
+    root = Tree("[bold]one step of backprop[/]")
+    forward = root.add("[bold green]forward pass[/]")
+    for step in explanation.forward:
+        add_step(forward, step)
+    add_step(root, explanation.loss)
+    backward = root.add("[bold magenta]backward pass[/] (BP1–BP4)")
+    for step in explanation.backward:
+        add_step(backward, step)
+    Console().print(root)

@@ -1,0 +1,156 @@
+"""The teaching view: one forward and one backward pass, step by step, as BP1–BP4 compute them.
+
+`explain(model, X, T)` runs the real layers (no second implementation of the math) and records
+every intermediate array: for each layer l, the input a_{l-1}, z_l = a_{l-1} W_l + b_l and
+a_l = σ(z_l) going forward; the loss; then δ_l = dL/dz_l, dW_l, db_l and dL/da_{l-1} going
+backward. Layers are numbered 1..L here, as in Nielsen's book and the notebooks, while the
+weight keys stay W0..W{L-1} as in model.npz.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nnctl.nn.layers import ActivationLayer, Dense
+from nnctl.nn.network import Model
+
+Array = np.ndarray
+
+
+@dataclass
+class Step:
+    """One equation evaluated: its name, the formula, and the arrays it produced (copies: the
+    layers reuse their buffers)."""
+
+    title: str
+    formula: str
+    arrays: dict[str, Array] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.arrays = {name: np.array(a, copy=True) for name, a in self.arrays.items()}
+
+
+@dataclass
+class Explanation:
+    forward: list[Step]
+    loss: Step
+    backward: list[Step]
+
+    def to_dict(self, max_values: int = 64) -> dict[str, Any]:
+        """JSON-ready: shapes always, values for arrays of at most `max_values` entries."""
+        def step(s: Step) -> dict[str, Any]:
+            arrays = {
+                name: {"shape": list(a.shape), **({"values": a.tolist()} if a.size <= max_values else {})}
+                for name, a in s.arrays.items()
+            }
+            return {"title": s.title, "formula": s.formula, "arrays": arrays}
+
+        return {"forward": [step(s) for s in self.forward], "loss": step(self.loss),
+                "backward": [step(s) for s in self.backward]}
+
+
+def explain(model: Model, X: Array, T: Array) -> Explanation:
+    """Run one forward and one backward pass of `model` on X (n, features), T (targets as the
+    loss encodes them), recording each step. Parameter gradients are left set, as after
+    `loss_and_grads`."""
+    net, loss = model.network, model.loss
+    forward: list[Step] = []
+    a = X
+    layers = net.layers
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, Dense):
+            continue
+        l = len(forward) + 1
+        z = layer.forward(a)
+        act = layers[i + 1] if i + 1 < len(layers) and isinstance(layers[i + 1], ActivationLayer) else None
+        arrays = {f"a{l - 1}": a, f"W{l - 1}": layer.W, f"b{l - 1}": layer.b, f"z{l}": z}
+        if act is not None:
+            a = act.forward(z)
+            arrays[f"a{l}"] = a
+            formula = f"z{l} = a{l - 1} W{l - 1} + b{l - 1}\na{l} = {act.name}(z{l})"
+        else:
+            a = z
+            formula = f"z{l} = a{l - 1} W{l - 1} + b{l - 1}  (logits: {loss.name} applies {loss.output} itself)"
+        forward.append(Step(f"layer {l}", formula, arrays))
+
+    L = len(forward)
+    out = a
+    value = loss.value(out, T)
+    dOut = loss.grad(out, T)
+    fused = loss.fused
+    arrays = {"y": np.asarray(T)}
+    if fused:
+        arrays["p"] = model.link.fn(out)
+    arrays["L"] = np.asarray(value)
+    arrays[f"δ{L}" if fused else f"dL/da{L}"] = dOut
+    loss_step = Step(
+        "loss",
+        f"L = {loss.name}(output, y), a mean over the batch\n"
+        + (f"fused with {loss.output}: p = {loss.output}(z{L}), δ{L} = (p − y)/n" if fused
+           else f"dL/da{L} = ∂L/∂output"),
+        arrays,
+    )
+
+    backward: list[Step] = []
+    grad = dOut
+    for i in range(len(layers) - 1, -1, -1):
+        layer = layers[i]
+        if isinstance(layer, ActivationLayer):
+            continue
+        l = sum(isinstance(x, Dense) for x in layers[: i + 1])
+        act = layers[i + 1] if i + 1 < len(layers) and isinstance(layers[i + 1], ActivationLayer) else None
+        arrays: dict[str, Array] = {}
+        if act is not None:  # the activation after this dense layer: BP1 (last layer) or BP2's ⊙ σ'(z)
+            delta = act.backward(grad)
+            rule = "BP1" if l == L else "BP2"
+            formula = f"{rule}  δ{l} = dL/da{l} ⊙ {act.name}'(z{l})"
+            arrays[f"dL/da{l}"] = grad
+        else:
+            delta = grad
+            formula = f"BP1  δ{l} = (p − y)/n  (fused)" if fused and l == L else f"δ{l} = dL/dz{l}"
+        arrays[f"δ{l}"] = delta
+        grad = layer.backward(delta)
+        arrays[f"dW{l - 1}"] = layer.dW
+        arrays[f"db{l - 1}"] = layer.db
+        formula += f"\nBP4  dW{l - 1} = a{l - 1}ᵀ δ{l}\nBP3  db{l - 1} = Σ over the batch of δ{l}"
+        if l > 1:
+            arrays[f"dL/da{l - 1}"] = grad
+            formula += f"\n     dL/da{l - 1} = δ{l} W{l - 1}ᵀ  (carried to BP2 of layer {l - 1})"
+        backward.append(Step(f"layer {l}", formula, arrays))
+    if model.l2:
+        for layer in net.dense:
+            layer.dW += model.l2 * layer.W
+        backward.append(Step("L2", f"dW += λ W for every weight matrix (λ = {model.l2:g})",
+                             {f"dW{i}": d.dW for i, d in enumerate(net.dense)}))
+    return Explanation(forward, loss_step, backward)
+
+
+def explain_source(source, overrides=(), *, samples: int = 1):
+    """`nnctl explain`: a config (initial weights) or a run directory (trained weights), on the
+    first `samples` training samples."""
+    from pathlib import Path
+
+    from nnctl.assemble import encode_targets
+    from nnctl.errors import NnctlError
+
+    if samples < 1:
+        raise NnctlError(f"--samples: must be ≥ 1, got {samples}")
+    source = Path(source)
+    if source.is_dir():
+        from nnctl.runs import load_run
+
+        if overrides:
+            raise NnctlError("--set: applies to a config, not to a run directory")
+        run = load_run(source)
+        model, dataset = run.model, run.dataset
+    else:
+        from nnctl.config import load_config
+        from nnctl.training import build_for
+
+        model, dataset, _ = build_for(load_config(source, list(overrides)))
+    X = dataset.X_train[:samples]
+    T = encode_targets(model, dataset, dataset.y_train[:samples])
+    return explain(model, X, T)
