@@ -65,7 +65,7 @@ def explain(model: Model, X: Array, T: Array) -> Explanation:
             continue
         l = len(forward) + 1
         z = layer.forward(a)
-        act = layers[i + 1] if i + 1 < len(layers) and isinstance(layers[i + 1], ActivationLayer) else None
+        act = _activation_after(layers, i)
         arrays = {f"a{l - 1}": a, f"W{l - 1}": layer.W, f"b{l - 1}": layer.b, f"z{l}": z}
         if act is not None:
             a = act.forward(z)
@@ -101,7 +101,7 @@ def explain(model: Model, X: Array, T: Array) -> Explanation:
         if isinstance(layer, ActivationLayer):
             continue
         l = sum(isinstance(x, Dense) for x in layers[: i + 1])
-        act = layers[i + 1] if i + 1 < len(layers) and isinstance(layers[i + 1], ActivationLayer) else None
+        act = _activation_after(layers, i)
         arrays: dict[str, Array] = {}
         if act is not None:  # the activation after this dense layer: BP1 (last layer) or BP2's ⊙ σ'(z)
             delta = act.backward(grad)
@@ -126,6 +126,12 @@ def explain(model: Model, X: Array, T: Array) -> Explanation:
         backward.append(Step("L2", f"dW += λ W for every weight matrix (λ = {model.l2:g})",
                              {f"dW{i}": d.dW for i, d in enumerate(net.dense)}))
     return Explanation(forward, loss_step, backward)
+
+
+def _activation_after(layers, i: int) -> ActivationLayer | None:
+    """The activation applied to dense layer i's output, if any (none before a fused loss)."""
+    after = layers[i + 1] if i + 1 < len(layers) else None
+    return after if isinstance(after, ActivationLayer) else None
 
 
 def explain_source(source, overrides=(), *, samples: int = 1):
