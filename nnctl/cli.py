@@ -69,14 +69,16 @@ def train(
 ) -> None:
     """Train a network from CONFIG and write a run directory."""
     from nnctl.config import load_config
-    from nnctl.reporting import EpochReporter, print_summary
-    from nnctl.workflow import train_run
+    from nnctl.reporting import EpochReporter, FrameReporter, print_summary
+    from nnctl.workflow import draw_pictures, train_run
 
     with user_errors():
         cfg = load_config(config, [*(set_ or []), *([f"name={name}"] if name else [])])
         try:
             with EpochReporter(cfg.train.epochs, quiet=quiet or json_) as reporter:
                 result = train_run(cfg, run_dir=run_dir, overwrite=overwrite, on_epoch=reporter)
+            with FrameReporter(quiet=quiet or json_) as frames:
+                draw_pictures(result, progress=frames)
         except KeyboardInterrupt:  # training itself handles Ctrl-C; this is during the pictures
             typer.echo("interrupted while drawing the pictures; `nnctl plot RUN_DIR` draws them", err=True)
             raise typer.Exit(130) from None
@@ -144,13 +146,15 @@ def plot(
     out: Annotated[Path | None, typer.Option(help="Write the pictures here (default: the run directory).")] = None,
 ) -> None:
     """Redraw a run's pictures from its files alone."""
+    from nnctl.reporting import FrameReporter
     from nnctl.workflow import plot_run
 
     with user_errors():
         if dpi < 1:
             raise NnctlError(f"--dpi: must be ≥ 1, got {dpi}")
         names = [n.strip() for n in only.split(",") if n.strip()] if only else None
-        written = plot_run(run_dir, names, fmt=format, dpi=dpi, out=out)
+        with FrameReporter() as frames:
+            written = plot_run(run_dir, names, fmt=format, dpi=dpi, out=out, progress=frames)
     for path in written:
         typer.echo(str(path))
 

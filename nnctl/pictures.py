@@ -1,21 +1,27 @@
 """Which pictures a run has, and how each is drawn from a run directory read back (`runs.Run`).
 
-`PICTURES` is the registry behind `output.plots`, `nnctl plot --only` and their error texts.
-Drawing is `nnctl.plots`' job; this module turns a Run into its arrays, callables and titles.
+`PICTURES` is the registry behind `output.plots`, `nnctl plot --only` and their error texts:
+each entry knows when it applies to a run and how to draw it. Drawing is `nnctl.plots`' job;
+this module turns a Run into the arrays, callables and titles those functions take.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+Progress = Callable[[int, int], None]  # (frames done, frames in all)
 
 
-def title(run) -> str:
+def title(run, epoch: int | None = None) -> str:
     """'moons · 2-16-16-2 tanh · adam lr 0.01 · epoch 100' — what run a picture shows."""
     c = run.config
     sizes = "-".join(map(str, run.model.network.sizes))
     activations = sorted(set(c.model.activations)) or ["linear"]
-    epoch = run.summary.get("epochs", run.metrics[-1]["epoch"] if run.metrics else 0)
+    if epoch is None:
+        epoch = run.summary.get("epochs", run.metrics[-1]["epoch"] if run.metrics else 0)
     lr = c.optimizer.params["lr"]
     return f"{c.name} · {sizes} {'/'.join(activations)} · {c.optimizer.name} lr {lr:g} · epoch {epoch}"
 
@@ -30,35 +36,161 @@ def plot_data(run):
     )
 
 
-def draw_loss(run, path: Path, *, dpi: int) -> Path:
+def _cast(run, X):
+    """Grid points arrive as float64; the network may be float32."""
+    return X.astype(run.model.network.dense[0].W.dtype, copy=False)
+
+
+def _scores(run) -> Callable:
+    """X -> (n, K) class scores in [0, 1], or (n, outputs) for a regression."""
+    model = run.model
+    if run.dataset.task == "regression":
+        return lambda X: model.output(_cast(run, X))
+    return lambda X: model.loss.scores(model.raw(_cast(run, X)))
+
+
+def _layer_names(run) -> list[str]:
+    c = run.config
+    names = [f"hidden {i + 1} ({a})" for i, a in enumerate(c.model.activations)]
+    loss = run.model.loss
+    output = loss.output if c.model.output_activation == "auto" else c.model.output_activation
+    return [*names, f"output ({output})"]
+
+
+def draw_loss(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     from nnctl.plots import plot_loss
 
     best = run.summary.get("best_epoch") if run.summary.get("status") == "early_stopped" else None
     return plot_loss(run.metrics, path, title=title(run), best_epoch=best, dpi=dpi)
 
 
-def draw_boundary(run, path: Path, *, dpi: int) -> Path:
-    from nnctl.errors import NnctlError
+def draw_boundary(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     from nnctl.plots import plot_boundary
 
-    d = run.dataset
-    if d.task != "classification" or d.n_features != 2:
-        raise NnctlError(f"{run.path}: boundary needs a classification set with 2 inputs (try --only loss)")
-    dtype = run.model.network.dense[0].W.dtype
-    scores = lambda X: run.model.loss.scores(run.model.raw(X.astype(dtype)))
-    return plot_boundary(scores, plot_data(run), path, title=title(run), dpi=dpi,
+    return plot_boundary(_scores(run), plot_data(run), path, title=title(run), dpi=dpi,
                          score_label=run.model.loss.score_label)
 
 
-def draw_fit(run, path: Path, *, dpi: int) -> Path:
-    from nnctl.errors import NnctlError
+def draw_fit(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     from nnctl.plots import plot_fit
 
-    if run.dataset.task != "regression":
-        raise NnctlError(f"{run.path}: fit needs a regression set (try --only loss,boundary)")
-    dtype = run.model.network.dense[0].W.dtype
-    predict = lambda X: run.model.output(X.astype(dtype))
-    return plot_fit(predict, plot_data(run), path, title=title(run), dpi=dpi)
+    return plot_fit(_scores(run), plot_data(run), path, title=title(run), dpi=dpi)
 
 
-PICTURES: dict[str, Callable[..., Path]] = {"loss": draw_loss, "boundary": draw_boundary, "fit": draw_fit}
+def draw_neurons(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
+    from nnctl.plots import plot_neurons
+
+    scores = _scores(run)
+    layer_maps = lambda X: [*run.model.hidden(_cast(run, X)), scores(X)]
+    return plot_neurons(layer_maps, plot_data(run), path, title=title(run), layer_names=_layer_names(run), dpi=dpi)
+
+
+def draw_hidden(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
+    from nnctl.plots import plot_hidden
+
+    d = run.dataset
+    last = lambda X: run.model.hidden(X)[-1]
+    return plot_hidden(last(d.X_train), last(d.X_val), plot_data(run), path, title=title(run),
+                       layer_name=_layer_names(run)[-2], dpi=dpi)
+
+
+def draw_norms(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
+    from nnctl.plots import plot_norms
+    from nnctl.runs import read_metrics
+
+    return plot_norms(read_metrics(run.path / "layers.csv"), path, title=title(run), dpi=dpi)
+
+
+def draw_confusion(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
+    from nnctl.plots import plot_confusion
+
+    d = run.dataset
+    has_val = d.X_val.shape[0] > 0
+    X, y = (d.X_val, d.y_val) if has_val else (d.X_train, d.y_train)
+    predicted = run.model.loss.decode(run.model.raw(X))
+    return plot_confusion(y, predicted, [str(c) for c in d.classes], path, title=title(run),
+                          split="validation" if has_val else "training", dpi=dpi)
+
+
+def draw_animation(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
+    """A GIF from the run's checkpoints: one frame per checkpoint (all of them, oldest first)."""
+    from nnctl.plots import AnimationFrame, render_animation
+    from nnctl.runs import load_weights
+
+    checkpoints = run.checkpoints()
+    model, scores = run.model, _scores(run)
+    final = {k: v.copy() for k, v in model.network.params().items()}
+
+    def at(weights: dict, f: Callable) -> Callable:
+        # frames are drawn one after another: load the frame's weights, then evaluate
+        def evaluate(X):
+            model.network.set_params(weights)
+            return f(X)
+        return evaluate
+
+    hidden = (lambda X: model.hidden(_cast(run, X))[-1]) if run.config.model.hidden else None
+    frames = [
+        AnimationFrame(epoch, at(load_weights(p), scores), None if hidden is None else at(load_weights(p), hidden))
+        for epoch, p in checkpoints
+    ]
+    total = len(frames)
+    try:
+        return render_animation(
+            frames, plot_data(run), run.metrics, path, title=title(run).rsplit(" · epoch", 1)[0], dpi=min(dpi, 80),
+            progress=None if progress is None else (lambda i: progress(i + 1, total)),
+        )
+    finally:
+        model.network.set_params(final)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture: when it applies to a run (`applies(dataset, config, run_path)`), how it is drawn."""
+
+    draw: Callable[..., Path]
+    applies: Callable[[Any, Any, Path | None], bool]
+    doc: str
+
+
+def _two_d(d) -> bool:
+    return d.n_features == 2
+
+
+PICTURES: dict[str, Picture] = {
+    "loss": Picture(draw_loss, lambda d, c, p: True, "loss (and accuracy) per epoch"),
+    "boundary": Picture(draw_boundary, lambda d, c, p: d.task == "classification" and _two_d(d),
+                        "predicted class regions and the data (2 inputs)"),
+    "fit": Picture(draw_fit, lambda d, c, p: d.task == "regression", "the fitted curve or surface (regression)"),
+    "neurons": Picture(draw_neurons, lambda d, c, p: _two_d(d) and bool(c.model.hidden),
+                       "every hidden unit's activation over the input plane (2 inputs)"),
+    "hidden": Picture(draw_hidden, lambda d, c, p: bool(c.model.hidden), "the data as the last hidden layer sees it"),
+    "norms": Picture(draw_norms, lambda d, c, p: p is None or (p / "layers.csv").is_file(),
+                     "weight and gradient norms per layer and epoch"),
+    "confusion": Picture(draw_confusion, lambda d, c, p: d.task == "classification",
+                         "the confusion matrix (classification)"),
+    "animation": Picture(draw_animation,
+                         lambda d, c, p: (c.output.animation.frames > 1 if p is None
+                                          else len(list((p / "checkpoints").glob("epoch-*.npz"))) > 1),
+                         "the boundary or fit, the hidden representation and the loss, through training"),
+}
+
+
+def applicable(dataset, config, run_path: Path | None = None) -> list[str]:
+    """Every picture that fits this run (run_path None: judged from the config alone)."""
+    return [name for name, picture in PICTURES.items() if picture.applies(dataset, config, run_path)]
+
+
+def default_pictures(dataset, config) -> list[str]:
+    """What `nnctl train` draws with `output.plots: auto`: the loss; the boundary (2-D
+    classification) or the fit (regression); the confusion matrix where no boundary can be
+    drawn; the animation when output.animation asks for frames. `nnctl plot` draws them all."""
+    names = ["loss"]
+    if dataset.task == "regression":
+        names.append("fit")
+    elif _two_d(dataset):
+        names.append("boundary")
+    else:
+        names.append("confusion")
+    if config.output.animation.frames > 1:
+        names.append("animation")
+    return names

@@ -74,6 +74,39 @@ class EpochReporter:
             print(f"epoch {epoch}/{self.epochs}  {describe(row)}", file=self.stream, flush=True)
 
 
+class FrameReporter:
+    """The `progress(done, total)` callback of an animation: a rich bar on a terminal, else a
+    line when it is done. Use it as a context manager."""
+
+    def __init__(self, *, quiet: bool = False, stream=None):
+        self.quiet, self.stream = quiet, stream or sys.stderr
+        self.progress = self.task = None
+
+    def __enter__(self) -> FrameReporter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if not self.stream.isatty():
+            if done == total:
+                print(f"animation: {total} frames", file=self.stream, flush=True)
+            return
+        if self.progress is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn("[bold]animation frames"), MofNCompleteColumn(), BarColumn(),
+                                     TimeRemainingColumn(), console=Console(file=self.stream))
+            self.progress.start()
+            self.task = self.progress.add_task("frames", total=total)
+        self.progress.update(self.task, completed=done)
+
+
 def print_summary(result) -> None:
     """Status, final metrics and the run directory, on stderr; the run directory on stdout."""
     s = result.summary

@@ -30,7 +30,7 @@ METRICS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", 
 # what a run directory may hold: --overwrite refuses to delete a folder with anything else
 RUN_ENTRIES = frozenset(
     {"config.yaml", "metrics.csv", "layers.csv", "summary.json", "model.npz", "data.npz", "checkpoints"}
-    | {f"{name}.{fmt}" for name in PICTURES for fmt in ("png", "svg")}
+    | {f"{name}.{fmt}" for name in PICTURES for fmt in ("png", "svg", "gif")}
 )
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once: mkstemp creates files 0600, the renamed file should get the usual mode

@@ -43,6 +43,7 @@ class TrainResult:
     history: list[dict[str, Any]]
     summary: dict[str, Any]
     dataset: Dataset
+    config: Config
     run_dir: Path | None = None
 
 
@@ -146,7 +147,7 @@ def run(loop: Loop, run_dir: Path | str | None = None, *, on_epoch: EpochCallbac
     summary = loop.summary(status, time.perf_counter() - started)
     if writer:
         writer.finish(loop.history, loop.layers, summary, model)
-    return TrainResult(model, loop.history, summary, dataset, Path(run_dir) if run_dir is not None else None)
+    return TrainResult(model, loop.history, summary, dataset, config, Path(run_dir) if run_dir is not None else None)
 
 
 class Loop:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nnctl.errors import NnctlError
+from nnctl.pictures import Progress
 from nnctl.training import EpochCallback, TrainResult
 
 
@@ -16,7 +17,7 @@ def train_run(
     overwrite: bool = False,
     on_epoch: EpochCallback | None = None,
 ) -> TrainResult:
-    """`nnctl train`: load and validate, pick the run directory, train, draw the pictures."""
+    """`nnctl train` up to the pictures: validate, pick the run directory, train."""
     from nnctl.runs import claim_run_dir, new_run_dir
     from nnctl.training import prepare, run
 
@@ -26,41 +27,44 @@ def train_run(
         path = claim_run_dir(Path(run_dir), overwrite=overwrite)
     else:
         path = new_run_dir(Path(config.output.dir), config.name)
-    result = run(loop, path, on_epoch=on_epoch)
-    if picture_names(config, result.dataset):
-        plot_run(path)
-    return result
+    return run(loop, path, on_epoch=on_epoch)
+
+
+def draw_pictures(result: TrainResult, progress: Progress | None = None) -> list[Path]:
+    """The pictures `output.plots` asks of a finished run."""
+    names = picture_names(result.config, result.dataset)
+    return plot_run(result.run_dir, names, progress=progress) if names else []
 
 
 def picture_names(config, dataset) -> list[str]:
-    """output.plots, with `auto` meaning every picture that fits the data."""
+    """output.plots, with `auto` meaning the defaults of `pictures.default_pictures`."""
+    from nnctl.pictures import default_pictures
+
     if config.output.plots != "auto":
         return list(config.output.plots)
-    return applicable_pictures(dataset)
-
-
-def applicable_pictures(dataset) -> list[str]:
-    """The loss curve always; a boundary for 2-D classification; a fit for regression."""
-    if dataset.task == "regression":
-        return ["loss", "fit"]
-    return ["loss", "boundary"] if dataset.n_features == 2 else ["loss"]
+    return default_pictures(dataset, config)
 
 
 def plot_run(
     run_dir: Path | str, only: list[str] | None = None, *, fmt: str = "png", dpi: int = 110,
-    out: Path | None = None,
+    out: Path | None = None, progress: Progress | None = None,
 ) -> list[Path]:
-    """Draw a run's pictures from its files; returns the paths written."""
-    from nnctl.pictures import PICTURES
+    """Draw a run's pictures from its files (by default every one that fits the run); returns
+    the paths written. The animation is always a GIF."""
+    from nnctl.pictures import PICTURES, applicable
     from nnctl.runs import load_run
 
     if fmt not in ("png", "svg"):
         raise NnctlError(f"--format: unknown {fmt!r} (choose from: png, svg)")
     run = load_run(Path(run_dir))
-    names = only if only is not None else applicable_pictures(run.dataset)
-    unknown = [n for n in names if n not in PICTURES]
-    if unknown:
-        raise NnctlError(f"--only: unknown {unknown[0]!r} (choose from: {', '.join(PICTURES)})")
+    fits = applicable(run.dataset, run.config, run.path)
+    names = fits if only is None else only
+    for name in names:
+        if name not in PICTURES:
+            raise NnctlError(f"--only: unknown {name!r} (choose from: {', '.join(PICTURES)})")
+        if name not in fits:
+            raise NnctlError(f"{run.path}: no {name} picture for this run ({PICTURES[name].doc}; "
+                             f"this run has: {', '.join(fits)})")
     folder = Path(out) if out is not None else run.path
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -68,4 +72,8 @@ def plot_run(
         raise NnctlError(f"--out {folder}: exists and is not a folder") from None
     except OSError as e:
         raise NnctlError(f"--out {folder}: cannot create it ({e.strerror or e})") from None
-    return [PICTURES[name](run, folder / f"{name}.{fmt}", dpi=dpi) for name in names]
+    return [
+        PICTURES[name].draw(run, folder / f"{name}.{'gif' if name == 'animation' else fmt}", dpi=dpi,
+                            progress=progress)
+        for name in names
+    ]

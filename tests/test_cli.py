@@ -137,7 +137,12 @@ def test_plot_redraws_the_pictures_from_the_files(tmp_path):
     assert invoke("train", write_config(tmp_path), "--run-dir", run, "-q").exit_code == 0
     result = invoke("plot", run, "--out", tmp_path / "pics")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "pics").iterdir()) == ["boundary.png", "loss.png"]
+    assert sorted(p.name for p in (tmp_path / "pics").iterdir()) == [
+        "animation.gif", "boundary.png", "confusion.png", "hidden.png", "loss.png", "neurons.png", "norms.png"]
+    only = invoke("plot", run, "--only", "loss", "--format", "svg", "--out", tmp_path / "svg")
+    assert only.exit_code == 0 and [p.name for p in (tmp_path / "svg").iterdir()] == ["loss.svg"]
+    wrong = invoke("plot", run, "--only", "fit")
+    assert wrong.exit_code == 2 and "no fit picture for this run" in wrong.stderr
     bad = invoke("plot", run, "--only", "loss,nope")
     assert bad.exit_code == 2 and "unknown 'nope'" in bad.stderr
 
