@@ -7,6 +7,11 @@ training anything.
     plot_loss(metrics, path, title=...)                  loss.png: loss (and accuracy) per epoch
     plot_boundary(predict_scores, data, path, title=...) boundary.png: 2-D classifier regions
     plot_fit(predict, data, path, title=...)             fit.png: regression curve / surface / parity
+    plot_neurons(layer_maps, data, path, title=...)      neurons.png: every unit over the input plane
+    plot_hidden(H_train, H_val, data, path, title=...)   hidden.png: the data as the last hidden layer sees it
+    plot_norms(rows, path, title=...)                    norms.png: weight and gradient norms per layer
+    plot_confusion(y_true, y_pred, names, path, ...)     confusion.png: true against predicted class
+    render_animation(frames, data, metrics, path, ...)   animation.gif: boundary/fit, hidden layer, loss
 
 matplotlib is imported inside the functions that draw, never at module import: `nnctl --help`
 and runs without plots must not pay for it. Figures are built with the object-oriented API
@@ -20,7 +25,7 @@ picture (region, points, legend).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -432,12 +437,16 @@ def _as_probabilities(scores: Array) -> Array:
 
 
 def _class_colors(n_classes: int) -> Array:
-    """(n_classes, 3) RGB; Okabe–Ito while it lasts, then tab20 (not all colour-blind safe)."""
+    """(n_classes, 3) RGB; Okabe–Ito while it lasts, then tab10 (digits: ten distinct hues; tab20
+    comes in light/dark pairs of one hue, so 0 and 1 looked alike), then tab20. Neither tab map
+    is fully colour-blind safe."""
     from matplotlib import colormaps
     from matplotlib.colors import to_rgb
 
     if n_classes <= len(CLASS_COLORS):
         return np.array([to_rgb(c) for c in CLASS_COLORS[:n_classes]])
+    if n_classes <= 10:
+        return np.array([to_rgb(colormaps["tab10"](k)) for k in range(n_classes)])
     tab20 = colormaps["tab20"]
     return np.array([to_rgb(tab20(k % 20)) for k in range(n_classes)])
 
@@ -469,13 +478,15 @@ def _shade_many_classes(ax: Axes, P: Array, colors: Array, extent: tuple) -> Non
     ax.imshow(rgb, origin="lower", extent=extent, interpolation="bilinear", aspect="auto", zorder=0)
 
 
-def _draw_boundaries(ax: Axes, xx: Array, yy: Array, P: Array) -> None:
+def _draw_boundaries(ax: Axes, xx: Array, yy: Array, P: Array) -> list:
     """The lines where the argmax changes: for each class, where its probability equals the best
-    of the others. For K == 2 this is the P = 0.5 contour."""
+    of the others. For K == 2 this is the P = 0.5 contour. Returns the contour sets drawn."""
+    drawn = []
     for k in range(P.shape[-1]):
         margin = P[..., k] - np.delete(P, k, axis=-1).max(axis=-1)
         if margin.min() < 0 < margin.max():  # a class that wins nowhere (or everywhere) has no line
-            ax.contour(xx, yy, margin, levels=[0.0], colors=BOUNDARY, linewidths=1.6, zorder=2)
+            drawn.append(ax.contour(xx, yy, margin, levels=[0.0], colors=BOUNDARY, linewidths=1.6, zorder=2))
+    return drawn
 
 
 def _boundary_legend(data: PlotData, colors: Array, splits: list[str]) -> tuple[list, int]:
@@ -715,3 +726,834 @@ def _fit_parity(predict: Callable[[Array], Array], data: PlotData, resolution: i
     ax.grid(True, alpha=0.3)
     ax.legend(frameon=False, loc="upper left")
     return fig
+
+
+# ---------------------------------------------------------------- shared: the input plane, hidden views
+
+
+def _all_X(data: PlotData) -> Array:
+    return np.vstack([X for _, X, _ in data.splits()])
+
+
+def _plane_grid(X: Array, resolution: int, fraction: float = 0.12) -> tuple[Array, Array, tuple]:
+    """A resolution x resolution grid over the box of X: (n, 2), widened by `fraction` of its span
+    on every side (as boundary.png). Returns xx, yy (rows follow x₁, as np.meshgrid) and the
+    imshow extent that puts each pixel's centre on its grid point."""
+    low, high = _padded_box(X, fraction)
+    xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
+    xx, yy = np.meshgrid(xs, ys)
+    half = 0.5 * (high - low) / max(resolution - 1, 1)
+    extent = (low[0] - half[0], high[0] + half[0], low[1] - half[1], high[1] + half[1])
+    return xx, yy, extent
+
+
+def _class_labels(data: PlotData) -> Array:
+    """All class indices (train then validation) as ints."""
+    return np.concatenate([np.asarray(y).reshape(-1).astype(int) for _, _, y in data.splits()])
+
+
+def _n_classes(data: PlotData, n_scores: int = 0) -> int:
+    return max(n_scores, len(data.class_names), int(_class_labels(data).max(initial=-1)) + 1)
+
+
+def _pca_basis(H: Array) -> tuple[Array, Array, Array]:
+    """(mean (w,), components (w, 2), explained (2,)) of the rows of H: (n, w) by SVD of the
+    centred matrix. A component's sign is arbitrary; it is fixed so that its largest loading is
+    positive, so the same data always gives the same picture."""
+    H = np.asarray(H, dtype=float)
+    mean = H.mean(axis=0)
+    _, s, Vt = np.linalg.svd(H - mean, full_matrices=False)
+    components = Vt[:2].T.copy()
+    signs = np.sign(components[np.argmax(np.abs(components), axis=0), [0, 1]])
+    components *= np.where(signs == 0, 1.0, signs)
+    variance = s**2
+    explained = variance[:2] / max(float(variance.sum()), 1e-300)
+    return mean, components, explained
+
+
+class _HiddenView:
+    """How the activations H: (n, w) of one hidden layer become plotting coordinates.
+
+    w == 1: (activation, class + jitter) for classification, (activation, target) for
+            regression; w == 2: the two units; w == 3: the three units (a 3-D axes);
+    w > 3:  the first two principal components of `H_basis` (centred), labelled with the
+            share of the variance each explains."""
+
+    def __init__(self, H_basis: Array, data: PlotData, layer_name: str, basis_note: str = "") -> None:
+        H_basis = np.asarray(H_basis, dtype=float).reshape(len(H_basis), -1)
+        self.width = H_basis.shape[1]
+        self.kind = {1: "strip", 2: "plane", 3: "3d"}.get(self.width, "pca")
+        self.data = data
+        self.classification = data.task == "classification"
+        if self.kind == "pca":
+            self.mean, self.components, explained = _pca_basis(H_basis)
+            self.labels = [f"PC{i + 1} ({100 * e:.0f}% of variance{basis_note})" for i, e in enumerate(explained)]
+            self.subtitle = f"{self.width} units, seen along their first 2 principal components"
+            self.subtitle = f"{layer_name}: {self.subtitle}" if layer_name else self.subtitle
+        else:
+            units = [f"{layer_name} · unit {j + 1}" if layer_name else f"unit {j + 1}" for j in range(self.width)]
+            self.labels = units if self.kind != "strip" else [units[0], "class" if self.classification else "target y"]
+            shown = {"strip": "its activation on the x axis", "plane": "as the axes", "3d": "as 3-D axes"}[self.kind]
+            units_text = f"{self.width} unit{'s' if self.width > 1 else ''}"
+            self.subtitle = f"{layer_name}: {units_text}, {shown}" if layer_name else f"{units_text}, {shown}"
+        # the strip's second coordinate: fixed jitter around each class row, or the target
+        rng = np.random.default_rng(0)
+        self.strip_y = {}
+        for split, _, y in data.splits():
+            if self.classification:
+                self.strip_y[split] = np.asarray(y).reshape(-1).astype(float) + rng.uniform(-0.25, 0.25, len(y))
+            else:
+                self.strip_y[split] = _target_column(y)
+
+    def project(self, H: Array, split: str) -> Array:
+        """(n, 2) or (n, 3) plotting coordinates of the activations H of `split`'s points."""
+        H = np.asarray(H, dtype=float).reshape(len(H), -1)
+        if self.kind == "pca":
+            return (H - self.mean) @ self.components
+        if self.kind == "strip":
+            return np.column_stack([H[:, 0], self.strip_y[split]])
+        return H
+
+    def new_axes(self, fig: Figure, spec) -> Axes:
+        ax = fig.add_subplot(spec, projection="3d" if self.kind == "3d" else None)
+        ax.set_xlabel(self.labels[0])
+        ax.set_ylabel(self.labels[1])
+        if self.kind == "3d":
+            ax.set_zlabel(self.labels[2])
+        elif self.kind == "strip" and self.classification:
+            n = _n_classes(self.data)
+            ax.set_yticks(range(n), [self.data.class_name(k) for k in range(n)])
+            ax.set_ylim(-0.6, n - 0.4)
+        if self.kind != "3d":
+            ax.grid(True, alpha=0.3)
+        return ax
+
+    def scatter(self, ax: Axes, coordinates: dict[str, Array], **style: Any) -> dict[str, Any]:
+        """One scatter per split (circles / squares), coloured by class or by target; returns them."""
+        artists = {}
+        classification = self.classification
+        colors = _class_colors(_n_classes(self.data)) if classification else None
+        targets = np.concatenate([_target_column(y) for _, _, y in self.data.splits()]) if not classification else None
+        for split, _, y in self.data.splits():
+            C = coordinates[split]
+            if classification:
+                color = {"c": colors[np.asarray(y).reshape(-1).astype(int)]}
+            else:
+                color = {"c": _target_column(y), "cmap": SEQUENTIAL_CMAP, "vmin": targets.min(), "vmax": targets.max()}
+            point_style = {"s": 22 if split == "train" else 26, "linewidths": 0.5} | color | style
+            if self.kind == "3d":
+                artists[split] = ax.scatter(
+                    C[:, 0],
+                    C[:, 1],
+                    C[:, 2],
+                    marker=SPLIT_MARKERS[split],
+                    edgecolors=EDGE,
+                    depthshade=False,
+                    **point_style,
+                )
+            else:
+                artists[split] = _scatter_split(ax, C, split, **point_style)
+        return artists
+
+
+def _class_handles(data: PlotData, colors: Array) -> list:
+    from matplotlib.lines import Line2D
+
+    return [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            markerfacecolor=colors[k],
+            markeredgecolor=EDGE,
+            markersize=8,
+            label=data.class_name(k),
+        )
+        for k in range(len(colors))
+    ]
+
+
+def _hidden_legend(fig: Figure, view: _HiddenView, artists: dict, axes: list) -> None:
+    """Class colours and marker shapes below the figure (classification), or a target colour bar."""
+    splits = list(artists)
+    if view.classification:
+        handles = _class_handles(view.data, _class_colors(_n_classes(view.data))) + _split_handles(splits)
+        fig.legend(handles=handles, ncols=min(len(handles), 6), loc="outside lower center", frameon=False)
+    else:
+        fig.colorbar(artists["train"], ax=axes, shrink=0.8, label="target y")
+        fig.legend(handles=_split_handles(splits), ncols=2, loc="outside lower center", frameon=False)
+
+
+# ---------------------------------------------------------------- neurons.png
+
+MAX_UNITS_DRAWN = 16  # per layer row: a wider layer shows its first 16 units
+
+
+def plot_neurons(
+    layer_maps: Callable[[Array], list[Array]],
+    data: PlotData,
+    path: Path,
+    *,
+    title: str,
+    layer_names: list[str],
+    dpi: int = DPI,
+    resolution: int = 80,
+) -> Path:
+    """Every unit's activation over the input plane, one row per layer, as in TensorFlow Playground.
+
+    - layer_maps: X (n, 2) -> one array per layer: each hidden layer's activations (n, width),
+      and last the output: (n, K) class scores in [0, 1] (classification) or (n, 1) (regression).
+    - layer_names: one row label per array, e.g. ["hidden 1 (tanh)", "output"].
+    A row whose values take both signs is drawn on a diverging scale centred at 0 (tanh), a
+    non-negative one on a sequential scale from 0 (relu, sigmoid); one colour bar per row.
+    At most MAX_UNITS_DRAWN units per row. Output: P(class 1) for two classes, one panel per
+    class for more, ŷ for regression, with the data as faint dots. Returns `path`.
+    """
+    figure = _neurons_figure(layer_maps, data, title=title, layer_names=layer_names, resolution=resolution)
+    return _save(figure, path, dpi)
+
+
+def _neurons_figure(
+    layer_maps: Callable[[Array], list[Array]], data: PlotData, *, title: str, layer_names: list[str], resolution: int
+) -> Figure:
+    from matplotlib.colors import Normalize
+    from matplotlib.figure import Figure
+
+    if data.n_features != 2:
+        raise ValueError(f"neurons needs 2-D input, got {data.n_features}-D")
+    xx, yy, extent = _plane_grid(_all_X(data), resolution)
+    maps = [
+        np.asarray(m, dtype=float).reshape(resolution, resolution, -1)
+        for m in layer_maps(np.column_stack([xx.ravel(), yy.ravel()]))
+    ]
+    if len(layer_names) != len(maps):
+        raise ValueError(f"{len(maps)} layer maps but {len(layer_names)} layer names")
+    rows = [_hidden_row(m, name) for m, name in zip(maps[:-1], layer_names[:-1], strict=True)]
+    rows.append(_output_row(maps[-1], layer_names[-1], data))
+    ncols = max(len(row["panels"]) for row in rows)
+
+    panel = 0.95  # inches per panel side (the wider one when the data's box is not square)
+    aspect = (extent[3] - extent[2]) / (extent[1] - extent[0])
+    panel_width, panel_height = panel * min(1.0 / aspect, 1.0), panel * min(aspect, 1.0)
+    fig = Figure(
+        figsize=(max(ncols * (panel_width + 0.08) + 1.2, 6.5), len(rows) * (panel_height + 0.62) + 0.45),
+        layout="constrained",
+    )
+    fig.get_layout_engine().set(h_pad=LAYOUT_PAD, w_pad=0.03, hspace=0.0, wspace=0.02)
+    subfigures = np.atleast_1d(fig.subfigures(len(rows), 1))
+    for subfig, row in zip(subfigures, rows, strict=True):
+        # the row's panels, its colour bar right after them, then blank space up to the widest row
+        n_panels = len(row["panels"])
+        blank = [ncols - n_panels + 0.01] if n_panels < ncols else []
+        grid = subfig.add_gridspec(1, n_panels + 1 + len(blank), width_ratios=[1.0] * n_panels + [0.08] + blank)
+        low, high = row["range"]
+        norm = Normalize(low, high)
+        axes = []
+        for j, (label, image) in enumerate(row["panels"]):
+            ax = subfig.add_subplot(grid[0, j])
+            drawn_image = ax.imshow(
+                image,
+                origin="lower",
+                extent=extent,
+                cmap=row["cmap"],
+                norm=norm,
+                interpolation="nearest",
+                aspect="equal",
+            )
+            ax.set_title(label, fontsize=7, pad=2)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if j == 0:  # one pair of axis labels per row: the panels are too small for ticks
+                ax.set_xlabel(data.feature_name(0), fontsize=7, labelpad=1)
+                ax.set_ylabel(data.feature_name(1), fontsize=7, labelpad=1)
+            if row["is_output"]:
+                _faint_points(ax, data, norm)
+            ax.set_xlim(extent[0], extent[1])
+            ax.set_ylim(extent[2], extent[3])
+            axes.append(ax)
+        bar = subfig.colorbar(drawn_image, cax=subfig.add_subplot(grid[0, n_panels]))
+        bar.set_label(row["bar_label"], fontsize=7)
+        bar.ax.tick_params(labelsize=6)
+        subfig.suptitle(row["label"], fontsize=9, x=0.01, ha="left")
+    fig.suptitle(title, fontweight="bold")
+    return fig
+
+
+def _hidden_row(values: Array, name: str) -> dict[str, Any]:
+    """The panels of one hidden layer: its first MAX_UNITS_DRAWN units on one colour scale."""
+    width = values.shape[-1]
+    shown = values[..., :MAX_UNITS_DRAWN]
+    low, high = float(shown.min()), float(shown.max())
+    scale = max(abs(low), abs(high), 1e-12)
+    if low < -1e-9 * scale:  # takes both signs (tanh): white is 0, blue negative, red positive
+        cmap, value_range, scale_note = DIVERGING_CMAP, (-scale, scale), "blue < 0 (white) < red"
+    else:  # non-negative (relu, sigmoid): dark is 0
+        cmap, value_range, scale_note = SEQUENTIAL_CMAP, (0.0, scale), "0 (dark) to high (yellow)"
+    label = name if width <= MAX_UNITS_DRAWN else f"{name} · first {MAX_UNITS_DRAWN} of {width} units"
+    label += f" · activation over the input plane: {scale_note}"
+    panels = []
+    for j in range(shown.shape[-1]):
+        unit = shown[..., j]
+        dead = np.ptp(unit) < 1e-9 * scale and abs(float(unit.mean())) < 1e-9 * scale
+        panels.append((f"unit {j + 1}" + (" (all 0)" if dead else ""), unit))
+    return {
+        "label": label,
+        "panels": panels,
+        "cmap": cmap,
+        "range": value_range,
+        "bar_label": "activation",
+        "is_output": False,
+    }
+
+
+def _output_row(values: Array, name: str, data: PlotData) -> dict[str, Any]:
+    """The output's panels: P(class 1) once for two classes (or one sigmoid column), one per
+    class for more; ŷ for regression on viridis over its own range, as fit.png."""
+    if data.task == "regression":
+        y = values[..., 0]
+        targets = np.concatenate([_target_column(t) for _, _, t in data.splits()])
+        low, high = min(float(y.min()), float(targets.min())), max(float(y.max()), float(targets.max()))
+        return {
+            "label": f"{name} · prediction ŷ (dots: data, same colours = same value)",
+            "panels": [("ŷ", y)],
+            "cmap": SEQUENTIAL_CMAP,
+            "range": (low, high if high > low else low + 1e-12),
+            "bar_label": "y",
+            "is_output": True,
+        }
+    if values.shape[-1] <= 2:
+        p1 = values[..., -1]
+        panels = [(f"P({data.class_name(1)})", p1)]
+        label = f"{name} · probability of class {data.class_name(1)!r}"
+    else:
+        panels = [(f"P({data.class_name(k)})", values[..., k]) for k in range(values.shape[-1])]
+        label = f"{name} · probability of each class"
+    return {
+        "label": label + " (dots: data, coloured by class)",
+        "panels": panels,
+        "cmap": SEQUENTIAL_CMAP,
+        "range": (0.0, 1.0),
+        "bar_label": "probability",
+        "is_output": True,
+    }
+
+
+def _faint_points(ax: Axes, data: PlotData, norm) -> None:
+    """The data as small dots over an output map: class colour, or target on the map's scale."""
+    colors = _class_colors(_n_classes(data)) if data.task == "classification" else None
+    for split, X, y in data.splits():
+        if colors is not None:
+            color = {"c": colors[np.asarray(y).reshape(-1).astype(int)]}
+        else:
+            color = {"c": _target_column(y), "cmap": SEQUENTIAL_CMAP, "norm": norm}
+        _scatter_split(ax, X, split, s=4, linewidths=0.25, edgecolors="white", alpha=0.75, **color)
+
+
+# ---------------------------------------------------------------- hidden.png
+
+
+def plot_hidden(
+    H_train: Array, H_val: Array, data: PlotData, path: Path, *, title: str, layer_name: str, dpi: int = DPI
+) -> Path:
+    """The data as the last hidden layer sees it (seed 003's "hidden representation").
+
+    - H_train: (n, w), H_val: (m, w) activations of that layer for data's points.
+    w == 1: activation against class (jittered) or target; w == 2: the two units as axes;
+    w == 3: a 3-D scatter; w > 3: the first two principal components of H_train (centred),
+    with the share of variance in the axis labels. Classes by colour (train circles, validation
+    squares); regression coloured by target on viridis with a colour bar. Returns `path`.
+    """
+    return _save(_hidden_figure(H_train, H_val, data, title=title, layer_name=layer_name), path, dpi)
+
+
+def _hidden_figure(H_train: Array, H_val: Array, data: PlotData, *, title: str, layer_name: str) -> Figure:
+    from matplotlib.figure import Figure
+
+    view = _HiddenView(H_train, data, layer_name)
+    H = {"train": H_train, "validation": H_val}
+    fig = Figure(figsize=(6.6, 5.8), layout="constrained")
+    fig.get_layout_engine().set(h_pad=LAYOUT_PAD, w_pad=LAYOUT_PAD)
+    ax = view.new_axes(fig, 111)
+    artists = view.scatter(ax, {split: view.project(H[split], split) for split, _, _ in data.splits()})
+    if view.kind in ("plane", "pca"):
+        ax.set_aspect("equal", adjustable="datalim")  # distances mean the same in both directions
+    ax.set_title(view.subtitle, fontsize=10)
+    _hidden_legend(fig, view, artists, [ax])
+    fig.suptitle(title, fontweight="bold")
+    return fig
+
+
+# ---------------------------------------------------------------- norms.png
+
+
+def plot_norms(rows: list[dict], path: Path, *, title: str, dpi: int = DPI) -> Path:
+    """Per-layer weight and gradient norms over training (rows of layers.csv).
+
+    - rows: {"epoch", "W0", "W1", ..., "dW0", "dW1", ...}: ‖W_l‖ (Frobenius) at the end of the
+      epoch and the mean over its mini-batches of ‖dW_l‖; epoch 0 has no gradient (None/NaN).
+    Two panels, one colour per layer in both; each y axis goes log when its values span more
+    than LOG_SCALE_DECADES decades (the rule of loss.png). Returns `path`.
+    """
+    return _save(_norms_figure(rows, title=title), path, dpi)
+
+
+def _layer_indices(rows: list[dict]) -> list[int]:
+    import re
+
+    found = {int(m.group(1)) for row in rows for key in row if (m := re.fullmatch(r"W(\d+)", key))}
+    return sorted(found)
+
+
+def _norms_figure(rows: list[dict], *, title: str) -> Figure:
+    from matplotlib.ticker import MaxNLocator
+
+    epochs = _column(rows, "epoch")
+    layers = _layer_indices(rows)
+    colors = _class_colors(max(len(layers), 1))
+    fig, (ax_w, ax_g) = _new_figure(2, panel=(5.6, 4.2))
+    panels = (
+        (ax_w, "W", "‖W‖ (Frobenius norm)", "weight norm per layer, at the end of each epoch"),
+        (ax_g, "dW", "‖dW‖ (Frobenius norm)", "gradient norm per layer, mean over the epoch's mini-batches"),
+    )
+    for ax, prefix, ylabel, what in panels:
+        drawn = []
+        for color, layer in zip(colors, layers, strict=False):
+            values = _column(rows, f"{prefix}{layer}")
+            values[~np.isfinite(values)] = np.nan
+            marker = "o" if len(values) <= 30 else None
+            ax.plot(epochs, values, color=color, lw=1.8, marker=marker, ms=4, label=f"layer {layer} (W{layer})")
+            drawn.append(values[np.isfinite(values)])
+        values = np.concatenate(drawn) if drawn else np.array([])
+        if _use_log_scale(values):
+            _log_axis(ax, values)
+        ax.set_title(what, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(True, which="major", alpha=0.3)
+    handles = ax_w.get_legend_handles_labels()[0]
+    if handles:
+        fig.legend(handles=handles, ncols=min(len(handles), 6), loc="outside lower center", frameon=False)
+    fig.suptitle(title, fontweight="bold")
+    return fig
+
+
+# ---------------------------------------------------------------- confusion.png
+
+
+def confusion_counts(y_true: Array, y_pred: Array, n_classes: int) -> Array:
+    """(K, K) ints: counts[i, j] = how many points of true class i were predicted as j."""
+    y_true = np.asarray(y_true).reshape(-1).astype(int)
+    y_pred = np.asarray(y_pred).reshape(-1).astype(int)
+    counts = np.zeros((n_classes, n_classes), dtype=int)
+    np.add.at(counts, (y_true, y_pred), 1)
+    return counts
+
+
+def plot_confusion(
+    y_true: Array,
+    y_pred: Array,
+    class_names: list[str],
+    path: Path,
+    *,
+    title: str,
+    split: str = "validation",
+    dpi: int = DPI,
+) -> Path:
+    """Confusion matrix of one split: rows the true class, columns the predicted one, counts in
+    the cells, shaded by the share of the true class (row-normalised); accuracy in the subtitle.
+    Returns `path`."""
+    return _save(_confusion_figure(y_true, y_pred, class_names, title=title, split=split), path, dpi)
+
+
+def _confusion_figure(y_true: Array, y_pred: Array, class_names: list[str], *, title: str, split: str) -> Figure:
+    from matplotlib.colors import PowerNorm
+
+    y_true = np.asarray(y_true).reshape(-1).astype(int)
+    y_pred = np.asarray(y_pred).reshape(-1).astype(int)
+    n = max(len(class_names), int(max(y_true.max(initial=-1), y_pred.max(initial=-1))) + 1, 1)
+    names = [class_names[k] if k < len(class_names) else str(k) for k in range(n)]
+    counts = confusion_counts(y_true, y_pred, n)
+    totals = counts.sum(axis=1, keepdims=True)
+    share = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
+
+    side = min(max(4.6, 0.55 * n + 2.4), 9.0)
+    fig, (ax,) = _new_figure(panel=(side + 1.2, side))
+    # square-root shading: one mistake in forty (2.5%) still tints its cell (16%) and can be spotted
+    image = ax.imshow(share, cmap="Blues", norm=PowerNorm(0.5, vmin=0, vmax=1), aspect="equal")
+    fontsize = 10 if n <= 6 else 8
+    for i in range(n):
+        for j in range(n):
+            dark = share[i, j] > 0.3
+            ax.text(
+                j,
+                i,
+                str(counts[i, j]),
+                ha="center",
+                va="center",
+                fontsize=fontsize,
+                color="white" if dark else (EDGE if counts[i, j] else "#b0b0b0"),
+                fontweight="bold" if i == j else "normal",
+            )
+    ax.set_xticks(range(n), names, rotation=45 if max(map(len, names)) > 3 else 0, ha="center")
+    ax.set_yticks(range(n), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.tick_params(length=0)
+    accuracy = np.trace(counts) / max(len(y_true), 1)
+    ax.set_title(f"{split}: accuracy {_percent(accuracy)} (n={len(y_true)}) · diagonal = correct", fontsize=10)
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    bar.set_label("share of the true class (row)")
+    bar.ax.yaxis.set_major_formatter(_percent_formatter())
+    fig.suptitle(title, fontweight="bold")
+    return fig
+
+
+def _percent_formatter():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(xmax=1.0)
+
+
+# ---------------------------------------------------------------- animation.gif
+
+
+@dataclass(frozen=True)
+class AnimationFrame:
+    """One checkpoint of training, as the animation draws it.
+
+    - predict: X (n, d) -> class scores (n, K) (classification) or the output (n, 1) (regression)
+    - hidden: X -> activations (n, w) of the last hidden layer; None without a hidden layer
+    """
+
+    epoch: int
+    predict: Callable[[Array], Array]
+    hidden: Callable[[Array], Array] | None
+
+
+ANIMATION_RESOLUTION = 90  # grid side of the moving boundary / surface: enough at GIF sizes
+
+
+def render_animation(
+    frames: Sequence[AnimationFrame],
+    data: PlotData,
+    metrics: list[dict],
+    path: Path,
+    *,
+    title: str,
+    fps: int = 8,
+    dpi: int = 80,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
+    """A GIF of training: per frame, side by side, the decision boundary (2-D classification) or
+    the fit (1-D / 2-D regression), the hidden representation (as hidden.png), and the loss up
+    to the frame's epoch; "epoch N" in the suptitle. Inputs with d > 2 have no first panel.
+
+    One figure is built and its artists updated frame by frame (no figure per frame), written
+    by matplotlib's PillowWriter. progress(i) is called after frame i (0-based) is written.
+    Returns `path`.
+    """
+    from matplotlib import rc_context
+    from matplotlib.animation import PillowWriter
+
+    path = Path(path)
+    if path.suffix.lower() != ".gif":
+        raise ValueError(f"{path}: an animation is written as .gif")
+    if not frames:
+        raise ValueError("an animation needs at least one frame")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    animation = _Animation(frames, data, metrics, title=title)
+    writer = PillowWriter(fps=fps)
+    with writer.saving(animation.fig, path, dpi):
+        for i, frame in enumerate(frames):
+            animation.update(i, frame)
+            if i == 0:
+                # lay out once, on the first frame, then freeze: re-running constrained layout on
+                # every frame costs time and lets the panels shift as titles change length
+                # (no engine at all, not the "none" placeholder: with any engine set, savefig draws
+                # every frame twice)
+                animation.fig.draw_without_rendering()
+                with rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+                    animation.fig.set_layout_engine(None)
+            writer.grab_frame()
+            if progress is not None:
+                progress(i)
+    return path
+
+
+class _Animation:
+    """The figure of `render_animation` and how each frame updates it."""
+
+    def __init__(self, frames: Sequence[AnimationFrame], data: PlotData, metrics: list[dict], *, title: str) -> None:
+        from matplotlib.figure import Figure
+
+        self.data, self.title = data, title
+        self.classification = data.task == "classification"
+        self.has_model_panel = data.n_features <= 2
+        self.has_hidden = frames[-1].hidden is not None
+        self.colors = _class_colors(_n_classes(data)) if self.classification else None
+        n_panels = self.has_model_panel + self.has_hidden + 1
+        self.fig = Figure(figsize=(4.3 * n_panels, 4.6), layout="constrained")
+        self.fig.get_layout_engine().set(h_pad=LAYOUT_PAD, w_pad=LAYOUT_PAD)
+        grid = self.fig.add_gridspec(1, n_panels)
+        column = 0
+        if self.has_model_panel:
+            self._setup_model_panel(self.fig.add_subplot(grid[0, column]))
+            column += 1
+        if self.has_hidden:
+            self._setup_hidden_panel(grid[0, column], frames)
+            column += 1
+        self._setup_loss_panel(self.fig.add_subplot(grid[0, column]), metrics, frames)
+        if self.classification:
+            handles = _class_handles(data, self.colors) + _split_handles([s for s, _, _ in data.splits()])
+            self.fig.legend(
+                handles=handles, ncols=min(len(handles), 7), loc="outside lower center", frameon=False, fontsize=9
+            )
+        self.suptitle = self.fig.suptitle(title, fontweight="bold")
+
+    # -- panel 1: the model on the input space
+
+    def _setup_model_panel(self, ax: Axes) -> None:
+        data = self.data
+        self.model_ax = ax
+        X_all = _all_X(data)
+        self.contours: list = []
+        if data.n_features == 2:
+            self.xx, self.yy, extent = _plane_grid(X_all, ANIMATION_RESOLUTION)
+            self.grid_points = np.column_stack([self.xx.ravel(), self.yy.ravel()])
+            blank = np.ones(self.xx.shape + (3,))
+            if self.classification:
+                self.regions = ax.imshow(
+                    blank, origin="lower", extent=extent, interpolation="bilinear", aspect="auto", zorder=0
+                )
+                for split, X, y in data.splits():
+                    _scatter_split(
+                        ax, X, split, c=self.colors[np.asarray(y).reshape(-1).astype(int)], s=16, linewidths=0.4
+                    )
+                ax.set_title("decision boundary", fontsize=10)
+            else:
+                from matplotlib.colors import Normalize
+
+                targets = np.concatenate([_target_column(y) for _, _, y in data.splits()])
+                self.norm = Normalize(float(targets.min()), float(targets.max()))
+                self.regions = ax.imshow(
+                    blank[..., 0],
+                    origin="lower",
+                    extent=extent,
+                    cmap=SEQUENTIAL_CMAP,
+                    norm=self.norm,
+                    aspect="auto",
+                    zorder=0,
+                )
+                shown = _sample_mask(len(X_all), MAX_POINTS_ON_SURFACE)
+                offset = 0
+                for split, X, y in data.splits():
+                    keep, offset = shown[offset : offset + len(X)], offset + len(X)
+                    _scatter_split(
+                        ax,
+                        X[keep],
+                        split,
+                        c=_target_column(y)[keep],
+                        cmap=SEQUENTIAL_CMAP,
+                        norm=self.norm,
+                        s=9,
+                        linewidths=0.35,
+                        edgecolors="white",
+                    )
+                self.fig.colorbar(
+                    self.regions,
+                    ax=ax,
+                    location="bottom",
+                    shrink=0.8,
+                    aspect=30,
+                    label="y (surface: prediction, dots: target)",
+                )
+                ax.set_title("prediction ŷ", fontsize=10)
+            ax.set_xlim(extent[0], extent[1])
+            ax.set_ylim(extent[2], extent[3])
+            ax.set_aspect("equal")
+            ax.set_xlabel(data.feature_name(0))
+            ax.set_ylabel(data.feature_name(1))
+            return
+        # d == 1
+        low, high = _padded_box(X_all, 0.03)
+        self.line_x = np.linspace(low[0], high[0], 300)[:, None]
+        if self.classification:
+            # probabilities of each class along x, the points on a rug at their class's colour
+            self.curves = [
+                ax.plot([], [], color=c, lw=2.0, label=f"P({data.class_name(k)})")[0] for k, c in enumerate(self.colors)
+            ]
+            for split, X, y in data.splits():
+                yk = np.asarray(y).reshape(-1).astype(int)
+                _scatter_split(
+                    ax, np.column_stack([X[:, 0], -0.06 - 0.04 * yk]), split, c=self.colors[yk], s=14, linewidths=0.3
+                )
+            ax.set_ylim(-0.06 - 0.04 * len(self.colors), 1.05)
+            ax.set_ylabel("probability")
+            ax.set_title("class probabilities", fontsize=10)
+        else:
+            for split, X, y in data.splits():
+                _scatter_split(
+                    ax,
+                    np.column_stack([X[:, 0], _target_column(y)]),
+                    split,
+                    c=SPLIT_COLORS[split],
+                    s=14,
+                    alpha=0.7,
+                    linewidths=0.4,
+                    label=f"{split} data",
+                )
+            (self.curve,) = ax.plot([], [], color=BOUNDARY, lw=2.2, zorder=4, label="prediction")
+            targets = np.concatenate([_target_column(y) for _, _, y in data.splits()])
+            pad = _margin(targets[:, None], 0.25)
+            ax.set_ylim(targets.min() - pad, targets.max() + pad)  # fixed: early wild fits go off-screen
+            ax.set_ylabel("y")
+            ax.set_title("fit", fontsize=10)
+            ax.legend(frameon=False, fontsize=8, loc="best")
+        ax.set_xlim(low[0], high[0])
+        ax.set_xlabel(data.feature_name(0))
+        ax.grid(True, alpha=0.3)
+
+    def _update_model_panel(self, frame: AnimationFrame) -> None:
+        ax = self.model_ax
+        if self.data.n_features == 2:
+            values = np.asarray(frame.predict(self.grid_points), dtype=float)
+            if self.classification:
+                P = _as_probabilities(values).reshape(self.xx.shape + (-1,))
+                n = P.shape[-1]
+                confidence = np.clip((P.max(axis=-1) - 1.0 / n) / (1.0 - 1.0 / n), 0.0, 1.0)
+                self.regions.set_data(_tint(self.colors[np.argmax(P, axis=-1)], 0.08 + 0.37 * confidence))
+                for contour in self.contours:
+                    contour.remove()
+                self.contours = _draw_boundaries(ax, self.xx, self.yy, P)
+                accuracy = []
+                for split, X, y in self.data.splits():
+                    predicted = np.argmax(_as_probabilities(frame.predict(X)), axis=1)
+                    accuracy.append(f"{split} {_percent(np.mean(predicted == np.asarray(y).reshape(-1)))}")
+                ax.set_title("accuracy: " + " · ".join(accuracy), fontsize=9)
+            else:
+                self.regions.set_data(values.reshape(len(values), -1)[:, 0].reshape(self.xx.shape))
+            return
+        values = np.asarray(frame.predict(self.line_x), dtype=float)
+        if self.classification:
+            P = _as_probabilities(values)
+            for k, curve in enumerate(self.curves):
+                curve.set_data(self.line_x[:, 0], P[:, k])
+        else:
+            self.curve.set_data(self.line_x[:, 0], values.reshape(len(values), -1)[:, 0])
+
+    # -- panel 2: the hidden representation
+
+    def _setup_hidden_panel(self, spec, frames: Sequence[AnimationFrame]) -> None:
+        # All frames' activations are computed up front: cheap (one forward pass per frame over
+        # the data), and it gives the panel fixed limits, so movement on screen is movement of
+        # the data, not of the axes.
+        # w > 3: ONE PCA basis for the whole animation, from the LAST frame's training
+        # activations. Per-frame PCA (even with signs aligned) rotates the axes under the
+        # viewer, and components swap places whenever two eigenvalues cross, which reads as
+        # jumps that are not in the network. With a fixed basis the points visibly move into
+        # the final arrangement: the "untangling" the picture is there to show. The cost: early
+        # frames may spread along directions the last frame's PCs do not show, which the axis
+        # labels say ("PCs of epoch N").
+        last = frames[-1]
+        splits = [(s, X) for s, X, _ in self.data.splits()]
+        self.hidden_coordinates = []
+        H_last = np.asarray(last.hidden(self.data.X_train), dtype=float)
+        self.view = _HiddenView(H_last, self.data, "", basis_note=f" at epoch {last.epoch}")
+        for frame in frames:
+            if frame.hidden is None:
+                self.hidden_coordinates.append(None)
+                continue
+            self.hidden_coordinates.append({s: self.view.project(frame.hidden(X), s) for s, X in splits})
+        ax = self.view.new_axes(self.fig, spec)
+        self.hidden_ax = ax
+        self.hidden_artists = self.view.scatter(ax, next(c for c in self.hidden_coordinates if c is not None), s=14)
+        everything = np.vstack([C for coords in self.hidden_coordinates if coords for C in coords.values()])
+        low, high = _padded_box(everything, 0.05)
+        if self.view.kind != "strip" or not self.classification:
+            ax.set_xlim(low[0], high[0])
+            ax.set_ylim(low[1], high[1])
+        else:
+            ax.set_xlim(low[0], high[0])
+        if self.view.kind == "3d":
+            ax.set_zlim(low[2], high[2])
+        if not self.classification:
+            self.fig.colorbar(
+                self.hidden_artists["train"], ax=ax, location="bottom", shrink=0.8, aspect=30, label="target y"
+            )
+        if self.view.kind == "3d":
+            ax.locator_params(nbins=4)
+            ax.tick_params(labelsize=7)
+        ax.set_title(f"last hidden layer: {self.view.subtitle}", fontsize=9)
+
+    def _update_hidden_panel(self, i: int) -> None:
+        coordinates = self.hidden_coordinates[i]
+        if coordinates is None:
+            return
+        for split, artist in self.hidden_artists.items():
+            C = coordinates[split]
+            if self.view.kind == "3d":
+                artist._offsets3d = (C[:, 0], C[:, 1], C[:, 2])
+            else:
+                artist.set_offsets(C)
+
+    # -- panel 3: the loss so far
+
+    def _setup_loss_panel(self, ax: Axes, metrics: list[dict], frames: Sequence[AnimationFrame]) -> None:
+        from matplotlib.ticker import MaxNLocator
+
+        self.loss_ax = ax
+        self.epochs = _column(metrics, "epoch")
+        self.losses = {}
+        self.loss_lines, self.loss_marks = {}, {}
+        for split, prefix in (("train", "train"), ("validation", "val")):
+            values = _column(metrics, f"{prefix}_loss")
+            values[~np.isfinite(values)] = np.nan
+            if not np.isfinite(values).any():
+                continue
+            self.losses[split] = values
+            (self.loss_lines[split],) = ax.plot([], [], color=SPLIT_COLORS[split], lw=1.8, label=split)
+            (self.loss_marks[split],) = ax.plot(
+                [], [], ls="", marker="o", ms=6, color=SPLIT_COLORS[split], markeredgecolor=EDGE, zorder=5
+            )
+        values = np.concatenate([v[np.isfinite(v)] for v in self.losses.values()]) if self.losses else np.array([])
+        if _use_log_scale(values):
+            _log_axis(ax, values)
+        frame_epochs = [f.epoch for f in frames]
+        low = min([*self.epochs[np.isfinite(self.epochs)], *frame_epochs])
+        high = max([*self.epochs[np.isfinite(self.epochs)], *frame_epochs])
+        ax.set_xlim(low - 0.02 * max(high - low, 1), high + 0.02 * max(high - low, 1))
+        if values.size:  # fixed for the whole animation: the curve grows into a still frame
+            if ax.get_yscale() == "log":
+                ax.set_ylim(values.min() / 1.25, values.max() * 1.25)
+            else:
+                pad = 0.05 * max(float(np.ptp(values)), 1e-12)
+                ax.set_ylim(values.min() - pad, values.max() + pad)
+        self.now = ax.axvline(low, color=NEUTRAL, ls=":", lw=1.2, label="current epoch")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(True, which="major", alpha=0.3)
+        # above the panel, in place of a title: inside, the curve's tail (often at the top right
+        # when validation loss climbs) ran under it
+        ax.legend(frameon=False, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3)
+
+    def _update_loss_panel(self, epoch: int) -> None:
+        so_far = self.epochs <= epoch
+        for split, values in self.losses.items():
+            self.loss_lines[split].set_data(self.epochs[so_far], values[so_far])
+            at = np.flatnonzero(so_far & np.isfinite(values))
+            if at.size:
+                self.loss_marks[split].set_data([self.epochs[at[-1]]], [values[at[-1]]])
+            else:
+                self.loss_marks[split].set_data([], [])
+        self.now.set_xdata([epoch, epoch])
+
+    def update(self, i: int, frame: AnimationFrame) -> None:
+        if self.has_model_panel:
+            self._update_model_panel(frame)
+        if self.has_hidden:
+            self._update_hidden_panel(i)
+        self._update_loss_panel(frame.epoch)
+        self.suptitle.set_text(f"{self.title} · epoch {frame.epoch}")

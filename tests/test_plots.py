@@ -8,18 +8,33 @@ import numpy as np
 import pytest
 
 from nnctl.plots import (
+    DIVERGING_CMAP,
     MAX_POINTS_ON_SURFACE,
+    MAX_UNITS_DRAWN,
+    SEQUENTIAL_CMAP,
+    AnimationFrame,
     PlotData,
     _as_probabilities,
     _boundary_figure,
+    _confusion_figure,
     _decade_ticks,
     _fit_figure,
+    _hidden_figure,
     _loss_figure,
+    _neurons_figure,
+    _norms_figure,
+    _plane_grid,
     _use_log_scale,
+    confusion_counts,
     decision_grid,
     plot_boundary,
+    plot_confusion,
     plot_fit,
+    plot_hidden,
     plot_loss,
+    plot_neurons,
+    plot_norms,
+    render_animation,
 )
 
 DPI = 40  # small pictures keep the file fast; content checks do not need detail
@@ -340,3 +355,302 @@ def test_drawing_in_a_loop_leaves_no_open_figures(tmp_path):
     for i in range(3):
         plot_loss(loss_rows([1.0, 0.5, 0.2]), tmp_path / f"loss{i}.png", title="t", dpi=DPI)
     assert len(plt.get_fignums()) == before
+
+
+# ---------------------------------------------------------------- neurons
+
+
+def tiny_net(rng, widths=(20, 3), n_classes=3):
+    """Fixed random weights: tanh layer, relu layer, softmax output. Returns layer_maps."""
+    sizes = (2, *widths, n_classes)
+    W = [rng.normal(size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+
+    def layer_maps(X):
+        h1 = np.tanh(X @ W[0])
+        h2 = np.maximum(h1 @ W[1], 0.0)
+        return [h1, h2, softmax(h2 @ W[2])]
+
+    return layer_maps
+
+
+def subfigure_panels(fig):
+    """Per layer row: the axes that show an image (the unit panels; colour bars hold no image)."""
+    return [[ax for ax in sub.axes if ax.images] for sub in fig.subfigs]
+
+
+def test_neurons_draws_one_panel_per_unit_capped_and_the_output_last():
+    data, _ = blobs(np.random.default_rng(0), 3, 20)
+    layer_maps = tiny_net(np.random.default_rng(1))
+    names = ["hidden 1 (tanh)", "hidden 2 (relu)", "output"]
+    fig = _neurons_figure(layer_maps, data, title="n", layer_names=names, resolution=12)
+    rows = subfigure_panels(fig)
+    assert [len(r) for r in rows] == [MAX_UNITS_DRAWN, 3, 3]  # 20 tanh units capped, 3 relu, 3 classes
+    labels = [sub._suptitle.get_text() for sub in fig.subfigs]
+    assert labels[0].startswith(f"hidden 1 (tanh) · first {MAX_UNITS_DRAWN} of 20 units")
+    assert labels[1].startswith("hidden 2 (relu)") and "first" not in labels[1]
+    assert [ax.get_title() for ax in rows[2]] == ["P(class 0)", "P(class 1)", "P(class 2)"]
+    # tanh takes both signs: diverging and centred at 0; relu is >= 0: sequential from 0
+    tanh_image, relu_image = rows[0][0].images[0], rows[1][0].images[0]
+    assert tanh_image.get_cmap().name == DIVERGING_CMAP and tanh_image.norm.vmin == -tanh_image.norm.vmax
+    assert relu_image.get_cmap().name == SEQUENTIAL_CMAP and relu_image.norm.vmin == 0
+    # the data is overlaid on the output panels only
+    assert all(ax.collections for ax in rows[2]) and not any(ax.collections for ax in rows[0] + rows[1])
+
+
+def test_neuron_panel_image_is_the_layer_map_on_the_grid():
+    data, _ = blobs(np.random.default_rng(0), 2, 10)
+    A = np.array([[1.0, -0.5, 2.0], [0.3, 1.5, -1.0]])
+    layer_maps = lambda X: [np.tanh(X @ A), softmax(X @ A[:, :2])]  # noqa: E731
+    res = 9
+    fig = _neurons_figure(layer_maps, data, title="n", layer_names=["hidden 1", "output"], resolution=res)
+    hidden_row, output_row = subfigure_panels(fig)
+    xx, yy, extent = _plane_grid(np.vstack([data.X_train, data.X_val]), res)
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    for j in range(3):
+        image = hidden_row[j].images[0]
+        np.testing.assert_allclose(image.get_array(), np.tanh(grid @ A)[:, j].reshape(res, res))
+        # each pixel's centre sits on its grid point: the extent reaches half a cell beyond
+        np.testing.assert_allclose(image.get_extent(), extent)
+    step = xx[0, 1] - xx[0, 0]
+    assert extent[0] == pytest.approx(xx.min() - step / 2) and extent[1] == pytest.approx(xx.max() + step / 2)
+    # the grid covers the data with room to spare
+    assert xx.min() < data.X_train[:, 0].min() and yy.max() > data.X_train[:, 1].max()
+    # two classes: P(class 1) once
+    (p1,) = output_row
+    np.testing.assert_allclose(p1.images[0].get_array(), softmax(grid @ A[:, :2])[:, 1].reshape(res, res))
+
+
+def test_plot_neurons_writes_a_real_png_and_rejects_other_inputs(tmp_path):
+    data, _ = blobs(np.random.default_rng(0), 3, 20)
+    path = plot_neurons(
+        tiny_net(np.random.default_rng(1), widths=(5, 4)),
+        data,
+        tmp_path / "neurons.png",
+        title="n",
+        layer_names=["h1", "h2", "output"],
+        dpi=DPI,
+        resolution=10,
+    )
+    assert_real_picture(path)
+    regression_data, _ = regression(np.random.default_rng(0), 1)
+    with pytest.raises(ValueError, match="2-D input"):
+        _neurons_figure(lambda X: [X], regression_data, title="n", layer_names=["output"], resolution=5)
+
+
+# ---------------------------------------------------------------- hidden
+
+
+def hidden_data(rng, n=30, n_val=6, n_classes=3):
+    X = rng.normal(size=(n, 2))
+    y = np.arange(n) % n_classes
+    return PlotData(X[n_val:], y[n_val:], X[:n_val], y[:n_val], "classification", ["a", "b", "c"][:n_classes])
+
+
+def points(ax):
+    """{split: (n, 2) offsets} of the hidden picture's two scatters, train then validation."""
+    return dict(zip(["train", "validation"], [c.get_offsets() for c in ax.collections], strict=False))
+
+
+def test_hidden_projects_a_wide_layer_on_its_principal_components():
+    H = np.array(
+        [[2.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 3.0], [1.0, 1.0, 1.0, 1.0], [4.0, 0.0, 0.0, 2.0], [0.0, 2.0, 1.0, 0.0]]
+    )
+    H_val = np.array([[1.0, 0.0, 0.0, 1.0]])
+    data = PlotData(np.zeros((5, 2)), np.array([0, 1, 0, 1, 0]), np.zeros((1, 2)), np.array([1]), "classification")
+    ax = _hidden_figure(H, H_val, data, title="h", layer_name="hidden 2").axes[0]
+    # numpy's own route: eigenvectors of the covariance of the centred training activations
+    centred = H - H.mean(axis=0)
+    eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred)
+    top = eigenvectors[:, ::-1][:, :2]
+    drawn = points(ax)
+    expected = {"train": (H - H.mean(axis=0)) @ top, "validation": (H_val - H.mean(axis=0)) @ top}
+    # a component's sign is a convention: fix it from the training points, then both splits match
+    signs = np.sign(np.sum(drawn["train"] * expected["train"], axis=0))
+    assert set(signs) <= {-1.0, 1.0}
+    for split in ("train", "validation"):
+        np.testing.assert_allclose(drawn[split], signs * expected[split], atol=1e-12)
+    shares = eigenvalues[::-1] / eigenvalues.sum()
+    assert ax.get_xlabel() == f"PC1 ({100 * shares[0]:.0f}% of variance)"
+    assert ax.get_ylabel() == f"PC2 ({100 * shares[1]:.0f}% of variance)"
+    assert "principal components" in ax.get_title()
+
+
+def test_hidden_draws_two_units_directly_and_one_unit_as_a_strip():
+    rng = np.random.default_rng(0)
+    data = hidden_data(rng)
+    H2, H2_val = rng.normal(size=(24, 2)), rng.normal(size=(6, 2))
+    ax = _hidden_figure(H2, H2_val, data, title="h", layer_name="hidden 1 (tanh)").axes[0]
+    np.testing.assert_allclose(points(ax)["train"], H2)
+    np.testing.assert_allclose(points(ax)["validation"], H2_val)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("hidden 1 (tanh) · unit 1", "hidden 1 (tanh) · unit 2")
+    strip = _hidden_figure(H2[:, :1], H2_val[:, :1], data, title="h", layer_name="h").axes[0]
+    offsets = points(strip)["train"]
+    np.testing.assert_allclose(offsets[:, 0], H2[:, 0])
+    # y is the class, jittered less than half a row: each point stays in its class's row
+    np.testing.assert_array_equal(np.round(offsets[:, 1]), np.asarray(data.y_train))
+    assert [t.get_text() for t in strip.get_yticklabels()] == ["a", "b", "c"]
+
+
+def test_hidden_three_units_is_a_3d_scatter_and_regression_has_a_target_bar(tmp_path):
+    rng = np.random.default_rng(0)
+    fig = _hidden_figure(rng.normal(size=(24, 3)), rng.normal(size=(6, 3)), hidden_data(rng), title="h", layer_name="h")
+    assert fig.axes[0].name == "3d" and fig.axes[0].get_zlabel() == "h · unit 3"
+    data, _ = regression(rng, 2)
+    fig = _hidden_figure(rng.normal(size=(60, 5)), rng.normal(size=(20, 5)), data, title="h", layer_name="h")
+    assert fig.axes[-1].get_ylabel() == "target y"
+    path = plot_hidden(
+        rng.normal(size=(60, 5)), rng.normal(size=(20, 5)), data, tmp_path / "h.png", title="h", layer_name="h", dpi=DPI
+    )
+    assert_real_picture(path)
+
+
+# ---------------------------------------------------------------- norms
+
+
+def norm_rows(n_epochs=20):
+    rows = [{"epoch": 0, "W0": 2.0, "W1": 1.0, "dW0": None, "dW1": float("nan")}]
+    for e in range(1, n_epochs + 1):
+        # weights grow a little (under one decade), gradients fall three decades
+        rows.append(
+            {
+                "epoch": e,
+                "W0": 2.0 + 0.1 * e,
+                "W1": 1.0 + 0.05 * e,
+                "dW0": 10.0 ** (-3 * e / n_epochs),
+                "dW1": 0.5 * 10.0 ** (-3 * e / n_epochs),
+            }
+        )
+    return rows
+
+
+def test_norms_legend_colours_and_log_rule():
+    fig = _norms_figure(norm_rows(), title="t")
+    ax_w, ax_g = fig.axes
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["layer 0 (W0)", "layer 1 (W1)"]
+    assert ax_w.get_yscale() == "linear" and ax_g.get_yscale() == "log"  # the rule of the loss picture
+    from matplotlib.colors import to_hex
+
+    colours = [[to_hex(line.get_color()) for line in ax.get_lines()] for ax in (ax_w, ax_g)]
+    assert colours[0] == colours[1] and len(set(colours[0])) == 2  # one colour per layer, the same in both panels
+    np.testing.assert_allclose(ax_w.get_lines()[1].get_ydata(), [r["W1"] for r in norm_rows()])
+    gradient = ax_g.get_lines()[0].get_ydata()
+    assert np.isnan(gradient[0]) and np.isfinite(gradient[1:]).all()  # epoch 0 has no gradient
+    assert ax_w.get_xlabel() == ax_g.get_xlabel() == "epoch" and "‖dW‖" in ax_g.get_ylabel()
+
+
+def test_plot_norms_writes_a_real_png(tmp_path):
+    assert_real_picture(plot_norms(norm_rows(), tmp_path / "norms.png", title="t", dpi=DPI))
+
+
+# ---------------------------------------------------------------- confusion
+
+
+def test_confusion_counts_cells_and_accuracy():
+    rng = np.random.default_rng(0)
+    K = 10
+    y_true = rng.integers(0, K, 300)
+    y_pred = np.where(rng.random(300) < 0.8, y_true, rng.integers(0, K, 300))
+    expected = np.bincount(y_true * K + y_pred, minlength=K * K).reshape(K, K)
+    np.testing.assert_array_equal(confusion_counts(y_true, y_pred, K), expected)
+    names = [str(k) for k in range(K)]
+    ax = _confusion_figure(y_true, y_pred, names, title="c", split="validation").axes[0]
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): int(t.get_text()) for t in ax.texts}
+    assert cells == {(i, j): expected[i, j] for i in range(K) for j in range(K)}  # row = true, column = predicted
+    assert (ax.get_ylabel(), ax.get_xlabel()) == ("true class", "predicted class")
+    assert ax.get_title().startswith(f"validation: accuracy {100 * np.mean(y_true == y_pred):.1f}% (n=300)")
+    shading = ax.images[0].get_array()
+    np.testing.assert_allclose(shading.sum(axis=1), 1.0)  # each row: shares of its true class
+
+
+def test_plot_confusion_writes_a_real_png(tmp_path):
+    y = np.arange(40) % 10
+    path = plot_confusion(
+        y, (y + (y % 3 == 0)) % 10, [f"d{k}" for k in range(10)], tmp_path / "c.png", title="c", dpi=DPI
+    )
+    assert_real_picture(path)
+
+
+# ---------------------------------------------------------------- animation
+
+
+def training_frames(rng, n_frames, hidden_width=2, d=2, n_classes=2):
+    """Frames of a net whose weights grow with the epoch, so each frame is different."""
+    W1, W2 = rng.normal(size=(d, hidden_width)), rng.normal(size=(hidden_width, n_classes))
+
+    def frame(epoch):
+        scale = 0.2 + epoch / 5
+        hidden = lambda X: np.tanh(scale * X @ W1)  # noqa: E731
+        return AnimationFrame(epoch, lambda X: softmax(scale * hidden(X) @ W2), hidden)
+
+    return [frame(e) for e in np.linspace(0, 20, n_frames).astype(int)]
+
+
+def gif_frames(path):
+    from PIL import Image
+
+    with Image.open(path) as image:
+        frames = []
+        for k in range(image.n_frames):
+            image.seek(k)
+            frames.append(np.asarray(image.convert("RGB"), dtype=float))
+        return image.n_frames, frames
+
+
+@pytest.mark.parametrize(
+    ("case", "hidden_width"), [("2-D classification", 5), ("1-D regression", 3), ("digits-like", 2)]
+)
+def test_animation_has_one_distinct_frame_per_checkpoint(tmp_path, case, hidden_width):
+    rng = np.random.default_rng(0)
+    if case == "2-D classification":
+        data, _ = blobs(rng, 2, 10)
+        frames = training_frames(rng, 4, hidden_width)
+    elif case == "1-D regression":
+        data, _ = regression(rng, 1)
+        frames = [
+            AnimationFrame(f.epoch, (lambda X, f=f: f.predict(X)[:, :1]), f.hidden)
+            for f in training_frames(rng, 4, hidden_width, d=1)
+        ]
+    else:  # more than two inputs: no boundary panel, hidden and loss only
+        X = rng.normal(size=(60, 6))
+        data = PlotData(X[10:], np.arange(50) % 3, X[:10], np.arange(10) % 3, "classification")
+        frames = training_frames(rng, 4, hidden_width, d=6, n_classes=3)
+    metrics = [{"epoch": e, "train_loss": 1 / (1 + e), "val_loss": 1.2 / (1 + e)} for e in range(1, 21)]
+    called = []
+    path = render_animation(frames, data, metrics, tmp_path / "a.gif", title="t", dpi=30, progress=called.append)
+    assert called == [0, 1, 2, 3]
+    n_frames, images = gif_frames(path)
+    assert n_frames == len(frames) == 4
+    for before, after in zip(images, images[1:], strict=False):
+        assert np.abs(before - after).mean() > 0.5  # each frame shows something new
+    for image in images:
+        assert image.std() > 10 and len(np.unique(image.reshape(-1, 3), axis=0)) > 20  # not blank
+
+
+def test_animation_frame_shows_the_model_at_its_epoch_and_the_loss_so_far(tmp_path, monkeypatch):
+    """Look inside the figure at the last frame: suptitle, loss drawn up to the epoch, fixed x range."""
+    import nnctl.plots as plots
+
+    rng = np.random.default_rng(0)
+    data, _ = blobs(rng, 2, 10)
+    frames = training_frames(rng, 3, 2)
+    metrics = [{"epoch": e, "train_loss": 1 / (1 + e), "val_loss": 1.2 / (1 + e)} for e in range(1, 21)]
+    seen = []
+    original = plots._Animation.update
+
+    def spy(self, i, frame):
+        original(self, i, frame)
+        loss_ax = self.loss_ax
+        train_line = self.loss_lines["train"]
+        seen.append((self.suptitle.get_text(), loss_ax.get_xlim(), np.max(train_line.get_xdata(), initial=0)))
+
+    monkeypatch.setattr(plots._Animation, "update", spy)
+    render_animation(frames, data, metrics, tmp_path / "a.gif", title="moons", dpi=20)
+    assert [text for text, _, _ in seen] == ["moons · epoch 0", "moons · epoch 10", "moons · epoch 20"]
+    assert len({xlim for _, xlim, _ in seen}) == 1  # one x range for the whole animation
+    assert [last for _, _, last in seen] == [0, 10, 20]
+
+
+def test_animation_refuses_other_formats(tmp_path):
+    data, _ = blobs(np.random.default_rng(0), 2, 10)
+    with pytest.raises(ValueError, match="gif"):
+        render_animation(training_frames(np.random.default_rng(0), 2), data, [], tmp_path / "a.png", title="t")
