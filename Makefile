@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint gallery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check nnctl tests benchmarks
+
+gallery: $(VENV)/.installed
+	$(BIN)/python docs/make_gallery.py
 
 clean:
 	rm -rf $(VENV) runs/*/ .pytest_cache

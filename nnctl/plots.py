@@ -183,7 +183,7 @@ def plot_loss(metrics: list[dict], path: Path, *, title: str, best_epoch: int | 
 
 def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None) -> Figure:
     """The figure of `plot_loss`, unsaved, so tests can inspect its axes."""
-    from matplotlib.ticker import MaxNLocator, PercentFormatter
+    from matplotlib.ticker import PercentFormatter
 
     epochs = _column(metrics, "epoch")
     panels = ["loss"] + (["accuracy"] if _has_values(metrics, "train_accuracy", "val_accuracy") else [])
@@ -203,7 +203,7 @@ def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None) -> 
             ax.axvline(best_epoch, color=BOUNDARY, ls="--", lw=1.1, label=f"best (epoch {best_epoch})")
         ax.set_xlabel("epoch")
         ax.set_ylabel(quantity)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _epoch_axis(ax)
         ax.grid(True, which="major", alpha=0.3)
         if ax.get_legend_handles_labels()[0]:  # no rows at all: an empty panel, not a warning
             ax.legend(frameon=False)
@@ -283,6 +283,15 @@ def _column(metrics: list[dict], key: str) -> Array:
 
 def _has_values(metrics: list[dict], *keys: str) -> bool:
     return any(np.isfinite(_column(metrics, key)).any() for key in keys)
+
+
+def _epoch_axis(ax: Axes) -> None:
+    """Whole epochs, at most six ticks, thousands as '5k' so long runs' labels do not collide."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    in_thousands = lambda: ax.get_xlim()[1] >= 10_000
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if in_thousands() and v else f"{v:g}"))
 
 
 def _use_log_scale(values: Array) -> bool:
@@ -1106,7 +1115,6 @@ def _layer_indices(rows: list[dict]) -> list[int]:
 
 
 def _norms_figure(rows: list[dict], *, title: str) -> Figure:
-    from matplotlib.ticker import MaxNLocator
 
     epochs = _column(rows, "epoch")
     layers = _layer_indices(rows)
@@ -1130,7 +1138,7 @@ def _norms_figure(rows: list[dict], *, title: str) -> Figure:
         ax.set_title(what, fontsize=10)
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _epoch_axis(ax)
         ax.grid(True, which="major", alpha=0.3)
     handles = ax_w.get_legend_handles_labels()[0]
     if handles:
@@ -1501,7 +1509,6 @@ class _Animation:
     # -- panel 3: the loss so far
 
     def _setup_loss_panel(self, ax: Axes, metrics: list[dict], frames: Sequence[AnimationFrame]) -> None:
-        from matplotlib.ticker import MaxNLocator
 
         self.loss_ax = ax
         self.epochs = _column(metrics, "epoch")
@@ -1533,7 +1540,7 @@ class _Animation:
         self.now = ax.axvline(low, color=NEUTRAL, ls=":", lw=1.2, label="current epoch")
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _epoch_axis(ax)
         ax.grid(True, which="major", alpha=0.3)
         # above the panel, in place of a title: inside, the curve's tail (often at the top right
         # when validation loss climbs) ran under it

@@ -215,8 +215,9 @@ class Run:
     def checkpoints(self) -> list[tuple[int, Path]]:
         """(epoch, path) of every checkpoint, oldest first."""
         folder = self.path / "checkpoints"
-        found = sorted(folder.glob("epoch-*.npz")) if folder.is_dir() else []
-        return [(int(p.stem.split("-")[1]), p) for p in found]
+        found = folder.glob("epoch-*.npz") if folder.is_dir() else []
+        # by number: epoch-10000 comes after epoch-9999, which a sort by name gets wrong
+        return sorted((int(p.stem.split("-")[1]), p) for p in found)
 
 
 def load_run(path: Path) -> Run:

@@ -42,6 +42,16 @@ def test_animation_has_the_asked_frames_from_the_kept_checkpoints(tmp_path):
     assert first.std() > 10 and np.abs(first - last).mean() > 1  # real pictures, and they change
 
 
+def test_checkpoints_are_ordered_by_epoch_number_past_9999(tmp_path):
+    from nnctl.runs import Run, checkpoint_path, save_weights
+
+    (tmp_path / "checkpoints").mkdir()
+    for epoch in (12465, 0, 9363, 20000):
+        save_weights(checkpoint_path(tmp_path, epoch), {"W0": np.zeros(1)})
+    run = Run(tmp_path, None, [], {}, None, None)
+    assert [epoch for epoch, _ in run.checkpoints()] == [0, 9363, 12465, 20000]
+
+
 def test_frame_epochs_are_distinct_and_span_the_run():
     for epochs, frames, spacing in [(100, 60, "early"), (1000, 60, "early"), (7, 60, "even"), (50, 2, "even")]:
         chosen = frame_epochs(epochs, frames, spacing)
