@@ -51,6 +51,7 @@ SPLIT_COLORS = {"train": "#0072B2", "validation": "#D55E00"}
 # train and validation differ by shape, so they stay apart even where colour encodes something else
 SPLIT_MARKERS = {"train": "o", "validation": "s"}
 EDGE = "#222222"
+NEUTRAL_DARK = "#444444"  # a line that is neither split, such as the learning rate
 NEUTRAL = "#8c8c8c"  # legend swatches for "train"/"validation" when colour means class or target
 BOUNDARY = "#1a1a1a"
 SEQUENTIAL_CMAP = "viridis"
@@ -171,7 +172,8 @@ def _percent(value: float) -> str:
 
 
 def plot_loss(metrics: list[dict], path: Path, *, title: str, best_epoch: int | None = None, dpi: int = DPI) -> Path:
-    """Loss per epoch (train and val), and accuracy beside it when the rows have it.
+    """Loss per epoch (train and val), accuracy beside it when the rows have it, and the
+    learning rate when a schedule changed it.
 
     - metrics: rows of metrics.csv, keys `epoch`, `train_loss` and optionally `val_loss`,
       `train_accuracy`, `val_accuracy`; a missing value may be None, NaN or absent.
@@ -187,9 +189,16 @@ def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None) -> 
 
     epochs = _column(metrics, "epoch")
     panels = ["loss"] + (["accuracy"] if _has_values(metrics, "train_accuracy", "val_accuracy") else [])
+    lr = _column(metrics, "lr")
+    if len(np.unique(lr[np.isfinite(lr)])) > 1:  # a schedule changed it: show how
+        panels.append("learning rate")
     fig, axes = _new_figure(len(panels), panel=(6.0, 4.2))
     for ax, quantity in zip(axes, panels, strict=True):
-        values = _draw_metric(ax, metrics, epochs, quantity)
+        if quantity == "learning rate":
+            ax.plot(epochs, lr, color=NEUTRAL_DARK, lw=1.8, drawstyle="steps-post", label="lr during the epoch")
+            values = lr[np.isfinite(lr)]
+        else:
+            values = _draw_metric(ax, metrics, epochs, quantity)
         if quantity == "loss":
             if _use_log_scale(values):
                 _log_axis(ax, values)

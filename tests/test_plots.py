@@ -654,3 +654,16 @@ def test_animation_refuses_other_formats(tmp_path):
     data, _ = blobs(np.random.default_rng(0), 2, 10)
     with pytest.raises(ValueError, match="gif"):
         render_animation(training_frames(np.random.default_rng(0), 2), data, [], tmp_path / "a.png", title="t")
+
+
+def test_loss_plot_shows_the_learning_rate_only_when_a_schedule_changes_it():
+    from nnctl.plots import _loss_figure
+
+    rows = [{"epoch": e, "train_loss": 1.0 / (e + 1), "lr": None if e == 0 else 0.1 * 0.5 ** ((e - 1) // 3)}
+            for e in range(10)]
+    fig = _loss_figure(rows, title="t", best_epoch=None)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "learning rate"]
+    x, y = fig.axes[1].lines[0].get_data()
+    assert list(y[1:4]) == [0.1, 0.1, 0.1] and y[4] == 0.05
+    constant = [{**row, "lr": 0.1 if row["epoch"] else None} for row in rows]
+    assert [ax.get_ylabel() for ax in _loss_figure(constant, title="t", best_epoch=None).axes] == ["loss"]
