@@ -513,19 +513,7 @@ def _boundary_legend(data: PlotData, colors: Array, splits: list[str]) -> tuple[
     blank entries to a whole number of columns and groups never share a column."""
     from matplotlib.lines import Line2D
 
-    classes = [
-        Line2D(
-            [],
-            [],
-            ls="",
-            marker="o",
-            markerfacecolor=colors[k],
-            markeredgecolor=EDGE,
-            markersize=8,
-            label=data.class_name(k),
-        )
-        for k in range(len(colors))
-    ]
+    classes = _class_handles(data, colors)
     marks = [
         Line2D(
             [],
@@ -601,6 +589,13 @@ def _rmse_text(predict: Callable[[Array], Array], data: PlotData) -> str:
     return "RMSE: " + " · ".join(parts)
 
 
+def _curve_points(ax: Axes, data: PlotData, *, size: float) -> None:
+    """1-D regression data as (x, y) points, train and validation in their own colours."""
+    for split, X, y in data.splits():
+        _scatter_split(ax, np.column_stack([X[:, 0], _target_column(y)]), split, c=SPLIT_COLORS[split], s=size,
+                       alpha=0.7, linewidths=0.4, label=f"{split} data")
+
+
 def _fit_curve(predict: Callable[[Array], Array], data: PlotData, resolution: int) -> Figure:
     """d == 1: data points and the prediction on a dense sorted grid spanning them."""
     X_all = np.vstack([X for _, X, _ in data.splits()])
@@ -608,17 +603,7 @@ def _fit_curve(predict: Callable[[Array], Array], data: PlotData, resolution: in
     # a curve needs more points than a surface's side to show kinks (relu) and steps
     grid = np.linspace(low[0], high[0], 4 * resolution)[:, None]
     fig, (ax,) = _new_figure(panel=(7.0, 4.6))
-    for split, X, y in data.splits():
-        _scatter_split(
-            ax,
-            np.column_stack([X[:, 0], _target_column(y)]),
-            split,
-            c=SPLIT_COLORS[split],
-            s=18,
-            alpha=0.7,
-            linewidths=0.4,
-            label=f"{split} data",
-        )
+    _curve_points(ax, data, size=18)
     ax.plot(grid[:, 0], _predict_column(predict, grid), color=BOUNDARY, lw=2.2, zorder=4, label="prediction")
     ax.set_xlim(low[0], high[0])
     ax.set_xlabel(data.feature_name(0))
@@ -654,24 +639,8 @@ def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: 
         aspect="auto",
         zorder=0,
     )
-    n_points = sum(len(X) for _, X, _ in data.splits())
-    shown_all = _sample_mask(n_points, MAX_POINTS_ON_SURFACE)
-    offset = 0
+    sample = _surface_dots(ax_fit, data, norm)
     for split, X, y in data.splits():
-        # over the surface: small dots in the target's colour with a thin light rim, so the
-        # surface shows between them and a dot stands out only where target and prediction differ
-        shown, offset = shown_all[offset : offset + len(X)], offset + len(X)
-        _scatter_split(
-            ax_fit,
-            X[shown],
-            split,
-            c=_target_column(y)[shown],
-            cmap=SEQUENTIAL_CMAP,
-            norm=norm,
-            s=9,
-            linewidths=0.35,
-            edgecolors="white",
-        )
         _scatter_split(ax_data, X, split, c=_target_column(y), cmap=SEQUENTIAL_CMAP, norm=norm)
         residual_points = _scatter_split(
             ax_res, X, split, c=residuals[split], cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit
@@ -690,7 +659,6 @@ def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: 
     )
     bar.locator = MaxNLocator(5, symmetric=True)  # the bar is short: seven labels run together
 
-    sample = "" if shown_all.all() else f", {shown_all.sum()} of {n_points}"
     ax_fit.set_title(f"prediction (surface) · targets (dots{sample})", fontsize=10)
     ax_data.set_title("targets", fontsize=10)
     ax_res.set_title(f"residuals · {_rmse_text(predict, data)}", fontsize=10)
@@ -706,6 +674,20 @@ def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: 
         handles=_split_handles([s for s, _, _ in data.splits()]), ncols=2, loc="outside lower center", frameon=False
     )
     return fig
+
+
+def _surface_dots(ax: Axes, data: PlotData, norm) -> str:
+    """The data over a predicted surface: a fixed sample of small dots in the target's colour
+    with a thin light rim, so the surface shows between them and a dot stands out only where
+    target and prediction differ. Returns ", 400 of 2000" when it sampled, else ""."""
+    n_points = sum(len(X) for _, X, _ in data.splits())
+    shown_all = _sample_mask(n_points, MAX_POINTS_ON_SURFACE)
+    offset = 0
+    for split, X, y in data.splits():
+        shown, offset = shown_all[offset : offset + len(X)], offset + len(X)
+        _scatter_split(ax, X[shown], split, c=_target_column(y)[shown], cmap=SEQUENTIAL_CMAP, norm=norm,
+                       s=9, linewidths=0.35, edgecolors="white")
+    return "" if shown_all.all() else f", {shown_all.sum()} of {n_points}"
 
 
 def _sample_mask(n: int, most: int) -> Array:
@@ -1363,21 +1345,7 @@ class _Animation:
                     aspect="auto",
                     zorder=0,
                 )
-                shown = _sample_mask(len(X_all), MAX_POINTS_ON_SURFACE)
-                offset = 0
-                for split, X, y in data.splits():
-                    keep, offset = shown[offset : offset + len(X)], offset + len(X)
-                    _scatter_split(
-                        ax,
-                        X[keep],
-                        split,
-                        c=_target_column(y)[keep],
-                        cmap=SEQUENTIAL_CMAP,
-                        norm=self.norm,
-                        s=9,
-                        linewidths=0.35,
-                        edgecolors="white",
-                    )
+                _surface_dots(ax, data, self.norm)
                 self.fig.colorbar(
                     self.regions,
                     ax=ax,
@@ -1410,17 +1378,7 @@ class _Animation:
             ax.set_ylabel("probability")
             ax.set_title("class probabilities", fontsize=10)
         else:
-            for split, X, y in data.splits():
-                _scatter_split(
-                    ax,
-                    np.column_stack([X[:, 0], _target_column(y)]),
-                    split,
-                    c=SPLIT_COLORS[split],
-                    s=14,
-                    alpha=0.7,
-                    linewidths=0.4,
-                    label=f"{split} data",
-                )
+            _curve_points(ax, data, size=14)
             (self.curve,) = ax.plot([], [], color=BOUNDARY, lw=2.2, zorder=4, label="prediction")
             targets = np.concatenate([_target_column(y) for _, _, y in data.splits()])
             pad = _margin(targets[:, None], 0.25)
