@@ -117,6 +117,78 @@ def gradcheck(
 
 
 @app.command()
+def sweep(
+    source: Annotated[Path, typer.Argument(help="A config, or a sweep file (config:, grid:, random:).",
+                                           show_default=False)],
+    grid: Annotated[list[str] | None, typer.Option(
+        "--grid", metavar="KEY=V1,V2",
+        help="A swept setting; values parse as YAML, e.g. model.hidden=[4],[16].")] = None,
+    seeds: Annotated[str | None, typer.Option(help="Seeds to repeat every point with, e.g. 0,1,2.")] = None,
+    set_: Overrides = None,
+    jobs: Annotated[int | None, typer.Option(help="Runs at a time (default: the number of cores).")] = None,
+    out: Annotated[Path | None, typer.Option(help="The sweep folder (default: output.dir/NAME-sweep-ID).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="A dask.distributed scheduler, e.g. tcp://HOST:8786; the sweep folder must be shared.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+) -> None:
+    """Train a config at every point of a grid or random space; re-run the same command to resume."""
+    from nnctl.reporting import SweepReporter
+    from nnctl.workflow import run_sweep
+
+    with user_errors():
+        try:
+            with SweepReporter(quiet=quiet) as reporter:
+                sweep = run_sweep(source, grid or [], seeds, set_ or [], jobs=jobs, out=out, scheduler=scheduler,
+                                  reporter=reporter)
+        except KeyboardInterrupt:
+            typer.echo("interrupted: finished runs are kept; run the same command again to resume", err=True)
+            raise typer.Exit(130) from None
+    counts = sweep.counts()
+    if not quiet:
+        typer.echo(", ".join(f"{n} {status}" for status, n in counts.items()), err=True)
+    typer.echo(str(sweep.folder))
+    raise typer.Exit(0)
+
+
+@app.command()
+def runs(
+    dirs: Annotated[list[Path] | None, typer.Argument(
+        help="Folders to search for run directories, recursively (default: runs).", show_default=False)] = None,
+    format: Annotated[str, typer.Option(
+        "--format", "-f", help="table, csv or json (csv and json are ready for pandas).")] = "table",
+    sort: Annotated[str | None, typer.Option(
+        help="Sort by this key, e.g. final.val_loss; -KEY sorts descending.")] = None,
+    where: Annotated[list[str] | None, typer.Option(
+        "--where", "-w", metavar="KEY=VALUE",
+        help="Keep runs where KEY=VALUE (also !=, >, <, >=, <=); values are YAML. Repeat to AND.")] = None,
+    columns: Annotated[str | None, typer.Option(
+        help="Comma-separated keys, e.g. name,optimizer.lr,final.* (default: the settings that differ, "
+             "status, metrics).")] = None,
+) -> None:
+    """List run directories as one table: the settings that differ between them, status and metrics."""
+    from nnctl.listing import find_runs, format_csv, format_json, print_table, run_record, table
+
+    with user_errors():
+        if format not in ("table", "csv", "json"):
+            raise NnctlError(f"--format: unknown {format!r} (choose from: table, csv, json)")
+        paths = dirs or [Path("runs")]
+        found = find_runs(paths)
+        if not found:
+            typer.echo(f"no run directories under {', '.join(map(str, paths))}", err=True)
+            raise typer.Exit(0)
+        cols, rows = table([run_record(p) for p in found], sort=sort, where=where or [],
+                           columns=[columns] if columns else None)
+    if not rows:
+        typer.echo(f"no run matches {' and '.join(where or [])} ({len(found)} runs found)", err=True)
+    if format == "csv":
+        sys.stdout.write(format_csv(cols, rows))
+    elif format == "json":
+        sys.stdout.write(format_json(cols, rows))
+    elif rows:
+        print_table(cols, rows)
+
+
+@app.command()
 def explain(
     source: Annotated[Path, typer.Argument(help="A YAML config or a run directory.", show_default=False)],
     set_: Overrides = None,

@@ -345,7 +345,7 @@ class Config(Section):
         return raw
 
     def to_yaml(self) -> str:
-        return yaml.dump(self.to_dict(), Dumper=_FlowListDumper, sort_keys=False, allow_unicode=True)
+        return dump_yaml(self.to_dict())
 
 
 def _name_first(section: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -354,7 +354,16 @@ def _name_first(section: dict[str, Any], params: dict[str, Any]) -> dict[str, An
 
 
 class _FlowListDumper(yaml.SafeDumper):
-    """Block mappings, but lists inline (`hidden: [16, 16]`), as people write configs."""
+    """Block mappings, but lists inline (`hidden: [16, 16]`), as people write configs; a value
+    used twice is written twice, not as an &anchor."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML as nnctl writes it: block mappings, inline lists, in the given key order."""
+    return yaml.dump(data, Dumper=_FlowListDumper, sort_keys=False, allow_unicode=True)
 
 
 _FlowListDumper.add_representer(
@@ -376,6 +385,19 @@ class _StrictLoader(yaml.SafeLoader):
                     key_node.start_mark)
             seen[key] = line
         return super().construct_mapping(node, deep)
+
+
+# YAML 1.1 reads 1e-3 as text; people mean the number (YAML 1.2 and JSON agree with them)
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+def parse_value(text: str) -> Any:
+    """A --set or --grid value, read as YAML the way config files are read."""
+    return yaml.load(text, Loader=_StrictLoader) if text.strip() else None  # noqa: S506 - a SafeLoader
 
 
 def read_yaml(path: Path) -> Any:
@@ -407,7 +429,7 @@ def apply_override(raw: dict, override: str) -> None:
     if not sep or not key.strip():
         raise NnctlError(f"--set {override!r}: expected KEY=VALUE, e.g. --set optimizer.lr=0.01")
     try:
-        value = yaml.safe_load(text) if text.strip() else None
+        value = parse_value(text)
     except yaml.YAMLError:
         raise NnctlError(f"--set {override!r}: cannot parse the value {text!r} as YAML") from None
     parts = key.strip().split(".")

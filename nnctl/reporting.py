@@ -107,6 +107,62 @@ class FrameReporter:
         self.progress.update(self.task, completed=done)
 
 
+class SweepReporter:
+    """Progress of a sweep: one bar with live done/failed counts on a terminal, else a line per
+    finished run. `start(sweep, todo)`, `done(point, result)` per run, `stop()`."""
+
+    def __init__(self, *, quiet: bool = False, stream=None):
+        self.quiet, self.stream = quiet, stream or sys.stderr
+        self.progress = self.task = None
+        self.finished = self.failed = 0
+
+    def __enter__(self) -> SweepReporter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self, sweep, todo: int) -> None:
+        total, skipped = len(sweep.points), len(sweep.points) - todo
+        if self.quiet:
+            return
+        print(f"sweep {sweep.folder}: {total} runs, {skipped} already finished, {todo} to run",
+              file=self.stream, flush=True)
+        self.finished = skipped
+        if self.stream.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn("[bold]runs"), MofNCompleteColumn(), BarColumn(),
+                                     TimeRemainingColumn(), TextColumn("{task.fields[counts]}"),
+                                     console=Console(file=self.stream))
+            self.progress.start()
+            self.task = self.progress.add_task("sweep", total=total, completed=skipped, counts="")
+
+    def done(self, point, result: dict) -> None:
+        self.finished += 1
+        self.failed += result.get("status") == "failed"
+        if self.quiet:
+            return
+        if self.progress is not None:
+            self.progress.update(self.task, completed=self.finished,
+                                 counts=f"[green]{self.finished - self.failed} done[/] [red]{self.failed} failed[/]")
+        else:
+            detail = result.get("error") or describe_final(result)
+            print(f"[{self.finished}] {point.name}: {result.get('status')}  {detail}", file=self.stream, flush=True)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+def describe_final(row: dict) -> str:
+    """'loss 0.1  val_acc 0.95' from a results row's final_* columns."""
+    return describe({k.removeprefix("final_"): v for k, v in row.items() if k.startswith("final_")}
+                     | {"train_loss": row.get("final_train_loss")}) if row.get("final_train_loss") is not None else ""
+
+
 def print_summary(result) -> None:
     """Status, final metrics and the run directory, on stderr; the run directory on stdout."""
     s = result.summary

@@ -56,6 +56,8 @@ def plot_run(
 
     if fmt not in ("png", "svg"):
         raise NnctlError(f"--format: unknown {fmt!r} (choose from: png, svg)")
+    if (Path(run_dir) / "sweep.yaml").is_file():
+        return draw_sweep(Path(run_dir))
     run = load_run(Path(run_dir))
     fits = applicable(run.dataset, run.config, run.path)
     names = fits if only is None else only
@@ -77,3 +79,45 @@ def plot_run(
                             progress=progress)
         for name in names
     ]
+
+
+def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], *, jobs: int | None = None,
+              out: Path | None = None, scheduler: str | None = None, reporter=None):
+    """`nnctl sweep`: build the spec (a sweep file, or a config with --grid/--seeds), prepare
+    the folder (skipping finished points), run the rest, then draw the sweep's pictures and
+    report.html."""
+    import os
+
+    from nnctl.config import read_yaml
+    from nnctl.sweep import Sweep, SweepSpec, default_folder, execute, load_sweep_file, parse_grid
+
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()] if seeds else []
+    except ValueError:
+        raise NnctlError(f"--seeds {seeds!r}: expected whole numbers separated by commas, e.g. 0,1,2") from None
+    if jobs is not None and jobs < 1:
+        raise NnctlError(f"--jobs: must be ≥ 1, got {jobs}")
+    source = Path(source)
+    given = SweepSpec(config=source.resolve(), overrides=list(overrides), grid=dict(map(parse_grid, grid)),
+                      seeds=seed_list)
+    raw = read_yaml(source)
+    is_sweep_file = isinstance(raw, dict) and ("grid" in raw or "random" in raw) and "config" in raw
+    spec = load_sweep_file(source, given) if is_sweep_file else given
+    sweep = Sweep(spec, Path(out) if out is not None else default_folder(spec))
+    todo = sweep.prepare()
+    if reporter is not None:
+        reporter.start(sweep, len(todo))
+    execute(sweep, todo, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
+            on_done=None if reporter is None else reporter.done)
+    if reporter is not None:
+        reporter.stop()
+    draw_sweep(sweep.folder)
+    return sweep
+
+
+def draw_sweep(folder: Path) -> list[Path]:
+    """sweep.png, boundaries.png (when the runs have boundaries) and report.html."""
+    from nnctl.pictures import draw_sweep_pictures
+    from nnctl.report import write_report
+
+    return [*draw_sweep_pictures(folder), write_report(folder)]

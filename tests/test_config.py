@@ -122,3 +122,9 @@ def test_duplicate_keys_are_refused_with_their_line(tmp_path):
 def test_python_tags_are_refused_not_executed(tmp_path):
     message = error_of(write(tmp_path, "name: !!python/object/apply:os.system ['echo hacked']\n"))
     assert "invalid YAML" in message
+
+
+def test_exponent_numbers_without_a_dot_are_numbers(tmp_path):
+    config = load_config(write(tmp_path, "optimizer: {name: adam, lr: 1e-3}\nloss: {l2: 5E-5}\n"), ["seed=1e0"])
+    assert config.optimizer.params["lr"] == 0.001 and config.loss.l2 == 5e-5
+    assert load_config({}, ["optimizer.lr=2e-2"]).optimizer.params["lr"] == 0.02

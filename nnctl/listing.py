@@ -1,0 +1,392 @@
+"""`nnctl runs`: run directories found under some folders, read back as flat records, filtered,
+sorted and shown as one table (rich on a terminal, or CSV / JSON for pandas).
+
+A record is one run: its config flattened to dotted keys ("model.hidden": [16, 16],
+"optimizer.lr": 0.01, …) plus "name" (the run directory's name, which stands in for the config's
+own `name:`), "path", "status", "epochs", "final.val_accuracy", "best.val_loss", …, "best_epoch",
+"seconds", "parameters", "monitor" (and "diverged_at.epoch" when the run diverged).
+
+Only yaml and json are read here (no numpy, pydantic, matplotlib), so listing hundreds of runs
+starts fast; rich is imported by `print_table` alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import fnmatch
+import io
+import json
+import math
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nnctl.errors import NnctlError
+
+RUN_FILES = ("config.yaml", "summary.json")
+FINAL_METRICS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+# config keys never shown as "differing": where the run was written says nothing about it
+IGNORED_CONFIG_KEYS = frozenset({"name", "output.dir"})
+STATUS_STYLES = {"completed": "green", "early_stopped": "cyan", "diverged": "bold red", "interrupted": "yellow"}
+_WHERE = re.compile(r"^\s*([^=!<>\s]+)\s*(!=|>=|<=|==|=|>|<)(.*)$", re.DOTALL)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same safe loader, in C when built
+KEYS_HINT = ("keys are the dotted config keys (model.hidden, optimizer.lr, …), name, path, status, epochs, "
+             "final.*, best.*, best_epoch, seconds, parameters")
+
+
+# -- finding and reading runs ------------------------------------------------------------------
+
+
+def is_run_dir(path: Path) -> bool:
+    return all((path / name).is_file() for name in RUN_FILES)
+
+
+def find_runs(paths: list[Path]) -> list[Path]:
+    """Run directories (folders holding config.yaml and summary.json) under each path, recursively,
+    sorted and without duplicates. A path may itself be a run directory; files given (a shell glob
+    such as `sweep/*` also matches results.csv) are skipped, hidden folders are not searched and a
+    run directory is not searched further. A path that does not exist is an error; finding no
+    run is not (an empty list)."""
+    found: dict[Path, Path] = {}  # resolved -> as found
+    for root in map(Path, paths):
+        if not root.exists():
+            raise NnctlError(f"{root}: no such file or folder")
+        if not root.is_dir():
+            if root.name in RUN_FILES and is_run_dir(root.parent):  # runs/x/summary.json means runs/x
+                found.setdefault(root.parent.resolve(), root.parent)
+            continue
+        if is_run_dir(root):
+            found.setdefault(root.resolve(), root)
+            continue
+        for folder, dirs, files in os.walk(root):
+            if all(name in files for name in RUN_FILES):
+                found.setdefault(Path(folder).resolve(), Path(folder))
+                dirs.clear()
+                continue
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    return sorted(found.values())
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.load(path.read_text(), Loader=_LOADER)  # noqa: S506 - a safe loader
+    except (OSError, UnicodeDecodeError) as e:
+        raise NnctlError(f"{path}: cannot read ({e.strerror if isinstance(e, OSError) else e})") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise NnctlError(f"{path}: invalid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise NnctlError(f"{path}: expected a YAML mapping (the run's resolved config)")
+    return data
+
+
+def _read_summary(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as e:
+        raise NnctlError(f"{path}: cannot read ({e.strerror if isinstance(e, OSError) else e})") from None
+    except ValueError:
+        raise NnctlError(f"{path}: not valid JSON") from None
+    if not isinstance(data, dict):
+        raise NnctlError(f"{path}: expected a JSON object (the run's summary)")
+    return data
+
+
+def flatten(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{'model': {'hidden': [16]}} -> {'model.hidden': [16]}; lists and empty mappings are values."""
+    flat: dict[str, Any] = {}
+    for key, value in mapping.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, f"{dotted}."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def run_record(path: Path) -> dict[str, Any]:
+    """One run directory as a flat record: name, path, the dotted config keys, then the summary's
+    status, epochs, final.* and best.* metrics, best_epoch, monitor, parameters, seconds."""
+    path = Path(path)
+    config = flatten(_read_config(path / "config.yaml"))
+    summary = _read_summary(path / "summary.json")
+    record: dict[str, Any] = {"name": path.resolve().name, "path": str(path)}
+    record.update((k, v) for k, v in config.items() if k not in ("name", "path"))
+    record["status"] = summary.get("status")
+    record["epochs"] = summary.get("epochs")
+    for part in ("final", "best"):
+        values = summary.get(part)
+        if isinstance(values, dict):
+            record.update((f"{part}.{k}", v) for k, v in values.items())
+    for key in ("best_epoch", "monitor", "parameters", "seconds"):
+        record[key] = summary.get(key)
+    if isinstance(summary.get("diverged_at"), dict):
+        record.update(flatten(summary["diverged_at"], "diverged_at."))
+    return record
+
+
+def read_runs(paths: list[Path]) -> list[dict[str, Any]]:
+    """`run_record` of every run directory `find_runs(paths)` finds."""
+    return [run_record(p) for p in find_runs(paths)]
+
+
+# -- choosing rows and columns -----------------------------------------------------------------
+
+
+def flow(value: Any) -> str:
+    """A value as one line of YAML flow: [16, 16], 0.01, tanh, true; None as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)  # every digit, and nan / inf as pandas reads them
+    return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("...").strip()
+
+
+def _known_keys(records: list[dict[str, Any]]) -> list[str]:
+    keys: dict[str, None] = {}
+    for record in records:
+        keys.update(dict.fromkeys(record))
+    return list(keys)
+
+
+def _check_key(key: str, known: list[str], option: str) -> None:
+    if key in known:
+        return
+    close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+    names = [repr(c) for c in close]
+    hint = f"did you mean {', '.join(names[:-1])} or {names[-1]}?" if len(names) > 1 else (
+        f"did you mean {names[0]}?" if names else KEYS_HINT)
+    raise NnctlError(f"{option}: unknown key {key!r}; {hint}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality where true is not 1 and 1 is 1.0."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def parse_where(text: str) -> tuple[str, str, Any, str]:
+    """'optimizer.lr>=0.01' -> ('optimizer.lr', '>=', 0.01, '0.01'); the value parses as YAML (a
+    text that is not YAML, such as '*-lr0.1', stays a string); '==' is '='."""
+    match = _WHERE.match(text)
+    if not match:
+        raise NnctlError(f"--where {text!r}: expected KEY=VALUE (or KEY!=VALUE, KEY>VALUE, KEY<VALUE, KEY>=VALUE, "
+                         f"KEY<=VALUE), e.g. --where optimizer.lr=0.01")
+    key, op, raw = match.group(1), match.group(2), match.group(3).strip()
+    try:
+        value = yaml.safe_load(raw) if raw else None
+    except yaml.YAMLError:
+        value = raw
+    if isinstance(value, str):
+        try:
+            value = float(value)  # YAML 1.1 reads 1e-3 as a string; the config holds it as 0.001
+        except ValueError:
+            pass
+    op = "=" if op == "==" else op
+    if op in (">", "<", ">=", "<=") and not _is_number(value):
+        raise NnctlError(f"--where {text!r}: {op} compares numbers, got {raw!r}")
+    return key, op, value, raw
+
+
+def _matches(actual: Any, op: str, value: Any, raw: str) -> bool:
+    if op in ("=", "!="):
+        equal = _same(actual, value) or (isinstance(actual, str) and (
+            actual == raw or (any(c in raw for c in "*?[") and fnmatch.fnmatchcase(actual, raw))))
+        return equal if op == "=" else not equal
+    if not _is_number(actual) or math.isnan(actual):
+        return False
+    return {">": actual > value, "<": actual < value, ">=": actual >= value, "<=": actual <= value}[op]
+
+
+def _sort_key(value: Any) -> tuple:
+    if _is_number(value):
+        return (0, value, "")
+    if isinstance(value, str):
+        return (1, 0, value)
+    return (2, 0, flow(value))
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def sort_records(records: list[dict[str, Any]], sort: str, known: list[str] | None = None) -> list[dict[str, Any]]:
+    """By KEY ascending, or -KEY descending; runs without the key (or NaN) go last either way;
+    ties keep their order. The key must be one of `known` (default: the records' keys)."""
+    key = sort.strip()
+    descending = key.startswith("-")
+    key = key.lstrip("-+").strip()
+    _check_key(key, _known_keys(records) if known is None else known, f"--sort {sort!r}")
+    present = [r for r in records if not _missing(r.get(key))]
+    absent = [r for r in records if _missing(r.get(key))]
+    return sorted(present, key=lambda r: _sort_key(r[key]), reverse=descending) + absent
+
+
+def filter_records(records: list[dict[str, Any]], where: list[str],
+                   known: list[str] | None = None) -> list[dict[str, Any]]:
+    """The records that pass every condition (KEY=VALUE, KEY!=VALUE, KEY>VALUE, …); the keys must
+    be among `known` (default: the records' keys)."""
+    known = _known_keys(records) if known is None else known
+    conditions = []
+    for text in where:
+        key, op, value, raw = parse_where(text)
+        _check_key(key, known, f"--where {text!r}")
+        conditions.append((key, op, value, raw))
+    return [r for r in records if all(_matches(r.get(k), op, v, raw) for k, op, v, raw in conditions)]
+
+
+def differing_keys(records: list[dict[str, Any]]) -> list[str]:
+    """The config keys whose values are not the same in every run (a missing key counts as None),
+    in config order; the config's name and output.dir are left out."""
+    summary_keys = {"name", "path", "status", "epochs", "best_epoch", "monitor", "parameters", "seconds"}
+    keys = [k for k in _known_keys(records)
+            if k not in summary_keys and k not in IGNORED_CONFIG_KEYS
+            and not k.startswith(("final.", "best.", "diverged_at."))]
+    return [k for k in keys if any(not _same(r.get(k), records[0].get(k)) for r in records[1:])]
+
+
+def default_columns(records: list[dict[str, Any]]) -> list[str]:
+    """name, the differing config keys, status, epochs, the final metrics, best_epoch, the best
+    value of each monitored metric, seconds; metrics no run has are left out."""
+    present = set(_known_keys(records))
+    monitors = dict.fromkeys(f"best.{r['monitor']}" for r in records if isinstance(r.get("monitor"), str))
+    return ["name", *differing_keys(records), "status", "epochs",
+            *[f"final.{m}" for m in FINAL_METRICS if f"final.{m}" in present],
+            "best_epoch", *[m for m in monitors if m in present], "seconds"]
+
+
+def _expand_columns(columns: Iterable[str], known: list[str]) -> list[str]:
+    chosen: dict[str, None] = {}
+    for item in columns:
+        for column in (c.strip() for c in item.split(",")):
+            if not column:
+                continue
+            if any(c in column for c in "*?["):  # final.* = every final metric
+                matched = [k for k in known if fnmatch.fnmatchcase(k, column)]
+                if not matched:
+                    raise NnctlError(f"--columns: {column!r} matches no key; {KEYS_HINT}")
+                chosen.update(dict.fromkeys(matched))
+            else:
+                _check_key(column, known, "--columns")
+                chosen[column] = None
+    if not chosen:
+        raise NnctlError("--columns: no column given, e.g. --columns name,optimizer.lr,final.val_accuracy")
+    return list(chosen)
+
+
+def table(
+    records: list[dict[str, Any]],
+    *,
+    sort: str | None = None,
+    where: list[str] | None = None,
+    columns: list[str] | None = None,
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The columns and rows to show: records filtered by every `where` condition, sorted by `sort`
+    (KEY or -KEY), with `columns` (dotted keys or patterns such as final.*; default:
+    `default_columns` of the runs that pass the filter). Rows hold the values themselves (lists stay lists, missing
+    is None). Unknown keys are errors naming the closest keys."""
+    known = _known_keys(records) or ["name", "path", "status", "epochs", "best_epoch", "seconds"]
+    chosen = _expand_columns(columns, known) if columns else None
+    selected = filter_records(records, where or [], known)
+    if sort:
+        selected = sort_records(selected, sort, known)
+    chosen = chosen or default_columns(selected or records or [{}])  # what differs among the runs shown
+    return chosen, [{c: r.get(c) for c in chosen} for r in selected]
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
+def format_csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
+    """CSV with a header row: floats with every digit, lists as YAML flow ("[16, 16]"), booleans as
+    true/false, missing as an empty cell; `pandas.read_csv` reads it as is."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([flow(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
+def format_json(columns: list[str], rows: list[dict[str, Any]]) -> str:
+    """A JSON array of objects, keys in column order; lists stay JSON arrays and NaN or infinity
+    (a diverged run's loss) become null: `pandas.DataFrame(json.loads(text))` or
+    `pandas.read_json`."""
+    data = [{c: _finite(row.get(c)) for c in columns} for row in rows]
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if column.endswith("accuracy"):
+            return f"{value:.1%}"
+        if column == "seconds":
+            return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+        return f"{value:.4g}"
+    return flow(value)
+
+
+def print_table(columns: list[str], rows: list[dict[str, Any]], console=None) -> None:
+    """A rich table: numbers right-aligned, losses to 4 significant digits, accuracies as
+    percentages, the status coloured. Without a console, one on stdout that, off a terminal, is as
+    wide as the table (no wrapping in a pipe or a file)."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    if console is None:
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=100_000, soft_wrap=True)
+    cells = [[_cell(c, row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(c), *(len(line[i]) for line in cells)]) for i, c in enumerate(columns)]
+    # too wide for the screen: headers break after their last dot (final. / val_loss) rather than
+    # being cut, so every header still reads as the key --sort, --where and --columns take
+    split = sum(widths) + 2 * len(columns) > console.width
+    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, header_style="bold", pad_edge=False)
+    for column in columns:
+        values = [row.get(column) for row in rows if row.get(column) is not None]
+        numeric = bool(values) and all(_is_number(v) for v in values)
+        head, dot, last = column.rpartition(".")
+        header = f"{head}.\n{last}" if split and dot else column
+        grid.add_column(Text(header), justify="right" if numeric else "left", min_width=len(last or column))
+    for row, line in zip(rows, cells, strict=True):
+        status = row.get("status")
+        grid.add_row(*[  # Text, not markup: "[16, 16]" is shown as it is
+            Text(text, style=STATUS_STYLES.get(status, "") if column == "status" and isinstance(status, str) else "")
+            for column, text in zip(columns, line, strict=True)])
+    console.print(grid)

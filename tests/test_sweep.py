@@ -1,0 +1,133 @@
+"""Sweeps: points and their names, results.csv, resuming, failures recorded, and dask."""
+
+import csv
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nnctl.errors import NnctlError
+from nnctl.sweep import Sweep, SweepSpec, execute, parse_grid, split_values, sweep_points
+
+BASE = {
+    "data": {"name": "moons", "n_samples": 100},
+    "model": {"hidden": [3]},
+    "optimizer": {"name": "adam", "lr": 0.05},
+    "train": {"epochs": 3},
+    "output": {"plots": []},
+}
+
+
+def base_config(tmp_path: Path, **changes) -> Path:
+    path = tmp_path / "base.yaml"
+    path.write_text(yaml.safe_dump({**BASE, **changes}))
+    return path
+
+
+def read_rows(folder: Path) -> list[dict]:
+    with open(folder / "results.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_grid_values_parse_as_yaml_and_split_outside_brackets():
+    assert split_values("[4],[16, 16],0.1,'a,b'") == ["[4]", "[16, 16]", "0.1", "'a,b'"]
+    assert parse_grid("model.hidden=[4],[16,16]") == ("model.hidden", [[4], [16, 16]])
+    assert parse_grid("optimizer.lr=1e-3,0.1") == ("optimizer.lr", [1e-3, 0.1])
+    with pytest.raises(NnctlError, match="expected KEY=V1,V2"):
+        parse_grid("optimizer.lr")
+
+
+def test_points_are_the_product_with_readable_unique_safe_names(tmp_path):
+    grid = {"model.hidden": [[4], [16, 16]], "data.name": ["moons", "a/b"]}
+    spec = SweepSpec(config=base_config(tmp_path), grid=grid, seeds=[0, 1])
+    points = sweep_points(spec)
+    assert len(points) == 8
+    assert points[0].name == "hidden=[4],name=moons,seed=0"
+    assert points[0].overrides == ["model.hidden=[4]", "data.name=moons", "seed=0"]
+    assert "name=a_b" in points[2].name  # a '/' cannot stand in a file name
+    assert len({p.name for p in points}) == 8
+
+
+def test_random_space_is_seeded_and_in_range(tmp_path):
+    spec = SweepSpec(config=base_config(tmp_path), samples=6, seed=3,
+                     random={"optimizer.lr": {"loguniform": [1e-4, 1e-1]}, "model.hidden": {"choice": [[2], [8]]}})
+    first, again = sweep_points(spec), sweep_points(spec)
+    assert [p.settings for p in first] == [p.settings for p in again]
+    assert all(1e-4 <= p.settings["optimizer.lr"] <= 1e-1 for p in first)
+    assert {tuple(p.settings["model.hidden"]) for p in first} <= {(2,), (8,)}
+
+
+def test_a_typo_in_a_grid_key_stops_the_sweep_before_any_run(tmp_path):
+    sweep = Sweep(SweepSpec(config=base_config(tmp_path), grid={"optimizer.lrr": [0.1, 0.2]}), tmp_path / "sw")
+    with pytest.raises(NnctlError, match="optimizer: unknown key 'lrr'"):
+        sweep.prepare()
+    assert not (tmp_path / "sw" / "runs").exists()
+
+
+def test_local_sweep_records_every_run_and_resumes(tmp_path):
+    config = base_config(tmp_path, optimizer={"name": "sgd", "lr": 0.1})
+    spec = SweepSpec(config=config, grid={"optimizer.lr": [0.1, 1e30], "loss.name": ["mse", "hinge"]},
+                     overrides=["data.name=spiral", "data.n_samples=90"])
+    sweep = Sweep(spec, tmp_path / "sw")
+    todo = sweep.prepare()
+    assert len(todo) == 4 and {r["status"] for r in read_rows(sweep.folder)} == {"pending"}
+    execute(sweep, todo, jobs=2)
+    rows = read_rows(sweep.folder)
+    status = {(r["optimizer.lr"], r["loss.name"]): r["status"] for r in rows}
+    assert status == {("0.1", "mse"): "completed", ("1e+30", "mse"): "diverged",
+                      ("0.1", "hinge"): "failed", ("1e+30", "hinge"): "failed"}
+    # hinge on 3 classes: recorded with its reason, and the sweep went on
+    assert all("hinge takes 2 classes" in r["error"] for r in rows if r["status"] == "failed")
+    finished = sweep.folder / "runs" / "lr=0.1,name=mse" / "model.npz"
+    stamp = finished.stat().st_mtime_ns
+    again = Sweep(spec, sweep.folder)
+    assert [p.name for p in again.prepare()] == ["lr=0.1,name=hinge", "lr=1.0e+30,name=hinge"]  # failed: retried
+    assert finished.stat().st_mtime_ns == stamp
+    assert {r["name"]: r["status"] for r in read_rows(sweep.folder)}["lr=0.1,name=mse"] == "completed"
+
+
+def test_another_sweep_in_the_same_folder_is_refused(tmp_path):
+    Sweep(SweepSpec(config=base_config(tmp_path), seeds=[0, 1]), tmp_path / "sw").prepare()
+    with pytest.raises(NnctlError, match="holds a different sweep"):
+        Sweep(SweepSpec(config=base_config(tmp_path), seeds=[0, 1, 2]), tmp_path / "sw").prepare()
+
+
+def test_killed_sweep_resumes_without_redoing_finished_runs(tmp_path):
+    config = base_config(tmp_path, train={"epochs": 150})
+    folder = tmp_path / "sw"
+    cmd = [sys.executable, "-m", "nnctl.cli", "sweep", str(config), "--grid", "model.hidden=[2],[3],[4],[5],[6],[7]",
+           "--seeds", "0,1", "--jobs", "2", "--out", str(folder), "-q"]
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if (folder / "results.csv").is_file() and sum(r["status"] == "completed" for r in read_rows(folder)) >= 3:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 130
+    done = {r["name"] for r in read_rows(folder) if r["status"] == "completed"}
+    assert 3 <= len(done) < 12
+    stamps = {n: (folder / "runs" / n / "model.npz").stat().st_mtime_ns for n in done}
+    finished = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    rows = read_rows(folder)
+    assert len(rows) == 12 and {r["status"] for r in rows} == {"completed"}
+    assert stamps == {n: (folder / "runs" / n / "model.npz").stat().st_mtime_ns for n in done}
+
+
+def test_dask_cluster_gives_the_same_results_as_local_workers(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    spec = SweepSpec(config=base_config(tmp_path), grid={"model.hidden": [[2], [4]]}, seeds=[0, 1])
+    local = Sweep(spec, tmp_path / "local")
+    execute(local, local.prepare(), jobs=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        remote = Sweep(spec, tmp_path / "dask")
+        execute(remote, remote.prepare(), jobs=2, scheduler=cluster.scheduler_address)
+    drop = lambda rows: sorted({k: v for k, v in r.items() if k != "seconds"}.items() for r in rows)
+    assert drop(read_rows(local.folder)) == drop(read_rows(remote.folder))
+    assert {r["status"] for r in read_rows(remote.folder)} == {"completed"}
