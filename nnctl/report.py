@@ -1,0 +1,436 @@
+"""report.html: one self-contained page for a sweep folder.
+
+The page holds a header (the sweep's name, base config, counts by status, the grid), the
+results table of `results.csv` (sortable by clicking a header, or on load by a link such as
+`report.html#sort=final_val_accuracy:desc`), and one card per run with its settings, its
+boundary (or fit) picture and its loss curve, downscaled and embedded as base64 PNG. CSS and
+JavaScript are inline and nothing is fetched, so the file can be mailed or archived alone.
+
+Only `results.csv` is required; `sweep.yaml` and the run directories' pictures are shown when
+they are there. Every cell keeps its exact `results.csv` text in a `data-v` attribute (the
+shown text is rounded), which is what tests and scripts should read back.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import math
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from nnctl.errors import NnctlError
+from nnctl.runs import write_text
+
+THUMB_WIDTH = 260  # the boundary or fit picture; the loss curve (two panels side by side) gets twice that
+STATUSES = ("completed", "early_stopped", "diverged", "interrupted", "failed", "pending")
+TEXT_COLUMNS = frozenset({"name", "status", "error", "run_dir"})
+# the run's main picture, in order of preference; the loss curve is shown beside it
+MAIN_PICTURES = (("boundary.png", "decision boundary"), ("fit.png", "fit"), ("confusion.png", "confusion matrix"))
+
+
+def write_report(sweep_dir: Path) -> Path:
+    """Write SWEEP_DIR/report.html atomically and return its path."""
+    sweep_dir = Path(sweep_dir)
+    columns, rows = read_results(sweep_dir)
+    spec = _read_sweep_yaml(sweep_dir / "sweep.yaml")
+    return write_text(sweep_dir / "report.html", render(sweep_dir, columns, rows, spec))
+
+
+def read_results(sweep_dir: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """results.csv's columns and rows as text; a missing cell is ''."""
+    path = sweep_dir / "results.csv"
+    if not path.is_file():
+        raise NnctlError(f"{sweep_dir}: no results.csv (not a sweep folder, or the sweep has not started)")
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = next(reader, [])
+            body = list(reader)
+    except (OSError, csv.Error, UnicodeDecodeError) as e:
+        raise NnctlError(f"{path}: not a readable CSV file ({e})") from None
+    columns = [c for c in dict.fromkeys(header) if c]
+    rows = []
+    for cells in body:
+        if not any(cell.strip() for cell in cells):
+            continue
+        values = dict(zip(header, cells, strict=False))
+        rows.append({c: values.get(c, "") for c in columns})
+    return columns, rows
+
+
+def _read_sweep_yaml(path: Path) -> dict[str, Any]:
+    """sweep.yaml as a mapping, or {} when it is missing or unreadable: the table does not need it."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def flow(value: Any) -> str:
+    """A value as one line of YAML, as results.csv writes it: 0.01, [16, 16], tanh."""
+    import yaml
+
+    if isinstance(value, str):
+        return value
+    text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+    return text.removesuffix("...").strip()
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _numeric_columns(columns: list[str], rows: list[dict[str, str]]) -> set[str]:
+    """Columns whose every non-empty cell is a number (nan and inf included)."""
+    numeric = set()
+    for c in columns:
+        cells = [row[c].strip() for row in rows if row[c].strip()]
+        if c not in TEXT_COLUMNS and cells and all(_number(v) is not None for v in cells):
+            numeric.add(c)
+    return numeric
+
+
+def format_number(text: str) -> str:
+    """Rounded for reading: integers as they are, floats to 4 significant digits."""
+    value = _number(text)
+    if value is None or not math.isfinite(value):
+        return text
+    if value.is_integer() and not any(ch in text.lower() for ch in ".e"):
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def _sort_key(text: str) -> str:
+    """A cell's number as JavaScript's Number() reads it; '' (sorted last) for empty and nan."""
+    value = _number(text)
+    if value is None or math.isnan(value):
+        return ""
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return repr(value)
+
+
+def _status_class(status: str) -> str:
+    return f"st-{status}" if status in STATUSES else "st-other"
+
+
+def _thumbnail(path: Path, width: int = THUMB_WIDTH) -> str | None:
+    """A picture downscaled to `width` px as a data: URI, or None when it is missing or unreadable."""
+    if not path.is_file():
+        return None
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")  # matplotlib's PNGs are RGBA on white anyway
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        if flat.width > width:
+            flat = flat.resize((width, max(1, round(flat.height * width / flat.width))), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        # 256 colours are plenty for a plot and make the PNG about 3 times smaller
+        flat.quantize(256, method=Image.Quantize.MEDIANCUT).save(buffer, format="PNG", optimize=True)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _breakable(name: str) -> str:
+    """A column name that may wrap after its _ and . (the text itself is unchanged)."""
+    out = _e(name)
+    for sep in ("_", "."):
+        out = out.replace(sep, sep + "<wbr>")
+    return out
+
+
+def render(sweep_dir: Path, columns: list[str], rows: list[dict[str, str]], spec: dict[str, Any]) -> str:
+    shown = [c for c in columns if c != "run_dir"]
+    numeric = _numeric_columns(shown, rows)
+    points = {p.get("name"): p.get("settings") for p in spec.get("points") or [] if isinstance(p, dict)}
+    setting_keys = _setting_keys(columns, spec)
+    title = sweep_dir.resolve().name or str(sweep_dir)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)} · nnctl sweep report</title>",
+        f"<style>{CSS}</style></head><body>",
+        _header(title, rows, spec),
+        _table(shown, numeric, rows),
+        '<h2 id="runs">Runs</h2>',
+        '<div class="cards">',
+        *(_card(i, row, points.get(row.get("name", "")), setting_keys, sweep_dir) for i, row in enumerate(rows)),
+        "</div>",
+        f"<script>{JS}</script>",
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _setting_keys(columns: list[str], spec: dict[str, Any]) -> list[str]:
+    """The swept settings: results.csv's columns between name and status, else sweep.yaml's keys."""
+    if "name" in columns and "status" in columns and columns.index("name") < columns.index("status"):
+        return columns[columns.index("name") + 1:columns.index("status")]
+    keys: dict[str, None] = {}
+    for point in spec.get("points") or []:
+        if isinstance(point, dict) and isinstance(point.get("settings"), dict):
+            keys.update(dict.fromkeys(point["settings"]))
+    return list(keys)
+
+
+def _header(title: str, rows: list[dict[str, str]], spec: dict[str, Any]) -> str:
+    statuses = [row.get("status", "") or "unknown" for row in rows]
+    order = [s for s in STATUSES if s in statuses] + [s for s in dict.fromkeys(statuses) if s not in STATUSES]
+    counts = " ".join(f'<span class="badge {_status_class(s)}">{_e(s.replace("_", " "))} '
+                      f"<b>{statuses.count(s)}</b></span>" for s in order)
+    facts = [("base config", f"<code>{_e(spec.get('config', '?'))}</code>" if spec else "<i>no sweep.yaml</i>"),
+             ("runs", f"{len(rows)} {counts}")]
+    grid = spec.get("grid") or {}
+    if isinstance(grid, dict) and grid:
+        items = "".join(f"<tr><th>{_e(k)}</th><td>{_values(v)}</td></tr>" for k, v in grid.items())
+        facts.append(("grid", f'<table class="grid">{items}</table>'))
+    random = spec.get("random") or {}
+    if isinstance(random, dict) and random:
+        items = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(flow(v))}</code></td></tr>" for k, v in random.items())
+        facts.append(("random", f'<table class="grid">{items}</table> {_e(spec.get("samples", 0))} samples'))
+    overrides = spec.get("set") or spec.get("overrides")
+    if overrides:
+        facts.append(("set", _values(overrides)))
+    if spec.get("seeds"):
+        facts.append(("seeds", _values(spec["seeds"])))
+    best = _best(rows)
+    if best:
+        facts.append(("best", best))
+    dl = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in facts)
+    return f'<header><h1>Sweep <span class="name">{_e(title)}</span></h1><dl class="facts">{dl}</dl></header>'
+
+
+def _values(values: Any) -> str:
+    if not isinstance(values, list):
+        return f"<code>{_e(flow(values))}</code>"
+    return " ".join(f"<code>{_e(flow(v))}</code>" for v in values)
+
+
+def _best(rows: list[dict[str, str]]) -> str:
+    """The run with the best final validation accuracy (else loss), linked to its card."""
+    for column, pick in (("final_val_accuracy", max), ("final_val_loss", min)):
+        scored = [(v, i) for i, row in enumerate(rows)
+                  if (v := _number(row.get(column, ""))) is not None and math.isfinite(v)]
+        if scored:
+            value, i = pick(scored, key=lambda s: s[0])
+            return (f'<a href="#run-{i}">{_e(rows[i].get("name") or f"run {i + 1}")}</a> '
+                    f"({_e(column)} {_e(format_number(rows[i][column]))})")
+    return ""
+
+
+def _table(columns: list[str], numeric: set[str], rows: list[dict[str, str]]) -> str:
+    heads = "".join(
+        f'<th data-col="{_e(c)}" data-type="{"num" if c in numeric else "text"}" tabindex="0" '
+        f'title="sort by {_e(c)}"><span class="label">{_breakable(c)}</span><span class="arrow">↕</span></th>'
+        for c in columns)
+    body = []
+    for i, row in enumerate(rows):
+        cells = []
+        for c in columns:
+            raw = row.get(c, "")
+            attrs = f' data-v="{_e(raw)}"'
+            if c in numeric:
+                cells.append(f'<td class="num"{attrs} data-n="{_sort_key(raw)}" title="{_e(raw)}">'
+                             f"{_e(format_number(raw))}</td>")
+            elif c == "status":
+                cells.append(f'<td{attrs}><span class="badge {_status_class(raw)}">{_e(raw)}</span></td>')
+            elif c == "name":
+                # may wrap after its commas when the table is tight
+                link = _e(raw).replace(",", ",<wbr>")
+                cells.append(f'<td class="runname"{attrs}><a href="#run-{i}">{link}</a></td>')
+            elif c == "error":
+                cells.append(f'<td class="error"{attrs} title="{_e(raw)}">{_e(raw)}</td>')
+            else:
+                cells.append(f"<td{attrs}>{_e(raw)}</td>")
+        body.append(f'<tr data-row="{i}">{"".join(cells)}</tr>')
+    empty = "" if rows else f'<tr><td colspan="{len(columns)}">no runs yet</td></tr>'
+    return (f'<h2>Results</h2><p class="hint">Click a column header to sort; click again to reverse. '
+            f'Numbers are rounded; hover a cell for its exact value.</p>'
+            f'<div class="tablewrap"><table id="results"><thead><tr>{heads}</tr></thead>'
+            f'<tbody>{"".join(body)}{empty}</tbody></table></div>')
+
+
+def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir: Path) -> str:
+    name = row.get("name", "") or f"run {i + 1}"
+    status = row.get("status", "")
+    if isinstance(settings, dict) and settings:
+        pairs = [(k, flow(v)) for k, v in settings.items()]
+    else:
+        pairs = [(k, row.get(k, "")) for k in keys]
+    settings_html = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in pairs)
+    metrics = [(label, row.get(c, "")) for label, c in
+               (("val acc", "final_val_accuracy"), ("val loss", "final_val_loss"), ("epochs", "epochs"))]
+    metrics_html = " · ".join(f"{_e(label)} <b>{_e(format_number(v))}</b>" for label, v in metrics if v)
+    run_dir = row.get("run_dir", "") or f"runs/{name}"
+    folder = sweep_dir / run_dir
+    main = next(((file, label) for file, label in MAIN_PICTURES if (folder / file).is_file()),
+                ("boundary.png, fit.png", "decision boundary or fit"))
+    main_html = _figure(folder, run_dir, *main, THUMB_WIDTH)
+    loss_html = _figure(folder, run_dir, "loss.png", "loss and accuracy per epoch", 2 * THUMB_WIDTH)
+    error = row.get("error", "")
+    error_html = f'<p class="error">{_e(error)}</p>' if error else ""
+    badge = f'<span class="badge {_status_class(status)}">{_e(status)}</span>' if status else ""
+    return (f'<section class="card" id="run-{i}"><h3><span class="runname">{_e(name)}</span> {badge}</h3>'
+            f'<div class="top">{main_html}<div class="about"><dl class="settings">{settings_html}</dl>'
+            f'<p class="metrics">{metrics_html}</p>{error_html}</div></div>{loss_html}</section>')
+
+
+def _figure(folder: Path, run_dir: str, file: str, label: str, width: int) -> str:
+    uri = _thumbnail(folder / file, width)
+    if uri is None:
+        missing = "unreadable" if (folder / file).is_file() else "not in the run folder"
+        return (f'<figure class="missing" style="width: {width}px"><div>no picture: {_e(file)} {missing}</div>'
+                f"<figcaption>{_e(label)}</figcaption></figure>")
+    href = quote(f"{run_dir.rstrip('/')}/{file}", safe="/")
+    return (f'<figure style="width: {width}px"><a href="{_e(href)}" title="full size"><img src="{uri}" '
+            f'alt="{_e(label)}"></a><figcaption>{_e(label)}</figcaption></figure>')
+
+
+CSS = """
+:root { --fg: #1d2330; --muted: #667085; --line: #d9dee7; --bg: #f6f7f9; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg);
+       margin: 0 auto; padding: 20px 24px 60px; max-width: 1400px; }
+h1 { font-size: 22px; margin: 0 0 8px; } h1 .name { font-family: ui-monospace, Menlo, monospace; }
+h2 { font-size: 17px; margin: 28px 0 6px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+code { font: 12.5px ui-monospace, Menlo, Consolas, monospace; background: var(--bg); padding: 1px 4px;
+       border-radius: 3px; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; margin: 0; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
+table.grid { border-collapse: collapse; } table.grid th { text-align: left; font-weight: 600; padding: 1px 12px 1px 0; }
+table.grid td { padding: 1px 0; } table.grid code { margin-right: 4px; }
+.badge { display: inline-block; padding: 0 7px; border-radius: 9px; font-size: 12.5px; white-space: nowrap;
+         border: 1px solid transparent; }
+.st-completed { background: #dcf5e3; color: #12622f; border-color: #a6dcb5; }
+.st-early_stopped { background: #dceefc; color: #1b4f80; border-color: #a9cdee; }
+.st-diverged { background: #ffe9d1; color: #8a4300; border-color: #f3c28e; }
+.st-interrupted { background: #fff6c7; color: #6b5800; border-color: #e8d77a; }
+.st-failed { background: #fde0e0; color: #9b1c1c; border-color: #f0a9a9; }
+.st-pending, .st-other { background: #eceef2; color: #4a5263; border-color: #cfd4dc; }
+.hint { color: var(--muted); margin: 0 0 6px; font-size: 12.5px; }
+.tablewrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
+#results { border-collapse: collapse; width: 100%; font-size: 13px; }
+#results th { position: sticky; top: 0; background: #eef1f5; text-align: left; vertical-align: bottom;
+              padding: 6px 6px; cursor: pointer; user-select: none; border-bottom: 1px solid var(--line);
+              font-weight: 600; min-width: 4em; }
+#results th[data-type="num"] { text-align: right; }
+#results th:hover { background: #e2e7ee; }
+#results th .arrow { color: #b0b7c3; margin-left: 3px; font-size: 11px; }
+#results th[aria-sort] .arrow { color: var(--fg); }
+#results th[aria-sort] { background: #dde4ee; }
+#results td { padding: 4px 6px; border-bottom: 1px solid #eef0f3; white-space: nowrap; }
+#results td.num { text-align: right; font-variant-numeric: tabular-nums; }
+#results td.error { min-width: 11em; white-space: normal; overflow-wrap: anywhere; color: #9b1c1c; font-size: 12px; }
+#results td.runname { white-space: normal; min-width: 12em; }
+#results tbody tr:hover { background: #f4f7fb; }
+.runname { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12.5px; }
+a { color: #1d5fbf; text-decoration: none; } a:hover { text-decoration: underline; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(550px, 1fr)); gap: 14px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
+.card:target { outline: 3px solid #7aa7e6; }
+.card h3 { margin: 0 0 6px; font-size: 14px; word-break: break-all; }
+dl.settings { display: grid; grid-template-columns: max-content 1fr; gap: 0 10px; margin: 0 0 4px;
+              font-size: 12.5px; }
+dl.settings dt { color: var(--muted); } dl.settings dd { margin: 0; font-family: ui-monospace, Menlo, monospace; }
+.metrics { margin: 2px 0 6px; font-size: 12.5px; color: var(--muted); } .metrics b { color: var(--fg); }
+p.error { color: #9b1c1c; background: #fdf0f0; padding: 4px 6px; border-radius: 4px; margin: 4px 0;
+          font-size: 12.5px; word-break: break-word; }
+.card .top { display: flex; gap: 14px; align-items: flex-start; margin-bottom: 6px; }
+.card .about { flex: 1; min-width: 0; }
+figure { margin: 0; max-width: 100%; }
+figure img { display: block; width: 100%; height: auto; border: 1px solid #eef0f3; }
+figcaption { font-size: 12px; color: var(--muted); text-align: center; }
+figure.missing div { height: 64px; display: flex; align-items: center; justify-content: center; padding: 8px;
+                     background: var(--bg); color: var(--muted); border: 1px dashed var(--line); font-size: 12.5px; }
+"""
+
+# Sorting: a click on a header sorts by it (again: reversed); numeric columns by value, others as
+# text with numbers inside compared by value ([4] < [16]); empty cells last either way; ties keep
+# results.csv's order. `#sort=COLUMN:asc|desc` in the URL sorts on load, and clicks update it.
+JS = """
+(function () {
+  var table = document.getElementById("results");
+  if (!table) return;
+  var tbody = table.tBodies[0];
+  var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+  var original = Array.prototype.slice.call(tbody.querySelectorAll("tr[data-row]"));
+  var collator = new Intl.Collator(undefined, {numeric: true, sensitivity: "base"});
+  var current = null;
+
+  function key(row, i, numeric) {
+    var cell = row.cells[i];
+    var text = numeric ? cell.getAttribute("data-n") : cell.getAttribute("data-v");
+    if (text === null || text === "") return null;
+    return numeric ? Number(text) : text;
+  }
+
+  function sortBy(column, dir) {
+    var i = -1;
+    heads.forEach(function (h, j) { if (h.getAttribute("data-col") === column) i = j; });
+    if (i < 0) return false;
+    var numeric = heads[i].getAttribute("data-type") === "num";
+    var sign = dir === "desc" ? -1 : 1;
+    var items = original.map(function (row, j) { return {row: row, j: j, k: key(row, i, numeric)}; });
+    items.sort(function (a, b) {
+      if (a.k === null || b.k === null) {
+        if (a.k === b.k) return a.j - b.j;
+        return a.k === null ? 1 : -1;
+      }
+      var c = numeric ? (a.k < b.k ? -1 : a.k > b.k ? 1 : 0) : collator.compare(a.k, b.k);
+      return c !== 0 ? sign * c : a.j - b.j;
+    });
+    items.forEach(function (item) { tbody.appendChild(item.row); });
+    heads.forEach(function (h) {
+      h.removeAttribute("aria-sort");
+      h.querySelector(".arrow").textContent = "\\u2195";
+    });
+    heads[i].setAttribute("aria-sort", dir === "desc" ? "descending" : "ascending");
+    heads[i].querySelector(".arrow").textContent = dir === "desc" ? "\\u25BC" : "\\u25B2";
+    table.setAttribute("data-sort", column + ":" + dir);
+    current = {column: column, dir: dir};
+    return true;
+  }
+
+  function fromHash() {
+    var m = /^#sort=([^:]*):(asc|desc)$/.exec(location.hash);
+    if (m) sortBy(decodeURIComponent(m[1]), m[2]);
+  }
+
+  function clicked(h) {
+    var column = h.getAttribute("data-col");
+    var dir = current && current.column === column && current.dir === "asc" ? "desc" : "asc";
+    if (sortBy(column, dir)) {
+      try { history.replaceState(null, "", "#sort=" + encodeURIComponent(column) + ":" + dir); } catch (e) {}
+    }
+  }
+
+  heads.forEach(function (h) {
+    h.addEventListener("click", function () { clicked(h); });
+    h.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); clicked(h); }
+    });
+  });
+  window.addEventListener("hashchange", fromHash);
+  fromHash();
+})();
+"""

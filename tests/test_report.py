@@ -1,0 +1,191 @@
+"""report.html: built from a hand-made sweep folder (no `nnctl sweep`), checked as text and in a
+real headless browser (Debian's chromium), which reads the table back after the page's own
+JavaScript has run."""
+
+import csv
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from nnctl.errors import NnctlError
+from nnctl.report import write_report
+
+CHROMIUM = Path("/usr/bin/chromium")
+EVIL = 'hidden=[4],lr=<script>alert("x")</script>,seed=1'
+COLUMNS = ["name", "model.hidden", "optimizer.lr", "seed", "status", "epochs", "final_train_loss", "final_val_loss",
+           "final_train_accuracy", "final_val_accuracy", "best_epoch", "seconds", "error", "run_dir"]
+ROWS = [
+    ["hidden=[4],lr=0.01,seed=0", "[4]", "0.01", "0", "completed", "30", "0.2867229665872797",
+     "0.32937792587859555", "0.86625", "0.845", "29", "0.0755", "", "runs/hidden=[4],lr=0.01,seed=0"],
+    ["hidden=[16],lr=0.1,seed=0", "[16]", "0.1", "0", "early_stopped", "12", "0.0943", "0.0514", "0.96875", "0.985",
+     "9", "0.1449", "", "runs/hidden=[16],lr=0.1,seed=0"],
+    ["hidden=[4],lr=50,seed=0", "[4]", "50", "0", "diverged", "3", "nan", "inf", "0.5", "0.4975", "0", "0.0101", "",
+     "runs/hidden=[4],lr=50,seed=0"],
+    ["hidden=[16],lr=0.01,seed=0", "[16]", "0.01", "0", "failed", "", "", "", "", "", "", "0.002",
+     "ValueError: a & b", "runs/hidden=[16],lr=0.01,seed=0"],
+    [EVIL, "[4]", "0.1", "1", "completed", "30", "0.1", "0.2", "0.9", "0.97", "30", "1.5", "", f"runs/{EVIL}"],
+    ["hidden=[16],lr=50,seed=1", "[16]", "50", "1", "pending", "", "", "", "", "", "", "", "",
+     "runs/hidden=[16],lr=50,seed=1"],
+]
+
+
+def _png(path: Path, size: tuple[int, int], colour: str) -> None:
+    Image.new("RGBA", size, colour).save(path)
+
+
+@pytest.fixture
+def sweep(tmp_path: Path) -> Path:
+    folder = tmp_path / "widths-sweep"
+    folder.mkdir()
+    with open(folder / "results.csv", "w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(ROWS)
+    (folder / "sweep.yaml").write_text(
+        "config: /abs/configs/moons.yaml\n"
+        "grid: {model.hidden: [[4], [16]], optimizer.lr: [0.01, 0.1, 50]}\n"
+        "seeds: [0, 1]\nrandom: {}\nsamples: 0\n"
+        "points:\n"
+        "- {name: 'hidden=[4],lr=0.01,seed=0', settings: {model.hidden: [4], optimizer.lr: 0.01, seed: 0}}\n")
+    for i, row in enumerate(ROWS[:3]):  # pictures for the first three runs only
+        run = folder / row[-1]
+        run.mkdir(parents=True)
+        _png(run / ("fit.png" if i == 1 else "boundary.png"), (792, 616), "orange")
+        _png(run / "loss.png", (1320, 462), "steelblue")
+    (folder / ROWS[3][-1]).mkdir(parents=True)  # failed: a run folder without pictures
+    return folder
+
+
+def test_page_has_every_run_escaped_and_self_contained(sweep: Path) -> None:
+    path = write_report(sweep)
+    assert path == sweep / "report.html"
+    page = path.read_text()
+    for row in ROWS[:4] + ROWS[5:]:
+        assert row[0] in page
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert page.count("<script>") == 1  # the page's own
+    assert "http" not in page.lower()  # no CDN, no external anything
+    assert page.count('src="data:image/png;base64,') == 6  # 3 runs × (boundary or fit, loss)
+    assert "/abs/configs/moons.yaml" in page and "widths-sweep" in page
+    assert "no picture" in page  # the failed and pending runs' placeholders
+    assert len(page) < 200_000  # thumbnails, not the 792 px originals
+
+
+def test_thumbnails_are_downscaled(sweep: Path) -> None:
+    import base64
+    import io
+    import re
+
+    page = write_report(sweep).read_text()
+    widths = sorted({Image.open(io.BytesIO(base64.b64decode(data))).width
+                     for data in re.findall(r'data:image/png;base64,([A-Za-z0-9+/=]+)', page)})
+    assert widths == [260, 520]  # boundary/fit, and the two-panel loss curve
+
+
+def test_tolerates_missing_columns_and_sweep_yaml(tmp_path: Path) -> None:
+    (tmp_path / "results.csv").write_text("name,status,final_val_accuracy\nrun-a,completed,0.9\nrun-b,failed\n")
+    page = write_report(tmp_path).read_text()
+    assert "run-a" in page and "run-b" in page and "no sweep.yaml" in page
+
+
+def test_no_results_csv_is_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(NnctlError, match="no results.csv") as e:
+        write_report(tmp_path)
+    assert "\n" not in str(e.value)
+
+
+class _Table(HTMLParser):
+    """The results table of a dumped DOM: header columns and, per row, each cell's data-v and text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.columns: list[str] = []
+        self.rows: list[list[tuple[str, str]]] = []
+        self.sort: str | None = None
+        self.arrows: dict[str, str] = {}
+        self._in_table = self._cell = False
+        self._col: str | None = None
+        self._arrow = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "table" and a.get("id") == "results":
+            self._in_table, self.sort = True, a.get("data-sort")
+        elif not self._in_table:
+            return
+        elif tag == "th":
+            self._col = a["data-col"]
+            self.columns.append(self._col)
+        elif tag == "span" and a.get("class") == "arrow":
+            self._arrow = True
+        elif tag == "tr" and "data-row" in a:
+            self.rows.append([])
+        elif tag == "td" and self.rows:
+            self.rows[-1].append((a.get("data-v") or "", ""))
+            self._cell = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._in_table = False
+        elif tag == "td":
+            self._cell = False
+        elif tag == "span":
+            self._arrow = False
+
+    def handle_data(self, data: str) -> None:
+        if self._arrow and self._col:
+            self.arrows[self._col] = self.arrows.get(self._col, "") + data
+        elif self._cell:
+            value, text = self.rows[-1][-1]
+            self.rows[-1][-1] = (value, text + data)
+
+
+def _dump_dom(page: Path, fragment: str, profile: Path) -> _Table:
+    if not CHROMIUM.exists():
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={profile}", "--virtual-time-budget=2000", "--dump-dom",
+               page.resolve().as_uri() + fragment]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = _Table()
+    table.feed(done.stdout)
+    return table
+
+
+def test_browser_reads_back_the_table_and_sorts_it(sweep: Path, tmp_path: Path) -> None:
+    page = write_report(sweep)
+    profile = tmp_path / "chromium-profile"
+
+    table = _dump_dom(page, "", profile)
+    assert table.columns == COLUMNS[:-1]  # run_dir is not shown
+    assert [[value for value, _ in row] for row in table.rows] == [row[:-1] for row in ROWS]
+    for row in table.rows:  # the shown text is the value, rounded
+        for (value, text), column in zip(row, table.columns, strict=True):
+            if column in ("final_val_loss", "final_train_accuracy") and value not in ("", "nan", "inf"):
+                assert float(text) == pytest.approx(float(value), rel=1e-3)
+    assert table.sort is None and set(table.arrows.values()) == {"↕"}
+
+    # the page sorts itself by the URL's #sort=COLUMN:DIR, with the same code a header click runs
+    table = _dump_dom(page, "#sort=final_val_accuracy:desc", profile)
+    assert table.sort == "final_val_accuracy:desc" and table.arrows["final_val_accuracy"] == "▼"
+    accuracy = [row[COLUMNS.index("final_val_accuracy")][0] for row in table.rows]
+    assert accuracy == ["0.985", "0.97", "0.845", "0.4975", "", ""]  # numerically, empty cells last
+
+    table = _dump_dom(page, "#sort=model.hidden:asc", profile)
+    names = [row[0][0] for row in table.rows]
+    hidden = [row[1][0] for row in table.rows]
+    assert hidden == ["[4]"] * 3 + ["[16]"] * 3  # [4] < [16]: numbers inside text compare as numbers
+    assert names[:3] == [ROWS[0][0], ROWS[2][0], EVIL]  # ties keep results.csv's order
+    assert table.arrows["model.hidden"] == "▲"
+
+
+def test_browser_sorts_final_val_loss_with_inf_and_nan(sweep: Path, tmp_path: Path) -> None:
+    table = _dump_dom(write_report(sweep), "#sort=final_val_loss:asc", tmp_path / "profile")
+    assert [row[COLUMNS.index("final_val_loss")][0] for row in table.rows] == [
+        "0.0514", "0.2", "0.32937792587859555", "inf", "", ""]
