@@ -3,6 +3,7 @@ libraries (matplotlib and scikit-learn each take a second or more to import)."""
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +32,16 @@ def test_no_heavy_imports(args, tmp_path):
     out = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
                          capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out, out
+
+
+@pytest.mark.parametrize("words, cword, expected", [
+    ("nnctl tr", 1, "train"),
+    ("nnctl train --ov", 2, "--overwrite"),
+    ("nnctl sweep --sch", 2, "--scheduler"),
+])
+def test_shell_completion_completes_commands_and_options(words, cword, expected):
+    """What `nnctl --install-completion` installs into bash asks the program itself like this."""
+    env = {"_NNCTL_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword), "PATH": ""}
+    nnctl = Path(sys.executable).parent / "nnctl"  # the console script, as the shell runs it
+    out = subprocess.run([nnctl], env=env, capture_output=True, text=True).stdout
+    assert out.split() == [expected]
