@@ -17,7 +17,7 @@ import math
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,19 +77,20 @@ class EarlyStopping:
     min_delta: float
     best: float = math.inf
     best_epoch: int = 0
-    best_params: dict[str, Array] = field(default_factory=dict)
+    best_theta: Array | None = None  # the best epoch's weights, kept only when patience > 0
     waited: int = 0
 
     @property
     def sign(self) -> float:
         return -1.0 if self.monitor.endswith("accuracy") else 1.0  # accuracy: higher is better
 
-    def update(self, epoch: int, row: dict[str, Any], params: dict[str, Array]) -> bool:
-        """Record the epoch; True when training should stop."""
+    def update(self, epoch: int, row: dict[str, Any], theta: Array) -> bool:
+        """Record the epoch (theta: the flat weights after it); True when training should stop."""
         value = self.sign * row[self.monitor]
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.waited = value, epoch, 0
-            self.best_params = {k: v.copy() for k, v in params.items()}
+            if self.patience:
+                self.best_theta = theta.copy()
             return False
         self.waited += 1
         return 0 < self.patience <= self.waited
@@ -156,8 +157,7 @@ class Loop:
     def __init__(self, config: Config, model: Model, dataset: Dataset, shuffle_rng: np.random.Generator):
         self.config, self.model, self.dataset, self.rng = config, model, dataset, shuffle_rng
         self.optimizer = make_optimizer(config)
-        self.params = model.network.params()
-        self.grads = model.network.grads
+        self.theta, self.grad = model.network.theta, model.network.grad
         classification = dataset.task == "classification"
         self.train_labels = dataset.y_train if classification else None
         self.val_labels = dataset.y_val if classification else None
@@ -213,7 +213,8 @@ class Loop:
         row = self.measure(0, 0.0, None)
         self.history.append(row)
         self.layers.append(self.layer_norms(0, None))
-        self.stopping.update(0, row, self.params)
+        self.stopping.update(0, row, self.theta)
+        last_good = np.empty_like(self.theta)  # the weights at the start of the epoch
         yield row
         for epoch in range(1, cfg.epochs + 1):
             started = time.perf_counter()
@@ -224,28 +225,28 @@ class Loop:
                 Xs, Ts, ys = X[order], T[order], None if labels is None else labels[order]
             else:
                 Xs, Ts, ys = X, T, labels
-            last_good = {k: v.copy() for k, v in self.params.items()}
+            np.copyto(last_good, self.theta)
             total, correct = 0.0, 0
             grad_norms = np.zeros(len(self.dense))
             for b, start in enumerate(range(0, n, batch)):
                 stop = min(start + batch, n)
                 value, out = self.model.loss_and_grads(Xs[start:stop], Ts[start:stop])
                 if not math.isfinite(value):
-                    self.model.network.set_params(last_good)
+                    np.copyto(self.theta, last_good)
                     self.status, self.diverged_at = "diverged", {"epoch": epoch, "batch": b + 1}
                     return
                 total += value * (stop - start)
                 if ys is not None:
                     correct += int(np.count_nonzero(self.model.loss.decode(out) == ys[start:stop]))
                 grad_norms += [math.sqrt(np.vdot(layer.dW, layer.dW)) for layer in self.dense]
-                self.optimizer.step(self.params, self.grads())
+                self.optimizer.step(self.theta, self.grad)
             accuracy = None if ys is None else correct / n
             row = self.measure(epoch, time.perf_counter() - started, lr, (total / n, accuracy))
             self.history.append(row)
             self.layers.append(self.layer_norms(epoch, grad_norms / (b + 1)))
             yield row
-            if self.stopping.update(epoch, row, self.params):
-                self.model.network.set_params(self.stopping.best_params)
+            if self.stopping.update(epoch, row, self.theta):
+                np.copyto(self.theta, self.stopping.best_theta)
                 self.status = "early_stopped"
                 return
 
@@ -260,7 +261,7 @@ class Loop:
             "best_epoch": self.stopping.best_epoch,
             "best": {k: best_row[k] for k in keys if best_row.get(k) is not None},
             "monitor": self.stopping.monitor,
-            "parameters": int(sum(p.size for p in self.params.values())),
+            "parameters": int(self.theta.size),
             "seconds": round(seconds, 4),
             "seed": self.config.seed,
             "versions": {"nnctl": __version__, "numpy": np.__version__, "python": platform.python_version()},

@@ -37,13 +37,14 @@ def test_optimizer_matches_torch_step_by_step(case, rng):
     tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
     torch_opt = getattr(torch.optim, torch_name)(list(tensors.values()), **hyper)
     opt = OPTIMIZERS[name](**hyper)
+    flat = lambda arrays: np.concatenate([a.ravel() for a in arrays])  # nnctl steps one vector θ
+    theta = flat(params.values())
     for g in grads:
         for k, t in tensors.items():
             t.grad = torch.tensor(g[k], dtype=torch.float64)
         torch_opt.step()
-        opt.step(params, {k: v.copy() for k, v in g.items()})
-        for k, t in tensors.items():
-            np.testing.assert_allclose(params[k], t.detach().numpy(), rtol=1e-12, atol=0)
+        opt.step(theta, flat(g.values()))
+        np.testing.assert_allclose(theta, flat(t.detach().numpy() for t in tensors.values()), rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize(("name", "torch_name"), [("sgd", "SGD"), ("adam", "Adam"), ("rmsprop", "RMSprop"),

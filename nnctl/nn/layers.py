@@ -11,7 +11,11 @@ Array = np.ndarray
 
 
 class Dense:
-    """Affine map Z = X @ W + b.  W: (fan_in, fan_out), b: (fan_out,)."""
+    """Affine map Z = X @ W + b.  W: (fan_in, fan_out), b: (fan_out,).
+
+    In a network, W, b and their gradients dW, db are views into its flat vectors θ and ∇θ
+    (see `Sequential`): backward writes the gradients in place.
+    """
 
     def __init__(self, W: Array, b: Array):
         self.W = W
@@ -31,13 +35,16 @@ class Dense:
     def forward(self, X: Array) -> Array:
         """X: (n, fan_in) -> Z: (n, fan_out). Caches X for backward."""
         self.X = X
-        return X @ self.W + self.b
+        Z = X @ self.W
+        Z += self.b
+        return Z
 
-    def backward(self, dZ: Array) -> Array:
-        """dZ: (n, fan_out) -> dX: (n, fan_in). Sets self.dW, self.db."""
-        self.dW = self.X.T @ dZ  # BP4
-        self.db = dZ.sum(axis=0)  # BP3
-        return dZ @ self.W.T  # BP2, before the previous activation's ⊙ σ'(z)
+    def backward(self, dZ: Array, input_grad: bool = True) -> Array | None:
+        """dZ: (n, fan_out) -> dX: (n, fan_in), or None when not `input_grad` (the first layer
+        of a network in training: nothing uses dL/dX there). Sets self.dW, self.db."""
+        np.matmul(self.X.T, dZ, out=self.dW)  # BP4
+        np.sum(dZ, axis=0, out=self.db)  # BP3
+        return dZ @ self.W.T if input_grad else None  # BP2, before the previous activation's ⊙ σ'(z)
 
 
 class ActivationLayer:

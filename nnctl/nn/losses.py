@@ -77,6 +77,10 @@ class Loss(ABC):
     def grad(self, out: Array, T: Array) -> Array:
         """dL/d(out), same shape as out."""
 
+    def value_and_grad(self, out: Array, T: Array) -> tuple[float, Array]:
+        """(value, grad) in one go: what a training step needs (losses share work here)."""
+        return self.value(out, T), self.grad(out, T)
+
 
 class CrossEntropy(Loss):
     """L = mean over samples of −log softmax(Z)[true class].  Z: (n, k) logits, T: (n,) ints."""
@@ -99,18 +103,34 @@ class CrossEntropy(Loss):
     def scores(self, out: Array) -> Array:
         return Softmax.fn(out)
 
+    @staticmethod
+    def _exp_shifted(Z: Array) -> tuple[Array, Array, Array]:
+        """m = the row max (n, 1), E = exp(Z − m) (n, k), s = Σ_j E (n, 1): with the max taken
+        out, large logits cannot overflow."""
+        m = Z.max(axis=1, keepdims=True)
+        E = np.exp(Z - m)
+        return m, E, E.sum(axis=1, keepdims=True)
+
+    @staticmethod
+    def _mean_nll(Z: Array, T: Array, m: Array, s: Array) -> float:
+        """mean of log-sum-exp(Z) − Z[true class]."""
+        return float(np.mean(m[:, 0] + np.log(s[:, 0]) - Z[np.arange(Z.shape[0]), T]))
+
     def value(self, Z: Array, T: Array) -> float:
-        # log-sum-exp with the row max taken out, so large logits cannot overflow
-        m = Z.max(axis=1)
-        lse = m + np.log(np.exp(Z - m[:, None]).sum(axis=1))
-        return float(np.mean(lse - Z[np.arange(Z.shape[0]), T]))
+        m, _, s = self._exp_shifted(Z)
+        return self._mean_nll(Z, T, m, s)
 
     def grad(self, Z: Array, T: Array) -> Array:
         """dZ = (softmax(Z) − onehot(T)) / n."""
-        dZ = Softmax.fn(Z)
-        dZ[np.arange(Z.shape[0]), T] -= 1.0
-        dZ /= Z.shape[0]
-        return dZ
+        return self.value_and_grad(Z, T)[1]
+
+    def value_and_grad(self, Z: Array, T: Array) -> tuple[float, Array]:
+        m, P, s = self._exp_shifted(Z)
+        value = self._mean_nll(Z, T, m, s)
+        P /= s  # softmax(Z)
+        P[np.arange(Z.shape[0]), T] -= 1.0
+        P /= Z.shape[0]
+        return value, P
 
 
 class BinaryCrossEntropy(Loss):
@@ -145,11 +165,17 @@ class MeanSquaredError(Loss):
     output = "linear"
 
     def value(self, Yhat: Array, T: Array) -> float:
-        return float(np.mean((Yhat - T) ** 2))
+        return self.value_and_grad(Yhat, T)[0]
 
     def grad(self, Yhat: Array, T: Array) -> Array:
         """dŶ = 2 (Ŷ − T) / (n·w)."""
-        return (2.0 / Yhat.size) * (Yhat - T)
+        return self.value_and_grad(Yhat, T)[1]
+
+    def value_and_grad(self, Yhat: Array, T: Array) -> tuple[float, Array]:
+        D = Yhat - T
+        value = float(np.mean(D * D))
+        D *= 2.0 / Yhat.size
+        return value, D
 
 
 class Hinge(Loss):

@@ -16,11 +16,29 @@ Array = np.ndarray
 
 
 class Sequential:
-    """Layers applied in order: Dense, activation, Dense, activation, …, Dense[, activation]."""
+    """Layers applied in order: Dense, activation, Dense, activation, …, Dense[, activation].
+
+    All parameters live in one flat vector `theta` = [W0 (row by row), b0, W1, b1, …] and their
+    gradients in `grad`, laid out alike; each Dense layer's W, b, dW, db are views into them.
+    The optimizer steps θ with a few whole-vector operations, and checkpoints copy one array.
+    (W_l followed by b_l is also the (fan_in + 1, fan_out) matrix of the bias-as-extra-row form.)
+    """
 
     def __init__(self, layers: Sequence[Dense | ActivationLayer]):
         self.layers = list(layers)
         self.dense = [layer for layer in self.layers if isinstance(layer, Dense)]
+        dtype = self.dense[0].W.dtype
+        size = sum(layer.W.size + layer.b.size for layer in self.dense)
+        self.theta, self.grad = np.empty(size, dtype), np.zeros(size, dtype)
+        offset = 0
+        for layer in self.dense:
+            for name in ("W", "b"):
+                value = getattr(layer, name)
+                where = slice(offset, offset + value.size)
+                self.theta[where] = value.ravel()
+                setattr(layer, name, self.theta[where].reshape(value.shape))
+                setattr(layer, "d" + name, self.grad[where].reshape(value.shape))
+                offset = where.stop
 
     def forward(self, X: Array) -> Array:
         """X: (n, fan_in of layer 0) -> output: (n, fan_out of the last layer)."""
@@ -28,11 +46,12 @@ class Sequential:
             X = layer.forward(X)
         return X
 
-    def backward(self, dOut: Array) -> Array:
-        """dOut = dL/d(output) -> dL/dX. Sets dW and db on every Dense layer."""
-        for layer in reversed(self.layers):
+    def backward(self, dOut: Array, input_grad: bool = True) -> Array | None:
+        """dOut = dL/d(output) -> dL/dX (None unless `input_grad`). Sets dW and db on every
+        Dense layer, that is, the whole of `grad`."""
+        for layer in self.layers[:0:-1]:
             dOut = layer.backward(dOut)
-        return dOut
+        return self.layers[0].backward(dOut, input_grad)
 
     def params(self) -> dict[str, Array]:
         """{"W0": W0, "b0": b0, "W1": …}: views of the live arrays, in layer order."""
@@ -87,8 +106,8 @@ class Model:
         plus L2 penalty) and what the loss saw (n, width), so callers can score the batch.
         """
         out = self.network.forward(X)
-        value = self.loss.value(out, T)
-        self.network.backward(self.loss.grad(out, T))
+        value, dOut = self.loss.value_and_grad(out, T)
+        self.network.backward(dOut, input_grad=False)
         if self.l2:
             for layer in self.network.dense:
                 layer.dW += self.l2 * layer.W  # d/dW of λ/2 ‖W‖²

@@ -1,9 +1,11 @@
 """Update rules with PyTorch's exact definitions and defaults (torch.optim), and learning-rate
 schedules.
 
-An optimizer updates parameters in place: `step(params, grads)` with both dicts keyed by the
-parameter names (W0, b0, …). Its state is a flat `dict[str, np.ndarray]` keyed "W0.exp_avg",
-"step", …, so it can be saved to an npz and restored exactly.
+An optimizer updates one parameter array in place: `step(theta, grad)`. nnctl trains the whole
+network as one flat vector θ (every W and b, see `Sequential`), so a step is a handful of NumPy
+calls whatever the depth; the update rules are element-wise, so this is the same arithmetic as
+updating tensor by tensor. The state is a flat `dict[str, np.ndarray]` ("step", "exp_avg", …)
+that `np.savez` can store and `load_state` restore exactly.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ Array = np.ndarray
 
 
 class Optimizer:
-    """Base: hyper-parameters as attributes, state as a dict of arrays."""
+    """Base: hyper-parameters as attributes; the step count t and buffers shaped like θ."""
 
     defaults: dict[str, object] = {}
+    buffers: tuple[str, ...] = ()  # torch's names for the state this rule keeps
 
     def __init__(self, **hyper):
         unknown = set(hyper) - set(self.defaults)
@@ -28,19 +31,28 @@ class Optimizer:
             raise TypeError(f"{type(self).__name__} got unknown arguments {sorted(unknown)}")
         for key, value in {**self.defaults, **hyper}.items():
             setattr(self, key, value)
-        self.state: dict[str, Array] = {"step": np.zeros((), dtype=np.int64)}
+        self.t = 0
+        self._state: dict[str, Array] = {}
+        self._scratch: Array | None = None  # room for the step's intermediate values
 
-    def step(self, params: dict[str, Array], grads: dict[str, Array]) -> None:
-        self.state["step"] += 1
-        t = int(self.state["step"])
-        for name, p in params.items():
-            self._update(name, p, grads[name], t)
+    def step(self, theta: Array, grad: Array) -> None:
+        """One update of theta in place from grad (same shape; grad is left unchanged)."""
+        if self._scratch is None:
+            self._scratch = np.empty_like(theta)
+            self._state = {name: self._state.get(name, np.zeros_like(theta)) for name in self.buffers}
+        self.t += 1
+        self._update(theta, grad, self.t, self._scratch, *self._state.values())
 
-    def _buffer(self, name: str, p: Array) -> Array:
-        """The state array `name`, created as zeros shaped like p on first use."""
-        if name not in self.state:
-            self.state[name] = np.zeros_like(p)
-        return self.state[name]
+    @property
+    def state(self) -> dict[str, Array]:
+        """{"step": t, buffer name: array shaped like θ}: everything the next step depends on."""
+        return {"step": np.array(self.t, dtype=np.int64), **self._state}
+
+    def load_state(self, state: dict[str, Array]) -> None:
+        """Continue from a saved `state` (as `np.load` returns it)."""
+        self.t = int(state["step"])
+        self._state = {name: np.array(state[name]) for name in self.buffers if name in state}
+        self._scratch = None
 
 
 class SGD(Optimizer):
@@ -49,16 +61,23 @@ class SGD(Optimizer):
 
     defaults = {"lr": 0.1, "momentum": 0.0, "nesterov": False}
 
-    def _update(self, name, p, g, t):
+    def __init__(self, **hyper):
+        super().__init__(**hyper)
+        self.buffers = ("momentum_buffer",) if self.momentum else ()
+
+    def _update(self, p, g, t, scratch, v=None):
         if self.momentum:
-            v = self._buffer(f"{name}.momentum_buffer", p)
             if t == 1:
                 v[...] = g
             else:
                 v *= self.momentum
                 v += g
-            g = g + self.momentum * v if self.nesterov else v
-        p -= self.lr * g
+            if self.nesterov:
+                np.multiply(v, self.momentum, out=scratch)
+                g = np.add(g, scratch, out=scratch)
+            else:
+                g = v
+        p -= np.multiply(g, self.lr, out=scratch)
 
 
 class Adam(Optimizer):
@@ -66,17 +85,17 @@ class Adam(Optimizer):
     p ← p − lr/(1−β1ᵗ) · m / (√v / √(1−β2ᵗ) + eps)."""
 
     defaults = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8}
+    buffers = ("exp_avg", "exp_avg_sq")
 
-    def _update(self, name, p, g, t):
+    def _update(self, p, g, t, scratch, m, v):
         beta1, beta2 = self.betas
-        m = self._buffer(f"{name}.exp_avg", p)
-        v = self._buffer(f"{name}.exp_avg_sq", p)
-        m += (1.0 - beta1) * (g - m)
+        m += np.multiply(np.subtract(g, m, out=scratch), 1.0 - beta1, out=scratch)
         v *= beta2
-        v += (1.0 - beta2) * g * g
-        step_size = self.lr / (1.0 - beta1**t)
-        denom = np.sqrt(v) / math.sqrt(1.0 - beta2**t) + self.eps
-        p -= step_size * (m / denom)
+        v += np.multiply(np.multiply(g, 1.0 - beta2, out=scratch), g, out=scratch)
+        denom = np.sqrt(v, out=scratch)
+        denom /= math.sqrt(1.0 - beta2**t)
+        denom += self.eps
+        p -= np.multiply(np.divide(m, denom, out=scratch), self.lr / (1.0 - beta1**t), out=scratch)
 
 
 class RMSprop(Optimizer):
@@ -85,28 +104,34 @@ class RMSprop(Optimizer):
 
     defaults = {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "momentum": 0.0}
 
-    def _update(self, name, p, g, t):
-        s = self._buffer(f"{name}.square_avg", p)
+    def __init__(self, **hyper):
+        super().__init__(**hyper)
+        self.buffers = ("square_avg", "momentum_buffer") if self.momentum > 0 else ("square_avg",)
+
+    def _update(self, p, g, t, scratch, s, b=None):
         s *= self.alpha
-        s += (1.0 - self.alpha) * g * g
-        direction = g / (np.sqrt(s) + self.eps)
-        if self.momentum > 0:
-            b = self._buffer(f"{name}.momentum_buffer", p)
+        s += np.multiply(np.multiply(g, 1.0 - self.alpha, out=scratch), g, out=scratch)
+        direction = np.sqrt(s, out=scratch)
+        direction += self.eps
+        np.divide(g, direction, out=direction)
+        if b is not None:
             b *= self.momentum
             b += direction
             direction = b
-        p -= self.lr * direction
+        p -= np.multiply(direction, self.lr, out=scratch)
 
 
 class Adagrad(Optimizer):
     """s ← s + g²; p ← p − lr·g/(√s + eps)."""
 
     defaults = {"lr": 1e-2, "eps": 1e-10}
+    buffers = ("sum",)
 
-    def _update(self, name, p, g, t):
-        s = self._buffer(f"{name}.sum", p)
-        s += g * g
-        p -= self.lr * (g / (np.sqrt(s) + self.eps))
+    def _update(self, p, g, t, scratch, s):
+        s += np.multiply(g, g, out=scratch)
+        direction = np.sqrt(s, out=scratch)
+        direction += self.eps
+        p -= np.multiply(np.divide(g, direction, out=direction), self.lr, out=scratch)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
