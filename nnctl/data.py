@@ -179,6 +179,8 @@ def load_csv(
             rows = [(reader.line_num, row) for row in reader if row]
     except FileNotFoundError:
         raise NnctlError(f"{path}: no such file (check data.path)") from None
+    except IsADirectoryError:
+        raise NnctlError(f"{path}: is a folder, not a CSV file (check data.path)") from None
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise NnctlError(f"{path}: cannot read as CSV ({e})") from None
     if not header or not rows:
@@ -228,32 +230,50 @@ class DatasetSpec:
     task: str  # "classification" | "regression" | "auto" (decided from the target: csv)
     params: dict[str, Any]  # every keyword `make` accepts besides rng, with its default
     doc: str
+    # the width d of X, known from the parameters before the set is made (None: read from a file)
+    features: Callable[[dict[str, Any]], int | None]
+
+
+def _fixed(d: int) -> Callable[[dict[str, Any]], int]:
+    return lambda params: d
+
+
+def _blob_features(params: dict[str, Any]) -> int:
+    centers = params.get("centers")
+    return len(centers[0]) if isinstance(centers, list) and centers else params.get("n_features", 2)
 
 
 DATASETS: dict[str, DatasetSpec] = {
     "moons": DatasetSpec(make_moons, "classification", {"n_samples": 1000, "noise": 0.2},
-                         "two interleaving half circles (scikit-learn's make_moons)"),
+                         "two interleaving half circles (scikit-learn's make_moons)", _fixed(2)),
     "circles": DatasetSpec(make_circles, "classification", {"n_samples": 1000, "noise": 0.1, "factor": 0.5},
-                           "a circle inside a circle (scikit-learn's make_circles)"),
+                           "a circle inside a circle (scikit-learn's make_circles)", _fixed(2)),
     "blobs": DatasetSpec(make_blobs, "classification",
                          {"n_samples": 1000, "centers": 3, "cluster_std": 1.0, "n_features": 2,
                           "center_box": (-10.0, 10.0)},
-                         "Gaussian clusters (scikit-learn's make_blobs)"),
+                         "Gaussian clusters (scikit-learn's make_blobs)", _blob_features),
     "xor": DatasetSpec(make_xor, "classification", {"n_samples": 1000, "noise": 0.0},
-                       "uniform square, label 1 in the quadrants where x0*x1 > 0"),
+                       "uniform square, label 1 in the quadrants where x0*x1 > 0", _fixed(2)),
     "spiral": DatasetSpec(make_spiral, "classification", {"n_samples": 1000, "n_classes": 3, "noise": 0.2},
-                          "cs231n's spiral arms, one class per arm"),
+                          "cs231n's spiral arms, one class per arm", _fixed(2)),
     "noisy-linear": DatasetSpec(make_noisy_linear, "regression", {"n_samples": 1000, "noise": 0.05},
-                                "seed 000: target x0/2 + x1/2 on a noisy diagonal"),
+                                "seed 000: target x0/2 + x1/2 on a noisy diagonal", _fixed(2)),
     "step": DatasetSpec(make_step, "regression", {"n_samples": 1000, "noise": 0.0},
-                        "seed 003: 1-D step, target sign(x) on linspace(-5, 5)"),
+                        "seed 003: 1-D step, target sign(x) on linspace(-5, 5)", _fixed(1)),
     "bump": DatasetSpec(make_bump, "regression", {"n_samples": 1000, "noise": 0.0},
-                        "seed 004: target exp(-5 r^2)|x0 + x1| on [-0.5, 0.5]^2"),
+                        "seed 004: target exp(-5 r^2)|x0 + x1| on [-0.5, 0.5]^2", _fixed(2)),
     "digits": DatasetSpec(load_digits, "classification", {"n_samples": None},
-                          "scikit-learn's 8x8 handwritten digits (1797 images, 10 classes)"),
+                          "scikit-learn's 8x8 handwritten digits (1797 images, 10 classes)", _fixed(64)),
     "csv": DatasetSpec(load_csv, "auto", {"path": None, "target": None, "delimiter": ","},
-                       "a CSV file with a header row; target = a column (default: the last)"),
+                       "a CSV file with a header row; target = a column (default: the last)", lambda params: None),
 }
+
+
+def feature_count(name: str, params: dict[str, Any]) -> int | None:
+    """How many input features the data set `name` has with these parameters, before it is made;
+    None when only its file can tell (csv) or the name is unknown."""
+    spec = DATASETS.get(name)
+    return spec.features(params) if spec else None
 
 
 # ---------------------------------------------------------------- the data set
@@ -405,5 +425,45 @@ def read_dataset(path: Path) -> Dataset:
                if key not in arrays]
     if missing:
         raise NnctlError(f"{path}: not an nnctl data file (missing {', '.join(missing)})")
+    problem = _shape_problem(arrays)
+    if problem:
+        raise NnctlError(f"{path}: {problem} (the file is damaged; train the run again)")
     return Dataset(arrays["X_train"], arrays["y_train"], arrays["X_val"], arrays["y_val"], str(arrays["task"]),
                    arrays["classes"].tolist(), arrays["feature_names"].tolist(), arrays.get("mean"), arrays.get("std"))
+
+
+def _shape_problem(arrays: dict[str, Array]) -> str | None:
+    """What in a data.npz's arrays does not fit together, or None."""
+    task = str(arrays["task"])
+    if task not in ("classification", "regression"):
+        return f"task is {task!r}, not classification or regression"
+    if arrays["feature_names"].ndim != 1 or arrays["classes"].ndim != 1:
+        return "feature_names and classes are not lists"
+    X_train, X_val, names = arrays["X_train"], arrays["X_val"], arrays["feature_names"]
+    if X_train.ndim != 2 or X_val.ndim != 2 or not X_train.shape[1] == X_val.shape[1] == len(names):
+        return f"X_train {X_train.shape}, X_val {X_val.shape} and {len(names)} feature names do not fit together"
+    for part in ("train", "val"):
+        X, y = arrays[f"X_{part}"], arrays[f"y_{part}"]
+        if len(y) != len(X):
+            return f"X_{part} has {len(X)} rows, y_{part} {len(y)}"
+        if y.dtype.kind not in "iuf" or y.ndim != (1 if task == "classification" else 2):
+            return f"y_{part} of shape {y.shape} and type {y.dtype} is not a {task} target"
+    k = len(arrays["classes"])
+    labels = np.concatenate([arrays["y_train"], arrays["y_val"]]) if task == "classification" else None
+    if labels is not None and len(labels) and not (labels.min() >= 0 and labels.max() < k):
+        return f"class indices run from {labels.min()} to {labels.max()}, but there are {k} classes"
+    return None
+
+
+def check_fits_config(ds: Dataset, name: str, params: dict[str, Any], task: str, path: Path) -> None:
+    """A run's data.npz against its config.yaml's data section: the same task and, where the
+    parameters tell, the same number of features."""
+    spec_task = DATASETS[name].task
+    expected = spec_task if spec_task != "auto" else task
+    if expected != "auto" and ds.task != expected:
+        raise NnctlError(f"{path}: a {ds.task} data set, but config.yaml's {name} is {expected} "
+                         "(the files come from different runs)")
+    d = feature_count(name, params)
+    if d is not None and ds.n_features != d:
+        raise NnctlError(f"{path}: {ds.n_features} features, but config.yaml's data set {name} has {d} "
+                         "(the files come from different runs)")
