@@ -15,14 +15,16 @@ import contextlib
 import difflib
 import math
 import re
-from collections.abc import Callable
+import reprlib
+from collections.abc import Callable, Hashable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from nnctl.data import DATASETS
+from nnctl.data import DATASETS, feature_count
 from nnctl.errors import NnctlError
 from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nnctl.nn.initializers import INITIALIZERS
@@ -33,7 +35,18 @@ from nnctl.pictures import PICTURES
 MONITORS = ("val_loss", "train_loss", "val_accuracy", "train_accuracy")
 MAX_SAMPLES = 10_000_000  # refuse absurd sizes before any memory is taken
 MAX_WIDTH = 100_000
+MAX_VALUES = 100_000_000  # in one array: the data, or one layer's activations on every sample (800 MB)
+MAX_WEIGHTS = 20_000_000  # in the whole network (160 MB, four times that with gradients and Adam's moments)
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")  # run names become folder names
+
+
+_SHORT = reprlib.Repr()  # keyword arguments need Python 3.12
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxlevel = 60, 60, 8, 4, 3
+
+
+def shown(value: Any) -> str:
+    """A user's value as an error message quotes it: repr, cut short (a value may be huge)."""
+    return _SHORT.repr(value)
 
 
 def choose_from(names) -> str:
@@ -44,7 +57,7 @@ def unknown_name(kind_value: str, names) -> ValueError:
     """The one wording for a name that is not in a registry, with the closest match."""
     close = difflib.get_close_matches(kind_value, list(names), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
-    return ValueError(f"unknown {kind_value!r} {choose_from(names)}{hint}")
+    return ValueError(f"unknown {shown(kind_value)} {choose_from(names)}{hint}")
 
 
 def _check_name(value: str, registry) -> str:
@@ -71,7 +84,7 @@ def _reject_unknown_keys(data: dict, allowed) -> None:
         if key not in allowed:
             close = difflib.get_close_matches(str(key), list(allowed), n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
-            raise ValueError(f"unknown key {key!r} ({hint}allowed: {', '.join(allowed)})")
+            raise ValueError(f"unknown key {shown(key)} ({hint}allowed: {', '.join(allowed)})")
 
 
 class Parametrised(Section):
@@ -141,29 +154,34 @@ def _check_param(key: str, value: Any, default: Any) -> Any:
     if key == "betas":
         pair = isinstance(value, (list, tuple)) and len(value) == 2
         if not (pair and all(_is_number(b) and 0 <= b < 1 for b in value)):
-            raise ValueError(f"betas: expected two numbers in [0, 1), got {value!r}")
+            raise ValueError(f"betas: expected two numbers in [0, 1), got {shown(value)}")
         return [float(b) for b in value]
+    if key == "center_box":
+        pair = isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_number(v) for v in value)
+        if not (pair and all(map(math.isfinite, value)) and value[0] < value[1]):
+            raise ValueError(f"center_box: expected two numbers [low, high] with low < high, got {shown(value)}")
+        return [float(v) for v in value]
     if key == "centers" and isinstance(value, list):  # blobs: a count, or the points themselves
         if not value or not all(isinstance(c, list) and c and all(_is_number(v) for v in c) for c in value):
-            raise ValueError(f"{key}: expected a number or a list of points like [[0, 0], [3, 3]], got {value!r}")
+            raise ValueError(f"{key}: expected a number or a list of points like [[0, 0], [3, 3]], got {shown(value)}")
         return value
     if key == "delimiter" and not (isinstance(value, str) and len(value) == 1):
-        raise ValueError(f"delimiter: expected one character such as ',' or ';', got {value!r}")
+        raise ValueError(f"delimiter: expected one character such as ',' or ';', got {shown(value)}")
     if kind is bool and not isinstance(value, bool):
-        raise ValueError(f"{key}: expected true or false, got {value!r}")
+        raise ValueError(f"{key}: expected true or false, got {shown(value)}")
     if kind in (int, float):
         if not _is_number(value) or not math.isfinite(value):
-            raise ValueError(f"{key}: expected a number, got {value!r}")
+            raise ValueError(f"{key}: expected a number, got {shown(value)}")
         if kind is int and value != int(value):
-            raise ValueError(f"{key}: expected a whole number, got {value!r}")
+            raise ValueError(f"{key}: expected a whole number, got {shown(value)}")
         allowed, words = LIMITS.get(key, (lambda v: v >= 0, "≥ 0"))
         if not allowed(value):
-            raise ValueError(f"{key}: must be {words}, got {value!r}")
+            raise ValueError(f"{key}: must be {words}, got {shown(value)}")
         return int(value) if kind is int else value
     if kind in (tuple, list) and not isinstance(value, (tuple, list)):
-        raise ValueError(f"{key}: expected a list, got {value!r}")
+        raise ValueError(f"{key}: expected a list, got {shown(value)}")
     if kind is str and not isinstance(value, str):
-        raise ValueError(f"{key}: expected text, got {value!r}")
+        raise ValueError(f"{key}: expected text, got {shown(value)}")
     return value
 
 
@@ -173,6 +191,29 @@ class DataConfig(Parametrised):
     task: Literal["auto", "classification", "regression"] = "auto"
     validation_fraction: float = Field(0.2, ge=0.0, lt=1.0)
     standardize: bool = False
+
+    @model_validator(mode="after")
+    def _fits_in_memory(self) -> DataConfig:
+        n, d = self.params.get("n_samples"), feature_count(self.name, self.params)
+        if n and d and n * d > MAX_VALUES:
+            raise ValueError(f"n_samples: {n:,} samples × {d:,} features = {n * d:,} values "
+                             f"(at most {MAX_VALUES:,}; use fewer samples or features)")
+        return self
+
+
+def size_problem(sizes: list[int], rows: int) -> str | None:
+    """Why a network with these layer widths is too big for `rows` samples, or None. Checked
+    before any array is made: all the weights, and one layer's outputs on every sample (the
+    evaluation of the whole training set holds them at once)."""
+    weights = sum(a * b for a, b in pairwise(sizes))
+    if weights > MAX_WEIGHTS:
+        return (f"layers {'-'.join(map(str, sizes))} hold {weights:,} weights "
+                f"(at most {MAX_WEIGHTS:,}; use narrower layers)")
+    widest = max(sizes, default=0)
+    if rows * widest > MAX_VALUES:
+        return (f"{rows:,} samples × {widest:,} units = {rows * widest:,} values in one layer "
+                f"(at most {MAX_VALUES:,}; use fewer samples or narrower layers)")
+    return None
 
 
 class ModelConfig(Section):
@@ -280,7 +321,7 @@ class TrainConfig(Section):
     def _batch(cls, value: Any) -> int | str:
         if value == "full" or (_is_number(value) and value == int(value) and value >= 1):
             return value if value == "full" else int(value)
-        raise ValueError(f"expected a whole number ≥ 1 or 'full', got {value!r}")
+        raise ValueError(f"expected a whole number ≥ 1 or 'full', got {shown(value)}")
 
 
 class AnimationConfig(Section):
@@ -299,7 +340,8 @@ class OutputConfig(Section):
         if value == "auto":
             return value
         if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
-            raise ValueError(f"expected auto or a list of pictures {choose_from(PICTURES)}, [] for none; got {value!r}")
+            raise ValueError(
+                f"expected auto or a list of pictures {choose_from(PICTURES)}, [] for none; got {shown(value)}")
         for name in value:
             _check_name(name, PICTURES)
         return value
@@ -320,11 +362,21 @@ class Config(Section):
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str = PrivateAttr(default="config")
 
+    @model_validator(mode="after")
+    def _fits_in_memory(self) -> Config:
+        # what is known before the data is made; nnctl.assemble checks the exact sizes again
+        features = feature_count(self.data.name, self.data.params)
+        problem = size_problem([*([features] if features else []), *self.model.hidden],
+                               self.data.params.get("n_samples") or 0)
+        if problem:
+            raise ValueError(f"model.hidden: {problem}")
+        return self
+
     @field_validator("name")
     @classmethod
     def _safe_name(cls, value: str) -> str:
         if not SAFE_NAME.fullmatch(value):
-            raise ValueError(f"{value!r} cannot name a folder (use letters, digits, '.', '_' and '-')")
+            raise ValueError(f"{shown(value)} cannot name a folder (use letters, digits, '.', '_' and '-')")
         return value
 
     @property
@@ -379,9 +431,12 @@ class _StrictLoader(yaml.SafeLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
+            if not isinstance(key, Hashable):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a key cannot be a list or a mapping, got {shown(key)}", key_node.start_mark)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r} at line {line} (the first is at line {seen[key]})",
+                    None, None, f"duplicate key {shown(key)} at line {line} (the first is at line {seen[key]})",
                     key_node.start_mark)
             seen[key] = line
         return super().construct_mapping(node, deep)
@@ -415,7 +470,7 @@ def read_yaml(path: Path) -> Any:
     except yaml.constructor.ConstructorError as e:
         if e.problem and e.problem.startswith("duplicate key"):
             raise NnctlError(f"{path}: {e.problem}") from None
-        raise NnctlError(f"{path}: invalid YAML at line {e.problem_mark.line + 1}: {e.problem}") from None
+        raise NnctlError(f"{path}: invalid YAML at line {e.problem_mark.line + 1}: {_plain_yaml(e.problem)}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -423,15 +478,23 @@ def read_yaml(path: Path) -> Any:
         raise NnctlError(f"{path}: invalid YAML{where}: {problem}") from None
 
 
+def _plain_yaml(problem: str) -> str:
+    """PyYAML's words for a tag the safe loader refuses (`!!python/...`), saying what is allowed."""
+    tag = re.search(r"constructor for the tag '(?:tag:yaml.org,2002:)?([^']*)'", problem or "")
+    if not tag:
+        return problem
+    return f"tag '{tag[1]}' is not allowed (a config is plain YAML: mappings, lists, text, numbers, true/false)"
+
+
 def apply_override(raw: dict, override: str) -> None:
     """Apply one `key.path=value` to a raw config mapping; the value is parsed as YAML."""
     key, sep, text = override.partition("=")
     if not sep or not key.strip():
-        raise NnctlError(f"--set {override!r}: expected KEY=VALUE, e.g. --set optimizer.lr=0.01")
+        raise NnctlError(f"--set {shown(override)}: expected KEY=VALUE, e.g. --set optimizer.lr=0.01")
     try:
         value = parse_value(text)
     except yaml.YAMLError:
-        raise NnctlError(f"--set {override!r}: cannot parse the value {text!r} as YAML") from None
+        raise NnctlError(f"--set {shown(override)}: cannot parse the value {shown(text)} as YAML") from None
     parts = key.strip().split(".")
     node = raw
     for i, part in enumerate(parts[:-1]):
@@ -442,7 +505,7 @@ def apply_override(raw: dict, override: str) -> None:
             child = {}
         if not isinstance(child, dict):
             dotted = ".".join(parts[: i + 1])
-            raise NnctlError(f"--set {override!r}: {dotted} is not a section")
+            raise NnctlError(f"--set {shown(override)}: {dotted} is not a section")
         node[part] = child
         node = child
     node[parts[-1]] = value
@@ -481,14 +544,15 @@ def _plain(err: dict) -> str:
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     if kind in _PLAIN:
-        return _PLAIN[kind] + ("" if kind == "missing" else f", got {got!r}")
+        return _PLAIN[kind] + ("" if kind == "missing" else f", got {shown(got)}")
     bounds = {"greater_than": "> {gt}", "greater_than_equal": "≥ {ge}", "less_than": "< {lt}",
               "less_than_equal": "≤ {le}"}
     if kind in bounds:
-        return f"must be {bounds[kind].format(**ctx)}, got {got!r}"
+        return f"must be {bounds[kind].format(**ctx)}, got {shown(got)}"
     if kind == "literal_error":
-        return f"unknown {got!r} (choose from: {ctx.get('expected', '').replace(' or ', ', ')})"
-    return f"{err['msg']}, got {got!r}"
+        expected = ctx.get("expected", "").replace(" or ", ", ").replace("'", "")
+        return f"unknown {shown(got)} (choose from: {expected})"
+    return f"{err['msg']}, got {shown(got)}"
 
 
 def _resolve_path(value: str | None, base_dir: Path) -> str | None:
