@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnctl.config import Config
+from nnctl.config import Config, size_problem
 from nnctl.data import Dataset
 from nnctl.errors import NnctlError
 from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
@@ -57,6 +57,9 @@ def build_model(config: Config, dataset: Dataset, rng: np.random.Generator) -> M
     activations = config.model.activations
     out_name = output_activation(config, loss)
     sizes = [dataset.n_features, *config.model.hidden, output_width(loss, dataset)]
+    problem = size_problem(sizes, len(dataset.X_train))
+    if problem:
+        raise NnctlError(f"model.hidden: {problem}")
     init = config.model.init
     if init == "auto":  # each layer's scheme suits the nonlinearity that follows it
         init = [ACTIVATIONS[a].init for a in activations] + [OUTPUT_ACTIVATIONS[out_name].init]
@@ -65,28 +68,34 @@ def build_model(config: Config, dataset: Dataset, rng: np.random.Generator) -> M
         init_scale=config.model.init_scale, dtype=np.dtype(config.dtype),
     )
     if config.model.init_from:
-        network.set_params(load_matching_weights(Path(config.model.init_from), network.params()))
+        try:
+            network.set_params(load_matching_weights(Path(config.model.init_from), network.params()))
+        except NnctlError as e:
+            raise NnctlError(f"model.init_from: {e}") from None
     link = OUTPUT_ACTIVATIONS[out_name] if loss.fused else None
     return Model(network, loss, link=link, l2=config.loss.l2)
 
 
-def load_matching_weights(path: Path, expected: dict[str, Array]) -> dict[str, Array]:
-    """Weights from an npz whose keys and shapes match `expected`; errors name the layer."""
+def load_matching_weights(path: Path, expected: dict[str, Array], source: str = "") -> dict[str, Array]:
+    """Weights from an npz whose keys and shapes match `expected` (W0, b0, …); errors name the
+    layer, and the network as `source` describes it ("of config.yaml and data.npz")."""
     from nnctl.runs import load_weights  # runs imports this module
 
     weights = load_weights(path)
+    dense = [expected[k] for k in expected if k.startswith("W")]
+    network = "-".join(map(str, [dense[0].shape[0], *(W.shape[1] for W in dense)]))
     missing = [k for k in expected if k not in weights]
     extra = [k for k in weights if k not in expected]
     if missing or extra:
         raise NnctlError(
-            f"{path}: keys {sorted(weights)} do not fit the network, which has {list(expected)}"
+            f"{path}: keys {sorted(weights)} do not fit the {network} network{source}, which has {list(expected)}"
             + (f" (missing {missing})" if missing else "") + (f" (unexpected {extra})" if extra else "")
         )
     for key, array in expected.items():
         if weights[key].shape != array.shape:
             raise NnctlError(
                 f"{path}: {key} has shape {weights[key].shape}, the network's layer {key[1:]} "
-                f"needs {array.shape}"
+                f"needs {array.shape} (the {network} network{source})"
             )
         if not np.issubdtype(weights[key].dtype, np.number) or not np.isfinite(weights[key]).all():
             raise NnctlError(f"{path}: {key} holds values that are not finite numbers")
