@@ -114,11 +114,13 @@ def draw_confusion(run, path: Path, *, dpi: int, progress: Progress | None = Non
 
 def draw_animation(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     """A GIF from the run's checkpoints: one frame per checkpoint (all of them, oldest first)."""
+    from nnctl.assemble import load_matching_weights
     from nnctl.plots import AnimationFrame, render_animation
-    from nnctl.runs import load_weights
 
-    checkpoints = run.checkpoints()
     model, scores = run.model, _scores(run)
+    # every checkpoint must fit the run's network; a damaged one is named before drawing starts
+    checkpoints = [(epoch, load_matching_weights(p, model.network.params(), " of config.yaml and data.npz"))
+                   for epoch, p in run.checkpoints()]
     final = {k: v.copy() for k, v in model.network.params().items()}
 
     def at(weights: dict, f: Callable) -> Callable:
@@ -129,10 +131,8 @@ def draw_animation(run, path: Path, *, dpi: int, progress: Progress | None = Non
         return evaluate
 
     hidden = (lambda X: model.hidden(_cast(run, X))[-1]) if run.config.model.hidden else None
-    frames = [
-        AnimationFrame(epoch, at(load_weights(p), scores), None if hidden is None else at(load_weights(p), hidden))
-        for epoch, p in checkpoints
-    ]
+    frames = [AnimationFrame(epoch, at(weights, scores), None if hidden is None else at(weights, hidden))
+              for epoch, weights in checkpoints]
     total = len(frames)
     try:
         return render_animation(

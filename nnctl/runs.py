@@ -36,13 +36,17 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once: mkstemp creates files 0600, the renamed file should get the usual mode
 
 
-def atomic_write(path: Path, write: Callable[[IO], None], *, binary: bool = False) -> Path:
-    """Write through `write(file)` to a temporary file beside `path`, then rename it into place."""
+def atomic_write(path: Path, write: Callable[[IO], None], *, binary: bool = False, exclusive: bool = False) -> Path:
+    """Write through `write(file)` to a temporary file beside `path`, then rename it into place.
+    exclusive: never replace an existing `path` (FileExistsError), even one another process
+    creates at the same instant: the name is claimed with O_EXCL before the rename."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb" if binary else "w", newline=None if binary else "") as f:
             write(f)
         os.chmod(tmp, 0o666 & ~_UMASK)
+        if exclusive:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -213,20 +217,24 @@ class Run:
     model: Any  # nnctl.nn.network.Model
 
     def checkpoints(self) -> list[tuple[int, Path]]:
-        """(epoch, path) of every checkpoint, oldest first."""
+        """(epoch, path) of every checkpoint, oldest first; other files in checkpoints/ are not."""
         folder = self.path / "checkpoints"
         found = folder.glob("epoch-*.npz") if folder.is_dir() else []
         # by number: epoch-10000 comes after epoch-9999, which a sort by name gets wrong
-        return sorted((int(p.stem.split("-")[1]), p) for p in found)
+        return sorted((int(p.stem[len("epoch-"):]), p) for p in found if p.stem[len("epoch-"):].isdecimal())
 
 
 def load_run(path: Path) -> Run:
-    """Read a run directory; a missing or inconsistent file is an NnctlError naming it."""
+    """Read a run directory; a missing file, or one that does not agree with the others, is an
+    NnctlError naming it. config.yaml is the reference: data.npz must hold the data set it
+    describes, model.npz the network it and data.npz describe."""
     from nnctl.assemble import build_model, load_matching_weights
-    from nnctl.config import load_config
-    from nnctl.data import read_dataset
+    from nnctl.config import blame, load_config
+    from nnctl.data import check_fits_config, read_dataset
 
     path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise NnctlError(f"{path}: is a file, not a run directory (give the folder `nnctl train` wrote)")
     if not path.is_dir():
         raise NnctlError(f"{path}: not a run directory (no such folder)")
     missing = [name for name in ("config.yaml", "data.npz", "model.npz") if not (path / name).is_file()]
@@ -234,10 +242,13 @@ def load_run(path: Path) -> Run:
         raise NnctlError(f"{path}: not a run directory (missing {', '.join(missing)})")
     config = load_config(path / "config.yaml")
     dataset = read_dataset(path / "data.npz")
+    check_fits_config(dataset, config.data.name, config.data.params, config.data.task, path / "data.npz")
     # the weights come from model.npz: the starting weights need not exist any more
-    model = build_model(config.model_copy(update={"model": config.model.model_copy(update={"init_from": None})}),
-                        dataset, np.random.default_rng(0))
-    model.network.set_params(load_matching_weights(path / "model.npz", model.network.params()))
+    with blame(config):
+        model = build_model(config.model_copy(update={"model": config.model.model_copy(update={"init_from": None})}),
+                            dataset, np.random.default_rng(0))
+    model.network.set_params(load_matching_weights(path / "model.npz", model.network.params(),
+                                                   " of config.yaml and data.npz"))
     metrics = read_metrics(path / "metrics.csv") if (path / "metrics.csv").is_file() else []
     summary = read_json(path / "summary.json") if (path / "summary.json").is_file() else {}
     return Run(path, config, metrics, summary, dataset, model)
@@ -255,7 +266,11 @@ class RunWriter:
         animation = config.output.animation
         self.frames = set(frame_epochs(config.train.epochs, animation.frames, animation.spacing))
         path.mkdir(parents=True, exist_ok=True)
-        write_text(path / "config.yaml", config.to_yaml())
+        try:  # config.yaml first and exclusively: of two processes given one folder, one writes it
+            atomic_write(path / "config.yaml", lambda f: f.write(config.to_yaml()), exclusive=True)
+        except FileExistsError:
+            raise NnctlError(f"{path}: run directory exists and is not empty (another run is writing into it, "
+                             "or pass --overwrite to replace it)") from None
         save_dataset(path / "data.npz", dataset)
         if self.every or self.frames:
             (path / "checkpoints").mkdir(exist_ok=True)
