@@ -23,7 +23,7 @@ class Activation:
     """An activation f applied element-wise, with f'(z) given (z, a = f(z)).
 
     - fn: z (n, k) -> a (n, k)
-    - grad: (z, a) -> f'(z) (n, k)
+    - grad: (z, a) -> f'(z) (n, k); relu's is boolean (z > 0), which multiplies in one pass
     - init: the initialiser that keeps signals at unit scale through this nonlinearity
     """
 
@@ -53,9 +53,7 @@ def _elu(z: Array) -> Array:
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation(_sigmoid, lambda z, a: a * (1.0 - a), init="xavier"),
     "tanh": Activation(np.tanh, lambda z, a: 1.0 - a * a, init="xavier"),
-    "relu": Activation(
-        lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype), init="he"
-    ),
+    "relu": Activation(lambda z: np.maximum(z, 0.0), lambda z, a: z > 0, init="he"),
     "leaky-relu": Activation(
         lambda z: np.where(z > 0, z, LEAKY_RELU_SLOPE * z),
         lambda z, a: np.where(z > 0, 1.0, LEAKY_RELU_SLOPE).astype(z.dtype),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnctl.nn import constants
 from nnctl.nn.activations import Activation, Softmax
 
 Array = np.ndarray
@@ -43,7 +44,7 @@ class Dense:
         """dZ: (n, fan_out) -> dX: (n, fan_in), or None when not `input_grad` (the first layer
         of a network in training: nothing uses dL/dX there). Sets self.dW, self.db."""
         np.matmul(self.X.T, dZ, out=self.dW)  # BP4
-        np.sum(dZ, axis=0, out=self.db)  # BP3
+        np.dot(constants.ones(dZ.shape[0], dZ.dtype), dZ, out=self.db)  # BP3: Σ over the batch
         return dZ @ self.W.T if input_grad else None  # BP2, before the previous activation's ⊙ σ'(z)
 
 

@@ -14,13 +14,21 @@ the first class (in sorted order) as −1.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 
 import numpy as np
 
+from nnctl.nn import constants
 from nnctl.nn.activations import ACTIVATIONS, Softmax
 
 Array = np.ndarray
+
+
+def _mean(x: Array) -> float:
+    """np.mean(x) as a float, bit for bit, without np.mean's Python-level bookkeeping (a few µs,
+    which count when a batch costs tens of µs): the same pairwise sum, divided in x's dtype."""
+    return float(np.add.reduce(x, axis=None) / x.size)
 
 
 def _one_hot(labels: Array, k: int, dtype) -> Array:
@@ -104,31 +112,42 @@ class CrossEntropy(Loss):
         return Softmax.fn(out)
 
     @staticmethod
-    def _exp_shifted(Z: Array) -> tuple[Array, Array, Array]:
-        """m = the row max (n, 1), E = exp(Z − m) (n, k), s = Σ_j E (n, 1): with the max taken
-        out, large logits cannot overflow."""
-        m = Z.max(axis=1, keepdims=True)
-        E = np.exp(Z - m)
-        return m, E, E.sum(axis=1, keepdims=True)
+    def _exp_shifted(Z: Array, repeat_sums: bool = False) -> tuple[Array, Array, Array]:
+        """m = the row max (n,), E = exp(Z − m) (n, k) and its row sums s (n,), or with
+        `repeat_sums` S (n, k), each row's sum in every column, ready to divide E by.
+
+        With the max taken out, large logits cannot overflow. For speed on small batches: the
+        max is taken column by column and the sums are products with ones, because NumPy's
+        reductions and broadcasts along a short last axis pay per row (8 µs for 200 × 2)."""
+        m = functools.reduce(np.maximum, Z.T)
+        E = np.exp(Z - m[:, None])
+        k = Z.shape[1]
+        return m, E, E @ constants.ones((k, k) if repeat_sums else k, Z.dtype)
 
     @staticmethod
-    def _mean_nll(Z: Array, T: Array, m: Array, s: Array) -> float:
-        """mean of log-sum-exp(Z) − Z[true class]."""
-        return float(np.mean(m[:, 0] + np.log(s[:, 0]) - Z[np.arange(Z.shape[0]), T]))
+    def _true_class(Z: Array, T: Array) -> Array:
+        """Where each row's true class lies in Z.ravel(): (n,) flat indices."""
+        return constants.arange(Z.shape[0], Z.shape[1]) + T
+
+    @staticmethod
+    def _mean_nll(Z: Array, m: Array, s: Array, true: Array) -> float:
+        """mean of log-sum-exp(Z) − Z[true class]; s: the row sums of exp(Z − m)."""
+        return _mean(m + np.log(s) - Z.ravel().take(true))
 
     def value(self, Z: Array, T: Array) -> float:
         m, _, s = self._exp_shifted(Z)
-        return self._mean_nll(Z, T, m, s)
+        return self._mean_nll(Z, m, s, self._true_class(Z, T))
 
     def grad(self, Z: Array, T: Array) -> Array:
         """dZ = (softmax(Z) − onehot(T)) / n."""
         return self.value_and_grad(Z, T)[1]
 
     def value_and_grad(self, Z: Array, T: Array) -> tuple[float, Array]:
-        m, P, s = self._exp_shifted(Z)
-        value = self._mean_nll(Z, T, m, s)
-        P /= s  # softmax(Z)
-        P[np.arange(Z.shape[0]), T] -= 1.0
+        m, P, S = self._exp_shifted(Z, repeat_sums=True)
+        true = self._true_class(Z, T)
+        value = self._mean_nll(Z, m, S[:, 0], true)
+        P /= S  # softmax(Z)
+        P.ravel()[true] -= 1.0
         P /= Z.shape[0]
         return value, P
 
@@ -148,7 +167,7 @@ class BinaryCrossEntropy(Loss):
 
     def value(self, Z: Array, T: Array) -> float:
         # −log σ(z)·t − log(1−σ(z))·(1−t) = softplus(z) − t z, with softplus written overflow-free
-        return float(np.mean(np.maximum(Z, 0.0) - T * Z + np.log1p(np.exp(-np.abs(Z)))))
+        return _mean(np.maximum(Z, 0.0) - T * Z + np.log1p(np.exp(-np.abs(Z))))
 
     def grad(self, Z: Array, T: Array) -> Array:
         """dZ = (σ(Z) − T) / (n·w)."""
@@ -173,7 +192,7 @@ class MeanSquaredError(Loss):
 
     def value_and_grad(self, Yhat: Array, T: Array) -> tuple[float, Array]:
         D = Yhat - T
-        value = float(np.mean(D * D))
+        value = _mean(D * D)
         D *= 2.0 / Yhat.size
         return value, D
 
@@ -195,7 +214,7 @@ class Hinge(Loss):
         return super().scores((np.clip(out, -1.0, 1.0) + 1.0) / 2.0)
 
     def value(self, Yhat: Array, T: Array) -> float:
-        return float(np.mean(np.maximum(0.0, 1.0 - T * Yhat)))
+        return _mean(np.maximum(0.0, 1.0 - T * Yhat))
 
     def grad(self, Yhat: Array, T: Array) -> Array:
         """dŶ = −t / n where the margin t·ŷ < 1, else 0 (the subgradient 0 at the kink)."""
