@@ -7,11 +7,12 @@ classes, cross-entropy on a real-valued target, init weights of the wrong shape)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from nnctl.config import Config, size_problem
+from nnctl.config import Config, rows_per_pass, size_problem
 from nnctl.data import Dataset
 from nnctl.errors import NnctlError
 from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
@@ -57,7 +58,7 @@ def build_model(config: Config, dataset: Dataset, rng: np.random.Generator) -> M
     activations = config.model.activations
     out_name = output_activation(config, loss)
     sizes = [dataset.n_features, *config.model.hidden, output_width(loss, dataset)]
-    problem = size_problem(sizes, len(dataset.X_train))
+    problem = size_problem(sizes, rows_per_pass(len(dataset.X_train), config.train.batch_size))
     if problem:
         raise NnctlError(f"model.hidden: {problem}")
     init = config.model.init
@@ -113,7 +114,8 @@ def make_optimizer(config: Config) -> Optimizer:
     return OPTIMIZERS[config.optimizer.name](**config.optimizer.params)
 
 
-def learning_rate(config: Config, epoch: int) -> float:
-    """The learning rate during epoch `epoch` (counting from 0)."""
+def learning_rate(config: Config) -> Callable[[int], float]:
+    """epoch (counting from 0) -> the learning rate during that epoch."""
     schedule = config.optimizer.schedule
-    return SCHEDULES[schedule.name].fn(config.optimizer.params["lr"], epoch, **schedule.params)
+    fn, lr0, params = SCHEDULES[schedule.name].fn, config.optimizer.params["lr"], schedule.params
+    return lambda epoch: fn(lr0, epoch, **params)

@@ -35,7 +35,8 @@ from nnctl.pictures import PICTURES
 MONITORS = ("val_loss", "train_loss", "val_accuracy", "train_accuracy")
 MAX_SAMPLES = 10_000_000  # refuse absurd sizes before any memory is taken
 MAX_WIDTH = 100_000
-MAX_VALUES = 100_000_000  # in one array: the data, or one layer's activations on every sample (800 MB)
+MAX_VALUES = 100_000_000  # in one array: the data, or one layer's activations in one forward pass (800 MB)
+EVALUATION_ROWS = 1024  # rows per forward pass when a whole set is measured (nnctl.training.evaluate)
 MAX_WEIGHTS = 20_000_000  # in the whole network (160 MB, four times that with gradients and Adam's moments)
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")  # run names become folder names
 
@@ -202,18 +203,25 @@ class DataConfig(Parametrised):
 
 
 def size_problem(sizes: list[int], rows: int) -> str | None:
-    """Why a network with these layer widths is too big for `rows` samples, or None. Checked
-    before any array is made: all the weights, and one layer's outputs on every sample (the
-    evaluation of the whole training set holds them at once)."""
+    """Why a network with these layer widths is too big when one forward pass holds `rows`
+    samples (see `rows_per_pass`), or None. Checked before any array is made: all the weights,
+    and one layer's outputs in one pass."""
     weights = sum(a * b for a, b in pairwise(sizes))
     if weights > MAX_WEIGHTS:
         return (f"layers {'-'.join(map(str, sizes))} hold {weights:,} weights "
                 f"(at most {MAX_WEIGHTS:,}; use narrower layers)")
     widest = max(sizes, default=0)
     if rows * widest > MAX_VALUES:
-        return (f"{rows:,} samples × {widest:,} units = {rows * widest:,} values in one layer "
-                f"(at most {MAX_VALUES:,}; use fewer samples or narrower layers)")
+        return (f"{rows:,} samples in one pass × {widest:,} units = {rows * widest:,} values in one layer "
+                f"(at most {MAX_VALUES:,}; use smaller batches or narrower layers)")
     return None
+
+
+def rows_per_pass(samples: int, batch_size: int | str) -> int:
+    """The most samples one forward pass holds: a batch, or a chunk of a set being measured."""
+    if batch_size == "full":
+        return samples
+    return min(samples, max(batch_size, EVALUATION_ROWS))
 
 
 class ModelConfig(Section):
@@ -366,8 +374,8 @@ class Config(Section):
     def _fits_in_memory(self) -> Config:
         # what is known before the data is made; nnctl.assemble checks the exact sizes again
         features = feature_count(self.data.name, self.data.params)
-        problem = size_problem([*([features] if features else []), *self.model.hidden],
-                               self.data.params.get("n_samples") or 0)
+        rows = rows_per_pass(self.data.params.get("n_samples") or 0, self.train.batch_size)
+        problem = size_problem([*([features] if features else []), *self.model.hidden], rows)
         if problem:
             raise ValueError(f"model.hidden: {problem}")
         return self

@@ -25,10 +25,10 @@ import numpy as np
 
 from nnctl import __version__
 from nnctl.assemble import build_model, encode_targets, learning_rate, make_optimizer
-from nnctl.config import Config, blame, load_config
+from nnctl.config import EVALUATION_ROWS, Config, blame, load_config
 from nnctl.data import Dataset, load_dataset
 from nnctl.errors import NnctlError
-from nnctl.nn.network import Model
+from nnctl.nn.network import Model, Sequential
 from nnctl.runs import RunWriter
 
 Array = np.ndarray
@@ -61,11 +61,23 @@ class Streams:
 
 
 def evaluate(model: Model, X: Array, T: Array, labels: Array | None) -> tuple[float, float | None]:
-    """(objective, accuracy) of the model on a whole set; accuracy None for regression."""
-    out = model.raw(X)
-    value = model.loss.value(out, T) + model.penalty()
-    accuracy = None if labels is None else float(np.mean(model.loss.decode(out) == labels))
-    return value, accuracy
+    """(objective, accuracy) of the model on a whole set; accuracy None for regression.
+
+    The set goes through the network EVALUATION_ROWS rows at a time, so measuring it never
+    holds more activations than a few batches' worth (a 20 000-row set through 1024-wide
+    layers would otherwise take hundreds of MB); the loss is the row-weighted mean.
+    """
+    n = X.shape[0]
+    values, rows, correct = [], [], 0
+    for start in range(0, n, EVALUATION_ROWS):
+        chunk = slice(start, start + EVALUATION_ROWS)
+        out = model.raw(X[chunk])
+        values.append(model.loss.value(out, T[chunk]))
+        rows.append(out.shape[0])
+        if labels is not None:
+            correct += int(np.count_nonzero(model.loss.decode(out) == labels[chunk]))
+    value = values[0] if len(values) == 1 else float(np.average(values, weights=rows))
+    return value + model.penalty(), None if labels is None else correct / n
 
 
 @dataclass
@@ -94,6 +106,28 @@ class EarlyStopping:
             return False
         self.waited += 1
         return 0 < self.patience <= self.waited
+
+
+class Norms:
+    """layers.csv: per epoch, the norm ‖W_l‖ of every weight matrix and the mean over the
+    epoch's batches of its gradient's norm ‖dW_l‖ (Frobenius): one BLAS dot per matrix."""
+
+    def __init__(self, network: Sequential, batches: int):
+        self.weights = [layer.W.reshape(-1) for layer in network.dense]  # flat views
+        self.gradients = [layer.dW.reshape(-1) for layer in network.dense]
+        self.squares = np.empty((batches, len(self.weights)))  # ‖dW_l‖² of each batch
+
+    def record_gradient(self, batch: int) -> None:
+        """Keep the squared norms of this batch's weight gradients."""
+        self.squares[batch] = [np.dot(g, g) for g in self.gradients]
+
+    def row(self, epoch: int, batches: int = 0) -> dict[str, Any]:
+        """{"epoch", "W0": ‖W0‖, …, "dW0": mean of ‖dW0‖ over the epoch's `batches`, …}."""
+        row: dict[str, Any] = {"epoch": epoch}
+        row.update({f"W{i}": math.sqrt(np.dot(w, w)) for i, w in enumerate(self.weights)})
+        means = np.add.reduce(np.sqrt(self.squares[:batches]), axis=0) / batches if batches else None
+        row.update({f"dW{i}": None if means is None else float(means[i]) for i in range(len(self.weights))})
+        return row
 
 
 def build_for(config: Config) -> tuple[Model, Dataset, Streams]:
@@ -157,6 +191,7 @@ class Loop:
     def __init__(self, config: Config, model: Model, dataset: Dataset, shuffle_rng: np.random.Generator):
         self.config, self.model, self.dataset, self.rng = config, model, dataset, shuffle_rng
         self.optimizer = make_optimizer(config)
+        self.learning_rate = learning_rate(config)
         self.theta, self.grad = model.network.theta, model.network.grad
         classification = dataset.task == "classification"
         self.train_labels = dataset.y_train if classification else None
@@ -180,7 +215,6 @@ class Loop:
         self.stopping = EarlyStopping(monitor, stopping.patience, stopping.min_delta)
         self.history: list[dict[str, Any]] = []
         self.layers: list[dict[str, Any]] = []  # layers.csv: weight and gradient norms per epoch
-        self.dense = model.network.dense
         self.status = "completed"
         self.diverged_at: dict[str, int] | None = None
 
@@ -195,31 +229,22 @@ class Loop:
         row["lr"], row["seconds"] = lr, seconds
         return row
 
-    def layer_norms(self, epoch: int, grad_norms: np.ndarray | None) -> dict[str, Any]:
-        """{"epoch", "W0": ‖W0‖, …, "dW0": mean over the epoch's batches of ‖dW0‖, …} (Frobenius)."""
-        row: dict[str, Any] = {"epoch": epoch}
-        for i, layer in enumerate(self.dense):
-            row[f"W{i}"] = float(np.linalg.norm(layer.W))
-        for i in range(len(self.dense)):
-            row[f"dW{i}"] = None if grad_norms is None else float(grad_norms[i])
-        return row
-
     def epochs(self):
         """Yield the metrics row of epoch 0 (initial weights), then of each trained epoch."""
         cfg = self.config.train
         X, T, labels = self.dataset.X_train, self.T_train, self.train_labels
         n = X.shape[0]
         batch = n if cfg.batch_size == "full" else min(cfg.batch_size, n)
+        self.norms = Norms(self.model.network, -(-n // batch))
         row = self.measure(0, 0.0, None)
         self.history.append(row)
-        self.layers.append(self.layer_norms(0, None))
+        self.layers.append(self.norms.row(0))
         self.stopping.update(0, row, self.theta)
         last_good = np.empty_like(self.theta)  # the weights at the start of the epoch
         yield row
         for epoch in range(1, cfg.epochs + 1):
             started = time.perf_counter()
-            lr = learning_rate(self.config, epoch - 1)
-            self.optimizer.lr = lr
+            self.optimizer.lr = lr = self.learning_rate(epoch - 1)
             if cfg.shuffle:
                 order = self.rng.permutation(n)  # one gather per epoch, then contiguous slices
                 Xs, Ts, ys = X[order], T[order], None if labels is None else labels[order]
@@ -227,7 +252,6 @@ class Loop:
                 Xs, Ts, ys = X, T, labels
             np.copyto(last_good, self.theta)
             total, correct = 0.0, 0
-            grad_norms = np.zeros(len(self.dense))
             for b, start in enumerate(range(0, n, batch)):
                 stop = min(start + batch, n)
                 value, out = self.model.loss_and_grads(Xs[start:stop], Ts[start:stop])
@@ -238,12 +262,12 @@ class Loop:
                 total += value * (stop - start)
                 if ys is not None:
                     correct += int(np.count_nonzero(self.model.loss.decode(out) == ys[start:stop]))
-                grad_norms += [math.sqrt(np.vdot(layer.dW, layer.dW)) for layer in self.dense]
+                self.norms.record_gradient(b)
                 self.optimizer.step(self.theta, self.grad)
             accuracy = None if ys is None else correct / n
             row = self.measure(epoch, time.perf_counter() - started, lr, (total / n, accuracy))
             self.history.append(row)
-            self.layers.append(self.layer_norms(epoch, grad_norms / (b + 1)))
+            self.layers.append(self.norms.row(epoch, batches=b + 1))
             yield row
             if self.stopping.update(epoch, row, self.theta):
                 np.copyto(self.theta, self.stopping.best_theta)

@@ -410,9 +410,10 @@ ABSURD_SIZES = [
     case("absurd-data", "train {dir}/c.yaml",
          "data.n_samples: 10,000,000 samples × 100,000 features = 1,000,000,000,000 values (at most 100,000,000",
          c_yaml=config(data={"name": "blobs", "n_samples": 10_000_000, "n_features": 100_000})),
-    case("absurd-layer-on-every-sample", "train {dir}/c.yaml",
-         "model.hidden: 5,000,000 samples × 50,000 units = 250,000,000,000 values in one layer (at most 100,000,000",
-         c_yaml=config(data={"name": "moons", "n_samples": 5_000_000}, model={"hidden": [50_000]})),
+    case("absurd-layer-on-a-full-batch", "train {dir}/c.yaml",
+         "model.hidden: 5,000,000 samples in one pass × 50,000 units = 250,000,000,000 values in one layer "
+         "(at most 100,000,000", c_yaml=config(data={"name": "moons", "n_samples": 5_000_000},
+                                                model={"hidden": [50_000]}, train={"batch_size": "full"})),
     case("absurd-layer-on-a-csv-table", "train {dir}/c.yaml",
          "model.hidden: layers 100000-100000 hold 10,000,000,000 weights",
          c_yaml=config(data=TABLE, model={"hidden": [100_000, 100_000]}), d_csv=CSV),
