@@ -165,6 +165,80 @@ def work_nnctl(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int) 
             "accuracy": result.summary["final"]["train_accuracy"]}
 
 
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
+
+
+def work_memory(w: Workload, folder: Path, dtype: str, epochs: int) -> dict:
+    """What nnctl's training adds to the process: peak RSS during run() minus RSS after imports
+    and data loading (Linux: the peak is reset through /proc/self/clear_refs first), and the
+    issue's budget: 2 × (parameters + gradients + optimizer state + one batch of activations
+    and their gradients) + one shuffled copy of the training data."""
+    from nnctl import load_config
+    from nnctl.training import prepare, run
+
+    config = nnctl_config(w, folder, dtype, epochs)
+    config["model"]["init_from"] = str(folder / "init.npz")
+    loop = prepare(load_config(config))
+    base = _status_kb("VmRSS")
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset VmHWM, the peak RSS, to the current RSS
+    run(loop)
+    peak = _status_kb("VmHWM")
+    item = np.dtype(dtype).itemsize
+    theta = loop.model.network.theta.nbytes
+    state = sum(a.nbytes for k, a in loop.optimizer.state.items() if k != "step") + theta  # + its scratch
+    n = loop.dataset.X_train.shape[0]
+    batch = n if w.batch is None else w.batch
+    sizes = loop.model.network.sizes
+    activations = batch * (sizes[0] + 2 * sum(sizes[1:-1]) + sizes[-1]) * item  # X, Z and A per hidden layer, logits
+    data = loop.dataset.X_train.nbytes + loop.T_train.nbytes + loop.dataset.y_train.nbytes
+    budget = 2 * (theta + theta + state + 2 * activations) + data
+    return {"added_mb": (peak - base) / 1024, "budget_mb": budget / 2**20, "parameters_mb": theta / 2**20,
+            "activations_mb": activations / 2**20, "data_mb": data / 2**20}
+
+
+def work_bookkeeping(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int) -> dict:
+    """nnctl's per-epoch bookkeeping, as `nnctl train` runs it: the same workload trained bare
+    (no validation set, no callback) and with a 20% validation set measured every epoch, the
+    progress reporter of the command line (printing to a null stream) and a run directory
+    written every epoch (metrics.csv, layers.csv, checkpoints every epoch). Seconds per epoch
+    and training sample of both (the split leaves 80% of the rows to train on); the validation
+    set's forward pass is part of the cost."""
+    import io
+
+    from nnctl import load_config
+    from nnctl.reporting import EpochReporter
+    from nnctl.training import prepare, run
+
+    def timed(validation: float, full: bool, tmp: Path | None) -> float:
+        config = nnctl_config(w, folder, dtype, epochs)
+        config["data"]["validation_fraction"] = validation
+        config["train"]["checkpoint_every"] = 1 if full else 0
+        config["model"]["init_from"] = str(folder / "init.npz")
+        loop = prepare(load_config(config))
+        stamps: list[float] = []
+
+        class Terminal(io.StringIO):  # the rich progress bar draws only on a terminal
+            def isatty(self) -> bool:
+                return True
+
+        with EpochReporter(epochs, quiet=not full, stream=Terminal()) as reporter:
+            def on_epoch(row):
+                reporter(row)
+                stamps.append(time.perf_counter())
+
+            run(loop, tmp, on_epoch=on_epoch)
+        return (stamps[-1] - stamps[0]) / epochs / loop.dataset.X_train.shape[0]
+
+    run(prepare(load_config(nnctl_config(w, folder, dtype, warmup))))  # warm-up
+    with tempfile.TemporaryDirectory() as tmp:
+        bare = timed(0.0, False, None)
+        full = timed(0.2, True, Path(tmp) / "run")
+    return {"seconds": bare * epochs, "bare": bare, "full": full, "accuracy": float("nan")}
+
+
 def work_torch(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int, threads: int) -> dict:
     import torch
     from torch import nn
@@ -277,6 +351,10 @@ def worker(args) -> None:
     folder, warmup = Path(args.folder), max(1, args.epochs // 10)
     if args.worker == "nnctl":
         out = work_nnctl(w, folder, args.dtype, args.epochs, warmup)
+    elif args.worker == "memory":
+        out = work_memory(w, folder, args.dtype, args.epochs)
+    elif args.worker == "bookkeeping":
+        out = work_bookkeeping(w, folder, args.dtype, args.epochs, warmup)
     elif args.worker == "torch":
         out = work_torch(w, folder, args.dtype, args.epochs, warmup, args.threads)
     else:
@@ -390,6 +468,7 @@ def main() -> None:
     print(f"GEMM 1024x1024, {args.threads} threads, best of 20: float32 {gemm['float32']:.1f} GFLOP/s, "
           f"float64 {gemm['float64']:.1f} GFLOP/s", flush=True)
     results: dict[str, list] = {}
+    extra: dict[str, object] = {}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for w in workloads:
@@ -407,6 +486,13 @@ def main() -> None:
                 rows.append((w, facts, tool, dtype, per_epoch, outs[-1]["accuracy"], {o["accuracy"] for o in outs},
                              max(o["foreign"] for o in outs)))
             print(f"{w.id} done", file=sys.stderr, flush=True)
+            if "nnctl" in tools and w.id == "W1":
+                extra["bookkeeping"] = [spawn(args.threads, "bookkeeping", "--workload", w.id, "--folder", str(folder),
+                                              "--dtype", "float32", "--epochs", str(w.epochs), attempts=args.attempts)
+                                        for _ in range(runs)]
+            if "nnctl" in tools and w.id == "W4":
+                extra["memory"] = spawn(args.threads, "memory", "--workload", w.id, "--folder", str(folder),
+                                        "--dtype", "float32", "--epochs", str(w.epochs), attempts=args.attempts)
 
     print(f"\n{'workload':<16} {'tool':<8} {'dtype':<8} {'s/epoch':>10} {'min–max':>19} {'samples/s':>11} "
           f"{'× fastest':>9} {'GFLOP/s':>8} {'% GEMM':>7} {'train acc':>9} {'others':>6}")
@@ -432,9 +518,20 @@ def main() -> None:
             if "nnctl" in med:
                 parts = [f"{med[t] / med['nnctl']:.2f}× {t}" for t in ("torch", "sklearn") if t in med]
                 print(f"  {w.id} {dtype}: " + ", ".join(parts))
+    if "bookkeeping" in extra:
+        bare = statistics.median(o["bare"] for o in extra["bookkeeping"])
+        full = statistics.median(o["full"] for o in extra["bookkeeping"])
+        print(f"\nW1 float32 bookkeeping: {1e6 * bare:.3f} µs per epoch and training sample bare, {1e6 * full:.3f} µs "
+              f"with a 20% validation set, the progress bar and a run directory with a checkpoint every epoch: "
+              f"+{100 * (full / bare - 1):.1f}% (target < 10%; medians of {len(extra['bookkeeping'])})")
+    if "memory" in extra:
+        m = extra["memory"]
+        print(f"W4 float32 memory: training added {m['added_mb']:.1f} MB to the process; budget {m['budget_mb']:.1f} MB "
+              f"(2 × (parameters {m['parameters_mb']:.1f} + gradients + optimizer state + a batch of activations "
+              f"{m['activations_mb']:.1f} and their gradients) + the shuffled data {m['data_mb']:.1f})")
     if args.json:
         args.json.write_text(json.dumps({"gemm": gemm, "workloads": {w.id: asdict(w) for w in workloads},
-                                         "runs": results}, indent=1))
+                                         "runs": results, **extra}, indent=1))
 
 
 if __name__ == "__main__":
