@@ -526,7 +526,8 @@ def main() -> None:
               f"+{100 * (full / bare - 1):.1f}% (target < 10%; medians of {len(extra['bookkeeping'])})")
     if "memory" in extra:
         m = extra["memory"]
-        print(f"W4 float32 memory: training added {m['added_mb']:.1f} MB to the process; budget {m['budget_mb']:.1f} MB "
+        print(f"W4 float32 memory: training added {m['added_mb']:.1f} MB to the process; "
+              f"budget {m['budget_mb']:.1f} MB "
               f"(2 × (parameters {m['parameters_mb']:.1f} + gradients + optimizer state + a batch of activations "
               f"{m['activations_mb']:.1f} and their gradients) + the shuffled data {m['data_mb']:.1f})")
     if args.json:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -59,24 +60,40 @@ def _finite(value):
 
 @app.command()
 def train(
-    config: Annotated[Path, typer.Argument(help="A YAML config (see configs/).", show_default=False)],
+    config: Annotated[Path | None, typer.Argument(help="A YAML config (see configs/).", show_default=False)] = None,
     set_: Overrides = None,
     run_dir: Annotated[Path | None, typer.Option(help="Write the run here instead of output.dir/NAME-TIME.")] = None,
     name: Annotated[str | None, typer.Option(help="Run-name prefix (default: the config's name).")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing non-empty --run-dir.")] = False,
+    resume: Annotated[Path | None, typer.Option(
+        help="Go on with an interrupted run directory from its last saved state (no CONFIG).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     json_: JsonOut = False,
 ) -> None:
-    """Train a network from CONFIG and write a run directory."""
+    """Train a network from CONFIG and write a run directory (or go on with one: --resume)."""
     from nnctl.config import load_config
     from nnctl.reporting import EpochReporter, FrameReporter, print_summary
-    from nnctl.workflow import draw_pictures, train_run
+    from nnctl.workflow import draw_pictures, resume_run, train_run
 
     with user_errors():
-        cfg = load_config(config, [*(set_ or []), *([f"name={name}"] if name else [])])
+        if resume is not None:
+            given = [flag for flag, value in (("CONFIG", config), ("--set", set_), ("--run-dir", run_dir),
+                                              ("--name", name), ("--overwrite", overwrite)) if value]
+            if given:
+                raise NnctlError(f"--resume goes on with the run's own config and folder; drop {', '.join(given)}")
+            epochs = load_config(resume / "config.yaml").train.epochs if (resume / "config.yaml").is_file() else 0
+        elif config is None:
+            raise NnctlError("give a config (nnctl train configs/moons.yaml) or --resume RUN_DIR")
+        else:
+            cfg = load_config(config, [*(set_ or []), *([f"name={name}"] if name else [])])
+            epochs = cfg.train.epochs
         try:
-            with EpochReporter(cfg.train.epochs, quiet=quiet or json_) as reporter:
-                result = train_run(cfg, run_dir=run_dir, overwrite=overwrite, on_epoch=reporter)
+            with EpochReporter(epochs, quiet=quiet or json_) as reporter:
+                if resume is not None:
+                    result = resume_run(resume, on_epoch=reporter, handle_signals=True)
+                else:
+                    result = train_run(cfg, run_dir=run_dir, overwrite=overwrite, on_epoch=reporter,
+                                       handle_signals=True)
             with FrameReporter(quiet=quiet or json_) as frames:
                 draw_pictures(result, progress=frames)
         except KeyboardInterrupt:  # training itself handles Ctrl-C; this is during the pictures
@@ -137,6 +154,8 @@ def sweep(
 
     with user_errors():
         try:
+            # SIGTERM stops a sweep as Ctrl-C does: its workers are stopped with it, none is left behind
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
             with SweepReporter(quiet=quiet) as reporter:
                 sweep = run_sweep(source, grid or [], seeds, set_ or [], jobs=jobs, out=out, scheduler=scheduler,
                                   reporter=reporter)

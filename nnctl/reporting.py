@@ -178,6 +178,10 @@ def print_summary(result) -> None:
             f"{where.get('batch')}; kept the last finite weights. Try a smaller optimizer.lr.",
             file=sys.stderr,
         )
+    if s["status"] == "interrupted" and result.run_dir is not None:
+        where = s.get("interrupted_at", {})
+        print(f"interrupted at epoch {where.get('epoch', '?')}, batch {where.get('batch', '?')}; go on with: "
+              f"nnctl train --resume {result.run_dir}", file=sys.stderr)
     if result.run_dir is not None:
         print(result.run_dir)
 

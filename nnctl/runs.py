@@ -29,7 +29,7 @@ Array = np.ndarray
 METRICS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds")
 # what a run directory may hold: --overwrite refuses to delete a folder with anything else
 RUN_ENTRIES = frozenset(
-    {"config.yaml", "metrics.csv", "layers.csv", "summary.json", "model.npz", "data.npz", "checkpoints"}
+    {"config.yaml", "metrics.csv", "layers.csv", "summary.json", "model.npz", "data.npz", "checkpoints", "resume.npz"}
     | {f"{name}.{fmt}" for name in PICTURES for fmt in ("png", "svg", "gif")}
 )
 _UMASK = os.umask(0o022)
@@ -256,33 +256,68 @@ def load_run(path: Path) -> Run:
 
 class RunWriter:
     """Writes a run directory as training goes: config and data first, checkpoints on their
-    epochs, then weights, metrics and summary at the end."""
+    epochs and resume.npz every RESUME_EVERY seconds, then weights, metrics and summary at the
+    end (and resume.npz, when the run was interrupted, for `nnctl train --resume`)."""
 
-    def __init__(self, path: Path, config, dataset):
+    def __init__(self, path: Path, config, dataset, *, resume: bool = False):
         from nnctl.data import save_dataset
 
         self.path = path
         self.every = config.train.checkpoint_every
         animation = config.output.animation
         self.frames = set(frame_epochs(config.train.epochs, animation.frames, animation.spacing))
-        path.mkdir(parents=True, exist_ok=True)
-        try:  # config.yaml first and exclusively: of two processes given one folder, one writes it
-            atomic_write(path / "config.yaml", lambda f: f.write(config.to_yaml()), exclusive=True)
-        except FileExistsError:
-            raise NnctlError(f"{path}: run directory exists and is not empty (another run is writing into it, "
-                             "or pass --overwrite to replace it)") from None
-        save_dataset(path / "data.npz", dataset)
+        self.started = self.saved = time.monotonic()  # when training started, resume.npz was last written
+        if not resume:
+            path.mkdir(parents=True, exist_ok=True)
+            try:  # config.yaml first and exclusively: of two processes given one folder, one writes it
+                atomic_write(path / "config.yaml", lambda f: f.write(config.to_yaml()), exclusive=True)
+            except FileExistsError:
+                raise NnctlError(f"{path}: run directory exists and is not empty (another run is writing into "
+                                 "it, or pass --overwrite to replace it)") from None
+            save_dataset(path / "data.npz", dataset)
         if self.every or self.frames:
             (path / "checkpoints").mkdir(exist_ok=True)
 
-    def epoch(self, row: dict[str, Any], model) -> None:
+    def epoch(self, row: dict[str, Any], loop) -> None:
+        """After each epoch: its checkpoint if one is due, and now and then the resume state."""
         epoch = row["epoch"]
         if (self.every and epoch % self.every == 0) or epoch in self.frames:
-            save_weights(checkpoint_path(self.path, epoch), model.network.params())
+            save_weights(checkpoint_path(self.path, epoch), loop.model.network.params())
+        if time.monotonic() - self.saved >= RESUME_EVERY:
+            self.save_resume_state(loop)
 
-    def finish(self, history: list[dict[str, Any]], layers: list[dict[str, Any]], summary: dict[str, Any],
-               model) -> None:
-        save_weights(self.path / "model.npz", model.network.params())
-        write_text(self.path / "metrics.csv", metrics_csv(history))
+    def save_resume_state(self, loop) -> None:
+        save_state(self.path / RESUME_FILE, *loop.snapshot(loop.seconds_before + time.monotonic() - self.started))
+        self.saved = time.monotonic()
+
+    def finish(self, loop, summary: dict[str, Any]) -> None:
+        """The final files. An interrupted run that stopped between two batches (on a signal)
+        leaves its resume state; a finished one removes it."""
+        if summary["status"] == "interrupted" and loop.interrupted_at:
+            save_state(self.path / RESUME_FILE, *loop.snapshot(summary["seconds"]))
+        elif summary["status"] != "interrupted":
+            (self.path / RESUME_FILE).unlink(missing_ok=True)
+        save_weights(self.path / "model.npz", loop.model.network.params())
+        write_text(self.path / "metrics.csv", metrics_csv(loop.history))
+        layers = loop.layers
         write_text(self.path / "layers.csv", rows_csv(layers, list(layers[0]) if layers else ["epoch"]))
         write_json(self.path / "summary.json", summary)
+
+
+RESUME_FILE = "resume.npz"
+RESUME_EVERY = 2.0  # seconds between resume states written during training (a kill loses at most this)
+
+
+def save_state(path: Path, arrays: dict[str, Array], facts: dict[str, Any]) -> Path:
+    """A training state: named arrays plus JSON facts (as a string array), one npz, atomically."""
+    return save_weights(path, {**arrays, "facts": np.array(json.dumps(facts))})
+
+
+def load_state(path: Path) -> tuple[dict[str, Array], dict[str, Any]]:
+    """What `save_state` wrote; a damaged file is an NnctlError naming it."""
+    arrays = load_weights(path)
+    try:
+        facts = json.loads(str(arrays.pop("facts")))
+    except (KeyError, ValueError):
+        raise NnctlError(f"{path}: not a resume state written by nnctl train") from None
+    return arrays, facts

@@ -4,7 +4,8 @@ A sweep folder holds `sweep.yaml` (what was asked, and every point), `results.cs
 point: its settings, status, metrics, seconds; rewritten atomically as runs finish) and
 `runs/NAME/`, one ordinary run directory per point, named by its settings. Running the same
 sweep again resumes it: points whose run finished (completed, early_stopped, diverged) are
-skipped, the others run from the start.
+skipped, a run cut off after it saved a resume state goes on from it, the others run from the
+start.
 
 Runs go to a pool of worker processes (`jobs`), each reused for many runs, or, with a
 `scheduler` address, to a dask.distributed cluster whose workers write their run directories
@@ -193,11 +194,14 @@ def run_point(config_path: str, overrides: list[str], run_dir: str) -> dict[str,
     """Train one point into run_dir and draw its pictures; never raises, so a sweep goes on.
     Runs in a worker process (local pool or dask)."""
     from nnctl.config import load_config
-    from nnctl.workflow import draw_pictures, train_run
+    from nnctl.runs import RESUME_FILE
+    from nnctl.workflow import draw_pictures, resume_run, train_run
 
     try:
-        config = load_config(config_path, overrides)
-        result = train_run(config, run_dir=Path(run_dir), overwrite=True)
+        if (Path(run_dir) / RESUME_FILE).is_file():  # cut off in an earlier sweep: go on from its state
+            result = resume_run(Path(run_dir))
+        else:
+            result = train_run(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True)
         draw_pictures(result)
         return record(result.summary)
     except NnctlError as e:
@@ -317,9 +321,11 @@ def _in_pool(calls, jobs: int) -> Iterator[tuple[Point, dict[str, Any]]]:
 
 
 def _ignore_interrupts() -> None:
+    """A worker leaves Ctrl-C to the parent, and dies of the SIGTERM the parent stops it with."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _call(indexed: tuple[int, tuple]) -> tuple[int, dict[str, Any]]:

@@ -13,8 +13,11 @@ the initial weights' metrics, all measured. Losses include the L2 penalty. The s
 
 from __future__ import annotations
 
+import contextlib
 import math
 import platform
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -163,26 +166,61 @@ def train(
     return run(prepare(config), run_dir, on_epoch=on_epoch)
 
 
-def run(loop: Loop, run_dir: Path | str | None = None, *, on_epoch: EpochCallback | None = None) -> TrainResult:
-    """Train a prepared loop to its end, writing the run directory when one is given."""
+def run(
+    loop: Loop,
+    run_dir: Path | str | None = None,
+    *,
+    on_epoch: EpochCallback | None = None,
+    resume: bool = False,
+    handle_signals: bool = False,
+) -> TrainResult:
+    """Train a prepared loop to its end, writing the run directory when one is given.
+
+    resume: the run directory exists and `loop` was restored from its resume.npz; training goes
+    on and the directory is completed. handle_signals: Ctrl-C and SIGTERM finish the current
+    mini-batch, then stop with status `interrupted` and a resume.npz that `nnctl train --resume`
+    continues bit for bit (the command line sets it; a library caller keeps its own handlers,
+    and a KeyboardInterrupt then stops at once, keeping the last resume state written).
+    """
     config, model, dataset = loop.config, loop.model, loop.dataset
-    writer = RunWriter(Path(run_dir), config, dataset) if run_dir is not None else None
+    writer = RunWriter(Path(run_dir), config, dataset, resume=resume) if run_dir is not None else None
     started = time.perf_counter()
     try:
         # a diverging run overflows on its way to NaN; the loop detects it and says so
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"), stop_on_signals(loop, handle_signals):
             for row in loop.epochs():
                 if writer:
-                    writer.epoch(row, model)
+                    writer.epoch(row, loop)
                 if on_epoch:
                     on_epoch(row)
         status = loop.status
     except KeyboardInterrupt:
         status = "interrupted"
-    summary = loop.summary(status, time.perf_counter() - started)
+    summary = loop.summary(status, loop.seconds_before + time.perf_counter() - started)
     if writer:
-        writer.finish(loop.history, loop.layers, summary, model)
+        writer.finish(loop, summary)
     return TrainResult(model, loop.history, summary, dataset, config, Path(run_dir) if run_dir is not None else None)
+
+
+@contextlib.contextmanager
+def stop_on_signals(loop: Loop, enabled: bool = True):
+    """While training, SIGINT and SIGTERM ask `loop` to stop after its current mini-batch; a
+    second Ctrl-C stops at once. Off the main thread (a dask worker) signals are left alone."""
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def request_stop(signum, frame):
+        if loop.stop_requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        loop.stop_requested = True
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class Loop:
@@ -217,6 +255,17 @@ class Loop:
         self.layers: list[dict[str, Any]] = []  # layers.csv: weight and gradient norms per epoch
         self.status = "completed"
         self.diverged_at: dict[str, int] | None = None
+        self.interrupted_at: dict[str, int] | None = None
+        n = dataset.X_train.shape[0]
+        self.batch_size = n if config.train.batch_size == "full" else min(config.train.batch_size, n)
+        self.norms = Norms(model.network, -(-n // self.batch_size))
+        # where training stands inside the epoch in progress (see `snapshot`)
+        self.batch = 0  # batches of it done
+        self.total, self.correct = 0.0, 0  # its summed batch losses (× rows) and correct predictions
+        self.last_good = np.empty_like(self.theta)  # the weights it started from
+        self.epoch_rng: dict[str, Any] | None = None  # the shuffle generator's state when it started
+        self.stop_requested = False  # set by a signal: stop after the current batch
+        self.seconds_before = 0.0  # training time of earlier sessions, for a resumed run
 
     def measure(self, epoch: int, seconds: float, lr: float | None,
                 train: tuple[float, float | None] | None = None) -> dict[str, Any]:
@@ -230,49 +279,96 @@ class Loop:
         return row
 
     def epochs(self):
-        """Yield the metrics row of epoch 0 (initial weights), then of each trained epoch."""
+        """Yield the metrics row of epoch 0 (initial weights), then of each trained epoch. After
+        `restore`, go on from the snapshot: the rows yielded are those still to come."""
         cfg = self.config.train
         X, T, labels = self.dataset.X_train, self.T_train, self.train_labels
-        n = X.shape[0]
-        batch = n if cfg.batch_size == "full" else min(cfg.batch_size, n)
-        self.norms = Norms(self.model.network, -(-n // batch))
-        row = self.measure(0, 0.0, None)
-        self.history.append(row)
-        self.layers.append(self.norms.row(0))
-        self.stopping.update(0, row, self.theta)
-        last_good = np.empty_like(self.theta)  # the weights at the start of the epoch
-        yield row
-        for epoch in range(1, cfg.epochs + 1):
+        n, batch = X.shape[0], self.batch_size
+        if not self.history:
+            row = self.measure(0, 0.0, None)
+            self.history.append(row)
+            self.layers.append(self.norms.row(0))
+            self.stopping.update(0, row, self.theta)
+            yield row
+        for epoch in range(len(self.history), cfg.epochs + 1):
             started = time.perf_counter()
             self.optimizer.lr = lr = self.learning_rate(epoch - 1)
+            if self.batch == 0:
+                if self.stop_requested:
+                    self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": 0}
+                    return
+                np.copyto(self.last_good, self.theta)
+                self.total, self.correct = 0.0, 0
             if cfg.shuffle:
+                self.epoch_rng = self.rng.bit_generator.state
                 order = self.rng.permutation(n)  # one gather per epoch, then contiguous slices
                 Xs, Ts, ys = X[order], T[order], None if labels is None else labels[order]
             else:
                 Xs, Ts, ys = X, T, labels
-            np.copyto(last_good, self.theta)
-            total, correct = 0.0, 0
-            for b, start in enumerate(range(0, n, batch)):
-                stop = min(start + batch, n)
+            for b in range(self.batch, -(-n // batch)):
+                start, stop = b * batch, min(b * batch + batch, n)
                 value, out = self.model.loss_and_grads(Xs[start:stop], Ts[start:stop])
                 if not math.isfinite(value):
-                    np.copyto(self.theta, last_good)
+                    np.copyto(self.theta, self.last_good)
                     self.status, self.diverged_at = "diverged", {"epoch": epoch, "batch": b + 1}
                     return
-                total += value * (stop - start)
+                self.total += value * (stop - start)
                 if ys is not None:
-                    correct += int(np.count_nonzero(self.model.loss.decode(out) == ys[start:stop]))
+                    self.correct += int(np.count_nonzero(self.model.loss.decode(out) == ys[start:stop]))
                 self.norms.record_gradient(b)
                 self.optimizer.step(self.theta, self.grad)
-            accuracy = None if ys is None else correct / n
-            row = self.measure(epoch, time.perf_counter() - started, lr, (total / n, accuracy))
+                self.batch = b + 1
+                if self.stop_requested:
+                    self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": b + 1}
+                    return
+            accuracy = None if ys is None else self.correct / n
+            row = self.measure(epoch, time.perf_counter() - started, lr, (self.total / n, accuracy))
             self.history.append(row)
-            self.layers.append(self.norms.row(epoch, batches=b + 1))
+            self.layers.append(self.norms.row(epoch, batches=self.batch))
+            self.batch = 0
             yield row
             if self.stopping.update(epoch, row, self.theta):
                 np.copyto(self.theta, self.stopping.best_theta)
                 self.status = "early_stopped"
                 return
+
+    def snapshot(self, seconds: float) -> tuple[dict[str, Array], dict[str, Any]]:
+        """Everything the rest of training depends on, taken between two mini-batches: arrays
+        (weights, optimizer state, …) and JSON-able facts (position, generator state, metrics so
+        far). `restore` continues from it to the same weights, bit for bit. seconds: the run's
+        training time so far."""
+        arrays = {"theta": self.theta, "last_good": self.last_good, "batch_squares": self.norms.squares[:self.batch],
+                  **{f"optimizer.{k}": v for k, v in self.optimizer.state.items()}}
+        if self.stopping.best_theta is not None:
+            arrays["best_theta"] = self.stopping.best_theta
+        facts = {
+            "epochs_done": len(self.history) - 1, "batch": self.batch, "total": self.total, "correct": self.correct,
+            # mid-epoch: the state the epoch's shuffle started from, so the same order is drawn again
+            "rng": self.epoch_rng if self.batch and self.epoch_rng else self.rng.bit_generator.state,
+            "stopping": {"best": self.stopping.best, "best_epoch": self.stopping.best_epoch,
+                         "waited": self.stopping.waited},
+            "history": self.history, "layers": self.layers, "seconds": seconds,
+        }
+        return arrays, facts
+
+    def restore(self, arrays: dict[str, Array], facts: dict[str, Any]) -> None:
+        """Continue from a `snapshot` (as `nnctl.runs.load_state` reads it back)."""
+        if arrays["theta"].shape != self.theta.shape:
+            raise NnctlError(f"the saved state holds {arrays['theta'].size} parameters, the network "
+                             f"{self.theta.size}")
+        np.copyto(self.theta, arrays["theta"])
+        np.copyto(self.last_good, arrays["last_good"])
+        self.batch, self.total, self.correct = facts["batch"], facts["total"], facts["correct"]
+        self.norms.squares[:self.batch] = arrays["batch_squares"]
+        self.optimizer.load_state({k.removeprefix("optimizer."): v for k, v in arrays.items()
+                                   if k.startswith("optimizer.")})
+        self.rng.bit_generator.state = facts["rng"]
+        stopping = facts["stopping"]
+        self.stopping.best, self.stopping.best_epoch, self.stopping.waited = (
+            stopping["best"], stopping["best_epoch"], stopping["waited"])
+        self.stopping.best_theta = arrays["best_theta"].copy() if "best_theta" in arrays else None
+        self.history, self.layers = facts["history"], facts["layers"]
+        self.seconds_before = facts["seconds"]
 
     def summary(self, status: str, seconds: float) -> dict[str, Any]:
         final = self.measure(self.history[-1]["epoch"] if self.history else 0, 0.0, None)
@@ -292,4 +388,6 @@ class Loop:
         }
         if self.diverged_at:
             summary["diverged_at"] = self.diverged_at
+        if status == "interrupted" and self.interrupted_at:
+            summary["interrupted_at"] = self.interrupted_at
         return summary

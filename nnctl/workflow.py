@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from nnctl.errors import NnctlError
 from nnctl.pictures import Progress
 from nnctl.training import EpochCallback, TrainResult
@@ -16,8 +18,10 @@ def train_run(
     run_dir: Path | None = None,
     overwrite: bool = False,
     on_epoch: EpochCallback | None = None,
+    handle_signals: bool = False,
 ) -> TrainResult:
-    """`nnctl train` up to the pictures: validate, pick the run directory, train."""
+    """`nnctl train` up to the pictures: validate, pick the run directory, train.
+    handle_signals: Ctrl-C and SIGTERM stop after the current batch (see `training.run`)."""
     from nnctl.runs import claim_run_dir, new_run_dir
     from nnctl.training import prepare, run
 
@@ -27,7 +31,32 @@ def train_run(
         path = claim_run_dir(Path(run_dir), overwrite=overwrite)
     else:
         path = new_run_dir(Path(config.output.dir), config.name)
-    return run(loop, path, on_epoch=on_epoch)
+    return run(loop, path, on_epoch=on_epoch, handle_signals=handle_signals)
+
+
+def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_signals: bool = False) -> TrainResult:
+    """`nnctl train --resume RUN_DIR`: go on with an interrupted (or killed) run from its last
+    resume state (from the start when it has none), with the config and data it was started
+    with, to the weights an uninterrupted run would have reached."""
+    from nnctl.config import load_config
+    from nnctl.data import read_dataset
+    from nnctl.runs import RESUME_FILE, load_state, read_json
+    from nnctl.training import prepare, run
+
+    path = Path(run_dir)
+    if not (path / "config.yaml").is_file() or not (path / "data.npz").is_file():
+        raise NnctlError(f"{path}: not a run directory to resume (it needs config.yaml and data.npz)")
+    status = read_json(path / "summary.json").get("status") if (path / "summary.json").is_file() else None
+    if status in ("completed", "early_stopped", "diverged"):
+        raise NnctlError(f"{path}: this run has already {status.replace('_', ' ')}; there is nothing to resume")
+    loop = prepare(load_config(path / "config.yaml"))
+    saved, made = read_dataset(path / "data.npz"), loop.dataset
+    if any(not np.array_equal(getattr(saved, k), getattr(made, k)) for k in ("X_train", "y_train", "X_val", "y_val")):
+        raise NnctlError(f"{path / 'data.npz'}: the config now makes other data than the run trained on "
+                         "(a CSV file changed?); it cannot be resumed")
+    if (path / RESUME_FILE).is_file():
+        loop.restore(*load_state(path / RESUME_FILE))
+    return run(loop, path, on_epoch=on_epoch, resume=True, handle_signals=handle_signals)
 
 
 def draw_pictures(result: TrainResult, progress: Progress | None = None) -> list[Path]:

@@ -96,7 +96,8 @@ def test_another_sweep_in_the_same_folder_is_refused(tmp_path):
         Sweep(SweepSpec(config=base_config(tmp_path), seeds=[0, 1, 2]), tmp_path / "sw").prepare()
 
 
-def test_killed_sweep_resumes_without_redoing_finished_runs(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_killed_sweep_resumes_without_redoing_finished_runs(stop, tmp_path):
     config = base_config(tmp_path, train={"epochs": 150})
     folder = tmp_path / "sw"
     cmd = [sys.executable, "-m", "nnctl.cli", "sweep", str(config), "--grid", "model.hidden=[2],[3],[4],[5],[6],[7]",
@@ -107,8 +108,13 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(tmp_path):
         if (folder / "results.csv").is_file() and sum(r["status"] == "completed" for r in read_rows(folder)) >= 3:
             break
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     assert process.wait(timeout=30) == 130
+    assert "Traceback" not in process.stderr.read().decode()
+    models = lambda: sorted(folder.glob("runs/*/model.npz"))
+    written = models()
+    time.sleep(1.0)  # no worker outlives the sweep and goes on writing runs
+    assert models() == written
     done = {r["name"] for r in read_rows(folder) if r["status"] == "completed"}
     assert 3 <= len(done) < 12
     stamps = {n: (folder / "runs" / n / "model.npz").stat().st_mtime_ns for n in done}

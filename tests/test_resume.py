@@ -1,0 +1,166 @@
+"""Interruption and resume: a run stopped between any two mini-batches, saved, read back and
+continued ends with the weights and metrics of an uninterrupted run, bit for bit; real
+`nnctl train` processes killed at random moments (SIGTERM, SIGINT, SIGKILL) resume to the same.
+"""
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from nnctl.config import load_config
+from nnctl.runs import load_state, save_state
+from nnctl.training import prepare, run
+
+SMALL = {
+    "name": "small",
+    "data": {"name": "moons", "n_samples": 90, "validation_fraction": 0.2},
+    "model": {"hidden": [5], "activation": "tanh"},
+    "optimizer": {"name": "adam", "lr": 0.05},
+    "train": {"epochs": 4, "batch_size": 16, "early_stopping": {"patience": 3}},
+    "output": {"plots": []},
+}
+VARIANTS = {
+    "adam-shuffled-early-stopping": {},
+    "sgd-nesterov-unshuffled": {"optimizer": {"name": "sgd", "lr": 0.1, "momentum": 0.9, "nesterov": True},
+                                "train": {"epochs": 4, "batch_size": 16, "shuffle": False}},
+    "rmsprop-cosine-full-batch": {"optimizer": {"name": "rmsprop", "lr": 0.01, "momentum": 0.5,
+                                                "schedule": {"name": "cosine"}},
+                                  "train": {"epochs": 5, "batch_size": "full"}},
+}
+
+
+def without_seconds(rows):
+    return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+
+
+def stop_after(loop, batches: int) -> None:
+    """Train `loop` until `batches` mini-batches are done, as a signal would stop it."""
+    done = 0
+    original = loop.optimizer.step
+
+    def step(theta, grad):
+        nonlocal done
+        original(theta, grad)
+        done += 1
+        if done == batches:
+            loop.stop_requested = True
+
+    loop.optimizer.step = step
+    run(loop)
+    loop.optimizer.step = original
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_stopping_between_any_two_batches_and_resuming_is_bit_identical(variant, tmp_path):
+    config = load_config({**SMALL, **VARIANTS[variant]})
+    reference = prepare(config)
+    expected = run(reference)
+    assert expected.summary["status"] in ("completed", "early_stopped")
+    total_batches = len(range(0, reference.dataset.X_train.shape[0], reference.batch_size)) * expected.summary["epochs"]
+    for batches in range(1, total_batches + 1):
+        first = prepare(config)
+        stop_after(first, batches)
+        save_state(tmp_path / "state.npz", *first.snapshot(1.5))
+
+        second = prepare(config)
+        second.restore(*load_state(tmp_path / "state.npz"))
+        assert second.seconds_before == 1.5
+        result = run(second)
+        for name, value in expected.model.network.params().items():
+            assert np.array_equal(result.model.network.params()[name], value), (batches, name)
+        assert without_seconds(result.history) == without_seconds(expected.history), batches
+        assert second.layers == reference.layers, batches
+        for key in ("status", "epochs", "best_epoch", "best", "final"):
+            assert result.summary[key] == expected.summary[key], (batches, key)
+
+
+def test_a_state_of_another_network_is_refused(tmp_path):
+    loop = prepare(load_config(SMALL))
+    stop_after(loop, 2)
+    save_state(tmp_path / "state.npz", *loop.snapshot(0.0))
+    other = prepare(load_config({**SMALL, "model": {"hidden": [6], "activation": "tanh"}}))
+    with pytest.raises(Exception, match="parameters"):
+        other.restore(*load_state(tmp_path / "state.npz"))
+
+
+# ---------------------------------------------------------------- real processes, killed
+
+NNCTL = [sys.executable, "-c", "from nnctl.cli import app; app()"]
+LONG = {
+    "name": "long",
+    "data": {"name": "moons", "n_samples": 3000},
+    "model": {"hidden": [16], "activation": "tanh"},
+    "optimizer": {"name": "adam", "lr": 0.01},
+    "train": {"epochs": 200, "batch_size": 8},
+    "output": {"plots": []},
+}
+
+
+def start(*args, cwd):
+    return subprocess.Popen([*NNCTL, *map(str, args)], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def weights(run_dir: Path) -> dict:
+    with np.load(run_dir / "model.npz", allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}
+
+
+def test_killed_at_random_moments_and_resumed_ends_bit_identical(tmp_path):
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(LONG))
+    began = time.monotonic()
+    whole = start("train", "c.yaml", "--run-dir", "whole", "-q", cwd=tmp_path)
+    assert whole.wait(timeout=120) == 0, whole.stderr.read()
+    duration = time.monotonic() - began
+    expected = weights(tmp_path / "whole")
+    expected_metrics = (tmp_path / "whole" / "metrics.csv").read_text().splitlines()
+
+    rng = random.Random(20261123)
+    kills = [signal.SIGTERM, signal.SIGINT, signal.SIGKILL, signal.SIGTERM]
+    process = start("train", "c.yaml", "--run-dir", "cut", "-q", cwd=tmp_path)
+    stops = []
+    for sig in kills:
+        time.sleep(rng.uniform(0.4, 0.3 * duration))
+        if process.poll() is not None:
+            break
+        process.send_signal(sig)
+        code = process.wait(timeout=60)
+        stops.append((sig, code))
+        assert code == (-signal.SIGKILL if sig == signal.SIGKILL else 130), process.stderr.read()
+        if sig != signal.SIGKILL:
+            summary = json.loads((tmp_path / "cut" / "summary.json").read_text())
+            assert summary["status"] == "interrupted" and summary["interrupted_at"]["batch"] >= 0
+            assert (tmp_path / "cut" / "resume.npz").is_file()
+        process = start("train", "--resume", "cut", "-q", cwd=tmp_path)
+    assert process.wait(timeout=120) == 0, process.stderr.read()
+    assert len(stops) >= 3, f"the run ended after {stops}: make LONG longer"
+
+    got = weights(tmp_path / "cut")
+    assert got.keys() == expected.keys()
+    assert all(np.array_equal(got[k], expected[k]) for k in expected)
+    rows = (tmp_path / "cut" / "metrics.csv").read_text().splitlines()
+    strip = lambda lines: [line.rsplit(",", 1)[0] for line in lines]  # seconds is the last column
+    assert strip(rows) == strip(expected_metrics)
+    summary = json.loads((tmp_path / "cut" / "summary.json").read_text())
+    assert summary["status"] == "completed" and not (tmp_path / "cut" / "resume.npz").exists()
+
+
+def test_resume_refuses_finished_runs_and_extra_arguments(tmp_path):
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({**LONG, "train": {"epochs": 1, "batch_size": 64}}))
+    done = subprocess.run([*NNCTL, "train", "c.yaml", "--run-dir", "r", "-q"], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert done.returncode == 0
+    again = subprocess.run([*NNCTL, "train", "--resume", "r"], cwd=tmp_path, capture_output=True, text=True)
+    assert again.returncode == 2 and again.stderr.strip() == "error: r: this run has already completed; there is " \
+                                                             "nothing to resume"
+    extra = subprocess.run([*NNCTL, "train", "c.yaml", "--resume", "r"], cwd=tmp_path, capture_output=True,
+                           text=True)
+    assert extra.returncode == 2 and "drop CONFIG" in extra.stderr
