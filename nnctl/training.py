@@ -120,9 +120,12 @@ class Norms:
         self.gradients = [layer.dW.reshape(-1) for layer in network.dense]
         self.squares = np.empty((batches, len(self.weights)))  # ‖dW_l‖² of each batch
 
-    def record_gradient(self, batch: int) -> None:
-        """Keep the squared norms of this batch's weight gradients."""
-        self.squares[batch] = [np.dot(g, g) for g in self.gradients]
+    def record_gradient(self, batch: int) -> float:
+        """Keep the squared norms of this batch's weight gradients; return their sum (infinite or
+        NaN when a gradient is)."""
+        squares = [np.dot(g, g) for g in self.gradients]
+        self.squares[batch] = squares
+        return float(sum(squares))
 
     def row(self, epoch: int, batches: int = 0) -> dict[str, Any]:
         """{"epoch", "W0": ‖W0‖, …, "dW0": mean of ‖dW0‖ over the epoch's `batches`, …}."""
@@ -308,14 +311,13 @@ class Loop:
             for b in range(self.batch, -(-n // batch)):
                 start, stop = b * batch, min(b * batch + batch, n)
                 value, out = self.model.loss_and_grads(Xs[start:stop], Ts[start:stop])
-                if not math.isfinite(value):
+                if not math.isfinite(value + self.norms.record_gradient(b)):  # the loss or a gradient
                     np.copyto(self.theta, self.last_good)
                     self.status, self.diverged_at = "diverged", {"epoch": epoch, "batch": b + 1}
                     return
                 self.total += value * (stop - start)
                 if ys is not None:
                     self.correct += int(np.count_nonzero(self.model.loss.decode(out) == ys[start:stop]))
-                self.norms.record_gradient(b)
                 self.optimizer.step(self.theta, self.grad)
                 self.batch = b + 1
                 if self.stop_requested:

@@ -119,3 +119,26 @@ def test_every_optimizer_and_schedule_learns_moons():
                 "train": {"epochs": 40},
             })
             assert result.summary["final"]["train_accuracy"] > 0.84, (name, schedule)
+
+
+def test_an_infinite_gradient_stops_training_at_once_with_the_epochs_starting_weights():
+    """The loss can stay finite while a gradient overflows: that is divergence too."""
+    from nnctl.training import prepare, run
+
+    loop = prepare(load_config({"data": {"name": "moons", "n_samples": 64}, "model": {"hidden": [4]},
+                                "train": {"epochs": 3, "batch_size": 16}, "output": {"plots": []}}))
+    real, calls = loop.model.loss_and_grads, []
+
+    def overflowing(X, T):
+        value, out = real(X, T)
+        calls.append(value)
+        if len(calls) == 7:  # epoch 2, batch 3
+            loop.model.network.dense[1].dW[0, 0] = np.inf
+        return value, out
+
+    loop.model.loss_and_grads = overflowing
+    result = run(loop)
+    assert all(np.isfinite(v) for v in calls)
+    assert result.summary["status"] == "diverged" and result.summary["diverged_at"] == {"epoch": 2, "batch": 3}
+    assert len(result.history) == 2  # epochs 0 and 1: the weights after epoch 1 are kept
+    np.testing.assert_array_equal(loop.theta, loop.last_good)
