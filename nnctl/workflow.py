@@ -27,6 +27,7 @@ def train_run(
 
     loop = prepare(config)  # every refusal happens here, before a folder is made
     config = loop.config
+    check_pictures(config, loop.dataset)
     if run_dir is not None:
         path = claim_run_dir(Path(run_dir), overwrite=overwrite)
     else:
@@ -63,6 +64,17 @@ def draw_pictures(result: TrainResult, progress: Progress | None = None) -> list
     """The pictures `output.plots` asks of a finished run."""
     names = picture_names(result.config, result.dataset)
     return plot_run(result.run_dir, names, progress=progress) if names else []
+
+
+def check_pictures(config, dataset) -> None:
+    """Refuse, before training, an output.plots picture this run cannot have."""
+    from nnctl.pictures import PICTURES, applicable
+
+    fits = applicable(dataset, config)
+    for name in picture_names(config, dataset):
+        if name not in fits:
+            raise NnctlError(f"output.plots: no {name} picture for this run ({PICTURES[name].doc}; "
+                             f"it can have: {', '.join(fits)})")
 
 
 def picture_names(config, dataset) -> list[str]:
