@@ -134,7 +134,7 @@ def prepare_workload(w: Workload, folder: Path) -> dict:
 
 
 def load_arrays(folder: Path, dtype: str):
-    data, init = np.load(folder / "data.npz"), np.load(folder / "init.npz")
+    data, init = np.load(folder / "data.npz", allow_pickle=False), np.load(folder / "init.npz", allow_pickle=False)
     n_layers = len(init.files) // 2
     Ws = [init[f"W{i}"].astype(dtype) for i in range(n_layers)]
     bs = [init[f"b{i}"].astype(dtype) for i in range(n_layers)]

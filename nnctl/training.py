@@ -199,7 +199,8 @@ def run(
         status = loop.status
     except KeyboardInterrupt:
         status = "interrupted"
-    summary = loop.summary(status, loop.seconds_before + time.perf_counter() - started)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's final loss may overflow
+        summary = loop.summary(status, loop.seconds_before + time.perf_counter() - started)
     if writer:
         writer.finish(loop, summary)
     return TrainResult(model, loop.history, summary, dataset, config, Path(run_dir) if run_dir is not None else None)
