@@ -12,10 +12,8 @@ starts fast; rich is imported by `print_table` alone.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import fnmatch
-import io
 import json
 import math
 import os
@@ -329,12 +327,9 @@ def _finite(value: Any) -> Any:
 def format_csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
     """CSV with a header row: floats with every digit, lists as YAML flow ("[16, 16]"), booleans as
     true/false, missing as an empty cell; `pandas.read_csv` reads it as is."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([flow(row.get(c)) for c in columns])
-    return out.getvalue()
+    from nnctl.runs import rows_csv
+
+    return rows_csv(rows, columns, cell=flow)
 
 
 def format_json(columns: list[str], rows: list[dict[str, Any]]) -> str:
