@@ -21,24 +21,21 @@ class Sequential:
     All parameters live in one flat vector `theta` = [W0 (row by row), b0, W1, b1, …] and their
     gradients in `grad`, laid out alike; each Dense layer's W, b, dW, db are views into them.
     The optimizer steps θ with a few whole-vector operations, and checkpoints copy one array.
-    (W_l followed by b_l is also the (fan_in + 1, fan_out) matrix of the bias-as-extra-row form.)
+    W_l followed by b_l is the (fan_in + 1, fan_out) matrix [W_l; b_l] that Dense computes with.
     """
 
     def __init__(self, layers: Sequence[Dense | ActivationLayer]):
         self.layers = list(layers)
         self.dense = [layer for layer in self.layers if isinstance(layer, Dense)]
         dtype = self.dense[0].W.dtype
-        size = sum(layer.W.size + layer.b.size for layer in self.dense)
+        size = sum(layer.Wb.size for layer in self.dense)
         self.theta, self.grad = np.empty(size, dtype), np.zeros(size, dtype)
         offset = 0
         for layer in self.dense:
-            for name in ("W", "b"):
-                value = getattr(layer, name)
-                where = slice(offset, offset + value.size)
-                self.theta[where] = value.ravel()
-                setattr(layer, name, self.theta[where].reshape(value.shape))
-                setattr(layer, "d" + name, self.grad[where].reshape(value.shape))
-                offset = where.stop
+            where = slice(offset, offset + layer.Wb.size)
+            self.theta[where] = layer.Wb.ravel()
+            layer.bind(self.theta[where].reshape(layer.Wb.shape), self.grad[where].reshape(layer.Wb.shape))
+            offset = where.stop
 
     def forward(self, X: Array) -> Array:
         """X: (n, fan_in of layer 0) -> output: (n, fan_out of the last layer)."""
