@@ -11,6 +11,7 @@ from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nnctl.nn.initializers import INITIALIZERS
 from nnctl.nn.layers import ActivationLayer, Dense
 from nnctl.nn.losses import Loss
+from nnctl.nn.memory import aligned_zeros
 
 Array = np.ndarray
 
@@ -29,7 +30,7 @@ class Sequential:
         self.dense = [layer for layer in self.layers if isinstance(layer, Dense)]
         dtype = self.dense[0].W.dtype
         size = sum(layer.Wb.size for layer in self.dense)
-        self.theta, self.grad = np.empty(size, dtype), np.zeros(size, dtype)
+        self.theta, self.grad = aligned_zeros(size, dtype), aligned_zeros(size, dtype)
         offset = 0
         for layer in self.dense:
             where = slice(offset, offset + layer.Wb.size)
