@@ -46,9 +46,12 @@ class Sequential:
 
     def backward(self, dOut: Array, input_grad: bool = True) -> Array | None:
         """dOut = dL/d(output) -> dL/dX (None unless `input_grad`). Sets dW and db on every
-        Dense layer, that is, the whole of `grad`."""
+        Dense layer, that is, the whole of `grad`. dOut itself is left unchanged."""
         for layer in self.layers[:0:-1]:
-            dOut = layer.backward(dOut)
+            if isinstance(layer, ActivationLayer) and layer is not self.layers[-1]:
+                dOut = layer.backward(dOut, in_place=True)  # the fresh dX of the Dense layer after it
+            else:
+                dOut = layer.backward(dOut)
         return self.layers[0].backward(dOut, input_grad)
 
     def params(self) -> dict[str, Array]:
