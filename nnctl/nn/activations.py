@@ -31,9 +31,9 @@ class Activation:
     grad: Callable[[Array, Array], Array]
     init: str
 
-    def backward(self, z: Array, a: Array, da: Array) -> Array:
-        """dL/dz = dL/da ⊙ f'(z)  (the ⊙ σ'(z) of BP1 and BP2)."""
-        return da * self.grad(z, a)
+    def backward(self, z: Array, a: Array, da: Array, out: Array | None = None) -> Array:
+        """dL/dz = dL/da ⊙ f'(z)  (the ⊙ σ'(z) of BP1 and BP2), into `out` when given (may be da)."""
+        return np.multiply(da, self.grad(z, a), out=out)
 
 
 def _sigmoid(z: Array) -> Array:
@@ -78,9 +78,10 @@ class Softmax:
         return e / e.sum(axis=1, keepdims=True)
 
     @staticmethod
-    def backward(z: Array, a: Array, da: Array) -> Array:
-        """dL/dz = a ⊙ (da − Σ_j da_j a_j), the softmax Jacobian-vector product, row by row."""
-        return a * (da - (da * a).sum(axis=1, keepdims=True))
+    def backward(z: Array, a: Array, da: Array, out: Array | None = None) -> Array:
+        """dL/dz = a ⊙ (da − Σ_j da_j a_j), the softmax Jacobian-vector product, row by row, into
+        `out` when given (may be da)."""
+        return np.multiply(a, da - (da * a).sum(axis=1, keepdims=True), out=out)
 
 
 OUTPUT_ACTIVATIONS: dict[str, Activation | Softmax] = {

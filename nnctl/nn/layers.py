@@ -5,25 +5,43 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnctl.nn import constants
 from nnctl.nn.activations import Activation, Softmax
 
 Array = np.ndarray
 
+CACHED_ROWS = 1024  # Dense keeps its [X, 1] buffer for batches up to this many rows
+CACHED_SIZES = 8  # … and for this many distinct batch sizes (batch, last batch, evaluation chunks)
+
 
 class Dense:
-    """Affine map Z = X @ W + b.  W: (fan_in, fan_out), b: (fan_out,).
+    """Affine map Z = X @ W + b = [X, 1] @ [W; b].  W: (fan_in, fan_out), b: (fan_out,).
 
-    In a network, W, b and their gradients dW, db are views into its flat vectors θ and ∇θ
-    (see `Sequential`): backward writes the gradients in place.
+    W and b are the rows of one (fan_in + 1, fan_out) matrix Wb = [W; b] (the bias-as-extra-row
+    form), and dW, db those of dWb. The input goes into a buffer X1 = [X, 1] (n, fan_in + 1)
+    whose last column is ones, so forward is one matmul, and BP3 and BP4 are one matmul too:
+    X1.T @ dZ = [X.T @ dZ; Σ over the batch of dZ] = [dW; db]. In a network, Wb and dWb are
+    views into its flat vectors θ and ∇θ (see `Sequential`): backward writes the gradients in
+    place.
     """
 
     def __init__(self, W: Array, b: Array):
-        self.W = W
-        self.b = b
-        self.dW = np.zeros_like(W)
-        self.db = np.zeros_like(b)
-        self.X: Array | None = None
+        self._buffers: dict[int, Array] = {}  # n -> an (n, fan_in + 1) buffer, last column 1
+        self.X1: Array | None = None
+        self._join(W, b)
+
+    def bind(self, Wb: Array, dWb: Array) -> None:
+        """Use Wb, dWb (fan_in + 1, fan_out) as [W; b] and [dW; db] from now on."""
+        self.Wb, self.dWb = Wb, dWb
+        self._W, self._b, self.dW, self.db = Wb[:-1], Wb[-1], dWb[:-1], dWb[-1]
+        self._buffers.clear()  # they hold Wb's dtype
+
+    def _join(self, W: Array, b: Array) -> None:
+        Wb = np.vstack([W, b])
+        self.bind(Wb, np.zeros_like(Wb))
+
+    # Assigning W or b (gradcheck casts them to float64) makes a new [W; b], outside any θ.
+    W = property(lambda self: self._W, lambda self, W: self._join(W, self._b))
+    b = property(lambda self: self._b, lambda self, b: self._join(self._W, b))
 
     @property
     def fan_in(self) -> int:
@@ -34,18 +52,29 @@ class Dense:
         return self.W.shape[1]
 
     def forward(self, X: Array) -> Array:
-        """X: (n, fan_in) -> Z: (n, fan_out). Caches X for backward."""
-        self.X = X
-        Z = X @ self.W
-        Z += self.b
-        return Z
+        """X: (n, fan_in) -> Z: (n, fan_out). Caches [X, 1] for backward."""
+        X1 = self._buffers.get(X.shape[0])
+        if X1 is None:
+            X1 = self._new_buffer(X.shape[0])
+        X1[:, :-1] = X
+        self.X1 = X1
+        return X1 @ self.Wb
 
     def backward(self, dZ: Array, input_grad: bool = True) -> Array | None:
         """dZ: (n, fan_out) -> dX: (n, fan_in), or None when not `input_grad` (the first layer
         of a network in training: nothing uses dL/dX there). Sets self.dW, self.db."""
-        np.matmul(self.X.T, dZ, out=self.dW)  # BP4
-        np.dot(constants.ones(dZ.shape[0], dZ.dtype), dZ, out=self.db)  # BP3: Σ over the batch
+        np.matmul(self.X1.T, dZ, out=self.dWb)  # BP4 and BP3: [X.T @ dZ; Σ over the batch of dZ]
         return dZ @ self.W.T if input_grad else None  # BP2, before the previous activation's ⊙ σ'(z)
+
+    def _new_buffer(self, n: int) -> Array:
+        """An (n, fan_in + 1) array whose last column is 1, kept for the next batches of n rows
+        unless n is large (a whole data set) or many sizes were seen already."""
+        X1 = np.ones((n, self.fan_in + 1), self.Wb.dtype)
+        if n <= CACHED_ROWS:
+            if len(self._buffers) == CACHED_SIZES:
+                del self._buffers[next(iter(self._buffers))]  # the oldest
+            self._buffers[n] = X1
+        return X1
 
 
 class ActivationLayer:
@@ -63,6 +92,8 @@ class ActivationLayer:
         self.A = self.f.fn(Z)
         return self.A
 
-    def backward(self, dA: Array) -> Array:
-        """dA: (n, k) -> dZ: (n, k)."""
-        return self.f.backward(self.Z, self.A, dA)
+    def backward(self, dA: Array, in_place: bool = False) -> Array:
+        """dA: (n, k) -> dZ: (n, k), written over dA when `in_place` (for a caller that owns dA
+        and needs it no more: it saves allocating (n, k), which for 256 × 1024 float32 halves
+        relu's backward, 190 -> 110 µs)."""
+        return self.f.backward(self.Z, self.A, dA, out=dA if in_place else None)

@@ -11,6 +11,7 @@ from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nnctl.nn.initializers import INITIALIZERS
 from nnctl.nn.layers import ActivationLayer, Dense
 from nnctl.nn.losses import Loss
+from nnctl.nn.memory import aligned_zeros
 
 Array = np.ndarray
 
@@ -21,24 +22,21 @@ class Sequential:
     All parameters live in one flat vector `theta` = [W0 (row by row), b0, W1, b1, …] and their
     gradients in `grad`, laid out alike; each Dense layer's W, b, dW, db are views into them.
     The optimizer steps θ with a few whole-vector operations, and checkpoints copy one array.
-    (W_l followed by b_l is also the (fan_in + 1, fan_out) matrix of the bias-as-extra-row form.)
+    W_l followed by b_l is the (fan_in + 1, fan_out) matrix [W_l; b_l] that Dense computes with.
     """
 
     def __init__(self, layers: Sequence[Dense | ActivationLayer]):
         self.layers = list(layers)
         self.dense = [layer for layer in self.layers if isinstance(layer, Dense)]
         dtype = self.dense[0].W.dtype
-        size = sum(layer.W.size + layer.b.size for layer in self.dense)
-        self.theta, self.grad = np.empty(size, dtype), np.zeros(size, dtype)
+        size = sum(layer.Wb.size for layer in self.dense)
+        self.theta, self.grad = aligned_zeros(size, dtype), aligned_zeros(size, dtype)
         offset = 0
         for layer in self.dense:
-            for name in ("W", "b"):
-                value = getattr(layer, name)
-                where = slice(offset, offset + value.size)
-                self.theta[where] = value.ravel()
-                setattr(layer, name, self.theta[where].reshape(value.shape))
-                setattr(layer, "d" + name, self.grad[where].reshape(value.shape))
-                offset = where.stop
+            where = slice(offset, offset + layer.Wb.size)
+            self.theta[where] = layer.Wb.ravel()
+            layer.bind(self.theta[where].reshape(layer.Wb.shape), self.grad[where].reshape(layer.Wb.shape))
+            offset = where.stop
 
     def forward(self, X: Array) -> Array:
         """X: (n, fan_in of layer 0) -> output: (n, fan_out of the last layer)."""
@@ -48,9 +46,12 @@ class Sequential:
 
     def backward(self, dOut: Array, input_grad: bool = True) -> Array | None:
         """dOut = dL/d(output) -> dL/dX (None unless `input_grad`). Sets dW and db on every
-        Dense layer, that is, the whole of `grad`."""
+        Dense layer, that is, the whole of `grad`. dOut itself is left unchanged."""
         for layer in self.layers[:0:-1]:
-            dOut = layer.backward(dOut)
+            if isinstance(layer, ActivationLayer) and layer is not self.layers[-1]:
+                dOut = layer.backward(dOut, in_place=True)  # the fresh dX of the Dense layer after it
+            else:
+                dOut = layer.backward(dOut)
         return self.layers[0].backward(dOut, input_grad)
 
     def params(self) -> dict[str, Array]:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnctl.nn.memory import aligned_copy
+
 Array = np.ndarray
 
 
@@ -38,8 +40,8 @@ class Optimizer:
     def step(self, theta: Array, grad: Array) -> None:
         """One update of theta in place from grad (same shape; grad is left unchanged)."""
         if self._scratch is None:
-            self._scratch = np.empty_like(theta)
-            self._state = {name: self._state.get(name, np.zeros_like(theta)) for name in self.buffers}
+            self._scratch = aligned_copy(np.zeros_like(theta))
+            self._state = {name: aligned_copy(self._state.get(name, self._scratch)) for name in self.buffers}
         self.t += 1
         self._update(theta, grad, self.t, self._scratch, *self._state.values())
 
