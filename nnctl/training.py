@@ -115,24 +115,30 @@ class Norms:
     """layers.csv: per epoch, the norm ‖W_l‖ of every weight matrix and the mean over the
     epoch's batches of its gradient's norm ‖dW_l‖ (Frobenius): one BLAS dot per matrix."""
 
-    def __init__(self, network: Sequential, batches: int):
+    def __init__(self, network: Sequential):
         self.weights = [layer.W.reshape(-1) for layer in network.dense]  # flat views
         self.gradients = [layer.dW.reshape(-1) for layer in network.dense]
-        self.squares = np.empty((batches, len(self.weights)))  # ‖dW_l‖² of each batch
+        self.sums = [0.0] * len(self.gradients)  # Σ ‖dW_l‖ over the epoch's batches so far
 
-    def record_gradient(self, batch: int) -> float:
-        """Keep the squared norms of this batch's weight gradients; return their sum (infinite or
+    def record_gradient(self) -> float:
+        """Add this batch's gradient norms to the epoch's sums; return Σ_l ‖dW_l‖² (infinite or
         NaN when a gradient is)."""
-        squares = [np.dot(g, g) for g in self.gradients]
-        self.squares[batch] = squares
-        return float(sum(squares))
+        total = 0.0
+        for i, g in enumerate(self.gradients):
+            square = float(np.dot(g, g))
+            self.sums[i] += math.sqrt(square)
+            total += square
+        return total
 
     def row(self, epoch: int, batches: int = 0) -> dict[str, Any]:
-        """{"epoch", "W0": ‖W0‖, …, "dW0": mean of ‖dW0‖ over the epoch's `batches`, …}."""
+        """{"epoch", "W0": ‖W0‖, …, "dW0": mean of ‖dW0‖ over the epoch's `batches`, …}; starts
+        the next epoch's sums."""
         row: dict[str, Any] = {"epoch": epoch}
-        row.update({f"W{i}": math.sqrt(np.dot(w, w)) for i, w in enumerate(self.weights)})
-        means = np.add.reduce(np.sqrt(self.squares[:batches]), axis=0) / batches if batches else None
-        row.update({f"dW{i}": None if means is None else float(means[i]) for i in range(len(self.weights))})
+        for i, w in enumerate(self.weights):
+            row[f"W{i}"] = math.sqrt(np.dot(w, w))
+        for i, total in enumerate(self.sums):
+            row[f"dW{i}"] = total / batches if batches else None
+        self.sums = [0.0] * len(self.gradients)
         return row
 
 
@@ -262,7 +268,7 @@ class Loop:
         self.interrupted_at: dict[str, int] | None = None
         n = dataset.X_train.shape[0]
         self.batch_size = n if config.train.batch_size == "full" else min(config.train.batch_size, n)
-        self.norms = Norms(model.network, -(-n // self.batch_size))
+        self.norms = Norms(model.network)
         # where training stands inside the epoch in progress (see `snapshot`)
         self.batch = 0  # batches of it done
         self.total, self.correct = 0.0, 0  # its summed batch losses (× rows) and correct predictions
@@ -312,7 +318,7 @@ class Loop:
             for b in range(self.batch, -(-n // batch)):
                 start, stop = b * batch, min(b * batch + batch, n)
                 value, out = self.model.loss_and_grads(Xs[start:stop], Ts[start:stop])
-                if not math.isfinite(value + self.norms.record_gradient(b)):  # the loss or a gradient
+                if not math.isfinite(value + self.norms.record_gradient()):  # the loss or a gradient
                     np.copyto(self.theta, self.last_good)
                     self.status, self.diverged_at = "diverged", {"epoch": epoch, "batch": b + 1}
                     return
@@ -340,12 +346,13 @@ class Loop:
         (weights, optimizer state, …) and JSON-able facts (position, generator state, metrics so
         far). `restore` continues from it to the same weights, bit for bit. seconds: the run's
         training time so far."""
-        arrays = {"theta": self.theta, "last_good": self.last_good, "batch_squares": self.norms.squares[:self.batch],
+        arrays = {"theta": self.theta, "last_good": self.last_good,
                   **{f"optimizer.{k}": v for k, v in self.optimizer.state.items()}}
         if self.stopping.best_theta is not None:
             arrays["best_theta"] = self.stopping.best_theta
         facts = {
             "epochs_done": len(self.history) - 1, "batch": self.batch, "total": self.total, "correct": self.correct,
+            "gradient_norm_sums": list(self.norms.sums),
             # mid-epoch: the state the epoch's shuffle started from, so the same order is drawn again
             "rng": self.epoch_rng if self.batch and self.epoch_rng else self.rng.bit_generator.state,
             "stopping": {"best": self.stopping.best, "best_epoch": self.stopping.best_epoch,
@@ -362,7 +369,7 @@ class Loop:
         np.copyto(self.theta, arrays["theta"])
         np.copyto(self.last_good, arrays["last_good"])
         self.batch, self.total, self.correct = facts["batch"], facts["total"], facts["correct"]
-        self.norms.squares[:self.batch] = arrays["batch_squares"]
+        self.norms.sums = list(facts["gradient_norm_sums"])
         self.optimizer.load_state({k.removeprefix("optimizer."): v for k, v in arrays.items()
                                    if k.startswith("optimizer.")})
         self.rng.bit_generator.state = facts["rng"]
