@@ -51,6 +51,7 @@ class EpochReporter:
             self.progress = Progress(
                 TextColumn("[bold]epoch"), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn(),
                 TextColumn("{task.fields[metrics]}"), console=Console(file=self.stream), transient=False,
+                auto_refresh=False,  # redrawn from __call__ only: no thread competing with training
             )
             self.progress.start()
             self.task = self.progress.add_task("train", total=self.epochs, metrics="")
@@ -68,7 +69,7 @@ class EpochReporter:
             now = time.monotonic()
             # redraw at most 20 times a second: short epochs would spend their time drawing
             if now - self.last_redraw > 0.05 or epoch == self.epochs:
-                self.progress.update(self.task, completed=epoch, metrics=describe(row))
+                self.progress.update(self.task, completed=epoch, metrics=describe(row), refresh=True)
                 self.last_redraw = now
         elif epoch % self.every == 0 or epoch == self.epochs:
             print(f"epoch {epoch}/{self.epochs}  {describe(row)}", file=self.stream, flush=True)
