@@ -505,7 +505,10 @@ def _draw_boundaries(ax: Axes, xx: Array, yy: Array, P: Array) -> list:
     for k in range(P.shape[-1]):
         margin = P[..., k] - np.delete(P, k, axis=-1).max(axis=-1)
         if margin.min() < 0 < margin.max():  # a class that wins nowhere (or everywhere) has no line
-            drawn.append(ax.contour(xx, yy, margin, levels=[0.0], colors=BOUNDARY, linewidths=1.6, zorder=2))
+            # above the points (a boundary runs through the densest data), under the × marks
+            line = ax.contour(xx, yy, margin, levels=[0.0], colors=BOUNDARY, linewidths=2.2, zorder=4)
+            line.set_path_effects(_halo(5.5))
+            drawn.append(line)
     return drawn
 
 
