@@ -154,8 +154,6 @@ def sweep(
 
     with user_errors():
         try:
-            # SIGTERM stops a sweep as Ctrl-C does: its workers are stopped with it, none is left behind
-            signal.signal(signal.SIGTERM, signal.default_int_handler)
             with SweepReporter(quiet=quiet) as reporter:
                 sweep = run_sweep(source, grid or [], seeds, set_ or [], jobs=jobs, out=out, scheduler=scheduler,
                                   reporter=reporter)
@@ -251,7 +249,25 @@ def plot(
 
 
 def main() -> None:
-    app()
+    """The console script. Typer's own usage errors (an unknown option, a value of the wrong
+    type, a missing argument) end like every other user error: one line, exit code 2."""
+    from typer.exceptions import TyperException  # the public base of Click's usage errors
+
+    # SIGTERM interrupts like Ctrl-C, also before training starts (training then takes over:
+    # it finishes the batch first) and in a sweep's parent (which stops its workers)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        code = app(prog_name="nnctl", standalone_mode=False)
+    except TyperException as e:
+        message = e.format_message()
+        if message:  # empty: `nnctl` alone, which has printed the help already
+            command = getattr(getattr(e, "ctx", None), "command_path", None) or "nnctl"
+            typer.echo(f"error: {message} (see {command} --help)", err=True)
+        sys.exit(getattr(e, "exit_code", 2))
+    except typer.Abort:  # Ctrl-C outside training, e.g. while the data are made
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -174,10 +174,18 @@ def _check_replaceable(path: Path) -> None:
     target = path.resolve()
     if target == here or target in here.parents:
         raise NnctlError(f"{path}: is the current folder or contains it; --overwrite will not remove it")
-    foreign = sorted(p.name for p in path.iterdir() if p.name not in RUN_ENTRIES and not p.name.startswith("."))
-    if not (path / "config.yaml").is_file() or foreign:
+    entries = list(path.iterdir())
+    foreign = sorted(p.name for p in entries if p.name not in RUN_ENTRIES and not p.name.startswith("."))
+    # a run killed while writing its first file leaves only a temporary .config.yaml.*.tmp
+    leftovers = all(_temporary(p.name) for p in entries)
+    if not ((path / "config.yaml").is_file() or leftovers) or foreign:
         what = f"it holds {', '.join(foreign[:3])}" if foreign else "it has no config.yaml"
         raise NnctlError(f"{path}: not a run directory ({what}); --overwrite only replaces run directories")
+
+
+def _temporary(name: str) -> bool:
+    """Whether `name` is one of atomic_write's temporary files (.NAME.XXXXXXXX.tmp) of a run file."""
+    return name.startswith(".") and name.endswith(".tmp") and name[1:].split(".tmp")[0].rsplit(".", 1)[0] in RUN_ENTRIES
 
 
 def write_json(path: Path, data: dict) -> Path:

@@ -538,3 +538,20 @@ def test_a_real_process_prints_one_line_and_exits_2(name, tmp_path, trained_run)
     assert all(_here(text, tmp_path) in stderr for text in case.expected), stderr
     assert peak_kb < 150_000  # an interpreter with numpy (about 50 MB), not gigabytes of refused arrays
     assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["train", "c.yaml", "--bogus"], "error: No such option: --bogus (see nnctl train --help)"),
+    (["sweep", "c.yaml", "--jobs", "abc"], "error: Invalid value for '--jobs'"),
+    (["plot"], "error: Missing argument"),
+    (["trian"], "error: No such command 'trian'."),
+], ids=["unknown-option", "not-an-integer", "missing-argument", "unknown-command"])
+def test_typer_usage_errors_are_one_line_too(args, expected, tmp_path):
+    """Mistakes Typer itself catches, through the console script's entry point."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "from nnctl.cli import main; main()", *args], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith(expected), done.stderr

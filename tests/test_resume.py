@@ -93,7 +93,7 @@ def test_a_state_of_another_network_is_refused(tmp_path):
 
 # ---------------------------------------------------------------- real processes, killed
 
-NNCTL = [sys.executable, "-c", "from nnctl.cli import app; app()"]
+NNCTL = [sys.executable, "-c", "from nnctl.cli import main; main()"]  # what the console script runs
 LONG = {
     "name": "long",
     "data": {"name": "moons", "n_samples": 3000},
@@ -126,6 +126,9 @@ def test_killed_at_random_moments_and_resumed_ends_bit_identical(tmp_path):
     rng = random.Random(20261123)
     kills = [signal.SIGTERM, signal.SIGINT, signal.SIGKILL, signal.SIGTERM]
     process = start("train", "c.yaml", "--run-dir", "cut", "-q", cwd=tmp_path)
+    while not (tmp_path / "cut" / "data.npz").is_file():  # before this, there is no run to resume
+        assert process.poll() is None, process.stderr.read()
+        time.sleep(0.01)
     stops = []
     for sig in kills:
         time.sleep(rng.uniform(0.4, 0.3 * duration))

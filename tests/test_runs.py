@@ -105,3 +105,19 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~0o022
+
+
+def test_a_run_killed_while_writing_its_first_file_can_be_replaced(tmp_path):
+    """All it leaves is atomic_write's temporary .config.yaml.*.tmp; a sweep re-runs it there."""
+    from nnctl.runs import claim_run_dir
+
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    (killed / ".config.yaml.lyjpgpmc.tmp").write_text("")
+    assert claim_run_dir(killed, overwrite=True) == killed and not any(killed.iterdir())
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / ".bashrc").write_text("")
+    with pytest.raises(NnctlError, match="not a run directory"):
+        claim_run_dir(other, overwrite=True)
+    assert (other / ".bashrc").is_file()
