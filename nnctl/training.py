@@ -94,21 +94,23 @@ class EarlyStopping:
     best_epoch: int = 0
     best_theta: Array | None = None  # the best epoch's weights, kept only when patience > 0
     waited: int = 0
+    stopped: bool = False  # patience ran out
 
     @property
     def sign(self) -> float:
         return -1.0 if self.monitor.endswith("accuracy") else 1.0  # accuracy: higher is better
 
-    def update(self, epoch: int, row: dict[str, Any], theta: Array) -> bool:
-        """Record the epoch (theta: the flat weights after it); True when training should stop."""
+    def update(self, epoch: int, row: dict[str, Any], theta: Array) -> None:
+        """Record the epoch (theta: the flat weights after it); sets `stopped` when training
+        should stop."""
         value = self.sign * row[self.monitor]
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.waited = value, epoch, 0
             if self.patience:
                 self.best_theta = theta.copy()
-            return False
+            return
         self.waited += 1
-        return 0 < self.patience <= self.waited
+        self.stopped = 0 < self.patience <= self.waited and self.best_theta is not None
 
 
 class Norms:
@@ -301,6 +303,8 @@ class Loop:
             self.stopping.update(0, row, self.theta)
             yield row
         for epoch in range(len(self.history), cfg.epochs + 1):
+            if self.stopping.stopped:
+                break
             started = time.perf_counter()
             self.optimizer.lr = lr = self.learning_rate(epoch - 1)
             if self.batch == 0:
@@ -335,11 +339,12 @@ class Loop:
             self.history.append(row)
             self.layers.append(self.norms.row(epoch, batches=self.batch))
             self.batch = 0
+            # before the row goes out, so that a snapshot taken meanwhile (nnctl.runs) is whole
+            self.stopping.update(epoch, row, self.theta)
             yield row
-            if self.stopping.update(epoch, row, self.theta):
-                np.copyto(self.theta, self.stopping.best_theta)
-                self.status = "early_stopped"
-                return
+        if self.stopping.stopped:
+            np.copyto(self.theta, self.stopping.best_theta)
+            self.status = "early_stopped"
 
     def snapshot(self, seconds: float) -> tuple[dict[str, Array], dict[str, Any]]:
         """Everything the rest of training depends on, taken between two mini-batches: arrays
@@ -356,7 +361,7 @@ class Loop:
             # mid-epoch: the state the epoch's shuffle started from, so the same order is drawn again
             "rng": self.epoch_rng if self.batch and self.epoch_rng else self.rng.bit_generator.state,
             "stopping": {"best": self.stopping.best, "best_epoch": self.stopping.best_epoch,
-                         "waited": self.stopping.waited},
+                         "waited": self.stopping.waited, "stopped": self.stopping.stopped},
             "history": self.history, "layers": self.layers, "seconds": seconds,
         }
         return arrays, facts
@@ -374,8 +379,8 @@ class Loop:
                                    if k.startswith("optimizer.")})
         self.rng.bit_generator.state = facts["rng"]
         stopping = facts["stopping"]
-        self.stopping.best, self.stopping.best_epoch, self.stopping.waited = (
-            stopping["best"], stopping["best_epoch"], stopping["waited"])
+        self.stopping.best, self.stopping.best_epoch, self.stopping.waited, self.stopping.stopped = (
+            stopping["best"], stopping["best_epoch"], stopping["waited"], stopping["stopped"])
         self.stopping.best_theta = arrays["best_theta"].copy() if "best_theta" in arrays else None
         self.history, self.layers = facts["history"], facts["layers"]
         self.seconds_before = facts["seconds"]

@@ -82,6 +82,34 @@ def test_stopping_between_any_two_batches_and_resuming_is_bit_identical(variant,
             assert result.summary[key] == expected.summary[key], (batches, key)
 
 
+STOPPING = {**SMALL, "optimizer": {"name": "adam", "lr": 0.2},
+            "train": {"epochs": 15, "batch_size": 16, "early_stopping": {"patience": 2}}}
+
+
+@pytest.mark.parametrize("at_epoch", range(0, 9))
+def test_a_state_saved_as_an_epoch_ends_resumes_bit_identical(at_epoch, tmp_path):
+    """The periodic resume state is written while an epoch's row goes out (RunWriter.epoch):
+    early stopping has already counted that epoch, even the one it stops at."""
+    config = load_config(STOPPING)
+    reference = prepare(config)
+    expected = run(reference)
+    assert expected.summary["status"] == "early_stopped" and expected.summary["epochs"] == 8
+
+    first = prepare(config)
+    for row in first.epochs():
+        if row["epoch"] == at_epoch:
+            save_state(tmp_path / "state.npz", *first.snapshot(0.0))
+            break
+    second = prepare(config)
+    second.restore(*load_state(tmp_path / "state.npz"))
+    result = run(second)
+    for name, value in expected.model.network.params().items():
+        assert np.array_equal(result.model.network.params()[name], value), name
+    assert without_seconds(result.history) == without_seconds(expected.history)
+    for key in ("status", "epochs", "best_epoch", "best", "final"):
+        assert result.summary[key] == expected.summary[key], key
+
+
 def test_a_state_of_another_network_is_refused(tmp_path):
     loop = prepare(load_config(SMALL))
     stop_after(loop, 2)
