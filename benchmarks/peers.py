@@ -10,7 +10,8 @@ initial weights (nnctl's initialiser, seed 0) once, as `data.npz`, `data.csv` an
 a temporary folder. Every timed run is then a fresh subprocess of this script (`--worker`) with
 OMP/OPENBLAS/MKL_NUM_THREADS set to the thread count (and torch.set_num_threads) that loads those
 files, trains once untimed (warm-up, a tenth of the epochs), then trains from the initial weights
-and prints one JSON line. Rounds are interleaved: every tool once, then every tool again, ...
+(up to three times while under a second in all, keeping the fastest: `best_of`) and prints one
+JSON line. Rounds are interleaved: every tool once, then every tool again, ...
 
 What is timed, per tool (everything a user of it pays per epoch, nothing before or after):
 - nnctl: `nnctl.training.run` with `on_epoch`: from the row of epoch 0 (the initial weights,
@@ -36,6 +37,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -141,6 +143,18 @@ def load_arrays(folder: Path, dtype: str):
     return data["X"].astype(dtype), data["y"], Ws, bs
 
 
+def best_of(once: Callable[[], tuple[float, float]], budget: float = 1.0, most: int = 3) -> dict:
+    """The fastest of up to `most` timed runs of `once` (-> seconds, final accuracy), stopping
+    once `budget` seconds are spent. Every tool gets the same: a 70 ms run on this shared VM is
+    at the mercy of a moment's noise (single W2 runs of nnctl ranged 0.013-0.024 s/epoch with
+    nothing else running), while a 2 s W4 run is timed once."""
+    runs: list[tuple[float, float]] = []
+    while len(runs) < most and sum(seconds for seconds, _ in runs) < budget:
+        runs.append(once())
+    seconds, accuracy = min(runs)
+    return {"seconds": seconds, "accuracy": accuracy, "repeats": len(runs)}
+
+
 def work_nnctl(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int) -> dict:
     from nnctl import load_config
     from nnctl.training import prepare, run
@@ -154,15 +168,15 @@ def work_nnctl(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int) 
         assert np.array_equal(lp.dataset.X_train, X) and np.array_equal(lp.dataset.y_train, y)
         return lp
 
+    def once() -> tuple[float, float]:
+        lp = loop(epochs)
+        stamps: list[float] = []
+        result = run(lp, on_epoch=lambda row: stamps.append(time.perf_counter()))
+        assert result.summary["status"] == "completed" and len(stamps) == epochs + 1
+        return stamps[-1] - stamps[0], result.summary["final"]["train_accuracy"]
+
     run(loop(warmup))
-    lp = loop(epochs)
-    stamps: list[float] = []
-    started = time.perf_counter()
-    result = run(lp, on_epoch=lambda row: stamps.append(time.perf_counter()))
-    whole = time.perf_counter() - started
-    assert result.summary["status"] == "completed" and len(stamps) == epochs + 1
-    return {"seconds": stamps[-1] - stamps[0], "whole": whole,
-            "accuracy": result.summary["final"]["train_accuracy"]}
+    return best_of(once)
 
 
 def _status_kb(field: str) -> int:
@@ -284,14 +298,17 @@ def work_torch(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int, 
                 loss.backward()
                 opt.step()
 
+    def once() -> tuple[float, float]:
+        model, opt = build()
+        generator.manual_seed(SEED)
+        started = time.perf_counter()
+        train(model, opt, epochs)
+        seconds = time.perf_counter() - started
+        with torch.no_grad():
+            return seconds, float((model(X).argmax(1) == y).double().mean())
+
     train(*build(), warmup)
-    model, opt = build()
-    started = time.perf_counter()
-    train(model, opt, epochs)
-    seconds = time.perf_counter() - started
-    with torch.no_grad():
-        accuracy = float((model(X).argmax(1) == y).double().mean())
-    return {"seconds": seconds, "whole": seconds, "accuracy": accuracy}
+    return best_of(once)
 
 
 def work_sklearn(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int) -> dict:
@@ -322,13 +339,16 @@ def work_sklearn(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int
         clf.n_iter_, clf.t_, clf.loss_curve_, clf.best_loss_, clf._no_improvement_count = 0, 0, [], np.inf, 0
         return clf.set_params(max_iter=n_epochs)
 
+    def once() -> tuple[float, float]:
+        clf = build(epochs)
+        started = time.perf_counter()
+        clf.fit(X, y)
+        seconds = time.perf_counter() - started
+        assert clf.n_iter_ == epochs and clf.coefs_[0].dtype == np.dtype(dtype)
+        return seconds, float(clf.score(X, y))
+
     build(warmup).fit(X, y)
-    clf = build(epochs)
-    started = time.perf_counter()
-    clf.fit(X, y)
-    seconds = time.perf_counter() - started
-    assert clf.n_iter_ == epochs and clf.coefs_[0].dtype == np.dtype(dtype)
-    return {"seconds": seconds, "whole": seconds, "accuracy": float(clf.score(X, y))}
+    return best_of(once)
 
 
 def work_gemm(size: int = 1024, repeats: int = 20) -> dict:
