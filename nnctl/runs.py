@@ -40,7 +40,7 @@ def atomic_write(path: Path, write: Callable[[IO], None], *, binary: bool = Fals
     """Write through `write(file)` to a temporary file beside `path`, then rename it into place.
     exclusive: never replace an existing `path` (FileExistsError), even one another process
     creates at the same instant: the name is claimed with O_EXCL before the rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path.name), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb" if binary else "w", newline=None if binary else "") as f:
             write(f)
@@ -183,9 +183,14 @@ def _check_replaceable(path: Path) -> None:
         raise NnctlError(f"{path}: not a run directory ({what}); --overwrite only replaces run directories")
 
 
+def _temporary_prefix(name: str) -> str:
+    """How atomic_write's temporary file for `name` begins: `.NAME.`, then a random part, `.tmp`."""
+    return f".{name}."
+
+
 def _temporary(name: str) -> bool:
-    """Whether `name` is one of atomic_write's temporary files (.NAME.XXXXXXXX.tmp) of a run file."""
-    return name.startswith(".") and name.endswith(".tmp") and name[1:].split(".tmp")[0].rsplit(".", 1)[0] in RUN_ENTRIES
+    """Whether `name` is atomic_write's temporary file for one of a run directory's files."""
+    return name.endswith(".tmp") and any(name.startswith(_temporary_prefix(entry)) for entry in RUN_ENTRIES)
 
 
 def write_json(path: Path, data: dict) -> Path:
