@@ -196,18 +196,19 @@ def run(
     config, model, dataset = loop.config, loop.model, loop.dataset
     writer = RunWriter(Path(run_dir), config, dataset, resume=resume) if run_dir is not None else None
     started = time.perf_counter()
-    try:
-        # a diverging run overflows on its way to NaN; the loop detects it and says so
-        with np.errstate(over="ignore", invalid="ignore"), stop_on_signals(loop, handle_signals):
-            for row in loop.epochs():
-                if writer:
-                    writer.epoch(row, loop)
-                if on_epoch:
-                    on_epoch(row)
-        status = loop.status
-    except KeyboardInterrupt:
-        status = "interrupted"
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's final loss may overflow
+    # a diverging run overflows on its way to NaN (the loop detects it and says so), and so may
+    # its final measurement
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            with stop_on_signals(loop, handle_signals):
+                for row in loop.epochs():
+                    if writer:
+                        writer.epoch(row, loop)
+                    if on_epoch:
+                        on_epoch(row)
+            status = loop.status
+        except KeyboardInterrupt:
+            status = "interrupted"
         summary = loop.summary(status, loop.seconds_before + time.perf_counter() - started)
     if writer:
         writer.finish(loop, summary)
