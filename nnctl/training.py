@@ -31,6 +31,7 @@ from nnctl.assemble import build_model, encode_targets, learning_rate, make_opti
 from nnctl.config import EVALUATION_ROWS, Config, blame, load_config
 from nnctl.data import Dataset, load_dataset
 from nnctl.errors import NnctlError
+from nnctl.nn.layers import with_ones
 from nnctl.nn.network import Model, Sequential
 from nnctl.runs import RunWriter
 
@@ -247,6 +248,7 @@ class Loop:
         classification = dataset.task == "classification"
         self.train_labels = dataset.y_train if classification else None
         self.val_labels = dataset.y_val if classification else None
+        self.X1_train = with_ones(dataset.X_train)  # [X, 1]: batches go into the network without a copy
         self.T_train = encode_targets(model, dataset, dataset.y_train)
         self.T_val = encode_targets(model, dataset, dataset.y_val)
         self.has_val = dataset.X_val.shape[0] > 0
@@ -295,7 +297,7 @@ class Loop:
         """Yield the metrics row of epoch 0 (initial weights), then of each trained epoch. After
         `restore`, go on from the snapshot: the rows yielded are those still to come."""
         cfg = self.config.train
-        X, T, labels = self.dataset.X_train, self.T_train, self.train_labels
+        X, T, labels = self.X1_train, self.T_train, self.train_labels
         n, batch = X.shape[0], self.batch_size
         if not self.history:
             row = self.measure(0, 0.0, None)
@@ -322,7 +324,7 @@ class Loop:
                 Xs, Ts, ys = X, T, labels
             for b in range(self.batch, -(-n // batch)):
                 start, stop = b * batch, min(b * batch + batch, n)
-                value, out = self.model.loss_and_grads(Xs[start:stop], Ts[start:stop])
+                value, out = self.model.loss_and_grads(Xs[start:stop], Ts[start:stop], ones=True)
                 if not math.isfinite(value + self.norms.record_gradient()):  # the loss or a gradient
                     np.copyto(self.theta, self.last_good)
                     self.status, self.diverged_at = "diverged", {"epoch": epoch, "batch": b + 1}

@@ -216,3 +216,21 @@ def test_params_are_live_views_and_set_params_copies_in(rng):
     assert np.all(W0 == 0.25)  # same array, new values
     new["W0"][0, 0] = 9.0
     assert W0[0, 0] == 0.25  # copied, not aliased
+
+
+@pytest.mark.parametrize("n", [5, 1500])  # a batch, and a full batch above Dense's CACHED_ROWS
+def test_a_batch_given_as_x_with_ones_trains_exactly_as_the_bare_batch(n, rng):
+    from nnctl.nn.layers import with_ones
+
+    model = make_model([3, 6, 4], ["tanh"], "cross-entropy", rng)
+    X, T = rng.normal(size=(n, 3)), rng.integers(0, 4, size=n)
+    X1 = with_ones(X)
+    assert np.array_equal(X1[:, :3], X) and np.array_equal(X1[:, 3], np.ones(n))
+    value, out = model.loss_and_grads(X, T)
+    grad = model.network.grad.copy()
+    value1, out1 = model.loss_and_grads(X1, T, ones=True)
+    assert value1 == value and np.array_equal(out1, out) and np.array_equal(model.network.grad, grad)
+    # the hidden layer's [A, 1] buffer is made once and reused, also for a full batch of many rows
+    buffer = model.network.dense[1].X1
+    model.loss_and_grads(X1, T, ones=True)
+    assert model.network.dense[1].X1 is buffer

@@ -9,8 +9,17 @@ from nnctl.nn.activations import Activation, Softmax
 
 Array = np.ndarray
 
-CACHED_ROWS = 1024  # Dense keeps its [X, 1] buffer for batches up to this many rows
-CACHED_SIZES = 8  # … and for this many distinct batch sizes (batch, last batch, evaluation chunks)
+CACHED_ROWS = 1024  # Dense keeps an [X, 1] buffer for each batch size up to this many rows
+CACHED_SIZES = 8  # … for this many distinct sizes (batch, last batch, evaluation chunks)
+
+
+def with_ones(X: Array) -> Array:
+    """X: (n, d) -> [X, 1]: (n, d + 1), a new array: the input form Dense computes with. The
+    training loop keeps its data so, and each batch, a slice of it, goes in without a copy."""
+    X1 = np.empty((X.shape[0], X.shape[1] + 1), X.dtype)
+    X1[:, :-1] = X
+    X1[:, -1] = 1.0
+    return X1
 
 
 class Dense:
@@ -26,6 +35,7 @@ class Dense:
 
     def __init__(self, W: Array, b: Array):
         self._buffers: dict[int, Array] = {}  # n -> an (n, fan_in + 1) buffer, last column 1
+        self._large: Array | None = None  # the last buffer of more than CACHED_ROWS rows
         self.X1: Array | None = None
         self._join(W, b)
 
@@ -34,6 +44,7 @@ class Dense:
         self.Wb, self.dWb = Wb, dWb
         self._W, self._b, self.dW, self.db = Wb[:-1], Wb[-1], dWb[:-1], dWb[-1]
         self._buffers.clear()  # they hold Wb's dtype
+        self._large = None
 
     def _join(self, W: Array, b: Array) -> None:
         Wb = np.vstack([W, b])
@@ -51,12 +62,14 @@ class Dense:
     def fan_out(self) -> int:
         return self.W.shape[1]
 
-    def forward(self, X: Array) -> Array:
-        """X: (n, fan_in) -> Z: (n, fan_out). Caches [X, 1] for backward."""
-        X1 = self._buffers.get(X.shape[0])
-        if X1 is None:
-            X1 = self._new_buffer(X.shape[0])
-        X1[:, :-1] = X
+    def forward(self, X: Array, ones: bool = False) -> Array:
+        """X: (n, fan_in) -> Z: (n, fan_out), or X = [X, 1] (n, fan_in + 1) when `ones` (used
+        as it is). Caches [X, 1] for backward."""
+        if ones:
+            X1 = X
+        else:
+            X1 = self._buffer(X.shape[0])
+            X1[:, :-1] = X
         self.X1 = X1
         return X1 @ self.Wb
 
@@ -66,11 +79,18 @@ class Dense:
         np.matmul(self.X1.T, dZ, out=self.dWb)  # BP4 and BP3: [X.T @ dZ; Σ over the batch of dZ]
         return dZ @ self.W.T if input_grad else None  # BP2, before the previous activation's ⊙ σ'(z)
 
-    def _new_buffer(self, n: int) -> Array:
-        """An (n, fan_in + 1) array whose last column is 1, kept for the next batches of n rows
-        unless n is large (a whole data set) or many sizes were seen already."""
+    def _buffer(self, n: int) -> Array:
+        """An (n, fan_in + 1) array whose last column is 1, kept for the next batches of n rows;
+        of sizes above CACHED_ROWS (a full batch, a picture's grid), only the last one."""
+        X1 = self._buffers.get(n)
+        if X1 is not None:
+            return X1
+        if self._large is not None and self._large.shape[0] == n:
+            return self._large
         X1 = np.ones((n, self.fan_in + 1), self.Wb.dtype)
-        if n <= CACHED_ROWS:
+        if n > CACHED_ROWS:
+            self._large = X1
+        else:
             if len(self._buffers) == CACHED_SIZES:
                 del self._buffers[next(iter(self._buffers))]  # the oldest
             self._buffers[n] = X1

@@ -38,9 +38,11 @@ class Sequential:
             layer.bind(self.theta[where].reshape(layer.Wb.shape), self.grad[where].reshape(layer.Wb.shape))
             offset = where.stop
 
-    def forward(self, X: Array) -> Array:
-        """X: (n, fan_in of layer 0) -> output: (n, fan_out of the last layer)."""
-        for layer in self.layers:
+    def forward(self, X: Array, ones: bool = False) -> Array:
+        """X: (n, fan_in of layer 0), or [X, 1] when `ones` (see `with_ones`) -> output: (n,
+        fan_out of the last layer)."""
+        X = self.layers[0].forward(X, ones)
+        for layer in self.layers[1:]:
             X = layer.forward(X)
         return X
 
@@ -100,13 +102,14 @@ class Model:
         """Loss plus L2 penalty on a batch, without touching gradients."""
         return self.loss.value(self.network.forward(X), T) + self.penalty()
 
-    def loss_and_grads(self, X: Array, T: Array) -> tuple[float, Array]:
+    def loss_and_grads(self, X: Array, T: Array, ones: bool = False) -> tuple[float, Array]:
         """Forward and backward on one batch; sets every dW, db.
 
-        X: (n, features), T: targets as `loss.encode` makes them. Returns the objective (loss
-        plus L2 penalty) and what the loss saw (n, width), so callers can score the batch.
+        X: (n, features), or [X, 1] when `ones`; T: targets as `loss.encode` makes them. Returns
+        the objective (loss plus L2 penalty) and what the loss saw (n, width), so callers can
+        score the batch.
         """
-        out = self.network.forward(X)
+        out = self.network.forward(X, ones)
         value, dOut = self.loss.value_and_grad(out, T)
         self.network.backward(dOut, input_grad=False)
         if self.l2:
