@@ -45,7 +45,7 @@ def make_model(
 def make_targets(loss_name: str, n: int, width: int, rng: np.random.Generator) -> np.ndarray:
     """Targets of the kind `LOSSES[loss_name]` takes, for an output of `width` columns."""
     if loss_name == "cross-entropy":
-        return rng.integers(0, width, size=n)
+        return np.eye(width)[rng.integers(0, width, size=n)]
     if loss_name == "binary-cross-entropy":
         return rng.integers(0, 2, size=(n, width)).astype(np.float64)
     if loss_name == "hinge":

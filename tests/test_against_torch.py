@@ -90,7 +90,7 @@ def test_loss_value_and_grad_match_torch(name, torch_loss, rng):
     n, width = 6, (1 if name == "hinge" else 3)
     out = rng.normal(scale=3.0, size=(n, width))
     if name == "cross-entropy":
-        T = rng.integers(0, width, size=n)
+        T = np.eye(width)[rng.integers(0, width, size=n)]  # torch takes these as class probabilities
     elif name == "hinge":
         T = rng.choice([-1.0, 1.0], size=(n, 1))
     else:
@@ -106,15 +106,15 @@ def test_loss_value_and_grad_match_torch(name, torch_loss, rng):
 def test_tanh_softmax_network_matches_autograd(rng):
     # a 2-5-3 tanh network with fused softmax + cross-entropy (mean), and L2 on the weights
     n, l2 = 8, 0.01
-    X, T = rng.normal(size=(n, 2)), rng.integers(0, 3, size=n)
+    X, labels = rng.normal(size=(n, 2)), rng.integers(0, 3, size=n)
     network = build_network([2, 5, 3], ["tanh"], None, "normal", rng, init_scale=0.7)
     model = Model(network, LOSSES["cross-entropy"], l2=l2)
-    value, _ = model.loss_and_grads(X, T)
+    value, _ = model.loss_and_grads(X, np.eye(3)[labels])
 
     p = {k: torch.tensor(v, requires_grad=True) for k, v in network.params().items()}
     Z1 = torch.tensor(X) @ p["W0"] + p["b0"]
     Z2 = torch.tanh(Z1) @ p["W1"] + p["b1"]
-    loss = torch.nn.CrossEntropyLoss()(Z2, torch.tensor(T))
+    loss = torch.nn.CrossEntropyLoss()(Z2, torch.tensor(labels))
     loss = loss + l2 / 2 * (p["W0"].pow(2).sum() + p["W1"].pow(2).sum())
     loss.backward()
 

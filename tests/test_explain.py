@@ -23,7 +23,7 @@ def model_for(loss_name: str, output: str, rng, l2=0.0) -> Model:
 def test_recorded_gradients_equal_backprop(loss_name, output, rng):
     model = model_for(loss_name, output, rng, l2=0.1)
     X = rng.normal(size=(3, 2))
-    T = np.array([0, 1, 1]) if loss_name == "cross-entropy" else rng.uniform(size=(3, 2))
+    T = np.eye(2)[[0, 1, 1]] if loss_name == "cross-entropy" else rng.uniform(size=(3, 2))
     e = explain(model, X, T)
     expected_loss, _ = model.loss_and_grads(X, T)
     grads = {k: v.copy() for k, v in model.network.grads().items()}
@@ -42,7 +42,7 @@ def test_recorded_gradients_equal_backprop(loss_name, output, rng):
 def test_forward_steps_follow_the_equations(rng):
     model = model_for("cross-entropy", "softmax", rng)
     X = rng.normal(size=(1, 2))
-    e = explain(model, X, np.array([1]))
+    e = explain(model, X, np.array([[0.0, 1.0]]))  # class 1
     first = e.forward[0].arrays
     np.testing.assert_allclose(first["z1"], X @ first["W0"] + first["b0"])
     np.testing.assert_allclose(first["a1"], np.tanh(first["z1"]))

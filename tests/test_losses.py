@@ -17,7 +17,7 @@ LN2, LN3 = math.log(2.0), math.log(3.0)
 
 def test_cross_entropy_value_and_grad_by_hand():
     # sample 0: p = (1/2, 1/2), true 1 -> ln 2;  sample 1: p = (3/4, 1/4), true 0 -> ln(4/3)
-    Z, T = np.array([[0.0, 0.0], [LN3, 0.0]]), np.array([1, 0])
+    Z, T = np.array([[0.0, 0.0], [LN3, 0.0]]), np.array([[0.0, 1.0], [1.0, 0.0]])  # classes 1, 0
     ce = LOSSES["cross-entropy"]
     assert ce.value(Z, T) == pytest.approx((LN2 + math.log(4.0 / 3.0)) / 2, rel=1e-15)
     # (P − Y) / n with n = 2
@@ -87,7 +87,7 @@ def test_value_and_grad_leave_their_inputs_alone(name, rng):
 
 def test_cross_entropy_is_exact_for_logits_of_1e4():
     # sample 0 is certain and right (loss 0); sample 1 is certain and wrong by 1e4 (loss 1e4)
-    Z, T = np.array([[1e4, 0.0, -1e4], [0.0, 1e4, 0.0]]), np.array([0, 0])
+    Z, T = np.array([[1e4, 0.0, -1e4], [0.0, 1e4, 0.0]]), np.eye(3)[[0, 0]]
     ce = LOSSES["cross-entropy"]
     with np.errstate(over="raise", divide="raise", invalid="raise"):
         value, grad = ce.value(Z, T), ce.grad(Z, T)
@@ -107,20 +107,21 @@ def test_binary_cross_entropy_is_exact_for_logits_of_1e4():
 
 def test_fused_cross_entropy_grad_is_softmax_minus_one_hot_over_n(rng):
     n, k = 6, 4
-    Z, T = rng.normal(size=(n, k)), rng.integers(0, k, size=n)
-    expected = (Softmax.fn(Z) - np.eye(k)[T]) / n
+    Z, T = rng.normal(size=(n, k)), np.eye(k)[rng.integers(0, k, size=n)]
+    expected = (Softmax.fn(Z) - T) / n
     assert np.allclose(LOSSES["cross-entropy"].grad(Z, T), expected, rtol=1e-14, atol=1e-17)
 
 
 def test_fused_cross_entropy_grad_equals_the_unfused_chain(rng):
     # −log p[T] averaged, backpropagated through a softmax layer, gives the fused (P − Y)/n
     n, k = 5, 3
-    Z, T = rng.normal(size=(n, k)), rng.integers(0, k, size=n)
+    Z, labels = rng.normal(size=(n, k)), rng.integers(0, k, size=n)
     layer = ActivationLayer("softmax", Softmax())
     P = layer.forward(Z)
     dP = np.zeros_like(P)
-    dP[np.arange(n), T] = -1.0 / (n * P[np.arange(n), T])
-    assert np.allclose(layer.backward(dP), LOSSES["cross-entropy"].grad(Z, T), rtol=1e-12, atol=1e-16)
+    dP[np.arange(n), labels] = -1.0 / (n * P[np.arange(n), labels])
+    grad = LOSSES["cross-entropy"].grad(Z, np.eye(k)[labels])
+    assert np.allclose(layer.backward(dP), grad, rtol=1e-12, atol=1e-16)
 
 
 def test_fused_bce_grad_equals_the_unfused_chain(rng):
@@ -134,11 +135,11 @@ def test_fused_bce_grad_equals_the_unfused_chain(rng):
 # ---- target conventions: width, encode, decode, scores ----
 
 
-def test_cross_entropy_takes_class_indices_and_one_logit_per_class():
+def test_cross_entropy_takes_one_hot_rows_and_one_logit_per_class():
     ce = LOSSES["cross-entropy"]
     assert (ce.width(2), ce.width(3)) == (2, 3)
-    T = ce.encode(np.array([2, 0, 1]), 3, np.float64)
-    assert T.dtype == np.int64 and np.array_equal(T, [2, 0, 1])
+    T = ce.encode(np.array([2, 0, 1]), 3, np.float32)
+    assert T.dtype == np.float32 and np.array_equal(T, [[0, 0, 1], [1, 0, 0], [0, 1, 0]])
     assert np.array_equal(ce.decode(np.array([[0.1, 2.0, -1.0], [3.0, 0.0, 0.0]])), [1, 0])
 
 
@@ -174,9 +175,7 @@ def test_encode_then_decode_round_trips_and_scores_agree(name, k, rng):
     labels = rng.integers(0, k, size=20)
     T = loss.encode(labels, k, np.float64)
     # a confident output for the encoded targets: logits ±5 (fused) or the targets themselves
-    if name == "cross-entropy":
-        out = 5.0 * np.eye(k)[T]
-    elif name == "binary-cross-entropy":
+    if name in ("cross-entropy", "binary-cross-entropy"):
         out = 10.0 * T - 5.0
     else:
         out = T.astype(np.float64)
@@ -189,3 +188,17 @@ def test_encode_then_decode_round_trips_and_scores_agree(name, k, rng):
     low = {"mse": 0.01, "hinge": -0.99}.get(name)
     noisy = rng.normal(scale=3.0, size=out.shape) if low is None else rng.uniform(low, 0.99, size=out.shape)
     assert np.array_equal(loss.scores(noisy).argmax(axis=1), loss.decode(noisy))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_keeps_its_digits_when_logits_share_a_large_offset(dtype, rng):
+    # softmax ignores a common offset; with logits near 1000 a sum of log-sum-exps minus a sum
+    # of true logits would cancel three digits of the loss (≈ 0.7 per row), so it must not be
+    # computed that way
+    n, k = 500, 3
+    labels = rng.integers(0, k, size=n)
+    Z = (rng.normal(size=(n, k)) + 1000.0).astype(dtype)
+    rows = zip(Z.astype(np.float64), labels, strict=True)
+    exact = math.fsum(float(np.logaddexp.reduce(z) - z[t]) for z, t in rows) / n
+    value = LOSSES["cross-entropy"].value(Z, np.eye(k, dtype=dtype)[labels])
+    assert value == pytest.approx(exact, rel=20 * float(np.finfo(dtype).eps))

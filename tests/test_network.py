@@ -223,7 +223,7 @@ def test_a_batch_given_as_x_with_ones_trains_exactly_as_the_bare_batch(n, rng):
     from nnctl.nn.layers import with_ones
 
     model = make_model([3, 6, 4], ["tanh"], "cross-entropy", rng)
-    X, T = rng.normal(size=(n, 3)), rng.integers(0, 4, size=n)
+    X, T = rng.normal(size=(n, 3)), np.eye(4)[rng.integers(0, 4, size=n)]
     X1 = with_ones(X)
     assert np.array_equal(X1[:, :3], X) and np.array_equal(X1[:, 3], np.ones(n))
     value, out = model.loss_and_grads(X, T)

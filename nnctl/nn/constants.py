@@ -1,4 +1,4 @@
-"""Read-only constant arrays made once per shape: the row index `arange(n)` and `ones(n)`.
+"""Read-only arrays of ones made once per shape.
 
 A sum over a short axis is faster as a product with a ones vector (`ones(n) @ dZ`, one BLAS call)
 than as NumPy's reduction, whose per-row overhead dominates batches of tens of samples.
@@ -9,13 +9,6 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-
-
-@functools.cache
-def arange(n: int, step: int = 1) -> np.ndarray:
-    """[0, step, …, (n−1)·step] (int64): `arange(n, k) + T` indexes row i's class T[i] in a
-    flattened (n, k) array."""
-    return _frozen(np.arange(0, n * step, step))
 
 
 @functools.cache

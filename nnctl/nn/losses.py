@@ -6,7 +6,7 @@ exp() of a large logit and no division by a probability near 0 ever happens. For
 network ends at the last dense layer and the output activation (the `link`) is applied only to
 make predictions.
 
-Targets (`encode`): cross-entropy takes class indices; binary-cross-entropy 0/1 (one column for
+Targets (`encode`): cross-entropy takes one-hot rows; binary-cross-entropy 0/1 (one column for
 two classes, one-hot for more); mse one column 0/1 for two classes (Nielsen's and seed 003's
 single sigmoid output), one-hot for more, or the real targets of a regression; hinge ±1 with
 the first class (in sorted order) as −1.
@@ -91,7 +91,8 @@ class Loss(ABC):
 
 
 class CrossEntropy(Loss):
-    """L = mean over samples of −log softmax(Z)[true class].  Z: (n, k) logits, T: (n,) ints."""
+    """L = mean over samples of −log softmax(Z)[true class] = mean of log Σ_j exp(z_j) − z·y.
+    Z: (n, k) logits, T = Y: (n, k) one-hot."""
 
     name = "cross-entropy"
     output = "softmax"
@@ -103,7 +104,7 @@ class CrossEntropy(Loss):
         return k
 
     def encode(self, labels: Array, k: int, dtype) -> Array:
-        return labels.astype(np.int64)
+        return _one_hot(labels, k, dtype)
 
     def decode(self, out: Array) -> Array:
         return out.argmax(axis=1)
@@ -113,41 +114,38 @@ class CrossEntropy(Loss):
 
     @staticmethod
     def _exp_shifted(Z: Array, repeat_sums: bool = False) -> tuple[Array, Array, Array]:
-        """m = the row max (n,), E = exp(Z − m) (n, k) and its row sums s (n,), or with
+        """D = Z − each row's max (n, k), all ≤ 0, E = exp(D), and E's row sums s (n,), or with
         `repeat_sums` S (n, k), each row's sum in every column, ready to divide E by.
 
         With the max taken out, large logits cannot overflow. For speed on small batches: the
         max is taken column by column and the sums are products with ones, because NumPy's
         reductions and broadcasts along a short last axis pay per row (8 µs for 200 × 2)."""
-        m = functools.reduce(np.maximum, Z.T)
-        E = np.exp(Z - m[:, None])
+        D = Z - functools.reduce(np.maximum, Z.T)[:, None]
+        E = np.exp(D)
         k = Z.shape[1]
-        return m, E, E @ constants.ones((k, k) if repeat_sums else k, Z.dtype)
+        return D, E, E @ constants.ones((k, k) if repeat_sums else k, Z.dtype)
 
     @staticmethod
-    def _true_class(Z: Array, T: Array) -> Array:
-        """Where each row's true class lies in Z.ravel(): (n,) flat indices."""
-        return constants.arange(Z.shape[0], Z.shape[1]) + T
-
-    @staticmethod
-    def _mean_nll(Z: Array, m: Array, s: Array, true: Array) -> float:
-        """mean of log-sum-exp(Z) − Z[true class]; s: the row sums of exp(Z − m)."""
-        return _mean(m + np.log(s) - Z.ravel().take(true))
+    def _mean_nll(D: Array, Y: Array, s: Array) -> float:
+        """The mean over rows of log-sum-exp(z) − z·y, as (Σ log s − D·Y) / n with D = Z − row
+        max and s = Σ exp(D) per row: the same per row, and both sums are ≥ 0, so their
+        difference loses no digits (unlike Σ log-sum-exp(z) − Σ z·y, which cancels when the
+        model is confident). D·Y, the true classes' shifted logits, is one dot product."""
+        return float((np.add.reduce(np.log(s)) - np.vdot(D, Y)) / D.shape[0])
 
     def value(self, Z: Array, T: Array) -> float:
-        m, _, s = self._exp_shifted(Z)
-        return self._mean_nll(Z, m, s, self._true_class(Z, T))
+        D, _, s = self._exp_shifted(Z)
+        return self._mean_nll(D, T, s)
 
     def grad(self, Z: Array, T: Array) -> Array:
-        """dZ = (softmax(Z) − onehot(T)) / n."""
+        """dZ = (softmax(Z) − Y) / n."""
         return self.value_and_grad(Z, T)[1]
 
     def value_and_grad(self, Z: Array, T: Array) -> tuple[float, Array]:
-        m, P, S = self._exp_shifted(Z, repeat_sums=True)
-        true = self._true_class(Z, T)
-        value = self._mean_nll(Z, m, S[:, 0], true)
+        D, P, S = self._exp_shifted(Z, repeat_sums=True)
+        value = self._mean_nll(D, T, S[:, 0])
         P /= S  # softmax(Z)
-        P.ravel()[true] -= 1.0
+        P -= T
         P /= Z.shape[0]
         return value, P
 
