@@ -97,9 +97,8 @@ class EarlyStopping:
     waited: int = 0
     stopped: bool = False  # patience ran out
 
-    @property
-    def sign(self) -> float:
-        return -1.0 if self.monitor.endswith("accuracy") else 1.0  # accuracy: higher is better
+    def __post_init__(self) -> None:
+        self.sign = -1.0 if self.monitor.endswith("accuracy") else 1.0  # accuracy: higher is better
 
     def update(self, epoch: int, row: dict[str, Any], theta: Array) -> None:
         """Record the epoch (theta: the flat weights after it); sets `stopped` when training
