@@ -34,8 +34,8 @@ class Dense:
     """
 
     def __init__(self, W: Array, b: Array):
-        self._buffers: dict[int, Array] = {}  # n -> an (n, fan_in + 1) buffer, last column 1
-        self._large: Array | None = None  # the last buffer of more than CACHED_ROWS rows
+        self._buffers: dict[int, tuple[Array, Array]] = {}  # n -> ([X, 1] (n, fan_in + 1), its X part)
+        self._large: tuple[Array, Array] | None = None  # the last one of more than CACHED_ROWS rows
         self.X1: Array | None = None
         self._join(W, b)
 
@@ -68,8 +68,8 @@ class Dense:
         if ones:
             X1 = X
         else:
-            X1 = self._buffer(X.shape[0])
-            X1[:, :-1] = X
+            X1, X_part = self._buffers.get(X.shape[0]) or self._buffer(X.shape[0])
+            np.copyto(X_part, X)
         self.X1 = X1
         return X1 @ self.Wb
 
@@ -79,22 +79,21 @@ class Dense:
         np.matmul(self.X1.T, dZ, out=self.dWb)  # BP4 and BP3: [X.T @ dZ; Σ over the batch of dZ]
         return dZ @ self.W.T if input_grad else None  # BP2, before the previous activation's ⊙ σ'(z)
 
-    def _buffer(self, n: int) -> Array:
-        """An (n, fan_in + 1) array whose last column is 1, kept for the next batches of n rows;
-        of sizes above CACHED_ROWS (a full batch, a picture's grid), only the last one."""
-        X1 = self._buffers.get(n)
-        if X1 is not None:
-            return X1
-        if self._large is not None and self._large.shape[0] == n:
+    def _buffer(self, n: int) -> tuple[Array, Array]:
+        """An (n, fan_in + 1) array whose last column is 1, and a view of its other columns;
+        kept for the next batches of n rows, and of sizes above CACHED_ROWS (a full batch, a
+        picture's grid) only the last one."""
+        if self._large is not None and self._large[0].shape[0] == n:
             return self._large
         X1 = np.ones((n, self.fan_in + 1), self.Wb.dtype)
+        found = X1, X1[:, :-1]
         if n > CACHED_ROWS:
-            self._large = X1
+            self._large = found
         else:
             if len(self._buffers) == CACHED_SIZES:
                 del self._buffers[next(iter(self._buffers))]  # the oldest
-            self._buffers[n] = X1
-        return X1
+            self._buffers[n] = found
+        return found
 
 
 class ActivationLayer:

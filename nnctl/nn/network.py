@@ -37,23 +37,25 @@ class Sequential:
             self.theta[where] = layer.Wb.ravel()
             layer.bind(self.theta[where].reshape(layer.Wb.shape), self.grad[where].reshape(layer.Wb.shape))
             offset = where.stop
+        self._after_first = self.layers[1:]
+        # backward's order; an activation before the output multiplies the fresh dX of the Dense
+        # layer after it, which nothing else holds, in place
+        self._backward = [(layer, isinstance(layer, ActivationLayer) and layer is not self.layers[-1])
+                          for layer in self.layers[:0:-1]]
 
     def forward(self, X: Array, ones: bool = False) -> Array:
         """X: (n, fan_in of layer 0), or [X, 1] when `ones` (see `with_ones`) -> output: (n,
         fan_out of the last layer)."""
         X = self.layers[0].forward(X, ones)
-        for layer in self.layers[1:]:
+        for layer in self._after_first:
             X = layer.forward(X)
         return X
 
     def backward(self, dOut: Array, input_grad: bool = True) -> Array | None:
         """dOut = dL/d(output) -> dL/dX (None unless `input_grad`). Sets dW and db on every
         Dense layer, that is, the whole of `grad`. dOut itself is left unchanged."""
-        for layer in self.layers[:0:-1]:
-            if isinstance(layer, ActivationLayer) and layer is not self.layers[-1]:
-                dOut = layer.backward(dOut, in_place=True)  # the fresh dX of the Dense layer after it
-            else:
-                dOut = layer.backward(dOut)
+        for layer, in_place in self._backward:
+            dOut = layer.backward(dOut, in_place) if in_place else layer.backward(dOut)
         return self.layers[0].backward(dOut, input_grad)
 
     def params(self) -> dict[str, Array]:
