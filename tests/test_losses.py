@@ -95,6 +95,16 @@ def test_cross_entropy_is_exact_for_logits_of_1e4():
     assert np.array_equal(grad, [[0.0, 0.0, 0.0], [-0.5, 0.5, 0.0]])
 
 
+def test_two_class_cross_entropy_is_exact_for_logits_of_1e4():
+    # two classes take the row max another way (columns swapped); right and certain: 0, wrong: 2e4
+    Z, T = np.array([[1e4, -1e4], [-1e4, 1e4], [1e4, 1e4]]), np.eye(2)[[0, 0, 1]]
+    ce = LOSSES["cross-entropy"]
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        value, grad = ce.value(Z, T), ce.grad(Z, T)
+    assert value == pytest.approx((0.0 + 2e4 + math.log(2.0)) / 3, rel=1e-15)
+    assert np.array_equal(grad, np.array([[0.0, 0.0], [-1.0, 1.0], [0.5, -0.5]]) / 3)
+
+
 def test_binary_cross_entropy_is_exact_for_logits_of_1e4():
     # right and certain: 0, 0; wrong and certain: 1e4, 1e4
     Z, T = np.array([[1e4], [-1e4], [1e4], [-1e4]]), np.array([[1.0], [0.0], [0.0], [1.0]])

@@ -119,8 +119,13 @@ class CrossEntropy(Loss):
 
         With the max taken out, large logits cannot overflow. For speed on small batches: the
         max is taken column by column and the sums are products with ones, because NumPy's
-        reductions and broadcasts along a short last axis pay per row (8 µs for 200 × 2)."""
-        D = Z - functools.reduce(np.maximum, Z.T)[:, None]
+        reductions and broadcasts along a short last axis pay per row (8 µs for 200 × 2); with
+        two classes, max(Z, Z with its columns swapped) is each row's max in both columns in one
+        call (1.75 instead of 2.45 µs for Z − max on 200 × 2)."""
+        if Z.shape[1] == 2:
+            D = Z - np.maximum(Z, Z[:, ::-1])
+        else:
+            D = Z - functools.reduce(np.maximum, Z.T)[:, None]
         E = np.exp(D)
         k = Z.shape[1]
         return D, E, E @ constants.ones((k, k) if repeat_sums else k, Z.dtype)
