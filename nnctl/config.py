@@ -36,7 +36,7 @@ MONITORS = ("val_loss", "train_loss", "val_accuracy", "train_accuracy")
 MAX_SAMPLES = 10_000_000  # refuse absurd sizes before any memory is taken
 MAX_WIDTH = 100_000
 MAX_VALUES = 100_000_000  # in one array: the data, or one layer's activations in one forward pass (800 MB)
-EVALUATION_ROWS = 1024  # rows per forward pass when a whole set is measured (nnctl.training.evaluate)
+EVALUATION_VALUES = 262_144  # one layer's outputs in one pass when a set is measured: 256 rows × 1024 units
 MAX_WEIGHTS = 20_000_000  # in the whole network (160 MB, four times that with gradients and Adam's moments)
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")  # run names become folder names
 
@@ -218,10 +218,17 @@ def size_problem(sizes: list[int], rows: int) -> str | None:
 
 
 def rows_per_pass(samples: int, batch_size: int | str) -> int:
-    """The most samples one forward pass holds: a batch, or a chunk of a set being measured."""
-    if batch_size == "full":
-        return samples
-    return min(samples, max(batch_size, EVALUATION_ROWS))
+    """The most samples one forward pass of training holds: a batch. (A set being measured goes
+    through in chunks of `evaluation_rows`, whose layers hold at most EVALUATION_VALUES each.)"""
+    return samples if batch_size == "full" else min(samples, batch_size)
+
+
+def evaluation_rows(sizes: list[int]) -> int:
+    """Rows per forward pass when a whole set is measured (nnctl.training.evaluate): as many as
+    keep every layer's outputs within EVALUATION_VALUES. A wide network measures in chunks of
+    about a batch (W4: 256 rows; Dense keeps a buffer per chunk size, and 1024-row chunks added
+    48 MB to W4's process instead of 27), a tiny one takes a whole set in one pass."""
+    return max(1, EVALUATION_VALUES // max(sizes))
 
 
 class ModelConfig(Section):

@@ -28,7 +28,7 @@ import numpy as np
 
 from nnctl import __version__
 from nnctl.assemble import build_model, encode_targets, learning_rate, make_optimizer
-from nnctl.config import EVALUATION_ROWS, Config, blame, load_config
+from nnctl.config import Config, blame, evaluation_rows, load_config
 from nnctl.data import Dataset, load_dataset
 from nnctl.errors import NnctlError
 from nnctl.nn.layers import with_ones
@@ -67,14 +67,14 @@ class Streams:
 def evaluate(model: Model, X: Array, T: Array, labels: Array | None) -> tuple[float, float | None]:
     """(objective, accuracy) of the model on a whole set; accuracy None for regression.
 
-    The set goes through the network EVALUATION_ROWS rows at a time, so measuring it never
-    holds more activations than a few batches' worth (a 20 000-row set through 1024-wide
-    layers would otherwise take hundreds of MB); the loss is the row-weighted mean.
+    The set goes through the network `evaluation_rows` rows at a time, so measuring it never
+    holds more activations than about a batch of a wide network (a 20 000-row set through
+    1024-wide layers would otherwise take hundreds of MB); the loss is the row-weighted mean.
     """
-    n = X.shape[0]
+    n, step = X.shape[0], evaluation_rows(model.network.sizes)
     values, rows, correct = [], [], 0
-    for start in range(0, n, EVALUATION_ROWS):
-        chunk = slice(start, start + EVALUATION_ROWS)
+    for start in range(0, n, step):
+        chunk = slice(start, start + step)
         out = model.raw(X[chunk])
         values.append(model.loss.value(out, T[chunk]))
         rows.append(out.shape[0])
@@ -318,6 +318,7 @@ class Loop:
             if cfg.shuffle:
                 self.epoch_rng = self.rng.bit_generator.state
                 order = self.rng.permutation(n)  # one gather per epoch, then contiguous slices
+                Xs = Ts = ys = None  # the last epoch's copy goes first: one shuffled copy at a time
                 Xs, Ts, ys = X[order], T[order], None if labels is None else labels[order]
             else:
                 Xs, Ts, ys = X, T, labels
