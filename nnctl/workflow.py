@@ -42,13 +42,14 @@ def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_s
     from nnctl.config import load_config
     from nnctl.data import read_dataset
     from nnctl.runs import RESUME_FILE, load_state, read_json
+    from nnctl.sweep import FINISHED
     from nnctl.training import prepare, run
 
     path = Path(run_dir)
     if not (path / "config.yaml").is_file() or not (path / "data.npz").is_file():
         raise NnctlError(f"{path}: not a run directory to resume (it needs config.yaml and data.npz)")
     status = read_json(path / "summary.json").get("status") if (path / "summary.json").is_file() else None
-    if status in ("completed", "early_stopped", "diverged"):
+    if status in FINISHED:
         raise NnctlError(f"{path}: this run has already {status.replace('_', ' ')}; there is nothing to resume")
     loop = prepare(load_config(path / "config.yaml"))
     saved, made = read_dataset(path / "data.npz"), loop.dataset

@@ -68,7 +68,7 @@ class Dense:
         if ones:
             X1 = X
         else:
-            X1, X_part = self._buffers.get(X.shape[0]) or self._buffer(X.shape[0])
+            X1, X_part = self._buffers.get(X.shape[0]) or self._other_buffer(X.shape[0])
             np.copyto(X_part, X)
         self.X1 = X1
         return X1 @ self.Wb
@@ -79,10 +79,10 @@ class Dense:
         np.matmul(self.X1.T, dZ, out=self.dWb)  # BP4 and BP3: [X.T @ dZ; Σ over the batch of dZ]
         return dZ @ self.W.T if input_grad else None  # BP2, before the previous activation's ⊙ σ'(z)
 
-    def _buffer(self, n: int) -> tuple[Array, Array]:
-        """An (n, fan_in + 1) array whose last column is 1, and a view of its other columns;
-        kept for the next batches of n rows, and of sizes above CACHED_ROWS (a full batch, a
-        picture's grid) only the last one."""
+    def _other_buffer(self, n: int) -> tuple[Array, Array]:
+        """For n rows that `_buffers` has no buffer for: an (n, fan_in + 1) array whose last
+        column is 1, and a view of its other columns. A new one is kept for the next batches of
+        n rows, and of sizes above CACHED_ROWS (a full batch, a picture's grid) only the last."""
         if self._large is not None and self._large[0].shape[0] == n:
             return self._large
         X1 = np.ones((n, self.fan_in + 1), self.Wb.dtype)

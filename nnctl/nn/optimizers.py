@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnctl.nn.memory import aligned_copy
+from nnctl.nn.memory import aligned_copy, aligned_zeros
 
 Array = np.ndarray
 
@@ -40,7 +40,7 @@ class Optimizer:
     def step(self, theta: Array, grad: Array) -> None:
         """One update of theta in place from grad (same shape; grad is left unchanged)."""
         if self._scratch is None:
-            self._scratch = aligned_copy(np.zeros_like(theta))
+            self._scratch = aligned_zeros(theta.size, theta.dtype).reshape(theta.shape)
             self._state = {name: aligned_copy(self._state.get(name, self._scratch)) for name in self.buffers}
         self.t += 1
         self._update(theta, grad, self.t, self._scratch, *self._state.values())
