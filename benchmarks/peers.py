@@ -481,8 +481,14 @@ def main() -> None:
     if args.profile:
         return profile(args)
 
-    workloads = [WORKLOADS[i.strip().upper()] for i in args.workloads.split(",")]
+    names = [i.strip().upper() for i in args.workloads.split(",")]
     tools, dtypes = args.tools.split(","), args.dtypes.split(",")
+    for given, known, what in ((names, WORKLOADS, "--workloads"), (tools, ("nnctl", "torch", "sklearn"), "--tools"),
+                               (dtypes, ("float32", "float64"), "--dtypes")):
+        unknown = [g for g in given if g not in known]
+        if unknown:
+            parser.error(f"{what}: unknown {', '.join(unknown)} (choose from {', '.join(known)})")
+    workloads = [WORKLOADS[name] for name in names]
     variants = [(t, d) for t, d in VARIANTS if t in tools and d in dtypes]
     runs = args.runs or (2 if args.quick else 5)
     if args.quick:
