@@ -47,6 +47,24 @@ def test_optimizer_matches_torch_step_by_step(case, rng):
         np.testing.assert_allclose(theta, flat(t.detach().numpy() for t in tensors.values()), rtol=1e-12, atol=0)
 
 
+def test_adam_through_a_zero_learning_rate_matches_torch(rng):
+    """A schedule may reach lr 0: Adam's moments still move and θ stays; the next steps agree."""
+    theta = rng.normal(size=7)
+    tensor = torch.tensor(theta, dtype=torch.float64, requires_grad=True)
+    torch_opt, opt = torch.optim.Adam([tensor], lr=0.01), OPTIMIZERS["adam"](lr=0.01)
+    for lr in (0.01, 0.0, 0.0, 0.01):
+        before = theta.copy()
+        torch_opt.param_groups[0]["lr"] = opt.lr = lr
+        g = rng.normal(size=7)
+        tensor.grad = torch.tensor(g, dtype=torch.float64)
+        torch_opt.step()
+        opt.step(theta, g)
+        if lr == 0.0:
+            assert np.array_equal(theta, before)
+        np.testing.assert_allclose(theta, tensor.detach().numpy(), rtol=1e-12, atol=0)
+        np.testing.assert_allclose(opt.state["exp_avg_sq"], torch_opt.state[tensor]["exp_avg_sq"].numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize(("name", "torch_name"), [("sgd", "SGD"), ("adam", "Adam"), ("rmsprop", "RMSprop"),
                                                   ("adagrad", "Adagrad")])
 def test_default_hyper_parameters_match_torch(name, torch_name):
