@@ -401,8 +401,9 @@ def children_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def spawn(threads: int, *worker_args: str, max_foreign: float = 0.15, attempts: int = 3) -> dict:
-    """One worker process; its JSON line plus `foreign`, the cores other processes kept busy
+def spawn(threads: int, *worker_args: str, max_foreign: float = 0.15, attempts: int = 3, script: Path = HERE) -> dict:
+    """One worker process of `script` (this one, or another benchmark that takes the same
+    `--threads` and `--worker`); its JSON line plus `foreign`, the cores other processes kept busy
     meanwhile (on average). A run that shared the machine with more than `max_foreign` cores is
     repeated (up to `attempts` times in all): a 2-thread OpenMP pool on 2 busy cores slows down
     10-100x (torch most), which would measure the neighbours, not the tools."""
@@ -410,7 +411,7 @@ def spawn(threads: int, *worker_args: str, max_foreign: float = 0.15, attempts: 
                                                        "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}}
     for attempt in range(1, attempts + 1):
         busy, mine, started = busy_seconds(), children_seconds(), time.perf_counter()
-        done = subprocess.run([sys.executable, str(HERE), "--threads", str(threads), "--worker", *worker_args],
+        done = subprocess.run([sys.executable, str(script), "--threads", str(threads), "--worker", *worker_args],
                               env=env, capture_output=True, text=True, cwd=ROOT)
         wall = time.perf_counter() - started
         foreign = max(0.0, (busy_seconds() - busy) - (children_seconds() - mine)) / wall
