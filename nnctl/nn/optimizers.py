@@ -94,15 +94,16 @@ class Adam(Optimizer):
         m += np.multiply(np.subtract(g, m, out=scratch), 1.0 - beta1, out=scratch)
         v *= beta2
         v += np.multiply(np.multiply(g, 1.0 - beta2, out=scratch), g, out=scratch)
-        if self.lr == 0.0:  # a schedule can end at 0: the moments move, p stays
-            return
-        # lr/c1 · m / (√v/√c2 + eps) as m / (√v·a + b), a = c1/(lr·√c2), b = eps·c1/lr: the step
-        # size folded into the denominator, 11 passes over θ-sized arrays instead of 13 (W3 3.6%
-        # faster); torch divides in the first order, so the two round differently in the last bit
+        # lr/c1 · m / (√v/c2 + eps) as k · m / (√v + eps·c2), k = lr·c2/c1 (c2 = √(1−β2ᵗ)): the
+        # bias corrections folded into two scalars, 11 passes over θ-sized arrays instead of 13
+        # (W2, W3 2-4% faster). k is tiny, never huge, for a tiny lr, and 0 for lr 0. torch divides
+        # in the first order, so the two round differently in the last bit.
         c1, c2 = 1.0 - beta1**t, math.sqrt(1.0 - beta2**t)
-        denom = np.multiply(np.sqrt(v, out=scratch), c1 / (self.lr * c2), out=scratch)
-        denom += self.eps * c1 / self.lr
-        p -= np.divide(m, denom, out=scratch)
+        denom = np.sqrt(v, out=scratch)
+        denom += self.eps * c2
+        step = np.divide(m, denom, out=scratch)
+        step *= self.lr * c2 / c1
+        p -= step
 
 
 class RMSprop(Optimizer):
