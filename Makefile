@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint gallery clean
+.PHONY: demo test lint gallery bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ lint: $(VENV)/.installed-dev
 
 gallery: $(VENV)/.installed
 	$(BIN)/python docs/make_gallery.py
+
+# nnctl against PyTorch and scikit-learn on workloads W1-W5 (about 9 minutes on 2 cores; keep
+# the machine otherwise idle), then the floors under the targets not met (about 2 minutes)
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/peers.py
+	$(BIN)/python benchmarks/floors.py
 
 clean:
 	rm -rf $(VENV) runs/*/ .pytest_cache
