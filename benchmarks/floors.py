@@ -54,9 +54,7 @@ def prepared_loop(w: peers.Workload, folder: Path, epochs: int):
     from nnctl import load_config
     from nnctl.training import prepare
 
-    config = peers.nnctl_config(w, folder, DTYPE, epochs)
-    config["model"]["init_from"] = str(folder / "init.npz")
-    return prepare(load_config(config))
+    return prepare(load_config(peers.nnctl_config(w, folder, DTYPE, epochs)))
 
 
 # ---------------------------------------------------------------- W4: one batch, operation by operation

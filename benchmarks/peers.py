@@ -101,11 +101,16 @@ def make_data(w: Workload) -> tuple[np.ndarray, np.ndarray]:
     return d.X_train, d.y_train
 
 
-def nnctl_config(w: Workload, folder: Path, dtype: str, epochs: int) -> dict:
+def nnctl_config(w: Workload, folder: Path, dtype: str, epochs: int, *, from_init: bool = True) -> dict:
+    """nnctl's config of a workload, starting from the folder's init.npz (the weights every tool
+    starts from) unless `from_init` is False (prepare_workload, which draws and writes them)."""
+    model = {"hidden": list(w.hidden), "activation": w.activation}
+    if from_init:
+        model["init_from"] = str(folder / "init.npz")
     return {
         "name": w.id, "seed": SEED, "dtype": dtype,
         "data": {"name": "csv", "path": str(folder / "data.csv"), "target": "label", "validation_fraction": 0},
-        "model": {"hidden": list(w.hidden), "activation": w.activation},
+        "model": model,
         "loss": "cross-entropy",
         "optimizer": {"name": w.optimizer, "lr": w.lr},
         "train": {"epochs": epochs, "batch_size": "full" if w.batch is None else w.batch, "shuffle": w.shuffle},
@@ -124,7 +129,7 @@ def prepare_workload(w: Workload, folder: Path) -> dict:
     header = ",".join([f"x{j}" for j in range(X.shape[1])] + ["label"])
     np.savetxt(folder / "data.csv", np.c_[X, y], fmt=["%.17g"] * X.shape[1] + ["%d"], delimiter=",",
                header=header, comments="")
-    model, dataset, _ = build_for(load_config(nnctl_config(w, folder, "float64", w.epochs)))
+    model, dataset, _ = build_for(load_config(nnctl_config(w, folder, "float64", w.epochs, from_init=False)))
     assert np.array_equal(dataset.X_train, X) and np.array_equal(dataset.y_train, y), "csv round trip"
     params = model.network.params()
     np.savez(folder / "init.npz", **params)
@@ -163,7 +168,6 @@ def work_nnctl(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int) 
 
     def loop(n_epochs: int):
         config = nnctl_config(w, folder, dtype, n_epochs)
-        config["model"]["init_from"] = str(folder / "init.npz")
         lp = prepare(load_config(config))
         assert np.array_equal(lp.dataset.X_train, X) and np.array_equal(lp.dataset.y_train, y)
         return lp
@@ -193,7 +197,6 @@ def work_memory(w: Workload, folder: Path, dtype: str, epochs: int) -> dict:
     from nnctl.training import prepare, run
 
     config = nnctl_config(w, folder, dtype, epochs)
-    config["model"]["init_from"] = str(folder / "init.npz")
     loop = prepare(load_config(config))
     base = _status_kb("VmRSS")
     with open("/proc/self/clear_refs", "w") as f:
@@ -235,7 +238,6 @@ def work_bookkeeping(w: Workload, folder: Path, dtype: str, epochs: int, warmup:
         config = nnctl_config(w, folder, dtype, epochs)
         config["data"]["validation_fraction"] = 0.2 if full else 0.0
         config["train"]["checkpoint_every"] = checkpoint_every
-        config["model"]["init_from"] = str(folder / "init.npz")
         loop = prepare(load_config(config))
         stamps: list[float] = []
         with EpochReporter(epochs, quiet=not full, stream=Terminal()) as reporter:
@@ -439,7 +441,6 @@ def profile(args) -> None:
 
         for dtype in ("float32", "float64"):
             config = nnctl_config(w, Path(tmp), dtype, w.epochs)
-            config["model"]["init_from"] = str(Path(tmp) / "init.npz")
             run(prepare(load_config(config)))  # warm-up
             loop = prepare(load_config(config))
             profiler = cProfile.Profile()
