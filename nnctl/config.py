@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from nnctl.data import DATASETS, feature_count
 from nnctl.errors import NnctlError
+from nnctl.files import YamlTooLarge, parse_yaml, read_yaml
 from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nnctl.nn.initializers import INITIALIZERS
 from nnctl.nn.losses import LOSSES
@@ -438,67 +439,9 @@ _FlowListDumper.add_representer(
 )
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """The safe loader, refusing a key given twice in one mapping (YAML would keep the last)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            line = key_node.start_mark.line + 1
-            if not isinstance(key, Hashable):
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"a key cannot be a list or a mapping, got {shown(key)}", key_node.start_mark)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {shown(key)} at line {line} (the first is at line {seen[key]})",
-                    key_node.start_mark)
-            seen[key] = line
-        return super().construct_mapping(node, deep)
-
-
-# YAML 1.1 reads 1e-3 as text; people mean the number (YAML 1.2 and JSON agree with them)
-_StrictLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
-)
-
-
 def parse_value(text: str) -> Any:
-    """A --set or --grid value, read as YAML the way config files are read."""
-    return yaml.load(text, Loader=_StrictLoader) if text.strip() else None  # noqa: S506 - a SafeLoader
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file with the safe loader; syntax errors name the line."""
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise NnctlError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise NnctlError(f"{path}: is a folder, not a YAML file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise NnctlError(f"{path}: cannot read ({e})") from None
-    try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.constructor.ConstructorError as e:
-        if e.problem and e.problem.startswith("duplicate key"):
-            raise NnctlError(f"{path}: {e.problem}") from None
-        raise NnctlError(f"{path}: invalid YAML at line {e.problem_mark.line + 1}: {_plain_yaml(e.problem)}") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise NnctlError(f"{path}: invalid YAML{where}: {problem}") from None
-
-
-def _plain_yaml(problem: str) -> str:
-    """PyYAML's words for a tag the safe loader refuses (`!!python/...`), saying what is allowed."""
-    tag = re.search(r"constructor for the tag '(?:tag:yaml.org,2002:)?([^']*)'", problem or "")
-    if not tag:
-        return problem
-    return f"tag '{tag[1]}' is not allowed (a config is plain YAML: mappings, lists, text, numbers, true/false)"
+    """A --set or --grid value, read as YAML the way config files are read (and as bounded)."""
+    return parse_yaml(text) if text.strip() else None
 
 
 def apply_override(raw: dict, override: str) -> None:
@@ -508,8 +451,9 @@ def apply_override(raw: dict, override: str) -> None:
         raise NnctlError(f"--set {shown(override)}: expected KEY=VALUE, e.g. --set optimizer.lr=0.01")
     try:
         value = parse_value(text)
-    except yaml.YAMLError:
-        raise NnctlError(f"--set {shown(override)}: cannot parse the value {shown(text)} as YAML") from None
+    except (yaml.YAMLError, YamlTooLarge) as e:
+        problem = f" ({e})" if isinstance(e, YamlTooLarge) else ""
+        raise NnctlError(f"--set {shown(override)}: cannot parse the value {shown(text)} as YAML{problem}") from None
     parts = key.strip().split(".")
     node = raw
     for i, part in enumerate(parts[:-1]):

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from nnctl.errors import NnctlError
-from nnctl.runs import atomic_write, load_weights
+from nnctl.files import load_arrays, save_arrays
 
 Array = np.ndarray
 TASKS = ("auto", "classification", "regression")
@@ -415,12 +415,12 @@ def save_dataset(path: Path, ds: Dataset) -> Path:
               "classes": np.array(ds.classes) if ds.classes else np.array([], dtype=np.int64)}
     if ds.mean is not None:
         arrays.update(mean=ds.mean, std=ds.std)
-    return atomic_write(Path(path), lambda f: np.savez(f, **arrays), binary=True)
+    return save_arrays(Path(path), arrays)
 
 
 def read_dataset(path: Path) -> Dataset:
     """A Dataset from a data.npz written by save_dataset; loads with allow_pickle=False."""
-    arrays = load_weights(Path(path))
+    arrays = load_arrays(Path(path))
     missing = [key for key in ("X_train", "y_train", "X_val", "y_val", "task", "classes", "feature_names")
                if key not in arrays]
     if missing:

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnctl.files import save_figure, written
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -128,8 +130,7 @@ def _save(fig: Figure, path: Path, dpi: int) -> Path:
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"{path}: unknown picture format (use one of {', '.join(FORMATS)})")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
-    return path
+    return save_figure(fig, path, dpi=dpi)
 
 
 def _scatter_split(ax: Axes, X2: Array, split: str, **style: Any):
@@ -1286,7 +1287,7 @@ def render_animation(
     path.parent.mkdir(parents=True, exist_ok=True)
     animation = _Animation(frames, data, metrics, title=title)
     writer = PillowWriter(fps=fps)
-    with writer.saving(animation.fig, path, dpi):
+    with written(path, keep_suffix=True) as tmp, writer.saving(animation.fig, tmp, dpi):
         for i, frame in enumerate(frames):
             animation.update(i, frame)
             if i == 0:

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from nnctl.errors import NnctlError
-from nnctl.runs import write_text
+from nnctl.files import write_text
 
 THUMB_WIDTH = 260  # the boundary or fit picture; the loss curve (two panels side by side) gets twice that
 STATUSES = ("completed", "early_stopped", "diverged", "interrupted", "failed", "pending")

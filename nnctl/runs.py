@@ -8,79 +8,47 @@ same folder and renamed into place, so a crash leaves the old file or the new on
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
-import shutil
-import tempfile
+import re
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
+from nnctl.assemble import build_model, load_matching_weights
+from nnctl.config import blame, load_config
+from nnctl.data import check_fits_config, read_dataset, save_dataset
 from nnctl.errors import NnctlError
-from nnctl.pictures import PICTURES
+from nnctl.files import (
+    atomic_write,
+    load_arrays,
+    read_json,
+    read_metrics,
+    save_arrays,
+    temporary_of,
+    write_json,
+    write_text,
+)
 
 Array = np.ndarray
 METRICS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds")
-# what a run directory may hold: --overwrite refuses to delete a folder with anything else
-RUN_ENTRIES = frozenset(
-    {"config.yaml", "metrics.csv", "layers.csv", "summary.json", "model.npz", "data.npz", "checkpoints", "resume.npz"}
-    | {f"{name}.{fmt}" for name in PICTURES for fmt in ("png", "svg", "gif")}
+
+# The inventory: every entry nnctl may write in a run directory. `--overwrite` removes these and
+# nothing else, and refuses a folder holding anything not listed (hidden entries and links too).
+PICTURE_NAMES = ("loss", "boundary", "fit", "neurons", "hidden", "norms", "confusion", "animation")  # pictures.PICTURES
+PICTURE_FORMATS = ("png", "svg", "gif")
+RUN_FILES = frozenset(
+    {"config.yaml", "metrics.csv", "layers.csv", "summary.json", "model.npz", "data.npz", "resume.npz"}
+    | {f"{name}.{fmt}" for name in PICTURE_NAMES for fmt in PICTURE_FORMATS}
 )
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)  # read once: mkstemp creates files 0600, the renamed file should get the usual mode
-
-
-def atomic_write(path: Path, write: Callable[[IO], None], *, binary: bool = False, exclusive: bool = False) -> Path:
-    """Write through `write(file)` to a temporary file beside `path`, then rename it into place.
-    exclusive: never replace an existing `path` (FileExistsError), even one another process
-    creates at the same instant: the name is claimed with O_EXCL before the rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path.name), suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", newline=None if binary else "") as f:
-            write(f)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        if exclusive:
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_text(path: Path, text: str) -> Path:
-    return atomic_write(path, lambda f: f.write(text))
-
-
-def save_weights(path: Path, params: dict[str, Array]) -> Path:
-    """Arrays W0, b0, … (or any named arrays) to an npz, atomically."""
-    return atomic_write(path, lambda f: np.savez(f, **params), binary=True)
-
-
-def load_weights(path: Path) -> dict[str, Array]:
-    """Named arrays from an npz, never unpickling; errors name the file."""
-    try:
-        with open(path, "rb") as f:
-            if f.read(4) != b"PK\x03\x04":  # an npz is a zip archive
-                raise NnctlError(f"{path}: not an .npz file of named arrays (W0, b0, …)")
-        with np.load(path, allow_pickle=False) as npz:
-            return {key: npz[key] for key in npz.files}
-    except FileNotFoundError:
-        raise NnctlError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise NnctlError(f"{path}: is a folder, not an .npz file") from None
-    except ValueError as e:
-        if "pickle" in str(e):  # object arrays would need pickle, which is never used
-            raise NnctlError(f"{path}: holds Python objects, not plain arrays; refused") from None
-        raise NnctlError(f"{path}: not a readable .npz file") from None
-    except (OSError, EOFError, KeyError):
-        raise NnctlError(f"{path}: not a readable .npz file") from None
+CHECKPOINTS = "checkpoints"  # a folder of epoch-NNNN.npz files only
+_CHECKPOINT = re.compile(r"epoch-[0-9]{4,}\.npz")
 
 
 def format_metric(value: Any) -> str:
@@ -99,6 +67,8 @@ def metrics_csv(rows: list[dict[str, Any]]) -> str:
 def rows_csv(rows: list[dict[str, Any]], columns: list[str], cell: Callable[[Any], Any] | None = None) -> str:
     """Rows as CSV text with these columns, each value written as `cell` makes it (by default
     `format_metric`: None is an empty cell, floats keep every digit)."""
+    import csv
+
     cell = cell or format_metric
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -106,29 +76,6 @@ def rows_csv(rows: list[dict[str, Any]], columns: list[str], cell: Callable[[Any
     for row in rows:
         writer.writerow([cell(row.get(c)) for c in columns])
     return out.getvalue()
-
-
-def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """metrics.csv (or layers.csv) back into rows: epoch as int, the rest as floats (None where
-    empty)."""
-    try:
-        with open(path, newline="") as f:
-            return [
-                {k: (int(v) if k == "epoch" else float(v) if v != "" else None) for k, v in row.items()}
-                for row in csv.DictReader(f)
-            ]
-    except (ValueError, TypeError, csv.Error, UnicodeDecodeError):
-        raise NnctlError(f"{path}: not a metrics file nnctl wrote (a row does not read as numbers)") from None
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-    except (ValueError, UnicodeDecodeError):
-        raise NnctlError(f"{path}: not valid JSON") from None
-    if not isinstance(data, dict):
-        raise NnctlError(f"{path}: expected a JSON object")
-    return data
 
 
 def new_run_dir(output_dir: Path, name: str) -> Path:
@@ -146,26 +93,60 @@ def new_run_dir(output_dir: Path, name: str) -> Path:
                 return path
             except FileExistsError:
                 continue
-    except OSError as e:
-        raise NnctlError(f"{output_dir}: cannot create the run directory ({e.strerror or e})") from None
+    except (OSError, ValueError) as e:
+        raise NnctlError(f"{output_dir}: cannot create the run directory ({_why(e)}; check output.dir)") from None
     raise NnctlError(f"{output_dir}: could not find a free run name for {stem}")
+
+
+def _why(e: Exception) -> str:
+    if isinstance(e, ValueError):
+        return "the name holds a NUL byte"
+    return (getattr(e, "strerror", None) or str(e)).lower()
 
 
 def claim_run_dir(path: Path, *, overwrite: bool) -> Path:
     """Use `path` as a run directory: it must be new or empty, or, with overwrite, a run
-    directory, whose files are then removed. Nothing else is ever deleted."""
-    if path.exists() and not path.is_dir():
+    directory, whose inventoried files are then removed one by one (see `foreign_entry`).
+    Nothing else is ever deleted, and no link is followed."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        info = None
+    except (OSError, ValueError) as e:
+        raise NnctlError(f"--run-dir {path}: cannot use it ({_why(e)})") from None
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        raise NnctlError(f"--run-dir {path}: is a symbolic link; give the folder itself")
+    if info is not None and not stat.S_ISDIR(info.st_mode):
         raise NnctlError(f"{path}: exists and is not a folder")
-    if path.is_dir() and any(path.iterdir()):
+    if info is not None and any(path.iterdir()):
         if not overwrite:
             raise NnctlError(f"{path}: run directory exists and is not empty (pass --overwrite to replace it)")
         _check_replaceable(path)
-        shutil.rmtree(path)
+        _remove_run_files(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise NnctlError(f"{path}: cannot create the run directory ({e.strerror or e})") from None
+    except (OSError, ValueError) as e:
+        raise NnctlError(f"--run-dir {path}: cannot create the run directory ({_why(e)})") from None
     return path
+
+
+def foreign_entry(path: Path) -> str | None:
+    """The first entry of the folder `path` (sorted; hidden ones and those inside checkpoints/
+    included) that nnctl does not write in a run directory, or None when every one is its own:
+    a regular file of RUN_FILES, the folder checkpoints/ of epoch-NNNN.npz files, or a temporary
+    file of one of them. A link is never nnctl's."""
+    for entry in sorted(os.scandir(path), key=lambda e: e.name):
+        if entry.is_symlink():
+            return entry.name
+        if entry.name == CHECKPOINTS and entry.is_dir(follow_symlinks=False):
+            for inner in sorted(os.scandir(entry.path), key=lambda e: e.name):
+                if not (inner.is_file(follow_symlinks=False) and (_CHECKPOINT.fullmatch(inner.name)
+                        or _CHECKPOINT.fullmatch(temporary_of(inner.name) or ""))):
+                    return f"{CHECKPOINTS}/{inner.name}"
+        elif not (entry.is_file(follow_symlinks=False)
+                  and (entry.name in RUN_FILES or temporary_of(entry.name) in RUN_FILES)):
+            return entry.name
+    return None
 
 
 def _check_replaceable(path: Path) -> None:
@@ -174,27 +155,34 @@ def _check_replaceable(path: Path) -> None:
     target = path.resolve()
     if target == here or target in here.parents:
         raise NnctlError(f"{path}: is the current folder or contains it; --overwrite will not remove it")
-    entries = list(path.iterdir())
-    foreign = sorted(p.name for p in entries if p.name not in RUN_ENTRIES and not p.name.startswith("."))
-    # a run killed while writing its first file leaves only a temporary .config.yaml.*.tmp
-    leftovers = all(_temporary(p.name) for p in entries)
-    if not ((path / "config.yaml").is_file() or leftovers) or foreign:
-        what = f"it holds {', '.join(foreign[:3])}" if foreign else "it has no config.yaml"
-        raise NnctlError(f"{path}: not a run directory ({what}); --overwrite only replaces run directories")
+    foreign = foreign_entry(path)
+    if foreign is not None:
+        raise NnctlError(f"{path}: not a run directory (it holds {foreign}); --overwrite only replaces run directories")
+    only_temporaries = all(temporary_of(name) for name in os.listdir(path))  # killed while writing config.yaml
+    if not only_temporaries and not _is_nnctl_config(path / "config.yaml"):
+        raise NnctlError(f"{path}: not a run directory (its config.yaml is not an nnctl config); "
+                         "--overwrite only replaces run directories")
 
 
-def _temporary_prefix(name: str) -> str:
-    """How atomic_write's temporary file for `name` begins: `.NAME.`, then a random part, `.tmp`."""
-    return f".{name}."
+def _is_nnctl_config(path: Path) -> bool:
+    """Whether `path` is a config nnctl reads: what makes a folder of run files provably a run's."""
+    try:
+        load_config(path)
+    except NnctlError:
+        return False
+    return True
 
 
-def _temporary(name: str) -> bool:
-    """Whether `name` is atomic_write's temporary file for one of a run directory's files."""
-    return name.endswith(".tmp") and any(name.startswith(_temporary_prefix(entry)) for entry in RUN_ENTRIES)
-
-
-def write_json(path: Path, data: dict) -> Path:
-    return write_text(path, json.dumps(data, indent=2) + "\n")
+def _remove_run_files(path: Path) -> None:
+    """Unlink the run's files one by one (checked by `foreign_entry` just before), then the
+    emptied checkpoints/; never a recursive delete."""
+    checkpoints = path / CHECKPOINTS
+    if checkpoints.is_dir() and not checkpoints.is_symlink():
+        for entry in os.scandir(checkpoints):
+            os.unlink(entry.path)
+        checkpoints.rmdir()
+    for entry in os.scandir(path):
+        os.unlink(entry.path)
 
 
 def frame_epochs(epochs: int, frames: int, spacing: str = "early") -> list[int]:
@@ -243,10 +231,6 @@ def load_run(path: Path) -> Run:
     """Read a run directory; a missing file, or one that does not agree with the others, is an
     NnctlError naming it. config.yaml is the reference: data.npz must hold the data set it
     describes, model.npz the network it and data.npz describe."""
-    from nnctl.assemble import build_model, load_matching_weights
-    from nnctl.config import blame, load_config
-    from nnctl.data import check_fits_config, read_dataset
-
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise NnctlError(f"{path}: is a file, not a run directory (give the folder `nnctl train` wrote)")
@@ -275,8 +259,6 @@ class RunWriter:
     end (and resume.npz, when the run was interrupted, for `nnctl train --resume`)."""
 
     def __init__(self, path: Path, config, dataset, *, resume: bool = False):
-        from nnctl.data import save_dataset
-
         self.path = path
         self.every = config.train.checkpoint_every
         animation = config.output.animation
@@ -297,7 +279,7 @@ class RunWriter:
         """After each epoch: its checkpoint if one is due, and now and then the resume state."""
         epoch = row["epoch"]
         if (self.every and epoch % self.every == 0) or epoch in self.frames:
-            save_weights(checkpoint_path(self.path, epoch), loop.model.network.params())
+            save_arrays(checkpoint_path(self.path, epoch), loop.model.network.params())
         if time.monotonic() - self.saved >= RESUME_EVERY:
             self.save_resume_state(loop)
 
@@ -312,7 +294,7 @@ class RunWriter:
             save_state(self.path / RESUME_FILE, *loop.snapshot(summary["seconds"]))
         elif summary["status"] != "interrupted":
             (self.path / RESUME_FILE).unlink(missing_ok=True)
-        save_weights(self.path / "model.npz", loop.model.network.params())
+        save_arrays(self.path / "model.npz", loop.model.network.params())
         write_text(self.path / "metrics.csv", metrics_csv(loop.history))
         layers = loop.layers
         write_text(self.path / "layers.csv", rows_csv(layers, list(layers[0]) if layers else ["epoch"]))
@@ -325,12 +307,12 @@ RESUME_EVERY = 2.0  # seconds between resume states written during training (a k
 
 def save_state(path: Path, arrays: dict[str, Array], facts: dict[str, Any]) -> Path:
     """A training state: named arrays plus JSON facts (as a string array), one npz, atomically."""
-    return save_weights(path, {**arrays, "facts": np.array(json.dumps(facts))})
+    return save_arrays(path, {**arrays, "facts": np.array(json.dumps(facts))})
 
 
 def load_state(path: Path) -> tuple[dict[str, Array], dict[str, Any]]:
     """What `save_state` wrote; a damaged file is an NnctlError naming it."""
-    arrays = load_weights(path)
+    arrays = load_arrays(path)
     try:
         facts = json.loads(str(arrays.pop("facts")))
     except (KeyError, ValueError):

@@ -99,7 +99,7 @@ class SweepSpec:
 def load_sweep_file(path: Path, extra: SweepSpec | None = None) -> SweepSpec:
     """A sweep YAML: `config:` (the base config, relative to this file), `grid:`, `random:` with
     `samples:`, `seeds:`, `seed:` and `set:` (overrides of the base)."""
-    from nnctl.config import read_yaml
+    from nnctl.files import read_yaml
 
     raw = read_yaml(path)
     if not isinstance(raw, dict):
@@ -251,7 +251,7 @@ class Sweep:
     def prepare(self) -> list[Point]:
         """Create or check the folder, write sweep.yaml, and return the points still to run."""
         from nnctl.config import dump_yaml
-        from nnctl.runs import read_json, write_text
+        from nnctl.files import read_json, write_text
 
         self.validate()
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -283,7 +283,8 @@ class Sweep:
 
     def save(self) -> None:
         """results.csv, rewritten whole and atomically: readers never see half a file."""
-        from nnctl.runs import rows_csv, write_text
+        from nnctl.files import write_text
+        from nnctl.runs import rows_csv
 
         rows = [{k: (flow(v) if isinstance(v, (list, dict)) else v) for k, v in row.items()}
                 for row in self.rows.values()]

@@ -41,7 +41,8 @@ def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_s
     with, to the weights an uninterrupted run would have reached."""
     from nnctl.config import load_config
     from nnctl.data import read_dataset
-    from nnctl.runs import RESUME_FILE, load_state, read_json
+    from nnctl.files import read_json
+    from nnctl.runs import RESUME_FILE, load_state
     from nnctl.sweep import FINISHED
     from nnctl.training import prepare, run
 
@@ -130,7 +131,7 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
     report.html."""
     import os
 
-    from nnctl.config import read_yaml
+    from nnctl.files import read_yaml
     from nnctl.sweep import Sweep, SweepSpec, default_folder, execute, load_sweep_file, parse_grid
 
     try:

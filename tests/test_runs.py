@@ -7,16 +7,8 @@ import numpy as np
 import pytest
 
 from nnctl.errors import NnctlError
-from nnctl.runs import (
-    atomic_write,
-    claim_run_dir,
-    load_weights,
-    metrics_csv,
-    new_run_dir,
-    read_metrics,
-    save_weights,
-    write_text,
-)
+from nnctl.files import atomic_write, load_arrays, read_metrics, save_arrays, write_text
+from nnctl.runs import claim_run_dir, metrics_csv, new_run_dir
 
 
 def test_metrics_round_trip_exactly(tmp_path):
@@ -33,7 +25,7 @@ def test_metrics_round_trip_exactly(tmp_path):
 def test_weights_round_trip_bit_for_bit(tmp_path):
     rng = np.random.default_rng(0)
     params = {"W0": rng.normal(size=(2, 3)).astype(np.float32), "b0": rng.normal(size=3)}
-    loaded = load_weights(save_weights(tmp_path / "w.npz", params))
+    loaded = load_arrays(save_arrays(tmp_path / "w.npz", params))
     assert loaded["W0"].dtype == np.float32
     for key in params:
         np.testing.assert_array_equal(loaded[key], params[key])
@@ -42,12 +34,12 @@ def test_weights_round_trip_bit_for_bit(tmp_path):
 def test_object_arrays_are_refused(tmp_path):
     np.savez(tmp_path / "evil.npz", W0=np.array([{"a": 1}], dtype=object))
     with pytest.raises(NnctlError, match="holds Python objects, not plain arrays; refused"):
-        load_weights(tmp_path / "evil.npz")
+        load_arrays(tmp_path / "evil.npz")
     with pytest.raises(NnctlError, match="no such file"):
-        load_weights(tmp_path / "missing.npz")
+        load_arrays(tmp_path / "missing.npz")
     (tmp_path / "data.csv").write_text("a,b\n1,2\n")
     with pytest.raises(NnctlError, match=r"data.csv: not an .npz file of named arrays"):
-        load_weights(tmp_path / "data.csv")
+        load_arrays(tmp_path / "data.csv")
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporaries(tmp_path):
@@ -113,7 +105,7 @@ def test_a_run_killed_while_writing_its_first_file_can_be_replaced(tmp_path):
 
     killed = tmp_path / "killed"
     killed.mkdir()
-    (killed / ".config.yaml.lyjpgpmc.tmp").write_text("")
+    (killed / ".config.yaml.0123456789abcdef.tmp").write_text("")
     assert claim_run_dir(killed, overwrite=True) == killed and not any(killed.iterdir())
     other = tmp_path / "other"
     other.mkdir()

@@ -1,0 +1,390 @@
+"""Files as nnctl writes and reads them: one atomic write for everything it writes, one bounded
+loader for everything it reads back.
+
+Writing: every file (text, npz, PNG, SVG, GIF) is written to a temporary name beside its place
+and renamed over it, so a crash, a kill or a full disk leaves the old file or the new one, never
+half of one; a write that fails is one NnctlError naming the file.
+
+Reading: only regular files are read (never a FIFO or a device, which would block or never end),
+each kind up to a size, and YAML and npz files are bounded before they are expanded: a YAML
+alias bomb, 20 000 levels of nesting or an npz header claiming 2^40 values is refused before any
+memory is taken. Every problem is one NnctlError that names the file and what is wrong with it.
+
+A leaf: it imports nothing of nnctl but the exception type.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import errno
+import io
+import json
+import os
+import re
+import secrets
+import stat
+import zipfile
+from collections.abc import Callable, Hashable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import yaml
+
+from nnctl.errors import NnctlError
+
+Array = np.ndarray
+
+MAX_YAML_BYTES = 1_000_000  # a config, a sweep file: far more than any hand-written one
+MAX_YAML_DEPTH = 50  # nested mappings and lists; a config has 4
+MAX_JSON_BYTES = 16_000_000  # summary.json
+MAX_ARRAY_VALUES = 100_000_000  # in one array of an npz (800 MB of float64): config.MAX_VALUES' bound
+NPZ_KINDS = "biufU"  # what nnctl's npz files hold: booleans, integers, reals and text; never complex or objects
+
+# ---------------------------------------------------------------- writing
+
+
+def temporary_name(name: str, suffix: str = "") -> str:
+    """The name of a temporary file for `name`: `.NAME.` + 16 random hex digits + `.tmp` + suffix."""
+    return f".{name}.{secrets.token_hex(8)}.tmp{suffix}"
+
+
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{16}\.tmp(\.[A-Za-z0-9]+)?")
+
+
+def temporary_of(entry: str) -> str | None:
+    """The name whose temporary file `entry` is (see `temporary_name`), or None."""
+    match = _TEMPORARY.fullmatch(entry)
+    return match["name"] if match else None
+
+
+def written(path: Path | str, *, keep_suffix: bool = False) -> contextlib.AbstractContextManager[Path]:
+    """`with written(path) as tmp:` write the file at `tmp`; on success it is renamed to `path`,
+    on any error removed. keep_suffix: `tmp` ends like `path` (.gif), for writers that choose
+    the format by the name."""
+    return _written(Path(path), keep_suffix=keep_suffix, exclusive=False)
+
+
+@contextlib.contextmanager
+def _written(path: Path, *, keep_suffix: bool, exclusive: bool) -> Iterator[Path]:
+    tmp = path.parent / temporary_name(path.name, path.suffix if keep_suffix else "")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the usual mode: 0o666 less the umask
+    except OSError as e:
+        raise _write_error(path, e) from None
+    os.close(fd)
+    try:
+        yield tmp
+        if exclusive:  # claim the name first: of two processes creating it, one wins
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        os.replace(tmp, path)
+    except FileExistsError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise _write_error(path, e) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_error(path: Path, e: OSError) -> NnctlError:
+    """The one line for a file that could not be written: which file, and why, in words."""
+    why = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+           errno.EFBIG: "the file is larger than this system allows", errno.EROFS: "the file system is read-only",
+           errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+           errno.ENAMETOOLONG: "the name is too long for the file system",
+           errno.ENOTDIR: "a part of the path is a file, not a folder",
+           errno.ENOENT: "its folder does not exist"}.get(e.errno, e.strerror or str(e))
+    return NnctlError(f"{path}: could not be written ({why})")
+
+
+def atomic_write(path: Path, write: Callable[[IO], None], *, binary: bool = False, exclusive: bool = False) -> Path:
+    """Write through `write(file)` to a temporary file beside `path`, then rename it into place.
+    exclusive: never replace an existing `path` (FileExistsError), even one another process
+    creates at the same instant: the name is claimed with O_EXCL before the rename."""
+    path = Path(path)
+    with _written(path, keep_suffix=False, exclusive=exclusive) as tmp:
+        try:
+            with open(tmp, "wb" if binary else "w", newline=None if binary else "", encoding=None if binary
+                      else "utf-8") as f:
+                write(f)
+        except OSError as e:
+            raise _write_error(path, e) from None
+    return path
+
+
+def write_text(path: Path, text: str) -> Path:
+    return atomic_write(path, lambda f: f.write(text))
+
+
+def write_json(path: Path, data: dict) -> Path:
+    return write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def save_arrays(path: Path, arrays: dict[str, Array]) -> Path:
+    """Named arrays (W0, b0, …, or a data set's) to an npz, atomically."""
+    return atomic_write(path, lambda f: np.savez(f, **arrays), binary=True)
+
+
+def save_figure(fig, path: Path, *, dpi: int) -> Path:
+    """A matplotlib figure as the format `path`'s suffix names (png, svg), atomically."""
+    fmt = Path(path).suffix.lower().lstrip(".")
+    return atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi), binary=True)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _regular(path: Path, what: str) -> os.stat_result:
+    """`path`'s status, checked to be a regular file: a FIFO, a device or a folder is refused
+    before it is opened (reading one could block forever or never end)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise NnctlError(f"{path}: no such file") from None
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the name
+        raise NnctlError(f"{path}: cannot read ({_reason(e)})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise NnctlError(f"{path}: is a folder, not a {what}")
+    if not stat.S_ISREG(info.st_mode):
+        raise NnctlError(f"{path}: not a regular file (a pipe, device or socket); nnctl reads only files")
+    return info
+
+
+def regular_file(path: Path | str, what: str = "file") -> Path:
+    """`path`, checked to be a regular file that exists (for readers that open it themselves)."""
+    _regular(Path(path), what)
+    return Path(path)
+
+
+def read_bytes(path: Path | str, *, limit: int, what: str = "file") -> bytes:
+    """A regular file's bytes (see `_regular`), at most `limit` of them."""
+    path = Path(path)
+    if _regular(path, what).st_size > limit:
+        raise NnctlError(f"{path}: larger than a {what} may be ({limit:,} bytes)")
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise NnctlError(f"{path}: cannot read ({_reason(e)})") from None
+    if len(data) > limit:  # it grew while being read
+        raise NnctlError(f"{path}: larger than a {what} may be ({limit:,} bytes)")
+    return data
+
+
+def read_text(path: Path | str, *, limit: int, what: str = "file") -> str:
+    """A regular file as UTF-8 text (a byte-order mark, as Excel writes, is dropped)."""
+    data = read_bytes(path, limit=limit, what=what)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise NnctlError(f"{path}: cannot read ({e.reason} at byte {e.start}: not utf-8 text)") from None
+
+
+def _reason(e: Exception) -> str:
+    if isinstance(e, ValueError):
+        return "the name holds a NUL byte"
+    return (getattr(e, "strerror", None) or str(e)).lower()
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object (summary.json); anything else is one line naming the file."""
+    text = read_text(path, limit=MAX_JSON_BYTES, what="JSON file")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise NnctlError(f"{path}: not valid JSON") from None
+    if not isinstance(data, dict):
+        raise NnctlError(f"{path}: expected a JSON object")
+    return data
+
+
+def load_arrays(path: Path | str) -> dict[str, Array]:
+    """Named arrays from an npz, never unpickling. Every array's header is read and checked
+    (its kind, and that its claimed size fits the file and MAX_ARRAY_VALUES) before any array is
+    loaded; every problem names the file."""
+    path = Path(path)
+    regular_file(path, ".npz file")
+    try:
+        with open(path, "rb") as f:
+            if f.read(4) != b"PK\x03\x04":  # an npz is a zip archive
+                raise NnctlError(f"{path}: not an .npz file of named arrays (W0, b0, …)")
+        _check_npz_headers(path)
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except ValueError as e:
+        if "pickle" in str(e):  # object arrays would need pickle, which is never used
+            raise NnctlError(f"{path}: holds Python objects, not plain arrays; refused") from None
+        raise NnctlError(f"{path}: not a readable .npz file (damaged or cut short)") from None
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, zipfile.LargeZipFile):
+        raise NnctlError(f"{path}: not a readable .npz file (damaged or cut short)") from None
+
+
+def _check_npz_headers(path: Path) -> None:
+    """Each member's .npy header: a plain kind, and a size that fits its bytes and the bound."""
+    size = path.stat().st_size
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = info.filename.removesuffix(".npy")
+            if info.compress_type == zipfile.ZIP_STORED and info.file_size > size:
+                raise NnctlError(f"{path}: {name} claims {info.file_size:,} bytes in a file of {size:,} (damaged)")
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+                else:
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+            if dtype.hasobject:
+                raise ValueError("pickle")
+            if dtype.kind not in NPZ_KINDS or dtype.names is not None:
+                kind = "complex numbers" if dtype.kind == "c" else f"values of type {dtype}"
+                raise NnctlError(f"{path}: {name} holds {kind}, not real numbers or text; refused")
+            values = int(np.prod(shape, dtype=object))
+            if values > MAX_ARRAY_VALUES or values * dtype.itemsize > info.file_size:
+                raise NnctlError(f"{path}: {name} claims shape {tuple(shape)}, more than the file holds "
+                                 f"(damaged; at most {MAX_ARRAY_VALUES:,} values an array)")
+
+
+def read_csv_rows(path: Path, *, limit: int, what: str) -> list[dict[str, str]]:
+    """A CSV table nnctl wrote (metrics.csv, results.csv) as rows of text keyed by its header."""
+    text = read_text(path, limit=limit, what=what)
+    try:
+        return list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as e:
+        raise NnctlError(f"{path}: not a {what} nnctl wrote ({e})") from None
+
+
+def read_metrics(path: Path) -> list[dict[str, Any]]:
+    """metrics.csv (or layers.csv) back into rows: epoch as int, the rest as floats (None where
+    empty). A table another tool wrote is one line naming the file."""
+    rows = read_csv_rows(path, limit=512_000_000, what="metrics file")
+    if rows and "epoch" not in rows[0]:
+        raise NnctlError(f"{path}: not a metrics file nnctl wrote (no epoch column)")
+    try:
+        return [{k: (int(v) if k == "epoch" else float(v) if v != "" else None) for k, v in row.items()}
+                for row in rows]
+    except (ValueError, TypeError):
+        raise NnctlError(f"{path}: not a metrics file nnctl wrote (a row does not read as numbers)") from None
+
+
+# ---------------------------------------------------------------- YAML
+
+
+class StrictLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, Hashable):
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"a key cannot be a list or a mapping, got {_short(key)}", key_node.start_mark)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {_short(key)} at line {line} (the first is at line {seen[key]})",
+                    key_node.start_mark)
+            seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# YAML 1.1 reads 1e-3 as text; people mean the number (YAML 1.2 and JSON agree with them)
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+class YamlTooLarge(Exception):
+    """A YAML text nests too deeply or expands (through aliases) beyond its bound."""
+
+
+def parse_yaml(text: str, *, max_nodes: int | None = None) -> Any:
+    """YAML text as plain data with the strict safe loader, bounded: at most MAX_YAML_DEPTH
+    levels of nesting, and at most `max_nodes` values once every alias is expanded (default:
+    the text's length, which is what the document could hold written out without aliases).
+    Raises yaml.YAMLError for bad syntax and YamlTooLarge for a bound."""
+    max_nodes = max(len(text), 64) if max_nodes is None else max_nodes
+    depth = 0
+    # the events come from an iterative parser: nesting is measured before the recursive composer
+    for event in yaml.parse(text, Loader=StrictLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise YamlTooLarge(f"nested more than {MAX_YAML_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    loader = StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, max_nodes) > max_nodes:
+            raise YamlTooLarge(f"expands to more than {max_nodes:,} values through aliases (&anchor, *alias)")
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root, bound: int) -> int:
+    """How many values `root` holds with every alias written out, counting no higher than just
+    above `bound`. An alias is the same node object as its anchor: sizes are memoised by node."""
+    sizes: dict[int, int] = {}
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
+        if children_done:
+            sizes[id(node)] = min(bound + 1, 1 + sum(sizes.get(id(c), 0) for c in children))
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def yaml_error(where: str, e: yaml.YAMLError | YamlTooLarge) -> NnctlError:
+    """The one line for a YAML text that does not load: where, at which line, what is wrong."""
+    if isinstance(e, YamlTooLarge):
+        return NnctlError(f"{where}: refused: {e}")
+    if isinstance(e, yaml.constructor.ConstructorError):
+        if e.problem and e.problem.startswith("duplicate key"):
+            return NnctlError(f"{where}: {e.problem}")
+        return NnctlError(f"{where}: invalid YAML at line {e.problem_mark.line + 1}: {_plain_tag(e.problem)}")
+    mark = getattr(e, "problem_mark", None)
+    at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+    return NnctlError(f"{where}: invalid YAML{at}: {problem}")
+
+
+def _plain_tag(problem: str) -> str:
+    """PyYAML's words for a tag the safe loader refuses (`!!python/...`), saying what is allowed."""
+    tag = re.search(r"constructor for the tag '(?:tag:yaml.org,2002:)?([^']*)'", problem or "")
+    if not tag:
+        return problem
+    return f"tag '{tag[1]}' is not allowed (a config is plain YAML: mappings, lists, text, numbers, true/false)"
+
+
+def read_yaml(path: Path | str, *, limit: int = MAX_YAML_BYTES) -> Any:
+    """A YAML file as plain data: a regular file of at most `limit` bytes, loaded by
+    `parse_yaml`'s bounds; every problem is one line naming the file (and the line)."""
+    path = Path(path)
+    text = read_text(path, limit=limit, what="YAML file")
+    try:
+        return parse_yaml(text)
+    except (yaml.YAMLError, YamlTooLarge) as e:
+        raise yaml_error(str(path), e) from None
