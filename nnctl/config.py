@@ -16,7 +16,7 @@ import difflib
 import math
 import re
 import reprlib
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, ClassVar, Literal

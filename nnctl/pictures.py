@@ -95,8 +95,8 @@ def draw_hidden(run, path: Path, *, dpi: int, progress: Progress | None = None) 
 
 
 def draw_norms(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-    from nnctl.plots import plot_norms
     from nnctl.files import read_metrics
+    from nnctl.plots import plot_norms
 
     return plot_norms(read_metrics(run.path / "layers.csv"), path, title=title(run), dpi=dpi)
 
