@@ -233,17 +233,17 @@ def plot(
     format: Annotated[str, typer.Option(help="png or svg.")] = "png",
     dpi: Annotated[int, typer.Option(help="Resolution of PNG pictures.")] = 110,
     out: Annotated[Path | None, typer.Option(help="Write the pictures here (default: the run directory).")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace pictures of the same names already in --out.")] = False,
 ) -> None:
     """Redraw a run's pictures from its files alone."""
     from nnctl.reporting import FrameReporter
     from nnctl.workflow import plot_run
 
     with user_errors():
-        if dpi < 1:
-            raise NnctlError(f"--dpi: must be ≥ 1, got {dpi}")
         names = [n.strip() for n in only.split(",") if n.strip()] if only else None
         with FrameReporter() as frames:
-            written = plot_run(run_dir, names, fmt=format, dpi=dpi, out=out, progress=frames)
+            written = plot_run(run_dir, names, fmt=format, dpi=dpi, out=out, overwrite=overwrite,
+                               progress=frames)
     for path in written:
         typer.echo(str(path))
 

@@ -90,15 +90,24 @@ def _written(path: Path, *, keep_suffix: bool, exclusive: bool) -> Iterator[Path
         raise
 
 
+_REASONS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+            errno.EFBIG: "the file is larger than this system allows", errno.EROFS: "the file system is read-only",
+            errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+            errno.ENAMETOOLONG: "the name is too long for the file system",
+            errno.ENOTDIR: "a part of the path is a file, not a folder", errno.ENOENT: "its folder does not exist"}
+
+
+def os_reason(e: BaseException) -> str:
+    """Why an operation on a path failed, in words: an OSError's errno, or a NUL byte in the
+    name (ValueError)."""
+    if isinstance(e, ValueError):
+        return "the name holds a NUL byte"
+    return _REASONS.get(getattr(e, "errno", None), (getattr(e, "strerror", None) or str(e)).lower())
+
+
 def _write_error(path: Path, e: OSError) -> NnctlError:
     """The one line for a file that could not be written: which file, and why, in words."""
-    why = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
-           errno.EFBIG: "the file is larger than this system allows", errno.EROFS: "the file system is read-only",
-           errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-           errno.ENAMETOOLONG: "the name is too long for the file system",
-           errno.ENOTDIR: "a part of the path is a file, not a folder",
-           errno.ENOENT: "its folder does not exist"}.get(e.errno, e.strerror or str(e))
-    return NnctlError(f"{path}: could not be written ({why})")
+    return NnctlError(f"{path}: could not be written ({os_reason(e)})")
 
 
 def atomic_write(path: Path, write: Callable[[IO], None], *, binary: bool = False, exclusive: bool = False) -> Path:
@@ -146,7 +155,7 @@ def _regular(path: Path, what: str) -> os.stat_result:
     except FileNotFoundError:
         raise NnctlError(f"{path}: no such file") from None
     except (OSError, ValueError) as e:  # ValueError: a NUL byte in the name
-        raise NnctlError(f"{path}: cannot read ({_reason(e)})") from None
+        raise NnctlError(f"{path}: cannot read ({os_reason(e)})") from None
     if stat.S_ISDIR(info.st_mode):
         raise NnctlError(f"{path}: is a folder, not a {what}")
     if not stat.S_ISREG(info.st_mode):
@@ -169,7 +178,7 @@ def read_bytes(path: Path | str, *, limit: int, what: str = "file") -> bytes:
         with open(path, "rb") as f:
             data = f.read(limit + 1)
     except OSError as e:
-        raise NnctlError(f"{path}: cannot read ({_reason(e)})") from None
+        raise NnctlError(f"{path}: cannot read ({os_reason(e)})") from None
     if len(data) > limit:  # it grew while being read
         raise NnctlError(f"{path}: larger than a {what} may be ({limit:,} bytes)")
     return data
@@ -182,12 +191,6 @@ def read_text(path: Path | str, *, limit: int, what: str = "file") -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise NnctlError(f"{path}: cannot read ({e.reason} at byte {e.start}: not utf-8 text)") from None
-
-
-def _reason(e: Exception) -> str:
-    if isinstance(e, ValueError):
-        return "the name holds a NUL byte"
-    return (getattr(e, "strerror", None) or str(e)).lower()
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -330,7 +333,8 @@ def parse_yaml(text: str, *, max_nodes: int | None = None) -> Any:
         if node is None:
             return None
         if _expanded_size(node, max_nodes) > max_nodes:
-            raise YamlTooLarge(f"expands to more than {max_nodes:,} values through aliases (&anchor, *alias)")
+            raise YamlTooLarge(f"its aliases (*name) expand it to more than {max_nodes:,} values, more than its "
+                               "text could hold written out")
         return loader.construct_document(node)
     finally:
         loader.dispose()

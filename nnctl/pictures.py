@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 Progress = Callable[[int, int], None]  # (frames done, frames in all)
+MAX_DPI = 600  # print quality is 300; memory grows with dpi², and 100 000 asked for terabytes
 
 
 def title(run, epoch: int | None = None) -> str:

@@ -28,6 +28,7 @@ from nnctl.errors import NnctlError
 from nnctl.files import (
     atomic_write,
     load_arrays,
+    os_reason,
     read_json,
     read_metrics,
     save_arrays,
@@ -94,14 +95,8 @@ def new_run_dir(output_dir: Path, name: str) -> Path:
             except FileExistsError:
                 continue
     except (OSError, ValueError) as e:
-        raise NnctlError(f"{output_dir}: cannot create the run directory ({_why(e)}; check output.dir)") from None
+        raise NnctlError(f"{output_dir}: cannot create the run directory ({os_reason(e)}; check output.dir)") from None
     raise NnctlError(f"{output_dir}: could not find a free run name for {stem}")
-
-
-def _why(e: Exception) -> str:
-    if isinstance(e, ValueError):
-        return "the name holds a NUL byte"
-    return (getattr(e, "strerror", None) or str(e)).lower()
 
 
 def claim_run_dir(path: Path, *, overwrite: bool) -> Path:
@@ -113,7 +108,7 @@ def claim_run_dir(path: Path, *, overwrite: bool) -> Path:
     except FileNotFoundError:
         info = None
     except (OSError, ValueError) as e:
-        raise NnctlError(f"--run-dir {path}: cannot use it ({_why(e)})") from None
+        raise NnctlError(f"--run-dir {path}: cannot use it ({os_reason(e)})") from None
     if info is not None and stat.S_ISLNK(info.st_mode):
         raise NnctlError(f"--run-dir {path}: is a symbolic link; give the folder itself")
     if info is not None and not stat.S_ISDIR(info.st_mode):
@@ -126,7 +121,7 @@ def claim_run_dir(path: Path, *, overwrite: bool) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except (OSError, ValueError) as e:
-        raise NnctlError(f"--run-dir {path}: cannot create the run directory ({_why(e)})") from None
+        raise NnctlError(f"--run-dir {path}: cannot create the run directory ({os_reason(e)})") from None
     return path
 
 

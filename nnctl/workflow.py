@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from nnctl.errors import NnctlError
+from nnctl.files import os_reason
 from nnctl.pictures import Progress
 from nnctl.training import EpochCallback, TrainResult
 
@@ -90,16 +91,23 @@ def picture_names(config, dataset) -> list[str]:
 
 def plot_run(
     run_dir: Path | str, only: list[str] | None = None, *, fmt: str = "png", dpi: int = 110,
-    out: Path | None = None, progress: Progress | None = None,
+    out: Path | None = None, overwrite: bool = False, progress: Progress | None = None,
 ) -> list[Path]:
     """Draw a run's pictures from its files (by default every one that fits the run); returns
-    the paths written. The animation is always a GIF."""
-    from nnctl.pictures import PICTURES, applicable
+    the paths written. The animation is always a GIF. In the run directory the pictures replace
+    its own; in another folder (`out`) an existing file of the same name is replaced only with
+    `overwrite`."""
+    from nnctl.pictures import MAX_DPI, PICTURES, applicable
     from nnctl.runs import load_run
 
     if fmt not in ("png", "svg"):
         raise NnctlError(f"--format: unknown {fmt!r} (choose from: png, svg)")
+    if not 1 <= dpi <= MAX_DPI:  # a picture's pixels grow with dpi²: 600 already makes 3600 × 2640 per panel
+        raise NnctlError(f"--dpi: must be between 1 and {MAX_DPI}, got {dpi}")
     if (Path(run_dir) / "sweep.yaml").is_file():
+        if out is not None or only is not None or fmt != "png":
+            raise NnctlError(f"{run_dir}: is a sweep folder, whose pictures are drawn in it as PNG; "
+                             "--out, --only and --format apply to a run directory")
         return draw_sweep(Path(run_dir))
     run = load_run(Path(run_dir))
     fits = applicable(run.dataset, run.config, run.path)
@@ -115,13 +123,14 @@ def plot_run(
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         raise NnctlError(f"--out {folder}: exists and is not a folder") from None
-    except OSError as e:
-        raise NnctlError(f"--out {folder}: cannot create it ({e.strerror or e})") from None
-    return [
-        PICTURES[name].draw(run, folder / f"{name}.{'gif' if name == 'animation' else fmt}", dpi=dpi,
-                            progress=progress)
-        for name in names
-    ]
+    except (OSError, ValueError) as e:
+        raise NnctlError(f"--out {folder}: cannot create it ({os_reason(e)})") from None
+    paths = [folder / f"{name}.{'gif' if name == 'animation' else fmt}" for name in names]
+    if out is not None and not overwrite and folder.resolve() != run.path.resolve():
+        taken = [p for p in paths if p.exists() or p.is_symlink()]
+        if taken:  # checked before any is drawn: all or nothing
+            raise NnctlError(f"--out {folder}: {taken[0].name} exists (pass --overwrite to replace it)")
+    return [PICTURES[name].draw(run, path, dpi=dpi, progress=progress) for name, path in zip(names, paths, strict=True)]
 
 
 def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], *, jobs: int | None = None,

@@ -1,0 +1,333 @@
+"""Trust in what nnctl writes and reads (issue 12): --overwrite and --out touch only what is
+provably nnctl's own, every file is written atomically, and every YAML nnctl reads is bounded.
+
+Each case runs the real CLI and checks the exit code, the one error line naming the culprit,
+that every file of the user's is byte-identical afterwards and that no temporary file is left.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from nnctl.cli import app
+from nnctl.files import MAX_YAML_BYTES, MAX_YAML_DEPTH, parse_yaml, temporary_name, temporary_of
+
+runner = CliRunner()
+TINY = {"name": "tiny", "data": {"name": "moons", "n_samples": 60}, "model": {"hidden": [3]},
+        "train": {"epochs": 2}, "output": {"plots": ["loss"]}}
+BOMB = "\n".join(["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(9)]) + "\n"
+
+
+def snapshot(folder: Path) -> dict[str, bytes | str]:
+    """Every entry below `folder` (hidden ones too, links as their targets' names): its bytes."""
+    out: dict[str, bytes | str] = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(root) / name
+            key = str(path.relative_to(folder))
+            out[key] = f"-> {os.readlink(path)}" if path.is_symlink() else (
+                path.read_bytes() if path.is_file() else "dir")
+    return out
+
+
+def invoke(*args) -> object:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def assert_one_line(result, *expected: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.stdout == "" and "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for text in expected:
+        assert text in lines[0], f"{text!r} not in {lines[0]!r}"
+
+
+def no_temporaries(folder: Path) -> bool:
+    return not [p for p in folder.rglob("*") if temporary_of(p.name)]
+
+
+@pytest.fixture
+def config(tmp_path) -> Path:
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(TINY))
+    return path
+
+
+@pytest.fixture
+def trained(tmp_path, config) -> Path:
+    result = invoke("train", config, "--run-dir", tmp_path / "run", "-q")
+    assert result.exit_code == 0, result.output
+    return tmp_path / "run"
+
+
+# ---------------------------------------------------------------- --overwrite of a run directory
+
+
+def _project(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "config.yaml").write_text("mine: true\n")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (folder / ".env").write_text("TOKEN=secret\n")
+
+
+def _other_tool(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "config.yaml").write_text(yaml.safe_dump(TINY))  # even a config nnctl could read
+    (folder / "metrics.csv").write_text("epoch,loss\n0,1.0\n")
+    (folder / "checkpoints").mkdir()
+    (folder / "checkpoints" / "model.pt").write_bytes(b"\x80\x02torch")
+
+
+def _other_tool_config(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "config.yaml").write_text("trainer: {max_epochs: 3}\n")
+    (folder / "metrics.csv").write_text("epoch,loss\n0,1.0\n")
+
+
+def _hidden_file_only(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "config.yaml").write_text(yaml.safe_dump(TINY))
+    (folder / ".notes").write_text("keep")
+
+
+@pytest.mark.parametrize(("make", "culprit"), [
+    (_project, "it holds .env"),
+    (_other_tool, "it holds checkpoints/model.pt"),
+    (_other_tool_config, "its config.yaml is not an nnctl config"),
+    (_hidden_file_only, "it holds .notes"),
+], ids=["git-and-env", "another-tools-checkpoints", "another-tools-config", "a-hidden-file"])
+def test_overwrite_refuses_a_folder_that_is_not_provably_a_run(tmp_path, config, make, culprit):
+    folder = tmp_path / "proj"
+    make(folder)
+    before = snapshot(folder)
+    result = invoke("train", config, "--run-dir", folder, "--overwrite", "-q")
+    assert_one_line(result, f"{folder}: not a run directory", culprit, "--overwrite only replaces run directories")
+    assert snapshot(folder) == before
+
+
+def test_overwrite_never_follows_a_link(tmp_path, config, trained):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work")
+    (trained / "checkpoints").symlink_to(precious, target_is_directory=True)
+    before, kept = snapshot(trained), snapshot(precious)
+    assert_one_line(invoke("train", config, "--run-dir", trained, "--overwrite", "-q"), "it holds checkpoints")
+    assert snapshot(trained) == before and snapshot(precious) == kept
+    (trained / "checkpoints").unlink()
+    (trained / "model.npz").unlink()
+    (trained / "model.npz").symlink_to(precious / "thesis.tex")
+    assert_one_line(invoke("train", config, "--run-dir", trained, "--overwrite", "-q"), "it holds model.npz")
+    assert snapshot(precious) == kept
+    link = tmp_path / "link"
+    link.symlink_to(precious, target_is_directory=True)
+    assert_one_line(invoke("train", config, "--run-dir", link, "--overwrite", "-q"),
+                    f"--run-dir {link}: is a symbolic link")
+    assert snapshot(precious) == kept
+
+
+def test_overwrite_replaces_a_run_file_by_file_without_a_recursive_delete(tmp_path, config, monkeypatch):
+    import shutil
+
+    run = tmp_path / "run"
+    first = invoke("train", config, "--run-dir", run, "--set", "train.checkpoint_every=1", "-q")
+    assert first.exit_code == 0 and (run / "checkpoints" / "epoch-0002.npz").is_file()
+    (run / temporary_name("model.npz")).write_bytes(b"a write cut off by a kill")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a recursive delete")
+
+    monkeypatch.setattr(shutil, "rmtree", refuse)
+    again = invoke("train", config, "--run-dir", run, "--overwrite", "--set", "seed=1", "-q")
+    assert again.exit_code == 0, again.output
+    assert yaml.safe_load((run / "config.yaml").read_text())["seed"] == 1
+    assert not (run / "checkpoints").exists() and no_temporaries(run)
+
+
+def test_an_inventory_file_of_the_wrong_kind_is_foreign(tmp_path, config, trained):
+    (trained / "model.npz").unlink()
+    (trained / "model.npz").mkdir()  # a folder where nnctl writes a file
+    (trained / "model.npz" / "mine.txt").write_text("keep")
+    assert_one_line(invoke("train", config, "--run-dir", trained, "--overwrite", "-q"), "it holds model.npz")
+    assert (trained / "model.npz" / "mine.txt").read_text() == "keep"
+
+
+# ---------------------------------------------------------------- values that become a run directory
+
+
+@pytest.mark.parametrize(("run_dir", "expected"), [
+    ("x" * 300, "the name is too long"),
+    ("c.yaml/run", "a part of the path is a file, not a folder"),
+    ("/proc/nope/run", "cannot create the run directory"),
+], ids=["name-too-long", "parent-is-a-file", "parent-cannot-be-made"])
+def test_a_run_dir_that_cannot_be_one_is_one_line(tmp_path, config, monkeypatch, run_dir, expected):
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    result = invoke("train", config, "--run-dir", run_dir, "-q")
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    line = result.stderr.strip()
+    assert line.startswith("error: --run-dir") and "\n" not in line and expected.lower() in line.lower(), line
+    assert snapshot(tmp_path) == before
+
+
+def test_a_nul_byte_in_a_run_dir_is_one_error():
+    """A shell cannot pass one, but a script calling the library can."""
+    from nnctl.errors import NnctlError
+    from nnctl.runs import claim_run_dir
+
+    with pytest.raises(NnctlError, match="--run-dir bad.name: cannot use it \\(the name holds a NUL byte\\)"):
+        claim_run_dir(Path("bad\0name"), overwrite=False)
+
+
+# ---------------------------------------------------------------- nnctl plot --out, --dpi
+
+
+def test_plot_out_never_replaces_a_users_file_without_overwrite(tmp_path, trained):
+    out = tmp_path / "figures"
+    out.mkdir()
+    (out / "loss.png").write_bytes(b"my own picture")
+    assert_one_line(invoke("plot", trained, "--out", out, "--only", "boundary,loss"),
+                    f"--out {out}: loss.png exists (pass --overwrite to replace it)")
+    assert snapshot(out) == {"loss.png": b"my own picture"}  # nothing drawn: all or nothing
+    done = invoke("plot", trained, "--out", out, "--only", "boundary,loss", "--overwrite")
+    assert done.exit_code == 0, done.output
+    assert (out / "loss.png").read_bytes().startswith(b"\x89PNG") and (out / "boundary.png").is_file()
+
+
+def test_redrawing_in_the_run_directory_replaces_its_own_pictures(trained):
+    old = (trained / "loss.png").read_bytes()
+    done = invoke("plot", trained, "--only", "loss", "--dpi", "60")
+    assert done.exit_code == 0, done.output
+    assert (trained / "loss.png").read_bytes() != old
+
+
+def test_an_absurd_dpi_is_refused_before_memory_is_taken(trained):
+    started = time.perf_counter()
+    assert_one_line(invoke("plot", trained, "--dpi", "100000"), "--dpi: must be between 1 and 600, got 100000")
+    assert time.perf_counter() - started < 2.0
+
+
+def test_plot_options_of_a_run_are_refused_on_a_sweep_folder(tmp_path):
+    (tmp_path / "sweep.yaml").write_text("config: c.yaml\n")
+    assert_one_line(invoke("plot", tmp_path, "--out", tmp_path / "elsewhere"), "is a sweep folder")
+    assert not (tmp_path / "elsewhere").exists()
+
+
+# ---------------------------------------------------------------- pictures are written atomically
+
+
+def test_a_picture_that_cannot_be_written_leaves_the_old_one_and_no_temporary(trained, monkeypatch):
+    from matplotlib.figure import Figure
+
+    old = (trained / "loss.png").read_bytes()
+
+    def disk_full(self, fname, **kwargs):
+        fname.write(b"\x89PNG half a picture")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", disk_full)
+    assert_one_line(invoke("plot", trained, "--only", "loss"), f"{trained / 'loss.png'}: could not be written",
+                    "the disk is full")
+    assert (trained / "loss.png").read_bytes() == old and no_temporaries(trained)
+
+
+def test_an_animation_cut_off_leaves_the_old_gif(tmp_path, config):
+    run = tmp_path / "run"
+    done = invoke("train", config, "--run-dir", run, "--set", "output.plots=[animation]",
+                  "--set", "output.animation.frames=3", "-q")
+    assert done.exit_code == 0, done.output
+    old = (run / "animation.gif").read_bytes()
+    from matplotlib.animation import PillowWriter
+
+    def cut(self):
+        raise OSError(errno.EFBIG, "File too large")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PillowWriter, "finish", cut)
+        result = invoke("plot", run, "--only", "animation")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    *progress, last = result.stderr.splitlines()  # "animation: N frames" lines, then the error
+    assert last == f"error: {run / 'animation.gif'}: could not be written (the file is larger than this system allows)"
+    assert (run / "animation.gif").read_bytes() == old and no_temporaries(run)
+
+
+# a process killed (SIGKILL) while it writes loss.png: half the bytes written, then the kill
+KILLED_WHILE_SAVING = """
+import os, signal, sys
+from matplotlib.figure import Figure
+def half_then_killed(self, fname, **kwargs):
+    fname.write(b"\\x89PNG half")
+    fname.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+Figure.savefig = half_then_killed
+from nnctl.cli import main
+main()
+"""
+
+
+def test_a_kill_while_a_picture_is_written_leaves_the_good_one(trained):
+    old = (trained / "loss.png").read_bytes()
+    done = subprocess.run([sys.executable, "-c", KILLED_WHILE_SAVING, "plot", str(trained), "--only", "loss"],
+                          capture_output=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL
+    assert (trained / "loss.png").read_bytes() == old
+    # the kill leaves its temporary file; it is nnctl's own, so --overwrite may remove it
+    assert [temporary_of(p.name) for p in trained.iterdir() if temporary_of(p.name)] == ["loss.png"]
+
+
+# ---------------------------------------------------------------- every YAML nnctl reads is bounded
+
+
+def _deep(levels: int) -> str:
+    return "model: " + "[" * levels + "]" * levels + "\n"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (BOMB, "its aliases (*name) expand it to more than"),
+    (_deep(20_000), f"nested more than {MAX_YAML_DEPTH} levels deep"),
+    ("name: x\n" + "#" * (MAX_YAML_BYTES + 10) + "\n", "larger than a YAML file may be (1,000,000 bytes)"),
+], ids=["alias-bomb", "nesting-20000-deep", "over-a-megabyte"])
+def test_a_config_that_would_expand_or_nest_without_bound_is_refused_quickly(tmp_path, text, expected):
+    (tmp_path / "c.yaml").write_text(text)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", "from nnctl.cli import main; main()", "train", "c.yaml"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert time.perf_counter() - started < 10
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: c.yaml: "), done.stderr
+    assert expected in done.stderr
+
+
+def test_a_set_value_is_bounded_too(config):
+    bomb = "[" + ", ".join(f"&{c} [" + ", ".join([f"*{p}"] * 9) + "]" for p, c in zip("abcdefg", "bcdefgh", strict=True)) + "]"
+    result = invoke("train", config, "--set", "name=[&a [1, 1, 1, 1, 1, 1, 1, 1, 1], " + bomb[1:])
+    assert_one_line(result, "--set", "cannot parse the value", "expand it to more than")
+
+
+def test_aliases_within_the_texts_size_still_load():
+    """The bound refuses expansion beyond what the text could hold, not aliases as such."""
+    text = "base: &base {name: adam, lr: 0.01}\na: *base\nb: *base\n"
+    assert parse_yaml(text) == {"base": {"name": "adam", "lr": 0.01}, "a": {"name": "adam", "lr": 0.01},
+                                "b": {"name": "adam", "lr": 0.01}}
+    levels = MAX_YAML_DEPTH - 1  # under the top mapping
+    assert parse_yaml("model: " + "[" * levels + "]" * levels) is not None
+
+
+def test_npz_files_are_checked_before_they_are_loaded(tmp_path, trained):
+    """Complex weights would be cut to their real part; an object array would need pickle."""
+    np.savez(trained / "model.npz", **{k: v.astype(complex) for k, v in np.load(trained / "model.npz").items()})
+    assert_one_line(invoke("plot", trained), f"{trained / 'model.npz'}: W0 holds complex numbers")
