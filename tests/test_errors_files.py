@@ -313,8 +313,8 @@ def test_a_config_that_would_expand_or_nest_without_bound_is_refused_quickly(tmp
 
 
 def test_a_set_value_is_bounded_too(config):
-    bomb = "[" + ", ".join(f"&{c} [" + ", ".join([f"*{p}"] * 9) + "]" for p, c in zip("abcdefg", "bcdefgh", strict=True)) + "]"
-    result = invoke("train", config, "--set", "name=[&a [1, 1, 1, 1, 1, 1, 1, 1, 1], " + bomb[1:])
+    levels = [f"&{c} [" + ", ".join([f"*{p}"] * 9) + "]" for p, c in zip("abcdefg", "bcdefgh", strict=True)]
+    result = invoke("train", config, "--set", f"name=[&a [1, 1, 1, 1, 1, 1, 1, 1, 1], {', '.join(levels)}]")
     assert_one_line(result, "--set", "cannot parse the value", "expand it to more than")
 
 
