@@ -331,3 +331,17 @@ def test_npz_files_are_checked_before_they_are_loaded(tmp_path, trained):
     """Complex weights would be cut to their real part; an object array would need pickle."""
     np.savez(trained / "model.npz", **{k: v.astype(complex) for k, v in np.load(trained / "model.npz").items()})
     assert_one_line(invoke("plot", trained), f"{trained / 'model.npz'}: W0 holds complex numbers")
+
+
+def test_every_file_nnctl_writes_goes_through_the_one_atomic_write():
+    """Writing calls appear in nnctl/files.py only; everything else calls its atomic writers."""
+    import re
+
+    writes = re.compile(r"\.savefig\(|np\.savez\w*\(|\.write_text\(|\.write_bytes\(|json\.dump\(|\.to_csv\("
+                        r"|open\([^)]*['\"][wax]b?['\"]|os\.open\(")
+    package = Path(__file__).parent.parent / "nnctl"
+    found = [f"{path.relative_to(package)}:{n}: {line.strip()}"
+             for path in sorted(package.rglob("*.py")) if path.name != "files.py"
+             for n, line in enumerate(path.read_text().splitlines(), 1)
+             if writes.search(line.split("#")[0])]
+    assert found == []
