@@ -15,7 +15,9 @@ read the run directory's data.npz. scikit-learn is imported only by `digits`, in
 from __future__ import annotations
 
 import csv
+import io
 import math
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +26,19 @@ from typing import Any
 import numpy as np
 
 from nnctl.errors import NnctlError
-from nnctl.files import load_arrays, save_arrays
+from nnctl.files import MAX_ARRAY_VALUES, load_arrays, read_text, save_arrays
 
 Array = np.ndarray
 TASKS = ("auto", "classification", "regression")
 SETTINGS = ("name", "task", "validation_fraction", "standardize")  # data keys that are not generator params
 MAX_AUTO_CLASSES = 20  # an integer target with more distinct values than this is taken as regression
 N_DIGITS = 1797
+# A CSV file is read whole: 1 GB holds MAX_ARRAY_VALUES (config.MAX_VALUES) numbers of up to 9
+# characters each; a larger file is refused before it is read.
+MAX_CSV_BYTES = 1_000_000_000
+DELIMITERS = (",", ";", "\t", "|")  # the usual ones, suggested when a header lacks data.delimiter
+MAX_QUOTE = 40  # characters of a cell or column name an error quotes: enough to find it, not a whole secret
+MAX_LISTED = 10  # column names an error lists
 
 
 # ---------------------------------------------------------------- generators
@@ -170,29 +178,40 @@ def load_csv(
 ) -> tuple[Array, Array, list[str]]:
     """A CSV table with a header row. Returns X: (n, d) float64 (every column but the target),
     y: (n,) float64 if every target cell is a number, else str, and the d feature names.
-    `target` names the target column (None: the last one). `rng` is unused (all sets take one)."""
+    `target` names the target column (None: the last one). `rng` is unused (all sets take one).
+
+    The file is read whole through files.read_text: a regular file only (a FIFO or a device
+    would block or never end) of at most MAX_CSV_BYTES, as UTF-8 with or without Excel's
+    byte-order mark. X holds at most MAX_ARRAY_VALUES values. Errors quote the file sparingly
+    (see `_quote`): nothing at all from a file that is not a table."""
     path = Path(path)
     try:
-        with path.open(newline="") as f:
-            reader = csv.reader(f, delimiter=delimiter)
-            header = next(reader, None)
-            rows = [(reader.line_num, row) for row in reader if row]
-    except FileNotFoundError:
-        raise NnctlError(f"{path}: no such file (check data.path)") from None
-    except IsADirectoryError:
-        raise NnctlError(f"{path}: is a folder, not a CSV file (check data.path)") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        text = read_text(path, limit=MAX_CSV_BYTES, what="CSV file")
+    except NnctlError as e:
+        raise NnctlError(f"data.path: {e}") from None
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        header = next(reader, None)
+        rows = [(reader.line_num, row) for row in reader if row]
+    except csv.Error as e:  # its messages quote nothing of the file
         raise NnctlError(f"{path}: cannot read as CSV ({e})") from None
     if not header or not rows:
         raise NnctlError(f"{path}: needs a header row and at least one data row")
+    if len(header) < 2:  # not a table (or another delimiter): the line may be anything, even a secret
+        raise NnctlError(f"{path}: not a table: its first line has no {delimiter!r} between column names "
+                         f"({_other_delimiter(header[0], delimiter)})")
     header = [name.strip() for name in header]
+    _check_header(header, path)
     target = header[-1] if target is None else str(target)
     if target not in header:
-        raise NnctlError(f"{path}: no column {target!r} (set data.target to one of: {', '.join(header)})")
-    if len(header) < 2:
-        raise NnctlError(f"{path}: only the target column {target!r} (a table needs at least one feature column)")
+        listed = ", ".join(map(_quote, header[:MAX_LISTED])) + (f", … ({len(header):,} columns)"
+                                                                if len(header) > MAX_LISTED else "")
+        raise NnctlError(f"{path}: no column {_quote(target)} (set data.target to one of: {listed})")
     t = header.index(target)
     names = header[:t] + header[t + 1 :]
+    if len(rows) * len(names) > MAX_ARRAY_VALUES:
+        raise NnctlError(f"{path}: {len(rows):,} rows × {len(names):,} feature columns = {len(rows) * len(names):,} "
+                         f"values (at most {MAX_ARRAY_VALUES:,}; use fewer rows or columns)")
     X = np.empty((len(rows), len(names)))
     y_cells = []
     for i, (line, row) in enumerate(rows):
@@ -200,17 +219,44 @@ def load_csv(
             raise NnctlError(f"{path}: line {line} has {len(row)} cells, the header {len(header)} (fix the row)")
         cells = [cell.strip() for cell in row]
         if not cells[t]:
-            raise NnctlError(f"{path}: line {line}, column {target!r}: empty target (fill it or remove the row)")
+            raise NnctlError(f"{path}: line {line}, column {_quote(target)}: empty target (fill it or remove the row)")
         y_cells.append(cells.pop(t))
         for j, (name, cell) in enumerate(zip(names, cells, strict=True)):
             X[i, j] = _number(cell)
             if math.isnan(X[i, j]):
-                what = f"{cell!r} is not a finite number" if cell else "empty cell"
-                raise NnctlError(f"{path}: line {line}, column {name!r}: {what} (fix or remove the row)")
+                what = f"{_quote(cell)} is not a finite number" if cell else "empty cell"
+                raise NnctlError(f"{path}: line {line}, column {_quote(name)}: {what} (fix or remove the row)")
     y = np.array([_number(cell) for cell in y_cells])
     if np.isnan(y).any():
         y = np.array(y_cells, dtype=np.str_)  # a text target: class names
     return X, y, names
+
+
+def _quote(cell: str) -> str:
+    """A cell (or column name) of a user's file as an error quotes it: its repr, so that control
+    characters show, cut to MAX_QUOTE characters, so that a secret in it is not echoed whole."""
+    return repr(cell if len(cell) <= MAX_QUOTE else cell[: MAX_QUOTE - 1] + "…")
+
+
+def _check_header(header: list[str], path: Path) -> None:
+    """Column names that can name features and classes: no control characters (a terminal
+    would act on them, and NUL ends a name in data.npz), and no name twice (data.target could
+    not say which, and the other would feed the target to the network)."""
+    seen: dict[str, int] = {}
+    for j, name in enumerate(header, 1):
+        if any(unicodedata.category(c) == "Cc" for c in name):
+            raise NnctlError(f"{path}: the name of column {j}, {_quote(name)}, holds a control character "
+                             "(rename the column)")
+        if name in seen:
+            raise NnctlError(f"{path}: columns {seen[name]} and {j} are both named {_quote(name)} "
+                             "(give every column its own name)")
+        seen[name] = j
+
+
+def _other_delimiter(line: str, delimiter: str) -> str:
+    """The advice for a first line without the delimiter: another usual one it holds, if any."""
+    found = [d for d in DELIMITERS if d != delimiter and d in line]
+    return f"set data.delimiter: {found[0]!r}" if found else "a table needs a header of two or more columns"
 
 
 def _number(cell: str) -> float:
@@ -371,7 +417,8 @@ def _encode(y: Array, where) -> tuple[list, Array]:
         y = y.astype(np.int64)  # whole-number labels are reported as ints: 1, not 1.0
     classes, indices = np.unique(y, return_inverse=True)
     if len(classes) < 2:
-        raise NnctlError(f"{where}: the target has one class only, {classes.tolist()} (classification needs two)")
+        only = _quote(str(classes[0])) if classes.dtype.kind == "U" else classes[0]
+        raise NnctlError(f"{where}: the target has one class only, [{only}] (classification needs two)")
     return classes.tolist(), indices.reshape(-1).astype(np.int64)
 
 
