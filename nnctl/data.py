@@ -379,10 +379,9 @@ def load_dataset(data: dict, *, seed_rng: np.random.Generator, base_dir: Path, d
     if name == "csv":
         if params["path"] is None:
             raise NnctlError("data.path: the csv data set needs a file (set data.path: table.csv)")
-        params["path"] = Path(base_dir) / Path(params["path"]).expanduser()
+        params["path"] = Path(base_dir) / params["path"]  # config._resolve_path has expanded and checked it
 
-    X, y, *names = spec.make(**params, rng=seed_rng)
-    feature_names = names[0] if names else [f"x{j}" for j in range(X.shape[1])]
+    X, y, feature_names = _make(name, params, seed_rng)
     task = spec.task if spec.task != "auto" else task if task != "auto" else _infer_task(y)
     where = params["path"] if name == "csv" else name
     if task == "classification":
@@ -395,12 +394,61 @@ def load_dataset(data: dict, *, seed_rng: np.random.Generator, base_dir: Path, d
     X_train, X_val = X[train], X[val]
     mean = std = None
     if data.get("standardize", False):
+        X_train, X_val, mean, std = _standardize(X_train, X_val, feature_names, where)
+    column = [f"column {_quote(name)}" for name in feature_names]
+    y_dtype = np.int64 if task == "classification" else dtype
+    target = ["the target"] * (y.shape[1] if y.ndim == 2 else 1)
+    return Dataset(_cast(X_train, dtype, column, where), _cast(y[train], y_dtype, target, where),
+                   _cast(X_val, dtype, column, where), _cast(y[val], y_dtype, target, where),
+                   task, classes, feature_names, mean, std)
+
+
+def _make(name: str, params: dict[str, Any], rng: np.random.Generator) -> tuple[Array, Array, list[str]]:
+    """The set `name` made from its parameters: X (n, d), y and the d feature names. Parameters
+    so large that the numbers leave float64's range (noise: 1e308) are refused, naming them."""
+    try:
+        with np.errstate(all="ignore"):  # overflow is refused below, in words
+            X, y, *names = DATASETS[name].make(**params, rng=rng)
+        finite = np.isfinite(X).all() and (y.dtype.kind != "f" or np.isfinite(y).all())
+    except OverflowError:  # numpy's uniform(low, high) when high - low exceeds float64
+        finite = False
+    if not finite:
+        given = ", ".join(f"{key}: {str(value)[:MAX_QUOTE]}" for key, value in params.items() if key != "n_samples")
+        raise NnctlError(f"data: {name} with {given} makes numbers beyond float64's range (use smaller values)")
+    return X, y, list(names[0]) if names else [f"x{j}" for j in range(X.shape[1])]
+
+
+def _standardize(X_train: Array, X_val: Array, names: list[str], where) -> tuple[Array, Array, Array, Array]:
+    """(X - mean) / std by the training part's column means and standard deviations (d,), a
+    constant column's std taken as 1. Returns both parts, mean and std. A column whose mean,
+    std (its squares) or standardised values leave float64's range is refused by name: values
+    near 1e308 would otherwise become NaN and, later, a run that "diverged"."""
+    with np.errstate(all="ignore"):  # overflow is refused below, naming the column
         mean, std = X_train.mean(axis=0), X_train.std(axis=0)
         std[std == 0] = 1.0  # a constant feature stays as it is instead of becoming NaN
-        X_train, X_val = (X_train - mean) / std, (X_val - mean) / std
-    y_dtype = np.int64 if task == "classification" else dtype
-    return Dataset(X_train.astype(dtype), y[train].astype(y_dtype), X_val.astype(dtype), y[val].astype(y_dtype),
-                   task, classes, list(feature_names), mean, std)
+        train, val = (X_train - mean) / std, (X_val - mean) / std
+    finite = np.isfinite(mean) & np.isfinite(std) & np.isfinite(train).all(axis=0) & np.isfinite(val).all(axis=0)
+    if not finite.all():
+        j = int(np.argmin(finite))
+        largest = np.abs(np.r_[X_train[:, j], X_val[:, j]]).max()
+        raise NnctlError(f"{where}: column {_quote(names[j])}: values up to {largest:.3g} are too large to "
+                         "standardise in float64 (scale the column down)")
+    return train, val, mean, std
+
+
+def _cast(A: Array, dtype, columns: list[str], where) -> Array:
+    """A (n,) or (n, k) as `dtype`; a value that does not fit it (1e300 as float32) is refused,
+    naming its column (`columns[j]` says "column 'x0'")."""
+    with np.errstate(over="ignore"):  # checked below, in words
+        cast = A.astype(dtype)
+    if cast.dtype.kind == "f":
+        finite = np.isfinite(cast).all(axis=0) if cast.ndim == 2 else np.isfinite(cast).all(keepdims=True)
+        if not finite.all():
+            j = int(np.argmin(finite))
+            largest = np.abs(A[:, j] if A.ndim == 2 else A).max()
+            raise NnctlError(f"{where}: {columns[j]}: values up to {largest:.3g} do not fit dtype {cast.dtype} "
+                             f"(at most {np.finfo(cast.dtype).max:.3g}; use dtype: float64, or scale them down)")
+    return cast
 
 
 def _infer_task(y: Array) -> str:
