@@ -523,30 +523,47 @@ def read_dataset(path: Path) -> Dataset:
     problem = _shape_problem(arrays)
     if problem:
         raise NnctlError(f"{path}: {problem} (the file is damaged; train the run again)")
-    return Dataset(arrays["X_train"], arrays["y_train"], arrays["X_val"], arrays["y_val"], str(arrays["task"]),
+    task = str(arrays["task"])
+    y_train, y_val = (arrays[key].astype(np.int64) if task == "classification" else arrays[key]  # 1.0 -> 1
+                      for key in ("y_train", "y_val"))
+    return Dataset(arrays["X_train"], y_train, arrays["X_val"], y_val, task,
                    arrays["classes"].tolist(), arrays["feature_names"].tolist(), arrays.get("mean"), arrays.get("std"))
 
 
 def _shape_problem(arrays: dict[str, Array]) -> str | None:
-    """What in a data.npz's arrays does not fit together, or None."""
+    """What in a data.npz's arrays does not fit together, or is not what training could have
+    written (values that are not finite numbers, class labels that are not indices), or None."""
     task = str(arrays["task"])
     if task not in ("classification", "regression"):
-        return f"task is {task!r}, not classification or regression"
+        return f"task is {_quote(task)}, not classification or regression"
     if arrays["feature_names"].ndim != 1 or arrays["classes"].ndim != 1:
         return "feature_names and classes are not lists"
     X_train, X_val, names = arrays["X_train"], arrays["X_val"], arrays["feature_names"]
     if X_train.ndim != 2 or X_val.ndim != 2 or not X_train.shape[1] == X_val.shape[1] == len(names):
         return f"X_train {X_train.shape}, X_val {X_val.shape} and {len(names)} feature names do not fit together"
+    stats = [key for key in ("mean", "std") if key in arrays]
+    if stats and (len(stats) == 1 or any(arrays[key].shape != (len(names),) for key in stats)):
+        return f"mean and std must both be there, each of {len(names)} values, or neither"
+    for key in ("X_train", "X_val", *stats):
+        if arrays[key].dtype.kind not in "iuf" or not np.isfinite(arrays[key]).all():
+            return f"{key} holds values that are not finite numbers"
+    if "std" in arrays and not (arrays["std"] > 0).all():
+        return "std holds a value that is not positive"
+    k = len(arrays["classes"])
+    if task == "classification" and k < 2:
+        return f"classes lists {k} label{'' if k == 1 else 's'} (a classification set has 2 or more)"
     for part in ("train", "val"):
         X, y = arrays[f"X_{part}"], arrays[f"y_{part}"]
         if len(y) != len(X):
             return f"X_{part} has {len(X)} rows, y_{part} {len(y)}"
         if y.dtype.kind not in "iuf" or y.ndim != (1 if task == "classification" else 2):
             return f"y_{part} of shape {y.shape} and type {y.dtype} is not a {task} target"
-    k = len(arrays["classes"])
-    labels = np.concatenate([arrays["y_train"], arrays["y_val"]]) if task == "classification" else None
-    if labels is not None and len(labels) and not (labels.min() >= 0 and labels.max() < k):
-        return f"class indices run from {labels.min()} to {labels.max()}, but there are {k} classes"
+        if task == "regression" and not np.isfinite(y).all():
+            return f"y_{part} holds values that are not finite numbers"
+        if task == "classification":
+            wrong = ~np.isin(y, np.arange(k))  # NaN, fractions, negatives and indices ≥ k alike
+            if wrong.any():
+                return f"y_{part} holds {y[wrong][0]}, not a class index (a whole number from 0 to {k - 1})"
     return None
 
 
