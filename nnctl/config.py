@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import math
+import os
 import re
 import reprlib
 from collections.abc import Callable
@@ -514,11 +515,40 @@ def _plain(err: dict) -> str:
     return f"{err['msg']}, got {shown(got)}"
 
 
-def _resolve_path(value: str | None, base_dir: Path) -> str | None:
+NAME_MAX = 255  # bytes in one name of a path: the limit of ext4, XFS, Btrfs, APFS and NTFS
+PATH_MAX = 4095  # bytes in a whole path (Linux's 4096 with the closing NUL)
+
+
+def _resolve_path(value: str | None, base_dir: Path | None) -> str | None:
+    """A config value that names a file or folder (data.path, model.init_from, output.dir), made
+    usable: `~` and `~user` expanded, a relative path made absolute from base_dir (None: left
+    relative, to the current folder). Only what the text alone tells is checked here, so that
+    every reader and writer after it sees a name the system can take; whether the file exists
+    or its folder can be written is for them to say. Raises ValueError saying what is wrong."""
     if value is None:
         return None
-    path = Path(value).expanduser()
-    return str(path if path.is_absolute() else (base_dir / path).resolve())
+    if "\0" in value:
+        raise ValueError("holds a NUL byte, which no file name can")
+    expanded = os.path.expanduser(value)
+    if expanded.startswith("~"):  # os.path leaves ~name of no user (and pathlib raises RuntimeError)
+        user = value[1:].split("/", 1)[0]
+        raise ValueError(f"no user {shown(user)} on this system (write the path in full)" if user
+                         else "no home folder to expand ~ to (write the path in full)")
+    try:
+        encoded = os.fsencode(expanded)
+    except UnicodeEncodeError:
+        raise ValueError("holds characters that this system cannot put in a file name") from None
+    longest = max(encoded.split(b"/"), key=len)
+    if len(longest) > NAME_MAX:
+        raise ValueError(f"a name in it is {len(longest):,} bytes long, more than file systems allow "
+                         f"({NAME_MAX}; use a shorter name)")
+    path = Path(expanded)
+    # realpath, not Path.resolve: a loop of symbolic links is for the reader to report, not a RuntimeError
+    resolved = path if path.is_absolute() or base_dir is None else Path(os.path.realpath(base_dir / path))
+    if len(os.fsencode(resolved)) > PATH_MAX:
+        raise ValueError(f"is {len(os.fsencode(resolved)):,} bytes long, more than file systems allow "
+                         f"({PATH_MAX:,}; use a shorter path)")
+    return str(resolved)
 
 
 def load_config(source: str | Path | dict, overrides: list[str] | tuple[str, ...] = ()) -> Config:
@@ -568,11 +598,20 @@ def _copy(raw: dict) -> dict:
 
 
 def _resolve(config: Config) -> None:
-    """Fill what depends on other keys; make relative paths absolute."""
-    base = config.base_dir
-    if config.data.model_extra and config.data.model_extra.get("path") is not None:
-        config.data.model_extra["path"] = _resolve_path(config.data.model_extra["path"], base)
-    config.model.init_from = _resolve_path(config.model.init_from, base)
+    """Fill what depends on other keys; check every value that becomes a path and make the
+    relative ones absolute (output.dir stays relative to the current folder)."""
+    data, base = config.data.model_extra or {}, config.base_dir
+    paths = {"data.path": (data.get("path"), base), "model.init_from": (config.model.init_from, base),
+             "output.dir": (config.output.dir, None)}
+    resolved = {}
+    for key, (value, base_dir) in paths.items():
+        try:
+            resolved[key] = _resolve_path(value, base_dir)
+        except ValueError as e:
+            raise NnctlError(f"{config.source}: {key}: {shown(value)}: {e}") from None
+    if data.get("path") is not None:
+        data["path"] = resolved["data.path"]
+    config.model.init_from, config.output.dir = resolved["model.init_from"], resolved["output.dir"]
     schedule = config.optimizer.schedule.model_extra or {}
     if config.optimizer.schedule.name == "cosine" and schedule.get("T_max") is None:
         schedule["T_max"] = max(config.train.epochs, 1)

@@ -15,7 +15,9 @@ read the run directory's data.npz. scikit-learn is imported only by `digits`, in
 from __future__ import annotations
 
 import csv
+import io
 import math
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +26,19 @@ from typing import Any
 import numpy as np
 
 from nnctl.errors import NnctlError
-from nnctl.files import load_arrays, save_arrays
+from nnctl.files import MAX_ARRAY_VALUES, load_arrays, read_text, save_arrays
 
 Array = np.ndarray
 TASKS = ("auto", "classification", "regression")
 SETTINGS = ("name", "task", "validation_fraction", "standardize")  # data keys that are not generator params
 MAX_AUTO_CLASSES = 20  # an integer target with more distinct values than this is taken as regression
 N_DIGITS = 1797
+# A CSV file is read whole: 1 GB holds MAX_ARRAY_VALUES (config.MAX_VALUES) numbers of up to 9
+# characters each; a larger file is refused before it is read.
+MAX_CSV_BYTES = 1_000_000_000
+DELIMITERS = (",", ";", "\t", "|")  # the usual ones, suggested when a header lacks data.delimiter
+MAX_QUOTE = 40  # characters of a cell or column name an error quotes: enough to find it, not a whole secret
+MAX_LISTED = 10  # column names an error lists
 
 
 # ---------------------------------------------------------------- generators
@@ -170,29 +178,40 @@ def load_csv(
 ) -> tuple[Array, Array, list[str]]:
     """A CSV table with a header row. Returns X: (n, d) float64 (every column but the target),
     y: (n,) float64 if every target cell is a number, else str, and the d feature names.
-    `target` names the target column (None: the last one). `rng` is unused (all sets take one)."""
+    `target` names the target column (None: the last one). `rng` is unused (all sets take one).
+
+    The file is read whole through files.read_text: a regular file only (a FIFO or a device
+    would block or never end) of at most MAX_CSV_BYTES, as UTF-8 with or without Excel's
+    byte-order mark. X holds at most MAX_ARRAY_VALUES values. Errors quote the file sparingly
+    (see `_quote`): nothing at all from a file that is not a table."""
     path = Path(path)
     try:
-        with path.open(newline="") as f:
-            reader = csv.reader(f, delimiter=delimiter)
-            header = next(reader, None)
-            rows = [(reader.line_num, row) for row in reader if row]
-    except FileNotFoundError:
-        raise NnctlError(f"{path}: no such file (check data.path)") from None
-    except IsADirectoryError:
-        raise NnctlError(f"{path}: is a folder, not a CSV file (check data.path)") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        text = read_text(path, limit=MAX_CSV_BYTES, what="CSV file")
+    except NnctlError as e:
+        raise NnctlError(f"data.path: {e}") from None
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        header = next(reader, None)
+        rows = [(reader.line_num, row) for row in reader if row]
+    except csv.Error as e:  # its messages quote nothing of the file
         raise NnctlError(f"{path}: cannot read as CSV ({e})") from None
     if not header or not rows:
         raise NnctlError(f"{path}: needs a header row and at least one data row")
+    if len(header) < 2:  # not a table (or another delimiter): the line may be anything, even a secret
+        raise NnctlError(f"{path}: not a table: its first line has no {delimiter!r} between column names "
+                         f"({_other_delimiter(header[0], delimiter)})")
     header = [name.strip() for name in header]
+    _check_header(header, path)
     target = header[-1] if target is None else str(target)
     if target not in header:
-        raise NnctlError(f"{path}: no column {target!r} (set data.target to one of: {', '.join(header)})")
-    if len(header) < 2:
-        raise NnctlError(f"{path}: only the target column {target!r} (a table needs at least one feature column)")
+        listed = ", ".join(map(_quote, header[:MAX_LISTED])) + (f", … ({len(header):,} columns)"
+                                                                if len(header) > MAX_LISTED else "")
+        raise NnctlError(f"{path}: no column {_quote(target)} (set data.target to one of: {listed})")
     t = header.index(target)
     names = header[:t] + header[t + 1 :]
+    if len(rows) * len(names) > MAX_ARRAY_VALUES:
+        raise NnctlError(f"{path}: {len(rows):,} rows × {len(names):,} feature columns = {len(rows) * len(names):,} "
+                         f"values (at most {MAX_ARRAY_VALUES:,}; use fewer rows or columns)")
     X = np.empty((len(rows), len(names)))
     y_cells = []
     for i, (line, row) in enumerate(rows):
@@ -200,17 +219,44 @@ def load_csv(
             raise NnctlError(f"{path}: line {line} has {len(row)} cells, the header {len(header)} (fix the row)")
         cells = [cell.strip() for cell in row]
         if not cells[t]:
-            raise NnctlError(f"{path}: line {line}, column {target!r}: empty target (fill it or remove the row)")
+            raise NnctlError(f"{path}: line {line}, column {_quote(target)}: empty target (fill it or remove the row)")
         y_cells.append(cells.pop(t))
         for j, (name, cell) in enumerate(zip(names, cells, strict=True)):
             X[i, j] = _number(cell)
             if math.isnan(X[i, j]):
-                what = f"{cell!r} is not a finite number" if cell else "empty cell"
-                raise NnctlError(f"{path}: line {line}, column {name!r}: {what} (fix or remove the row)")
+                what = f"{_quote(cell)} is not a finite number" if cell else "empty cell"
+                raise NnctlError(f"{path}: line {line}, column {_quote(name)}: {what} (fix or remove the row)")
     y = np.array([_number(cell) for cell in y_cells])
     if np.isnan(y).any():
         y = np.array(y_cells, dtype=np.str_)  # a text target: class names
     return X, y, names
+
+
+def _quote(cell: str) -> str:
+    """A cell (or column name) of a user's file as an error quotes it: its repr, so that control
+    characters show, cut to MAX_QUOTE characters, so that a secret in it is not echoed whole."""
+    return repr(cell if len(cell) <= MAX_QUOTE else cell[: MAX_QUOTE - 1] + "…")
+
+
+def _check_header(header: list[str], path: Path) -> None:
+    """Column names that can name features and classes: no control characters (a terminal
+    would act on them, and NUL ends a name in data.npz), and no name twice (data.target could
+    not say which, and the other would feed the target to the network)."""
+    seen: dict[str, int] = {}
+    for j, name in enumerate(header, 1):
+        if any(unicodedata.category(c) == "Cc" for c in name):
+            raise NnctlError(f"{path}: the name of column {j}, {_quote(name)}, holds a control character "
+                             "(rename the column)")
+        if name in seen:
+            raise NnctlError(f"{path}: columns {seen[name]} and {j} are both named {_quote(name)} "
+                             "(give every column its own name)")
+        seen[name] = j
+
+
+def _other_delimiter(line: str, delimiter: str) -> str:
+    """The advice for a first line without the delimiter: another usual one it holds, if any."""
+    found = [d for d in DELIMITERS if d != delimiter and d in line]
+    return f"set data.delimiter: {found[0]!r}" if found else "a table needs a header of two or more columns"
 
 
 def _number(cell: str) -> float:
@@ -333,10 +379,9 @@ def load_dataset(data: dict, *, seed_rng: np.random.Generator, base_dir: Path, d
     if name == "csv":
         if params["path"] is None:
             raise NnctlError("data.path: the csv data set needs a file (set data.path: table.csv)")
-        params["path"] = Path(base_dir) / Path(params["path"]).expanduser()
+        params["path"] = Path(base_dir) / params["path"]  # config._resolve_path has expanded and checked it
 
-    X, y, *names = spec.make(**params, rng=seed_rng)
-    feature_names = names[0] if names else [f"x{j}" for j in range(X.shape[1])]
+    X, y, feature_names = _make(name, params, seed_rng)
     task = spec.task if spec.task != "auto" else task if task != "auto" else _infer_task(y)
     where = params["path"] if name == "csv" else name
     if task == "classification":
@@ -349,12 +394,61 @@ def load_dataset(data: dict, *, seed_rng: np.random.Generator, base_dir: Path, d
     X_train, X_val = X[train], X[val]
     mean = std = None
     if data.get("standardize", False):
+        X_train, X_val, mean, std = _standardize(X_train, X_val, feature_names, where)
+    column = [f"column {_quote(name)}" for name in feature_names]
+    y_dtype = np.int64 if task == "classification" else dtype
+    target = ["the target"] * (y.shape[1] if y.ndim == 2 else 1)
+    return Dataset(_cast(X_train, dtype, column, where), _cast(y[train], y_dtype, target, where),
+                   _cast(X_val, dtype, column, where), _cast(y[val], y_dtype, target, where),
+                   task, classes, feature_names, mean, std)
+
+
+def _make(name: str, params: dict[str, Any], rng: np.random.Generator) -> tuple[Array, Array, list[str]]:
+    """The set `name` made from its parameters: X (n, d), y and the d feature names. Parameters
+    so large that the numbers leave float64's range (noise: 1e308) are refused, naming them."""
+    try:
+        with np.errstate(all="ignore"):  # overflow is refused below, in words
+            X, y, *names = DATASETS[name].make(**params, rng=rng)
+        finite = np.isfinite(X).all() and (y.dtype.kind != "f" or np.isfinite(y).all())
+    except OverflowError:  # numpy's uniform(low, high) when high - low exceeds float64
+        finite = False
+    if not finite:
+        given = ", ".join(f"{key}: {str(value)[:MAX_QUOTE]}" for key, value in params.items() if key != "n_samples")
+        raise NnctlError(f"data: {name} with {given} makes numbers beyond float64's range (use smaller values)")
+    return X, y, list(names[0]) if names else [f"x{j}" for j in range(X.shape[1])]
+
+
+def _standardize(X_train: Array, X_val: Array, names: list[str], where) -> tuple[Array, Array, Array, Array]:
+    """(X - mean) / std by the training part's column means and standard deviations (d,), a
+    constant column's std taken as 1. Returns both parts, mean and std. A column whose mean,
+    std (its squares) or standardised values leave float64's range is refused by name: values
+    near 1e308 would otherwise become NaN and, later, a run that "diverged"."""
+    with np.errstate(all="ignore"):  # overflow is refused below, naming the column
         mean, std = X_train.mean(axis=0), X_train.std(axis=0)
         std[std == 0] = 1.0  # a constant feature stays as it is instead of becoming NaN
-        X_train, X_val = (X_train - mean) / std, (X_val - mean) / std
-    y_dtype = np.int64 if task == "classification" else dtype
-    return Dataset(X_train.astype(dtype), y[train].astype(y_dtype), X_val.astype(dtype), y[val].astype(y_dtype),
-                   task, classes, list(feature_names), mean, std)
+        train, val = (X_train - mean) / std, (X_val - mean) / std
+    finite = np.isfinite(mean) & np.isfinite(std) & np.isfinite(train).all(axis=0) & np.isfinite(val).all(axis=0)
+    if not finite.all():
+        j = int(np.argmin(finite))
+        largest = np.abs(np.r_[X_train[:, j], X_val[:, j]]).max()
+        raise NnctlError(f"{where}: column {_quote(names[j])}: values up to {largest:.3g} are too large to "
+                         "standardise in float64 (scale the column down)")
+    return train, val, mean, std
+
+
+def _cast(A: Array, dtype, columns: list[str], where) -> Array:
+    """A (n,) or (n, k) as `dtype`; a value that does not fit it (1e300 as float32) is refused,
+    naming its column (`columns[j]` says "column 'x0'")."""
+    with np.errstate(over="ignore"):  # checked below, in words
+        cast = A.astype(dtype)
+    if cast.dtype.kind == "f":
+        finite = np.isfinite(cast).all(axis=0) if cast.ndim == 2 else np.isfinite(cast).all(keepdims=True)
+        if not finite.all():
+            j = int(np.argmin(finite))
+            largest = np.abs(A[:, j] if A.ndim == 2 else A).max()
+            raise NnctlError(f"{where}: {columns[j]}: values up to {largest:.3g} do not fit dtype {cast.dtype} "
+                             f"(at most {np.finfo(cast.dtype).max:.3g}; use dtype: float64, or scale them down)")
+    return cast
 
 
 def _infer_task(y: Array) -> str:
@@ -371,7 +465,8 @@ def _encode(y: Array, where) -> tuple[list, Array]:
         y = y.astype(np.int64)  # whole-number labels are reported as ints: 1, not 1.0
     classes, indices = np.unique(y, return_inverse=True)
     if len(classes) < 2:
-        raise NnctlError(f"{where}: the target has one class only, {classes.tolist()} (classification needs two)")
+        only = _quote(str(classes[0])) if classes.dtype.kind == "U" else classes[0]
+        raise NnctlError(f"{where}: the target has one class only, [{only}] (classification needs two)")
     return classes.tolist(), indices.reshape(-1).astype(np.int64)
 
 
@@ -428,30 +523,47 @@ def read_dataset(path: Path) -> Dataset:
     problem = _shape_problem(arrays)
     if problem:
         raise NnctlError(f"{path}: {problem} (the file is damaged; train the run again)")
-    return Dataset(arrays["X_train"], arrays["y_train"], arrays["X_val"], arrays["y_val"], str(arrays["task"]),
+    task = str(arrays["task"])
+    y_train, y_val = (arrays[key].astype(np.int64) if task == "classification" else arrays[key]  # 1.0 -> 1
+                      for key in ("y_train", "y_val"))
+    return Dataset(arrays["X_train"], y_train, arrays["X_val"], y_val, task,
                    arrays["classes"].tolist(), arrays["feature_names"].tolist(), arrays.get("mean"), arrays.get("std"))
 
 
 def _shape_problem(arrays: dict[str, Array]) -> str | None:
-    """What in a data.npz's arrays does not fit together, or None."""
+    """What in a data.npz's arrays does not fit together, or is not what training could have
+    written (values that are not finite numbers, class labels that are not indices), or None."""
     task = str(arrays["task"])
     if task not in ("classification", "regression"):
-        return f"task is {task!r}, not classification or regression"
+        return f"task is {_quote(task)}, not classification or regression"
     if arrays["feature_names"].ndim != 1 or arrays["classes"].ndim != 1:
         return "feature_names and classes are not lists"
     X_train, X_val, names = arrays["X_train"], arrays["X_val"], arrays["feature_names"]
     if X_train.ndim != 2 or X_val.ndim != 2 or not X_train.shape[1] == X_val.shape[1] == len(names):
         return f"X_train {X_train.shape}, X_val {X_val.shape} and {len(names)} feature names do not fit together"
+    stats = [key for key in ("mean", "std") if key in arrays]
+    if stats and (len(stats) == 1 or any(arrays[key].shape != (len(names),) for key in stats)):
+        return f"mean and std must both be there, each of {len(names)} values, or neither"
+    for key in ("X_train", "X_val", *stats):
+        if arrays[key].dtype.kind not in "iuf" or not np.isfinite(arrays[key]).all():
+            return f"{key} holds values that are not finite numbers"
+    if "std" in arrays and not (arrays["std"] > 0).all():
+        return "std holds a value that is not positive"
+    k = len(arrays["classes"])
+    if task == "classification" and k < 2:
+        return f"classes lists {k} label{'' if k == 1 else 's'} (a classification set has 2 or more)"
     for part in ("train", "val"):
         X, y = arrays[f"X_{part}"], arrays[f"y_{part}"]
         if len(y) != len(X):
             return f"X_{part} has {len(X)} rows, y_{part} {len(y)}"
         if y.dtype.kind not in "iuf" or y.ndim != (1 if task == "classification" else 2):
             return f"y_{part} of shape {y.shape} and type {y.dtype} is not a {task} target"
-    k = len(arrays["classes"])
-    labels = np.concatenate([arrays["y_train"], arrays["y_val"]]) if task == "classification" else None
-    if labels is not None and len(labels) and not (labels.min() >= 0 and labels.max() < k):
-        return f"class indices run from {labels.min()} to {labels.max()}, but there are {k} classes"
+        if task == "regression" and not np.isfinite(y).all():
+            return f"y_{part} holds values that are not finite numbers"
+        if task == "classification":
+            wrong = ~np.isin(y, np.arange(k))  # NaN, fractions, negatives and indices ≥ k alike
+            if wrong.any():
+                return f"y_{part} holds {y[wrong][0]}, not a class index (a whole number from 0 to {k - 1})"
     return None
 
 

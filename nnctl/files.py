@@ -172,11 +172,15 @@ def regular_file(path: Path | str, what: str = "file") -> Path:
 def read_bytes(path: Path | str, *, limit: int, what: str = "file") -> bytes:
     """A regular file's bytes (see `_regular`), at most `limit` of them."""
     path = Path(path)
-    if _regular(path, what).st_size > limit:
+    size = _regular(path, what).st_size
+    if size > limit:
         raise NnctlError(f"{path}: larger than a {what} may be ({limit:,} bytes)")
     try:
         with open(path, "rb") as f:
-            data = f.read(limit + 1)
+            # read(n) allocates n bytes at once: ask for the file's size, and the rest only if it grew
+            data = f.read(size + 1)
+            if len(data) > size:
+                data += f.read(limit + 1 - len(data))
     except OSError as e:
         raise NnctlError(f"{path}: cannot read ({os_reason(e)})") from None
     if len(data) > limit:  # it grew while being read

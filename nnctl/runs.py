@@ -95,8 +95,8 @@ def new_run_dir(output_dir: Path, name: str) -> Path:
             except FileExistsError:
                 continue
     except (OSError, ValueError) as e:
-        raise NnctlError(f"{output_dir}: cannot create the run directory ({os_reason(e)}; check output.dir)") from None
-    raise NnctlError(f"{output_dir}: could not find a free run name for {stem}")
+        raise NnctlError(f"output.dir: {output_dir}: cannot create the run directory ({os_reason(e)})") from None
+    raise NnctlError(f"output.dir: {output_dir}: could not find a free run name for {stem}")
 
 
 def claim_run_dir(path: Path, *, overwrite: bool) -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnctl.config import blame
 from nnctl.errors import NnctlError
 from nnctl.files import os_reason
 from nnctl.pictures import Progress
@@ -32,7 +33,8 @@ def train_run(
     if run_dir is not None:
         path = claim_run_dir(Path(run_dir), overwrite=overwrite)
     else:
-        path = new_run_dir(Path(config.output.dir), config.name)
+        with blame(config):
+            path = new_run_dir(Path(config.output.dir), config.name)
     return run(loop, path, on_epoch=on_epoch, handle_signals=handle_signals)
 
 

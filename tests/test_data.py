@@ -227,7 +227,7 @@ def test_csv_task_auto_from_the_target(tmp_path):
         ("x,y\n1,0\noops,1\n", {}, "t.csv: line 3, column 'x': 'oops' is not a finite number"),
         ("x,z,y\n1,,0\n2,2,1\n", {}, "t.csv: line 2, column 'z': empty cell"),
         ("x,y\n1,0\nnan,1\n", {}, "t.csv: line 3, column 'x': 'nan' is not a finite number"),
-        ("x,y\n1,0\n2,1\n", {"target": "label"}, "t.csv: no column 'label' (set data.target to one of: x, y)"),
+        ("x,y\n1,0\n2,1\n", {"target": "label"}, "t.csv: no column 'label' (set data.target to one of: 'x', 'y')"),
         ("x,y\n1,a\n2,a\n", {}, "t.csv: the target has one class only, ['a']"),
         ("x,y\n1,a\n2,b\n", {"task": "regression"}, "t.csv: the target column is not numeric"),
         ("x,y\n1,0\n2\n", {}, "t.csv: line 3 has 1 cells, the header 2"),

@@ -281,11 +281,11 @@ SET_OPTIONS = [
 
 MISSING_FILES = [
     case("csv-missing-relative-to-the-config", "train {dir}/c.yaml",
-         "{dir}/missing.csv: no such file (check data.path)",
+         "data.path: {dir}/missing.csv: no such file",
          c_yaml=config(data={"name": "csv", "path": "missing.csv"})),
-    case("csv-path-is-not-a-shell-command", "train {dir}/c.yaml", "no such file (check data.path)",
+    case("csv-path-is-not-a-shell-command", "train {dir}/c.yaml", "data.path: ", ": no such file",
          c_yaml=config(data={"name": "csv", "path": "$(touch {dir}/pwned).csv"}), absent="pwned"),
-    case("csv-path-is-a-folder", "train {dir}/c.yaml", "{dir}: is a folder, not a CSV file (check data.path)",
+    case("csv-path-is-a-folder", "train {dir}/c.yaml", "data.path: {dir}: is a folder, not a CSV file",
          c_yaml=config(data={"name": "csv", "path": "."})),
     case("init-weights-missing", "train {dir}/c.yaml", "model.init_from: {dir}/start.npz: no such file",
          c_yaml=config(model={"hidden": [3], "init_from": "start.npz"})),
@@ -305,7 +305,7 @@ CSV_PROBLEMS = [
     case("csv-empty-target", "train {dir}/c.yaml", "d.csv: line 3, column 'label': empty target",
          c_yaml=config(data=TABLE), d_csv=CSV.replace(",b\n0.5", ",\n0.5")),
     case("csv-missing-target-column", "train {dir}/c.yaml",
-         "d.csv: no column 'class' (set data.target to one of: x0, x1, label)",
+         "d.csv: no column 'class' (set data.target to one of: 'x0', 'x1', 'label')",
          c_yaml=config(data={**TABLE, "target": "class"}), d_csv=CSV),
     case("csv-single-class", "train {dir}/c.yaml", "d.csv: the target has one class only, ['a']",
          c_yaml=config(data=TABLE), d_csv=CSV.replace(",b", ",a")),
@@ -313,7 +313,7 @@ CSV_PROBLEMS = [
          c_yaml=config(data=TABLE), d_csv=CSV.replace("0.3,0.4,b", "0.3,b")),
     case("csv-header-only", "train {dir}/c.yaml", "d.csv: needs a header row and at least one data row",
          c_yaml=config(data=TABLE), d_csv="x0,x1,label\n"),
-    case("csv-target-only", "train {dir}/c.yaml", "d.csv: only the target column 'label'",
+    case("csv-target-only", "train {dir}/c.yaml", "d.csv: not a table: its first line has no ','",
          c_yaml=config(data=TABLE), d_csv="label\na\nb\n"),
 ]
 
