@@ -326,9 +326,9 @@ def test_a_path_the_system_cannot_take_is_one_line_naming_the_key(key, value, ex
 
 
 @pytest.mark.parametrize(("key", "expected"), [
-    ("data.path", "c.yaml: data.path: {dir}/afile/x: cannot read (not a directory)"),
-    ("model.init_from", "c.yaml: model.init_from: {dir}/afile/x: cannot read (not a directory)"),
-    ("output.dir", "c.yaml: output.dir: afile/x: cannot create the run directory (not a directory)"),
+    ("data.path", "c.yaml: data.path: {dir}/afile/x: cannot read (a part of the path is a file, not a folder)"),
+    ("model.init_from", "c.yaml: model.init_from: {dir}/afile/x: cannot read (a part of the path is a file, not a folder)"),
+    ("output.dir", "c.yaml: output.dir: afile/x: cannot create the run directory (a part of the path is a file, not a folder)"),
 ])
 def test_a_path_under_a_file_is_one_line_naming_the_key(key, expected, tmp_path):
     write(tmp_path, {"c.yaml": _path_config(key, "afile/x"), "d.csv": CSV, "afile": "not a folder\n"})
