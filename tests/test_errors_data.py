@@ -325,10 +325,13 @@ def test_a_path_the_system_cannot_take_is_one_line_naming_the_key(key, value, ex
     cli(tmp_path, "train", "{dir}/c.yaml", expected=[f"{{dir}}/c.yaml: {key}: ", expected])
 
 
+UNDER_A_FILE = "a part of the path is a file, not a folder"
+
+
 @pytest.mark.parametrize(("key", "expected"), [
-    ("data.path", "c.yaml: data.path: {dir}/afile/x: cannot read (a part of the path is a file, not a folder)"),
-    ("model.init_from", "c.yaml: model.init_from: {dir}/afile/x: cannot read (a part of the path is a file, not a folder)"),
-    ("output.dir", "c.yaml: output.dir: afile/x: cannot create the run directory (a part of the path is a file, not a folder)"),
+    ("data.path", f"c.yaml: data.path: {{dir}}/afile/x: cannot read ({UNDER_A_FILE})"),
+    ("model.init_from", f"c.yaml: model.init_from: {{dir}}/afile/x: cannot read ({UNDER_A_FILE})"),
+    ("output.dir", f"c.yaml: output.dir: afile/x: cannot create the run directory ({UNDER_A_FILE})"),
 ])
 def test_a_path_under_a_file_is_one_line_naming_the_key(key, expected, tmp_path):
     write(tmp_path, {"c.yaml": _path_config(key, "afile/x"), "d.csv": CSV, "afile": "not a folder\n"})
