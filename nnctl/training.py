@@ -9,6 +9,13 @@ are means over the epoch's mini-batches (free: the forward pass computed them al
 `val_loss` and `val_accuracy` are measured on the validation set after the epoch. Row 0 holds
 the initial weights' metrics, all measured. Losses include the L2 penalty. The summary's
 `final` metrics are measured on the whole training set with the final weights.
+
+Divergence (status `diverged`, exit code 1 at the command line): a mini-batch whose loss or
+gradient is not finite, or an epoch whose training loss exceeds `train.divergence_factor` ×
+max(epoch 0's training loss, 1e-8) (default 1e4, `null`: never; Lightning's
+`divergence_threshold` in relative form), stops training and puts back the weights the epoch
+started from, the last ones known good. `summary.diverged_at` says where: {epoch, batch}, and
+for a loss that grew, `train_loss` and the `limit` it passed.
 """
 
 from __future__ import annotations
@@ -304,6 +311,7 @@ class Loop:
             self.layers.append(self.norms.row(0))
             self.stopping.update(0, row, self.theta)
             yield row
+        limit = self.divergence_limit()
         for epoch in range(len(self.history), cfg.epochs + 1):
             if self.stopping.stopped:
                 break
@@ -326,8 +334,7 @@ class Loop:
                 start, stop = b * batch, min(b * batch + batch, n)
                 value, out = self.model.loss_and_grads(Xs[start:stop], Ts[start:stop], ones=True)
                 if not math.isfinite(value + self.norms.record_gradient()):  # the loss or a gradient
-                    np.copyto(self.theta, self.last_good)
-                    self.status, self.diverged_at = "diverged", {"epoch": epoch, "batch": b + 1}
+                    self.diverge({"epoch": epoch, "batch": b + 1})
                     return
                 self.total += value * (stop - start)
                 if ys is not None:
@@ -337,8 +344,12 @@ class Loop:
                 if self.stop_requested:
                     self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": b + 1}
                     return
+            train_loss = self.total / n
+            if train_loss > limit:  # finite, but grown far past where it started: one comparison an epoch
+                self.diverge({"epoch": epoch, "batch": self.batch, "train_loss": train_loss, "limit": limit})
+                return
             accuracy = None if ys is None else self.correct / n
-            row = self.measure(epoch, time.perf_counter() - started, lr, (self.total / n, accuracy))
+            row = self.measure(epoch, time.perf_counter() - started, lr, (train_loss, accuracy))
             self.history.append(row)
             self.layers.append(self.norms.row(epoch, batches=self.batch))
             self.batch = 0
@@ -348,6 +359,20 @@ class Loop:
         if self.stopping.stopped:
             np.copyto(self.theta, self.stopping.best_theta)
             self.status = "early_stopped"
+
+    def divergence_limit(self) -> float:
+        """The training loss an epoch may not exceed: train.divergence_factor × max(epoch 0's
+        training loss, 1e-8); infinite when the factor is null (or epoch 0's loss is not finite,
+        which the batches' own check stops at)."""
+        factor, first = self.config.train.divergence_factor, self.history[0]["train_loss"]
+        if factor is None or not math.isfinite(first):
+            return math.inf
+        return factor * max(first, 1e-8)
+
+    def diverge(self, where: dict[str, Any]) -> None:
+        """Stop as diverged at `where`, with the weights the epoch started from (the last good)."""
+        np.copyto(self.theta, self.last_good)
+        self.status, self.diverged_at = "diverged", where
 
     def snapshot(self, seconds: float) -> tuple[dict[str, Array], dict[str, Any]]:
         """Everything the rest of training depends on, taken between two mini-batches: arrays
