@@ -12,6 +12,7 @@ Allowed names come from the registries (ACTIVATIONS, LOSSES, …): there is no s
 from __future__ import annotations
 
 import contextlib
+import decimal
 import difflib
 import math
 import re
@@ -326,13 +327,24 @@ class EarlyStoppingConfig(Section):
 
 
 class TrainConfig(Section):
-    epochs: int = Field(100, ge=0)
+    epochs: int = Field(100, ge=0)  # any whole number: Ctrl-C ends a run of 1e30 epochs, resumably
     batch_size: int | Literal["full"] = 32
     shuffle: bool = True
     checkpoint_every: int = Field(0, ge=0)
     # stop as diverged when an epoch's training loss exceeds this × max(epoch 0's, 1e-8); null: never
     divergence_factor: float | None = 1e4
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
+
+    @field_validator("epochs", "checkpoint_every", mode="before")
+    @classmethod
+    def _whole(cls, value: Any) -> Any:
+        # YAML reads 1e30 as a float: take the whole number written (10**30), not the float's
+        # binary neighbour, and never let pydantic refuse it for not fitting in 64 bits
+        if isinstance(value, float):
+            if not (math.isfinite(value) and value == int(value)):
+                raise ValueError(f"expected a whole number, got {shown(value)}")
+            return int(decimal.Decimal(repr(value)))
+        return value
 
     @field_validator("divergence_factor", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -189,19 +190,24 @@ def frame_epochs(epochs: int, frames: int, spacing: str = "early") -> list[int]:
     """The epochs an animation of `frames` frames shows, from 0 to `epochs`, all different.
 
     even: equally spaced. early: quadratically spaced, so the first epochs, where the boundary
-    moves most, get most frames. Fewer than `frames` when the run has fewer epochs.
+    moves most, get most frames. Fewer than `frames` when the run has fewer epochs. In exact
+    integer arithmetic (round half to even, as np.rint), so that any whole number of epochs,
+    10**30 too, gets its frames.
     """
     if frames <= 0:
         return []
     if frames >= epochs + 1:
         return list(range(epochs + 1))
-    u = np.linspace(0.0, 1.0, frames)
-    raw = np.rint(epochs * (u * u if spacing == "early" else u)).astype(int)
+    if frames == 1:
+        return [0]
+    last = frames - 1
+    # frame i at epochs·(i/last)² (early) or epochs·i/last (even), rounded
+    raw = [round(Fraction(epochs * (i * i if spacing == "early" else i * last), last * last)) for i in range(frames)]
     # rounding merges neighbours near 0: push each up to one past the previous, keeping the last
-    out = np.maximum(raw, np.arange(frames))
+    out = [max(e, i) for i, e in enumerate(raw)]
     for i in range(frames - 2, -1, -1):
         out[i] = min(out[i], out[i + 1] - 1)
-    return [int(e) for e in out]
+    return out
 
 
 def checkpoint_path(run_dir: Path, epoch: int) -> Path:

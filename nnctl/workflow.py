@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from nnctl.errors import NnctlError
-from nnctl.pictures import Progress
+from nnctl.pictures import Progress, applicable
 from nnctl.training import EpochCallback, TrainResult
 
 
@@ -63,8 +63,11 @@ def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_s
 
 
 def draw_pictures(result: TrainResult, progress: Progress | None = None) -> list[Path]:
-    """The pictures `output.plots` asks of a finished run."""
-    names = picture_names(result.config, result.dataset)
+    """The pictures `output.plots` asks of a finished run, those it can have: a run that
+    stopped early (early stopping, divergence, a signal) may have too few checkpoints for the
+    animation."""
+    fits = applicable(result.dataset, result.config, result.run_dir)
+    names = [name for name in picture_names(result.config, result.dataset) if name in fits]
     return plot_run(result.run_dir, names, progress=progress) if names else []
 
 
