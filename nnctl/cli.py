@@ -1,8 +1,8 @@
 """The command line: each command parses its options, calls one library function, prints.
 
 User mistakes arrive as NnctlError and leave as one line, `error: …`, with exit code 2.
-Exit codes: 0 success (also an early stop), 1 diverged or gradcheck failed, 2 user error,
-130 interrupted.
+Exit codes: 0 success (also an early stop), 1 diverged or gradcheck failed, 2 user error (or a
+file that could not be written: the run then says `failed`), 130 interrupted.
 """
 
 from __future__ import annotations

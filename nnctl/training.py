@@ -199,27 +199,46 @@ def run(
     mini-batch, then stop with status `interrupted` and a resume.npz that `nnctl train --resume`
     continues bit for bit (the command line sets it; a library caller keeps its own handlers,
     and a KeyboardInterrupt then stops at once, keeping the last resume state written).
+    A file that cannot be written once training has begun (a full disk) ends the run `failed`
+    (see `run_failed`).
     """
     config, model, dataset = loop.config, loop.model, loop.dataset
-    writer = RunWriter(Path(run_dir), config, dataset, resume=resume) if run_dir is not None else None
+    path = Path(run_dir) if run_dir is not None else None
     started = time.perf_counter()
-    # a diverging run overflows on its way to NaN (the loop detects it and says so), and so may
-    # its final measurement
-    with np.errstate(over="ignore", invalid="ignore"):
+    with stop_on_signals(loop, handle_signals):  # a signal while the first files are written waits too
+        # a failed write here leaves the folder as it was (see RunWriter)
+        writer = RunWriter(path, config, dataset, resume=resume) if path is not None else None
         try:
-            with stop_on_signals(loop, handle_signals):
-                for row in loop.epochs():
-                    if writer:
-                        writer.epoch(row, loop)
-                    if on_epoch:
-                        on_epoch(row)
-            status = loop.status
-        except KeyboardInterrupt:
-            status = "interrupted"
-        summary = loop.summary(status, loop.seconds_before + time.perf_counter() - started)
-    if writer:
-        writer.finish(loop, summary)
-    return TrainResult(model, loop.history, summary, dataset, config, Path(run_dir) if run_dir is not None else None)
+            # a diverging run overflows on its way to NaN (the loop detects it and says so), and so
+            # may its final measurement
+            with np.errstate(over="ignore", invalid="ignore"):
+                try:
+                    for row in loop.epochs():
+                        if writer:
+                            writer.epoch(row, loop)
+                        if on_epoch:
+                            on_epoch(row)
+                    status = loop.status
+                except KeyboardInterrupt:
+                    status = "interrupted"
+                summary = loop.summary(status, loop.seconds_before + time.perf_counter() - started)
+            if writer:
+                writer.finish(loop, summary)
+        except NnctlError as e:  # a file that could not be written (a full disk): the run failed
+            if writer is None:
+                raise
+            raise run_failed(loop, writer, e, loop.seconds_before + time.perf_counter() - started) from None
+    return TrainResult(model, loop.history, summary, dataset, config, path)
+
+
+def run_failed(loop: Loop, writer: RunWriter, error: NnctlError, seconds: float) -> NnctlError:
+    """Mark the run directory `failed` (as far as the disk lets it: see RunWriter.fail) and
+    return the one line saying what failed and how to go on."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        summary = loop.summary("failed", seconds) | {"error": str(error)}
+    marked = "status failed" if writer.fail(summary) else "resumable"
+    return NnctlError(f"{error}; the run stopped after epoch {summary['epochs']} ({marked}); once the file can be "
+                      f"written, go on with: nnctl train --resume {writer.path}")
 
 
 @contextlib.contextmanager
