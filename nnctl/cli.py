@@ -96,8 +96,13 @@ def train(
                                        handle_signals=True)
             with FrameReporter(quiet=quiet or json_) as frames:
                 draw_pictures(result, progress=frames)
-        except KeyboardInterrupt:  # training itself handles Ctrl-C; this is during the pictures
-            typer.echo("interrupted while drawing the pictures; `nnctl plot RUN_DIR` draws them", err=True)
+        except KeyboardInterrupt as e:  # training itself handles Ctrl-C; this is before or after it
+            during = getattr(e, "during", "starting")  # workflow.Interrupted says what it stopped
+            if during == "loading the data":
+                during += "; nothing was written"
+            elif during == "drawing the pictures":
+                during += f"; `nnctl plot {result.run_dir}` draws them"
+            typer.echo(f"interrupted while {during}", err=True)
             raise typer.Exit(130) from None
     if json_:
         _print_json({"run_dir": str(result.run_dir), **result.summary})
@@ -262,7 +267,14 @@ def main() -> None:
             command = getattr(getattr(e, "ctx", None), "command_path", None) or "nnctl"
             typer.echo(f"error: {message} (see {command} --help)", err=True)
         sys.exit(getattr(e, "exit_code", 2))
-    except typer.Abort:  # Ctrl-C outside training, e.g. while the data are made
+    except (typer.Abort, KeyboardInterrupt):  # Ctrl-C before a command's own handling: while starting
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except RuntimeError as e:
+        # a signal that lands in a class definition (a lazy import) comes back as the RuntimeError
+        # Python wraps __set_name__'s errors in
+        if not isinstance(e.__cause__, KeyboardInterrupt):
+            raise
         typer.echo("interrupted", err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

@@ -3,6 +3,7 @@ pictures; redraw a run's pictures. Importable, so scripts get the CLI's behaviou
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,27 @@ import numpy as np
 from nnctl.errors import NnctlError
 from nnctl.pictures import Progress, applicable
 from nnctl.training import EpochCallback, TrainResult
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM that ended a command where training's own handling does not reach
+    (which stops after a batch, resumably); `during` says what it stopped: "loading the data",
+    "training" or "drawing the pictures"."""
+
+    def __init__(self, during: str):
+        super().__init__(during)
+        self.during = during
+
+
+@contextlib.contextmanager
+def stage(during: str):
+    """Label a KeyboardInterrupt raised inside with what it stopped (see Interrupted)."""
+    try:
+        yield
+    except Interrupted:
+        raise
+    except KeyboardInterrupt:
+        raise Interrupted(during) from None
 
 
 def train_run(
@@ -25,14 +47,16 @@ def train_run(
     from nnctl.runs import claim_run_dir, new_run_dir
     from nnctl.training import prepare, run
 
-    loop = prepare(config)  # every refusal happens here, before a folder is made
+    with stage("loading the data"):
+        loop = prepare(config)  # every refusal happens here, before a folder is made
     config = loop.config
     check_pictures(config, loop.dataset)
-    if run_dir is not None:
-        path = claim_run_dir(Path(run_dir), overwrite=overwrite)
-    else:
-        path = new_run_dir(Path(config.output.dir), config.name)
-    return run(loop, path, on_epoch=on_epoch, handle_signals=handle_signals)
+    with stage("training"):
+        if run_dir is not None:
+            path = claim_run_dir(Path(run_dir), overwrite=overwrite)
+        else:
+            path = new_run_dir(Path(config.output.dir), config.name)
+        return run(loop, path, on_epoch=on_epoch, handle_signals=handle_signals)
 
 
 def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_signals: bool = False) -> TrainResult:
@@ -52,14 +76,16 @@ def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_s
     status = read_json(path / "summary.json").get("status") if (path / "summary.json").is_file() else None
     if status in FINISHED:
         raise NnctlError(f"{path}: this run has already {status.replace('_', ' ')}; there is nothing to resume")
-    loop = prepare(load_config(path / "config.yaml"))
-    saved, made = read_dataset(path / "data.npz"), loop.dataset
+    with stage("loading the data"):
+        loop = prepare(load_config(path / "config.yaml"))
+        saved, made = read_dataset(path / "data.npz"), loop.dataset
     if any(not np.array_equal(getattr(saved, k), getattr(made, k)) for k in ("X_train", "y_train", "X_val", "y_val")):
         raise NnctlError(f"{path / 'data.npz'}: the config now makes other data than the run trained on "
                          "(a CSV file changed?); it cannot be resumed")
     if (path / RESUME_FILE).is_file():
         loop.restore(*load_state(path / RESUME_FILE))
-    return run(loop, path, on_epoch=on_epoch, resume=True, handle_signals=handle_signals)
+    with stage("training"):
+        return run(loop, path, on_epoch=on_epoch, resume=True, handle_signals=handle_signals)
 
 
 def draw_pictures(result: TrainResult, progress: Progress | None = None) -> list[Path]:
@@ -68,7 +94,8 @@ def draw_pictures(result: TrainResult, progress: Progress | None = None) -> list
     animation."""
     fits = applicable(result.dataset, result.config, result.run_dir)
     names = [name for name in picture_names(result.config, result.dataset) if name in fits]
-    return plot_run(result.run_dir, names, progress=progress) if names else []
+    with stage("drawing the pictures"):
+        return plot_run(result.run_dir, names, progress=progress) if names else []
 
 
 def check_pictures(config, dataset) -> None:
