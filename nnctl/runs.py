@@ -349,6 +349,29 @@ def load_state(path: Path) -> tuple[dict[str, Array], dict[str, Any]]:
     arrays = load_arrays(path)
     try:
         facts = json.loads(str(arrays.pop("facts")))
-    except (KeyError, ValueError):
-        raise NnctlError(f"{path}: not a resume state written by nnctl train") from None
+    except (KeyError, ValueError, RecursionError):
+        facts = None
+    if not isinstance(facts, dict):
+        raise NnctlError(f"{path}: not a resume state written by nnctl train")
     return arrays, facts
+
+
+# config keys that do not change the weights a run reaches: editing them does not stop a resume
+UNTRAINED_KEYS = ("name", "output")
+
+
+def changed_setting(saved: dict[str, Any], current: dict[str, Any], prefix: str = "") -> tuple[str, Any, Any] | None:
+    """(dotted key, saved value, current value) of the first setting that differs between two
+    configs as `Config.to_dict` gives them (after a JSON round trip), or None; a key missing on
+    one side has the value None. Top-level UNTRAINED_KEYS are not compared."""
+    for key in dict.fromkeys([*current, *saved]):
+        if not prefix and key in UNTRAINED_KEYS:
+            continue
+        before, now = saved.get(key), current.get(key)
+        if isinstance(before, dict) and isinstance(now, dict):
+            inner = changed_setting(before, now, f"{prefix}{key}.")
+            if inner:
+                return inner
+        elif before != now:
+            return f"{prefix}{key}", before, now
+    return None

@@ -410,14 +410,29 @@ class Loop:
             "stopping": {"best": self.stopping.best, "best_epoch": self.stopping.best_epoch,
                          "waited": self.stopping.waited, "stopped": self.stopping.stopped},
             "history": self.history, "layers": self.layers, "seconds": seconds,
+            # what the state was trained with: a resume compares it with config.yaml (runs.changed_setting)
+            "config": self.config.to_dict(),
         }
         return arrays, facts
 
     def restore(self, arrays: dict[str, Array], facts: dict[str, Any]) -> None:
-        """Continue from a `snapshot` (as `nnctl.runs.load_state` reads it back)."""
-        if arrays["theta"].shape != self.theta.shape:
-            raise NnctlError(f"the saved state holds {arrays['theta'].size} parameters, the network "
-                             f"{self.theta.size}")
+        """Continue from a `snapshot` (as `nnctl.runs.load_state` reads it back). A state that
+        does not fit is an NnctlError saying what does not (the caller names the file)."""
+        missing = [key for key in ("theta", "last_good") if key not in arrays]
+        if missing:
+            raise NnctlError(f"not a resume state nnctl train wrote (no {', '.join(missing)})")
+        if arrays["theta"].shape != self.theta.shape or arrays["last_good"].shape != self.theta.shape:
+            # a state saved before configs were recorded in it (see snapshot): only the network's
+            # widths can change the count, the data being checked before
+            raise NnctlError(f"holds {arrays['theta'].size} parameters, but config.yaml describes a network of "
+                             f"{self.theta.size} (was model.hidden or the loss edited after the run started? put it "
+                             "back to resume)")
+        try:
+            self._restore(arrays, facts)
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise NnctlError(f"not a resume state nnctl train wrote ({type(e).__name__}: {e})") from None
+
+    def _restore(self, arrays: dict[str, Array], facts: dict[str, Any]) -> None:
         np.copyto(self.theta, arrays["theta"])
         np.copyto(self.last_good, arrays["last_good"])
         self.batch, self.total, self.correct = facts["batch"], facts["total"], facts["correct"]

@@ -4,6 +4,7 @@ pictures; redraw a run's pictures. Importable, so scripts get the CLI's behaviou
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -63,10 +64,10 @@ def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_s
     """`nnctl train --resume RUN_DIR`: go on with an interrupted (or killed) run from its last
     resume state (from the start when it has none), with the config and data it was started
     with, to the weights an uninterrupted run would have reached."""
-    from nnctl.config import load_config
+    from nnctl.config import load_config, shown
     from nnctl.data import read_dataset
     from nnctl.files import read_json
-    from nnctl.runs import RESUME_FILE, load_state
+    from nnctl.runs import RESUME_FILE, changed_setting, load_state
     from nnctl.sweep import FINISHED
     from nnctl.training import prepare, run
 
@@ -78,12 +79,28 @@ def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_s
         raise NnctlError(f"{path}: this run has already {status.replace('_', ' ')}; there is nothing to resume")
     with stage("loading the data"):
         loop = prepare(load_config(path / "config.yaml"))
-        saved, made = read_dataset(path / "data.npz"), loop.dataset
+        try:
+            state = load_state(path / RESUME_FILE) if (path / RESUME_FILE).is_file() else None
+        except NnctlError as e:
+            raise NnctlError(f"{e}; delete it to resume from the run's start") from None
+        saved = read_dataset(path / "data.npz")
+    if state and isinstance(state[1].get("config"), dict):  # recorded since issue 12
+        # as the facts hold it: through JSON
+        change = changed_setting(state[1]["config"], json.loads(json.dumps(loop.config.to_dict())))
+        if change:
+            key, before, now = change
+            raise NnctlError(f"{path / 'config.yaml'}: {key} is {shown(now)}, but {path / RESUME_FILE} was saved "
+                             f"with {shown(before)} (config.yaml was edited after the run started; put it back "
+                             "to resume)")
+    made = loop.dataset
     if any(not np.array_equal(getattr(saved, k), getattr(made, k)) for k in ("X_train", "y_train", "X_val", "y_val")):
         raise NnctlError(f"{path / 'data.npz'}: the config now makes other data than the run trained on "
                          "(a CSV file changed?); it cannot be resumed")
-    if (path / RESUME_FILE).is_file():
-        loop.restore(*load_state(path / RESUME_FILE))
+    if state:
+        try:
+            loop.restore(*state)
+        except NnctlError as e:
+            raise NnctlError(f"{path / RESUME_FILE}: {e}") from None
     with stage("training"):
         return run(loop, path, on_epoch=on_epoch, resume=True, handle_signals=handle_signals)
 
