@@ -175,7 +175,7 @@ def print_summary(result) -> None:
     if s["status"] == "diverged":
         where = s.get("diverged_at", {})
         what = (f"the training loss of epoch {where.get('epoch')} was {where['train_loss']:.4g}, more than "
-                f"train.divergence_factor × epoch 0's ({where.get('limit', math.nan):.4g})"
+                f"{where.get('limit', math.nan):.4g} (train.divergence_factor × epoch 0's)"
                 if "train_loss" in where else
                 f"the loss became NaN or infinite at epoch {where.get('epoch')}, batch {where.get('batch')}")
         print(f"diverged: {what}; kept the weights from before epoch {where.get('epoch')}. "
