@@ -1,8 +1,8 @@
 """The command line: each command parses its options, calls one library function, prints.
 
 User mistakes arrive as NnctlError and leave as one line, `error: …`, with exit code 2.
-Exit codes: 0 success (also an early stop), 1 diverged or gradcheck failed, 2 user error,
-130 interrupted.
+Exit codes: 0 success (also an early stop), 1 diverged or gradcheck failed, 2 user error (or a
+file that could not be written: the run then says `failed`), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -96,8 +96,13 @@ def train(
                                        handle_signals=True)
             with FrameReporter(quiet=quiet or json_) as frames:
                 draw_pictures(result, progress=frames)
-        except KeyboardInterrupt:  # training itself handles Ctrl-C; this is during the pictures
-            typer.echo("interrupted while drawing the pictures; `nnctl plot RUN_DIR` draws them", err=True)
+        except KeyboardInterrupt as e:  # training itself handles Ctrl-C; this is before or after it
+            during = getattr(e, "during", "starting")  # workflow.Interrupted says what it stopped
+            if during == "loading the data":
+                during += "; nothing was written"
+            elif during == "drawing the pictures":
+                during += f"; `nnctl plot {result.run_dir}` draws them"
+            typer.echo(f"interrupted while {during}", err=True)
             raise typer.Exit(130) from None
     if json_:
         _print_json({"run_dir": str(result.run_dir), **result.summary})
@@ -111,7 +116,7 @@ def train(
 def gradcheck(
     source: Annotated[Path, typer.Argument(help="A YAML config or a run directory.", show_default=False)],
     set_: Overrides = None,
-    epsilon: Annotated[float, typer.Option(help="Central-difference step.")] = 1e-6,
+    epsilon: Annotated[float, typer.Option(help="Central-difference step, from 1e-10 to 1e-2.")] = 1e-6,
     tolerance: Annotated[float, typer.Option(help="Largest whole-tensor relative error that passes.")] = 1e-6,
     batch: Annotated[int, typer.Option(help="How many training samples to check on.")] = 8,
     json_: JsonOut = False,
@@ -121,8 +126,6 @@ def gradcheck(
     from nnctl.reporting import print_gradcheck
 
     with user_errors():
-        if not epsilon > 0 or not tolerance >= 0:
-            raise NnctlError("--epsilon must be > 0 and --tolerance ≥ 0")
         checks = check_source(source, set_ or [], epsilon=epsilon, tolerance=tolerance, batch=batch)
     passed = all(c.passed for c in checks)
     if json_:
@@ -264,7 +267,14 @@ def main() -> None:
             command = getattr(getattr(e, "ctx", None), "command_path", None) or "nnctl"
             typer.echo(f"error: {message} (see {command} --help)", err=True)
         sys.exit(getattr(e, "exit_code", 2))
-    except typer.Abort:  # Ctrl-C outside training, e.g. while the data are made
+    except (typer.Abort, KeyboardInterrupt):  # Ctrl-C before a command's own handling: while starting
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except RuntimeError as e:
+        # a signal that lands in a class definition (a lazy import) comes back as the RuntimeError
+        # Python wraps __set_name__'s errors in
+        if not isinstance(e.__cause__, KeyboardInterrupt):
+            raise
         typer.echo("interrupted", err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

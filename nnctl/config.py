@@ -12,6 +12,7 @@ Allowed names come from the registries (ACTIVATIONS, LOSSES, …): there is no s
 from __future__ import annotations
 
 import contextlib
+import decimal
 import difflib
 import math
 import os
@@ -327,11 +328,31 @@ class EarlyStoppingConfig(Section):
 
 
 class TrainConfig(Section):
-    epochs: int = Field(100, ge=0)
+    epochs: int = Field(100, ge=0)  # any whole number: Ctrl-C ends a run of 1e30 epochs, resumably
     batch_size: int | Literal["full"] = 32
     shuffle: bool = True
     checkpoint_every: int = Field(0, ge=0)
+    # stop as diverged when an epoch's training loss exceeds this × max(epoch 0's, 1e-8); null: never
+    divergence_factor: float | None = 1e4
     early_stopping: EarlyStoppingConfig = Field(default_factory=EarlyStoppingConfig)
+
+    @field_validator("epochs", "checkpoint_every", mode="before")
+    @classmethod
+    def _whole(cls, value: Any) -> Any:
+        # YAML reads 1e30 as a float: take the whole number written (10**30), not the float's
+        # binary neighbour, and never let pydantic refuse it for not fitting in 64 bits
+        if isinstance(value, float):
+            if not (math.isfinite(value) and value == int(value)):
+                raise ValueError(f"expected a whole number, got {shown(value)}")
+            return int(decimal.Decimal(repr(value)))
+        return value
+
+    @field_validator("divergence_factor", mode="before")
+    @classmethod
+    def _factor(cls, value: Any) -> Any:
+        if value is None or (_is_number(value) and math.isfinite(value) and value > 1):
+            return value
+        raise ValueError(f"expected a number > 1, or null to never stop a run whose loss grows; got {shown(value)}")
 
     @field_validator("batch_size", mode="before")
     @classmethod
@@ -409,6 +430,8 @@ class Config(Section):
         """Plain data for YAML: every default filled in, relative paths already absolute.
         A section's registry parameters follow its name, as one would write them."""
         raw = self.model_dump(mode="json", exclude_none=True)
+        if self.train.divergence_factor is None:  # null is not the default: config.yaml must say it
+            raw["train"]["divergence_factor"] = None
         raw["data"] = _name_first(raw["data"], self.data.params)
         raw["optimizer"] = _name_first(raw["optimizer"], self.optimizer.params)
         return raw

@@ -174,11 +174,12 @@ def print_summary(result) -> None:
         print(f"early stopping kept the weights of epoch {s['best_epoch']}", file=sys.stderr)
     if s["status"] == "diverged":
         where = s.get("diverged_at", {})
-        print(
-            f"diverged: the loss became NaN or infinite at epoch {where.get('epoch')}, batch "
-            f"{where.get('batch')}; kept the last finite weights. Try a smaller optimizer.lr.",
-            file=sys.stderr,
-        )
+        what = (f"the training loss of epoch {where.get('epoch')} was {where['train_loss']:.4g}, more than "
+                f"{where.get('limit', math.nan):.4g} (train.divergence_factor × epoch 0's)"
+                if "train_loss" in where else
+                f"the loss became NaN or infinite at epoch {where.get('epoch')}, batch {where.get('batch')}")
+        print(f"diverged: {what}; kept the weights from before epoch {where.get('epoch')}. "
+              "Try a smaller optimizer.lr.", file=sys.stderr)
     if s["status"] == "interrupted" and result.run_dir is not None:
         where = s.get("interrupted_at", {})
         print(f"interrupted at epoch {where.get('epoch', '?')}, batch {where.get('batch', '?')}; go on with: "

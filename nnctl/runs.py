@@ -16,6 +16,7 @@ import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ from nnctl.files import (
 )
 
 Array = np.ndarray
+# The statuses of a run (summary.json's status) and, in a sweep, of a point: the one list.
+STATUSES = ("completed", "early_stopped", "diverged", "interrupted", "failed", "pending", "pruned")
 METRICS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds")
 
 # The inventory: every entry nnctl may write in a run directory. `--overwrite` removes these and
@@ -184,19 +187,24 @@ def frame_epochs(epochs: int, frames: int, spacing: str = "early") -> list[int]:
     """The epochs an animation of `frames` frames shows, from 0 to `epochs`, all different.
 
     even: equally spaced. early: quadratically spaced, so the first epochs, where the boundary
-    moves most, get most frames. Fewer than `frames` when the run has fewer epochs.
+    moves most, get most frames. Fewer than `frames` when the run has fewer epochs. In exact
+    integer arithmetic (round half to even, as np.rint), so that any whole number of epochs,
+    10**30 too, gets its frames.
     """
     if frames <= 0:
         return []
     if frames >= epochs + 1:
         return list(range(epochs + 1))
-    u = np.linspace(0.0, 1.0, frames)
-    raw = np.rint(epochs * (u * u if spacing == "early" else u)).astype(int)
+    if frames == 1:
+        return [0]
+    last = frames - 1
+    # frame i at epochs·(i/last)² (early) or epochs·i/last (even), rounded
+    raw = [round(Fraction(epochs * (i * i if spacing == "early" else i * last), last * last)) for i in range(frames)]
     # rounding merges neighbours near 0: push each up to one past the previous, keeping the last
-    out = np.maximum(raw, np.arange(frames))
+    out = [max(e, i) for i, e in enumerate(raw)]
     for i in range(frames - 2, -1, -1):
         out[i] = min(out[i], out[i + 1] - 1)
-    return [int(e) for e in out]
+    return out
 
 
 def checkpoint_path(run_dir: Path, epoch: int) -> Path:
@@ -251,7 +259,11 @@ def load_run(path: Path) -> Run:
 class RunWriter:
     """Writes a run directory as training goes: config and data first, checkpoints on their
     epochs and resume.npz every RESUME_EVERY seconds, then weights, metrics and summary at the
-    end (and resume.npz, when the run was interrupted, for `nnctl train --resume`)."""
+    end (and resume.npz, when the run was interrupted, for `nnctl train --resume`).
+
+    A write that fails (a full disk) is an NnctlError naming the file. Before training the
+    writer takes back what it wrote, leaving the folder as it found it; during and after
+    training `failed` marks the run (see `fail`), which keeps its last resume.npz."""
 
     def __init__(self, path: Path, config, dataset, *, resume: bool = False):
         self.path = path
@@ -260,15 +272,19 @@ class RunWriter:
         self.frames = set(frame_epochs(config.train.epochs, animation.frames, animation.spacing))
         self.started = self.saved = time.monotonic()  # when training started, resume.npz was last written
         if not resume:
-            path.mkdir(parents=True, exist_ok=True)
+            _make_folder(path)
             try:  # config.yaml first and exclusively: of two processes given one folder, one writes it
                 atomic_write(path / "config.yaml", lambda f: f.write(config.to_yaml()), exclusive=True)
             except FileExistsError:
                 raise NnctlError(f"{path}: run directory exists and is not empty (another run is writing into "
                                  "it, or pass --overwrite to replace it)") from None
-            save_dataset(path / "data.npz", dataset)
+            try:
+                save_dataset(path / "data.npz", dataset)
+            except NnctlError:
+                (path / "config.yaml").unlink(missing_ok=True)  # ours, a moment ago: no half a run is left
+                raise
         if self.every or self.frames:
-            (path / "checkpoints").mkdir(exist_ok=True)
+            _make_folder(path / CHECKPOINTS)
 
     def epoch(self, row: dict[str, Any], loop) -> None:
         """After each epoch: its checkpoint if one is due, and now and then the resume state."""
@@ -284,16 +300,34 @@ class RunWriter:
 
     def finish(self, loop, summary: dict[str, Any]) -> None:
         """The final files. An interrupted run that stopped between two batches (on a signal)
-        leaves its resume state; a finished one removes it."""
+        leaves its resume state; a finished one removes it, last: until summary.json says the
+        run is finished, it can be resumed."""
         if summary["status"] == "interrupted" and loop.interrupted_at:
             save_state(self.path / RESUME_FILE, *loop.snapshot(summary["seconds"]))
-        elif summary["status"] != "interrupted":
-            (self.path / RESUME_FILE).unlink(missing_ok=True)
         save_arrays(self.path / "model.npz", loop.model.network.params())
         write_text(self.path / "metrics.csv", metrics_csv(loop.history))
         layers = loop.layers
         write_text(self.path / "layers.csv", rows_csv(layers, list(layers[0]) if layers else ["epoch"]))
         write_json(self.path / "summary.json", summary)
+        if summary["status"] != "interrupted":
+            (self.path / RESUME_FILE).unlink(missing_ok=True)
+
+    def fail(self, summary: dict[str, Any]) -> bool:
+        """Mark the run failed (summary: status `failed` and the `error`) when summary.json can
+        still be written; whether it could. resume.npz is left as it is: `nnctl train --resume`
+        goes on from it (or from the start) once the cause is gone."""
+        try:
+            write_json(self.path / "summary.json", summary)
+        except NnctlError:
+            return False
+        return True
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise NnctlError(f"{path}: could not be created ({_why(e)})") from None
 
 
 RESUME_FILE = "resume.npz"
@@ -310,6 +344,29 @@ def load_state(path: Path) -> tuple[dict[str, Array], dict[str, Any]]:
     arrays = load_arrays(path)
     try:
         facts = json.loads(str(arrays.pop("facts")))
-    except (KeyError, ValueError):
-        raise NnctlError(f"{path}: not a resume state written by nnctl train") from None
+    except (KeyError, ValueError, RecursionError):
+        facts = None
+    if not isinstance(facts, dict):
+        raise NnctlError(f"{path}: not a resume state written by nnctl train")
     return arrays, facts
+
+
+# config keys that do not change the weights a run reaches: editing them does not stop a resume
+UNTRAINED_KEYS = ("name", "output")
+
+
+def changed_setting(saved: dict[str, Any], current: dict[str, Any], prefix: str = "") -> tuple[str, Any, Any] | None:
+    """(dotted key, saved value, current value) of the first setting that differs between two
+    configs as `Config.to_dict` gives them (after a JSON round trip), or None; a key missing on
+    one side has the value None. Top-level UNTRAINED_KEYS are not compared."""
+    for key in dict.fromkeys([*current, *saved]):
+        if not prefix and key in UNTRAINED_KEYS:
+            continue
+        before, now = saved.get(key), current.get(key)
+        if isinstance(before, dict) and isinstance(now, dict):
+            inner = changed_setting(before, now, f"{prefix}{key}.")
+            if inner:
+                return inner
+        elif before != now:
+            return f"{prefix}{key}", before, now
+    return None

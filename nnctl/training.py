@@ -9,6 +9,13 @@ are means over the epoch's mini-batches (free: the forward pass computed them al
 `val_loss` and `val_accuracy` are measured on the validation set after the epoch. Row 0 holds
 the initial weights' metrics, all measured. Losses include the L2 penalty. The summary's
 `final` metrics are measured on the whole training set with the final weights.
+
+Divergence (status `diverged`, exit code 1 at the command line): a mini-batch whose loss or
+gradient is not finite, or an epoch whose training loss exceeds `train.divergence_factor` ×
+max(epoch 0's training loss, 1e-8) (default 1e4, `null`: never; Lightning's
+`divergence_threshold` in relative form), stops training and puts back the weights the epoch
+started from, the last ones known good. `summary.diverged_at` says where: {epoch, batch}, and
+for a loss that grew, `train_loss` and the `limit` it passed.
 """
 
 from __future__ import annotations
@@ -192,27 +199,46 @@ def run(
     mini-batch, then stop with status `interrupted` and a resume.npz that `nnctl train --resume`
     continues bit for bit (the command line sets it; a library caller keeps its own handlers,
     and a KeyboardInterrupt then stops at once, keeping the last resume state written).
+    A file that cannot be written once training has begun (a full disk) ends the run `failed`
+    (see `run_failed`).
     """
     config, model, dataset = loop.config, loop.model, loop.dataset
-    writer = RunWriter(Path(run_dir), config, dataset, resume=resume) if run_dir is not None else None
+    path = Path(run_dir) if run_dir is not None else None
     started = time.perf_counter()
-    # a diverging run overflows on its way to NaN (the loop detects it and says so), and so may
-    # its final measurement
-    with np.errstate(over="ignore", invalid="ignore"):
+    with stop_on_signals(loop, handle_signals):  # a signal while the first files are written waits too
+        # a failed write here leaves the folder as it was (see RunWriter)
+        writer = RunWriter(path, config, dataset, resume=resume) if path is not None else None
         try:
-            with stop_on_signals(loop, handle_signals):
-                for row in loop.epochs():
-                    if writer:
-                        writer.epoch(row, loop)
-                    if on_epoch:
-                        on_epoch(row)
-            status = loop.status
-        except KeyboardInterrupt:
-            status = "interrupted"
-        summary = loop.summary(status, loop.seconds_before + time.perf_counter() - started)
-    if writer:
-        writer.finish(loop, summary)
-    return TrainResult(model, loop.history, summary, dataset, config, Path(run_dir) if run_dir is not None else None)
+            # a diverging run overflows on its way to NaN (the loop detects it and says so), and so
+            # may its final measurement
+            with np.errstate(over="ignore", invalid="ignore"):
+                try:
+                    for row in loop.epochs():
+                        if writer:
+                            writer.epoch(row, loop)
+                        if on_epoch:
+                            on_epoch(row)
+                    status = loop.status
+                except KeyboardInterrupt:
+                    status = "interrupted"
+                summary = loop.summary(status, loop.seconds_before + time.perf_counter() - started)
+            if writer:
+                writer.finish(loop, summary)
+        except NnctlError as e:  # a file that could not be written (a full disk): the run failed
+            if writer is None:
+                raise
+            raise run_failed(loop, writer, e, loop.seconds_before + time.perf_counter() - started) from None
+    return TrainResult(model, loop.history, summary, dataset, config, path)
+
+
+def run_failed(loop: Loop, writer: RunWriter, error: NnctlError, seconds: float) -> NnctlError:
+    """Mark the run directory `failed` (as far as the disk lets it: see RunWriter.fail) and
+    return the one line saying what failed and how to go on."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        summary = loop.summary("failed", seconds) | {"error": str(error)}
+    marked = "status failed" if writer.fail(summary) else "resumable"
+    return NnctlError(f"{error}; the run stopped after epoch {summary['epochs']} ({marked}); once the file can be "
+                      f"written, go on with: nnctl train --resume {writer.path}")
 
 
 @contextlib.contextmanager
@@ -304,6 +330,7 @@ class Loop:
             self.layers.append(self.norms.row(0))
             self.stopping.update(0, row, self.theta)
             yield row
+        limit = self.divergence_limit()
         for epoch in range(len(self.history), cfg.epochs + 1):
             if self.stopping.stopped:
                 break
@@ -326,8 +353,7 @@ class Loop:
                 start, stop = b * batch, min(b * batch + batch, n)
                 value, out = self.model.loss_and_grads(Xs[start:stop], Ts[start:stop], ones=True)
                 if not math.isfinite(value + self.norms.record_gradient()):  # the loss or a gradient
-                    np.copyto(self.theta, self.last_good)
-                    self.status, self.diverged_at = "diverged", {"epoch": epoch, "batch": b + 1}
+                    self.diverge({"epoch": epoch, "batch": b + 1})
                     return
                 self.total += value * (stop - start)
                 if ys is not None:
@@ -337,8 +363,12 @@ class Loop:
                 if self.stop_requested:
                     self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": b + 1}
                     return
+            train_loss = self.total / n
+            if train_loss > limit:  # finite, but grown far past where it started: one comparison an epoch
+                self.diverge({"epoch": epoch, "batch": self.batch, "train_loss": train_loss, "limit": limit})
+                return
             accuracy = None if ys is None else self.correct / n
-            row = self.measure(epoch, time.perf_counter() - started, lr, (self.total / n, accuracy))
+            row = self.measure(epoch, time.perf_counter() - started, lr, (train_loss, accuracy))
             self.history.append(row)
             self.layers.append(self.norms.row(epoch, batches=self.batch))
             self.batch = 0
@@ -348,6 +378,20 @@ class Loop:
         if self.stopping.stopped:
             np.copyto(self.theta, self.stopping.best_theta)
             self.status = "early_stopped"
+
+    def divergence_limit(self) -> float:
+        """The training loss an epoch may not exceed: train.divergence_factor × max(epoch 0's
+        training loss, 1e-8); infinite when the factor is null (or epoch 0's loss is not finite,
+        which the batches' own check stops at)."""
+        factor, first = self.config.train.divergence_factor, self.history[0]["train_loss"]
+        if factor is None or not math.isfinite(first):
+            return math.inf
+        return factor * max(first, 1e-8)
+
+    def diverge(self, where: dict[str, Any]) -> None:
+        """Stop as diverged at `where`, with the weights the epoch started from (the last good)."""
+        np.copyto(self.theta, self.last_good)
+        self.status, self.diverged_at = "diverged", where
 
     def snapshot(self, seconds: float) -> tuple[dict[str, Array], dict[str, Any]]:
         """Everything the rest of training depends on, taken between two mini-batches: arrays
@@ -366,14 +410,29 @@ class Loop:
             "stopping": {"best": self.stopping.best, "best_epoch": self.stopping.best_epoch,
                          "waited": self.stopping.waited, "stopped": self.stopping.stopped},
             "history": self.history, "layers": self.layers, "seconds": seconds,
+            # what the state was trained with: a resume compares it with config.yaml (runs.changed_setting)
+            "config": self.config.to_dict(),
         }
         return arrays, facts
 
     def restore(self, arrays: dict[str, Array], facts: dict[str, Any]) -> None:
-        """Continue from a `snapshot` (as `nnctl.runs.load_state` reads it back)."""
-        if arrays["theta"].shape != self.theta.shape:
-            raise NnctlError(f"the saved state holds {arrays['theta'].size} parameters, the network "
-                             f"{self.theta.size}")
+        """Continue from a `snapshot` (as `nnctl.runs.load_state` reads it back). A state that
+        does not fit is an NnctlError saying what does not (the caller names the file)."""
+        missing = [key for key in ("theta", "last_good") if key not in arrays]
+        if missing:
+            raise NnctlError(f"not a resume state nnctl train wrote (no {', '.join(missing)})")
+        if arrays["theta"].shape != self.theta.shape or arrays["last_good"].shape != self.theta.shape:
+            # a state saved before configs were recorded in it (see snapshot): only the network's
+            # widths can change the count, the data being checked before
+            raise NnctlError(f"holds {arrays['theta'].size} parameters, but config.yaml describes a network of "
+                             f"{self.theta.size} (was model.hidden or the loss edited after the run started? put it "
+                             "back to resume)")
+        try:
+            self._restore(arrays, facts)
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise NnctlError(f"not a resume state nnctl train wrote ({type(e).__name__}: {e})") from None
+
+    def _restore(self, arrays: dict[str, Array], facts: dict[str, Any]) -> None:
         np.copyto(self.theta, arrays["theta"])
         np.copyto(self.last_good, arrays["last_good"])
         self.batch, self.total, self.correct = facts["batch"], facts["total"], facts["correct"]

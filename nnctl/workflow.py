@@ -3,6 +3,8 @@ pictures; redraw a run's pictures. Importable, so scripts get the CLI's behaviou
 
 from __future__ import annotations
 
+import contextlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +12,29 @@ import numpy as np
 from nnctl.config import blame
 from nnctl.errors import NnctlError
 from nnctl.files import os_reason
-from nnctl.pictures import Progress
+from nnctl.pictures import Progress, applicable
 from nnctl.training import EpochCallback, TrainResult
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM that ended a command where training's own handling does not reach
+    (which stops after a batch, resumably); `during` says what it stopped: "loading the data",
+    "training" or "drawing the pictures"."""
+
+    def __init__(self, during: str):
+        super().__init__(during)
+        self.during = during
+
+
+@contextlib.contextmanager
+def stage(during: str):
+    """Label a KeyboardInterrupt raised inside with what it stopped (see Interrupted)."""
+    try:
+        yield
+    except Interrupted:
+        raise
+    except KeyboardInterrupt:
+        raise Interrupted(during) from None
 
 
 def train_run(
@@ -27,25 +50,27 @@ def train_run(
     from nnctl.runs import claim_run_dir, new_run_dir
     from nnctl.training import prepare, run
 
-    loop = prepare(config)  # every refusal happens here, before a folder is made
+    with stage("loading the data"):
+        loop = prepare(config)  # every refusal happens here, before a folder is made
     config = loop.config
     check_pictures(config, loop.dataset)
-    if run_dir is not None:
-        path = claim_run_dir(Path(run_dir), overwrite=overwrite)
-    else:
-        with blame(config):
-            path = new_run_dir(Path(config.output.dir), config.name)
-    return run(loop, path, on_epoch=on_epoch, handle_signals=handle_signals)
+    with stage("training"):
+        if run_dir is not None:
+            path = claim_run_dir(Path(run_dir), overwrite=overwrite)
+        else:
+            with blame(config):
+                path = new_run_dir(Path(config.output.dir), config.name)
+        return run(loop, path, on_epoch=on_epoch, handle_signals=handle_signals)
 
 
 def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_signals: bool = False) -> TrainResult:
     """`nnctl train --resume RUN_DIR`: go on with an interrupted (or killed) run from its last
     resume state (from the start when it has none), with the config and data it was started
     with, to the weights an uninterrupted run would have reached."""
-    from nnctl.config import load_config
+    from nnctl.config import load_config, shown
     from nnctl.data import read_dataset
     from nnctl.files import read_json
-    from nnctl.runs import RESUME_FILE, load_state
+    from nnctl.runs import RESUME_FILE, changed_setting, load_state
     from nnctl.sweep import FINISHED
     from nnctl.training import prepare, run
 
@@ -55,20 +80,42 @@ def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_s
     status = read_json(path / "summary.json").get("status") if (path / "summary.json").is_file() else None
     if status in FINISHED:
         raise NnctlError(f"{path}: this run has already {status.replace('_', ' ')}; there is nothing to resume")
-    loop = prepare(load_config(path / "config.yaml"))
-    saved, made = read_dataset(path / "data.npz"), loop.dataset
+    with stage("loading the data"):
+        loop = prepare(load_config(path / "config.yaml"))
+        try:
+            state = load_state(path / RESUME_FILE) if (path / RESUME_FILE).is_file() else None
+        except NnctlError as e:
+            raise NnctlError(f"{e}; delete it to resume from the run's start") from None
+        saved = read_dataset(path / "data.npz")
+    if state and isinstance(state[1].get("config"), dict):  # recorded since issue 12
+        # as the facts hold it: through JSON
+        change = changed_setting(state[1]["config"], json.loads(json.dumps(loop.config.to_dict())))
+        if change:
+            key, before, now = change
+            raise NnctlError(f"{path / 'config.yaml'}: {key} is {shown(now)}, but {path / RESUME_FILE} was saved "
+                             f"with {shown(before)} (config.yaml was edited after the run started; put it back "
+                             "to resume)")
+    made = loop.dataset
     if any(not np.array_equal(getattr(saved, k), getattr(made, k)) for k in ("X_train", "y_train", "X_val", "y_val")):
         raise NnctlError(f"{path / 'data.npz'}: the config now makes other data than the run trained on "
                          "(a CSV file changed?); it cannot be resumed")
-    if (path / RESUME_FILE).is_file():
-        loop.restore(*load_state(path / RESUME_FILE))
-    return run(loop, path, on_epoch=on_epoch, resume=True, handle_signals=handle_signals)
+    if state:
+        try:
+            loop.restore(*state)
+        except NnctlError as e:
+            raise NnctlError(f"{path / RESUME_FILE}: {e}") from None
+    with stage("training"):
+        return run(loop, path, on_epoch=on_epoch, resume=True, handle_signals=handle_signals)
 
 
 def draw_pictures(result: TrainResult, progress: Progress | None = None) -> list[Path]:
-    """The pictures `output.plots` asks of a finished run."""
-    names = picture_names(result.config, result.dataset)
-    return plot_run(result.run_dir, names, progress=progress) if names else []
+    """The pictures `output.plots` asks of a finished run, those it can have: a run that
+    stopped early (early stopping, divergence, a signal) may have too few checkpoints for the
+    animation."""
+    fits = applicable(result.dataset, result.config, result.run_dir)
+    names = [name for name in picture_names(result.config, result.dataset) if name in fits]
+    with stage("drawing the pictures"):
+        return plot_run(result.run_dir, names, progress=progress) if names else []
 
 
 def check_pictures(config, dataset) -> None:

@@ -160,7 +160,7 @@ def _run_dir(tmp_path: Path) -> Path:
         (["train", "CONFIG", "--name", "a/b"], "name: 'a/b' cannot name a folder"),
         (["train", "CONFIG", "--run-dir", "/proc/nope/run"], "cannot create the run directory"),
         (["train", "CONFIG", "--set", "loss=hinge", "--set", "data.name=spiral"], "hinge takes 2 classes"),
-        (["gradcheck", "CONFIG", "--epsilon", "0"], "--epsilon must be > 0"),
+        (["gradcheck", "CONFIG", "--epsilon", "0"], "--epsilon 0: outside 1e-10 … 0.01"),
         (["plot", "RUN", "--dpi", "0"], "--dpi: must be between 1 and 600"),
         (["plot", "RUN", "--out", "FILE"], "exists and is not a folder"),
         (["plot", "RUN", "--format", "jpg"], "--format: unknown 'jpg'"),
