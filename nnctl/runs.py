@@ -327,7 +327,7 @@ def _make_folder(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise NnctlError(f"{path}: could not be created ({_why(e)})") from None
+        raise NnctlError(f"{path}: could not be created ({os_reason(e)})") from None
 
 
 RESUME_FILE = "resume.npz"
