@@ -27,14 +27,16 @@ import stat
 import zipfile
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import numpy as np
 import yaml
 
 from nnctl.errors import NnctlError
 
-Array = np.ndarray
+if TYPE_CHECKING:
+    import numpy as np
+
+    Array = np.ndarray
 
 MAX_YAML_BYTES = 1_000_000  # a config, a sweep file: far more than any hand-written one
 MAX_YAML_DEPTH = 50  # nested mappings and lists; a config has 4
@@ -135,6 +137,8 @@ def write_json(path: Path, data: dict) -> Path:
 
 def save_arrays(path: Path, arrays: dict[str, Array]) -> Path:
     """Named arrays (W0, b0, …, or a data set's) to an npz, atomically."""
+    import numpy as np  # here, not above: `nnctl runs` reads YAML and JSON alone and starts without numpy
+
     return atomic_write(path, lambda f: np.savez(f, **arrays), binary=True)
 
 
@@ -213,6 +217,8 @@ def load_arrays(path: Path | str) -> dict[str, Array]:
     """Named arrays from an npz, never unpickling. Every array's header is read and checked
     (its kind, and that its claimed size fits the file and MAX_ARRAY_VALUES) before any array is
     loaded; every problem names the file."""
+    import numpy as np  # see save_arrays
+
     path = Path(path)
     regular_file(path, ".npz file")
     try:
@@ -232,6 +238,8 @@ def load_arrays(path: Path | str) -> dict[str, Array]:
 
 def _check_npz_headers(path: Path) -> None:
     """Each member's .npy header: a plain kind, and a size that fits its bytes and the bound."""
+    import numpy as np  # see save_arrays
+
     size = path.stat().st_size
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():

@@ -6,8 +6,8 @@ A record is one run: its config flattened to dotted keys ("model.hidden": [16, 1
 own `name:`), "path", "status", "epochs", "final.val_accuracy", "best.val_loss", …, "best_epoch",
 "seconds", "parameters", "monitor" (and "diverged_at.epoch" when the run diverged).
 
-Only yaml and json are read here (no numpy, pydantic, matplotlib), so listing hundreds of runs
-starts fast; rich is imported by `print_table` alone.
+Only yaml and json are read here (no numpy, pydantic, matplotlib), each file through nnctl.files'
+bounded readers, so listing hundreds of runs starts fast; rich is imported by `print_table` alone.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from nnctl.errors import NnctlError
+from nnctl.files import YamlTooLarge, parse_yaml, read_json, read_yaml
 
 RUN_FILES = ("config.yaml", "summary.json")
 FINAL_METRICS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
@@ -32,7 +33,6 @@ FINAL_METRICS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
 IGNORED_CONFIG_KEYS = frozenset({"name", "output.dir"})
 STATUS_STYLES = {"completed": "green", "early_stopped": "cyan", "diverged": "bold red", "interrupted": "yellow"}
 _WHERE = re.compile(r"^\s*([^=!<>\s]+)\s*(!=|>=|<=|==|=|>|<)(.*)$", re.DOTALL)
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same safe loader, in C when built
 KEYS_HINT = ("keys are the dotted config keys (model.hidden, optimizer.lr, …), name, path, status, epochs, "
              "final.*, best.*, best_epoch, seconds, parameters")
 
@@ -71,28 +71,9 @@ def find_runs(paths: list[Path]) -> list[Path]:
 
 
 def _read_config(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.load(path.read_text(), Loader=_LOADER)  # noqa: S506 - a safe loader
-    except (OSError, UnicodeDecodeError) as e:
-        raise NnctlError(f"{path}: cannot read ({e.strerror if isinstance(e, OSError) else e})") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise NnctlError(f"{path}: invalid YAML{where}") from None
+    data = read_yaml(path)  # bounded: an alias bomb or deep nesting is refused before it is expanded
     if not isinstance(data, dict):
         raise NnctlError(f"{path}: expected a YAML mapping (the run's resolved config)")
-    return data
-
-
-def _read_summary(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError) as e:
-        raise NnctlError(f"{path}: cannot read ({e.strerror if isinstance(e, OSError) else e})") from None
-    except ValueError:
-        raise NnctlError(f"{path}: not valid JSON") from None
-    if not isinstance(data, dict):
-        raise NnctlError(f"{path}: expected a JSON object (the run's summary)")
     return data
 
 
@@ -113,7 +94,7 @@ def run_record(path: Path) -> dict[str, Any]:
     status, epochs, final.* and best.* metrics, best_epoch, monitor, parameters, seconds."""
     path = Path(path)
     config = flatten(_read_config(path / "config.yaml"))
-    summary = _read_summary(path / "summary.json")
+    summary = read_json(path / "summary.json")
     record: dict[str, Any] = {"name": path.resolve().name, "path": str(path)}
     record.update((k, v) for k, v in config.items() if k not in ("name", "path"))
     record["status"] = summary.get("status")
@@ -191,8 +172,8 @@ def parse_where(text: str) -> tuple[str, str, Any, str]:
                          f"KEY<=VALUE), e.g. --where optimizer.lr=0.01")
     key, op, raw = match.group(1), match.group(2), match.group(3).strip()
     try:
-        value = yaml.safe_load(raw) if raw else None
-    except yaml.YAMLError:
+        value = parse_yaml(raw) if raw else None
+    except (yaml.YAMLError, YamlTooLarge):
         value = raw
     if isinstance(value, str):
         try:

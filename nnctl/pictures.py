@@ -197,35 +197,6 @@ def default_pictures(dataset, config) -> list[str]:
     return names
 
 
-def read_results(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """A sweep's results.csv with values parsed (settings as YAML, metrics as floats), and the
-    swept keys (seed left out)."""
-    import csv
-
-    import yaml
-
-    from nnctl.errors import NnctlError
-    from nnctl.sweep import METRIC_COLUMNS
-
-    try:
-        with open(folder / "results.csv", newline="") as f:
-            raw = list(csv.DictReader(f))
-        points = yaml.safe_load((folder / "sweep.yaml").read_text()).get("points", [])
-    except (OSError, yaml.YAMLError, AttributeError) as e:
-        raise NnctlError(f"{folder}: not a sweep folder nnctl wrote ({e})") from None
-    keys = list(dict.fromkeys(k for p in points for k in p.get("settings", {})))
-    numeric = {*METRIC_COLUMNS, "epochs", "best_epoch", "seconds"}
-    rows = []
-    for row in raw:
-        parsed: dict[str, Any] = dict(row)
-        for key in keys:
-            parsed[key] = yaml.safe_load(row[key]) if row.get(key) not in (None, "") else None
-        for key in numeric & set(row):
-            parsed[key] = float(row[key]) if row[key] not in ("", None) else None
-        rows.append(parsed)
-    return rows, [k for k in keys if k != "seed"]
-
-
 def sweep_metric(rows: list[dict[str, Any]]) -> str:
     """The metric sweep.png plots: validation accuracy, else validation loss, else training loss."""
     for metric in ("final_val_accuracy", "final_val_loss", "final_train_accuracy", "final_train_loss"):
@@ -239,12 +210,13 @@ def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = No
     classifiers, boundaries.png (one small boundary per finished run, labelled by its settings)."""
     from nnctl.plots import plot_boundaries, plot_sweep
     from nnctl.runs import load_run
-    from nnctl.sweep import FINISHED, flow
+    from nnctl.sweep import FINISHED, SWEEP_PICTURES, flow, read_results
 
     rows, settings = read_results(folder)
     written = []
+    sweep_png, boundaries_png = (folder / name for name in SWEEP_PICTURES)
     if settings:
-        written.append(plot_sweep(rows, settings, folder / "sweep.png", metric=metric or sweep_metric(rows),
+        written.append(plot_sweep(rows, settings, sweep_png, metric=metric or sweep_metric(rows),
                                   title=folder.name, dpi=dpi))
     panels, score_label = [], "P(class 1)"
     for row in rows:
@@ -257,6 +229,6 @@ def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = No
         panels.append((label, _scores(run), plot_data(run)))
         score_label = run.model.loss.score_label
     if panels:
-        written.append(plot_boundaries(panels, folder / "boundaries.png", title=folder.name, dpi=dpi,
+        written.append(plot_boundaries(panels, boundaries_png, title=folder.name, dpi=dpi,
                                        score_label=score_label))
     return written

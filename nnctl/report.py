@@ -6,15 +6,15 @@ results table of `results.csv` (sortable by clicking a header, or on load by a l
 boundary (or fit) picture and its loss curve, downscaled and embedded as base64 PNG. CSS and
 JavaScript are inline and nothing is fetched, so the file can be mailed or archived alone.
 
-Only `results.csv` is required; `sweep.yaml` and the run directories' pictures are shown when
-they are there. Every cell keeps its exact `results.csv` text in a `data-v` attribute (the
-shown text is rounded), which is what tests and scripts should read back.
+Only `results.csv` is required; `sweep.yaml` (when there, one nnctl wrote) and the run
+directories' pictures are shown when they are there. Every cell keeps its exact `results.csv`
+text in a `data-v` attribute (the shown text is rounded), which is what tests and scripts should
+read back.
 """
 
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import io
 import math
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from nnctl.errors import NnctlError
 from nnctl.files import write_text
+from nnctl.sweep import REPORT, SWEEP_YAML, read_sweep_yaml, results_table
 
 THUMB_WIDTH = 260  # the boundary or fit picture; the loss curve (two panels side by side) gets twice that
 STATUSES = ("completed", "early_stopped", "diverged", "interrupted", "failed", "pending")
@@ -35,42 +35,9 @@ MAIN_PICTURES = (("boundary.png", "decision boundary"), ("fit.png", "fit"), ("co
 def write_report(sweep_dir: Path) -> Path:
     """Write SWEEP_DIR/report.html atomically and return its path."""
     sweep_dir = Path(sweep_dir)
-    columns, rows = read_results(sweep_dir)
-    spec = _read_sweep_yaml(sweep_dir / "sweep.yaml")
-    return write_text(sweep_dir / "report.html", render(sweep_dir, columns, rows, spec))
-
-
-def read_results(sweep_dir: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """results.csv's columns and rows as text; a missing cell is ''."""
-    path = sweep_dir / "results.csv"
-    if not path.is_file():
-        raise NnctlError(f"{sweep_dir}: no results.csv (not a sweep folder, or the sweep has not started)")
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            reader = csv.reader(f)
-            header = next(reader, [])
-            body = list(reader)
-    except (OSError, csv.Error, UnicodeDecodeError) as e:
-        raise NnctlError(f"{path}: not a readable CSV file ({e})") from None
-    columns = [c for c in dict.fromkeys(header) if c]
-    rows = []
-    for cells in body:
-        if not any(cell.strip() for cell in cells):
-            continue
-        values = dict(zip(header, cells, strict=False))
-        rows.append({c: values.get(c, "") for c in columns})
-    return columns, rows
-
-
-def _read_sweep_yaml(path: Path) -> dict[str, Any]:
-    """sweep.yaml as a mapping, or {} when it is missing or unreadable: the table does not need it."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    columns, rows = results_table(sweep_dir)
+    spec = read_sweep_yaml(sweep_dir) if (sweep_dir / SWEEP_YAML).exists() else {}
+    return write_text(sweep_dir / REPORT, render(sweep_dir, columns, rows, spec))
 
 
 def flow(value: Any) -> str:

@@ -68,15 +68,17 @@ def metrics_csv(rows: list[dict[str, Any]]) -> str:
     return rows_csv(rows, [c for c in METRICS if any(row.get(c) is not None for row in rows)])
 
 
-def rows_csv(rows: list[dict[str, Any]], columns: list[str], cell: Callable[[Any], Any] | None = None) -> str:
-    """Rows as CSV text with these columns, each value written as `cell` makes it (by default
-    `format_metric`: None is an empty cell, floats keep every digit)."""
+def rows_csv(rows: list[dict[str, Any]], columns: list[str], cell: Callable[[Any], Any] | None = None, *,
+             header: bool = True) -> str:
+    """Rows as CSV text with these columns (and a header line of them), each value written as
+    `cell` makes it (by default `format_metric`: None is an empty cell, floats keep every digit)."""
     import csv
 
     cell = cell or format_metric
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    if header:
+        writer.writerow(columns)
     for row in rows:
         writer.writerow([cell(row.get(c)) for c in columns])
     return out.getvalue()

@@ -148,16 +148,18 @@ def plot_run(
     `overwrite`."""
     from nnctl.pictures import MAX_DPI, PICTURES, applicable
     from nnctl.runs import load_run
+    from nnctl.sweep import SWEEP_YAML, FolderLock
 
     if fmt not in ("png", "svg"):
         raise NnctlError(f"--format: unknown {fmt!r} (choose from: png, svg)")
     if not 1 <= dpi <= MAX_DPI:  # a picture's pixels grow with dpi²: 600 already makes 3600 × 2640 per panel
         raise NnctlError(f"--dpi: must be between 1 and {MAX_DPI}, got {dpi}")
-    if (Path(run_dir) / "sweep.yaml").is_file():
+    if (Path(run_dir) / SWEEP_YAML).is_file():
         if out is not None or only is not None or fmt != "png":
             raise NnctlError(f"{run_dir}: is a sweep folder, whose pictures are drawn in it as PNG; "
                              "--out, --only and --format apply to a run directory")
-        return draw_sweep(Path(run_dir))
+        with FolderLock(Path(run_dir), str(run_dir)):  # not while a sweep writes there
+            return draw_sweep(Path(run_dir))
     run = load_run(Path(run_dir))
     fits = applicable(run.dataset, run.config, run.path)
     names = fits if only is None else only
@@ -185,34 +187,40 @@ def plot_run(
 def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], *, jobs: int | None = None,
               out: Path | None = None, scheduler: str | None = None, reporter=None):
     """`nnctl sweep`: build the spec (a sweep file, or a config with --grid/--seeds), prepare
-    the folder (skipping finished points), run the rest, then draw the sweep's pictures and
-    report.html."""
+    the folder (skipping finished points), run the rest on at most `jobs` workers (default: the
+    cores), never more than points, then draw the sweep's pictures and report.html, all under
+    the folder's lock."""
     import os
 
     from nnctl.files import read_yaml
-    from nnctl.sweep import Sweep, SweepSpec, default_folder, execute, load_sweep_file, parse_grid
+    from nnctl.sweep import (
+        Sweep,
+        SweepSpec,
+        default_folder,
+        execute,
+        is_sweep_file,
+        load_sweep_file,
+        named,
+        parse_grids,
+        parse_seeds,
+    )
 
-    try:
-        seed_list = [int(s) for s in seeds.split(",") if s.strip()] if seeds else []
-    except ValueError:
-        raise NnctlError(f"--seeds {seeds!r}: expected whole numbers separated by commas, e.g. 0,1,2") from None
     if jobs is not None and jobs < 1:
         raise NnctlError(f"--jobs: must be ≥ 1, got {jobs}")
     source = Path(source)
-    given = SweepSpec(config=source.resolve(), overrides=list(overrides), grid=dict(map(parse_grid, grid)),
-                      seeds=seed_list)
-    raw = read_yaml(source)
-    is_sweep_file = isinstance(raw, dict) and ("grid" in raw or "random" in raw) and "config" in raw
-    spec = load_sweep_file(source, given) if is_sweep_file else given
-    sweep = Sweep(spec, Path(out) if out is not None else default_folder(spec))
-    todo = sweep.prepare()
-    if reporter is not None:
-        reporter.start(sweep, len(todo))
-    execute(sweep, todo, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
-            on_done=None if reporter is None else reporter.done)
-    if reporter is not None:
-        reporter.stop()
-    draw_sweep(sweep.folder)
+    given = SweepSpec(config=source.resolve(), overrides=list(overrides), grid=parse_grids(grid),
+                      seeds=parse_seeds(seeds) if seeds else [], where="--grid/--seeds")
+    spec = load_sweep_file(source, given) if is_sweep_file(read_yaml(source)) else given
+    folder, where = (Path(out), named("--out", out)) if out is not None else (default_folder(spec), None)
+    with Sweep(spec, folder, where=where) as sweep:
+        todo = sweep.prepare()
+        if reporter is not None:
+            reporter.start(sweep, len(todo))
+        execute(sweep, todo, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
+                on_done=None if reporter is None else reporter.done)
+        if reporter is not None:
+            reporter.stop()
+        draw_sweep(sweep.folder)
     return sweep
 
 

@@ -84,6 +84,7 @@ def test_local_sweep_records_every_run_and_resumes(tmp_path):
     assert all("hinge takes 2 classes" in r["error"] for r in rows if r["status"] == "failed")
     finished = sweep.folder / "runs" / "lr=0.1,name=mse" / "model.npz"
     stamp = finished.stat().st_mtime_ns
+    sweep.close()  # let go of the folder's lock: another Sweep on it would be refused
     again = Sweep(spec, sweep.folder)
     assert [p.name for p in again.prepare()] == ["lr=0.1,name=hinge", "lr=1.0e+30,name=hinge"]  # failed: retried
     assert finished.stat().st_mtime_ns == stamp
