@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
+import fcntl
 import io
 import json
 import os
@@ -146,6 +147,43 @@ def save_figure(fig, path: Path, *, dpi: int) -> Path:
     """A matplotlib figure as the format `path`'s suffix names (png, svg), atomically."""
     fmt = Path(path).suffix.lower().lstrip(".")
     return atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi), binary=True)
+
+
+# ---------------------------------------------------------------- one writer at a time
+
+
+class FolderLock:
+    """The exclusive lock of a folder nnctl writes in (a sweep folder): flock on the file
+    `folder/name`, taken at once or refused with one line. The kernel releases it when the
+    process ends, however it ends; a forked worker closes its copy (sweep's `_start_worker`)."""
+
+    def __init__(self, folder: Path, where: str, name: str):
+        self.fd: int | None = None
+        try:
+            self.fd = os.open(folder / name, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except (OSError, ValueError) as e:
+            raise NnctlError(f"{where}: cannot write in the folder ({os_reason(e)})") from None
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            self.release()
+            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise NnctlError(f"{where}: another nnctl sweep (or nnctl plot) is writing in this folder now; "
+                                 "wait until it ends") from None
+            raise NnctlError(f"{where}: cannot lock the folder ({os_reason(e)})") from None
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> FolderLock:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    __del__ = release
 
 
 # ---------------------------------------------------------------- reading

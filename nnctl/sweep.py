@@ -19,8 +19,6 @@ run directories into the same sweep folder, which must then be on a path every w
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import hashlib
 import itertools
 import json
@@ -40,7 +38,9 @@ import yaml
 from nnctl.config import dump_yaml, load_config, parse_value, shown
 from nnctl.errors import NnctlError
 from nnctl.files import (
+    FolderLock,
     YamlTooLarge,
+    os_reason,
     parse_yaml,
     read_json,
     read_text,
@@ -62,8 +62,9 @@ SPEC_KEYS = ("config", "set", "grid", "random", "samples", "seeds", "seed")  # a
 # made; a larger study is several sweeps. Measured at 10 000 points: every point's config is
 # validated before the first run (2.5 ms a point), sweep.yaml lists them all (1 MB; writing it
 # takes 5 s, reading it back on a resume or `nnctl plot` 12 s): about 30 s before the first run,
-# 45 s to resume. At the limit, ten times that.
-MAX_POINTS = 100_000
+# 45 s to resume. The issue's 100 000 would make both ten times as long, past the 30 s a user
+# waits before taking a command for hung: 10 000 is the limit.
+MAX_POINTS = 10_000
 MAX_RESULTS_BYTES = 200_000_000  # results.csv: 2 kB a row at MAX_POINTS (a failed run's row holds its error)
 MAX_SWEEP_YAML_BYTES = 64_000_000  # sweep.yaml lists every point: about 100 bytes each, names cut at 120 characters
 
@@ -472,52 +473,10 @@ def record(summary: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-class FolderLock:
-    """The exclusive lock of a sweep folder: flock on its LOCK file, taken at once or refused.
-    The kernel releases it when the process ends, however it ends; worker processes forked
-    while it is held close their copy (see `_start_worker`), so it never outlives the sweep."""
-
-    def __init__(self, folder: Path, where: str):
-        self.fd: int | None = None
-        try:
-            self.fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-        except (OSError, ValueError) as e:
-            raise NnctlError(f"{where}: cannot write in the sweep folder ({_why(e)})") from None
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as e:
-            self.release()
-            if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise NnctlError(f"{where}: another nnctl sweep (or nnctl plot) is writing in this folder now; "
-                                 "wait until it ends") from None
-            raise NnctlError(f"{where}: cannot lock the sweep folder ({_why(e)})") from None
-
-    def release(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-    def __enter__(self) -> FolderLock:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.release()
-
-    __del__ = release
-
-
 def named(option: str, path: Path | str) -> str:
     """'--out PATH' as messages name a folder, a very long PATH cut in the middle."""
     text = str(path)
     return f"{option} {text if len(text) <= 100 else text[:70] + '…' + text[-20:]}"
-
-
-def _why(e: Exception) -> str:
-    """An OSError (or a NUL byte's ValueError) in words."""
-    if isinstance(e, ValueError):
-        return "the name holds a NUL byte"
-    return {errno.ENOTDIR: "a part of the path is a file, not a folder",
-            errno.EROFS: "the file system is read-only"}.get(e.errno, (e.strerror or str(e)).lower())
 
 
 def foreign_entry(folder: Path) -> str | None:
@@ -590,9 +549,9 @@ class Sweep:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except (OSError, ValueError) as e:
-            raise NnctlError(f"{self.where}: cannot create the sweep folder ({_why(e)})") from None
+            raise NnctlError(f"{self.where}: cannot create the sweep folder ({os_reason(e)})") from None
         if self.lock is None:
-            self.lock = FolderLock(self.folder, self.where)
+            self.lock = FolderLock(self.folder, self.where, LOCK)
         self.check_same_sweep()  # again, now that no other sweep can write here
         asked = {"digest": self.spec.digest(), **self.spec.to_dict(),
                  "points": [{"name": p.name, "settings": p.settings} for p in self.points]}
@@ -616,13 +575,13 @@ class Sweep:
         except FileNotFoundError:
             return
         except (OSError, ValueError) as e:
-            raise NnctlError(f"{self.where}: cannot use it as the sweep folder ({_why(e)})") from None
+            raise NnctlError(f"{self.where}: cannot use it as the sweep folder ({os_reason(e)})") from None
         if not stat.S_ISDIR(info.st_mode):
             raise NnctlError(f"{self.where}: exists and is not a folder; choose another --out")
         try:
             names = sorted(os.listdir(self.folder))
         except OSError as e:
-            raise NnctlError(f"{self.where}: cannot read the sweep folder ({_why(e)})") from None
+            raise NnctlError(f"{self.where}: cannot read the sweep folder ({os_reason(e)})") from None
         if SWEEP_YAML in names:
             self.check_same_sweep()
         else:  # what nnctl writes before sweep.yaml: the lock, and sweep.yaml's temporary file
@@ -633,7 +592,7 @@ class Sweep:
         try:
             foreign = foreign_entry(self.folder)
         except OSError as e:  # a run directory that cannot be listed
-            raise NnctlError(f"{self.where}: cannot read the sweep folder ({_why(e)})") from None
+            raise NnctlError(f"{self.where}: cannot read the sweep folder ({os_reason(e)})") from None
         if foreign is not None:
             raise NnctlError(f"{self.where}: holds {foreign}, which is not a file nnctl writes in a sweep folder; "
                              "choose another --out")

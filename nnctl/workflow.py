@@ -11,7 +11,7 @@ import numpy as np
 
 from nnctl.config import blame
 from nnctl.errors import NnctlError
-from nnctl.files import os_reason
+from nnctl.files import FolderLock, os_reason
 from nnctl.pictures import Progress, applicable
 from nnctl.training import EpochCallback, TrainResult
 
@@ -148,7 +148,7 @@ def plot_run(
     `overwrite`."""
     from nnctl.pictures import MAX_DPI, PICTURES, applicable
     from nnctl.runs import load_run
-    from nnctl.sweep import SWEEP_YAML, FolderLock
+    from nnctl.sweep import LOCK, SWEEP_YAML
 
     if fmt not in ("png", "svg"):
         raise NnctlError(f"--format: unknown {fmt!r} (choose from: png, svg)")
@@ -158,7 +158,7 @@ def plot_run(
         if out is not None or only is not None or fmt != "png":
             raise NnctlError(f"{run_dir}: is a sweep folder, whose pictures are drawn in it as PNG; "
                              "--out, --only and --format apply to a run directory")
-        with FolderLock(Path(run_dir), str(run_dir)):  # not while a sweep writes there
+        with FolderLock(Path(run_dir), str(run_dir), LOCK):  # not while a sweep writes there
             return draw_sweep(Path(run_dir))
     run = load_run(Path(run_dir))
     fits = applicable(run.dataset, run.config, run.path)

@@ -199,7 +199,7 @@ def test_a_different_sweep_in_the_folder_is_refused_naming_both(finished, tmp_pa
     ("points: [1, 2\n", "sw/sweep.yaml: invalid YAML at line 2"),
     ("- a\n- b\n", "sw/sweep.yaml: not a sweep.yaml nnctl wrote (expected a mapping"),
     ("points: {a: 1}\n", "sw/sweep.yaml: not a sweep.yaml nnctl wrote"),
-    ("points:\n" + BOMB, "sw/sweep.yaml: refused: expands to more than"),
+    ("points:\n" + BOMB, "sw/sweep.yaml: refused: its aliases (*name) expand it to more than"),
     (f"points: {DEEP}\n", "sw/sweep.yaml: refused: nested more than 50 levels deep"),
 ], ids=["broken", "a-list", "points-not-a-list", "alias-bomb", "deep"])
 def test_a_damaged_sweep_yaml_in_the_out_folder_is_one_line(text, expected, finished, tmp_path):
@@ -224,7 +224,7 @@ def test_out_where_a_file_stands_is_refused_and_the_file_kept(tmp_path):
 
 @pytest.mark.parametrize(("out", "expected"), [
     ("taken/sw", "cannot use it as the sweep folder (a part of the path is a file, not a folder)"),
-    ("x" * 300, "cannot use it as the sweep folder (file name too long)"),
+    ("x" * 300, "cannot use it as the sweep folder (the name is too long for the file system)"),
 ], ids=["under-a-file", "name-too-long"])
 def test_an_out_path_that_cannot_be_a_folder_is_one_line_naming_out(out, expected, tmp_path):
     (tmp_path / "taken").write_text("my file\n")
@@ -338,14 +338,14 @@ def test_a_million_points_are_refused_at_once(tmp_path):
                                      f"  train.epochs: [{', '.join(str(i + 1) for i in range(1000))}]\n")
     code, stdout, stderr, seconds = nnctl(["sweep", "s.yaml", "--out", "sw"], tmp_path, timeout=30)
     assert_one_line(code, stdout, stderr, "s.yaml: the sweep has 1,000,000 points (1,000 optimizer.lr × 1,000 "
-                    "train.epochs), more than the 100,000 a sweep may have")
+                    f"train.epochs), more than the {MAX_POINTS:,} a sweep may have")
     assert seconds < 10 and not (tmp_path / "sw").exists()
 
 
 @pytest.mark.parametrize(("sweep_file", "args", "expected"), [
     ("grid: {optimizer.lr: [0.1, 0.2]}\nrandom: {model.hidden: {int: [1, 9]}}\nsamples: 1000\nseeds: SEEDS\n",
      [], "s.yaml: the sweep has 102,000 points (2 optimizer.lr × 1,000 samples × 51 seeds)"),
-    (None, ["--seeds", ",".join(map(str, range(MAX_POINTS + 1)))], "--grid/--seeds: the sweep has 100,001 points"),
+    (None, ["--seeds", ",".join(map(str, range(MAX_POINTS + 1)))], f"--grid/--seeds: the sweep has {MAX_POINTS + 1:,} points"),
     (None, [*GRID, "--grid", f"train.epochs={','.join(map(str, range(1, 1001)))}", "--seeds",
             ",".join(map(str, range(51)))], "102,000 points (2 optimizer.lr × 1,000 train.epochs × 51 seeds)"),
 ], ids=["grid-random-seeds", "seeds", "two-grids-and-seeds"])
@@ -447,7 +447,7 @@ def test_an_alias_bomb_in_a_sweep_files_set_ends_at_once(tmp_path):
     config(tmp_path)
     (tmp_path / "s.yaml").write_text("config: c.yaml\ngrid: {optimizer.lr: [0.1]}\nset:\n" + BOMB)
     code, stdout, stderr, seconds = nnctl(["sweep", "s.yaml", "--out", "sw"], tmp_path, timeout=30)
-    assert_one_line(code, stdout, stderr, "s.yaml: refused: expands to more than")
+    assert_one_line(code, stdout, stderr, "s.yaml: refused: its aliases (*name) expand it to more than")
     assert seconds < 10
 
 
@@ -456,7 +456,7 @@ def test_an_alias_bomb_in_a_set_value_ends_at_once(tmp_path):
     override = json.dumps("model.hidden=" + FLOW_BOMB)  # the bomb in the text of a KEY=VALUE, quoted
     (tmp_path / "s.yaml").write_text(f"config: c.yaml\ngrid: {{optimizer.lr: [0.1]}}\nset:\n  - {override}\n")
     code, stdout, stderr, seconds = nnctl(["sweep", "s.yaml", "--out", "sw"], tmp_path, timeout=30)
-    assert_one_line(code, stdout, stderr, "s.yaml: set.0: refused: expands to more than")
+    assert_one_line(code, stdout, stderr, "s.yaml: set.0: refused: its aliases (*name) expand it to more than")
     assert seconds < 10
 
 
@@ -474,7 +474,7 @@ def test_an_alias_bomb_in_the_config_of_two_runs_ends_nnctl_runs_at_once(finishe
         (folder / RUNS / run / "config.yaml").write_text("name: x\ndata: {name: moons}\nmodel:\n  hidden:\n" + BOMB)
     code, stdout, stderr, seconds = nnctl(["runs", "sw"], tmp_path, timeout=30)
     # as for any damaged config.yaml: the listing stops at it, naming it
-    assert_one_line(code, stdout, stderr, "sw/runs/lr=0.1/config.yaml: refused: expands to more than")
+    assert_one_line(code, stdout, stderr, "sw/runs/lr=0.1/config.yaml: refused: its aliases (*name) expand it to more than")
     assert seconds < 10
 
 
@@ -491,7 +491,7 @@ def test_an_alias_bomb_in_sweep_yaml_ends_nnctl_plot_at_once(finished, tmp_path)
     (folder / "sweep.yaml").write_text(text)
     before = snapshot(folder)
     code, stdout, stderr, seconds = nnctl(["plot", "sw"], tmp_path, timeout=30)
-    assert_one_line(code, stdout, stderr, "sw/sweep.yaml: refused: expands to more than")
+    assert_one_line(code, stdout, stderr, "sw/sweep.yaml: refused: its aliases (*name) expand it to more than")
     assert seconds < 10 and snapshot(folder) == before
 
 
@@ -540,7 +540,7 @@ def _edit_cell(folder: Path, column: str, value: str, row: int = 0) -> None:
      "sw/results.csv: row 1, optimizer.lr: invalid YAML at line 1: tag 'python/object/apply:os.system' is not allowed"),
     ("optimizer.lr", "[0.1", "sw/results.csv: row 1, optimizer.lr: invalid YAML"),
     ("optimizer.lr", DEEP, "sw/results.csv: row 1, optimizer.lr: refused: nested more than 50 levels deep"),
-    ("optimizer.lr", FLOW_BOMB, "sw/results.csv: row 1, optimizer.lr: refused: expands to more than"),
+    ("optimizer.lr", FLOW_BOMB, "sw/results.csv: row 1, optimizer.lr: refused: its aliases (*name) expand it to more than"),
     ("run_dir", "../../..", "sw/results.csv: row 1, run_dir: '../../..' is not a folder under runs/"),
 ], ids=["text-in-a-metric", "long-text-cut-at-40", "yaml-python-tag", "broken-yaml", "deep", "alias-bomb",
         "run-dir-outside"])
