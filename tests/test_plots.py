@@ -14,20 +14,6 @@ from nnctl.plots import (
     SEQUENTIAL_CMAP,
     AnimationFrame,
     PlotData,
-    _as_probabilities,
-    _boundaries_figure,
-    _boundary_columns,
-    _boundary_figure,
-    _confusion_figure,
-    _decade_ticks,
-    _fit_figure,
-    _hidden_figure,
-    _loss_figure,
-    _neurons_figure,
-    _norms_figure,
-    _plane_grid,
-    _sweep_figure,
-    _use_log_scale,
     confusion_counts,
     decision_grid,
     plot_boundaries,
@@ -41,6 +27,10 @@ from nnctl.plots import (
     plot_sweep,
     render_animation,
 )
+from nnctl.plots.common import _as_probabilities, _decade_ticks, _plane_grid, _use_log_scale
+from nnctl.plots.curves import _loss_figure, _norms_figure
+from nnctl.plots.model import _boundary_figure, _confusion_figure, _fit_figure, _hidden_figure, _neurons_figure
+from nnctl.plots.sweep import _boundaries_figure, _boundary_columns, _sweep_figure
 
 DPI = 40  # small pictures keep the file fast; content checks do not need detail
 
@@ -633,7 +623,7 @@ def test_animation_has_one_distinct_frame_per_checkpoint(tmp_path, case, hidden_
 
 def test_animation_frame_shows_the_model_at_its_epoch_and_the_loss_so_far(tmp_path, monkeypatch):
     """Look inside the figure at the last frame: suptitle, loss drawn up to the epoch, fixed x range."""
-    import nnctl.plots as plots
+    import nnctl.plots.animation as plots
 
     rng = np.random.default_rng(0)
     data, _ = blobs(rng, 2, 10)
@@ -662,8 +652,6 @@ def test_animation_refuses_other_formats(tmp_path):
 
 
 def test_loss_plot_shows_the_learning_rate_only_when_a_schedule_changes_it():
-    from nnctl.plots import _loss_figure
-
     rows = [
         {"epoch": e, "train_loss": 1.0 / (e + 1), "lr": None if e == 0 else 0.1 * 0.5 ** ((e - 1) // 3)}
         for e in range(10)
