@@ -10,20 +10,20 @@ import pytest
 from plot_helpers import DPI, blobs, loss_rows, softmax
 
 from nnctl.plots import plot_boundary, plot_loss
-from nnctl.plots.common import _as_probabilities, _decade_ticks, _use_log_scale
+from nnctl.plots.common import _decade_ticks, as_probabilities, use_log_scale
 
 # ---------------------------------------------------------------- class scores
 
 
 def test_as_probabilities_keeps_the_argmax_of_any_scores():
     logits = np.array([[2.0, -1.0, 0.5], [-3.0, 4.0, 0.0]])
-    P = _as_probabilities(logits)
+    P = as_probabilities(logits)
     np.testing.assert_allclose(P.sum(axis=1), 1.0)
     assert (P.argmax(axis=1) == logits.argmax(axis=1)).all()
-    np.testing.assert_array_equal(_as_probabilities(softmax(logits)), softmax(logits))
+    np.testing.assert_array_equal(as_probabilities(softmax(logits)), softmax(logits))
     # one sigmoid column is P(class 1); a hinge margin is squashed around 0
-    np.testing.assert_allclose(_as_probabilities(np.array([[0.2], [0.9]])), [[0.8, 0.2], [0.1, 0.9]])
-    assert (_as_probabilities(np.array([[-2.0], [3.0]])).argmax(axis=1) == [0, 1]).all()
+    np.testing.assert_allclose(as_probabilities(np.array([[0.2], [0.9]])), [[0.8, 0.2], [0.1, 0.9]])
+    assert (as_probabilities(np.array([[-2.0], [3.0]])).argmax(axis=1) == [0, 1]).all()
 
 
 # ---------------------------------------------------------------- the log axis
@@ -41,7 +41,7 @@ def test_as_probabilities_keeps_the_argmax_of_any_scores():
     ],
 )
 def test_log_scale_only_when_a_positive_loss_spans_decades(values, log):
-    assert _use_log_scale(np.array(values)) is log
+    assert use_log_scale(np.array(values)) is log
 
 
 def test_decade_ticks_are_round_powers_of_ten():

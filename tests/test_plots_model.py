@@ -20,7 +20,7 @@ from nnctl.plots import (
     plot_hidden,
     plot_neurons,
 )
-from nnctl.plots.common import _plane_grid
+from nnctl.plots.common import plane_grid
 from nnctl.plots.model import _boundary_figure, _confusion_figure, _fit_figure, _hidden_figure, _neurons_figure
 
 # ---------------------------------------------------------------- decision_grid
@@ -200,7 +200,7 @@ def test_neuron_panel_image_is_the_layer_map_on_the_grid():
     res = 9
     fig = _neurons_figure(layer_maps, data, title="n", layer_names=["hidden 1", "output"], resolution=res)
     hidden_row, output_row = subfigure_panels(fig)
-    xx, yy, extent = _plane_grid(np.vstack([data.X_train, data.X_val]), res)
+    xx, yy, extent = plane_grid(np.vstack([data.X_train, data.X_val]), res)
     grid = np.column_stack([xx.ravel(), yy.ravel()])
     for j in range(3):
         image = hidden_row[j].images[0]

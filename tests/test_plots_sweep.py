@@ -6,7 +6,7 @@ import pytest
 from plot_helpers import DPI, assert_real_picture, blobs, drawn, linear_classifier
 
 from nnctl.plots import plot_boundaries, plot_sweep
-from nnctl.plots.common import _plane_grid
+from nnctl.plots.common import plane_grid
 from nnctl.plots.sweep import _boundaries_figure, _boundary_columns, _sweep_figure
 
 # ---------------------------------------------------------------- sweep.png
@@ -138,7 +138,7 @@ def test_boundaries_one_panel_per_run_showing_its_predictions_on_a_shared_grid()
     fig = _boundaries_figure(panels, title="b", score_label="P(class 1)", resolution=res, ncols=None)
     axes = image_axes(fig)
     assert len(axes) == 7
-    xx, yy, extent = _plane_grid(np.vstack([np.vstack([d.X_train, d.X_val]) for _, _, d in panels]), res)
+    xx, yy, extent = plane_grid(np.vstack([np.vstack([d.X_train, d.X_val]) for _, _, d in panels]), res)
     grid = np.column_stack([xx.ravel(), yy.ravel()])
     for ax, (_, predict, data) in zip(axes, panels, strict=True):
         np.testing.assert_allclose(ax.images[0].get_array(), predict(grid)[:, 1].reshape(res, res))

@@ -24,28 +24,28 @@ from nnctl.plots.common import (
     SEQUENTIAL_CMAP,
     SPLIT_COLORS,
     Array,
+    HiddenView,
     PlotData,
-    _all_X,
-    _as_probabilities,
-    _class_colors,
-    _class_handles,
-    _column,
-    _curve_points,
-    _draw_boundaries,
-    _epoch_axis,
-    _HiddenView,
-    _log_axis,
-    _margin,
-    _n_classes,
-    _padded_box,
-    _percent,
-    _plane_grid,
-    _scatter_split,
-    _split_handles,
-    _surface_dots,
-    _target_column,
-    _tint,
-    _use_log_scale,
+    all_X,
+    as_probabilities,
+    class_colors,
+    class_handles,
+    count_classes,
+    curve_points,
+    draw_boundaries,
+    epoch_axis,
+    log_axis,
+    metric_column,
+    padded_box,
+    percent,
+    plane_grid,
+    scatter_split,
+    span_margin,
+    split_handles,
+    surface_dots,
+    target_column,
+    tint,
+    use_log_scale,
 )
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ class _Animation:
         self.classification = data.task == "classification"
         self.has_model_panel = data.n_features <= 2
         self.has_hidden = frames[-1].hidden is not None
-        self.colors = _class_colors(_n_classes(data)) if self.classification else None
+        self.colors = class_colors(count_classes(data)) if self.classification else None
         n_panels = self.has_model_panel + self.has_hidden + 1
         self.fig = Figure(figsize=(4.3 * n_panels, 4.6), layout="constrained")
         self.fig.get_layout_engine().set(h_pad=LAYOUT_PAD, w_pad=LAYOUT_PAD)
@@ -137,7 +137,7 @@ class _Animation:
             column += 1
         self._setup_loss_panel(self.fig.add_subplot(grid[0, column]), metrics, frames)
         if self.classification:
-            handles = _class_handles(data, self.colors) + _split_handles([s for s, _, _ in data.splits()])
+            handles = class_handles(data, self.colors) + split_handles([s for s, _, _ in data.splits()])
             self.fig.legend(
                 handles=handles, ncols=min(len(handles), 7), loc="outside lower center", frameon=False, fontsize=9
             )
@@ -148,10 +148,10 @@ class _Animation:
     def _setup_model_panel(self, ax: Axes) -> None:
         data = self.data
         self.model_ax = ax
-        X_all = _all_X(data)
+        X_all = all_X(data)
         self.contours: list = []
         if data.n_features == 2:
-            self.xx, self.yy, extent = _plane_grid(X_all, ANIMATION_RESOLUTION)
+            self.xx, self.yy, extent = plane_grid(X_all, ANIMATION_RESOLUTION)
             self.grid_points = np.column_stack([self.xx.ravel(), self.yy.ravel()])
             blank = np.ones(self.xx.shape + (3,))
             if self.classification:
@@ -159,14 +159,14 @@ class _Animation:
                     blank, origin="lower", extent=extent, interpolation="bilinear", aspect="auto", zorder=0
                 )
                 for split, X, y in data.splits():
-                    _scatter_split(
+                    scatter_split(
                         ax, X, split, c=self.colors[np.asarray(y).reshape(-1).astype(int)], s=16, linewidths=0.4
                     )
                 ax.set_title("decision boundary", fontsize=10)
             else:
                 from matplotlib.colors import Normalize
 
-                targets = np.concatenate([_target_column(y) for _, _, y in data.splits()])
+                targets = np.concatenate([target_column(y) for _, _, y in data.splits()])
                 self.norm = Normalize(float(targets.min()), float(targets.max()))
                 self.regions = ax.imshow(
                     blank[..., 0],
@@ -177,7 +177,7 @@ class _Animation:
                     aspect="auto",
                     zorder=0,
                 )
-                _surface_dots(ax, data, self.norm)
+                surface_dots(ax, data, self.norm)
                 self.fig.colorbar(
                     self.regions,
                     ax=ax,
@@ -194,7 +194,7 @@ class _Animation:
             ax.set_ylabel(data.feature_name(1))
             return
         # d == 1
-        low, high = _padded_box(X_all, 0.03)
+        low, high = padded_box(X_all, 0.03)
         self.line_x = np.linspace(low[0], high[0], 300)[:, None]
         if self.classification:
             # probabilities of each class along x, the points on a rug at their class's colour
@@ -203,17 +203,17 @@ class _Animation:
             ]
             for split, X, y in data.splits():
                 yk = np.asarray(y).reshape(-1).astype(int)
-                _scatter_split(
+                scatter_split(
                     ax, np.column_stack([X[:, 0], -0.06 - 0.04 * yk]), split, c=self.colors[yk], s=14, linewidths=0.3
                 )
             ax.set_ylim(-0.06 - 0.04 * len(self.colors), 1.05)
             ax.set_ylabel("probability")
             ax.set_title("class probabilities", fontsize=10)
         else:
-            _curve_points(ax, data, size=14)
+            curve_points(ax, data, size=14)
             (self.curve,) = ax.plot([], [], color=BOUNDARY, lw=2.2, zorder=4, label="prediction")
-            targets = np.concatenate([_target_column(y) for _, _, y in data.splits()])
-            pad = _margin(targets[:, None], 0.25)
+            targets = np.concatenate([target_column(y) for _, _, y in data.splits()])
+            pad = span_margin(targets[:, None], 0.25)
             ax.set_ylim(targets.min() - pad, targets.max() + pad)  # fixed: early wild fits go off-screen
             ax.set_ylabel("y")
             ax.set_title("fit", fontsize=10)
@@ -227,24 +227,24 @@ class _Animation:
         if self.data.n_features == 2:
             values = np.asarray(frame.predict(self.grid_points), dtype=float)
             if self.classification:
-                P = _as_probabilities(values).reshape(self.xx.shape + (-1,))
+                P = as_probabilities(values).reshape(self.xx.shape + (-1,))
                 n = P.shape[-1]
                 confidence = np.clip((P.max(axis=-1) - 1.0 / n) / (1.0 - 1.0 / n), 0.0, 1.0)
-                self.regions.set_data(_tint(self.colors[np.argmax(P, axis=-1)], 0.08 + 0.37 * confidence))
+                self.regions.set_data(tint(self.colors[np.argmax(P, axis=-1)], 0.08 + 0.37 * confidence))
                 for contour in self.contours:
                     contour.remove()
-                self.contours = _draw_boundaries(ax, self.xx, self.yy, P)
+                self.contours = draw_boundaries(ax, self.xx, self.yy, P)
                 accuracy = []
                 for split, X, y in self.data.splits():
-                    predicted = np.argmax(_as_probabilities(frame.predict(X)), axis=1)
-                    accuracy.append(f"{split} {_percent(np.mean(predicted == np.asarray(y).reshape(-1)))}")
+                    predicted = np.argmax(as_probabilities(frame.predict(X)), axis=1)
+                    accuracy.append(f"{split} {percent(np.mean(predicted == np.asarray(y).reshape(-1)))}")
                 ax.set_title("accuracy: " + " · ".join(accuracy), fontsize=9)
             else:
                 self.regions.set_data(values.reshape(len(values), -1)[:, 0].reshape(self.xx.shape))
             return
         values = np.asarray(frame.predict(self.line_x), dtype=float)
         if self.classification:
-            P = _as_probabilities(values)
+            P = as_probabilities(values)
             for k, curve in enumerate(self.curves):
                 curve.set_data(self.line_x[:, 0], P[:, k])
         else:
@@ -267,7 +267,7 @@ class _Animation:
         splits = [(s, X) for s, X, _ in self.data.splits()]
         self.hidden_coordinates = []
         H_last = np.asarray(last.hidden(self.data.X_train), dtype=float)
-        self.view = _HiddenView(H_last, self.data, "", basis_note=f" at epoch {last.epoch}")
+        self.view = HiddenView(H_last, self.data, "", basis_note=f" at epoch {last.epoch}")
         for frame in frames:
             if frame.hidden is None:
                 self.hidden_coordinates.append(None)
@@ -277,7 +277,7 @@ class _Animation:
         self.hidden_ax = ax
         self.hidden_artists = self.view.scatter(ax, next(c for c in self.hidden_coordinates if c is not None), s=14)
         everything = np.vstack([C for coords in self.hidden_coordinates if coords for C in coords.values()])
-        low, high = _padded_box(everything, 0.05)
+        low, high = padded_box(everything, 0.05)
         if self.view.kind != "strip" or not self.classification:
             ax.set_xlim(low[0], high[0])
             ax.set_ylim(low[1], high[1])
@@ -310,11 +310,11 @@ class _Animation:
     def _setup_loss_panel(self, ax: Axes, metrics: list[dict], frames: Sequence[AnimationFrame]) -> None:
 
         self.loss_ax = ax
-        self.epochs = _column(metrics, "epoch")
+        self.epochs = metric_column(metrics, "epoch")
         self.losses = {}
         self.loss_lines, self.loss_marks = {}, {}
         for split, prefix in (("train", "train"), ("validation", "val")):
-            values = _column(metrics, f"{prefix}_loss")
+            values = metric_column(metrics, f"{prefix}_loss")
             values[~np.isfinite(values)] = np.nan
             if not np.isfinite(values).any():
                 continue
@@ -324,8 +324,8 @@ class _Animation:
                 [], [], ls="", marker="o", ms=6, color=SPLIT_COLORS[split], markeredgecolor=EDGE, zorder=5
             )
         values = np.concatenate([v[np.isfinite(v)] for v in self.losses.values()]) if self.losses else np.array([])
-        if _use_log_scale(values):
-            _log_axis(ax, values)
+        if use_log_scale(values):
+            log_axis(ax, values)
         frame_epochs = [f.epoch for f in frames]
         low = min([*self.epochs[np.isfinite(self.epochs)], *frame_epochs])
         high = max([*self.epochs[np.isfinite(self.epochs)], *frame_epochs])
@@ -339,7 +339,7 @@ class _Animation:
         self.now = ax.axvline(low, color=NEUTRAL, ls=":", lw=1.2, label="current epoch")
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
-        _epoch_axis(ax)
+        epoch_axis(ax)
         ax.grid(True, which="major", alpha=0.3)
         # above the panel, in place of a title: inside, the curve's tail (often at the top right
         # when validation loss climbs) ran under it

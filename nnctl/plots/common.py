@@ -1,10 +1,11 @@
 """What every picture of nnctl.plots shares (layer 1: imports numpy and nnctl.files only).
 
 The palette and limits, `PlotData` (the data of a run as the pictures need it), the figure and
-save helpers (`_save` writes through `nnctl.files.save_figure`, the one atomic write), the
+save helpers (`save` writes through `nnctl.files.save_figure`, the one atomic write), the
 metric columns and their axes (log scale, epoch ticks), the class colours and decision regions,
 the input-plane grid and the views of a hidden layer. Each picture family lives in its own
-module beside this one; a helper two of them use lives here.
+module beside this one; a helper two of them use lives here, named without an underscore
+because other modules import it (nnctl's interface is what `nnctl.plots` re-exports, not this).
 
 matplotlib is imported inside the functions that draw, never at module import: it is heavy, and
 `nnctl --help` and runs without plots must not pay for it.
@@ -113,7 +114,7 @@ class PlotData:
 # ---------------------------------------------------------------- shared figure machinery
 
 
-def _new_figure(ncols: int = 1, *, panel: tuple[float, float] = (6.0, 4.4)) -> tuple[Figure, list[Axes]]:
+def new_figure(ncols: int = 1, *, panel: tuple[float, float] = (6.0, 4.4)) -> tuple[Figure, list[Axes]]:
     """A figure of `ncols` side-by-side panels, each `panel` inches, with constrained layout
     (it makes room for colourbars, legends outside the axes and the suptitle)."""
     from matplotlib.figure import Figure
@@ -124,7 +125,7 @@ def _new_figure(ncols: int = 1, *, panel: tuple[float, float] = (6.0, 4.4)) -> t
     return fig, list(fig.subplots(1, ncols, squeeze=False)[0])
 
 
-def _save(fig: Figure, path: Path, dpi: int) -> Path:
+def save(fig: Figure, path: Path, dpi: int) -> Path:
     """Write `fig` in the format named by the suffix of `path` (.png or .svg); returns the path.
     The figure is unreferenced afterwards: without pyplot nothing else holds it."""
     path = Path(path)
@@ -134,13 +135,13 @@ def _save(fig: Figure, path: Path, dpi: int) -> Path:
     return save_figure(fig, path, dpi=dpi)
 
 
-def _scatter_split(ax: Axes, X2: Array, split: str, **style: Any):
+def scatter_split(ax: Axes, X2: Array, split: str, **style: Any):
     """Points of one split, X2: (n, 2) plotting coordinates, with that split's marker shape."""
     style = {"s": 30 if split == "train" else 34, "edgecolors": EDGE, "linewidths": 0.6, "zorder": 3} | style
     return ax.scatter(X2[:, 0], X2[:, 1], marker=SPLIT_MARKERS[split], **style)
 
 
-def _split_handles(splits: list[str]) -> list:
+def split_handles(splits: list[str]) -> list:
     """Legend entries that explain the marker shapes, in a neutral colour."""
     from matplotlib.lines import Line2D
 
@@ -152,7 +153,7 @@ def _split_handles(splits: list[str]) -> list:
     ]
 
 
-def _class_handles(data: PlotData, colors: Array) -> list:
+def class_handles(data: PlotData, colors: Array) -> list:
     from matplotlib.lines import Line2D
 
     return [
@@ -170,15 +171,15 @@ def _class_handles(data: PlotData, colors: Array) -> list:
     ]
 
 
-def _margin(X: Array, fraction: float) -> float:
+def span_margin(X: Array, fraction: float) -> float:
     """`fraction` of the largest column span of X: (n, d): one margin in data units for every
     axis, so equal-aspect pictures get even borders whatever the data's scale."""
     return fraction * max(float(np.max(X.max(axis=0) - X.min(axis=0))), 1e-12)
 
 
-def _padded_box(X: Array, fraction: float) -> tuple[Array, Array]:
-    """(low, high), each (d,): the bounding box of X: (n, d) widened by `_margin` on every side."""
-    pad = _margin(X, fraction)
+def padded_box(X: Array, fraction: float) -> tuple[Array, Array]:
+    """(low, high), each (d,): the bounding box of X: (n, d) widened by `span_margin` on every side."""
+    pad = span_margin(X, fraction)
     return X.min(axis=0) - pad, X.max(axis=0) + pad
 
 
@@ -186,11 +187,11 @@ def _subscript(j: int) -> str:
     return str(j).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
-def _percent(value: float) -> str:
+def percent(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
-def _percent_formatter():
+def percent_formatter():
     from matplotlib.ticker import PercentFormatter
 
     return PercentFormatter(xmax=1.0)
@@ -199,12 +200,12 @@ def _percent_formatter():
 # ---------------------------------------------------------------- metric columns and their axes
 
 
-def _column(metrics: list[dict], key: str) -> Array:
+def metric_column(metrics: list[dict], key: str) -> Array:
     """One metric over the rows as floats; None and absent become NaN (a gap in the line)."""
     return np.array([np.nan if row.get(key) is None else float(row[key]) for row in metrics], dtype=float)
 
 
-def _use_log_scale(values: Array) -> bool:
+def use_log_scale(values: Array) -> bool:
     """True when the finite values are all positive and span more than LOG_SCALE_DECADES decades.
     A zero (hinge, a perfect fit) would vanish from a log axis, so it keeps the axis linear."""
     values = np.asarray(values, dtype=float)
@@ -215,7 +216,7 @@ def _use_log_scale(values: Array) -> bool:
     return bool(np.log10(values.max()) - np.log10(values.min()) > LOG_SCALE_DECADES)
 
 
-def _log_axis(ax: Axes, values: Array) -> None:
+def log_axis(ax: Axes, values: Array) -> None:
     """A log y axis with labelled major ticks whatever the span of the (positive) values.
 
     Up to FINE_LOG_TICKS_DECADES: ticks at 1, 2, 5 x 10^k in plain numbers (two decades with
@@ -253,7 +254,7 @@ def _decade_ticks(low: float, high: float, most: int = 7) -> Array:
     return ticks[np.isfinite(ticks) & (ticks > 0)]
 
 
-def _epoch_axis(ax: Axes) -> None:
+def epoch_axis(ax: Axes) -> None:
     """Whole epochs, at most six ticks, thousands as '5k' so long runs' labels do not collide."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -265,14 +266,14 @@ def _epoch_axis(ax: Axes) -> None:
 # ---------------------------------------------------------------- classes: colours, probabilities, regions, boundaries
 
 
-def _halo(width: float = 4.0) -> list:
+def halo(width: float = 4.0) -> list:
     """A white outline under a line or marker, so it reads on dark and light ground alike."""
     from matplotlib.patheffects import Normal, Stroke
 
     return [Stroke(linewidth=width, foreground="white"), Normal()]
 
 
-def _as_probabilities(scores: Array) -> Array:
+def as_probabilities(scores: Array) -> Array:
     """(n, K) scores -> (n, K) rows of probabilities with the same argmax.
 
     Rows that already are probabilities pass unchanged; logits are softmaxed; one column is read
@@ -290,7 +291,7 @@ def _as_probabilities(scores: Array) -> Array:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
-def _class_colors(n_classes: int) -> Array:
+def class_colors(n_classes: int) -> Array:
     """(n_classes, 3) RGB; Okabe–Ito while it lasts, then tab10 (digits: ten distinct hues; tab20
     comes in light/dark pairs of one hue, so 0 and 1 looked alike), then tab20. Neither tab map
     is fully colour-blind safe."""
@@ -305,22 +306,22 @@ def _class_colors(n_classes: int) -> Array:
     return np.array([to_rgb(tab20(k % 20)) for k in range(n_classes)])
 
 
-def _tint(rgb: Array, strength: Array | float) -> Array:
+def tint(rgb: Array, strength: Array | float) -> Array:
     """Blend RGB colours toward white: strength 1 keeps the colour, 0 gives white."""
     strength = np.asarray(strength, dtype=float)[..., None] if np.ndim(strength) else strength
     return 1.0 - (1.0 - np.asarray(rgb)) * strength
 
 
-def _shade_many_classes(ax: Axes, P: Array, colors: Array, extent: tuple) -> None:
+def shade_many_classes(ax: Axes, P: Array, colors: Array, extent: tuple) -> None:
     """Each grid cell in its predicted class's colour, paler as the winning probability
     falls from 1 toward chance (1/K): unsure regions fade to white."""
     n_classes = P.shape[-1]
     confidence = (P.max(axis=-1) - 1.0 / n_classes) / (1.0 - 1.0 / n_classes)
-    rgb = _tint(colors[np.argmax(P, axis=-1)], 0.08 + 0.37 * np.clip(confidence, 0.0, 1.0))
+    rgb = tint(colors[np.argmax(P, axis=-1)], 0.08 + 0.37 * np.clip(confidence, 0.0, 1.0))
     ax.imshow(rgb, origin="lower", extent=extent, interpolation="bilinear", aspect="auto", zorder=0)
 
 
-def _draw_boundaries(ax: Axes, xx: Array, yy: Array, P: Array) -> list:
+def draw_boundaries(ax: Axes, xx: Array, yy: Array, P: Array) -> list:
     """The lines where the argmax changes: for each class, where its probability equals the best
     of the others. For K == 2 this is the P = 0.5 contour. Returns the contour sets drawn."""
     drawn = []
@@ -329,7 +330,7 @@ def _draw_boundaries(ax: Axes, xx: Array, yy: Array, P: Array) -> list:
         if margin.min() < 0 < margin.max():  # a class that wins nowhere (or everywhere) has no line
             # above the points (a boundary runs through the densest data), under the × marks
             line = ax.contour(xx, yy, margin, levels=[0.0], colors=BOUNDARY, linewidths=2.2, zorder=4)
-            line.set_path_effects(_halo(5.5))
+            line.set_path_effects(halo(5.5))
             drawn.append(line)
     return drawn
 
@@ -337,16 +338,16 @@ def _draw_boundaries(ax: Axes, xx: Array, yy: Array, P: Array) -> list:
 # ---------------------------------------------------------------- regression targets over a picture
 
 
-def _target_column(y: Array) -> Array:
+def target_column(y: Array) -> Array:
     return np.asarray(y, dtype=float).reshape(len(y), -1)[:, 0]
 
 
-def _curve_points(ax: Axes, data: PlotData, *, size: float) -> None:
+def curve_points(ax: Axes, data: PlotData, *, size: float) -> None:
     """1-D regression data as (x, y) points, train and validation in their own colours."""
     for split, X, y in data.splits():
-        _scatter_split(
+        scatter_split(
             ax,
-            np.column_stack([X[:, 0], _target_column(y)]),
+            np.column_stack([X[:, 0], target_column(y)]),
             split,
             c=SPLIT_COLORS[split],
             s=size,
@@ -356,7 +357,7 @@ def _curve_points(ax: Axes, data: PlotData, *, size: float) -> None:
         )
 
 
-def _surface_dots(ax: Axes, data: PlotData, norm) -> str:
+def surface_dots(ax: Axes, data: PlotData, norm) -> str:
     """The data over a predicted surface: a fixed sample of small dots in the target's colour
     with a thin light rim, so the surface shows between them and a dot stands out only where
     target and prediction differ. Returns ", 400 of 2000" when it sampled, else ""."""
@@ -365,11 +366,11 @@ def _surface_dots(ax: Axes, data: PlotData, norm) -> str:
     offset = 0
     for split, X, y in data.splits():
         shown, offset = shown_all[offset : offset + len(X)], offset + len(X)
-        _scatter_split(
+        scatter_split(
             ax,
             X[shown],
             split,
-            c=_target_column(y)[shown],
+            c=target_column(y)[shown],
             cmap=SEQUENTIAL_CMAP,
             norm=norm,
             s=9,
@@ -389,15 +390,15 @@ def _sample_mask(n: int, most: int) -> Array:
 # ---------------------------------------------------------------- the input plane, hidden views
 
 
-def _all_X(data: PlotData) -> Array:
+def all_X(data: PlotData) -> Array:
     return np.vstack([X for _, X, _ in data.splits()])
 
 
-def _plane_grid(X: Array, resolution: int, fraction: float = 0.12) -> tuple[Array, Array, tuple]:
+def plane_grid(X: Array, resolution: int, fraction: float = 0.12) -> tuple[Array, Array, tuple]:
     """A resolution x resolution grid over the box of X: (n, 2), widened by `fraction` of its span
     on every side (as boundary.png). Returns xx, yy (rows follow x₁, as np.meshgrid) and the
     imshow extent that puts each pixel's centre on its grid point."""
-    low, high = _padded_box(X, fraction)
+    low, high = padded_box(X, fraction)
     xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
     xx, yy = np.meshgrid(xs, ys)
     half = 0.5 * (high - low) / max(resolution - 1, 1)
@@ -410,7 +411,7 @@ def _class_labels(data: PlotData) -> Array:
     return np.concatenate([np.asarray(y).reshape(-1).astype(int) for _, _, y in data.splits()])
 
 
-def _n_classes(data: PlotData, n_scores: int = 0) -> int:
+def count_classes(data: PlotData, n_scores: int = 0) -> int:
     return max(n_scores, len(data.class_names), int(_class_labels(data).max(initial=-1)) + 1)
 
 
@@ -429,7 +430,7 @@ def _pca_basis(H: Array) -> tuple[Array, Array, Array]:
     return mean, components, explained
 
 
-class _HiddenView:
+class HiddenView:
     """How the activations H: (n, w) of one hidden layer become plotting coordinates.
 
     w == 1: (activation, class + jitter) for classification, (activation, target) for
@@ -461,7 +462,7 @@ class _HiddenView:
             if self.classification:
                 self.strip_y[split] = np.asarray(y).reshape(-1).astype(float) + rng.uniform(-0.25, 0.25, len(y))
             else:
-                self.strip_y[split] = _target_column(y)
+                self.strip_y[split] = target_column(y)
 
     def project(self, H: Array, split: str) -> Array:
         """(n, 2) or (n, 3) plotting coordinates of the activations H of `split`'s points."""
@@ -479,7 +480,7 @@ class _HiddenView:
         if self.kind == "3d":
             ax.set_zlabel(self.labels[2])
         elif self.kind == "strip" and self.classification:
-            n = _n_classes(self.data)
+            n = count_classes(self.data)
             ax.set_yticks(range(n), [self.data.class_name(k) for k in range(n)])
             ax.set_ylim(-0.6, n - 0.4)
         if self.kind != "3d":
@@ -490,14 +491,14 @@ class _HiddenView:
         """One scatter per split (circles / squares), coloured by class or by target; returns them."""
         artists = {}
         classification = self.classification
-        colors = _class_colors(_n_classes(self.data)) if classification else None
-        targets = np.concatenate([_target_column(y) for _, _, y in self.data.splits()]) if not classification else None
+        colors = class_colors(count_classes(self.data)) if classification else None
+        targets = np.concatenate([target_column(y) for _, _, y in self.data.splits()]) if not classification else None
         for split, _, y in self.data.splits():
             C = coordinates[split]
             if classification:
                 color = {"c": colors[np.asarray(y).reshape(-1).astype(int)]}
             else:
-                color = {"c": _target_column(y), "cmap": SEQUENTIAL_CMAP, "vmin": targets.min(), "vmax": targets.max()}
+                color = {"c": target_column(y), "cmap": SEQUENTIAL_CMAP, "vmin": targets.min(), "vmax": targets.max()}
             point_style = {"s": 22 if split == "train" else 26, "linewidths": 0.5} | color | style
             if self.kind == "3d":
                 artists[split] = ax.scatter(
@@ -510,5 +511,5 @@ class _HiddenView:
                     **point_style,
                 )
             else:
-                artists[split] = _scatter_split(ax, C, split, **point_style)
+                artists[split] = scatter_split(ax, C, split, **point_style)
         return artists

@@ -19,13 +19,13 @@ from nnctl.plots.common import (
     NEUTRAL_DARK,
     SPLIT_COLORS,
     Array,
-    _class_colors,
-    _column,
-    _epoch_axis,
-    _log_axis,
-    _new_figure,
-    _save,
-    _use_log_scale,
+    class_colors,
+    epoch_axis,
+    log_axis,
+    metric_column,
+    new_figure,
+    save,
+    use_log_scale,
 )
 
 if TYPE_CHECKING:
@@ -44,19 +44,19 @@ def plot_loss(metrics: list[dict], path: Path, *, title: str, best_epoch: int | 
     - best_epoch: drawn as a dashed vertical line on every panel.
     Returns `path`.
     """
-    return _save(_loss_figure(metrics, title=title, best_epoch=best_epoch), path, dpi)
+    return save(_loss_figure(metrics, title=title, best_epoch=best_epoch), path, dpi)
 
 
 def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None) -> Figure:
     """The figure of `plot_loss`, unsaved, so tests can inspect its axes."""
     from matplotlib.ticker import PercentFormatter
 
-    epochs = _column(metrics, "epoch")
+    epochs = metric_column(metrics, "epoch")
     panels = ["loss"] + (["accuracy"] if _has_values(metrics, "train_accuracy", "val_accuracy") else [])
-    lr = _column(metrics, "lr")
+    lr = metric_column(metrics, "lr")
     if len(np.unique(lr[np.isfinite(lr)])) > 1:  # a schedule changed it: show how
         panels.append("learning rate")
-    fig, axes = _new_figure(len(panels), panel=(6.0, 4.2))
+    fig, axes = new_figure(len(panels), panel=(6.0, 4.2))
     for ax, quantity in zip(axes, panels, strict=True):
         if quantity == "learning rate":
             ax.plot(epochs, lr, color=NEUTRAL_DARK, lw=1.8, drawstyle="steps-post", label="lr during the epoch")
@@ -64,8 +64,8 @@ def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None) -> 
         else:
             values = _draw_metric(ax, metrics, epochs, quantity)
         if quantity == "loss":
-            if _use_log_scale(values):
-                _log_axis(ax, values)
+            if use_log_scale(values):
+                log_axis(ax, values)
             diverged = _first_non_finite_epoch(metrics, epochs)
             if diverged is not None:
                 ax.axvline(diverged, color=NEUTRAL, ls=":", lw=1.8, label=f"loss inf/NaN from epoch {diverged:g}")
@@ -76,7 +76,7 @@ def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None) -> 
             ax.axvline(best_epoch, color=BOUNDARY, ls="--", lw=1.1, label=f"best (epoch {best_epoch})")
         ax.set_xlabel("epoch")
         ax.set_ylabel(quantity)
-        _epoch_axis(ax)
+        epoch_axis(ax)
         ax.grid(True, which="major", alpha=0.3)
         if ax.get_legend_handles_labels()[0]:  # no rows at all: an empty panel, not a warning
             ax.legend(frameon=False)
@@ -89,7 +89,7 @@ def _draw_metric(ax: Axes, metrics: list[dict], epochs: Array, quantity: str) ->
     Non-finite values (inf, NaN, missing) are not drawn: they leave a gap or end the line."""
     drawn = []
     for split, prefix in (("train", "train"), ("validation", "val")):
-        values = _column(metrics, f"{prefix}_{quantity}")
+        values = metric_column(metrics, f"{prefix}_{quantity}")
         values[~np.isfinite(values)] = np.nan  # inf would stretch the autoscale or vanish unevenly
         if not np.isfinite(values).any():
             continue
@@ -112,7 +112,7 @@ def _first_non_finite_epoch(metrics: list[dict], epochs: Array) -> float | None:
 
 
 def _has_values(metrics: list[dict], *keys: str) -> bool:
-    return any(np.isfinite(_column(metrics, key)).any() for key in keys)
+    return any(np.isfinite(metric_column(metrics, key)).any() for key in keys)
 
 
 # ---------------------------------------------------------------- norms.png
@@ -126,7 +126,7 @@ def plot_norms(rows: list[dict], path: Path, *, title: str, dpi: int = DPI) -> P
     Two panels, one colour per layer in both; each y axis goes log when its values span more
     than LOG_SCALE_DECADES decades (the rule of loss.png). Returns `path`.
     """
-    return _save(_norms_figure(rows, title=title), path, dpi)
+    return save(_norms_figure(rows, title=title), path, dpi)
 
 
 def _layer_indices(rows: list[dict]) -> list[int]:
@@ -138,10 +138,10 @@ def _layer_indices(rows: list[dict]) -> list[int]:
 
 def _norms_figure(rows: list[dict], *, title: str) -> Figure:
 
-    epochs = _column(rows, "epoch")
+    epochs = metric_column(rows, "epoch")
     layers = _layer_indices(rows)
-    colors = _class_colors(max(len(layers), 1))
-    fig, (ax_w, ax_g) = _new_figure(2, panel=(5.6, 4.2))
+    colors = class_colors(max(len(layers), 1))
+    fig, (ax_w, ax_g) = new_figure(2, panel=(5.6, 4.2))
     panels = (
         (ax_w, "W", "‖W‖ (Frobenius norm)", "weight norm per layer, at the end of each epoch"),
         (ax_g, "dW", "‖dW‖ (Frobenius norm)", "gradient norm per layer, mean over the epoch's mini-batches"),
@@ -149,18 +149,18 @@ def _norms_figure(rows: list[dict], *, title: str) -> Figure:
     for ax, prefix, ylabel, what in panels:
         drawn = []
         for color, layer in zip(colors, layers, strict=False):
-            values = _column(rows, f"{prefix}{layer}")
+            values = metric_column(rows, f"{prefix}{layer}")
             values[~np.isfinite(values)] = np.nan
             marker = "o" if len(values) <= 30 else None
             ax.plot(epochs, values, color=color, lw=1.8, marker=marker, ms=4, label=f"layer {layer} (W{layer})")
             drawn.append(values[np.isfinite(values)])
         values = np.concatenate(drawn) if drawn else np.array([])
-        if _use_log_scale(values):
-            _log_axis(ax, values)
+        if use_log_scale(values):
+            log_axis(ax, values)
         ax.set_title(what, fontsize=10)
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
-        _epoch_axis(ax)
+        epoch_axis(ax)
         ax.grid(True, which="major", alpha=0.3)
     handles = ax_w.get_legend_handles_labels()[0]
     if handles:

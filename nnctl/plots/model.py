@@ -23,29 +23,29 @@ from nnctl.plots.common import (
     SEQUENTIAL_CMAP,
     SPLIT_COLORS,
     Array,
+    HiddenView,
     PlotData,
-    _all_X,
-    _as_probabilities,
-    _class_colors,
-    _class_handles,
-    _curve_points,
-    _draw_boundaries,
-    _halo,
-    _HiddenView,
-    _margin,
-    _n_classes,
-    _new_figure,
-    _padded_box,
-    _percent,
-    _percent_formatter,
-    _plane_grid,
-    _save,
-    _scatter_split,
-    _shade_many_classes,
-    _split_handles,
-    _surface_dots,
-    _target_column,
-    _tint,
+    all_X,
+    as_probabilities,
+    class_colors,
+    class_handles,
+    count_classes,
+    curve_points,
+    draw_boundaries,
+    halo,
+    new_figure,
+    padded_box,
+    percent,
+    percent_formatter,
+    plane_grid,
+    save,
+    scatter_split,
+    shade_many_classes,
+    span_margin,
+    split_handles,
+    surface_dots,
+    target_column,
+    tint,
 )
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 def _misclassified_style() -> dict[str, Any]:
     """scatter() keywords of the misclassified x mark."""
-    return {"marker": "x", "c": BOUNDARY, "s": 60, "linewidths": 2.0, "path_effects": _halo()}
+    return {"marker": "x", "c": BOUNDARY, "s": 60, "linewidths": 2.0, "path_effects": halo()}
 
 
 def decision_grid(
@@ -102,7 +102,7 @@ def plot_boundary(
     Returns `path`.
     """
     figure = _boundary_figure(predict_scores, data, title=title, resolution=resolution, score_label=score_label)
-    return _save(figure, path, dpi)
+    return save(figure, path, dpi)
 
 
 def _boundary_figure(
@@ -117,19 +117,19 @@ def _boundary_figure(
     if data.n_features != 2 or data.task != "classification":
         raise ValueError(f"boundary needs 2-D classification data, got {data.n_features}-D {data.task}")
     X_all = np.vstack([X for _, X, _ in data.splits()])
-    xx, yy, raw = decision_grid(predict_scores, X_all, resolution, pad=_margin(X_all, 0.12))
+    xx, yy, raw = decision_grid(predict_scores, X_all, resolution, pad=span_margin(X_all, 0.12))
     low, high = (xx[0, 0], yy[0, 0]), (xx[-1, -1], yy[-1, -1])
-    P = _as_probabilities(raw.reshape(resolution * resolution, -1)).reshape(resolution, resolution, -1)
+    P = as_probabilities(raw.reshape(resolution * resolution, -1)).reshape(resolution, resolution, -1)
     n_classes = max(P.shape[-1], int(max(np.max(y, initial=0) for _, _, y in data.splits())) + 1)
-    colors = _class_colors(n_classes)
+    colors = class_colors(n_classes)
 
-    fig, (ax,) = _new_figure(panel=(7.2, 5.6))
+    fig, (ax,) = new_figure(panel=(7.2, 5.6))
     extent = (low[0], high[0], low[1], high[1])
     if P.shape[-1] == 2:
         _shade_two_classes(fig, ax, xx, yy, P[..., 1], colors, score_label)
     else:
-        _shade_many_classes(ax, P, colors, extent)
-    _draw_boundaries(ax, xx, yy, P)
+        shade_many_classes(ax, P, colors, extent)
+    draw_boundaries(ax, xx, yy, P)
     accuracy = _draw_labelled_points(ax, predict_scores, data, colors)
 
     ax.set_xlim(low[0], high[0])
@@ -137,7 +137,7 @@ def _boundary_figure(
     ax.set_aspect("equal")
     ax.set_xlabel(data.feature_name(0))
     ax.set_ylabel(data.feature_name(1))
-    ax.set_title("accuracy: " + " · ".join(f"{s} {_percent(a)} (n={n})" for s, (a, n) in accuracy.items()), fontsize=10)
+    ax.set_title("accuracy: " + " · ".join(f"{s} {percent(a)} (n={n})" for s, (a, n) in accuracy.items()), fontsize=10)
     handles, ncols = _boundary_legend(data, colors, list(accuracy))
     fig.legend(handles=handles, ncols=ncols, loc="outside lower center", frameon=False)
     fig.suptitle(title, fontweight="bold")
@@ -156,9 +156,9 @@ def _draw_labelled_points(
     accuracy = {}
     wrong_points = []
     for split, X, y in data.splits():
-        predicted = np.argmax(_as_probabilities(predict_scores(X)), axis=1)
+        predicted = np.argmax(as_probabilities(predict_scores(X)), axis=1)
         y = np.asarray(y).reshape(-1).astype(int)
-        _scatter_split(ax, X, split, c=colors[y])
+        scatter_split(ax, X, split, c=colors[y])
         wrong = predicted != y
         wrong_points.append(X[wrong])
         accuracy[split] = (float(np.mean(~wrong)), len(y))
@@ -173,7 +173,7 @@ def _shade_two_classes(fig: Figure, ax: Axes, xx: Array, yy: Array, p1: Array, c
     from matplotlib.colors import LinearSegmentedColormap
 
     # the ends are tinted, not full colour, so that full-colour points stand out on their own region
-    cmap = LinearSegmentedColormap.from_list("two-classes", [_tint(colors[0], 0.45), (1, 1, 1), _tint(colors[1], 0.45)])
+    cmap = LinearSegmentedColormap.from_list("two-classes", [tint(colors[0], 0.45), (1, 1, 1), tint(colors[1], 0.45)])
     bands = ax.contourf(xx, yy, p1, levels=np.linspace(0, 1, 11), cmap=cmap, vmin=0, vmax=1, zorder=0)
     bar = fig.colorbar(bands, ax=ax, shrink=0.8, ticks=np.linspace(0, 1, 6))
     bar.set_label(label)
@@ -185,7 +185,7 @@ def _boundary_legend(data: PlotData, colors: Array, splits: list[str]) -> tuple[
     blank entries to a whole number of columns and groups never share a column."""
     from matplotlib.lines import Line2D
 
-    classes = _class_handles(data, colors)
+    classes = class_handles(data, colors)
     marks = [
         Line2D(
             [],
@@ -195,14 +195,14 @@ def _boundary_legend(data: PlotData, colors: Array, splits: list[str]) -> tuple[
             color=BOUNDARY,
             markersize=8,
             markeredgewidth=2.0,
-            path_effects=_halo(),
+            path_effects=halo(),
             label="misclassified",
         ),
         Line2D([], [], color=BOUNDARY, lw=1.6, label="decision boundary"),
     ]
     rows = min(max(len(classes), 2), 4)
     handles: list = []
-    for group in (classes, _split_handles(splits), marks):
+    for group in (classes, split_handles(splits), marks):
         blanks = -len(group) % rows
         handles += group + [Line2D([], [], ls="", label=" ")] * blanks
     return handles, len(handles) // rows
@@ -231,7 +231,7 @@ def plot_fit(
     d > 2:  prediction against target, with the line y = x.
     Returns `path`.
     """
-    return _save(_fit_figure(predict, data, title=title, resolution=resolution), path, dpi)
+    return save(_fit_figure(predict, data, title=title, resolution=resolution), path, dpi)
 
 
 def _fit_figure(predict: Callable[[Array], Array], data: PlotData, *, title: str, resolution: int) -> Figure:
@@ -260,11 +260,11 @@ def _rmse_text(predict: Callable[[Array], Array], data: PlotData) -> str:
 def _fit_curve(predict: Callable[[Array], Array], data: PlotData, resolution: int) -> Figure:
     """d == 1: data points and the prediction on a dense sorted grid spanning them."""
     X_all = np.vstack([X for _, X, _ in data.splits()])
-    low, high = _padded_box(X_all, 0.03)
+    low, high = padded_box(X_all, 0.03)
     # a curve needs more points than a surface's side to show kinks (relu) and steps
     grid = np.linspace(low[0], high[0], 4 * resolution)[:, None]
-    fig, (ax,) = _new_figure(panel=(7.0, 4.6))
-    _curve_points(ax, data, size=18)
+    fig, (ax,) = new_figure(panel=(7.0, 4.6))
+    curve_points(ax, data, size=18)
     ax.plot(grid[:, 0], _predict_column(predict, grid), color=BOUNDARY, lw=2.2, zorder=4, label="prediction")
     ax.set_xlim(low[0], high[0])
     ax.set_xlabel(data.feature_name(0))
@@ -281,16 +281,16 @@ def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: 
     from matplotlib.ticker import MaxNLocator
 
     X_all = np.vstack([X for _, X, _ in data.splits()])
-    low, high = _padded_box(X_all, 0.05)
+    low, high = padded_box(X_all, 0.05)
     xx, yy = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
     surface = _predict_column(predict, np.column_stack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
-    targets = np.concatenate([_target_column(y) for _, _, y in data.splits()])
+    targets = np.concatenate([target_column(y) for _, _, y in data.splits()])
     # one scale for surface and targets, so equal colours mean equal values across panels
     norm = Normalize(min(surface.min(), targets.min()), max(surface.max(), targets.max()))
-    residuals = {s: _predict_column(predict, X) - _target_column(y) for s, X, y in data.splits()}
+    residuals = {s: _predict_column(predict, X) - target_column(y) for s, X, y in data.splits()}
     limit = max(float(np.abs(np.concatenate(list(residuals.values()))).max()), 1e-12)
 
-    fig, (ax_fit, ax_data, ax_res) = _new_figure(3, panel=(5.0, 5.4))
+    fig, (ax_fit, ax_data, ax_res) = new_figure(3, panel=(5.0, 5.4))
     surface_image = ax_fit.imshow(
         surface,
         origin="lower",
@@ -300,10 +300,10 @@ def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: 
         aspect="auto",
         zorder=0,
     )
-    sample = _surface_dots(ax_fit, data, norm)
+    sample = surface_dots(ax_fit, data, norm)
     for split, X, y in data.splits():
-        _scatter_split(ax_data, X, split, c=_target_column(y), cmap=SEQUENTIAL_CMAP, norm=norm)
-        residual_points = _scatter_split(
+        scatter_split(ax_data, X, split, c=target_column(y), cmap=SEQUENTIAL_CMAP, norm=norm)
+        residual_points = scatter_split(
             ax_res, X, split, c=residuals[split], cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit
         )
     # one bar under the two panels it serves; beside the middle panel it read as that panel's alone
@@ -332,19 +332,19 @@ def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: 
     ax_res.set_facecolor("#f2f2f2")  # near-zero residuals are white points; grey keeps them visible
     # below the panels: inside one it would cover data
     fig.legend(
-        handles=_split_handles([s for s, _, _ in data.splits()]), ncols=2, loc="outside lower center", frameon=False
+        handles=split_handles([s for s, _, _ in data.splits()]), ncols=2, loc="outside lower center", frameon=False
     )
     return fig
 
 
 def _fit_parity(predict: Callable[[Array], Array], data: PlotData, resolution: int) -> Figure:
     """d > 2: prediction against target for every output; perfect predictions lie on y = x."""
-    fig, (ax,) = _new_figure(panel=(5.8, 5.4))
+    fig, (ax,) = new_figure(panel=(5.8, 5.4))
     seen = []
     for split, X, y in data.splits():
         target = np.asarray(y, dtype=float).reshape(-1)
         predicted = np.asarray(predict(X), dtype=float).reshape(-1)
-        _scatter_split(
+        scatter_split(
             ax,
             np.column_stack([target, predicted]),
             split,
@@ -355,7 +355,7 @@ def _fit_parity(predict: Callable[[Array], Array], data: PlotData, resolution: i
             label=split,
         )
         seen.append(np.concatenate([target, predicted]))
-    low, high = _padded_box(np.concatenate(seen)[:, None], 0.05)
+    low, high = padded_box(np.concatenate(seen)[:, None], 0.05)
     ax.plot([low[0], high[0]], [low[0], high[0]], color=BOUNDARY, ls="--", lw=1.2, zorder=2, label="y = x (perfect)")
     ax.set_xlim(low[0], high[0])
     ax.set_ylim(low[0], high[0])
@@ -394,7 +394,7 @@ def plot_neurons(
     class for more, ŷ for regression, with the data as faint dots. Returns `path`.
     """
     figure = _neurons_figure(layer_maps, data, title=title, layer_names=layer_names, resolution=resolution)
-    return _save(figure, path, dpi)
+    return save(figure, path, dpi)
 
 
 def _neurons_figure(
@@ -405,7 +405,7 @@ def _neurons_figure(
 
     if data.n_features != 2:
         raise ValueError(f"neurons needs 2-D input, got {data.n_features}-D")
-    xx, yy, extent = _plane_grid(_all_X(data), resolution)
+    xx, yy, extent = plane_grid(all_X(data), resolution)
     maps = [
         np.asarray(m, dtype=float).reshape(resolution, resolution, -1)
         for m in layer_maps(np.column_stack([xx.ravel(), yy.ravel()]))
@@ -495,7 +495,7 @@ def _output_row(values: Array, name: str, data: PlotData) -> dict[str, Any]:
     class for more; ŷ for regression on viridis over its own range, as fit.png."""
     if data.task == "regression":
         y = values[..., 0]
-        targets = np.concatenate([_target_column(t) for _, _, t in data.splits()])
+        targets = np.concatenate([target_column(t) for _, _, t in data.splits()])
         low, high = min(float(y.min()), float(targets.min())), max(float(y.max()), float(targets.max()))
         return {
             "label": f"{name} · prediction ŷ (dots: data, same colours = same value)",
@@ -524,13 +524,13 @@ def _output_row(values: Array, name: str, data: PlotData) -> dict[str, Any]:
 
 def _faint_points(ax: Axes, data: PlotData, norm) -> None:
     """The data as small dots over an output map: class colour, or target on the map's scale."""
-    colors = _class_colors(_n_classes(data)) if data.task == "classification" else None
+    colors = class_colors(count_classes(data)) if data.task == "classification" else None
     for split, X, y in data.splits():
         if colors is not None:
             color = {"c": colors[np.asarray(y).reshape(-1).astype(int)]}
         else:
-            color = {"c": _target_column(y), "cmap": SEQUENTIAL_CMAP, "norm": norm}
-        _scatter_split(ax, X, split, s=4, linewidths=0.25, edgecolors="white", alpha=0.75, **color)
+            color = {"c": target_column(y), "cmap": SEQUENTIAL_CMAP, "norm": norm}
+        scatter_split(ax, X, split, s=4, linewidths=0.25, edgecolors="white", alpha=0.75, **color)
 
 
 # ---------------------------------------------------------------- hidden.png
@@ -547,13 +547,13 @@ def plot_hidden(
     with the share of variance in the axis labels. Classes by colour (train circles, validation
     squares); regression coloured by target on viridis with a colour bar. Returns `path`.
     """
-    return _save(_hidden_figure(H_train, H_val, data, title=title, layer_name=layer_name), path, dpi)
+    return save(_hidden_figure(H_train, H_val, data, title=title, layer_name=layer_name), path, dpi)
 
 
 def _hidden_figure(H_train: Array, H_val: Array, data: PlotData, *, title: str, layer_name: str) -> Figure:
     from matplotlib.figure import Figure
 
-    view = _HiddenView(H_train, data, layer_name)
+    view = HiddenView(H_train, data, layer_name)
     H = {"train": H_train, "validation": H_val}
     fig = Figure(figsize=(6.6, 5.8), layout="constrained")
     fig.get_layout_engine().set(h_pad=LAYOUT_PAD, w_pad=LAYOUT_PAD)
@@ -567,15 +567,15 @@ def _hidden_figure(H_train: Array, H_val: Array, data: PlotData, *, title: str, 
     return fig
 
 
-def _hidden_legend(fig: Figure, view: _HiddenView, artists: dict, axes: list) -> None:
+def _hidden_legend(fig: Figure, view: HiddenView, artists: dict, axes: list) -> None:
     """Class colours and marker shapes below the figure (classification), or a target colour bar."""
     splits = list(artists)
     if view.classification:
-        handles = _class_handles(view.data, _class_colors(_n_classes(view.data))) + _split_handles(splits)
+        handles = class_handles(view.data, class_colors(count_classes(view.data))) + split_handles(splits)
         fig.legend(handles=handles, ncols=min(len(handles), 6), loc="outside lower center", frameon=False)
     else:
         fig.colorbar(artists["train"], ax=axes, shrink=0.8, label="target y")
-        fig.legend(handles=_split_handles(splits), ncols=2, loc="outside lower center", frameon=False)
+        fig.legend(handles=split_handles(splits), ncols=2, loc="outside lower center", frameon=False)
 
 
 # ---------------------------------------------------------------- confusion.png
@@ -603,7 +603,7 @@ def plot_confusion(
     """Confusion matrix of one split: rows the true class, columns the predicted one, counts in
     the cells, shaded by the share of the true class (row-normalised); accuracy in the subtitle.
     Returns `path`."""
-    return _save(_confusion_figure(y_true, y_pred, class_names, title=title, split=split), path, dpi)
+    return save(_confusion_figure(y_true, y_pred, class_names, title=title, split=split), path, dpi)
 
 
 def _confusion_figure(y_true: Array, y_pred: Array, class_names: list[str], *, title: str, split: str) -> Figure:
@@ -618,7 +618,7 @@ def _confusion_figure(y_true: Array, y_pred: Array, class_names: list[str], *, t
     share = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
 
     side = min(max(4.6, 0.55 * n + 2.4), 9.0)
-    fig, (ax,) = _new_figure(panel=(side + 1.2, side))
+    fig, (ax,) = new_figure(panel=(side + 1.2, side))
     # square-root shading: one mistake in forty (2.5%) still tints its cell (16%) and can be spotted
     image = ax.imshow(share, cmap="Blues", norm=PowerNorm(0.5, vmin=0, vmax=1), aspect="equal")
     fontsize = 10 if n <= 6 else 8
@@ -641,9 +641,9 @@ def _confusion_figure(y_true: Array, y_pred: Array, class_names: list[str], *, t
     ax.set_ylabel("true class")
     ax.tick_params(length=0)
     accuracy = np.trace(counts) / max(len(y_true), 1)
-    ax.set_title(f"{split}: accuracy {_percent(accuracy)} (n={len(y_true)}) · diagonal = correct", fontsize=10)
+    ax.set_title(f"{split}: accuracy {percent(accuracy)} (n={len(y_true)}) · diagonal = correct", fontsize=10)
     bar = fig.colorbar(image, ax=ax, shrink=0.8)
     bar.set_label("share of the true class (row)")
-    bar.ax.yaxis.set_major_formatter(_percent_formatter())
+    bar.ax.yaxis.set_major_formatter(percent_formatter())
     fig.suptitle(title, fontweight="bold")
     return fig

@@ -23,23 +23,23 @@ from nnctl.plots.common import (
     SEQUENTIAL_CMAP,
     Array,
     PlotData,
-    _all_X,
-    _as_probabilities,
-    _class_colors,
-    _class_handles,
-    _draw_boundaries,
-    _log_axis,
-    _n_classes,
-    _new_figure,
-    _percent,
-    _percent_formatter,
-    _plane_grid,
-    _save,
-    _scatter_split,
-    _shade_many_classes,
-    _split_handles,
-    _tint,
-    _use_log_scale,
+    all_X,
+    as_probabilities,
+    class_colors,
+    class_handles,
+    count_classes,
+    draw_boundaries,
+    log_axis,
+    new_figure,
+    percent,
+    percent_formatter,
+    plane_grid,
+    save,
+    scatter_split,
+    shade_many_classes,
+    split_handles,
+    tint,
+    use_log_scale,
 )
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def plot_sweep(rows: list[dict], settings: list[str], path: Path, *, metric: str
     the lowest to highest seed as a band, one line per value of the other settings (up to
     MAX_SWEEP_LINES lines; beyond, one line averaged over them too). Returns `path`.
     """
-    return _save(_sweep_figure(rows, settings, metric=metric, title=title), path, dpi)
+    return save(_sweep_figure(rows, settings, metric=metric, title=title), path, dpi)
 
 
 def _sweep_figure(rows: list[dict], settings: list[str], *, metric: str, title: str) -> Figure:
@@ -102,9 +102,9 @@ def _sweep_figure(rows: list[dict], settings: list[str], *, metric: str, title: 
     kept = [row for row, ok in zip(rows, have, strict=True) if ok]
     finite = values[have]
     is_accuracy = "accuracy" in metric
-    log_y = not is_accuracy and _use_log_scale(finite)
+    log_y = not is_accuracy and use_log_scale(finite)
 
-    fig, axes = _new_figure(len(settings), panel=(5.6, 4.1))
+    fig, axes = new_figure(len(settings), panel=(5.6, 4.1))
     kinds: list[str] = []
     for ax, key in zip(axes, settings, strict=True):
         axis = _sweep_axis(key, [row.get(key) for row in rows])
@@ -115,9 +115,9 @@ def _sweep_figure(rows: list[dict], settings: list[str], *, metric: str, title: 
         _sweep_x_axis(ax, axis)
         ax.set_ylabel(_metric_label(metric))
         if is_accuracy:
-            ax.yaxis.set_major_formatter(_percent_formatter())
+            ax.yaxis.set_major_formatter(percent_formatter())
         elif log_y:
-            _log_axis(ax, finite)
+            log_axis(ax, finite)
         ax.grid(True, which="major", alpha=0.3)
     fig.suptitle(title, fontweight="bold")
     fig.supxlabel(_sweep_caption(rows, kept, values, settings, kinds), fontsize=9, color=NEUTRAL_DARK)
@@ -369,7 +369,7 @@ def plot_boundaries(
     (`score_label`, two classes) and one legend serve the whole figure. Returns `path`.
     """
     figure = _boundaries_figure(panels, title=title, score_label=score_label, resolution=resolution, ncols=ncols)
-    return _save(figure, path, dpi)
+    return save(figure, path, dpi)
 
 
 def _boundary_columns(n: int) -> int:
@@ -414,14 +414,14 @@ def _boundaries_figure(
     n = len(panels)
     ncols = max(1, min(ncols or _boundary_columns(n), n))
     nrows = -(-n // ncols)
-    xx, yy, extent = _plane_grid(np.vstack([_all_X(data) for _, _, data in panels]), resolution)
+    xx, yy, extent = plane_grid(np.vstack([all_X(data) for _, _, data in panels]), resolution)
     grid = np.column_stack([xx.ravel(), yy.ravel()])
     probabilities = [
-        _as_probabilities(np.asarray(predict(grid), dtype=float)).reshape(resolution, resolution, -1)
+        as_probabilities(np.asarray(predict(grid), dtype=float)).reshape(resolution, resolution, -1)
         for _, predict, _ in panels
     ]
-    n_classes = max(_n_classes(data, P.shape[-1]) for (_, _, data), P in zip(panels, probabilities, strict=True))
-    colors = _class_colors(n_classes)
+    n_classes = max(count_classes(data, P.shape[-1]) for (_, _, data), P in zip(panels, probabilities, strict=True))
+    colors = class_colors(n_classes)
 
     labels, shared = _split_common_parts([label for label, _, _ in panels])
     # smaller panels and type as the grid fills up, so 30 runs still fit a page
@@ -445,7 +445,7 @@ def _boundaries_figure(
     axes = axes[:n]
 
     # the look of boundary.png: class-0 colour → white → class-1 colour in ten bands of P(class 1)
-    two = LinearSegmentedColormap.from_list("two-classes", [_tint(colors[0], 0.45), (1, 1, 1), _tint(colors[1], 0.45)])
+    two = LinearSegmentedColormap.from_list("two-classes", [tint(colors[0], 0.45), (1, 1, 1), tint(colors[1], 0.45)])
     levels = np.linspace(0, 1, 11)
     cmap = ListedColormap(two(0.5 * (levels[:-1] + levels[1:])))
     norm = BoundaryNorm(levels, cmap.N)
@@ -455,17 +455,17 @@ def _boundaries_figure(
         if P.shape[-1] == 2:
             shading = ax.imshow(P[..., 1], origin="lower", extent=extent, cmap=cmap, norm=norm, zorder=0)
         else:
-            _shade_many_classes(ax, P, colors, extent)
-        for contours in _draw_boundaries(ax, xx, yy, P):
+            shade_many_classes(ax, P, colors, extent)
+        for contours in draw_boundaries(ax, xx, yy, P):
             contours.set_linewidth(1.1)
         accuracy = {}
         for split, X, y in data.splits():
             y = np.asarray(y).reshape(-1).astype(int)
             size = 5 if split == "train" else 7
-            _scatter_split(ax, X, split, c=colors[y], s=size, linewidths=0.3, zorder=3)
-            accuracy[split] = float(np.mean(np.argmax(_as_probabilities(predict(X)), axis=1) == y))
+            scatter_split(ax, X, split, c=colors[y], s=size, linewidths=0.3, zorder=3)
+            accuracy[split] = float(np.mean(np.argmax(as_probabilities(predict(X)), axis=1) == y))
             splits += [split] if split not in splits else []
-        scores = " · ".join(f"{'val' if s == 'validation' else s} {_percent(a)}" for s, a in accuracy.items())
+        scores = " · ".join(f"{'val' if s == 'validation' else s} {percent(a)}" for s, a in accuracy.items())
         ax.set_title(f"{label}\n{scores}" if label else scores, fontsize=font, pad=2, linespacing=1.15)
         ax.set_xlim(extent[0], extent[1])
         ax.set_ylim(extent[2], extent[3])
@@ -493,10 +493,10 @@ def _boundaries_figure(
     from matplotlib.lines import Line2D
 
     boundary = Line2D([], [], color=BOUNDARY, lw=1.1, label="decision boundary")
-    classes = _class_handles(panels[0][2], colors)
+    classes = class_handles(panels[0][2], colors)
     for handle in classes:  # "0" alone in a legend reads as a number, not a class
         handle.set_label(f"class {handle.get_label()}" if handle.get_label().isdigit() else handle.get_label())
-    handles = classes + _split_handles(splits) + [boundary]
+    handles = classes + split_handles(splits) + [boundary]
     fig.legend(
         handles=handles, ncols=min(len(handles), 7), loc="outside lower center", frameon=False, fontsize=font + 1
     )
