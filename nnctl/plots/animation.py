@@ -51,6 +51,7 @@ from nnctl.plots.common import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+
 @dataclass(frozen=True)
 class AnimationFrame:
     """One checkpoint of training, as the animation draws it.
@@ -62,6 +63,7 @@ class AnimationFrame:
     epoch: int
     predict: Callable[[Array], Array]
     hidden: Callable[[Array], Array] | None
+
 
 ANIMATION_RESOLUTION = 90  # grid side of the moving boundary / surface: enough at GIF sizes
 

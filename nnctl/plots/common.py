@@ -16,7 +16,7 @@ picture (region, points, legend).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,14 +114,21 @@ class PlotData:
 # ---------------------------------------------------------------- shared figure machinery
 
 
-def new_figure(ncols: int = 1, *, panel: tuple[float, float] = (6.0, 4.4)) -> tuple[Figure, list[Axes]]:
-    """A figure of `ncols` side-by-side panels, each `panel` inches, with constrained layout
-    (it makes room for colourbars, legends outside the axes and the suptitle)."""
+def constrained_figure(figsize: tuple[float, float], **pads: float) -> Figure:
+    """An empty figure of `figsize` inches with constrained layout (it makes room for
+    colourbars, legends outside the axes and the suptitle); `pads` (h_pad, w_pad, hspace,
+    wspace) replace the LAYOUT_PAD between panels."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(panel[0] * ncols, panel[1]), layout="constrained")
+    fig = Figure(figsize=figsize, layout="constrained")
     # the default pad (3 pt) leaves a bold suptitle touching the panel titles below it
-    fig.get_layout_engine().set(h_pad=LAYOUT_PAD, w_pad=LAYOUT_PAD)
+    fig.get_layout_engine().set(**({"h_pad": LAYOUT_PAD, "w_pad": LAYOUT_PAD} | pads))
+    return fig
+
+
+def new_figure(ncols: int = 1, *, panel: tuple[float, float] = (6.0, 4.4)) -> tuple[Figure, list[Axes]]:
+    """A constrained figure of `ncols` side-by-side panels, each `panel` inches."""
+    fig = constrained_figure((panel[0] * ncols, panel[1]))
     return fig, list(fig.subplots(1, ncols, squeeze=False)[0])
 
 
@@ -205,6 +212,14 @@ def metric_column(metrics: list[dict], key: str) -> Array:
     return np.array([np.nan if row.get(key) is None else float(row[key]) for row in metrics], dtype=float)
 
 
+def finite_column(metrics: list[dict], key: str) -> Array:
+    """`metric_column` with inf as NaN too, as a line draws it: inf would stretch the autoscale
+    or vanish unevenly, NaN leaves a gap (or ends the line)."""
+    values = metric_column(metrics, key)
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
 def use_log_scale(values: Array) -> bool:
     """True when the finite values are all positive and span more than LOG_SCALE_DECADES decades.
     A zero (hinge, a perfect fit) would vanish from a log axis, so it keeps the axis linear."""
@@ -273,6 +288,16 @@ def halo(width: float = 4.0) -> list:
     return [Stroke(linewidth=width, foreground="white"), Normal()]
 
 
+def class_indices(y: Array) -> Array:
+    """(n,) ints: class labels of any shape ((n,), (n, 1)) as indices into a colour table."""
+    return np.asarray(y).reshape(-1).astype(int)
+
+
+def predicted_classes(predict_scores: Callable[[Array], Array], X: Array) -> Array:
+    """(n,) ints: the argmax of the model's scores for X: (n, d), whatever form they take."""
+    return np.argmax(as_probabilities(predict_scores(X)), axis=1)
+
+
 def as_probabilities(scores: Array) -> Array:
     """(n, K) scores -> (n, K) rows of probabilities with the same argmax.
 
@@ -312,13 +337,28 @@ def tint(rgb: Array, strength: Array | float) -> Array:
     return 1.0 - (1.0 - np.asarray(rgb)) * strength
 
 
-def shade_many_classes(ax: Axes, P: Array, colors: Array, extent: tuple) -> None:
-    """Each grid cell in its predicted class's colour, paler as the winning probability
-    falls from 1 toward chance (1/K): unsure regions fade to white."""
+def two_class_cmap(colors: Array):
+    """The colour map of P(class 1): class-0 colour → white → class-1 colour. The ends are
+    tinted, not full colour, so that full-colour points stand out on their own region."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list("two-classes", [tint(colors[0], 0.45), (1, 1, 1), tint(colors[1], 0.45)])
+
+
+def region_colors(P: Array, colors: Array) -> Array:
+    """(..., 3) RGB of grid cells with class probabilities P: (..., K): each cell in its
+    predicted class's colour, paler as the winning probability falls from 1 toward chance
+    (1/K), so unsure regions fade to white."""
     n_classes = P.shape[-1]
     confidence = (P.max(axis=-1) - 1.0 / n_classes) / (1.0 - 1.0 / n_classes)
-    rgb = tint(colors[np.argmax(P, axis=-1)], 0.08 + 0.37 * np.clip(confidence, 0.0, 1.0))
-    ax.imshow(rgb, origin="lower", extent=extent, interpolation="bilinear", aspect="auto", zorder=0)
+    return tint(colors[np.argmax(P, axis=-1)], 0.08 + 0.37 * np.clip(confidence, 0.0, 1.0))
+
+
+def shade_many_classes(ax: Axes, P: Array, colors: Array, extent: tuple) -> None:
+    """The `region_colors` of P: (r, r, K) as an image over `extent`."""
+    ax.imshow(
+        region_colors(P, colors), origin="lower", extent=extent, interpolation="bilinear", aspect="auto", zorder=0
+    )
 
 
 def draw_boundaries(ax: Axes, xx: Array, yy: Array, P: Array) -> list:
@@ -339,7 +379,13 @@ def draw_boundaries(ax: Axes, xx: Array, yy: Array, P: Array) -> list:
 
 
 def target_column(y: Array) -> Array:
+    """(n,) floats: the first target column of y: (n,) or (n, outputs)."""
     return np.asarray(y, dtype=float).reshape(len(y), -1)[:, 0]
+
+
+def all_targets(data: PlotData) -> Array:
+    """Every point's first target (train then validation): the range a colour scale must cover."""
+    return np.concatenate([target_column(y) for _, _, y in data.splits()])
 
 
 def curve_points(ax: Axes, data: PlotData, *, size: float) -> None:
@@ -391,7 +437,19 @@ def _sample_mask(n: int, most: int) -> Array:
 
 
 def all_X(data: PlotData) -> Array:
+    """Every point's inputs (train then validation): (n + m, d)."""
     return np.vstack([X for _, X, _ in data.splits()])
+
+
+def box_grid(low: Array, high: Array, resolution: int) -> tuple[Array, Array]:
+    """xx, yy: (resolution, resolution), a regular grid from `low` to `high` (each (2,)) with
+    rows following x₁ and columns x₀, as np.meshgrid gives them."""
+    return np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
+
+
+def grid_points(xx: Array, yy: Array) -> Array:
+    """(r * r, 2): the grid's points as rows, so a predict function takes them in one call."""
+    return np.column_stack([xx.ravel(), yy.ravel()])
 
 
 def plane_grid(X: Array, resolution: int, fraction: float = 0.12) -> tuple[Array, Array, tuple]:
@@ -399,16 +457,25 @@ def plane_grid(X: Array, resolution: int, fraction: float = 0.12) -> tuple[Array
     on every side (as boundary.png). Returns xx, yy (rows follow x₁, as np.meshgrid) and the
     imshow extent that puts each pixel's centre on its grid point."""
     low, high = padded_box(X, fraction)
-    xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
-    xx, yy = np.meshgrid(xs, ys)
+    xx, yy = box_grid(low, high, resolution)
     half = 0.5 * (high - low) / max(resolution - 1, 1)
     extent = (low[0] - half[0], high[0] + half[0], low[1] - half[1], high[1] + half[1])
     return xx, yy, extent
 
 
+def plane_axes(ax: Axes, data: PlotData, extent: tuple) -> None:
+    """Axes over the input plane: limits `extent` (x0, x1, y0, y1), equal scales (a distance
+    looks the same both ways), the features' names."""
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_aspect("equal")
+    ax.set_xlabel(data.feature_name(0))
+    ax.set_ylabel(data.feature_name(1))
+
+
 def _class_labels(data: PlotData) -> Array:
     """All class indices (train then validation) as ints."""
-    return np.concatenate([np.asarray(y).reshape(-1).astype(int) for _, _, y in data.splits()])
+    return np.concatenate([class_indices(y) for _, _, y in data.splits()])
 
 
 def count_classes(data: PlotData, n_scores: int = 0) -> int:
@@ -460,7 +527,7 @@ class HiddenView:
         self.strip_y = {}
         for split, _, y in data.splits():
             if self.classification:
-                self.strip_y[split] = np.asarray(y).reshape(-1).astype(float) + rng.uniform(-0.25, 0.25, len(y))
+                self.strip_y[split] = class_indices(y) + rng.uniform(-0.25, 0.25, len(y))
             else:
                 self.strip_y[split] = target_column(y)
 
@@ -492,11 +559,11 @@ class HiddenView:
         artists = {}
         classification = self.classification
         colors = class_colors(count_classes(self.data)) if classification else None
-        targets = np.concatenate([target_column(y) for _, _, y in self.data.splits()]) if not classification else None
+        targets = all_targets(self.data) if not classification else None
         for split, _, y in self.data.splits():
             C = coordinates[split]
             if classification:
-                color = {"c": colors[np.asarray(y).reshape(-1).astype(int)]}
+                color = {"c": colors[class_indices(y)]}
             else:
                 color = {"c": target_column(y), "cmap": SEQUENTIAL_CMAP, "vmin": targets.min(), "vmax": targets.max()}
             point_style = {"s": 22 if split == "train" else 26, "linewidths": 0.5} | color | style

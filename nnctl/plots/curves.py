@@ -7,8 +7,9 @@ inside the functions that draw (heavy: runs without plots must not pay for it).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,9 +22,11 @@ from nnctl.plots.common import (
     Array,
     class_colors,
     epoch_axis,
+    finite_column,
     log_axis,
     metric_column,
     new_figure,
+    percent_formatter,
     save,
     use_log_scale,
 )
@@ -49,8 +52,6 @@ def plot_loss(metrics: list[dict], path: Path, *, title: str, best_epoch: int | 
 
 def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None) -> Figure:
     """The figure of `plot_loss`, unsaved, so tests can inspect its axes."""
-    from matplotlib.ticker import PercentFormatter
-
     epochs = metric_column(metrics, "epoch")
     panels = ["loss"] + (["accuracy"] if _has_values(metrics, "train_accuracy", "val_accuracy") else [])
     lr = metric_column(metrics, "lr")
@@ -71,7 +72,7 @@ def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None) -> 
                 ax.axvline(diverged, color=NEUTRAL, ls=":", lw=1.8, label=f"loss inf/NaN from epoch {diverged:g}")
                 ax.set_xlim(right=max(ax.get_xlim()[1], diverged + 0.5))
         if quantity == "accuracy":
-            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+            ax.yaxis.set_major_formatter(percent_formatter())
         if best_epoch is not None:
             ax.axvline(best_epoch, color=BOUNDARY, ls="--", lw=1.1, label=f"best (epoch {best_epoch})")
         ax.set_xlabel("epoch")
@@ -89,15 +90,18 @@ def _draw_metric(ax: Axes, metrics: list[dict], epochs: Array, quantity: str) ->
     Non-finite values (inf, NaN, missing) are not drawn: they leave a gap or end the line."""
     drawn = []
     for split, prefix in (("train", "train"), ("validation", "val")):
-        values = metric_column(metrics, f"{prefix}_{quantity}")
-        values[~np.isfinite(values)] = np.nan  # inf would stretch the autoscale or vanish unevenly
-        if not np.isfinite(values).any():
-            continue
-        # few epochs: show the points themselves, a 2-point line hides that there are only two
-        marker = "o" if len(values) <= 30 else None
-        ax.plot(epochs, values, color=SPLIT_COLORS[split], lw=1.8, marker=marker, ms=4, label=split)
-        drawn.append(values[np.isfinite(values)])
+        values = finite_column(metrics, f"{prefix}_{quantity}")
+        if np.isfinite(values).any():
+            drawn.append(_draw_series(ax, epochs, values, color=SPLIT_COLORS[split], label=split))
     return np.concatenate(drawn) if drawn else np.array([])
+
+
+def _draw_series(ax: Axes, epochs: Array, values: Array, *, color: Any, label: str) -> Array:
+    """One line of `values` against `epochs` (both (n,)); returns its finite values."""
+    # few epochs: show the points themselves, a 2-point line hides that there are only two
+    marker = "o" if len(values) <= 30 else None
+    ax.plot(epochs, values, color=color, lw=1.8, marker=marker, ms=4, label=label)
+    return values[np.isfinite(values)]
 
 
 def _first_non_finite_epoch(metrics: list[dict], epochs: Array) -> float | None:
@@ -130,14 +134,11 @@ def plot_norms(rows: list[dict], path: Path, *, title: str, dpi: int = DPI) -> P
 
 
 def _layer_indices(rows: list[dict]) -> list[int]:
-    import re
-
     found = {int(m.group(1)) for row in rows for key in row if (m := re.fullmatch(r"W(\d+)", key))}
     return sorted(found)
 
 
 def _norms_figure(rows: list[dict], *, title: str) -> Figure:
-
     epochs = metric_column(rows, "epoch")
     layers = _layer_indices(rows)
     colors = class_colors(max(len(layers), 1))
@@ -147,13 +148,12 @@ def _norms_figure(rows: list[dict], *, title: str) -> Figure:
         (ax_g, "dW", "‖dW‖ (Frobenius norm)", "gradient norm per layer, mean over the epoch's mini-batches"),
     )
     for ax, prefix, ylabel, what in panels:
-        drawn = []
-        for color, layer in zip(colors, layers, strict=False):
-            values = metric_column(rows, f"{prefix}{layer}")
-            values[~np.isfinite(values)] = np.nan
-            marker = "o" if len(values) <= 30 else None
-            ax.plot(epochs, values, color=color, lw=1.8, marker=marker, ms=4, label=f"layer {layer} (W{layer})")
-            drawn.append(values[np.isfinite(values)])
+        drawn = [
+            _draw_series(
+                ax, epochs, finite_column(rows, f"{prefix}{layer}"), color=color, label=f"layer {layer} (W{layer})"
+            )
+            for color, layer in zip(colors, layers, strict=False)
+        ]
         values = np.concatenate(drawn) if drawn else np.array([])
         if use_log_scale(values):
             log_axis(ax, values)

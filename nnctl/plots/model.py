@@ -19,25 +19,31 @@ from nnctl.plots.common import (
     DIVERGING_CMAP,
     DPI,
     EDGE,
-    LAYOUT_PAD,
     SEQUENTIAL_CMAP,
     SPLIT_COLORS,
     Array,
     HiddenView,
     PlotData,
+    all_targets,
     all_X,
     as_probabilities,
+    box_grid,
     class_colors,
     class_handles,
+    class_indices,
+    constrained_figure,
     count_classes,
     curve_points,
     draw_boundaries,
+    grid_points,
     halo,
     new_figure,
     padded_box,
     percent,
     percent_formatter,
+    plane_axes,
     plane_grid,
+    predicted_classes,
     save,
     scatter_split,
     shade_many_classes,
@@ -45,7 +51,7 @@ from nnctl.plots.common import (
     split_handles,
     surface_dots,
     target_column,
-    tint,
+    two_class_cmap,
 )
 
 if TYPE_CHECKING:
@@ -70,10 +76,9 @@ def decision_grid(
     scores[i, j] = predict_scores([[xx[i, j], yy[i, j]]])[0].
     """
     X = np.asarray(X, dtype=float)
-    low, high = X.min(axis=0) - pad, X.max(axis=0) + pad
-    xx, yy = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
+    xx, yy = box_grid(X.min(axis=0) - pad, X.max(axis=0) + pad, resolution)
     # one call for the whole grid: predict functions are vectorised over rows
-    scores = np.asarray(predict_scores(np.column_stack([xx.ravel(), yy.ravel()])), dtype=float)
+    scores = np.asarray(predict_scores(grid_points(xx, yy)), dtype=float)
     return xx, yy, scores.reshape(resolution, resolution, -1)
 
 
@@ -116,7 +121,7 @@ def _boundary_figure(
     """The figure of `plot_boundary`, unsaved: regions, boundary lines, points, legend."""
     if data.n_features != 2 or data.task != "classification":
         raise ValueError(f"boundary needs 2-D classification data, got {data.n_features}-D {data.task}")
-    X_all = np.vstack([X for _, X, _ in data.splits()])
+    X_all = all_X(data)
     xx, yy, raw = decision_grid(predict_scores, X_all, resolution, pad=span_margin(X_all, 0.12))
     low, high = (xx[0, 0], yy[0, 0]), (xx[-1, -1], yy[-1, -1])
     P = as_probabilities(raw.reshape(resolution * resolution, -1)).reshape(resolution, resolution, -1)
@@ -132,11 +137,7 @@ def _boundary_figure(
     draw_boundaries(ax, xx, yy, P)
     accuracy = _draw_labelled_points(ax, predict_scores, data, colors)
 
-    ax.set_xlim(low[0], high[0])
-    ax.set_ylim(low[1], high[1])
-    ax.set_aspect("equal")
-    ax.set_xlabel(data.feature_name(0))
-    ax.set_ylabel(data.feature_name(1))
+    plane_axes(ax, data, extent)
     ax.set_title("accuracy: " + " · ".join(f"{s} {percent(a)} (n={n})" for s, (a, n) in accuracy.items()), fontsize=10)
     handles, ncols = _boundary_legend(data, colors, list(accuracy))
     fig.legend(handles=handles, ncols=ncols, loc="outside lower center", frameon=False)
@@ -156,8 +157,8 @@ def _draw_labelled_points(
     accuracy = {}
     wrong_points = []
     for split, X, y in data.splits():
-        predicted = np.argmax(as_probabilities(predict_scores(X)), axis=1)
-        y = np.asarray(y).reshape(-1).astype(int)
+        predicted = predicted_classes(predict_scores, X)
+        y = class_indices(y)
         scatter_split(ax, X, split, c=colors[y])
         wrong = predicted != y
         wrong_points.append(X[wrong])
@@ -170,10 +171,7 @@ def _draw_labelled_points(
 def _shade_two_classes(fig: Figure, ax: Axes, xx: Array, yy: Array, p1: Array, colors: Array, label: str) -> None:
     """Bands of P(class 1) on a class-0 colour → white → class-1 colour scale, with a colour bar
     labelled `label`."""
-    from matplotlib.colors import LinearSegmentedColormap
-
-    # the ends are tinted, not full colour, so that full-colour points stand out on their own region
-    cmap = LinearSegmentedColormap.from_list("two-classes", [tint(colors[0], 0.45), (1, 1, 1), tint(colors[1], 0.45)])
+    cmap = two_class_cmap(colors)
     bands = ax.contourf(xx, yy, p1, levels=np.linspace(0, 1, 11), cmap=cmap, vmin=0, vmax=1, zorder=0)
     bar = fig.colorbar(bands, ax=ax, shrink=0.8, ticks=np.linspace(0, 1, 6))
     bar.set_label(label)
@@ -259,8 +257,7 @@ def _rmse_text(predict: Callable[[Array], Array], data: PlotData) -> str:
 
 def _fit_curve(predict: Callable[[Array], Array], data: PlotData, resolution: int) -> Figure:
     """d == 1: data points and the prediction on a dense sorted grid spanning them."""
-    X_all = np.vstack([X for _, X, _ in data.splits()])
-    low, high = padded_box(X_all, 0.03)
+    low, high = padded_box(all_X(data), 0.03)
     # a curve needs more points than a surface's side to show kinks (relu) and steps
     grid = np.linspace(low[0], high[0], 4 * resolution)[:, None]
     fig, (ax,) = new_figure(panel=(7.0, 4.6))
@@ -280,11 +277,11 @@ def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: 
     from matplotlib.colors import Normalize
     from matplotlib.ticker import MaxNLocator
 
-    X_all = np.vstack([X for _, X, _ in data.splits()])
-    low, high = padded_box(X_all, 0.05)
-    xx, yy = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
-    surface = _predict_column(predict, np.column_stack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
-    targets = np.concatenate([target_column(y) for _, _, y in data.splits()])
+    low, high = padded_box(all_X(data), 0.05)
+    extent = (low[0], high[0], low[1], high[1])
+    xx, yy = box_grid(low, high, resolution)
+    surface = _predict_column(predict, grid_points(xx, yy)).reshape(xx.shape)
+    targets = all_targets(data)
     # one scale for surface and targets, so equal colours mean equal values across panels
     norm = Normalize(min(surface.min(), targets.min()), max(surface.max(), targets.max()))
     residuals = {s: _predict_column(predict, X) - target_column(y) for s, X, y in data.splits()}
@@ -294,7 +291,7 @@ def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: 
     surface_image = ax_fit.imshow(
         surface,
         origin="lower",
-        extent=(low[0], high[0], low[1], high[1]),
+        extent=extent,
         cmap=SEQUENTIAL_CMAP,
         norm=norm,
         aspect="auto",
@@ -324,11 +321,7 @@ def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: 
     ax_data.set_title("targets", fontsize=10)
     ax_res.set_title(f"residuals · {_rmse_text(predict, data)}", fontsize=10)
     for ax in (ax_fit, ax_data, ax_res):
-        ax.set_xlim(low[0], high[0])
-        ax.set_ylim(low[1], high[1])
-        ax.set_aspect("equal")
-        ax.set_xlabel(data.feature_name(0))
-        ax.set_ylabel(data.feature_name(1))
+        plane_axes(ax, data, extent)
     ax_res.set_facecolor("#f2f2f2")  # near-zero residuals are white points; grey keeps them visible
     # below the panels: inside one it would cover data
     fig.legend(
@@ -401,15 +394,11 @@ def _neurons_figure(
     layer_maps: Callable[[Array], list[Array]], data: PlotData, *, title: str, layer_names: list[str], resolution: int
 ) -> Figure:
     from matplotlib.colors import Normalize
-    from matplotlib.figure import Figure
 
     if data.n_features != 2:
         raise ValueError(f"neurons needs 2-D input, got {data.n_features}-D")
     xx, yy, extent = plane_grid(all_X(data), resolution)
-    maps = [
-        np.asarray(m, dtype=float).reshape(resolution, resolution, -1)
-        for m in layer_maps(np.column_stack([xx.ravel(), yy.ravel()]))
-    ]
+    maps = [np.asarray(m, dtype=float).reshape(resolution, resolution, -1) for m in layer_maps(grid_points(xx, yy))]
     if len(layer_names) != len(maps):
         raise ValueError(f"{len(maps)} layer maps but {len(layer_names)} layer names")
     rows = [_hidden_row(m, name) for m, name in zip(maps[:-1], layer_names[:-1], strict=True)]
@@ -419,11 +408,12 @@ def _neurons_figure(
     panel = 0.95  # inches per panel side (the wider one when the data's box is not square)
     aspect = (extent[3] - extent[2]) / (extent[1] - extent[0])
     panel_width, panel_height = panel * min(1.0 / aspect, 1.0), panel * min(aspect, 1.0)
-    fig = Figure(
-        figsize=(max(ncols * (panel_width + 0.08) + 1.2, 6.5), len(rows) * (panel_height + 0.62) + 0.45),
-        layout="constrained",
+    fig = constrained_figure(
+        (max(ncols * (panel_width + 0.08) + 1.2, 6.5), len(rows) * (panel_height + 0.62) + 0.45),
+        w_pad=0.03,
+        hspace=0.0,
+        wspace=0.02,
     )
-    fig.get_layout_engine().set(h_pad=LAYOUT_PAD, w_pad=0.03, hspace=0.0, wspace=0.02)
     subfigures = np.atleast_1d(fig.subfigures(len(rows), 1))
     for subfig, row in zip(subfigures, rows, strict=True):
         # the row's panels, its colour bar right after them, then blank space up to the widest row
@@ -495,7 +485,7 @@ def _output_row(values: Array, name: str, data: PlotData) -> dict[str, Any]:
     class for more; ŷ for regression on viridis over its own range, as fit.png."""
     if data.task == "regression":
         y = values[..., 0]
-        targets = np.concatenate([target_column(t) for _, _, t in data.splits()])
+        targets = all_targets(data)
         low, high = min(float(y.min()), float(targets.min())), max(float(y.max()), float(targets.max()))
         return {
             "label": f"{name} · prediction ŷ (dots: data, same colours = same value)",
@@ -527,7 +517,7 @@ def _faint_points(ax: Axes, data: PlotData, norm) -> None:
     colors = class_colors(count_classes(data)) if data.task == "classification" else None
     for split, X, y in data.splits():
         if colors is not None:
-            color = {"c": colors[np.asarray(y).reshape(-1).astype(int)]}
+            color = {"c": colors[class_indices(y)]}
         else:
             color = {"c": target_column(y), "cmap": SEQUENTIAL_CMAP, "norm": norm}
         scatter_split(ax, X, split, s=4, linewidths=0.25, edgecolors="white", alpha=0.75, **color)
@@ -551,12 +541,9 @@ def plot_hidden(
 
 
 def _hidden_figure(H_train: Array, H_val: Array, data: PlotData, *, title: str, layer_name: str) -> Figure:
-    from matplotlib.figure import Figure
-
     view = HiddenView(H_train, data, layer_name)
     H = {"train": H_train, "validation": H_val}
-    fig = Figure(figsize=(6.6, 5.8), layout="constrained")
-    fig.get_layout_engine().set(h_pad=LAYOUT_PAD, w_pad=LAYOUT_PAD)
+    fig = constrained_figure((6.6, 5.8))
     ax = view.new_axes(fig, 111)
     artists = view.scatter(ax, {split: view.project(H[split], split) for split, _, _ in data.splits()})
     if view.kind in ("plane", "pca"):
@@ -583,8 +570,8 @@ def _hidden_legend(fig: Figure, view: HiddenView, artists: dict, axes: list) -> 
 
 def confusion_counts(y_true: Array, y_pred: Array, n_classes: int) -> Array:
     """(K, K) ints: counts[i, j] = how many points of true class i were predicted as j."""
-    y_true = np.asarray(y_true).reshape(-1).astype(int)
-    y_pred = np.asarray(y_pred).reshape(-1).astype(int)
+    y_true = class_indices(y_true)
+    y_pred = class_indices(y_pred)
     counts = np.zeros((n_classes, n_classes), dtype=int)
     np.add.at(counts, (y_true, y_pred), 1)
     return counts
@@ -609,8 +596,8 @@ def plot_confusion(
 def _confusion_figure(y_true: Array, y_pred: Array, class_names: list[str], *, title: str, split: str) -> Figure:
     from matplotlib.colors import PowerNorm
 
-    y_true = np.asarray(y_true).reshape(-1).astype(int)
-    y_pred = np.asarray(y_pred).reshape(-1).astype(int)
+    y_true = class_indices(y_true)
+    y_pred = class_indices(y_pred)
     n = max(len(class_names), int(max(y_true.max(initial=-1), y_pred.max(initial=-1))) + 1, 1)
     names = [class_names[k] if k < len(class_names) else str(k) for k in range(n)]
     counts = confusion_counts(y_true, y_pred, n)

@@ -18,7 +18,6 @@ from nnctl.plots.common import (
     BOUNDARY,
     CLASS_COLORS,
     DPI,
-    LAYOUT_PAD,
     NEUTRAL_DARK,
     SEQUENTIAL_CMAP,
     Array,
@@ -27,18 +26,22 @@ from nnctl.plots.common import (
     as_probabilities,
     class_colors,
     class_handles,
+    class_indices,
+    constrained_figure,
     count_classes,
     draw_boundaries,
+    grid_points,
     log_axis,
     new_figure,
     percent,
     percent_formatter,
     plane_grid,
+    predicted_classes,
     save,
     scatter_split,
     shade_many_classes,
     split_handles,
-    tint,
+    two_class_cmap,
     use_log_scale,
 )
 
@@ -403,8 +406,7 @@ def _boundaries_figure(
 ) -> Figure:
     """The figure of `plot_boundaries`, unsaved: the panels, in rows, then the shared colour bar
     and legend. Empty cells of the last row are removed."""
-    from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap, ListedColormap
-    from matplotlib.figure import Figure
+    from matplotlib.colors import BoundaryNorm, ListedColormap
 
     if not panels:
         raise ValueError("boundaries needs at least one run")
@@ -415,7 +417,7 @@ def _boundaries_figure(
     ncols = max(1, min(ncols or _boundary_columns(n), n))
     nrows = -(-n // ncols)
     xx, yy, extent = plane_grid(np.vstack([all_X(data) for _, _, data in panels]), resolution)
-    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    grid = grid_points(xx, yy)
     probabilities = [
         as_probabilities(np.asarray(predict(grid), dtype=float)).reshape(resolution, resolution, -1)
         for _, predict, _ in panels
@@ -434,18 +436,19 @@ def _boundaries_figure(
     width, height = side * min(1.0 / aspect, 1.0), side * min(aspect, 1.0)
     has_bar = any(P.shape[-1] == 2 for P in probabilities)
     row_height = height + title_lines * font * 1.25 / 72 + 0.12
-    fig = Figure(
-        figsize=(ncols * (width + 0.1) + 0.45 + (0.75 if has_bar else 0.0), nrows * row_height + 0.95),
-        layout="constrained",
+    fig = constrained_figure(
+        (ncols * (width + 0.1) + 0.45 + (0.75 if has_bar else 0.0), nrows * row_height + 0.95),
+        w_pad=0.04,
+        hspace=0.02,
+        wspace=0.02,
     )
-    fig.get_layout_engine().set(h_pad=LAYOUT_PAD, w_pad=0.04, hspace=0.02, wspace=0.02)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
     for ax in axes[n:]:
         fig.delaxes(ax)
     axes = axes[:n]
 
     # the look of boundary.png: class-0 colour → white → class-1 colour in ten bands of P(class 1)
-    two = LinearSegmentedColormap.from_list("two-classes", [tint(colors[0], 0.45), (1, 1, 1), tint(colors[1], 0.45)])
+    two = two_class_cmap(colors)
     levels = np.linspace(0, 1, 11)
     cmap = ListedColormap(two(0.5 * (levels[:-1] + levels[1:])))
     norm = BoundaryNorm(levels, cmap.N)
@@ -460,10 +463,10 @@ def _boundaries_figure(
             contours.set_linewidth(1.1)
         accuracy = {}
         for split, X, y in data.splits():
-            y = np.asarray(y).reshape(-1).astype(int)
+            y = class_indices(y)
             size = 5 if split == "train" else 7
             scatter_split(ax, X, split, c=colors[y], s=size, linewidths=0.3, zorder=3)
-            accuracy[split] = float(np.mean(np.argmax(as_probabilities(predict(X)), axis=1) == y))
+            accuracy[split] = float(np.mean(predicted_classes(predict, X) == y))
             splits += [split] if split not in splits else []
         scores = " · ".join(f"{'val' if s == 'validation' else s} {percent(a)}" for s, a in accuracy.items())
         ax.set_title(f"{label}\n{scores}" if label else scores, fontsize=font, pad=2, linespacing=1.15)
