@@ -74,8 +74,8 @@ def test_animation_frame_shows_the_model_at_its_epoch_and_the_loss_so_far(tmp_pa
 
     def spy(self, i, frame):
         original(self, i, frame)
-        loss_ax = self.loss_ax
-        train_line = self.loss_lines["train"]
+        loss_ax = self.loss.ax
+        train_line = self.loss.lines["train"]
         seen.append((self.suptitle.get_text(), loss_ax.get_xlim(), np.max(train_line.get_xdata(), initial=0)))
 
     monkeypatch.setattr(plots._Animation, "update", spy)
