@@ -56,7 +56,7 @@ from nnctl.plots.common import (
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
 
 # ---------------------------------------------------------------- boundary.png
 
@@ -393,8 +393,7 @@ def plot_neurons(
 def _neurons_figure(
     layer_maps: Callable[[Array], list[Array]], data: PlotData, *, title: str, layer_names: list[str], resolution: int
 ) -> Figure:
-    from matplotlib.colors import Normalize
-
+    """The figure of `plot_neurons`, unsaved: one subfigure per layer, top to bottom."""
     if data.n_features != 2:
         raise ValueError(f"neurons needs 2-D input, got {data.n_features}-D")
     xx, yy, extent = plane_grid(all_X(data), resolution)
@@ -404,53 +403,55 @@ def _neurons_figure(
     rows = [_hidden_row(m, name) for m, name in zip(maps[:-1], layer_names[:-1], strict=True)]
     rows.append(_output_row(maps[-1], layer_names[-1], data))
     ncols = max(len(row["panels"]) for row in rows)
+    fig = _neurons_canvas(len(rows), ncols, extent)
+    for subfig, row in zip(np.atleast_1d(fig.subfigures(len(rows), 1)), rows, strict=True):
+        _draw_neuron_row(subfig, row, ncols, extent, data)
+    fig.suptitle(title, fontweight="bold")
+    return fig
 
+
+def _neurons_canvas(n_rows: int, ncols: int, extent: tuple) -> Figure:
+    """An empty figure for `n_rows` rows of up to `ncols` small panels over the plane `extent`."""
     panel = 0.95  # inches per panel side (the wider one when the data's box is not square)
     aspect = (extent[3] - extent[2]) / (extent[1] - extent[0])
     panel_width, panel_height = panel * min(1.0 / aspect, 1.0), panel * min(aspect, 1.0)
-    fig = constrained_figure(
-        (max(ncols * (panel_width + 0.08) + 1.2, 6.5), len(rows) * (panel_height + 0.62) + 0.45),
+    return constrained_figure(
+        (max(ncols * (panel_width + 0.08) + 1.2, 6.5), n_rows * (panel_height + 0.62) + 0.45),
         w_pad=0.03,
         hspace=0.0,
         wspace=0.02,
     )
-    subfigures = np.atleast_1d(fig.subfigures(len(rows), 1))
-    for subfig, row in zip(subfigures, rows, strict=True):
-        # the row's panels, its colour bar right after them, then blank space up to the widest row
-        n_panels = len(row["panels"])
-        blank = [ncols - n_panels + 0.01] if n_panels < ncols else []
-        grid = subfig.add_gridspec(1, n_panels + 1 + len(blank), width_ratios=[1.0] * n_panels + [0.08] + blank)
-        low, high = row["range"]
-        norm = Normalize(low, high)
-        axes = []
-        for j, (label, image) in enumerate(row["panels"]):
-            ax = subfig.add_subplot(grid[0, j])
-            drawn_image = ax.imshow(
-                image,
-                origin="lower",
-                extent=extent,
-                cmap=row["cmap"],
-                norm=norm,
-                interpolation="nearest",
-                aspect="equal",
-            )
-            ax.set_title(label, fontsize=7, pad=2)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if j == 0:  # one pair of axis labels per row: the panels are too small for ticks
-                ax.set_xlabel(data.feature_name(0), fontsize=7, labelpad=1)
-                ax.set_ylabel(data.feature_name(1), fontsize=7, labelpad=1)
-            if row["is_output"]:
-                _faint_points(ax, data, norm)
-            ax.set_xlim(extent[0], extent[1])
-            ax.set_ylim(extent[2], extent[3])
-            axes.append(ax)
-        bar = subfig.colorbar(drawn_image, cax=subfig.add_subplot(grid[0, n_panels]))
-        bar.set_label(row["bar_label"], fontsize=7)
-        bar.ax.tick_params(labelsize=6)
-        subfig.suptitle(row["label"], fontsize=9, x=0.01, ha="left")
-    fig.suptitle(title, fontweight="bold")
-    return fig
+
+
+def _draw_neuron_row(subfig: SubFigure, row: dict[str, Any], ncols: int, extent: tuple, data: PlotData) -> None:
+    """One layer's panels on one colour scale, its colour bar right after them, then blank space
+    up to the widest row; the row's label as the subfigure's title."""
+    from matplotlib.colors import Normalize
+
+    n_panels = len(row["panels"])
+    blank = [ncols - n_panels + 0.01] if n_panels < ncols else []
+    grid = subfig.add_gridspec(1, n_panels + 1 + len(blank), width_ratios=[1.0] * n_panels + [0.08] + blank)
+    low, high = row["range"]
+    norm = Normalize(low, high)
+    for j, (label, image) in enumerate(row["panels"]):
+        ax = subfig.add_subplot(grid[0, j])
+        drawn_image = ax.imshow(
+            image, origin="lower", extent=extent, cmap=row["cmap"], norm=norm, interpolation="nearest", aspect="equal"
+        )
+        ax.set_title(label, fontsize=7, pad=2)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if j == 0:  # one pair of axis labels per row: the panels are too small for ticks
+            ax.set_xlabel(data.feature_name(0), fontsize=7, labelpad=1)
+            ax.set_ylabel(data.feature_name(1), fontsize=7, labelpad=1)
+        if row["is_output"]:
+            _faint_points(ax, data, norm)
+        ax.set_xlim(extent[0], extent[1])
+        ax.set_ylim(extent[2], extent[3])
+    bar = subfig.colorbar(drawn_image, cax=subfig.add_subplot(grid[0, n_panels]))
+    bar.set_label(row["bar_label"], fontsize=7)
+    bar.ax.tick_params(labelsize=6)
+    subfig.suptitle(row["label"], fontsize=9, x=0.01, ha="left")
 
 
 def _hidden_row(values: Array, name: str) -> dict[str, Any]:

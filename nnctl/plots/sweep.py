@@ -396,6 +396,43 @@ def _wrap_label(label: str, width: int) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class _RunGrid:
+    """How boundaries.png lays out n panels: ncols x nrows, each panel width x height inches
+    under its title lines (row_height in all), titles at `font` points."""
+
+    n: int
+    ncols: int
+    nrows: int
+    font: float
+    width: float
+    height: float
+    row_height: float
+
+    def is_left(self, index: int) -> bool:
+        return index % self.ncols == 0
+
+    def is_lowest(self, index: int) -> bool:
+        """No panel below this one (the last row may be short)."""
+        return index + self.ncols >= self.n
+
+
+def _run_grid(labels: list[str], ncols: int | None, extent: tuple) -> tuple[_RunGrid, list[str]]:
+    """The layout for one panel per label, and the labels wrapped to the panel's width."""
+    n = len(labels)
+    ncols = max(1, min(ncols or _boundary_columns(n), n))
+    # smaller panels and type as the grid fills up, so 30 runs still fit a page
+    side = 2.3 if n <= 12 else 1.9 if n <= 20 else 1.65
+    font = 8.0 if n <= 12 else 7.0 if n <= 20 else 6.0
+    wrap = int(side * 72 / (0.62 * font))  # characters per title line at this font size
+    labels = [_wrap_label(label, wrap) for label in labels]
+    title_lines = max(label.count("\n") + 1 for label in labels) + 1  # + the accuracy line
+    aspect = (extent[3] - extent[2]) / (extent[1] - extent[0])
+    width, height = side * min(1.0 / aspect, 1.0), side * min(aspect, 1.0)
+    row_height = height + title_lines * font * 1.25 / 72 + 0.12
+    return _RunGrid(n, ncols, -(-n // ncols), font, width, height, row_height), labels
+
+
 def _boundaries_figure(
     panels: list[tuple[str, Callable[[Array], Array], PlotData]],
     *,
@@ -406,106 +443,138 @@ def _boundaries_figure(
 ) -> Figure:
     """The figure of `plot_boundaries`, unsaved: the panels, in rows, then the shared colour bar
     and legend. Empty cells of the last row are removed."""
-    from matplotlib.colors import BoundaryNorm, ListedColormap
+    _check_runs(panels)
+    xx, yy, extent = plane_grid(np.vstack([all_X(data) for _, _, data in panels]), resolution)
+    points = grid_points(xx, yy)
+    probabilities = [
+        as_probabilities(np.asarray(predict(points), dtype=float)).reshape(resolution, resolution, -1)
+        for _, predict, _ in panels
+    ]
+    n_classes = max(count_classes(data, P.shape[-1]) for (_, _, data), P in zip(panels, probabilities, strict=True))
+    colors = class_colors(n_classes)
+    labels, shared = _split_common_parts([label for label, _, _ in panels])
+    grid, labels = _run_grid(labels, ncols, extent)
+    fig, axes = _run_axes(grid, has_bar=any(P.shape[-1] == 2 for P in probabilities))
+    banded = _banded_two_classes(colors)
+    shading, splits = None, []
+    for index, (ax, (_, predict, data), label, P) in enumerate(zip(axes, panels, labels, probabilities, strict=True)):
+        image = _shade_run(ax, P, (xx, yy, extent), colors, banded)
+        shading = image if image is not None else shading
+        accuracy = _run_points(ax, predict, data, colors)
+        splits += [split for split in accuracy if split not in splits]
+        _run_panel_axes(ax, index, grid, data, label, accuracy, extent)
+    if shading is not None:
+        _runs_colour_bar(fig, axes, shading, grid, score_label)
+    _runs_legend(fig, panels[0][2], colors, splits, grid.font)
+    heading = title + (f"\nevery run: {shared}" if shared else "")
+    fig.suptitle(heading, fontweight="bold", fontsize=12 if grid.n <= 12 else 11)
+    return fig
 
+
+def _check_runs(panels: list[tuple[str, Callable[[Array], Array], PlotData]]) -> None:
     if not panels:
         raise ValueError("boundaries needs at least one run")
     for label, _, data in panels:
         if data.n_features != 2 or data.task != "classification":
             raise ValueError(f"{label}: boundaries need 2-D classification data, got {data.n_features}-D {data.task}")
-    n = len(panels)
-    ncols = max(1, min(ncols or _boundary_columns(n), n))
-    nrows = -(-n // ncols)
-    xx, yy, extent = plane_grid(np.vstack([all_X(data) for _, _, data in panels]), resolution)
-    grid = grid_points(xx, yy)
-    probabilities = [
-        as_probabilities(np.asarray(predict(grid), dtype=float)).reshape(resolution, resolution, -1)
-        for _, predict, _ in panels
-    ]
-    n_classes = max(count_classes(data, P.shape[-1]) for (_, _, data), P in zip(panels, probabilities, strict=True))
-    colors = class_colors(n_classes)
 
-    labels, shared = _split_common_parts([label for label, _, _ in panels])
-    # smaller panels and type as the grid fills up, so 30 runs still fit a page
-    side = 2.3 if n <= 12 else 1.9 if n <= 20 else 1.65
-    font = 8.0 if n <= 12 else 7.0 if n <= 20 else 6.0
-    wrap = int(side * 72 / (0.62 * font))  # characters per title line at this font size
-    labels = [_wrap_label(label, wrap) for label in labels]
-    title_lines = max(label.count("\n") + 1 for label in labels) + 1  # + the accuracy line
-    aspect = (extent[3] - extent[2]) / (extent[1] - extent[0])
-    width, height = side * min(1.0 / aspect, 1.0), side * min(aspect, 1.0)
-    has_bar = any(P.shape[-1] == 2 for P in probabilities)
-    row_height = height + title_lines * font * 1.25 / 72 + 0.12
+
+def _run_axes(grid: _RunGrid, *, has_bar: bool) -> tuple[Figure, list[Axes]]:
+    """The figure and one axes per run in reading order, all sharing x and y limits."""
     fig = constrained_figure(
-        (ncols * (width + 0.1) + 0.45 + (0.75 if has_bar else 0.0), nrows * row_height + 0.95),
+        (grid.ncols * (grid.width + 0.1) + 0.45 + (0.75 if has_bar else 0.0), grid.nrows * grid.row_height + 0.95),
         w_pad=0.04,
         hspace=0.02,
         wspace=0.02,
     )
-    axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
-    for ax in axes[n:]:
+    axes = fig.subplots(grid.nrows, grid.ncols, squeeze=False, sharex=True, sharey=True).ravel()
+    for ax in axes[grid.n :]:
         fig.delaxes(ax)
-    axes = axes[:n]
+    return fig, list(axes[: grid.n])
 
-    # the look of boundary.png: class-0 colour → white → class-1 colour in ten bands of P(class 1)
-    two = two_class_cmap(colors)
+
+def _banded_two_classes(colors: Array) -> tuple[Any, Any]:
+    """(cmap, norm): the look of boundary.png, class-0 colour → white → class-1 colour in ten
+    bands of P(class 1), for an image instead of contourf in every small panel."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
     levels = np.linspace(0, 1, 11)
-    cmap = ListedColormap(two(0.5 * (levels[:-1] + levels[1:])))
-    norm = BoundaryNorm(levels, cmap.N)
-    shading = None
-    splits: list[str] = []
-    for index, (ax, (_, predict, data), label, P) in enumerate(zip(axes, panels, labels, probabilities, strict=True)):
-        if P.shape[-1] == 2:
-            shading = ax.imshow(P[..., 1], origin="lower", extent=extent, cmap=cmap, norm=norm, zorder=0)
-        else:
-            shade_many_classes(ax, P, colors, extent)
-        for contours in draw_boundaries(ax, xx, yy, P):
-            contours.set_linewidth(1.1)
-        accuracy = {}
-        for split, X, y in data.splits():
-            y = class_indices(y)
-            size = 5 if split == "train" else 7
-            scatter_split(ax, X, split, c=colors[y], s=size, linewidths=0.3, zorder=3)
-            accuracy[split] = float(np.mean(predicted_classes(predict, X) == y))
-            splits += [split] if split not in splits else []
-        scores = " · ".join(f"{'val' if s == 'validation' else s} {percent(a)}" for s, a in accuracy.items())
-        ax.set_title(f"{label}\n{scores}" if label else scores, fontsize=font, pad=2, linespacing=1.15)
-        ax.set_xlim(extent[0], extent[1])
-        ax.set_ylim(extent[2], extent[3])
-        ax.set_aspect("equal")
-        ax.tick_params(labelsize=font - 1, length=2, pad=1)
-        # tick labels on the left column and under the lowest panel of each column only
-        ax.tick_params(labelleft=index % ncols == 0, labelbottom=index + ncols >= n)
-        if index % ncols == 0:
-            ax.set_ylabel(data.feature_name(1), fontsize=font, labelpad=1)
-        if index + ncols >= n:
-            ax.set_xlabel(data.feature_name(0), fontsize=font, labelpad=1)
+    cmap = ListedColormap(two_class_cmap(colors)(0.5 * (levels[:-1] + levels[1:])))
+    return cmap, BoundaryNorm(levels, cmap.N)
 
-    if shading is not None:
-        bar_inches = min(0.8 * nrows * row_height, 3.2)
-        bar = fig.colorbar(
-            shading,
-            ax=list(axes),
-            shrink=bar_inches / (nrows * row_height),
-            aspect=20 * bar_inches / 3.2,
-            fraction=0.3 / fig.get_figwidth(),
-            ticks=np.linspace(0, 1, 6),
-        )
-        bar.set_label(score_label, fontsize=font + 1)
-        bar.ax.tick_params(labelsize=font)
+
+def _shade_run(ax: Axes, P: Array, plane: tuple, colors: Array, banded: tuple[Any, Any]) -> Any:
+    """One run's regions (P: (r, r, K) on the plane (xx, yy, extent)) and thin boundary lines;
+    returns the image when it is shaded by P(class 1) (two classes), else None."""
+    xx, yy, extent = plane
+    shading = None
+    if P.shape[-1] == 2:
+        cmap, norm = banded
+        shading = ax.imshow(P[..., 1], origin="lower", extent=extent, cmap=cmap, norm=norm, zorder=0)
+    else:
+        shade_many_classes(ax, P, colors, extent)
+    for contours in draw_boundaries(ax, xx, yy, P):
+        contours.set_linewidth(1.1)
+    return shading
+
+
+def _run_points(ax: Axes, predict: Callable[[Array], Array], data: PlotData, colors: Array) -> dict[str, float]:
+    """One run's points, small, in their class's colour; returns {split: accuracy}."""
+    accuracy = {}
+    for split, X, y in data.splits():
+        y = class_indices(y)
+        size = 5 if split == "train" else 7
+        scatter_split(ax, X, split, c=colors[y], s=size, linewidths=0.3, zorder=3)
+        accuracy[split] = float(np.mean(predicted_classes(predict, X) == y))
+    return accuracy
+
+
+def _run_panel_axes(
+    ax: Axes, index: int, grid: _RunGrid, data: PlotData, label: str, accuracy: dict[str, float], extent: tuple
+) -> None:
+    """Title (the run's label and accuracy), limits, and tick labels on the left column and
+    under the lowest panel of each column only."""
+    font = grid.font
+    scores = " · ".join(f"{'val' if s == 'validation' else s} {percent(a)}" for s, a in accuracy.items())
+    ax.set_title(f"{label}\n{scores}" if label else scores, fontsize=font, pad=2, linespacing=1.15)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_aspect("equal")
+    ax.tick_params(labelsize=font - 1, length=2, pad=1)
+    ax.tick_params(labelleft=grid.is_left(index), labelbottom=grid.is_lowest(index))
+    if grid.is_left(index):
+        ax.set_ylabel(data.feature_name(1), fontsize=font, labelpad=1)
+    if grid.is_lowest(index):
+        ax.set_xlabel(data.feature_name(0), fontsize=font, labelpad=1)
+
+
+def _runs_colour_bar(fig: Figure, axes: list[Axes], shading: Any, grid: _RunGrid, score_label: str) -> None:
+    """One colour bar of P(class 1) for every panel: at most 3.2 inches, however tall the grid."""
+    bar_inches = min(0.8 * grid.nrows * grid.row_height, 3.2)
+    bar = fig.colorbar(
+        shading,
+        ax=list(axes),
+        shrink=bar_inches / (grid.nrows * grid.row_height),
+        aspect=20 * bar_inches / 3.2,
+        fraction=0.3 / fig.get_figwidth(),
+        ticks=np.linspace(0, 1, 6),
+    )
+    bar.set_label(score_label, fontsize=grid.font + 1)
+    bar.ax.tick_params(labelsize=grid.font)
+
+
+def _runs_legend(fig: Figure, data: PlotData, colors: Array, splits: list[str], font: float) -> None:
+    """One legend below the grid: classes, marker shapes, the boundary line."""
     from matplotlib.lines import Line2D
 
     boundary = Line2D([], [], color=BOUNDARY, lw=1.1, label="decision boundary")
-    classes = class_handles(panels[0][2], colors)
+    classes = class_handles(data, colors)
     for handle in classes:  # "0" alone in a legend reads as a number, not a class
         handle.set_label(f"class {handle.get_label()}" if handle.get_label().isdigit() else handle.get_label())
     handles = classes + split_handles(splits) + [boundary]
     fig.legend(
         handles=handles, ncols=min(len(handles), 7), loc="outside lower center", frameon=False, fontsize=font + 1
     )
-    heading = title + (f"\nevery run: {shared}" if shared else "")
-    fig.suptitle(heading, fontweight="bold", fontsize=12 if n <= 12 else 11)
-    return fig
 
 
 def _split_common_parts(labels: list[str]) -> tuple[list[str], str]:
