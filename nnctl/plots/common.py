@@ -34,33 +34,22 @@ if TYPE_CHECKING:
 Array = np.ndarray
 
 DPI = 110
-
 FORMATS = (".png", ".svg")
-
 LOG_SCALE_DECADES = 1.5  # a loss that falls more than ~30x is read better on a log axis
-
 FINE_LOG_TICKS_DECADES = 3.0  # up to this span, log ticks at 1, 2, 5 x 10^k; beyond, powers of ten only
-
 LAYOUT_PAD = 0.09  # inches between panels, titles and the suptitle (constrained layout)
-
 MAX_POINTS_ON_SURFACE = 400  # data drawn over a predicted surface: a sample, so the surface shows
 
+# Okabe & Ito (2008). Black is left out: it draws edges, boundaries and error marks.
 CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
-
 SPLIT_COLORS = {"train": "#0072B2", "validation": "#D55E00"}
-
+# train and validation differ by shape, so they stay apart even where colour encodes something else
 SPLIT_MARKERS = {"train": "o", "validation": "s"}
-
 EDGE = "#222222"
-
 NEUTRAL_DARK = "#444444"  # a line that is neither split, such as the learning rate
-
 NEUTRAL = "#8c8c8c"  # legend swatches for "train"/"validation" when colour means class or target
-
 BOUNDARY = "#1a1a1a"
-
 SEQUENTIAL_CMAP = "viridis"
-
 DIVERGING_CMAP = "RdBu_r"  # ColorBrewer, colour-blind safe; red = prediction too high
 
 

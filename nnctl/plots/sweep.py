@@ -52,7 +52,6 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------- sweep.png
 
 MAX_SWEEP_LINES = 8  # more combinations of the other settings than this: one line averaged over them
-
 MAX_VALUE_TICKS = 10  # up to this many distinct values of a setting, a tick at each value
 
 
