@@ -1,0 +1,571 @@
+"""What every picture of nnctl.plots shares (layer 1: imports numpy and nnctl.files only).
+
+The palette and limits, `PlotData` (the data of a run as the pictures need it), the figure and
+save helpers (`save` writes through `nnctl.files.save_figure`, the one atomic write), the
+metric columns and their axes (log scale, epoch ticks), the class colours and decision regions,
+the input-plane grid and the views of a hidden layer. Each picture family lives in its own
+module beside this one; a helper two of them use lives here, named without an underscore
+because other modules import it (nnctl's interface is what `nnctl.plots` re-exports, not this).
+
+matplotlib is imported inside the functions that draw, never at module import: it is heavy, and
+`nnctl --help` and runs without plots must not pay for it.
+
+Colours are Okabe & Ito's colour-blind-safe palette; class k has the same colour in every
+picture (region, points, legend).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nnctl.files import save_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+# ---------------------------------------------------------------- palette and limits
+
+Array = np.ndarray
+
+DPI = 110
+FORMATS = (".png", ".svg")
+LOG_SCALE_DECADES = 1.5  # a loss that falls more than ~30x is read better on a log axis
+FINE_LOG_TICKS_DECADES = 3.0  # up to this span, log ticks at 1, 2, 5 x 10^k; beyond, powers of ten only
+LAYOUT_PAD = 0.09  # inches between panels, titles and the suptitle (constrained layout)
+MAX_POINTS_ON_SURFACE = 400  # data drawn over a predicted surface: a sample, so the surface shows
+
+# Okabe & Ito (2008). Black is left out: it draws edges, boundaries and error marks.
+CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+SPLIT_COLORS = {"train": "#0072B2", "validation": "#D55E00"}
+# train and validation differ by shape, so they stay apart even where colour encodes something else
+SPLIT_MARKERS = {"train": "o", "validation": "s"}
+EDGE = "#222222"
+NEUTRAL_DARK = "#444444"  # a line that is neither split, such as the learning rate
+NEUTRAL = "#8c8c8c"  # legend swatches for "train"/"validation" when colour means class or target
+BOUNDARY = "#1a1a1a"
+SEQUENTIAL_CMAP = "viridis"
+DIVERGING_CMAP = "RdBu_r"  # ColorBrewer, colour-blind safe; red = prediction too high
+
+
+@dataclass(frozen=True, eq=False)
+class PlotData:
+    """The data of a run, as the pictures need it.
+
+    - X_train: (n, d) floats; X_val: (m, d), m may be 0
+    - y_train: (n,) int class indices (classification) or (n, 1) floats (regression); y_val alike
+    - task: "classification" | "regression"
+    - class_names: one name per class (classification); missing names default to "0", "1", ...
+    - feature_names: optional axis labels, one per input column; default x₀, x₁, ...
+    """
+
+    X_train: Array
+    y_train: Array
+    X_val: Array
+    y_val: Array
+    task: str
+    class_names: list[str] = field(default_factory=list)
+    feature_names: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.task not in ("classification", "regression"):
+            raise ValueError(f"task must be 'classification' or 'regression', not {self.task!r}")
+        X_train = np.asarray(self.X_train, dtype=float)
+        d = X_train.shape[1]
+        # an empty validation set may arrive as shape (0,); give it the training width
+        object.__setattr__(self, "X_train", X_train)
+        object.__setattr__(self, "X_val", np.asarray(self.X_val, dtype=float).reshape(-1, d))
+
+    @property
+    def n_features(self) -> int:
+        return self.X_train.shape[1]
+
+    def splits(self) -> Iterator[tuple[str, Array, Array]]:
+        """(name, X, y) for "train" and, when it has rows, "validation"."""
+        yield "train", self.X_train, np.asarray(self.y_train)
+        if len(self.X_val):
+            yield "validation", self.X_val, np.asarray(self.y_val)
+
+    def feature_name(self, j: int) -> str:
+        if self.feature_names is not None and j < len(self.feature_names):
+            return self.feature_names[j]
+        return f"x{_subscript(j)}"
+
+    def class_name(self, k: int) -> str:
+        return self.class_names[k] if k < len(self.class_names) else str(k)
+
+
+# ---------------------------------------------------------------- shared figure machinery
+
+
+def constrained_figure(figsize: tuple[float, float], **pads: float) -> Figure:
+    """An empty figure of `figsize` inches with constrained layout (it makes room for
+    colourbars, legends outside the axes and the suptitle); `pads` (h_pad, w_pad, hspace,
+    wspace) replace the LAYOUT_PAD between panels."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    # the default pad (3 pt) leaves a bold suptitle touching the panel titles below it
+    fig.get_layout_engine().set(**({"h_pad": LAYOUT_PAD, "w_pad": LAYOUT_PAD} | pads))
+    return fig
+
+
+def new_figure(ncols: int = 1, *, panel: tuple[float, float] = (6.0, 4.4)) -> tuple[Figure, list[Axes]]:
+    """A constrained figure of `ncols` side-by-side panels, each `panel` inches."""
+    fig = constrained_figure((panel[0] * ncols, panel[1]))
+    return fig, list(fig.subplots(1, ncols, squeeze=False)[0])
+
+
+def save(fig: Figure, path: Path, dpi: int) -> Path:
+    """Write `fig` in the format named by the suffix of `path` (.png or .svg); returns the path.
+    The figure is unreferenced afterwards: without pyplot nothing else holds it."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise ValueError(f"{path}: unknown picture format (use one of {', '.join(FORMATS)})")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return save_figure(fig, path, dpi=dpi)
+
+
+def scatter_split(ax: Axes, X2: Array, split: str, **style: Any):
+    """Points of one split, X2: (n, 2) plotting coordinates, with that split's marker shape."""
+    style = {"s": 30 if split == "train" else 34, "edgecolors": EDGE, "linewidths": 0.6, "zorder": 3} | style
+    return ax.scatter(X2[:, 0], X2[:, 1], marker=SPLIT_MARKERS[split], **style)
+
+
+def split_handles(splits: list[str]) -> list:
+    """Legend entries that explain the marker shapes, in a neutral colour."""
+    from matplotlib.lines import Line2D
+
+    return [
+        Line2D(
+            [], [], ls="", marker=SPLIT_MARKERS[s], markerfacecolor=NEUTRAL, markeredgecolor=EDGE, markersize=7, label=s
+        )
+        for s in splits
+    ]
+
+
+def class_handles(data: PlotData, colors: Array) -> list:
+    from matplotlib.lines import Line2D
+
+    return [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            markerfacecolor=colors[k],
+            markeredgecolor=EDGE,
+            markersize=8,
+            label=data.class_name(k),
+        )
+        for k in range(len(colors))
+    ]
+
+
+def span_margin(X: Array, fraction: float) -> float:
+    """`fraction` of the largest column span of X: (n, d): one margin in data units for every
+    axis, so equal-aspect pictures get even borders whatever the data's scale."""
+    return fraction * max(float(np.max(X.max(axis=0) - X.min(axis=0))), 1e-12)
+
+
+def padded_box(X: Array, fraction: float) -> tuple[Array, Array]:
+    """(low, high), each (d,): the bounding box of X: (n, d) widened by `span_margin` on every side."""
+    pad = span_margin(X, fraction)
+    return X.min(axis=0) - pad, X.max(axis=0) + pad
+
+
+def _subscript(j: int) -> str:
+    return str(j).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def percent_formatter():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(xmax=1.0)
+
+
+# ---------------------------------------------------------------- metric columns and their axes
+
+
+def metric_column(metrics: list[dict], key: str) -> Array:
+    """One metric over the rows as floats; None and absent become NaN (a gap in the line)."""
+    return np.array([np.nan if row.get(key) is None else float(row[key]) for row in metrics], dtype=float)
+
+
+def finite_column(metrics: list[dict], key: str) -> Array:
+    """`metric_column` with inf as NaN too, as a line draws it: inf would stretch the autoscale
+    or vanish unevenly, NaN leaves a gap (or ends the line)."""
+    values = metric_column(metrics, key)
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def use_log_scale(values: Array) -> bool:
+    """True when the finite values are all positive and span more than LOG_SCALE_DECADES decades.
+    A zero (hinge, a perfect fit) would vanish from a log axis, so it keeps the axis linear."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0 or np.any(values <= 0):
+        return False
+    # a difference of logs: max / min overflows for a diverged run (1e200 / 1e-200)
+    return bool(np.log10(values.max()) - np.log10(values.min()) > LOG_SCALE_DECADES)
+
+
+def log_axis(ax: Axes, values: Array) -> None:
+    """A log y axis with labelled major ticks whatever the span of the (positive) values.
+
+    Up to FINE_LOG_TICKS_DECADES: ticks at 1, 2, 5 x 10^k in plain numbers (two decades with
+    two labels are hard to read off). Wider (a diverging run, 1e-3 … 1e200): powers of ten as
+    10^k, thinned to a handful; LogLocator with several subs would give no ticks at all there."""
+    from matplotlib.ticker import (
+        FixedLocator,
+        FuncFormatter,
+        LogFormatterSciNotation,
+        LogLocator,
+        NullFormatter,
+        NullLocator,
+    )
+
+    ax.set_yscale("log")
+    finite = values[np.isfinite(values)]
+    if np.log10(finite.max()) - np.log10(finite.min()) <= FINE_LOG_TICKS_DECADES:
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    else:
+        ax.yaxis.set_major_locator(FixedLocator(_decade_ticks(finite.min(), finite.max())))
+        ax.yaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
+        ax.yaxis.set_minor_locator(NullLocator())  # minor ticks at every decade would be a smear
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _decade_ticks(low: float, high: float, most: int = 7) -> Array:
+    """Powers of ten at a round stride (1, 2, 5, 10, 20, 25, 50, 100 decades) covering
+    [low, high] with at most about `most` ticks; only those a float can hold."""
+    first, last = np.floor(np.log10(low)), np.ceil(np.log10(high))
+    stride = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100) if (last - first) / s <= most - 1), 200)
+    exponents = np.arange(np.floor(first / stride) * stride, last + stride, stride)
+    with np.errstate(over="ignore"):
+        ticks = 10.0**exponents
+    return ticks[np.isfinite(ticks) & (ticks > 0)]
+
+
+def epoch_axis(ax: Axes) -> None:
+    """Whole epochs, at most six ticks, thousands as '5k' so long runs' labels do not collide."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    in_thousands = lambda: ax.get_xlim()[1] >= 10_000
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if in_thousands() and v else f"{v:g}"))
+
+
+# ---------------------------------------------------------------- classes: colours, probabilities, regions, boundaries
+
+
+def halo(width: float = 4.0) -> list:
+    """A white outline under a line or marker, so it reads on dark and light ground alike."""
+    from matplotlib.patheffects import Normal, Stroke
+
+    return [Stroke(linewidth=width, foreground="white"), Normal()]
+
+
+def class_indices(y: Array) -> Array:
+    """(n,) ints: class labels of any shape ((n,), (n, 1)) as indices into a colour table."""
+    return np.asarray(y).reshape(-1).astype(int)
+
+
+def predicted_classes(predict_scores: Callable[[Array], Array], X: Array) -> Array:
+    """(n,) ints: the argmax of the model's scores for X: (n, d), whatever form they take."""
+    return np.argmax(as_probabilities(predict_scores(X)), axis=1)
+
+
+def as_probabilities(scores: Array) -> Array:
+    """(n, K) scores -> (n, K) rows of probabilities with the same argmax.
+
+    Rows that already are probabilities pass unchanged; logits are softmaxed; one column is read
+    as P(class 1) (sigmoid output) or, outside [0, 1], as a margin (hinge) and squashed."""
+    scores = np.asarray(scores, dtype=float)
+    if scores.ndim == 1 or scores.shape[1] == 1:
+        p = scores.reshape(-1)
+        if p.min(initial=0.0) < 0 or p.max(initial=1.0) > 1:
+            p = 0.5 * (1.0 + np.tanh(0.5 * p))  # sigmoid without overflow
+        return np.column_stack([1.0 - p, p])
+    is_probability = np.all(scores >= 0) and np.allclose(scores.sum(axis=1), 1.0, atol=1e-6)
+    if is_probability:
+        return scores
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))  # row max first: exp cannot overflow
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def class_colors(n_classes: int) -> Array:
+    """(n_classes, 3) RGB; Okabe–Ito while it lasts, then tab10 (digits: ten distinct hues; tab20
+    comes in light/dark pairs of one hue, so 0 and 1 looked alike), then tab20. Neither tab map
+    is fully colour-blind safe."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_rgb
+
+    if n_classes <= len(CLASS_COLORS):
+        return np.array([to_rgb(c) for c in CLASS_COLORS[:n_classes]])
+    if n_classes <= 10:
+        return np.array([to_rgb(colormaps["tab10"](k)) for k in range(n_classes)])
+    tab20 = colormaps["tab20"]
+    return np.array([to_rgb(tab20(k % 20)) for k in range(n_classes)])
+
+
+def tint(rgb: Array, strength: Array | float) -> Array:
+    """Blend RGB colours toward white: strength 1 keeps the colour, 0 gives white."""
+    strength = np.asarray(strength, dtype=float)[..., None] if np.ndim(strength) else strength
+    return 1.0 - (1.0 - np.asarray(rgb)) * strength
+
+
+def two_class_cmap(colors: Array):
+    """The colour map of P(class 1): class-0 colour → white → class-1 colour. The ends are
+    tinted, not full colour, so that full-colour points stand out on their own region."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list("two-classes", [tint(colors[0], 0.45), (1, 1, 1), tint(colors[1], 0.45)])
+
+
+def region_colors(P: Array, colors: Array) -> Array:
+    """(..., 3) RGB of grid cells with class probabilities P: (..., K): each cell in its
+    predicted class's colour, paler as the winning probability falls from 1 toward chance
+    (1/K), so unsure regions fade to white."""
+    n_classes = P.shape[-1]
+    confidence = (P.max(axis=-1) - 1.0 / n_classes) / (1.0 - 1.0 / n_classes)
+    return tint(colors[np.argmax(P, axis=-1)], 0.08 + 0.37 * np.clip(confidence, 0.0, 1.0))
+
+
+def shade_many_classes(ax: Axes, P: Array, colors: Array, extent: tuple) -> None:
+    """The `region_colors` of P: (r, r, K) as an image over `extent`."""
+    ax.imshow(
+        region_colors(P, colors), origin="lower", extent=extent, interpolation="bilinear", aspect="auto", zorder=0
+    )
+
+
+def draw_boundaries(ax: Axes, xx: Array, yy: Array, P: Array) -> list:
+    """The lines where the argmax changes: for each class, where its probability equals the best
+    of the others. For K == 2 this is the P = 0.5 contour. Returns the contour sets drawn."""
+    drawn = []
+    for k in range(P.shape[-1]):
+        margin = P[..., k] - np.delete(P, k, axis=-1).max(axis=-1)
+        if margin.min() < 0 < margin.max():  # a class that wins nowhere (or everywhere) has no line
+            # above the points (a boundary runs through the densest data), under the × marks
+            line = ax.contour(xx, yy, margin, levels=[0.0], colors=BOUNDARY, linewidths=2.2, zorder=4)
+            line.set_path_effects(halo(5.5))
+            drawn.append(line)
+    return drawn
+
+
+# ---------------------------------------------------------------- regression targets over a picture
+
+
+def target_column(y: Array) -> Array:
+    """(n,) floats: the first target column of y: (n,) or (n, outputs)."""
+    return np.asarray(y, dtype=float).reshape(len(y), -1)[:, 0]
+
+
+def all_targets(data: PlotData) -> Array:
+    """Every point's first target (train then validation): the range a colour scale must cover."""
+    return np.concatenate([target_column(y) for _, _, y in data.splits()])
+
+
+def curve_points(ax: Axes, data: PlotData, *, size: float) -> None:
+    """1-D regression data as (x, y) points, train and validation in their own colours."""
+    for split, X, y in data.splits():
+        scatter_split(
+            ax,
+            np.column_stack([X[:, 0], target_column(y)]),
+            split,
+            c=SPLIT_COLORS[split],
+            s=size,
+            alpha=0.7,
+            linewidths=0.4,
+            label=f"{split} data",
+        )
+
+
+def surface_dots(ax: Axes, data: PlotData, norm) -> str:
+    """The data over a predicted surface: a fixed sample of small dots in the target's colour
+    with a thin light rim, so the surface shows between them and a dot stands out only where
+    target and prediction differ. Returns ", 400 of 2000" when it sampled, else ""."""
+    n_points = sum(len(X) for _, X, _ in data.splits())
+    shown_all = _sample_mask(n_points, MAX_POINTS_ON_SURFACE)
+    offset = 0
+    for split, X, y in data.splits():
+        shown, offset = shown_all[offset : offset + len(X)], offset + len(X)
+        scatter_split(
+            ax,
+            X[shown],
+            split,
+            c=target_column(y)[shown],
+            cmap=SEQUENTIAL_CMAP,
+            norm=norm,
+            s=9,
+            linewidths=0.35,
+            edgecolors="white",
+        )
+    return "" if shown_all.all() else f", {shown_all.sum()} of {n_points}"
+
+
+def _sample_mask(n: int, most: int) -> Array:
+    """(n,) bool: all True when n <= most, else exactly `most` True, the same ones every time."""
+    mask = np.zeros(n, dtype=bool)
+    mask[np.random.default_rng(0).permutation(n)[:most]] = True
+    return mask
+
+
+# ---------------------------------------------------------------- the input plane, hidden views
+
+
+def all_X(data: PlotData) -> Array:
+    """Every point's inputs (train then validation): (n + m, d)."""
+    return np.vstack([X for _, X, _ in data.splits()])
+
+
+def box_grid(low: Array, high: Array, resolution: int) -> tuple[Array, Array]:
+    """xx, yy: (resolution, resolution), a regular grid from `low` to `high` (each (2,)) with
+    rows following x₁ and columns x₀, as np.meshgrid gives them."""
+    return np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
+
+
+def grid_points(xx: Array, yy: Array) -> Array:
+    """(r * r, 2): the grid's points as rows, so a predict function takes them in one call."""
+    return np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def plane_grid(X: Array, resolution: int, fraction: float = 0.12) -> tuple[Array, Array, tuple]:
+    """A resolution x resolution grid over the box of X: (n, 2), widened by `fraction` of its span
+    on every side (as boundary.png). Returns xx, yy (rows follow x₁, as np.meshgrid) and the
+    imshow extent that puts each pixel's centre on its grid point."""
+    low, high = padded_box(X, fraction)
+    xx, yy = box_grid(low, high, resolution)
+    half = 0.5 * (high - low) / max(resolution - 1, 1)
+    extent = (low[0] - half[0], high[0] + half[0], low[1] - half[1], high[1] + half[1])
+    return xx, yy, extent
+
+
+def plane_axes(ax: Axes, data: PlotData, extent: tuple) -> None:
+    """Axes over the input plane: limits `extent` (x0, x1, y0, y1), equal scales (a distance
+    looks the same both ways), the features' names."""
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_aspect("equal")
+    ax.set_xlabel(data.feature_name(0))
+    ax.set_ylabel(data.feature_name(1))
+
+
+def _class_labels(data: PlotData) -> Array:
+    """All class indices (train then validation) as ints."""
+    return np.concatenate([class_indices(y) for _, _, y in data.splits()])
+
+
+def count_classes(data: PlotData, n_scores: int = 0) -> int:
+    return max(n_scores, len(data.class_names), int(_class_labels(data).max(initial=-1)) + 1)
+
+
+def _pca_basis(H: Array) -> tuple[Array, Array, Array]:
+    """(mean (w,), components (w, 2), explained (2,)) of the rows of H: (n, w) by SVD of the
+    centred matrix. A component's sign is arbitrary; it is fixed so that its largest loading is
+    positive, so the same data always gives the same picture."""
+    H = np.asarray(H, dtype=float)
+    mean = H.mean(axis=0)
+    _, s, Vt = np.linalg.svd(H - mean, full_matrices=False)
+    components = Vt[:2].T.copy()
+    signs = np.sign(components[np.argmax(np.abs(components), axis=0), [0, 1]])
+    components *= np.where(signs == 0, 1.0, signs)
+    variance = s**2
+    explained = variance[:2] / max(float(variance.sum()), 1e-300)
+    return mean, components, explained
+
+
+class HiddenView:
+    """How the activations H: (n, w) of one hidden layer become plotting coordinates.
+
+    w == 1: (activation, class + jitter) for classification, (activation, target) for
+            regression; w == 2: the two units; w == 3: the three units (a 3-D axes);
+    w > 3:  the first two principal components of `H_basis` (centred), labelled with the
+            share of the variance each explains."""
+
+    def __init__(self, H_basis: Array, data: PlotData, layer_name: str, basis_note: str = "") -> None:
+        H_basis = np.asarray(H_basis, dtype=float).reshape(len(H_basis), -1)
+        self.width = H_basis.shape[1]
+        self.kind = {1: "strip", 2: "plane", 3: "3d"}.get(self.width, "pca")
+        self.data = data
+        self.classification = data.task == "classification"
+        if self.kind == "pca":
+            self.mean, self.components, explained = _pca_basis(H_basis)
+            self.labels = [f"PC{i + 1} ({100 * e:.0f}% of variance{basis_note})" for i, e in enumerate(explained)]
+            self.subtitle = f"{self.width} units, seen along their first 2 principal components"
+            self.subtitle = f"{layer_name}: {self.subtitle}" if layer_name else self.subtitle
+        else:
+            units = [f"{layer_name} · unit {j + 1}" if layer_name else f"unit {j + 1}" for j in range(self.width)]
+            self.labels = units if self.kind != "strip" else [units[0], "class" if self.classification else "target y"]
+            shown = {"strip": "its activation on the x axis", "plane": "as the axes", "3d": "as 3-D axes"}[self.kind]
+            units_text = f"{self.width} unit{'s' if self.width > 1 else ''}"
+            self.subtitle = f"{layer_name}: {units_text}, {shown}" if layer_name else f"{units_text}, {shown}"
+        # the strip's second coordinate: fixed jitter around each class row, or the target
+        rng = np.random.default_rng(0)
+        self.strip_y = {}
+        for split, _, y in data.splits():
+            if self.classification:
+                self.strip_y[split] = class_indices(y) + rng.uniform(-0.25, 0.25, len(y))
+            else:
+                self.strip_y[split] = target_column(y)
+
+    def project(self, H: Array, split: str) -> Array:
+        """(n, 2) or (n, 3) plotting coordinates of the activations H of `split`'s points."""
+        H = np.asarray(H, dtype=float).reshape(len(H), -1)
+        if self.kind == "pca":
+            return (H - self.mean) @ self.components
+        if self.kind == "strip":
+            return np.column_stack([H[:, 0], self.strip_y[split]])
+        return H
+
+    def new_axes(self, fig: Figure, spec) -> Axes:
+        ax = fig.add_subplot(spec, projection="3d" if self.kind == "3d" else None)
+        ax.set_xlabel(self.labels[0])
+        ax.set_ylabel(self.labels[1])
+        if self.kind == "3d":
+            ax.set_zlabel(self.labels[2])
+        elif self.kind == "strip" and self.classification:
+            n = count_classes(self.data)
+            ax.set_yticks(range(n), [self.data.class_name(k) for k in range(n)])
+            ax.set_ylim(-0.6, n - 0.4)
+        if self.kind != "3d":
+            ax.grid(True, alpha=0.3)
+        return ax
+
+    def scatter(self, ax: Axes, coordinates: dict[str, Array], **style: Any) -> dict[str, Any]:
+        """One scatter per split (circles / squares), coloured by class or by target; returns them."""
+        artists = {}
+        classification = self.classification
+        colors = class_colors(count_classes(self.data)) if classification else None
+        targets = all_targets(self.data) if not classification else None
+        for split, _, y in self.data.splits():
+            C = coordinates[split]
+            if classification:
+                color = {"c": colors[class_indices(y)]}
+            else:
+                color = {"c": target_column(y), "cmap": SEQUENTIAL_CMAP, "vmin": targets.min(), "vmax": targets.max()}
+            point_style = {"s": 22 if split == "train" else 26, "linewidths": 0.5} | color | style
+            if self.kind == "3d":
+                artists[split] = ax.scatter(
+                    C[:, 0],
+                    C[:, 1],
+                    C[:, 2],
+                    marker=SPLIT_MARKERS[split],
+                    edgecolors=EDGE,
+                    depthshade=False,
+                    **point_style,
+                )
+            else:
+                artists[split] = scatter_split(ax, C, split, **point_style)
+        return artists

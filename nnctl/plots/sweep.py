@@ -1,0 +1,584 @@
+"""The pictures of a sweep: sweep.png and boundaries.png (layer 1: numpy, nnctl.files).
+
+Drawn from results.csv rows as dicts and from one (label, predict, data) per run; gathering
+them from a sweep folder is the sweep code's job. matplotlib is imported inside the functions
+that draw (heavy: runs without plots must not pay for it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nnctl.plots.common import (
+    BOUNDARY,
+    CLASS_COLORS,
+    DPI,
+    NEUTRAL_DARK,
+    SEQUENTIAL_CMAP,
+    Array,
+    PlotData,
+    all_X,
+    as_probabilities,
+    class_colors,
+    class_handles,
+    class_indices,
+    constrained_figure,
+    count_classes,
+    draw_boundaries,
+    grid_points,
+    log_axis,
+    new_figure,
+    percent,
+    percent_formatter,
+    plane_grid,
+    predicted_classes,
+    save,
+    scatter_split,
+    shade_many_classes,
+    split_handles,
+    two_class_cmap,
+    use_log_scale,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+# ---------------------------------------------------------------- sweep.png
+
+MAX_SWEEP_LINES = 8  # more combinations of the other settings than this: one line averaged over them
+MAX_VALUE_TICKS = 10  # up to this many distinct values of a setting, a tick at each value
+
+
+@dataclass
+class _SweepAxis:
+    """How one swept setting is laid out along x.
+
+    kind: "numeric" (values are numbers, or one-element lists of numbers such as [16]) or
+    "categorical" (anything else: strings, bools, None, longer lists); scale: "linear", "log"
+    or "symlog" (numeric only); values: the distinct values in drawing order (sorted numbers or
+    the categories in order of first appearance), as numbers or texts; label: the axis label."""
+
+    key: str
+    kind: str
+    scale: str
+    values: list
+    label: str
+
+    def position(self, value: Any) -> float:
+        """The x coordinate of a run's raw setting value."""
+        if self.kind == "numeric":
+            return float(_as_number(value))  # type: ignore[arg-type]
+        return float(self.values.index(_value_text(value)))
+
+
+def plot_sweep(rows: list[dict], settings: list[str], path: Path, *, metric: str, title: str, dpi: int = DPI) -> Path:
+    """A metric against each swept setting: sweep.png.
+
+    - rows: results.csv rows as dicts: each setting's value (a number, a string, a list such as
+      [16]), "seed", "status", and the metric (a float, or None/NaN/absent for a failed or
+      diverged run: such runs are skipped and counted in the subtitle).
+    - settings: the swept keys without "seed", e.g. ["model.hidden", "optimizer.lr"]; none (a
+      sweep over seeds only) draws the metric against the seed.
+    - metric: a column such as "final_val_accuracy" (shown as %) or "final_val_loss" (log
+      scale when it spans decades).
+    One panel per setting. x: the setting's values, on a log axis when they are positive and span
+    two decades or are spaced geometrically (learning rates, widths 1 … 50), categorical for text
+    (a one-element list [16] is the number 16: a layer width). y: the mean over seeds as a line,
+    the lowest to highest seed as a band, one line per value of the other settings (up to
+    MAX_SWEEP_LINES lines; beyond, one line averaged over them too). Returns `path`.
+    """
+    return save(_sweep_figure(rows, settings, metric=metric, title=title), path, dpi)
+
+
+def _sweep_figure(rows: list[dict], settings: list[str], *, metric: str, title: str) -> Figure:
+    """The figure of `plot_sweep`, unsaved, so tests can inspect its axes."""
+    settings = list(settings) or ["seed"]
+    values = np.array([_metric_value(row.get(metric)) for row in rows], dtype=float)
+    have = np.isfinite(values)
+    kept = [row for row, ok in zip(rows, have, strict=True) if ok]
+    finite = values[have]
+    is_accuracy = "accuracy" in metric
+    log_y = not is_accuracy and use_log_scale(finite)
+
+    fig, axes = new_figure(len(settings), panel=(5.6, 4.1))
+    kinds: list[str] = []
+    for ax, key in zip(axes, settings, strict=True):
+        axis = _sweep_axis(key, [row.get(key) for row in rows])
+        kind = "band" if axis.kind == "numeric" else "bar"
+        kinds += [kind] if kind not in kinds else []
+        others = [k for k in settings if k != key and k != "seed"]
+        _draw_sweep_panel(ax, axis, kept, others, metric)
+        _sweep_x_axis(ax, axis)
+        ax.set_ylabel(_metric_label(metric))
+        if is_accuracy:
+            ax.yaxis.set_major_formatter(percent_formatter())
+        elif log_y:
+            log_axis(ax, finite)
+        ax.grid(True, which="major", alpha=0.3)
+    fig.suptitle(title, fontweight="bold")
+    fig.supxlabel(_sweep_caption(rows, kept, values, settings, kinds), fontsize=9, color=NEUTRAL_DARK)
+    return fig
+
+
+def _metric_value(value: Any) -> float:
+    """A results.csv metric as a float; None, '', text and non-finite values become NaN."""
+    if value is None or isinstance(value, bool):
+        return np.nan
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return np.nan
+    return number if np.isfinite(number) else np.nan
+
+
+def _as_number(value: Any) -> float | None:
+    """A setting value as a number: ints and floats, and a one-element list of one (a width such
+    as [16]); None for anything else (text, bools, None, longer lists)."""
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    return float(value) if np.isfinite(value) else None
+
+
+def _value_text(value: Any) -> str:
+    """A setting value as the sweep writes it: 0.1, 1e-05, [16, 16], tanh."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:g}"
+    return str(value)
+
+
+def _sweep_axis(key: str, raw: list) -> _SweepAxis:
+    """The layout of setting `key` given every run's value of it."""
+    numbers = [_as_number(v) for v in raw]
+    if raw and all(n is not None for n in numbers):
+        distinct = sorted(set(numbers))  # type: ignore[type-var]
+        label = key
+        if any(isinstance(v, (list, tuple)) for v in raw):
+            label = f"{key} (width)" if key.rsplit(".", 1)[-1] == "hidden" else f"{key} (its one value)"
+        return _SweepAxis(key, "numeric", _x_scale(np.array(distinct)), distinct, label)
+    texts = list(dict.fromkeys(_value_text(v) for v in raw))
+    return _SweepAxis(key, "categorical", "linear", texts, key)
+
+
+def _x_scale(values: Array) -> str:
+    """ "log" when the distinct values are positive and span two decades or more, or span more
+    than one and sit more evenly on a log axis than on a linear one (1, 2, 5, 20, 50; 16, 64,
+    256); "symlog" when a zero joins positive values that span two decades (L2 0, 1e-4 … 1e-2);
+    otherwise "linear"."""
+    if len(values) < 2:
+        return "linear"
+    positive = values[values > 0]
+    if len(positive) == len(values):
+        decades = np.log10(values.max() / values.min())
+        if decades >= 2:
+            return "log"
+        if decades > 1 and _largest_gap_share(np.log10(values)) < _largest_gap_share(values):
+            return "log"
+        return "linear"
+    if np.all(values >= 0) and len(positive) >= 2 and np.log10(positive.max() / positive.min()) >= 2:
+        return "symlog"
+    return "linear"
+
+
+def _largest_gap_share(values: Array) -> float:
+    """The largest gap between neighbouring sorted values as a share of their whole span."""
+    values = np.sort(values)
+    return float(np.max(np.diff(values)) / (values[-1] - values[0]))
+
+
+def _sweep_groups(rows: list[dict], others: list[str]) -> tuple[list[tuple[str, list[dict]]], str]:
+    """The runs split by their values of the other settings: ([(label, rows)], legend title).
+    Numeric values are ordered by size, text in order of first appearance. No other settings,
+    or too many combinations to tell apart: one group of everything, labelled ""."""
+    if not others:
+        return [("", rows)], ""
+    keys = [tuple(_value_text(row.get(k)) for k in others) for row in rows]
+    order = list(dict.fromkeys(keys))
+    if len(order) > MAX_SWEEP_LINES:
+        return [("", rows)], ""
+    # per setting: numbers by size when all its values are numbers, else the order of appearance
+    numeric = [all(_as_number(row.get(k)) is not None for row in rows) for k in others]
+    appearance = [list(dict.fromkeys(key[j] for key in keys)) for j in range(len(others))]
+    sort_keys = []
+    for combo in order:
+        row = rows[keys.index(combo)]
+        sort_keys.append(
+            tuple(
+                _as_number(row.get(k)) if is_number else appearance[j].index(combo[j])
+                for j, (k, is_number) in enumerate(zip(others, numeric, strict=True))
+            )
+        )
+    order = [combo for _, combo in sorted(zip(sort_keys, order, strict=True), key=lambda pair: pair[0])]
+    groups = [(" · ".join(combo), [r for r, k in zip(rows, keys, strict=True) if k == combo]) for combo in order]
+    return groups, " · ".join(others)
+
+
+def _group_colors(n: int) -> list:
+    """One colour per line: Okabe–Ito for a few, viridis (without its pale yellow end) for more."""
+    from matplotlib import colormaps
+
+    if n <= len(CLASS_COLORS) - 1:  # the palette's yellow is too pale for a thin line
+        return list(CLASS_COLORS[:n])
+    return [colormaps[SEQUENTIAL_CMAP](t) for t in np.linspace(0.0, 0.85, n)]
+
+
+def _seed_statistics(axis: _SweepAxis, rows: list[dict], metric: str) -> tuple[Array, Array, Array, Array, Array]:
+    """(x, mean, low, high, count) over the runs of `rows` at each distinct x, sorted by x."""
+    by_x: dict[float, list[float]] = {}
+    for row in rows:
+        by_x.setdefault(axis.position(row.get(axis.key)), []).append(_metric_value(row.get(metric)))
+    xs = np.array(sorted(by_x), dtype=float)
+    stats = np.array([[np.mean(by_x[x]), np.min(by_x[x]), np.max(by_x[x]), len(by_x[x])] for x in xs]).reshape(-1, 4)
+    return xs, stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+
+
+def _draw_sweep_panel(ax: Axes, axis: _SweepAxis, rows: list[dict], others: list[str], metric: str) -> None:
+    """The lines (numeric x) or dodged points with min–max bars (categorical x) of one setting."""
+    groups, legend_title = _sweep_groups(rows, others)
+    colors = _group_colors(len(groups))
+    n = len(groups)
+    for i, ((label, group_rows), color) in enumerate(zip(groups, colors, strict=True)):
+        xs, mean, low, high, count = _seed_statistics(axis, group_rows, metric)
+        name = label or "mean"
+        if axis.kind == "numeric":
+            # random search: scattered values with one run each; a line through them would
+            # suggest a trend from one run to the next
+            scattered = len(xs) > MAX_VALUE_TICKS and np.median(count) <= 1
+            ax.plot(xs, mean, color=color, lw=1.8, ls="" if scattered else "-", marker="o", ms=5, label=name, zorder=3)
+            several = count > 1
+            if scattered and np.any(several):  # a band between scattered points means nothing: bars
+                bars = [mean[several] - low[several], high[several] - mean[several]]
+                ax.errorbar(xs[several], mean[several], yerr=bars, color=color, ls="", capsize=2, lw=1.0, zorder=2)
+            elif np.any(several):
+                ax.fill_between(xs, low, high, color=color, alpha=0.16, lw=0, zorder=1)
+        else:
+            # side by side within a category, so lines of equal value do not hide each other
+            shift = (i - (n - 1) / 2) * min(0.5 / max(n, 1), 0.12)
+            ax.errorbar(
+                xs + shift,
+                mean,
+                yerr=[mean - low, high - mean],
+                color=color,
+                ls="",
+                marker="o",
+                ms=6,
+                capsize=3,
+                lw=1.4,
+                label=name,
+                zorder=3,
+            )
+    if legend_title:
+        # beside the panel, never over the points
+        ax.legend(
+            title=legend_title,
+            frameon=False,
+            fontsize=8,
+            title_fontsize=8,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+        )
+    elif others:  # too many combinations for one line each
+        ax.set_title(f"mean over {', '.join(others)} too (spread: all their runs)", fontsize=9)
+    if not rows:
+        ax.text(0.5, 0.5, "no run has a value", transform=ax.transAxes, ha="center", color=NEUTRAL_DARK)
+
+
+def _sweep_x_axis(ax: Axes, axis: _SweepAxis) -> None:
+    """Scale, ticks at the swept values (when few) and the label of one setting's axis."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    ax.set_xlabel(axis.label)
+    if axis.kind == "categorical":
+        ax.set_xticks(range(len(axis.values)), axis.values)
+        ax.set_xlim(-0.5, len(axis.values) - 0.5)
+        if sum(len(t) for t in axis.values) > 40:  # long texts would run into each other
+            ax.tick_params(axis="x", labelrotation=30)
+        return
+    if axis.scale == "log":
+        ax.set_xscale("log")
+    elif axis.scale == "symlog":
+        positive = [v for v in axis.values if v > 0]
+        ax.set_xscale("symlog", linthresh=min(positive), linscale=0.5)
+    if len(axis.values) <= MAX_VALUE_TICKS:  # a tick at each value the sweep tried, as it was written
+        ax.xaxis.set_major_locator(FixedLocator(axis.values))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_locator(NullLocator())
+    if axis.scale == "log" and len(axis.values) >= 2:
+        low, high = min(axis.values), max(axis.values)
+        pad = (high / low) ** 0.06
+        ax.set_xlim(low / pad, high * pad)
+
+
+def _metric_label(metric: str) -> str:
+    """final_val_accuracy -> "final validation accuracy"."""
+    words = ["validation" if w == "val" else w for w in metric.split("_")]
+    return " ".join(words)
+
+
+def _sweep_caption(rows: list[dict], kept: list[dict], values: Array, settings: list[str], kinds: list[str]) -> str:
+    """What a line and a band (numeric x) or bar (categorical x) are, over how many seeds, and how
+    many runs have no value."""
+    seeds = {_value_text(row.get("seed")) for row in rows if row.get("seed") is not None}
+    if settings == ["seed"]:
+        parts = [f"one point per seed ({len(rows)} runs)"]
+    elif len(seeds) > 1:
+        spread = " or ".join(kinds)
+        mean = "line" if "band" in kinds else "point"
+        parts = [f"{mean}: mean over {len(seeds)} seeds · {spread}: lowest to highest seed"]
+    else:
+        parts = [f"seed {seeds.pop()} only" if seeds else "mean over the runs at each value"]
+    missing = len(rows) - len(kept)
+    if missing:
+        failed = [row for row, v in zip(rows, values, strict=True) if not np.isfinite(v)]
+        statuses = [str(row.get("status") or "no status") for row in failed]
+        counts = ", ".join(f"{statuses.count(s)} {s}" for s in dict.fromkeys(statuses))
+        parts.append(f"{missing} run{'s' if missing != 1 else ''} without a value ({counts}), not drawn")
+    return " · ".join(parts)
+
+
+# ---------------------------------------------------------------- boundaries.png
+
+MAX_BOUNDARY_COLUMNS = 6
+
+
+def plot_boundaries(
+    panels: list[tuple[str, Callable[[Array], Array], PlotData]],
+    path: Path,
+    *,
+    title: str,
+    score_label: str = "P(class 1)",
+    dpi: int = DPI,
+    resolution: int = 100,
+    ncols: int | None = None,
+) -> Path:
+    """A grid of small decision-boundary pictures, one per run: boundaries.png (seed 001's
+    "hidden layer size 1, 2, 3, 4, 5, 20, 50" figure).
+
+    - panels: (label, predict_scores, data) per run, in reading order. label names the run's
+      settings ("hidden=[3] · lr=0.1 · seed 0"); predict_scores and data as `plot_boundary`.
+    - ncols: columns of the grid; default about square, at most MAX_BOUNDARY_COLUMNS.
+    Every panel covers the same region (the union of the runs' data, padded as boundary.png),
+    so panels compare at a glance; each title carries the run's accuracy. One colour bar
+    (`score_label`, two classes) and one legend serve the whole figure. Returns `path`.
+    """
+    figure = _boundaries_figure(panels, title=title, score_label=score_label, resolution=resolution, ncols=ncols)
+    return save(figure, path, dpi)
+
+
+def _boundary_columns(n: int) -> int:
+    """About square, at most MAX_BOUNDARY_COLUMNS; of two close column counts, the one that
+    leaves fewer empty cells (7 panels: 4 + 3, not 3 + 3 + 1)."""
+    if n <= 1:
+        return 1
+    first = min(int(np.ceil(np.sqrt(n))), MAX_BOUNDARY_COLUMNS)
+    candidates = [c for c in (first, first + 1) if c <= MAX_BOUNDARY_COLUMNS]
+    return min(candidates, key=lambda c: (-n % c, c))
+
+
+def _wrap_label(label: str, width: int) -> str:
+    """Break a " · "-separated label into lines of about `width` characters, between its parts."""
+    lines: list[str] = []
+    for part in label.split(" · "):
+        if lines and len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += " · " + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _RunGrid:
+    """How boundaries.png lays out n panels: ncols x nrows, each panel width x height inches
+    under its title lines (row_height in all), titles at `font` points."""
+
+    n: int
+    ncols: int
+    nrows: int
+    font: float
+    width: float
+    height: float
+    row_height: float
+
+    def is_left(self, index: int) -> bool:
+        return index % self.ncols == 0
+
+    def is_lowest(self, index: int) -> bool:
+        """No panel below this one (the last row may be short)."""
+        return index + self.ncols >= self.n
+
+
+def _run_grid(labels: list[str], ncols: int | None, extent: tuple) -> tuple[_RunGrid, list[str]]:
+    """The layout for one panel per label, and the labels wrapped to the panel's width."""
+    n = len(labels)
+    ncols = max(1, min(ncols or _boundary_columns(n), n))
+    # smaller panels and type as the grid fills up, so 30 runs still fit a page
+    side = 2.3 if n <= 12 else 1.9 if n <= 20 else 1.65
+    font = 8.0 if n <= 12 else 7.0 if n <= 20 else 6.0
+    wrap = int(side * 72 / (0.62 * font))  # characters per title line at this font size
+    labels = [_wrap_label(label, wrap) for label in labels]
+    title_lines = max(label.count("\n") + 1 for label in labels) + 1  # + the accuracy line
+    aspect = (extent[3] - extent[2]) / (extent[1] - extent[0])
+    width, height = side * min(1.0 / aspect, 1.0), side * min(aspect, 1.0)
+    row_height = height + title_lines * font * 1.25 / 72 + 0.12
+    return _RunGrid(n, ncols, -(-n // ncols), font, width, height, row_height), labels
+
+
+def _boundaries_figure(
+    panels: list[tuple[str, Callable[[Array], Array], PlotData]],
+    *,
+    title: str,
+    score_label: str,
+    resolution: int,
+    ncols: int | None,
+) -> Figure:
+    """The figure of `plot_boundaries`, unsaved: the panels, in rows, then the shared colour bar
+    and legend. Empty cells of the last row are removed."""
+    _check_runs(panels)
+    xx, yy, extent = plane_grid(np.vstack([all_X(data) for _, _, data in panels]), resolution)
+    points = grid_points(xx, yy)
+    probabilities = [
+        as_probabilities(np.asarray(predict(points), dtype=float)).reshape(resolution, resolution, -1)
+        for _, predict, _ in panels
+    ]
+    n_classes = max(count_classes(data, P.shape[-1]) for (_, _, data), P in zip(panels, probabilities, strict=True))
+    colors = class_colors(n_classes)
+    labels, shared = _split_common_parts([label for label, _, _ in panels])
+    grid, labels = _run_grid(labels, ncols, extent)
+    fig, axes = _run_axes(grid, has_bar=any(P.shape[-1] == 2 for P in probabilities))
+    banded = _banded_two_classes(colors)
+    shading, splits = None, []
+    for index, (ax, (_, predict, data), label, P) in enumerate(zip(axes, panels, labels, probabilities, strict=True)):
+        image = _shade_run(ax, P, (xx, yy, extent), colors, banded)
+        shading = image if image is not None else shading
+        accuracy = _run_points(ax, predict, data, colors)
+        splits += [split for split in accuracy if split not in splits]
+        _run_panel_axes(ax, index, grid, data, label, accuracy, extent)
+    if shading is not None:
+        _runs_colour_bar(fig, axes, shading, grid, score_label)
+    _runs_legend(fig, panels[0][2], colors, splits, grid.font)
+    heading = title + (f"\nevery run: {shared}" if shared else "")
+    fig.suptitle(heading, fontweight="bold", fontsize=12 if grid.n <= 12 else 11)
+    return fig
+
+
+def _check_runs(panels: list[tuple[str, Callable[[Array], Array], PlotData]]) -> None:
+    if not panels:
+        raise ValueError("boundaries needs at least one run")
+    for label, _, data in panels:
+        if data.n_features != 2 or data.task != "classification":
+            raise ValueError(f"{label}: boundaries need 2-D classification data, got {data.n_features}-D {data.task}")
+
+
+def _run_axes(grid: _RunGrid, *, has_bar: bool) -> tuple[Figure, list[Axes]]:
+    """The figure and one axes per run in reading order, all sharing x and y limits."""
+    fig = constrained_figure(
+        (grid.ncols * (grid.width + 0.1) + 0.45 + (0.75 if has_bar else 0.0), grid.nrows * grid.row_height + 0.95),
+        w_pad=0.04,
+        hspace=0.02,
+        wspace=0.02,
+    )
+    axes = fig.subplots(grid.nrows, grid.ncols, squeeze=False, sharex=True, sharey=True).ravel()
+    for ax in axes[grid.n :]:
+        fig.delaxes(ax)
+    return fig, list(axes[: grid.n])
+
+
+def _banded_two_classes(colors: Array) -> tuple[Any, Any]:
+    """(cmap, norm): the look of boundary.png, class-0 colour → white → class-1 colour in ten
+    bands of P(class 1), for an image instead of contourf in every small panel."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    levels = np.linspace(0, 1, 11)
+    cmap = ListedColormap(two_class_cmap(colors)(0.5 * (levels[:-1] + levels[1:])))
+    return cmap, BoundaryNorm(levels, cmap.N)
+
+
+def _shade_run(ax: Axes, P: Array, plane: tuple, colors: Array, banded: tuple[Any, Any]) -> Any:
+    """One run's regions (P: (r, r, K) on the plane (xx, yy, extent)) and thin boundary lines;
+    returns the image when it is shaded by P(class 1) (two classes), else None."""
+    xx, yy, extent = plane
+    shading = None
+    if P.shape[-1] == 2:
+        cmap, norm = banded
+        shading = ax.imshow(P[..., 1], origin="lower", extent=extent, cmap=cmap, norm=norm, zorder=0)
+    else:
+        shade_many_classes(ax, P, colors, extent)
+    for contours in draw_boundaries(ax, xx, yy, P):
+        contours.set_linewidth(1.1)
+    return shading
+
+
+def _run_points(ax: Axes, predict: Callable[[Array], Array], data: PlotData, colors: Array) -> dict[str, float]:
+    """One run's points, small, in their class's colour; returns {split: accuracy}."""
+    accuracy = {}
+    for split, X, y in data.splits():
+        y = class_indices(y)
+        size = 5 if split == "train" else 7
+        scatter_split(ax, X, split, c=colors[y], s=size, linewidths=0.3, zorder=3)
+        accuracy[split] = float(np.mean(predicted_classes(predict, X) == y))
+    return accuracy
+
+
+def _run_panel_axes(
+    ax: Axes, index: int, grid: _RunGrid, data: PlotData, label: str, accuracy: dict[str, float], extent: tuple
+) -> None:
+    """Title (the run's label and accuracy), limits, and tick labels on the left column and
+    under the lowest panel of each column only."""
+    font = grid.font
+    scores = " · ".join(f"{'val' if s == 'validation' else s} {percent(a)}" for s, a in accuracy.items())
+    ax.set_title(f"{label}\n{scores}" if label else scores, fontsize=font, pad=2, linespacing=1.15)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_aspect("equal")
+    ax.tick_params(labelsize=font - 1, length=2, pad=1)
+    ax.tick_params(labelleft=grid.is_left(index), labelbottom=grid.is_lowest(index))
+    if grid.is_left(index):
+        ax.set_ylabel(data.feature_name(1), fontsize=font, labelpad=1)
+    if grid.is_lowest(index):
+        ax.set_xlabel(data.feature_name(0), fontsize=font, labelpad=1)
+
+
+def _runs_colour_bar(fig: Figure, axes: list[Axes], shading: Any, grid: _RunGrid, score_label: str) -> None:
+    """One colour bar of P(class 1) for every panel: at most 3.2 inches, however tall the grid."""
+    bar_inches = min(0.8 * grid.nrows * grid.row_height, 3.2)
+    bar = fig.colorbar(
+        shading,
+        ax=list(axes),
+        shrink=bar_inches / (grid.nrows * grid.row_height),
+        aspect=20 * bar_inches / 3.2,
+        fraction=0.3 / fig.get_figwidth(),
+        ticks=np.linspace(0, 1, 6),
+    )
+    bar.set_label(score_label, fontsize=grid.font + 1)
+    bar.ax.tick_params(labelsize=grid.font)
+
+
+def _runs_legend(fig: Figure, data: PlotData, colors: Array, splits: list[str], font: float) -> None:
+    """One legend below the grid: classes, marker shapes, the boundary line."""
+    from matplotlib.lines import Line2D
+
+    boundary = Line2D([], [], color=BOUNDARY, lw=1.1, label="decision boundary")
+    classes = class_handles(data, colors)
+    for handle in classes:  # "0" alone in a legend reads as a number, not a class
+        handle.set_label(f"class {handle.get_label()}" if handle.get_label().isdigit() else handle.get_label())
+    handles = classes + split_handles(splits) + [boundary]
+    fig.legend(
+        handles=handles, ncols=min(len(handles), 7), loc="outside lower center", frameon=False, fontsize=font + 1
+    )
+
+
+def _split_common_parts(labels: list[str]) -> tuple[list[str], str]:
+    """Labels without the " · "-separated parts that all of them share, and those parts: the
+    panels say what differs, the figure's title what is the same ("seed 0")."""
+    parts = [label.split(" · ") for label in labels]
+    common = [p for p in parts[0] if all(p in other for other in parts[1:])] if len(labels) > 1 else []
+    return [" · ".join(p for p in label if p not in common) for label in parts], " · ".join(common)

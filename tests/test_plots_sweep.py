@@ -1,0 +1,178 @@
+"""sweep.png and boundaries.png (nnctl/plots/sweep.py): seed means per setting, the x scale,
+categories, runs without a value, and one boundary panel per run on a shared grid."""
+
+import numpy as np
+import pytest
+from plot_helpers import DPI, assert_real_picture, blobs, drawn, linear_classifier
+
+from nnctl.plots import plot_boundaries, plot_sweep
+from nnctl.plots.common import plane_grid
+from nnctl.plots.sweep import _boundaries_figure, _boundary_columns, _sweep_figure
+
+# ---------------------------------------------------------------- sweep.png
+
+
+def sweep_rows():
+    """3 widths x 2 learning rates x 3 seeds; accuracy grows with width and lr; two runs have
+    no value (one failed, one diverged)."""
+    rows = []
+    for h in (4, 16, 64):
+        for lr in (0.001, 0.1):
+            for seed in range(3):
+                acc = 0.7 + 0.05 * np.log2(h) / 2 + (0.1 if lr == 0.1 else 0.0) + 0.01 * seed
+                rows.append(
+                    {
+                        "model.hidden": [h],
+                        "optimizer.lr": lr,
+                        "seed": seed,
+                        "status": "finished",
+                        "final_val_accuracy": acc,
+                    }
+                )
+    rows[0] |= {"status": "failed", "final_val_accuracy": None}  # h=4, lr=0.001, seed 0
+    rows[-1] |= {"status": "diverged", "final_val_accuracy": float("nan")}  # h=64, lr=0.1, seed 2
+    return rows
+
+
+def line(ax, label):
+    (found,) = [artist for artist in ax.lines if artist.get_label() == label]
+    return found
+
+
+def test_sweep_draws_one_panel_per_setting_with_seed_means_and_counts_missing_runs():
+    rows = sweep_rows()
+    fig = drawn(_sweep_figure(rows, ["model.hidden", "optimizer.lr"], metric="final_val_accuracy", title="s"))
+    width_ax, lr_ax = fig.axes[:2]
+    assert len([ax for ax in fig.axes if ax.get_xlabel()]) == 2
+    assert width_ax.get_xlabel() == "model.hidden (width)" and lr_ax.get_xlabel() == "optimizer.lr"
+    assert width_ax.get_ylabel() == "final validation accuracy"
+    assert width_ax.yaxis.get_major_formatter()(0.9, 0).endswith("%")
+    # one line per value of the other setting, each point the mean over the seeds that have a value
+    for lr in (0.001, 0.1):
+        drawn_line = line(width_ax, f"{lr:g}")
+        expected = [
+            np.mean(
+                [
+                    r["final_val_accuracy"]
+                    for r in rows
+                    if r["model.hidden"] == [h]
+                    and r["optimizer.lr"] == lr
+                    and r["final_val_accuracy"] is not None
+                    and np.isfinite(r["final_val_accuracy"])
+                ]
+            )
+            for h in (4, 16, 64)
+        ]
+        np.testing.assert_allclose(drawn_line.get_xdata(), [4, 16, 64])
+        np.testing.assert_allclose(drawn_line.get_ydata(), expected)
+    assert width_ax.get_legend().get_title().get_text() == "optimizer.lr"
+    assert [t.get_text() for t in lr_ax.get_legend().get_texts()] == ["[4]", "[16]", "[64]"]
+    caption = fig.get_supxlabel()
+    assert "mean over 3 seeds" in caption and "2 runs without a value (1 failed, 1 diverged)" in caption
+
+
+@pytest.mark.parametrize(
+    ("values", "scale"),
+    [((0.001, 0.01, 0.1), "log"), ((1, 2, 3, 4, 5, 20, 50), "log"), ((0.1, 0.2, 0.3), "linear"), ((2, 4, 6), "linear")],
+)
+def test_sweep_x_axis_is_logarithmic_for_values_spanning_decades(values, scale):
+    rows = [
+        {"optimizer.lr": v, "seed": 0, "status": "finished", "final_val_loss": 1.0 / (i + 1)}
+        for i, v in enumerate(values)
+    ]
+    ax = drawn(_sweep_figure(rows, ["optimizer.lr"], metric="final_val_loss", title="s")).axes[0]
+    assert ax.get_xscale() == scale
+    # a tick at every value tried, written as the sweep wrote it
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"{v:g}" for v in values]
+
+
+def test_sweep_text_settings_are_categories_in_order_of_appearance():
+    rows = [
+        {"model.activation": act, "model.hidden": hidden, "seed": seed, "status": "finished", "final_val_loss": loss}
+        for act, loss in (("tanh", 0.2), ("relu", 0.3))
+        for hidden in ([4], [4, 4])
+        for seed in (0, 1)
+    ]
+    fig = drawn(_sweep_figure(rows, ["model.activation", "model.hidden"], metric="final_val_loss", title="s"))
+    act_ax, hidden_ax = fig.axes[:2]
+    assert [t.get_text() for t in act_ax.get_xticklabels()] == ["tanh", "relu"]
+    # [4] and [4, 4] are not both numbers: categories, with the values' text
+    assert [t.get_text() for t in hidden_ax.get_xticklabels()] == ["[4]", "[4, 4]"]
+    assert hidden_ax.get_xlabel() == "model.hidden" and act_ax.get_yscale() == "linear"
+    assert "without a value" not in fig.get_supxlabel()
+
+
+def test_plot_sweep_writes_a_real_png(tmp_path):
+    path = plot_sweep(
+        sweep_rows(),
+        ["model.hidden", "optimizer.lr"],
+        tmp_path / "sweep.png",
+        metric="final_val_accuracy",
+        title="s",
+        dpi=DPI,
+    )
+    assert_real_picture(path)
+
+
+# ---------------------------------------------------------------- boundaries.png
+
+
+def boundary_panels(n, n_val=10):
+    """n runs on the same two blobs; run i is the linear classifier whose boundary turns by i."""
+    data, _ = blobs(np.random.default_rng(0), 2, n_val)
+    panels = []
+    for i in range(n):
+        angle = 0.4 * i
+        W = np.array([[np.cos(angle), -np.cos(angle)], [np.sin(angle), -np.sin(angle)]])
+        panels.append((f"hidden=[{i + 1}] · seed 0", linear_classifier(W, np.zeros(2)), data))
+    return panels
+
+
+def image_axes(fig):
+    return [ax for ax in fig.axes if ax.images]
+
+
+def test_boundaries_one_panel_per_run_showing_its_predictions_on_a_shared_grid():
+    panels = boundary_panels(7)
+    res = 11
+    fig = _boundaries_figure(panels, title="b", score_label="P(class 1)", resolution=res, ncols=None)
+    axes = image_axes(fig)
+    assert len(axes) == 7
+    xx, yy, extent = plane_grid(np.vstack([np.vstack([d.X_train, d.X_val]) for _, _, d in panels]), res)
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    for ax, (_, predict, data) in zip(axes, panels, strict=True):
+        np.testing.assert_allclose(ax.images[0].get_array(), predict(grid)[:, 1].reshape(res, res))
+        np.testing.assert_allclose(ax.images[0].get_extent(), extent)
+        assert (ax.get_xlim(), ax.get_ylim()) == (axes[0].get_xlim(), axes[0].get_ylim())  # panels compare
+        accuracy = {s: np.mean(predict(X).argmax(axis=1) == y) for s, X, y in data.splits()}
+        assert ax.get_title().endswith(
+            f"train {100 * accuracy['train']:.1f}% · val {100 * accuracy['validation']:.1f}%"
+        )
+    # what every run shares goes to the figure's title; each panel names what differs
+    assert axes[2].get_title().startswith("hidden=[3]\n") and "seed 0" in fig._suptitle.get_text()
+    # one colour bar and one legend for the whole figure
+    assert sum(ax.get_ylabel() == "P(class 1)" for ax in fig.axes) == 1 and len(fig.legends) == 1
+
+
+def test_boundaries_shared_limits_cover_every_runs_data():
+    near, far = boundary_panels(1)[0], boundary_panels(1)[0]
+    shifted = type(far[2])(far[2].X_train + 10.0, far[2].y_train, far[2].X_val, far[2].y_val, "classification")
+    fig = _boundaries_figure([near, ("far", far[1], shifted)], title="b", score_label="p", resolution=8, ncols=None)
+    for ax in image_axes(fig):
+        low, high = ax.get_xlim()
+        assert low < near[2].X_train[:, 0].min() and high > shifted.X_train[:, 0].max()
+
+
+@pytest.mark.parametrize(("n", "ncols"), [(1, 1), (3, 3), (4, 2), (7, 4), (10, 5), (30, 6), (50, 6)])
+def test_boundary_columns_are_about_square_and_at_most_six(n, ncols):
+    assert _boundary_columns(n) == ncols
+
+
+def test_plot_boundaries_writes_a_real_png_for_many_runs_and_three_classes(tmp_path):
+    path = plot_boundaries(boundary_panels(14), tmp_path / "b.png", title="b", dpi=DPI, resolution=16)
+    assert_real_picture(path)
+    data, predict = blobs(np.random.default_rng(1), 3, 10)
+    path = plot_boundaries(
+        [("a", predict, data), ("b", predict, data)], tmp_path / "c.png", title="c", dpi=DPI, resolution=16
+    )
+    assert_real_picture(path)
