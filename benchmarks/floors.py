@@ -99,7 +99,7 @@ def w4_torch(folder: Path, threads: int) -> dict:
 
     torch.set_num_threads(threads)
     w = peers.WORKLOADS["W4"]
-    X, _, Ws, bs = peers.load_arrays(folder, DTYPE)
+    X, _, Ws, bs = peers.load_npz(folder, DTYPE)
     n = w.batch
     weights = [torch.from_numpy(np.ascontiguousarray(W.T)) for W in Ws]  # nn.Linear's (out, in)
     biases = [torch.from_numpy(b) for b in bs]

@@ -140,7 +140,7 @@ def prepare_workload(w: Workload, folder: Path) -> dict:
 # ---------------------------------------------------------------- workers (one timed run each)
 
 
-def load_arrays(folder: Path, dtype: str):
+def load_npz(folder: Path, dtype: str):
     data, init = np.load(folder / "data.npz", allow_pickle=False), np.load(folder / "init.npz", allow_pickle=False)
     n_layers = len(init.files) // 2
     Ws = [init[f"W{i}"].astype(dtype) for i in range(n_layers)]
@@ -164,7 +164,7 @@ def work_nnctl(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int) 
     from nnctl import load_config
     from nnctl.training import prepare, run
 
-    X, y, _, _ = load_arrays(folder, dtype)
+    X, y, _, _ = load_npz(folder, dtype)
 
     def loop(n_epochs: int):
         config = nnctl_config(w, folder, dtype, n_epochs)
@@ -264,7 +264,7 @@ def work_torch(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int, 
     from torch import nn
 
     torch.set_num_threads(threads)
-    X_np, y_np, Ws, bs = load_arrays(folder, dtype)
+    X_np, y_np, Ws, bs = load_npz(folder, dtype)
     X, y = torch.from_numpy(X_np), torch.from_numpy(y_np)
     n = X.shape[0]
     batch = n if w.batch is None else w.batch
@@ -318,7 +318,7 @@ def work_sklearn(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int
     from sklearn.neural_network import MLPClassifier
 
     warnings.simplefilter("ignore", ConvergenceWarning)
-    X, y, Ws, bs = load_arrays(folder, dtype)
+    X, y, Ws, bs = load_npz(folder, dtype)
     if y.max() == 1:
         # two classes: sklearn has ONE logistic output unit. softmax(z0, z1)[1] = sigmoid(z1 - z0),
         # so the last layer's column difference starts it at the same function (see the README)

@@ -15,7 +15,7 @@ import numpy as np
 from nnctl.config import Config, rows_per_pass, size_problem
 from nnctl.data import Dataset
 from nnctl.errors import NnctlError
-from nnctl.files import load_arrays
+from nnctl.files import load_npz
 from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nnctl.nn.losses import LOSSES, Loss
 from nnctl.nn.network import Model, build_network
@@ -81,7 +81,7 @@ def build_model(config: Config, dataset: Dataset, rng: np.random.Generator) -> M
 def load_matching_weights(path: Path, expected: dict[str, Array], source: str = "") -> dict[str, Array]:
     """Weights from an npz whose keys and shapes match `expected` (W0, b0, …); errors name the
     layer, and the network as `source` describes it ("of config.yaml and data.npz")."""
-    weights = load_arrays(path)
+    weights = load_npz(path)
     dense = [expected[k] for k in expected if k.startswith("W")]
     network = "-".join(map(str, [dense[0].shape[0], *(W.shape[1] for W in dense)]))
     missing = [k for k in expected if k not in weights]

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from nnctl.errors import NnctlError
-from nnctl.files import MAX_ARRAY_VALUES, load_arrays, read_text, save_arrays
+from nnctl.files import MAX_ARRAY_VALUES, load_npz, read_text, save_npz
 
 Array = np.ndarray
 TASKS = ("auto", "classification", "regression")
@@ -510,12 +510,12 @@ def save_dataset(path: Path, ds: Dataset) -> Path:
               "classes": np.array(ds.classes) if ds.classes else np.array([], dtype=np.int64)}
     if ds.mean is not None:
         arrays.update(mean=ds.mean, std=ds.std)
-    return save_arrays(Path(path), arrays)
+    return save_npz(Path(path), arrays)
 
 
 def read_dataset(path: Path) -> Dataset:
     """A Dataset from a data.npz written by save_dataset; loads with allow_pickle=False."""
-    arrays = load_arrays(Path(path))
+    arrays = load_npz(Path(path))
     missing = [key for key in ("X_train", "y_train", "X_val", "y_val", "task", "classes", "feature_names")
                if key not in arrays]
     if missing:

@@ -136,7 +136,7 @@ def write_json(path: Path, data: dict) -> Path:
     return write_text(path, json.dumps(data, indent=2) + "\n")
 
 
-def save_arrays(path: Path, arrays: dict[str, Array]) -> Path:
+def save_npz(path: Path, arrays: dict[str, Array]) -> Path:
     """Named arrays (W0, b0, …, or a data set's) to an npz, atomically."""
     import numpy as np  # here, not above: `nnctl runs` reads YAML and JSON alone and starts without numpy
 
@@ -251,11 +251,11 @@ def read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_arrays(path: Path | str) -> dict[str, Array]:
+def load_npz(path: Path | str) -> dict[str, Array]:
     """Named arrays from an npz, never unpickling. Every array's header is read and checked
     (its kind, and that its claimed size fits the file and MAX_ARRAY_VALUES) before any array is
     loaded; every problem names the file."""
-    import numpy as np  # see save_arrays
+    import numpy as np  # see save_npz
 
     path = Path(path)
     regular_file(path, ".npz file")
@@ -276,7 +276,7 @@ def load_arrays(path: Path | str) -> dict[str, Array]:
 
 def _check_npz_headers(path: Path) -> None:
     """Each member's .npy header: a plain kind, and a size that fits its bytes and the bound."""
-    import numpy as np  # see save_arrays
+    import numpy as np  # see save_npz
 
     size = path.stat().st_size
     with zipfile.ZipFile(path) as archive:

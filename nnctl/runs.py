@@ -28,11 +28,11 @@ from nnctl.data import check_fits_config, read_dataset, save_dataset
 from nnctl.errors import NnctlError
 from nnctl.files import (
     atomic_write,
-    load_arrays,
+    load_npz,
     os_reason,
     read_json,
     read_metrics,
-    save_arrays,
+    save_npz,
     temporary_of,
     write_json,
     write_text,
@@ -292,7 +292,7 @@ class RunWriter:
         """After each epoch: its checkpoint if one is due, and now and then the resume state."""
         epoch = row["epoch"]
         if (self.every and epoch % self.every == 0) or epoch in self.frames:
-            save_arrays(checkpoint_path(self.path, epoch), loop.model.network.params())
+            save_npz(checkpoint_path(self.path, epoch), loop.model.network.params())
         if time.monotonic() - self.saved >= RESUME_EVERY:
             self.save_resume_state(loop)
 
@@ -306,7 +306,7 @@ class RunWriter:
         run is finished, it can be resumed."""
         if summary["status"] == "interrupted" and loop.interrupted_at:
             save_state(self.path / RESUME_FILE, *loop.snapshot(summary["seconds"]))
-        save_arrays(self.path / "model.npz", loop.model.network.params())
+        save_npz(self.path / "model.npz", loop.model.network.params())
         write_text(self.path / "metrics.csv", metrics_csv(loop.history))
         layers = loop.layers
         write_text(self.path / "layers.csv", rows_csv(layers, list(layers[0]) if layers else ["epoch"]))
@@ -338,12 +338,12 @@ RESUME_EVERY = 2.0  # seconds between resume states written during training (a k
 
 def save_state(path: Path, arrays: dict[str, Array], facts: dict[str, Any]) -> Path:
     """A training state: named arrays plus JSON facts (as a string array), one npz, atomically."""
-    return save_arrays(path, {**arrays, "facts": np.array(json.dumps(facts))})
+    return save_npz(path, {**arrays, "facts": np.array(json.dumps(facts))})
 
 
 def load_state(path: Path) -> tuple[dict[str, Array], dict[str, Any]]:
     """What `save_state` wrote; a damaged file is an NnctlError naming it."""
-    arrays = load_arrays(path)
+    arrays = load_npz(path)
     try:
         facts = json.loads(str(arrays.pop("facts")))
     except (KeyError, ValueError, RecursionError):

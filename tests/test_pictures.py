@@ -43,12 +43,12 @@ def test_animation_has_the_asked_frames_from_the_kept_checkpoints(tmp_path):
 
 
 def test_checkpoints_are_ordered_by_epoch_number_past_9999(tmp_path):
-    from nnctl.files import save_arrays
+    from nnctl.files import save_npz
     from nnctl.runs import Run, checkpoint_path
 
     (tmp_path / "checkpoints").mkdir()
     for epoch in (12465, 0, 9363, 20000):
-        save_arrays(checkpoint_path(tmp_path, epoch), {"W0": np.zeros(1)})
+        save_npz(checkpoint_path(tmp_path, epoch), {"W0": np.zeros(1)})
     run = Run(tmp_path, None, [], {}, None, None)
     assert [epoch for epoch, _ in run.checkpoints()] == [0, 9363, 12465, 20000]
 

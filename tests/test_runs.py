@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nnctl.errors import NnctlError
-from nnctl.files import atomic_write, load_arrays, read_metrics, save_arrays, write_text
+from nnctl.files import atomic_write, load_npz, read_metrics, save_npz, write_text
 from nnctl.runs import claim_run_dir, metrics_csv, new_run_dir
 
 
@@ -25,7 +25,7 @@ def test_metrics_round_trip_exactly(tmp_path):
 def test_weights_round_trip_bit_for_bit(tmp_path):
     rng = np.random.default_rng(0)
     params = {"W0": rng.normal(size=(2, 3)).astype(np.float32), "b0": rng.normal(size=3)}
-    loaded = load_arrays(save_arrays(tmp_path / "w.npz", params))
+    loaded = load_npz(save_npz(tmp_path / "w.npz", params))
     assert loaded["W0"].dtype == np.float32
     for key in params:
         np.testing.assert_array_equal(loaded[key], params[key])
@@ -34,12 +34,12 @@ def test_weights_round_trip_bit_for_bit(tmp_path):
 def test_object_arrays_are_refused(tmp_path):
     np.savez(tmp_path / "evil.npz", W0=np.array([{"a": 1}], dtype=object))
     with pytest.raises(NnctlError, match="holds Python objects, not plain arrays; refused"):
-        load_arrays(tmp_path / "evil.npz")
+        load_npz(tmp_path / "evil.npz")
     with pytest.raises(NnctlError, match="no such file"):
-        load_arrays(tmp_path / "missing.npz")
+        load_npz(tmp_path / "missing.npz")
     (tmp_path / "data.csv").write_text("a,b\n1,2\n")
     with pytest.raises(NnctlError, match=r"data.csv: not an .npz file of named arrays"):
-        load_arrays(tmp_path / "data.csv")
+        load_npz(tmp_path / "data.csv")
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporaries(tmp_path):

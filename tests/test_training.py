@@ -9,7 +9,7 @@ import pytest
 
 from nnctl import load_config, train
 from nnctl.errors import NnctlError
-from nnctl.files import save_arrays
+from nnctl.files import save_npz
 
 CONFIGS = Path(__file__).parents[1] / "configs"
 
@@ -83,10 +83,10 @@ def test_the_batch_size_does_not_change_the_data_or_the_initial_weights():
 
 def test_init_from_loads_weights_and_names_a_mismatched_layer(tmp_path):
     good = {"W0": np.full((2, 3), 0.5), "b0": np.zeros(3), "W1": np.ones((3, 2)), "b1": np.zeros(2)}
-    save_arrays(tmp_path / "good.npz", good)
+    save_npz(tmp_path / "good.npz", good)
     result = train({"model": {"hidden": [3], "init_from": str(tmp_path / "good.npz")}, "train": {"epochs": 0}})
     np.testing.assert_array_equal(result.model.network.params()["W0"], good["W0"])
-    save_arrays(tmp_path / "bad.npz", {**good, "W1": np.ones((4, 2))})
+    save_npz(tmp_path / "bad.npz", {**good, "W1": np.ones((4, 2))})
     with pytest.raises(NnctlError, match=r"W1 has shape \(4, 2\), the network's layer 1 needs \(3, 2\)"):
         train({"model": {"hidden": [3], "init_from": str(tmp_path / "bad.npz")}})
     with pytest.raises(NnctlError, match="no such file"):
