@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from processes import run_process
 from typer.testing import CliRunner
 
 from nnctl.cli import app
@@ -507,27 +508,6 @@ def test_the_feature_count_a_config_promises_is_what_the_data_set_has(name, tmp_
     assert feature_count("blobs", {"n_features": 5, "centers": 3}) == 5
 
 
-# nnctl's main(), then the process's own peak resident memory (VmHWM: the kernel's ru_maxrss of a
-# child also counts the pages it shared with the forking parent, here a big pytest process)
-PEAK_MEMORY = """
-import pathlib, re, sys
-from nnctl.cli import main
-out = pathlib.Path(sys.argv.pop(1))
-try:
-    main()
-finally:
-    out.write_text(re.search(r"VmHWM:\\s+(\\d+) kB", pathlib.Path("/proc/self/status").read_text())[1])
-"""
-
-
-def run_process(args: list[str], cwd: Path) -> tuple[int, str, str, int]:
-    """(exit code, stdout, stderr, peak resident memory in kB) of one real nnctl process."""
-    peak = cwd / "peak-kb"
-    done = subprocess.run([sys.executable, "-c", PEAK_MEMORY, str(peak), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=60)
-    return done.returncode, done.stdout, done.stderr, int(peak.read_text())
-
-
 @pytest.mark.parametrize("name", ["yaml-python-tag-is-refused-not-run", "absurd-data", "config-missing"])
 def test_a_real_process_prints_one_line_and_exits_2(name, tmp_path, trained_run):
     case = next(param.values[0] for param in CASES if param.id == name)
@@ -548,8 +528,6 @@ def test_a_real_process_prints_one_line_and_exits_2(name, tmp_path, trained_run)
 ], ids=["unknown-option", "not-an-integer", "missing-argument", "unknown-command"])
 def test_typer_usage_errors_are_one_line_too(args, expected, tmp_path):
     """Mistakes Typer itself catches, through the console script's entry point."""
-    import subprocess
-    import sys
 
     done = subprocess.run([sys.executable, "-c", "from nnctl.cli import main; main()", *args], cwd=tmp_path,
                           capture_output=True, text=True)

@@ -27,6 +27,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from processes import run_process
 from typer.testing import CliRunner
 
 import nnctl.files as files
@@ -584,16 +585,6 @@ def test_complex_init_weights_are_refused_not_truncated(tmp_path):
     assert (tmp_path / "w.npz").read_bytes() == before and not (tmp_path / "run").exists()
 
 
-# nnctl's main(), then the process's own peak resident memory (VmHWM), as tests/test_errors.py measures it
-PEAK_MEMORY = """
-import pathlib, re, sys
-from nnctl.cli import main
-out = pathlib.Path(sys.argv.pop(1))
-try:
-    main()
-finally:
-    out.write_text(re.search(r"VmHWM:\\s+(\\d+) kB", pathlib.Path("/proc/self/status").read_text())[1])
-"""
 
 
 def claiming_npz(path: Path, real: dict[str, np.ndarray], key: str, shape: tuple[int, ...]) -> None:
@@ -614,11 +605,10 @@ def test_a_model_npz_claiming_2_to_the_40_values_is_refused_before_memory_is_tak
     claiming_npz(folder / "model.npz", weights(trained / "model.npz"), "W0", (2**20, 2**20))
     before = snapshot(folder)
     began = time.monotonic()
-    done = subprocess.run([sys.executable, "-c", PEAK_MEMORY, str(tmp_path / "peak"), "plot", str(folder)],
-                          capture_output=True, text=True, timeout=60)
+    code, stdout, stderr, peak_kb = run_process(["plot", folder], cwd=tmp_path)
     assert time.monotonic() - began < 20
-    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
-    assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"error: {folder / 'model.npz'}: W0 claims shape "
-                                                                  "(1048576, 1048576)"), done.stderr
-    assert int((tmp_path / "peak").read_text()) < 150_000  # kB: an interpreter with numpy, not 8 TB
+    assert code == 2 and stdout == "" and "Traceback" not in stderr
+    assert stderr.count("\n") == 1 and stderr.startswith(f"error: {folder / 'model.npz'}: W0 claims shape "
+                                                        "(1048576, 1048576)"), stderr
+    assert peak_kb < 150_000  # kB: an interpreter with numpy, not 8 TB
     assert snapshot(folder) == before
