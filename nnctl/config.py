@@ -33,7 +33,7 @@ from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nnctl.nn.initializers import INITIALIZERS
 from nnctl.nn.losses import LOSSES
 from nnctl.nn.optimizers import OPTIMIZERS, SCHEDULES
-from nnctl.pictures import PICTURES
+from nnctl.plots import PICTURE_NAMES
 
 MONITORS = ("val_loss", "train_loss", "val_accuracy", "train_accuracy")
 MAX_SAMPLES = 10_000_000  # refuse absurd sizes before any memory is taken
@@ -379,9 +379,9 @@ class OutputConfig(Section):
             return value
         if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
             raise ValueError(
-                f"expected auto or a list of pictures {choose_from(PICTURES)}, [] for none; got {shown(value)}")
+                f"expected auto or a list of pictures {choose_from(PICTURE_NAMES)}, [] for none; got {shown(value)}")
         for name in value:
-            _check_name(name, PICTURES)
+            _check_name(name, PICTURE_NAMES)
         return value
 
 

@@ -37,6 +37,7 @@ from nnctl.files import (
     write_json,
     write_text,
 )
+from nnctl.plots import PICTURE_NAMES
 
 Array = np.ndarray
 # The statuses of a run (summary.json's status) and, in a sweep, of a point: the one list.
@@ -45,7 +46,6 @@ METRICS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", 
 
 # The inventory: every entry nnctl may write in a run directory. `--overwrite` removes these and
 # nothing else, and refuses a folder holding anything not listed (hidden entries and links too).
-PICTURE_NAMES = ("loss", "boundary", "fit", "neurons", "hidden", "norms", "confusion", "animation")  # pictures.PICTURES
 PICTURE_FORMATS = ("png", "svg", "gif")
 RUN_FILES = frozenset(
     {"config.yaml", "metrics.csv", "layers.csv", "summary.json", "model.npz", "data.npz", "resume.npz"}

@@ -87,3 +87,12 @@ def test_which_pictures_fit_which_run(data, hidden, expected_all, expected_defau
     result = train(config)
     assert applicable(result.dataset, config) == expected_all
     assert default_pictures(result.dataset, config) == expected_default
+
+
+def test_the_picture_registry_draws_exactly_the_names_the_config_and_the_inventory_know():
+    from nnctl.pictures import PICTURES
+    from nnctl.plots import PICTURE_NAMES
+    from nnctl.runs import RUN_FILES
+
+    assert tuple(PICTURES) == PICTURE_NAMES
+    assert {f"{name}.png" for name in PICTURE_NAMES} <= RUN_FILES

@@ -62,7 +62,13 @@ from nnctl.plots.model import (
 )
 from nnctl.plots.sweep import MAX_BOUNDARY_COLUMNS, MAX_SWEEP_LINES, MAX_VALUE_TICKS, plot_boundaries, plot_sweep
 
+# The pictures of a run, by name: what output.plots and `nnctl plot --only` take, and the files a
+# run directory may hold (runs.RUN_FILES). Here, low, so the config can name them; pictures.PICTURES
+# draws each, in this order.
+PICTURE_NAMES = ("loss", "boundary", "fit", "neurons", "hidden", "norms", "confusion", "animation")
+
 __all__ = [
+    "PICTURE_NAMES",
     "ANIMATION_RESOLUTION",
     "BOUNDARY",
     "CLASS_COLORS",
