@@ -20,9 +20,9 @@ from nnctl.config import Config, blame, rows_per_pass, size_problem
 from nnctl.data import Dataset, load_dataset
 from nnctl.errors import NnctlError
 from nnctl.files import load_npz
-from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nnctl.nn import network
 from nnctl.nn.losses import LOSSES, Loss
-from nnctl.nn.network import Model, build_network
+from nnctl.nn.network import Model
 from nnctl.nn.optimizers import OPTIMIZERS, SCHEDULES, Optimizer
 
 Array = np.ndarray
@@ -98,26 +98,21 @@ def build_model(config: Config, dataset: Dataset, rng: np.random.Generator, *, d
     """The network for this config and data, initialised from rng (or model.init_from), in
     `dtype` (default: the config's)."""
     loss = LOSSES[config.loss.name]
-    activations = config.model.activations
     out_name = output_activation(config, loss)
     sizes = [dataset.n_features, *config.model.hidden, output_width(loss, dataset)]
     problem = size_problem(sizes, rows_per_pass(len(dataset.X_train), config.train.batch_size))
     if problem:
         raise NnctlError(f"model.hidden: {problem}")
-    init = config.model.init
-    if init == "auto":  # each layer's scheme suits the nonlinearity that follows it
-        init = [ACTIVATIONS[a].init for a in activations] + [OUTPUT_ACTIVATIONS[out_name].init]
-    network = build_network(
-        sizes, activations, None if loss.fused else out_name, init, rng,
-        init_scale=config.model.init_scale, dtype=np.dtype(config.dtype if dtype is None else dtype),
+    model = network.build_model(
+        sizes, config.model.activations, loss.name, rng, output=out_name, init=config.model.init,
+        init_scale=config.model.init_scale, l2=config.loss.l2, dtype=np.dtype(config.dtype if dtype is None else dtype),
     )
     if config.model.init_from:
         try:
-            network.set_params(load_matching_weights(Path(config.model.init_from), network.params()))
+            model.network.set_params(load_matching_weights(Path(config.model.init_from), model.network.params()))
         except NnctlError as e:
             raise NnctlError(f"model.init_from: {e}") from None
-    link = OUTPUT_ACTIVATIONS[out_name] if loss.fused else None
-    return Model(network, loss, link=link, l2=config.loss.l2)
+    return model
 
 
 def load_matching_weights(path: Path, expected: dict[str, Array], source: str = "") -> dict[str, Array]:
@@ -125,19 +120,19 @@ def load_matching_weights(path: Path, expected: dict[str, Array], source: str = 
     layer, and the network as `source` describes it ("of config.yaml and data.npz")."""
     weights = load_npz(path)
     dense = [expected[k] for k in expected if k.startswith("W")]
-    network = "-".join(map(str, [dense[0].shape[0], *(W.shape[1] for W in dense)]))
+    widths = "-".join(map(str, [dense[0].shape[0], *(W.shape[1] for W in dense)]))
     missing = [k for k in expected if k not in weights]
     extra = [k for k in weights if k not in expected]
     if missing or extra:
         raise NnctlError(
-            f"{path}: keys {sorted(weights)} do not fit the {network} network{source}, which has {list(expected)}"
+            f"{path}: keys {sorted(weights)} do not fit the {widths} network{source}, which has {list(expected)}"
             + (f" (missing {missing})" if missing else "") + (f" (unexpected {extra})" if extra else "")
         )
     for key, array in expected.items():
         if weights[key].shape != array.shape:
             raise NnctlError(
                 f"{path}: {key} has shape {weights[key].shape}, the network's layer {key[1:]} "
-                f"needs {array.shape} (the {network} network{source})"
+                f"needs {array.shape} (the {widths} network{source})"
             )
         if not np.issubdtype(weights[key].dtype, np.number) or not np.isfinite(weights[key]).all():
             raise NnctlError(f"{path}: {key} holds values that are not finite numbers")

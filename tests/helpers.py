@@ -6,7 +6,7 @@ import numpy as np
 
 from nnctl.nn.activations import OUTPUT_ACTIVATIONS
 from nnctl.nn.losses import LOSSES
-from nnctl.nn.network import Model, build_network
+from nnctl.nn.network import Model, build_model
 
 KINK_MARGIN = 1e-3  # ≫ the gradcheck step 1e-6, so no central difference straddles a kink
 
@@ -31,15 +31,9 @@ def make_model(
     output: str = "auto",
     l2: float = 0.0,
 ) -> Model:
-    """A Model wired as nnctl.assemble wires it: fused losses end at the logits.
-
-    Weights and biases ~ N(0, 0.5²), so biases are nonzero and their gradients are exercised.
-    """
-    loss = LOSSES[loss_name]
-    out = loss.output if output == "auto" else output
-    fused = loss.fused and out == loss.output
-    network = build_network(sizes, activations, None if fused else out, "normal", rng, init_scale=0.5)
-    return Model(network, loss, link=OUTPUT_ACTIVATIONS[out] if fused else None, l2=l2)
+    """The core's `build_model` (fused losses end at the logits, as in training) with weights and
+    biases ~ N(0, 0.5²), so biases are nonzero and their gradients are exercised."""
+    return build_model(sizes, activations, loss_name, rng, output=output, init="normal", init_scale=0.5, l2=l2)
 
 
 def make_targets(loss_name: str, n: int, width: int, rng: np.random.Generator) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Whole networks: gradient checks over every activation × loss (and random architectures),
-a planted bug that the check must catch, the L2 penalty, and build_network's shapes, init
-statistics, dtypes and determinism."""
+a planted bug that the check must catch, the L2 penalty, build_model's wiring of each loss, and
+build_network's shapes, init statistics, dtypes and determinism."""
 
 import numpy as np
 import pytest
@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnctl.gradcheck import check_gradients
-from nnctl.nn.activations import ACTIVATIONS, Activation
+from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS, Activation
 from nnctl.nn.layers import ActivationLayer, Dense
 from nnctl.nn.losses import LOSSES
-from nnctl.nn.network import build_network
+from nnctl.nn.network import build_model, build_network
 
 TOLERANCE = 1e-6
 
@@ -155,6 +155,31 @@ def test_build_network_layer_shapes_and_order(rng):
 def test_build_network_without_output_activation_ends_at_a_dense_layer(rng):
     net = build_network([2, 1], [], None, "he", rng)
     assert len(net.layers) == 1 and isinstance(net.layers[0], Dense)
+
+
+@pytest.mark.parametrize(("loss_name", "link"), [("cross-entropy", "softmax"), ("binary-cross-entropy", "sigmoid")])
+def test_build_model_ends_a_fused_loss_at_the_logits_and_links_its_activation(loss_name, link, rng):
+    model = build_model([2, 4, 3], ["tanh"], loss_name, rng)
+    assert isinstance(model.network.layers[-1], Dense) and model.link is OUTPUT_ACTIVATIONS[link]
+    X = rng.normal(size=(5, 2))
+    np.testing.assert_array_equal(model.output(X), OUTPUT_ACTIVATIONS[link].fn(model.network.forward(X)))
+    with pytest.raises(ValueError, match=f"{loss_name} is fused with {link}"):
+        build_model([2, 4, 3], ["tanh"], loss_name, rng, output="tanh")
+
+
+@pytest.mark.parametrize(("loss_name", "output", "last"), [("mse", "auto", "linear"), ("mse", "sigmoid", "sigmoid"),
+                                                           ("hinge", "auto", "linear")])
+def test_build_model_gives_other_losses_the_output_activation_itself(loss_name, output, last, rng):
+    model = build_model([2, 4, 1], ["relu"], loss_name, rng, output=output)
+    assert model.network.layers[-1].name == last and model.link is None
+
+
+def test_build_model_auto_init_suits_the_activation_after_each_layer():
+    # relu after layer 0 (he), softmax after layer 1 (xavier): the same draws as naming them
+    auto = build_model([3, 5, 2], ["relu"], "cross-entropy", np.random.default_rng(3))
+    named = build_network([3, 5, 2], ["relu"], None, ["he", "xavier"], np.random.default_rng(3))
+    for name, p in named.params().items():
+        np.testing.assert_array_equal(auto.network.params()[name], p)
 
 
 def test_xavier_is_uniform_within_its_bound_with_zero_biases(rng):
