@@ -124,8 +124,7 @@ def explain(model: Model, X: Array, T: Array) -> Explanation:
             formula += f"\n     dL/da{l - 1} = δ{l} W{l - 1}ᵀ  (carried to BP2 of layer {l - 1})"
         backward.append(Step(f"layer {l}", formula, arrays))
     if model.l2:
-        for layer in net.dense:
-            layer.dW += model.l2 * layer.W
+        model.add_penalty_grads()
         backward.append(Step("L2", f"dW += λ W for every weight matrix (λ = {model.l2:g})",
                              {f"dW{i}": d.dW for i, d in enumerate(net.dense)}))
     return Explanation(forward, loss_step, backward)

@@ -7,6 +7,7 @@ import numpy as np
 from nnctl.nn.activations import OUTPUT_ACTIVATIONS
 from nnctl.nn.losses import LOSSES
 from nnctl.nn.network import Model, build_model
+from nnctl.nn.optimizers import SGD
 
 KINK_MARGIN = 1e-3  # ≫ the gradcheck step 1e-6, so no central difference straddles a kink
 
@@ -50,3 +51,21 @@ def make_targets(loss_name: str, n: int, width: int, rng: np.random.Generator) -
 def away_from_hinge_kink(Yhat: np.ndarray, T: np.ndarray, margin: float = KINK_MARGIN) -> np.ndarray:
     """Yhat moved so that no margin t·ŷ lies within `margin` of hinge's kink at 1."""
     return T * (1.0 + away_from_kinks(T * Yhat - 1.0, margin))
+
+
+def assert_layers_in_theta(model: Model) -> None:
+    """Every dense layer's W and b are views into the network's θ and its dW, db into ∇θ, and a
+    step of θ moves W and b (so training changes what the layers compute)."""
+    net = model.network
+    for i, layer in enumerate(net.dense):
+        assert np.shares_memory(layer.W, net.theta) and np.shares_memory(layer.b, net.theta), f"layer {i} left θ"
+        assert np.shares_memory(layer.dW, net.grad) and np.shares_memory(layer.db, net.grad), f"layer {i} left ∇θ"
+        assert np.shares_memory(layer.Wb, net.theta), f"layer {i} computes with weights outside θ"
+    before = [(layer.W.copy(), layer.b.copy()) for layer in net.dense]
+    grad = net.grad.copy()
+    net.grad[...] = 1.0
+    SGD(lr=0.5).step(net.theta, net.grad)
+    net.grad[...] = grad
+    for layer, (W, b) in zip(net.dense, before, strict=True):
+        np.testing.assert_array_equal(layer.W, W - layer.W.dtype.type(0.5))
+        np.testing.assert_array_equal(layer.b, b - layer.b.dtype.type(0.5))

@@ -30,37 +30,36 @@ class Dense:
     whose last column is ones, so forward is one matmul, and BP3 and BP4 are one matmul too:
     X1.T @ dZ = [X.T @ dZ; Σ over the batch of dZ] = [dW; db]. In a network, Wb and dWb are
     views into its flat vectors θ and ∇θ (see `Sequential`): backward writes the gradients in
-    place.
+    place. W, b, dW and db are views of Wb and dWb that cannot be assigned, so no layer leaves θ.
     """
 
     def __init__(self, W: Array, b: Array):
         self._buffers: dict[int, tuple[Array, Array]] = {}  # n -> ([X, 1] (n, fan_in + 1), its X part)
         self._large: tuple[Array, Array] | None = None  # the last one of more than CACHED_ROWS rows
         self.X1: Array | None = None
-        self._join(W, b)
+        Wb = np.vstack([W, b])
+        self.bind(Wb, np.zeros_like(Wb))
 
     def bind(self, Wb: Array, dWb: Array) -> None:
         """Use Wb, dWb (fan_in + 1, fan_out) as [W; b] and [dW; db] from now on."""
         self.Wb, self.dWb = Wb, dWb
-        self._W, self._b, self.dW, self.db = Wb[:-1], Wb[-1], dWb[:-1], dWb[-1]
+        self._W, self._b, self._dW, self._db = Wb[:-1], Wb[-1], dWb[:-1], dWb[-1]
         self._buffers.clear()  # they hold Wb's dtype
         self._large = None
 
-    def _join(self, W: Array, b: Array) -> None:
-        Wb = np.vstack([W, b])
-        self.bind(Wb, np.zeros_like(Wb))
-
-    # Assigning W or b (gradcheck casts them to float64) makes a new [W; b], outside any θ.
-    W = property(lambda self: self._W, lambda self, W: self._join(W, self._b))
-    b = property(lambda self: self._b, lambda self, b: self._join(self._W, b))
+    # Views, written into (W[...] = …), never assigned: a new array would leave θ and ∇θ
+    W = property(lambda self: self._W, doc="(fan_in, fan_out): the rows of Wb but its last")
+    b = property(lambda self: self._b, doc="(fan_out,): the last row of Wb")
+    dW = property(lambda self: self._dW, doc="(fan_in, fan_out): the rows of dWb but its last")
+    db = property(lambda self: self._db, doc="(fan_out,): the last row of dWb")
 
     @property
     def fan_in(self) -> int:
-        return self.W.shape[0]
+        return self._W.shape[0]
 
     @property
     def fan_out(self) -> int:
-        return self.W.shape[1]
+        return self._W.shape[1]
 
     def forward(self, X: Array, ones: bool = False) -> Array:
         """X: (n, fan_in) -> Z: (n, fan_out), or X = [X, 1] (n, fan_in + 1) when `ones` (used
@@ -77,7 +76,7 @@ class Dense:
         """dZ: (n, fan_out) -> dX: (n, fan_in), or None when not `input_grad` (the first layer
         of a network in training: nothing uses dL/dX there). Sets self.dW, self.db."""
         np.matmul(self.X1.T, dZ, out=self.dWb)  # BP4 and BP3: [X.T @ dZ; Σ over the batch of dZ]
-        return dZ @ self.W.T if input_grad else None  # BP2, before the previous activation's ⊙ σ'(z)
+        return dZ @ self._W.T if input_grad else None  # BP2, before the previous activation's ⊙ σ'(z)
 
     def _other_buffer(self, n: int) -> tuple[Array, Array]:
         """For n rows that `_buffers` has no buffer for: an (n, fan_in + 1) array whose last

@@ -115,10 +115,15 @@ class Model:
         value, dOut = self.loss.value_and_grad(out, T)
         self.network.backward(dOut, input_grad=False)
         if self.l2:
-            for layer in self.network.dense:
-                layer.dW += self.l2 * layer.W  # d/dW of λ/2 ‖W‖²
+            self.add_penalty_grads()
             value += self.penalty()
         return value, out
+
+    def add_penalty_grads(self) -> None:
+        """dW += λ W for every weight matrix (d/dW of λ/2 ‖W‖²), in place in ∇θ."""
+        for layer in self.network.dense:
+            dW = layer.dW  # a view of ∇θ: added into, as the attribute cannot be assigned
+            dW += self.l2 * layer.W
 
     def output(self, X: Array) -> Array:
         """X: (n, features) -> the output activation's values (n, width)."""
