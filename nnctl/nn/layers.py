@@ -22,20 +22,41 @@ def with_ones(X: Array) -> Array:
     return X1
 
 
+class InputBuffers(dict):
+    """n -> (X1, X1's first fan_in columns): an (n, fan_in + 1) array whose last column is 1,
+    made on the first input of n rows and reused, so Dense's forward copies X in and allocates
+    nothing. Kept: the CACHED_SIZES sizes of at most CACHED_ROWS rows seen last (the oldest
+    goes first), and of larger ones (a full batch, a picture's grid) only the last."""
+
+    def __init__(self, fan_in: int, dtype):
+        super().__init__()
+        self.fan_in, self.dtype = fan_in, dtype
+        self.large: int | None = None  # the one size above CACHED_ROWS held
+
+    def __missing__(self, n: int) -> tuple[Array, Array]:
+        if n > CACHED_ROWS:
+            self.pop(self.large, None)
+            self.large = n
+        elif len(self) - (self.large is not None) == CACHED_SIZES:
+            del self[next(size for size in self if size != self.large)]  # the oldest
+        X1 = np.ones((n, self.fan_in + 1), self.dtype)
+        self[n] = found = X1, X1[:, :-1]
+        return found
+
+
 class Dense:
     """Affine map Z = X @ W + b = [X, 1] @ [W; b].  W: (fan_in, fan_out), b: (fan_out,).
 
     W and b are the rows of one (fan_in + 1, fan_out) matrix Wb = [W; b] (the bias-as-extra-row
     form), and dW, db those of dWb. The input goes into a buffer X1 = [X, 1] (n, fan_in + 1)
-    whose last column is ones, so forward is one matmul, and BP3 and BP4 are one matmul too:
-    X1.T @ dZ = [X.T @ dZ; Σ over the batch of dZ] = [dW; db]. In a network, Wb and dWb are
-    views into its flat vectors θ and ∇θ (see `Sequential`): backward writes the gradients in
-    place. W, b, dW and db are views of Wb and dWb that cannot be assigned, so no layer leaves θ.
+    whose last column is ones (one per batch size, in `buffers`), so forward is one matmul, and
+    BP4 and BP3 are one matmul too: X1.T @ dZ = [X.T @ dZ; Σ over the batch of dZ] = [dW; db].
+    In a network, Wb and dWb are views into its flat vectors θ and ∇θ (see `Sequential`):
+    backward writes the gradients in place. W, b, dW and db are views of Wb and dWb that cannot
+    be assigned, so no layer leaves θ.
     """
 
     def __init__(self, W: Array, b: Array):
-        self._buffers: dict[int, tuple[Array, Array]] = {}  # n -> ([X, 1] (n, fan_in + 1), its X part)
-        self._large: tuple[Array, Array] | None = None  # the last one of more than CACHED_ROWS rows
         self.X1: Array | None = None
         Wb = np.vstack([W, b])
         self.bind(Wb, np.zeros_like(Wb))
@@ -44,8 +65,7 @@ class Dense:
         """Use Wb, dWb (fan_in + 1, fan_out) as [W; b] and [dW; db] from now on."""
         self.Wb, self.dWb = Wb, dWb
         self._W, self._b, self._dW, self._db = Wb[:-1], Wb[-1], dWb[:-1], dWb[-1]
-        self._buffers.clear()  # they hold Wb's dtype
-        self._large = None
+        self.buffers = InputBuffers(Wb.shape[0] - 1, Wb.dtype)
 
     # Views, written into (W[...] = …), never assigned: a new array would leave θ and ∇θ
     W = property(lambda self: self._W, doc="(fan_in, fan_out): the rows of Wb but its last")
@@ -67,7 +87,7 @@ class Dense:
         if ones:
             X1 = X
         else:
-            X1, X_part = self._buffers.get(X.shape[0]) or self._other_buffer(X.shape[0])
+            X1, X_part = self.buffers[X.shape[0]]
             np.copyto(X_part, X)
         self.X1 = X1
         return X1 @ self.Wb
@@ -75,24 +95,10 @@ class Dense:
     def backward(self, dZ: Array, input_grad: bool = True) -> Array | None:
         """dZ: (n, fan_out) -> dX: (n, fan_in), or None when not `input_grad` (the first layer
         of a network in training: nothing uses dL/dX there). Sets self.dW, self.db."""
-        np.matmul(self.X1.T, dZ, out=self.dWb)  # BP4 and BP3: [X.T @ dZ; Σ over the batch of dZ]
+        # BP4  dW = X.T @ dZ  and  BP3  db = Σ over the batch of dZ, as one product (one BLAS
+        # call instead of a product and a reduction): [X, 1].T @ dZ = [X.T @ dZ; 1.T @ dZ] = [dW; db]
+        np.matmul(self.X1.T, dZ, out=self.dWb)
         return dZ @ self._W.T if input_grad else None  # BP2, before the previous activation's ⊙ σ'(z)
-
-    def _other_buffer(self, n: int) -> tuple[Array, Array]:
-        """For n rows that `_buffers` has no buffer for: an (n, fan_in + 1) array whose last
-        column is 1, and a view of its other columns. A new one is kept for the next batches of
-        n rows, and of sizes above CACHED_ROWS (a full batch, a picture's grid) only the last."""
-        if self._large is not None and self._large[0].shape[0] == n:
-            return self._large
-        X1 = np.ones((n, self.fan_in + 1), self.Wb.dtype)
-        found = X1, X1[:, :-1]
-        if n > CACHED_ROWS:
-            self._large = found
-        else:
-            if len(self._buffers) == CACHED_SIZES:
-                del self._buffers[next(iter(self._buffers))]  # the oldest
-            self._buffers[n] = found
-        return found
 
 
 class ActivationLayer:

@@ -150,7 +150,7 @@ class CrossEntropy(Loss):
         D, P, S = self._exp_shifted(Z, repeat_sums=True)
         value = self._mean_nll(D, T, S[:, 0])
         P /= S  # softmax(Z)
-        P -= T
+        P -= T  # BP1, fused: delta_L = (P − Y) / n, computed in E's array
         P /= Z.shape[0]
         return value, P
 
@@ -173,7 +173,7 @@ class BinaryCrossEntropy(Loss):
         return _mean(np.maximum(Z, 0.0) - T * Z + np.log1p(np.exp(-np.abs(Z))))
 
     def grad(self, Z: Array, T: Array) -> Array:
-        """dZ = (σ(Z) − T) / (n·w)."""
+        """dZ = (σ(Z) − T) / (n·w): BP1, fused (no σ'(Z) and no division by a probability)."""
         return (ACTIVATIONS["sigmoid"].fn(Z) - T) / Z.size
 
 
