@@ -118,6 +118,6 @@ class ActivationLayer:
 
     def backward(self, dA: Array, in_place: bool = False) -> Array:
         """dA: (n, k) -> dZ: (n, k), written over dA when `in_place` (for a caller that owns dA
-        and needs it no more: it saves allocating (n, k), which for 256 × 1024 float32 halves
-        relu's backward, 190 -> 110 µs)."""
+        and needs it no more: no new (n, k) array, the larger part of relu's backward on a wide
+        layer; figures in benchmarks/README.md)."""
         return self.f.backward(self.Z, self.A, dA, out=dA if in_place else None)
