@@ -69,7 +69,7 @@ def evaluate(model: Model, X: Array, T: Array, labels: Array | None) -> tuple[fl
     values, rows, correct = [], [], 0
     for start in range(0, n, step):
         chunk = slice(start, start + step)
-        out = model.raw(X[chunk])
+        out = model.logits(X[chunk])
         values.append(model.loss.value(out, T[chunk]))
         rows.append(out.shape[0])
         if labels is not None:

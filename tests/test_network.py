@@ -279,7 +279,7 @@ OPERATIONS = {
     "forward, backward": lambda model, X, T: model.network.backward(np.ones_like(model.network.forward(X))),
     "loss_and_grads with L2": lambda model, X, T: model.loss_and_grads(X, T),
     "objective": lambda model, X, T: model.objective(X, T),
-    "output, raw, hidden": lambda model, X, T: (model.output(X), model.raw(X), model.hidden(X)),
+    "output, logits, hidden": lambda model, X, T: (model.output(X), model.logits(X), model.hidden(X)),
     "optimizer steps": _steps,
 }
 

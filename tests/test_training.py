@@ -159,6 +159,6 @@ def test_a_set_is_measured_in_chunks_that_hold_a_wide_batchs_worth(rng):
     assert evaluation_rows(network.sizes) == 436  # 1000 rows go in three chunks
     loss, accuracy = evaluate(model, X, T, labels)
     assert sorted(network.dense[1].buffers) == [128, 436]  # the passes held 436, 436 and 128 rows
-    out = model.raw(X)  # the whole set in one pass
+    out = model.logits(X)  # the whole set in one pass
     assert loss == pytest.approx(LOSSES["cross-entropy"].value(out, T), rel=1e-14)
     assert accuracy == np.mean(out.argmax(axis=1) == labels)

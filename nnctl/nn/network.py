@@ -130,8 +130,9 @@ class Model:
         out = self.network.forward(X)
         return out if self.link is None else self.link.fn(out)
 
-    def raw(self, X: Array) -> Array:
-        """X -> what the loss sees (logits for fused losses)."""
+    def logits(self, X: Array) -> Array:
+        """X: (n, features) -> what the loss sees (n, width): the logits for a fused loss, which
+        `output` passes through the link; the output activation's values for any other."""
         return self.network.forward(X)
 
     def hidden(self, X: Array) -> list[Array]:
