@@ -121,7 +121,7 @@ def nnctl_config(w: Workload, folder: Path, dtype: str, epochs: int, *, from_ini
 def prepare_workload(w: Workload, folder: Path) -> dict:
     """Write data.npz, data.csv and init.npz (nnctl's initial weights for seed 0); return facts."""
     from nnctl import load_config
-    from nnctl.training import build_for
+    from nnctl.assemble import build_for
 
     folder.mkdir(parents=True, exist_ok=True)
     X, y = make_data(w)

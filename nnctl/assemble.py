@@ -1,24 +1,28 @@
-"""From a validated Config and a Dataset to the core's objects: Model, targets, Optimizer.
+"""From a validated Config (and its data) to the core's objects: Model, targets, Optimizer.
+Layer 3: imports config, data, files and nn, never runs (runs.load_run builds its model here).
 
-This is the one place that knows both the config and the core, so training, gradient checking
-and run loading all build networks the same way. Mismatches a user can cause (hinge with three
-classes, cross-entropy on a real-valued target, init weights of the wrong shape) are NnctlErrors.
+This is the one place that knows both the config and the core, so training, gradient checking,
+`explain` and run loading all build networks the same way: `build_for` makes a config's data and
+initial model, `trained_model` the model of a config and data with saved weights. Mismatches a
+user can cause (hinge with three classes, cross-entropy on a real-valued target, init weights of
+the wrong shape) are NnctlErrors.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from nnctl.config import Config, rows_per_pass, size_problem
-from nnctl.data import Dataset
+from nnctl.config import Config, blame, rows_per_pass, size_problem
+from nnctl.data import Dataset, load_dataset
 from nnctl.errors import NnctlError
 from nnctl.files import load_npz
-from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nnctl.nn import network
 from nnctl.nn.losses import LOSSES, Loss
-from nnctl.nn.network import Model, build_network
+from nnctl.nn.network import Model
 from nnctl.nn.optimizers import OPTIMIZERS, SCHEDULES, Optimizer
 
 Array = np.ndarray
@@ -53,29 +57,62 @@ def output_activation(config: Config, loss: Loss) -> str:
     return name
 
 
-def build_model(config: Config, dataset: Dataset, rng: np.random.Generator) -> Model:
-    """The network for this config and data, initialised from rng (or model.init_from)."""
+@dataclass
+class Streams:
+    """Independent random streams from one seed, so e.g. the batch size never changes the data."""
+
+    data: np.random.Generator
+    init: np.random.Generator
+    shuffle: np.random.Generator
+
+    @classmethod
+    def from_seed(cls, seed: int) -> Streams:
+        return cls(*(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)))
+
+
+def build_for(config: Config) -> tuple[Model, Dataset, Streams]:
+    """The data set and the initialised model of a config, from its seed's streams."""
+    streams = Streams.from_seed(config.seed)
+    with blame(config):
+        dataset = load_dataset(
+            {**config.data.params, "name": config.data.name, "task": config.data.task,
+             "validation_fraction": config.data.validation_fraction, "standardize": config.data.standardize},
+            seed_rng=streams.data, base_dir=config.base_dir, dtype=np.dtype(config.dtype),
+        )
+        return build_model(config, dataset, streams.init), dataset, streams
+
+
+def trained_model(config: Config, dataset: Dataset, weights: Path, *, dtype=None, source: str = "") -> Model:
+    """The network of this config and data holding the weights saved in `weights` (an npz, checked
+    against it; errors name the network as `source` describes it), in `dtype` (default: the
+    config's). model.init_from is not read: the starting weights need not exist any more."""
+    without_start = config.model_copy(update={"model": config.model.model_copy(update={"init_from": None})})
+    with blame(config):
+        model = build_model(without_start, dataset, np.random.default_rng(0), dtype=dtype)
+    # set_params copies (and casts) into the model's own θ: every layer stays a view of it
+    model.network.set_params(load_matching_weights(weights, model.network.params(), source))
+    return model
+
+
+def build_model(config: Config, dataset: Dataset, rng: np.random.Generator, *, dtype=None) -> Model:
+    """The network for this config and data, initialised from rng (or model.init_from), in
+    `dtype` (default: the config's)."""
     loss = LOSSES[config.loss.name]
-    activations = config.model.activations
     out_name = output_activation(config, loss)
     sizes = [dataset.n_features, *config.model.hidden, output_width(loss, dataset)]
     problem = size_problem(sizes, rows_per_pass(len(dataset.X_train), config.train.batch_size))
     if problem:
         raise NnctlError(f"model.hidden: {problem}")
-    init = config.model.init
-    if init == "auto":  # each layer's scheme suits the nonlinearity that follows it
-        init = [ACTIVATIONS[a].init for a in activations] + [OUTPUT_ACTIVATIONS[out_name].init]
-    network = build_network(
-        sizes, activations, None if loss.fused else out_name, init, rng,
-        init_scale=config.model.init_scale, dtype=np.dtype(config.dtype),
+    model = network.build_model(
+        sizes, config.model.activations, loss.name, rng, output=out_name, init=config.model.init,
+        init_scale=config.model.init_scale, l2=config.loss.l2, dtype=np.dtype(config.dtype if dtype is None else dtype),
     )
     if config.model.init_from:
         try:
-            network.set_params(load_matching_weights(Path(config.model.init_from), network.params()))
+            model.network.set_params(load_matching_weights(Path(config.model.init_from), model.network.params()))
         except NnctlError as e:
             raise NnctlError(f"model.init_from: {e}") from None
-    link = OUTPUT_ACTIVATIONS[out_name] if loss.fused else None
-    return Model(network, loss, link=link, l2=config.loss.l2)
+    return model
 
 
 def load_matching_weights(path: Path, expected: dict[str, Array], source: str = "") -> dict[str, Array]:
@@ -83,19 +120,19 @@ def load_matching_weights(path: Path, expected: dict[str, Array], source: str = 
     layer, and the network as `source` describes it ("of config.yaml and data.npz")."""
     weights = load_npz(path)
     dense = [expected[k] for k in expected if k.startswith("W")]
-    network = "-".join(map(str, [dense[0].shape[0], *(W.shape[1] for W in dense)]))
+    widths = "-".join(map(str, [dense[0].shape[0], *(W.shape[1] for W in dense)]))
     missing = [k for k in expected if k not in weights]
     extra = [k for k in weights if k not in expected]
     if missing or extra:
         raise NnctlError(
-            f"{path}: keys {sorted(weights)} do not fit the {network} network{source}, which has {list(expected)}"
+            f"{path}: keys {sorted(weights)} do not fit the {widths} network{source}, which has {list(expected)}"
             + (f" (missing {missing})" if missing else "") + (f" (unexpected {extra})" if extra else "")
         )
     for key, array in expected.items():
         if weights[key].shape != array.shape:
             raise NnctlError(
                 f"{path}: {key} has shape {weights[key].shape}, the network's layer {key[1:]} "
-                f"needs {array.shape} (the {network} network{source})"
+                f"needs {array.shape} (the {widths} network{source})"
             )
         if not np.issubdtype(weights[key].dtype, np.number) or not np.isfinite(weights[key]).all():
             raise NnctlError(f"{path}: {key} holds values that are not finite numbers")

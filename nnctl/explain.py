@@ -14,8 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from nnctl.assemble import encode_targets
+from nnctl.errors import NnctlError
 from nnctl.nn.layers import ActivationLayer, Dense
 from nnctl.nn.network import Model
+from nnctl.runs import load_source
 
 Array = np.ndarray
 
@@ -121,8 +124,7 @@ def explain(model: Model, X: Array, T: Array) -> Explanation:
             formula += f"\n     dL/da{l - 1} = δ{l} W{l - 1}ᵀ  (carried to BP2 of layer {l - 1})"
         backward.append(Step(f"layer {l}", formula, arrays))
     if model.l2:
-        for layer in net.dense:
-            layer.dW += model.l2 * layer.W
+        model.add_penalty_grads()
         backward.append(Step("L2", f"dW += λ W for every weight matrix (λ = {model.l2:g})",
                              {f"dW{i}": d.dW for i, d in enumerate(net.dense)}))
     return Explanation(forward, loss_step, backward)
@@ -137,26 +139,9 @@ def _activation_after(layers, i: int) -> ActivationLayer | None:
 def explain_source(source, overrides=(), *, samples: int = 1):
     """`nnctl explain`: a config (initial weights) or a run directory (trained weights), on the
     first `samples` training samples."""
-    from pathlib import Path
-
-    from nnctl.assemble import encode_targets
-    from nnctl.errors import NnctlError
-
     if samples < 1:
         raise NnctlError(f"--samples: must be ≥ 1, got {samples}")
-    source = Path(source)
-    if source.is_dir():
-        from nnctl.runs import load_run
-
-        if overrides:
-            raise NnctlError("--set: applies to a config, not to a run directory")
-        run = load_run(source)
-        model, dataset = run.model, run.dataset
-    else:
-        from nnctl.config import load_config
-        from nnctl.training import build_for
-
-        model, dataset, _ = build_for(load_config(source, list(overrides)))
+    model, dataset = load_source(source, overrides)
     X = dataset.X_train[:samples]
     T = encode_targets(model, dataset, dataset.y_train[:samples])
     return explain(model, X, T)

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnctl.assemble import encode_targets
 from nnctl.errors import NnctlError
 from nnctl.nn.network import Model
+from nnctl.runs import load_source
 
 Array = np.ndarray
 EPSILON_RANGE = (1e-10, 1e-2)  # central-difference steps that can tell a bug from rounding (see above)
@@ -114,27 +116,10 @@ def check_source(
     source, overrides=(), *, epsilon: float = 1e-6, tolerance: float = 1e-6, batch: int = 8
 ) -> list[TensorCheck]:
     """`nnctl gradcheck`: a config (its initial weights) or a run directory (its trained
-    weights), the first `batch` training samples, everything in float64."""
-    from pathlib import Path
-
-    from nnctl.assemble import encode_targets
-
-    source = Path(source)
+    weights), the first `batch` training samples, everything in float64 (a run trained in
+    float32 is copied into a float64 model)."""
     check_settings(epsilon, tolerance, batch)
-    if source.is_dir():
-        from nnctl.runs import load_run
-
-        if overrides:
-            raise NnctlError("--set: applies to a config, not to a run directory")
-        run = load_run(source)
-        model, dataset = run.model, run.dataset
-        for layer in model.network.dense:
-            layer.W, layer.b = layer.W.astype(np.float64), layer.b.astype(np.float64)
-    else:
-        from nnctl.config import load_config
-        from nnctl.training import build_for
-
-        model, dataset, _ = build_for(load_config(source, [*overrides, "dtype=float64"]))
+    model, dataset = load_source(source, overrides, dtype=np.float64)
     X = dataset.X_train[:batch].astype(np.float64)
     T = encode_targets(model, dataset, dataset.y_train[:batch])
     if dataset.task == "regression":

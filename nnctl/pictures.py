@@ -47,7 +47,7 @@ def _scores(run) -> Callable:
     model = run.model
     if run.dataset.task == "regression":
         return lambda X: model.output(_cast(run, X))
-    return lambda X: model.loss.scores(model.raw(_cast(run, X)))
+    return lambda X: model.loss.scores(model.logits(_cast(run, X)))
 
 
 def _layer_names(run) -> list[str]:
@@ -108,7 +108,7 @@ def draw_confusion(run, path: Path, *, dpi: int, progress: Progress | None = Non
     d = run.dataset
     has_val = d.X_val.shape[0] > 0
     X, y = (d.X_val, d.y_val) if has_val else (d.X_train, d.y_train)
-    predicted = run.model.loss.decode(run.model.raw(X))
+    predicted = run.model.loss.decode(run.model.logits(X))
     return plot_confusion(y, predicted, [str(c) for c in d.classes], path, title=title(run),
                           split="validation" if has_val else "training", dpi=dpi)
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from nnctl.assemble import build_model, load_matching_weights
-from nnctl.config import blame, load_config
-from nnctl.data import check_fits_config, read_dataset, save_dataset
+from nnctl.assemble import build_for, trained_model
+from nnctl.config import load_config
+from nnctl.data import Dataset, check_fits_config, read_dataset, save_dataset
 from nnctl.errors import NnctlError
 from nnctl.files import (
     atomic_write,
@@ -37,6 +37,7 @@ from nnctl.files import (
     write_json,
     write_text,
 )
+from nnctl.nn.network import Model
 from nnctl.plots import PICTURE_NAMES
 
 Array = np.ndarray
@@ -232,10 +233,11 @@ class Run:
         return sorted((int(p.stem[len("epoch-"):]), p) for p in found if p.stem[len("epoch-"):].isdecimal())
 
 
-def load_run(path: Path) -> Run:
+def load_run(path: Path, *, dtype=None) -> Run:
     """Read a run directory; a missing file, or one that does not agree with the others, is an
     NnctlError naming it. config.yaml is the reference: data.npz must hold the data set it
-    describes, model.npz the network it and data.npz describe."""
+    describes, model.npz the network it and data.npz describe. The model is built in `dtype`
+    (default: as trained) and the saved weights are copied into it."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise NnctlError(f"{path}: is a file, not a run directory (give the folder `nnctl train` wrote)")
@@ -247,15 +249,28 @@ def load_run(path: Path) -> Run:
     config = load_config(path / "config.yaml")
     dataset = read_dataset(path / "data.npz")
     check_fits_config(dataset, config.data.name, config.data.params, config.data.task, path / "data.npz")
-    # the weights come from model.npz: the starting weights need not exist any more
-    with blame(config):
-        model = build_model(config.model_copy(update={"model": config.model.model_copy(update={"init_from": None})}),
-                            dataset, np.random.default_rng(0))
-    model.network.set_params(load_matching_weights(path / "model.npz", model.network.params(),
-                                                   " of config.yaml and data.npz"))
+    model = trained_model(config, dataset, path / "model.npz", dtype=dtype, source=" of config.yaml and data.npz")
     metrics = read_metrics(path / "metrics.csv") if (path / "metrics.csv").is_file() else []
     summary = read_json(path / "summary.json") if (path / "summary.json").is_file() else {}
     return Run(path, config, metrics, summary, dataset, model)
+
+
+def load_source(source: Path | str, overrides=(), *, dtype=None) -> tuple[Model, Dataset]:
+    """(model, dataset) of a config (its initial weights, `overrides` applied) or of a run
+    directory (its trained weights; no overrides), the model in `dtype` (default: the config's,
+    or as trained): what `nnctl gradcheck` and `nnctl explain` start from.
+
+    Here and not in assemble, which builds both models: reading a run directory is this
+    module's job, and assemble sits below it (load_run builds with it)."""
+    source = Path(source)
+    if source.is_dir():
+        if overrides:
+            raise NnctlError("--set: applies to a config, not to a run directory")
+        run = load_run(source, dtype=dtype)
+        return run.model, run.dataset
+    extra = [] if dtype is None else [f"dtype={np.dtype(dtype).name}"]
+    model, dataset, _ = build_for(load_config(source, [*overrides, *extra]))
+    return model, dataset
 
 
 class RunWriter:

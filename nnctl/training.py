@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 
 from nnctl import __version__
-from nnctl.assemble import build_model, encode_targets, learning_rate, make_optimizer
+from nnctl.assemble import build_for, encode_targets, learning_rate, make_optimizer
 from nnctl.config import Config, blame, evaluation_rows, load_config
-from nnctl.data import Dataset, load_dataset
+from nnctl.data import Dataset
 from nnctl.errors import NnctlError
 from nnctl.nn.layers import with_ones
 from nnctl.nn.network import Model, Sequential
@@ -58,19 +58,6 @@ class TrainResult:
     run_dir: Path | None = None
 
 
-@dataclass
-class Streams:
-    """Independent random streams from one seed, so e.g. the batch size never changes the data."""
-
-    data: np.random.Generator
-    init: np.random.Generator
-    shuffle: np.random.Generator
-
-    @classmethod
-    def from_seed(cls, seed: int) -> Streams:
-        return cls(*(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)))
-
-
 def evaluate(model: Model, X: Array, T: Array, labels: Array | None) -> tuple[float, float | None]:
     """(objective, accuracy) of the model on a whole set; accuracy None for regression.
 
@@ -82,7 +69,7 @@ def evaluate(model: Model, X: Array, T: Array, labels: Array | None) -> tuple[fl
     values, rows, correct = [], [], 0
     for start in range(0, n, step):
         chunk = slice(start, start + step)
-        out = model.raw(X[chunk])
+        out = model.logits(X[chunk])
         values.append(model.loss.value(out, T[chunk]))
         rows.append(out.shape[0])
         if labels is not None:
@@ -149,18 +136,6 @@ class Norms:
             row[f"dW{i}"] = total / batches if batches else None
         self.sums = [0.0] * len(self.gradients)
         return row
-
-
-def build_for(config: Config) -> tuple[Model, Dataset, Streams]:
-    """The data set and the initialised model of a config, from its seed's streams."""
-    streams = Streams.from_seed(config.seed)
-    with blame(config):
-        dataset = load_dataset(
-            {**config.data.params, "name": config.data.name, "task": config.data.task,
-             "validation_fraction": config.data.validation_fraction, "standardize": config.data.standardize},
-            seed_rng=streams.data, base_dir=config.base_dir, dtype=np.dtype(config.dtype),
-        )
-        return build_model(config, dataset, streams.init), dataset, streams
 
 
 def prepare(config: Config | dict | str | Path) -> Loop:

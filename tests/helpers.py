@@ -6,7 +6,8 @@ import numpy as np
 
 from nnctl.nn.activations import OUTPUT_ACTIVATIONS
 from nnctl.nn.losses import LOSSES
-from nnctl.nn.network import Model, build_network
+from nnctl.nn.network import Model, build_model
+from nnctl.nn.optimizers import SGD
 
 KINK_MARGIN = 1e-3  # ≫ the gradcheck step 1e-6, so no central difference straddles a kink
 
@@ -31,15 +32,9 @@ def make_model(
     output: str = "auto",
     l2: float = 0.0,
 ) -> Model:
-    """A Model wired as nnctl.assemble wires it: fused losses end at the logits.
-
-    Weights and biases ~ N(0, 0.5²), so biases are nonzero and their gradients are exercised.
-    """
-    loss = LOSSES[loss_name]
-    out = loss.output if output == "auto" else output
-    fused = loss.fused and out == loss.output
-    network = build_network(sizes, activations, None if fused else out, "normal", rng, init_scale=0.5)
-    return Model(network, loss, link=OUTPUT_ACTIVATIONS[out] if fused else None, l2=l2)
+    """The core's `build_model` (fused losses end at the logits, as in training) with weights and
+    biases ~ N(0, 0.5²), so biases are nonzero and their gradients are exercised."""
+    return build_model(sizes, activations, loss_name, rng, output=output, init="normal", init_scale=0.5, l2=l2)
 
 
 def make_targets(loss_name: str, n: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -56,3 +51,21 @@ def make_targets(loss_name: str, n: int, width: int, rng: np.random.Generator) -
 def away_from_hinge_kink(Yhat: np.ndarray, T: np.ndarray, margin: float = KINK_MARGIN) -> np.ndarray:
     """Yhat moved so that no margin t·ŷ lies within `margin` of hinge's kink at 1."""
     return T * (1.0 + away_from_kinks(T * Yhat - 1.0, margin))
+
+
+def assert_layers_in_theta(model: Model) -> None:
+    """Every dense layer's W and b are views into the network's θ and its dW, db into ∇θ, and a
+    step of θ moves W and b (so training changes what the layers compute)."""
+    net = model.network
+    for i, layer in enumerate(net.dense):
+        assert np.shares_memory(layer.W, net.theta) and np.shares_memory(layer.b, net.theta), f"layer {i} left θ"
+        assert np.shares_memory(layer.dW, net.grad) and np.shares_memory(layer.db, net.grad), f"layer {i} left ∇θ"
+        assert np.shares_memory(layer.Wb, net.theta), f"layer {i} computes with weights outside θ"
+    before = [(layer.W.copy(), layer.b.copy()) for layer in net.dense]
+    grad = net.grad.copy()
+    net.grad[...] = 1.0
+    SGD(lr=0.5).step(net.theta, net.grad)
+    net.grad[...] = grad
+    for layer, (W, b) in zip(net.dense, before, strict=True):
+        np.testing.assert_array_equal(layer.W, W - layer.W.dtype.type(0.5))
+        np.testing.assert_array_equal(layer.b, b - layer.b.dtype.type(0.5))

@@ -6,7 +6,7 @@ import pytest
 
 from nnctl.gradcheck import rel_error
 from nnctl.nn.losses import LOSSES
-from nnctl.nn.network import Model, build_network
+from nnctl.nn.network import build_model
 from nnctl.nn.optimizers import OPTIMIZERS, SCHEDULES
 
 torch = pytest.importorskip("torch")
@@ -130,8 +130,8 @@ def test_tanh_softmax_network_matches_autograd(rng):
     # a 2-5-3 tanh network with fused softmax + cross-entropy (mean), and L2 on the weights
     n, l2 = 8, 0.01
     X, labels = rng.normal(size=(n, 2)), rng.integers(0, 3, size=n)
-    network = build_network([2, 5, 3], ["tanh"], None, "normal", rng, init_scale=0.7)
-    model = Model(network, LOSSES["cross-entropy"], l2=l2)
+    model = build_model([2, 5, 3], ["tanh"], "cross-entropy", rng, init="normal", init_scale=0.7, l2=l2)
+    network = model.network
     value, _ = model.loss_and_grads(X, np.eye(3)[labels])
 
     p = {k: torch.tensor(v, requires_grad=True) for k, v in network.params().items()}

@@ -8,15 +8,11 @@ from typer.testing import CliRunner
 
 from nnctl.cli import app
 from nnctl.explain import explain
-from nnctl.nn.activations import OUTPUT_ACTIVATIONS
-from nnctl.nn.losses import LOSSES
-from nnctl.nn.network import Model, build_network
+from nnctl.nn.network import Model, build_model
 
 
 def model_for(loss_name: str, output: str, rng, l2=0.0) -> Model:
-    loss = LOSSES[loss_name]
-    net = build_network([2, 4, 3, 2], ["tanh", "relu"], None if loss.fused else output, "xavier", rng)
-    return Model(net, loss, link=OUTPUT_ACTIVATIONS[output] if loss.fused else None, l2=l2)
+    return build_model([2, 4, 3, 2], ["tanh", "relu"], loss_name, rng, output=output, init="xavier", l2=l2)
 
 
 @pytest.mark.parametrize(("loss_name", "output"), [("cross-entropy", "softmax"), ("mse", "sigmoid")])

@@ -64,3 +64,20 @@ def test_numerical_grad_perturbs_non_contiguous_views():
     grad = numerical_grad(lambda: float(np.sum(x**2)), x.T)
     assert np.allclose(grad, 2.0 * x.T, rtol=1e-8, atol=0)
     assert np.array_equal(x, np.arange(6.0).reshape(2, 3))  # restored exactly
+
+
+def test_dense_keeps_a_few_input_buffers_and_computes_right_with_each(rng):
+    from nnctl.nn.layers import CACHED_ROWS, CACHED_SIZES
+
+    W, b = rng.normal(size=(3, 2)), rng.normal(size=2)
+    layer = Dense(W, b)
+    small = list(range(1, CACHED_SIZES + 2))  # one size more than are kept
+    for n in [*small, CACHED_ROWS + 1, CACHED_ROWS + 2]:
+        X = rng.normal(size=(n, 3))
+        np.testing.assert_allclose(layer.forward(X), X @ W + b, rtol=1e-13)
+        assert np.array_equal(layer.X1[:, -1], np.ones(n))  # the ones column survives reuse
+    # the oldest small size went first; of the large ones only the last is kept
+    assert list(layer.buffers) == [*small[1:], CACHED_ROWS + 2]
+    X1 = layer.buffers[2][0]
+    layer.forward(rng.normal(size=(2, 3)))
+    assert layer.X1 is X1  # reused, not made again

@@ -1,18 +1,19 @@
 """Whole networks: gradient checks over every activation × loss (and random architectures),
-a planted bug that the check must catch, the L2 penalty, and build_network's shapes, init
-statistics, dtypes and determinism."""
+a planted bug that the check must catch, the L2 penalty, build_model's wiring of each loss, and
+build_network's shapes, init statistics, dtypes and determinism."""
 
 import numpy as np
 import pytest
-from helpers import LOSS_SETUPS, make_model, make_targets
+from helpers import LOSS_SETUPS, assert_layers_in_theta, make_model, make_targets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnctl.gradcheck import check_gradients
-from nnctl.nn.activations import ACTIVATIONS, Activation
+from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS, Activation
 from nnctl.nn.layers import ActivationLayer, Dense
 from nnctl.nn.losses import LOSSES
-from nnctl.nn.network import build_network
+from nnctl.nn.network import build_model, build_network
+from nnctl.nn.optimizers import OPTIMIZERS
 
 TOLERANCE = 1e-6
 
@@ -157,6 +158,31 @@ def test_build_network_without_output_activation_ends_at_a_dense_layer(rng):
     assert len(net.layers) == 1 and isinstance(net.layers[0], Dense)
 
 
+@pytest.mark.parametrize(("loss_name", "link"), [("cross-entropy", "softmax"), ("binary-cross-entropy", "sigmoid")])
+def test_build_model_ends_a_fused_loss_at_the_logits_and_links_its_activation(loss_name, link, rng):
+    model = build_model([2, 4, 3], ["tanh"], loss_name, rng)
+    assert isinstance(model.network.layers[-1], Dense) and model.link is OUTPUT_ACTIVATIONS[link]
+    X = rng.normal(size=(5, 2))
+    np.testing.assert_array_equal(model.output(X), OUTPUT_ACTIVATIONS[link].fn(model.network.forward(X)))
+    with pytest.raises(ValueError, match=f"{loss_name} is fused with {link}"):
+        build_model([2, 4, 3], ["tanh"], loss_name, rng, output="tanh")
+
+
+@pytest.mark.parametrize(("loss_name", "output", "last"), [("mse", "auto", "linear"), ("mse", "sigmoid", "sigmoid"),
+                                                           ("hinge", "auto", "linear")])
+def test_build_model_gives_other_losses_the_output_activation_itself(loss_name, output, last, rng):
+    model = build_model([2, 4, 1], ["relu"], loss_name, rng, output=output)
+    assert model.network.layers[-1].name == last and model.link is None
+
+
+def test_build_model_auto_init_suits_the_activation_after_each_layer():
+    # relu after layer 0 (he), softmax after layer 1 (xavier): the same draws as naming them
+    auto = build_model([3, 5, 2], ["relu"], "cross-entropy", np.random.default_rng(3))
+    named = build_network([3, 5, 2], ["relu"], None, ["he", "xavier"], np.random.default_rng(3))
+    for name, p in named.params().items():
+        np.testing.assert_array_equal(auto.network.params()[name], p)
+
+
 def test_xavier_is_uniform_within_its_bound_with_zero_biases(rng):
     fan_in, fan_out = 400, 300
     net = build_network([fan_in, fan_out], [], None, "xavier", rng)
@@ -234,3 +260,48 @@ def test_a_batch_given_as_x_with_ones_trains_exactly_as_the_bare_batch(n, rng):
     buffer = model.network.dense[1].X1
     model.loss_and_grads(X1, T, ones=True)
     assert model.network.dense[1].X1 is buffer
+
+
+def _steps(model, X, T):
+    for name, rule in OPTIMIZERS.items():
+        optimizer = rule(lr=0.01, momentum=0.9) if name in ("sgd", "rmsprop") else rule(lr=0.01)
+        for _ in range(2):
+            model.loss_and_grads(X, T)
+            optimizer.step(model.network.theta, model.network.grad)
+        rule(lr=0.01).load_state(optimizer.state)
+
+
+# every public operation of the core on a model, after which its layers must still be θ's
+OPERATIONS = {
+    "build": lambda model, X, T: None,
+    "set_params": lambda model, X, T: model.network.set_params(
+        {k: np.full(v.shape, 0.5, np.float32) for k, v in model.network.params().items()}),
+    "forward, backward": lambda model, X, T: model.network.backward(np.ones_like(model.network.forward(X))),
+    "loss_and_grads with L2": lambda model, X, T: model.loss_and_grads(X, T),
+    "objective": lambda model, X, T: model.objective(X, T),
+    "output, logits, hidden": lambda model, X, T: (model.output(X), model.logits(X), model.hidden(X)),
+    "optimizer steps": _steps,
+}
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_every_layer_stays_a_view_of_theta(operation, dtype, rng):
+    model = build_model([3, 5, 4, 2], ["tanh", "relu"], "cross-entropy", rng, l2=0.1, dtype=dtype)
+    X, T = rng.normal(size=(6, 3)).astype(dtype), np.eye(2, dtype=dtype)[rng.integers(0, 2, size=6)]
+    OPERATIONS[operation](model, X, T)
+    assert_layers_in_theta(model)
+
+
+@pytest.mark.parametrize("name", ["W", "b", "dW", "db"])
+def test_a_layers_arrays_cannot_be_replaced_only_written_into(name, rng):
+    # assigning a new array (as gradcheck once cast W and b to float64) would take the layer out
+    # of θ: a later step of θ would not change what it computes
+    model = build_model([3, 4, 2], ["tanh"], "cross-entropy", rng)
+    layer = model.network.dense[0]
+    with pytest.raises(AttributeError):
+        setattr(layer, name, getattr(layer, name).astype(np.float32))
+    getattr(layer, name)[...] = 0.25  # what set_params and the L2 gradient do
+    arrays = model.network.params() if name in ("W", "b") else model.network.grads()
+    assert np.all(arrays[name[-1] + "0"] == 0.25)
+    assert_layers_in_theta(model)

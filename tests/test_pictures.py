@@ -68,7 +68,7 @@ def test_the_boundary_scores_are_the_models_predictions(tmp_path):
     scores = _scores(run)(X)
     model = run.model
     np.testing.assert_allclose(scores, model.output(X), rtol=1e-12)  # softmax probabilities
-    assert (scores.argmax(axis=1) == model.loss.decode(model.raw(X))).all()
+    assert (scores.argmax(axis=1) == model.loss.decode(model.logits(X))).all()
 
 
 @pytest.mark.parametrize(

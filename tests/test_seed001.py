@@ -4,8 +4,9 @@ from pathlib import Path
 
 import numpy as np
 
+from nnctl.assemble import build_for
 from nnctl.config import load_config
-from nnctl.training import Loop, build_for
+from nnctl.training import Loop
 
 CONFIG = Path(__file__).parents[1] / "configs" / "seed001-moons.yaml"
 

@@ -147,18 +147,18 @@ def test_an_infinite_gradient_stops_training_at_once_with_the_epochs_starting_we
 def test_a_set_is_measured_in_chunks_that_hold_a_wide_batchs_worth(rng):
     from nnctl.config import EVALUATION_VALUES, evaluation_rows
     from nnctl.nn.losses import LOSSES
-    from nnctl.nn.network import Model, build_network
+    from nnctl.nn.network import build_model
     from nnctl.training import evaluate
 
     assert evaluation_rows([100, 1024, 1024, 10]) == 256  # W4: chunks of its batch size
     assert evaluation_rows([2, 16, 16, 2]) == EVALUATION_VALUES // 16  # a tiny network: whole sets
-    network = build_network([3, 600, 2], ["tanh"], None, "xavier", rng)
-    model = Model(network, LOSSES["cross-entropy"])
+    model = build_model([3, 600, 2], ["tanh"], "cross-entropy", rng, init="xavier")
+    network = model.network
     labels = rng.integers(0, 2, size=1000)
     X, T = rng.normal(size=(1000, 3)), np.eye(2)[labels]
     assert evaluation_rows(network.sizes) == 436  # 1000 rows go in three chunks
     loss, accuracy = evaluate(model, X, T, labels)
-    assert sorted(network.dense[1]._buffers) == [128, 436]  # the passes held 436, 436 and 128 rows
-    out = model.raw(X)  # the whole set in one pass
+    assert sorted(network.dense[1].buffers) == [128, 436]  # the passes held 436, 436 and 128 rows
+    out = model.logits(X)  # the whole set in one pass
     assert loss == pytest.approx(LOSSES["cross-entropy"].value(out, T), rel=1e-14)
     assert accuracy == np.mean(out.argmax(axis=1) == labels)

@@ -11,11 +11,23 @@ Conventions (read these once, they hold everywhere below):
 - Losses are means over the batch, so the dZ that the loss hands to the last layer already
   carries the factor 1/n.
 
-The four backprop equations, as they appear in the code:
-  BP1  delta_L = dL/dA_L ⊙ σ'(Z_L)      (or, fused with softmax/sigmoid: (P - Y) / n)
+The four backprop equations, and where each is computed:
+  BP1  delta_L = dL/dA_L ⊙ σ'(Z_L)      the output layer's delta
+       fused with softmax or sigmoid: (P - Y) / n in one go, in losses.py
+       CrossEntropy.value_and_grad and BinaryCrossEntropy.grad; otherwise dL/dA_L is the
+       loss's `value_and_grad` (losses.py) and ⊙ σ'(Z_L) is ActivationLayer.backward
+       (layers.py), which calls Activation.backward (Softmax.backward for a softmax output) in
+       activations.py
   BP2  delta_l = (delta_{l+1} @ W_{l+1}.T) ⊙ σ'(Z_l)
+       the product is the return line of Dense.backward (layers.py), the ⊙ σ'(Z_l) again
+       ActivationLayer.backward
   BP3  db_l = delta_l summed over the batch
   BP4  dW_l = A_{l-1}.T @ delta_l
+       both in Dense.backward (layers.py), as one product [A_{l-1}, 1].T @ delta_l = [dW_l; db_l]
+The chain from layer to layer is Sequential.backward (network.py); Model.loss_and_grads
+(network.py) runs forward, the loss, the chain and the L2 term (Model.add_penalty_grads).
+build_model (network.py) wires a network to its loss: a fused loss takes the logits.
 
-Nothing in this package imports yaml, pydantic, typer, matplotlib or the rest of nnctl.
+Layer 0 of nnctl: nothing in this package imports yaml, pydantic, typer, matplotlib or the rest
+of nnctl.
 """

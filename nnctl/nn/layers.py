@@ -22,45 +22,64 @@ def with_ones(X: Array) -> Array:
     return X1
 
 
+class InputBuffers(dict):
+    """n -> (X1, X1's first fan_in columns): an (n, fan_in + 1) array whose last column is 1,
+    made on the first input of n rows and reused, so Dense's forward copies X in and allocates
+    nothing. Kept: the CACHED_SIZES sizes of at most CACHED_ROWS rows seen last (the oldest
+    goes first), and of larger ones (a full batch, a picture's grid) only the last."""
+
+    def __init__(self, fan_in: int, dtype):
+        super().__init__()
+        self.fan_in, self.dtype = fan_in, dtype
+        self.large: int | None = None  # the one size above CACHED_ROWS held
+
+    def __missing__(self, n: int) -> tuple[Array, Array]:
+        if n > CACHED_ROWS:
+            self.pop(self.large, None)
+            self.large = n
+        elif len(self) - (self.large is not None) == CACHED_SIZES:
+            del self[next(size for size in self if size != self.large)]  # the oldest
+        X1 = np.ones((n, self.fan_in + 1), self.dtype)
+        self[n] = found = X1, X1[:, :-1]
+        return found
+
+
 class Dense:
     """Affine map Z = X @ W + b = [X, 1] @ [W; b].  W: (fan_in, fan_out), b: (fan_out,).
 
     W and b are the rows of one (fan_in + 1, fan_out) matrix Wb = [W; b] (the bias-as-extra-row
     form), and dW, db those of dWb. The input goes into a buffer X1 = [X, 1] (n, fan_in + 1)
-    whose last column is ones, so forward is one matmul, and BP3 and BP4 are one matmul too:
-    X1.T @ dZ = [X.T @ dZ; Σ over the batch of dZ] = [dW; db]. In a network, Wb and dWb are
-    views into its flat vectors θ and ∇θ (see `Sequential`): backward writes the gradients in
-    place.
+    whose last column is ones (one per batch size, in `buffers`), so forward is one matmul, and
+    BP4 and BP3 are one matmul too: X1.T @ dZ = [X.T @ dZ; Σ over the batch of dZ] = [dW; db].
+    In a network, Wb and dWb are views into its flat vectors θ and ∇θ (see `Sequential`):
+    backward writes the gradients in place. W, b, dW and db are views of Wb and dWb that cannot
+    be assigned, so no layer leaves θ.
     """
 
     def __init__(self, W: Array, b: Array):
-        self._buffers: dict[int, tuple[Array, Array]] = {}  # n -> ([X, 1] (n, fan_in + 1), its X part)
-        self._large: tuple[Array, Array] | None = None  # the last one of more than CACHED_ROWS rows
         self.X1: Array | None = None
-        self._join(W, b)
+        Wb = np.vstack([W, b])
+        self.bind(Wb, np.zeros_like(Wb))
 
     def bind(self, Wb: Array, dWb: Array) -> None:
         """Use Wb, dWb (fan_in + 1, fan_out) as [W; b] and [dW; db] from now on."""
         self.Wb, self.dWb = Wb, dWb
-        self._W, self._b, self.dW, self.db = Wb[:-1], Wb[-1], dWb[:-1], dWb[-1]
-        self._buffers.clear()  # they hold Wb's dtype
-        self._large = None
+        self._W, self._b, self._dW, self._db = Wb[:-1], Wb[-1], dWb[:-1], dWb[-1]
+        self.buffers = InputBuffers(Wb.shape[0] - 1, Wb.dtype)
 
-    def _join(self, W: Array, b: Array) -> None:
-        Wb = np.vstack([W, b])
-        self.bind(Wb, np.zeros_like(Wb))
-
-    # Assigning W or b (gradcheck casts them to float64) makes a new [W; b], outside any θ.
-    W = property(lambda self: self._W, lambda self, W: self._join(W, self._b))
-    b = property(lambda self: self._b, lambda self, b: self._join(self._W, b))
+    # Views, written into (W[...] = …), never assigned: a new array would leave θ and ∇θ
+    W = property(lambda self: self._W, doc="(fan_in, fan_out): the rows of Wb but its last")
+    b = property(lambda self: self._b, doc="(fan_out,): the last row of Wb")
+    dW = property(lambda self: self._dW, doc="(fan_in, fan_out): the rows of dWb but its last")
+    db = property(lambda self: self._db, doc="(fan_out,): the last row of dWb")
 
     @property
     def fan_in(self) -> int:
-        return self.W.shape[0]
+        return self._W.shape[0]
 
     @property
     def fan_out(self) -> int:
-        return self.W.shape[1]
+        return self._W.shape[1]
 
     def forward(self, X: Array, ones: bool = False) -> Array:
         """X: (n, fan_in) -> Z: (n, fan_out), or X = [X, 1] (n, fan_in + 1) when `ones` (used
@@ -68,7 +87,7 @@ class Dense:
         if ones:
             X1 = X
         else:
-            X1, X_part = self._buffers.get(X.shape[0]) or self._other_buffer(X.shape[0])
+            X1, X_part = self.buffers[X.shape[0]]
             np.copyto(X_part, X)
         self.X1 = X1
         return X1 @ self.Wb
@@ -76,24 +95,10 @@ class Dense:
     def backward(self, dZ: Array, input_grad: bool = True) -> Array | None:
         """dZ: (n, fan_out) -> dX: (n, fan_in), or None when not `input_grad` (the first layer
         of a network in training: nothing uses dL/dX there). Sets self.dW, self.db."""
-        np.matmul(self.X1.T, dZ, out=self.dWb)  # BP4 and BP3: [X.T @ dZ; Σ over the batch of dZ]
-        return dZ @ self.W.T if input_grad else None  # BP2, before the previous activation's ⊙ σ'(z)
-
-    def _other_buffer(self, n: int) -> tuple[Array, Array]:
-        """For n rows that `_buffers` has no buffer for: an (n, fan_in + 1) array whose last
-        column is 1, and a view of its other columns. A new one is kept for the next batches of
-        n rows, and of sizes above CACHED_ROWS (a full batch, a picture's grid) only the last."""
-        if self._large is not None and self._large[0].shape[0] == n:
-            return self._large
-        X1 = np.ones((n, self.fan_in + 1), self.Wb.dtype)
-        found = X1, X1[:, :-1]
-        if n > CACHED_ROWS:
-            self._large = found
-        else:
-            if len(self._buffers) == CACHED_SIZES:
-                del self._buffers[next(iter(self._buffers))]  # the oldest
-            self._buffers[n] = found
-        return found
+        # BP4  dW = X.T @ dZ  and  BP3  db = Σ over the batch of dZ, as one product (one BLAS
+        # call instead of a product and a reduction): [X, 1].T @ dZ = [X.T @ dZ; 1.T @ dZ] = [dW; db]
+        np.matmul(self.X1.T, dZ, out=self.dWb)
+        return dZ @ self._W.T if input_grad else None  # BP2, before the previous activation's ⊙ σ'(z)
 
 
 class ActivationLayer:
@@ -113,6 +118,6 @@ class ActivationLayer:
 
     def backward(self, dA: Array, in_place: bool = False) -> Array:
         """dA: (n, k) -> dZ: (n, k), written over dA when `in_place` (for a caller that owns dA
-        and needs it no more: it saves allocating (n, k), which for 256 × 1024 float32 halves
-        relu's backward, 190 -> 110 µs)."""
+        and needs it no more: no new (n, k) array, the larger part of relu's backward on a wide
+        layer; figures in benchmarks/README.md)."""
         return self.f.backward(self.Z, self.A, dA, out=dA if in_place else None)

@@ -26,8 +26,8 @@ Array = np.ndarray
 
 
 def _mean(x: Array) -> float:
-    """np.mean(x) as a float, bit for bit, without np.mean's Python-level bookkeeping (a few µs,
-    which count when a batch costs tens of µs): the same pairwise sum, divided in x's dtype."""
+    """np.mean(x) as a float, bit for bit, without np.mean's Python-level bookkeeping, which
+    costs more than the sum on a small batch: the same pairwise sum, divided in x's dtype."""
     return float(np.add.reduce(x, axis=None) / x.size)
 
 
@@ -119,9 +119,9 @@ class CrossEntropy(Loss):
 
         With the max taken out, large logits cannot overflow. For speed on small batches: the
         max is taken column by column and the sums are products with ones, because NumPy's
-        reductions and broadcasts along a short last axis pay per row (8 µs for 200 × 2); with
-        two classes, max(Z, Z with its columns swapped) is each row's max in both columns in one
-        call (1.75 instead of 2.45 µs for Z − max on 200 × 2)."""
+        reductions and broadcasts along a short last axis pay per row; with two classes,
+        max(Z, Z with its columns swapped) is each row's max in both columns in one call
+        (figures in benchmarks/README.md)."""
         if Z.shape[1] == 2:
             D = Z - np.maximum(Z, Z[:, ::-1])
         else:
@@ -150,7 +150,7 @@ class CrossEntropy(Loss):
         D, P, S = self._exp_shifted(Z, repeat_sums=True)
         value = self._mean_nll(D, T, S[:, 0])
         P /= S  # softmax(Z)
-        P -= T
+        P -= T  # BP1, fused: delta_L = (P − Y) / n, computed in E's array
         P /= Z.shape[0]
         return value, P
 
@@ -173,7 +173,7 @@ class BinaryCrossEntropy(Loss):
         return _mean(np.maximum(Z, 0.0) - T * Z + np.log1p(np.exp(-np.abs(Z))))
 
     def grad(self, Z: Array, T: Array) -> Array:
-        """dZ = (σ(Z) − T) / (n·w)."""
+        """dZ = (σ(Z) − T) / (n·w): BP1, fused (no σ'(Z) and no division by a probability)."""
         return (ACTIVATIONS["sigmoid"].fn(Z) - T) / Z.size
 
 

@@ -1,5 +1,5 @@
 """`Sequential` runs layers forward and backward; `Model` adds the loss, the L2 penalty and
-the output activation used for predictions."""
+the output activation used for predictions; `build_model` wires the three for a loss."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nnctl.nn.initializers import INITIALIZERS
 from nnctl.nn.layers import ActivationLayer, Dense
-from nnctl.nn.losses import Loss
+from nnctl.nn.losses import LOSSES, Loss
 from nnctl.nn.memory import aligned_zeros
 
 Array = np.ndarray
@@ -115,18 +115,24 @@ class Model:
         value, dOut = self.loss.value_and_grad(out, T)
         self.network.backward(dOut, input_grad=False)
         if self.l2:
-            for layer in self.network.dense:
-                layer.dW += self.l2 * layer.W  # d/dW of λ/2 ‖W‖²
+            self.add_penalty_grads()
             value += self.penalty()
         return value, out
+
+    def add_penalty_grads(self) -> None:
+        """dW += λ W for every weight matrix (d/dW of λ/2 ‖W‖²), in place in ∇θ."""
+        for layer in self.network.dense:
+            dW = layer.dW  # a view of ∇θ: added into, as the attribute cannot be assigned
+            dW += self.l2 * layer.W
 
     def output(self, X: Array) -> Array:
         """X: (n, features) -> the output activation's values (n, width)."""
         out = self.network.forward(X)
         return out if self.link is None else self.link.fn(out)
 
-    def raw(self, X: Array) -> Array:
-        """X -> what the loss sees (logits for fused losses)."""
+    def logits(self, X: Array) -> Array:
+        """X: (n, features) -> what the loss sees (n, width): the logits for a fused loss, which
+        `output` passes through the link; the output activation's values for any other."""
         return self.network.forward(X)
 
     def hidden(self, X: Array) -> list[Array]:
@@ -163,3 +169,36 @@ def build_network(
         elif output_activation is not None:
             layers.append(ActivationLayer(output_activation, OUTPUT_ACTIVATIONS[output_activation]))
     return Sequential(layers)
+
+
+def build_model(
+    sizes: Sequence[int],
+    activations: Sequence[str],
+    loss: str,
+    rng: np.random.Generator,
+    *,
+    output: str = "auto",
+    init: str | Sequence[str] = "auto",
+    init_scale: float = 1.0,
+    l2: float = 0.0,
+    dtype=np.float64,
+) -> Model:
+    """A Model of layer widths `sizes` = [inputs, hidden…, outputs] trained with the loss named
+    `loss` (a key of LOSSES), wired as the loss needs.
+
+    output: the output activation's name, or "auto" for the loss's own. A fused loss (softmax +
+    cross-entropy, sigmoid + binary-cross-entropy) takes the logits: the network ends at the
+    last dense layer and the output activation becomes the model's `link`, applied only for
+    predictions; any other loss gets the network with its output activation. init: "auto" picks
+    for each dense layer the scheme that suits the activation after it; otherwise as in
+    `build_network`, which also says how `rng`, `init_scale` and `dtype` are used.
+    """
+    the_loss = LOSSES[loss]
+    output = the_loss.output if output == "auto" else output
+    if the_loss.fused and output != the_loss.output:
+        raise ValueError(f"{loss} is fused with {the_loss.output} and takes its logits, not {output} outputs")
+    if init == "auto":
+        init = [ACTIVATIONS[a].init for a in activations] + [OUTPUT_ACTIVATIONS[output].init]
+    network = build_network(sizes, activations, None if the_loss.fused else output, init, rng,
+                            init_scale=init_scale, dtype=dtype)
+    return Model(network, the_loss, link=OUTPUT_ACTIVATIONS[output] if the_loss.fused else None, l2=l2)

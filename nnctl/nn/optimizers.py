@@ -96,8 +96,8 @@ class Adam(Optimizer):
         v += np.multiply(np.multiply(g, 1.0 - beta2, out=scratch), g, out=scratch)
         # lr/c1 · m / (√v/c2 + eps) as k · m / (√v + eps·c2), k = lr·c2/c1 (c2 = √(1−β2ᵗ)): the
         # bias corrections folded into two scalars, 11 passes over θ-sized arrays instead of 13
-        # (W2, W3 2-4% faster). k is tiny, never huge, for a tiny lr, and 0 for lr 0. torch divides
-        # in the first order, so the two round differently in the last bit.
+        # (faster: benchmarks/README.md). k is tiny, never huge, for a tiny lr, and 0 for lr 0.
+        # torch divides in the first order, so the two round differently in the last bit.
         c1, c2 = 1.0 - beta1**t, math.sqrt(1.0 - beta2**t)
         denom = np.sqrt(v, out=scratch)
         denom += self.eps * c2
