@@ -335,7 +335,7 @@ class Loop:
             if self.stopping.stopped:
                 break
             started = time.perf_counter()
-            self.optimizer.lr = lr = self.learning_rate(epoch - 1)
+            lr = self.learning_rate(epoch - 1)
             if self.batch == 0:
                 if self.stop_requested:
                     self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": 0}
@@ -358,7 +358,7 @@ class Loop:
                 self.total += value * (stop - start)
                 if ys is not None:
                     self.correct += int(np.count_nonzero(self.model.loss.decode(out) == ys[start:stop]))
-                self.optimizer.step(self.theta, self.grad)
+                self.optimizer.step(self.theta, self.grad, lr)
                 self.batch = b + 1
                 if self.stop_requested:
                     self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": b + 1}

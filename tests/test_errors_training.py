@@ -103,8 +103,8 @@ def interrupted_run(folder: Path, raw: dict, batches: int = 5) -> Path:
     loop = prepare(load_config(raw))
     step, done = loop.optimizer.step, []
 
-    def stepping(theta, grad):
-        step(theta, grad)
+    def stepping(theta, grad, lr):
+        step(theta, grad, lr)
         done.append(1)
         if len(done) == batches:
             loop.stop_requested = True

@@ -46,9 +46,9 @@ def stop_after(loop, batches: int) -> None:
     done = 0
     original = loop.optimizer.step
 
-    def step(theta, grad):
+    def step(theta, grad, lr):
         nonlocal done
-        original(theta, grad)
+        original(theta, grad, lr)
         done += 1
         if done == batches:
             loop.stop_requested = True
