@@ -134,14 +134,14 @@ def w4_torch(folder: Path, threads: int) -> dict:
 
 def w5_nnctl(folder: Path, rounds: int) -> dict:
     """µs per step of train(), of an inline loop with nnctl's per-epoch metrics, of the bare core."""
-    from nnctl.training import run
+    from nnctl.training import fit
 
     w = peers.WORKLOADS["W5"]
     steps = w.epochs
 
     def train() -> float:
         loop, stamps = prepared_loop(w, folder, steps), []
-        run(loop, on_epoch=lambda row: stamps.append(time.perf_counter()))
+        fit(loop, on_epoch=lambda row: stamps.append(time.perf_counter()))
         return (stamps[-1] - stamps[0]) / steps
 
     def inline_metrics() -> float:

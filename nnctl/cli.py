@@ -72,7 +72,7 @@ def train(
 ) -> None:
     """Train a network from CONFIG and write a run directory (or go on with one: --resume)."""
     from nnctl.config import load_config
-    from nnctl.reporting import EpochReporter, FrameReporter, print_summary
+    from nnctl.console import EpochReporter, FrameReporter, print_summary
     from nnctl.workflow import draw_pictures, resume_run, train_run
 
     with user_errors():
@@ -122,8 +122,8 @@ def gradcheck(
     json_: JsonOut = False,
 ) -> None:
     """Compare backprop's gradients with central differences, tensor by tensor, in float64."""
+    from nnctl.console import print_gradcheck
     from nnctl.gradcheck import check_source
-    from nnctl.reporting import print_gradcheck
 
     with user_errors():
         checks = check_source(source, set_ or [], epsilon=epsilon, tolerance=tolerance, batch=batch)
@@ -152,7 +152,7 @@ def sweep(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
 ) -> None:
     """Train a config at every point of a grid or random space; re-run the same command to resume."""
-    from nnctl.reporting import SweepReporter
+    from nnctl.console import SweepReporter
     from nnctl.workflow import run_sweep
 
     with user_errors():
@@ -224,7 +224,7 @@ def explain(
     if json_:
         _print_json(explanation.to_dict(max_values))
     else:
-        from nnctl.reporting import print_explanation
+        from nnctl.console import print_explanation
 
         print_explanation(explanation, max_values=max_values)
 
@@ -239,7 +239,7 @@ def plot(
     overwrite: Annotated[bool, typer.Option(help="Replace pictures of the same names already in --out.")] = False,
 ) -> None:
     """Redraw a run's pictures from its files alone."""
-    from nnctl.reporting import FrameReporter
+    from nnctl.console import FrameReporter
     from nnctl.workflow import plot_run
 
     with user_errors():

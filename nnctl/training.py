@@ -181,10 +181,10 @@ def train(
 ) -> TrainResult:
     """Train the network a config describes. Writes a run directory only when `run_dir` is given
     (a new or empty folder: `nnctl.runs` chooses and claims them)."""
-    return run(prepare(config), run_dir, on_epoch=on_epoch)
+    return fit(prepare(config), run_dir, on_epoch=on_epoch)
 
 
-def run(
+def fit(
     loop: Loop,
     run_dir: Path | str | None = None,
     *,

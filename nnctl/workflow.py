@@ -46,9 +46,9 @@ def train_run(
     handle_signals: bool = False,
 ) -> TrainResult:
     """`nnctl train` up to the pictures: validate, pick the run directory, train.
-    handle_signals: Ctrl-C and SIGTERM stop after the current batch (see `training.run`)."""
+    handle_signals: Ctrl-C and SIGTERM stop after the current batch (see `training.fit`)."""
     from nnctl.runs import claim_run_dir, new_run_dir
-    from nnctl.training import prepare, run
+    from nnctl.training import fit, prepare
 
     with stage("loading the data"):
         loop = prepare(config)  # every refusal happens here, before a folder is made
@@ -60,7 +60,7 @@ def train_run(
         else:
             with blame(config):
                 path = new_run_dir(Path(config.output.dir), config.name)
-        return run(loop, path, on_epoch=on_epoch, handle_signals=handle_signals)
+        return fit(loop, path, on_epoch=on_epoch, handle_signals=handle_signals)
 
 
 def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_signals: bool = False) -> TrainResult:
@@ -72,7 +72,7 @@ def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_s
     from nnctl.files import read_json
     from nnctl.runs import RESUME_FILE, changed_setting, load_state
     from nnctl.sweep import FINISHED
-    from nnctl.training import prepare, run
+    from nnctl.training import fit, prepare
 
     path = Path(run_dir)
     if not (path / "config.yaml").is_file() or not (path / "data.npz").is_file():
@@ -105,7 +105,7 @@ def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_s
         except NnctlError as e:
             raise NnctlError(f"{path / RESUME_FILE}: {e}") from None
     with stage("training"):
-        return run(loop, path, on_epoch=on_epoch, resume=True, handle_signals=handle_signals)
+        return fit(loop, path, on_epoch=on_epoch, resume=True, handle_signals=handle_signals)
 
 
 def draw_pictures(result: TrainResult, progress: Progress | None = None) -> list[Path]:

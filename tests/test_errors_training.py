@@ -36,7 +36,7 @@ from nnctl.config import load_config
 from nnctl.errors import NnctlError
 from nnctl.gradcheck import check_gradients, check_source
 from nnctl.runs import frame_epochs, load_state, save_state
-from nnctl.training import build_for, prepare, run
+from nnctl.training import build_for, fit, prepare
 
 runner = CliRunner()
 NNCTL = [sys.executable, "-c", "from nnctl.cli import main; main()"]  # what the console script runs
@@ -110,7 +110,7 @@ def interrupted_run(folder: Path, raw: dict, batches: int = 5) -> Path:
             loop.stop_requested = True
 
     loop.optimizer.step = stepping
-    result = run(loop, folder / "run")
+    result = fit(loop, folder / "run")
     assert result.summary["status"] == "interrupted" and (folder / "run" / "resume.npz").is_file()
     return folder / "run"
 
@@ -148,7 +148,7 @@ def test_the_factor_is_relative_to_epoch_0_and_keeps_the_weights_before_the_epoc
 
         loop.model.loss_and_grads = growing
         after_epoch_1 = []
-        return run(loop, on_epoch=lambda row: row["epoch"] == 1 and after_epoch_1.append(loop.theta.copy())), \
+        return fit(loop, on_epoch=lambda row: row["epoch"] == 1 and after_epoch_1.append(loop.theta.copy())), \
             loop, after_epoch_1
 
     result, loop, after_epoch_1 = grown(1e4)

@@ -17,7 +17,7 @@ import yaml
 
 from nnctl.config import load_config
 from nnctl.runs import load_state, save_state
-from nnctl.training import prepare, run
+from nnctl.training import fit, prepare
 
 SMALL = {
     "name": "small",
@@ -54,7 +54,7 @@ def stop_after(loop, batches: int) -> None:
             loop.stop_requested = True
 
     loop.optimizer.step = step
-    run(loop)
+    fit(loop)
     loop.optimizer.step = original
 
 
@@ -62,7 +62,7 @@ def stop_after(loop, batches: int) -> None:
 def test_stopping_between_any_two_batches_and_resuming_is_bit_identical(variant, tmp_path):
     config = load_config({**SMALL, **VARIANTS[variant]})
     reference = prepare(config)
-    expected = run(reference)
+    expected = fit(reference)
     assert expected.summary["status"] in ("completed", "early_stopped")
     total_batches = len(range(0, reference.dataset.X_train.shape[0], reference.batch_size)) * expected.summary["epochs"]
     for batches in range(1, total_batches + 1):
@@ -73,7 +73,7 @@ def test_stopping_between_any_two_batches_and_resuming_is_bit_identical(variant,
         second = prepare(config)
         second.restore(*load_state(tmp_path / "state.npz"))
         assert second.seconds_before == 1.5
-        result = run(second)
+        result = fit(second)
         for name, value in expected.model.network.params().items():
             assert np.array_equal(result.model.network.params()[name], value), (batches, name)
         assert without_seconds(result.history) == without_seconds(expected.history), batches
@@ -92,7 +92,7 @@ def test_a_state_saved_as_an_epoch_ends_resumes_bit_identical(at_epoch, tmp_path
     early stopping has already counted that epoch, even the one it stops at."""
     config = load_config(STOPPING)
     reference = prepare(config)
-    expected = run(reference)
+    expected = fit(reference)
     assert expected.summary["status"] == "early_stopped" and expected.summary["epochs"] == 8
 
     first = prepare(config)
@@ -102,7 +102,7 @@ def test_a_state_saved_as_an_epoch_ends_resumes_bit_identical(at_epoch, tmp_path
             break
     second = prepare(config)
     second.restore(*load_state(tmp_path / "state.npz"))
-    result = run(second)
+    result = fit(second)
     for name, value in expected.model.network.params().items():
         assert np.array_equal(result.model.network.params()[name], value), name
     assert without_seconds(result.history) == without_seconds(expected.history)
