@@ -87,8 +87,8 @@ def w4_numpy(folder: Path) -> dict:
         ops[f"relu {i} forward"] = lambda a=act: a.f.fn(a.Z)
         ops[f"relu {i} backward"] = lambda a=act, dA=dA: a.f.backward(a.Z, a.A, dA, out=dA)
     ops["loss and its gradient"] = lambda: model.loss.value_and_grad(out, T)
-    ops["SGD step over θ"] = lambda: loop.optimizer.step(loop.theta, loop.grad, w.lr)
-    ops["gradient norms (a metric)"] = loop.norms.record_gradient
+    ops["SGD step over θ"] = lambda: loop.state.optimizer.step(loop.state.theta, loop.grad, w.lr)
+    ops["gradient norms (a metric)"] = loop.state.norms.record_gradient
     return {name: fastest(call) for name, call in ops.items()}
 
 
@@ -147,8 +147,9 @@ def w5_nnctl(folder: Path, rounds: int) -> dict:
     def inline_metrics() -> float:
         loop = prepared_loop(w, folder, steps)
         X1, T, labels, n = loop.X1_train, loop.T_train, loop.train_labels, loop.X1_train.shape[0]
-        loss_and_grads, step, theta, grad = loop.model.loss_and_grads, loop.optimizer.step, loop.theta, loop.grad
-        weights, gradients, lr = loop.norms.weights, loop.norms.gradients, w.lr  # W5: a constant lr
+        loss_and_grads, grad, state = loop.model.loss_and_grads, loop.grad, loop.state
+        step, theta = state.optimizer.step, state.theta
+        weights, gradients, lr = state.norms.weights, state.norms.gradients, w.lr  # W5: a constant lr
         names = [f"W{i}" for i in range(len(weights))]
         history, layers, last_good = [], [], np.empty_like(theta)
         started = time.perf_counter()
@@ -172,7 +173,7 @@ def w5_nnctl(folder: Path, rounds: int) -> dict:
     def bare() -> float:
         loop = prepared_loop(w, folder, steps)
         X1, T, loss_and_grads = loop.X1_train, loop.T_train, loop.model.loss_and_grads
-        step, theta, grad = loop.optimizer.step, loop.theta, loop.grad
+        step, theta, grad = loop.state.optimizer.step, loop.state.theta, loop.grad
         started = time.perf_counter()
         for _ in range(steps):
             loss_and_grads(X1, T, ones=True)

@@ -205,7 +205,7 @@ def work_memory(w: Workload, folder: Path, dtype: str, epochs: int) -> dict:
     peak = _status_kb("VmHWM")
     item = np.dtype(dtype).itemsize
     theta = loop.model.network.theta.nbytes
-    state = sum(a.nbytes for k, a in loop.optimizer.state.items() if k != "step") + theta  # + its scratch
+    state = sum(a.nbytes for k, a in loop.state.optimizer.state.items() if k != "step") + theta  # + its scratch
     n = loop.dataset.X_train.shape[0]
     batch = n if w.batch is None else w.batch
     sizes = loop.model.network.sizes

@@ -101,7 +101,7 @@ def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_s
                          "(a CSV file changed?); it cannot be resumed")
     if state:
         try:
-            loop.restore(*state)
+            loop.state.restore(*state)
         except NnctlError as e:
             raise NnctlError(f"{path / RESUME_FILE}: {e}") from None
     with stage("training"):

@@ -141,7 +141,7 @@ def test_an_infinite_gradient_stops_training_at_once_with_the_epochs_starting_we
     assert all(np.isfinite(v) for v in calls)
     assert result.summary["status"] == "diverged" and result.summary["diverged_at"] == {"epoch": 2, "batch": 3}
     assert len(result.history) == 2  # epochs 0 and 1: the weights after epoch 1 are kept
-    np.testing.assert_array_equal(loop.theta, loop.last_good)
+    np.testing.assert_array_equal(loop.state.theta, loop.state.last_good)
 
 
 def test_a_set_is_measured_in_chunks_that_hold_a_wide_batchs_worth(rng):
