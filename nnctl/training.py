@@ -1,8 +1,12 @@
-"""The training loop: epochs of shuffled mini-batches, forward, loss, backward, step.
+"""The training loop (layer 4): epochs of shuffled mini-batches, forward, loss, backward, step.
 
-`train(config, run_dir=None)` is the library's entry point. It neither prints nor plots: the
-caller passes `on_epoch` to report progress, and with a `run_dir` the files of the run are
-written as training goes (see nnctl.runs).
+`train(config, run_dir=None)` is the library's entry point: `prepare` (config → a `Loop`, every
+refusal before a file is written), then `fit` (train it to its end). It neither prints nor
+plots: the caller passes `on_epoch` to report progress, and with a `run_dir` the files of the
+run are written as training goes (see nnctl.runs). `Loop` runs the epochs and batches; where a
+run stands is its `TrainingState`, which `snapshot` and `restore` carry through resume.npz;
+`summarize` gives summary.json. The learning rate of an epoch comes from the schedule
+(`assemble.learning_rate`) and goes to every `optimizer.step`: its one path.
 
 Metrics per epoch, as Keras and scikit-learn report them: `train_loss` and `train_accuracy`
 are means over the epoch's mini-batches (free: the forward pass computed them already);
