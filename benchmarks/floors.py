@@ -87,8 +87,8 @@ def w4_numpy(folder: Path) -> dict:
         ops[f"relu {i} forward"] = lambda a=act: a.f.fn(a.Z)
         ops[f"relu {i} backward"] = lambda a=act, dA=dA: a.f.backward(a.Z, a.A, dA, out=dA)
     ops["loss and its gradient"] = lambda: model.loss.value_and_grad(out, T)
-    ops["SGD step over θ"] = lambda: loop.optimizer.step(loop.theta, loop.grad)
-    ops["gradient norms (a metric)"] = loop.norms.record_gradient
+    ops["SGD step over θ"] = lambda: loop.state.optimizer.step(loop.state.theta, loop.grad, w.lr)
+    ops["gradient norms (a metric)"] = loop.state.norms.record_gradient
     return {name: fastest(call) for name, call in ops.items()}
 
 
@@ -134,21 +134,22 @@ def w4_torch(folder: Path, threads: int) -> dict:
 
 def w5_nnctl(folder: Path, rounds: int) -> dict:
     """µs per step of train(), of an inline loop with nnctl's per-epoch metrics, of the bare core."""
-    from nnctl.training import run
+    from nnctl.training import fit
 
     w = peers.WORKLOADS["W5"]
     steps = w.epochs
 
     def train() -> float:
         loop, stamps = prepared_loop(w, folder, steps), []
-        run(loop, on_epoch=lambda row: stamps.append(time.perf_counter()))
+        fit(loop, on_epoch=lambda row: stamps.append(time.perf_counter()))
         return (stamps[-1] - stamps[0]) / steps
 
     def inline_metrics() -> float:
         loop = prepared_loop(w, folder, steps)
         X1, T, labels, n = loop.X1_train, loop.T_train, loop.train_labels, loop.X1_train.shape[0]
-        loss_and_grads, step, theta, grad = loop.model.loss_and_grads, loop.optimizer.step, loop.theta, loop.grad
-        weights, gradients, lr = loop.norms.weights, loop.norms.gradients, loop.optimizer.lr
+        loss_and_grads, grad, state = loop.model.loss_and_grads, loop.grad, loop.state
+        step, theta = state.optimizer.step, state.theta
+        weights, gradients, lr = state.norms.weights, state.norms.gradients, w.lr  # W5: a constant lr
         names = [f"W{i}" for i in range(len(weights))]
         history, layers, last_good = [], [], np.empty_like(theta)
         started = time.perf_counter()
@@ -160,7 +161,7 @@ def w5_nnctl(folder: Path, rounds: int) -> dict:
             if not math.isfinite(value + sum(squares)):
                 raise RuntimeError("W5 diverged")
             correct = int(np.count_nonzero(np.greater(out[:, 1], out[:, 0]) == labels))
-            step(theta, grad)
+            step(theta, grad, lr)
             history.append({"epoch": epoch, "train_loss": value, "train_accuracy": correct / n, "lr": lr,
                              "seconds": time.perf_counter() - begun})
             row = {"epoch": epoch}
@@ -172,11 +173,11 @@ def w5_nnctl(folder: Path, rounds: int) -> dict:
     def bare() -> float:
         loop = prepared_loop(w, folder, steps)
         X1, T, loss_and_grads = loop.X1_train, loop.T_train, loop.model.loss_and_grads
-        step, theta, grad = loop.optimizer.step, loop.theta, loop.grad
+        step, theta, grad = loop.state.optimizer.step, loop.state.theta, loop.grad
         started = time.perf_counter()
         for _ in range(steps):
             loss_and_grads(X1, T, ones=True)
-            step(theta, grad)
+            step(theta, grad, w.lr)
         return (time.perf_counter() - started) / steps
 
     kinds = {"train()": train, "inline loop, nnctl's metrics": inline_metrics, "bare core": bare}

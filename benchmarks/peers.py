@@ -14,7 +14,7 @@ files, trains once untimed (warm-up, a tenth of the epochs), then trains from th
 JSON line. Rounds are interleaved: every tool once, then every tool again, ...
 
 What is timed, per tool (everything a user of it pays per epoch, nothing before or after):
-- nnctl: `nnctl.training.run` with `on_epoch`: from the row of epoch 0 (the initial weights,
+- nnctl: `nnctl.training.fit` with `on_epoch`: from the row of epoch 0 (the initial weights,
   measured before training) to the row of the last epoch, so the per-epoch bookkeeping (batch
   metrics, divergence guard, early-stopping state, history) is inside. The data come through the
   documented csv data set and are checked equal to the npz arrays.
@@ -162,7 +162,7 @@ def best_of(once: Callable[[], tuple[float, float]], budget: float = 1.0, most: 
 
 def work_nnctl(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int) -> dict:
     from nnctl import load_config
-    from nnctl.training import prepare, run
+    from nnctl.training import fit, prepare
 
     X, y, _, _ = load_npz(folder, dtype)
 
@@ -175,11 +175,11 @@ def work_nnctl(w: Workload, folder: Path, dtype: str, epochs: int, warmup: int) 
     def once() -> tuple[float, float]:
         lp = loop(epochs)
         stamps: list[float] = []
-        result = run(lp, on_epoch=lambda row: stamps.append(time.perf_counter()))
+        result = fit(lp, on_epoch=lambda row: stamps.append(time.perf_counter()))
         assert result.summary["status"] == "completed" and len(stamps) == epochs + 1
         return stamps[-1] - stamps[0], result.summary["final"]["train_accuracy"]
 
-    run(loop(warmup))
+    fit(loop(warmup))
     return best_of(once)
 
 
@@ -189,23 +189,23 @@ def _status_kb(field: str) -> int:
 
 
 def work_memory(w: Workload, folder: Path, dtype: str, epochs: int) -> dict:
-    """What nnctl's training adds to the process: peak RSS during run() minus RSS after imports
+    """What nnctl's training adds to the process: peak RSS during fit() minus RSS after imports
     and data loading (Linux: the peak is reset through /proc/self/clear_refs first), and the
     issue's budget: 2 × (parameters + gradients + optimizer state + one batch of activations
     and their gradients) + one shuffled copy of the training data."""
     from nnctl import load_config
-    from nnctl.training import prepare, run
+    from nnctl.training import fit, prepare
 
     config = nnctl_config(w, folder, dtype, epochs)
     loop = prepare(load_config(config))
     base = _status_kb("VmRSS")
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # reset VmHWM, the peak RSS, to the current RSS
-    run(loop)
+    fit(loop)
     peak = _status_kb("VmHWM")
     item = np.dtype(dtype).itemsize
     theta = loop.model.network.theta.nbytes
-    state = sum(a.nbytes for k, a in loop.optimizer.state.items() if k != "step") + theta  # + its scratch
+    state = sum(a.nbytes for k, a in loop.state.optimizer.state.items() if k != "step") + theta  # + its scratch
     n = loop.dataset.X_train.shape[0]
     batch = n if w.batch is None else w.batch
     sizes = loop.model.network.sizes
@@ -227,8 +227,8 @@ def work_bookkeeping(w: Workload, folder: Path, dtype: str, epochs: int, warmup:
     import io
 
     from nnctl import load_config
-    from nnctl.reporting import EpochReporter
-    from nnctl.training import prepare, run
+    from nnctl.console import EpochReporter
+    from nnctl.training import fit, prepare
 
     class Terminal(io.StringIO):  # the rich progress bar draws only on a terminal
         def isatty(self) -> bool:
@@ -245,10 +245,10 @@ def work_bookkeeping(w: Workload, folder: Path, dtype: str, epochs: int, warmup:
                 reporter(row)
                 stamps.append(time.perf_counter())
 
-            run(loop, tmp, on_epoch=on_epoch)
+            fit(loop, tmp, on_epoch=on_epoch)
         return (stamps[-1] - stamps[0]) / epochs / loop.dataset.X_train.shape[0]
 
-    run(prepare(load_config(nnctl_config(w, folder, dtype, warmup))))  # warm-up
+    fit(prepare(load_config(nnctl_config(w, folder, dtype, warmup))))  # warm-up
     bare, full, checkpoints = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(3):  # alternated, best of three each: the machine's speed drifts
@@ -437,15 +437,15 @@ def profile(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         facts = prepare_workload(w, Path(tmp))
         from nnctl import load_config
-        from nnctl.training import prepare, run
+        from nnctl.training import fit, prepare
 
         for dtype in ("float32", "float64"):
             config = nnctl_config(w, Path(tmp), dtype, w.epochs)
-            run(prepare(load_config(config)))  # warm-up
+            fit(prepare(load_config(config)))  # warm-up
             loop = prepare(load_config(config))
             profiler = cProfile.Profile()
             profiler.enable()
-            run(loop)
+            fit(loop)
             profiler.disable()
             batches = w.epochs * -(-facts["n"] // (w.batch or facts["n"]))
             stats = pstats.Stats(profiler)

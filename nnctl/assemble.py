@@ -147,11 +147,14 @@ def encode_targets(model: Model, dataset: Dataset, y: Array) -> Array:
 
 
 def make_optimizer(config: Config) -> Optimizer:
-    return OPTIMIZERS[config.optimizer.name](**config.optimizer.params)
+    """The update rule and its hyper-parameters; optimizer.lr is not one of them (see `learning_rate`)."""
+    hyper = {key: value for key, value in config.optimizer.params.items() if key != "lr"}
+    return OPTIMIZERS[config.optimizer.name](**hyper)
 
 
 def learning_rate(config: Config) -> Callable[[int], float]:
-    """epoch (counting from 0) -> the learning rate during that epoch."""
+    """epoch (counting from 0) -> the learning rate during that epoch, which the training loop
+    hands to every optimizer step: the one path optimizer.lr takes, through the schedule."""
     schedule = config.optimizer.schedule
     fn, lr0, params = SCHEDULES[schedule.name].fn, config.optimizer.params["lr"], schedule.params
     return lambda epoch: fn(lr0, epoch, **params)

@@ -312,7 +312,8 @@ class RunWriter:
             self.save_resume_state(loop)
 
     def save_resume_state(self, loop) -> None:
-        save_state(self.path / RESUME_FILE, *loop.snapshot(loop.seconds_before + time.monotonic() - self.started))
+        seconds = loop.state.seconds_before + time.monotonic() - self.started
+        save_state(self.path / RESUME_FILE, *loop.state.snapshot(seconds))
         self.saved = time.monotonic()
 
     def finish(self, loop, summary: dict[str, Any]) -> None:
@@ -320,10 +321,10 @@ class RunWriter:
         leaves its resume state; a finished one removes it, last: until summary.json says the
         run is finished, it can be resumed."""
         if summary["status"] == "interrupted" and loop.interrupted_at:
-            save_state(self.path / RESUME_FILE, *loop.snapshot(summary["seconds"]))
+            save_state(self.path / RESUME_FILE, *loop.state.snapshot(summary["seconds"]))
         save_npz(self.path / "model.npz", loop.model.network.params())
-        write_text(self.path / "metrics.csv", metrics_csv(loop.history))
-        layers = loop.layers
+        write_text(self.path / "metrics.csv", metrics_csv(loop.state.history))
+        layers = loop.state.layers
         write_text(self.path / "layers.csv", rows_csv(layers, list(layers[0]) if layers else ["epoch"]))
         write_json(self.path / "summary.json", summary)
         if summary["status"] != "interrupted":

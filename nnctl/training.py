@@ -1,8 +1,12 @@
-"""The training loop: epochs of shuffled mini-batches, forward, loss, backward, step.
+"""The training loop (layer 4): epochs of shuffled mini-batches, forward, loss, backward, step.
 
-`train(config, run_dir=None)` is the library's entry point. It neither prints nor plots: the
-caller passes `on_epoch` to report progress, and with a `run_dir` the files of the run are
-written as training goes (see nnctl.runs).
+`train(config, run_dir=None)` is the library's entry point: `prepare` (config → a `Loop`, every
+refusal before a file is written), then `fit` (train it to its end). It neither prints nor
+plots: the caller passes `on_epoch` to report progress, and with a `run_dir` the files of the
+run are written as training goes (see nnctl.runs). `Loop` runs the epochs and batches; where a
+run stands is its `TrainingState`, which `snapshot` and `restore` carry through resume.npz;
+`summarize` gives summary.json. The learning rate of an epoch comes from the schedule
+(`assemble.learning_rate`) and goes to every `optimizer.step`: its one path.
 
 Metrics per epoch, as Keras and scikit-learn report them: `train_loss` and `train_accuracy`
 are means over the epoch's mini-batches (free: the forward pass computed them already);
@@ -26,8 +30,8 @@ import platform
 import signal
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +44,7 @@ from nnctl.data import Dataset
 from nnctl.errors import NnctlError
 from nnctl.nn.layers import with_ones
 from nnctl.nn.network import Model, Sequential
+from nnctl.nn.optimizers import Optimizer
 from nnctl.runs import RunWriter
 
 Array = np.ndarray
@@ -156,10 +161,10 @@ def train(
 ) -> TrainResult:
     """Train the network a config describes. Writes a run directory only when `run_dir` is given
     (a new or empty folder: `nnctl.runs` chooses and claims them)."""
-    return run(prepare(config), run_dir, on_epoch=on_epoch)
+    return fit(prepare(config), run_dir, on_epoch=on_epoch)
 
 
-def run(
+def fit(
     loop: Loop,
     run_dir: Path | str | None = None,
     *,
@@ -196,21 +201,21 @@ def run(
                     status = loop.status
                 except KeyboardInterrupt:
                     status = "interrupted"
-                summary = loop.summary(status, loop.seconds_before + time.perf_counter() - started)
+                summary = summarize(loop, status, loop.state.seconds_before + time.perf_counter() - started)
             if writer:
                 writer.finish(loop, summary)
         except NnctlError as e:  # a file that could not be written (a full disk): the run failed
             if writer is None:
                 raise
-            raise run_failed(loop, writer, e, loop.seconds_before + time.perf_counter() - started) from None
-    return TrainResult(model, loop.history, summary, dataset, config, path)
+            raise run_failed(loop, writer, e, loop.state.seconds_before + time.perf_counter() - started) from None
+    return TrainResult(model, loop.state.history, summary, dataset, config, path)
 
 
 def run_failed(loop: Loop, writer: RunWriter, error: NnctlError, seconds: float) -> NnctlError:
     """Mark the run directory `failed` (as far as the disk lets it: see RunWriter.fail) and
     return the one line saying what failed and how to go on."""
     with np.errstate(over="ignore", invalid="ignore"):
-        summary = loop.summary("failed", seconds) | {"error": str(error)}
+        summary = summarize(loop, "failed", seconds) | {"error": str(error)}
     marked = "status failed" if writer.fail(summary) else "resumable"
     return NnctlError(f"{error}; the run stopped after epoch {summary['epochs']} ({marked}); once the file can be "
                       f"written, go on with: nnctl train --resume {writer.path}")
@@ -237,136 +242,65 @@ def stop_on_signals(loop: Loop, enabled: bool = True):
             signal.signal(sig, handler)
 
 
-class Loop:
-    """One training run's state, advanced epoch by epoch by `epochs()`."""
+def early_stopping(config: Config, has_val: bool, classification: bool) -> EarlyStopping:
+    """train.early_stopping for this data: a monitor the data cannot give is an NnctlError when
+    patience asks for it, and falls back to its train_/loss counterpart when only the best epoch
+    is asked (patience 0)."""
+    stopping = config.train.early_stopping
+    if stopping.patience and stopping.monitor.startswith("val") and not has_val:
+        raise NnctlError(
+            f"train.early_stopping.monitor: {stopping.monitor} needs validation data "
+            "(set data.validation_fraction > 0, or monitor train_loss)"
+        )
+    if stopping.monitor.endswith("accuracy") and not classification:
+        raise NnctlError(f"train.early_stopping.monitor: {stopping.monitor} needs a classification data set")
+    monitor = stopping.monitor
+    if not has_val and monitor.startswith("val"):
+        monitor = monitor.replace("val", "train")
+    if not classification:
+        monitor = monitor.replace("accuracy", "loss")
+    return EarlyStopping(monitor, stopping.patience, stopping.min_delta)
 
-    def __init__(self, config: Config, model: Model, dataset: Dataset, shuffle_rng: np.random.Generator):
-        self.config, self.model, self.dataset, self.rng = config, model, dataset, shuffle_rng
-        self.optimizer = make_optimizer(config)
-        self.learning_rate = learning_rate(config)
-        self.theta, self.grad = model.network.theta, model.network.grad
-        classification = dataset.task == "classification"
-        self.train_labels = dataset.y_train if classification else None
-        self.val_labels = dataset.y_val if classification else None
-        self.X1_train = with_ones(dataset.X_train)  # [X, 1]: batches go into the network without a copy
-        self.T_train = encode_targets(model, dataset, dataset.y_train)
-        self.T_val = encode_targets(model, dataset, dataset.y_val)
-        self.has_val = dataset.X_val.shape[0] > 0
-        stopping = config.train.early_stopping
-        if stopping.patience and stopping.monitor.startswith("val") and not self.has_val:
-            raise NnctlError(
-                f"train.early_stopping.monitor: {stopping.monitor} needs validation data "
-                "(set data.validation_fraction > 0, or monitor train_loss)"
-            )
-        if stopping.monitor.endswith("accuracy") and not classification:
-            raise NnctlError(f"train.early_stopping.monitor: {stopping.monitor} needs a classification data set")
-        monitor = stopping.monitor
-        if not self.has_val and monitor.startswith("val"):  # patience 0: only the best epoch is asked
-            monitor = monitor.replace("val", "train")
-        if not classification:
-            monitor = monitor.replace("accuracy", "loss")
-        self.stopping = EarlyStopping(monitor, stopping.patience, stopping.min_delta)
-        self.history: list[dict[str, Any]] = []
-        self.layers: list[dict[str, Any]] = []  # layers.csv: weight and gradient norms per epoch
-        self.status = "completed"
-        self.diverged_at: dict[str, int] | None = None
-        self.interrupted_at: dict[str, int] | None = None
-        n = dataset.X_train.shape[0]
-        self.batch_size = n if config.train.batch_size == "full" else min(config.train.batch_size, n)
-        self.norms = Norms(model.network)
-        # where training stands inside the epoch in progress (see `snapshot`)
-        self.batch = 0  # batches of it done
-        self.total, self.correct = 0.0, 0  # its summed batch losses (× rows) and correct predictions
-        self.last_good = np.empty_like(self.theta)  # the weights it started from
-        self.epoch_rng: dict[str, Any] | None = None  # the shuffle generator's state when it started
-        self.stop_requested = False  # set by a signal: stop after the current batch
-        self.seconds_before = 0.0  # training time of earlier sessions, for a resumed run
 
-    def measure(self, epoch: int, seconds: float, lr: float | None,
-                train: tuple[float, float | None] | None = None) -> dict[str, Any]:
-        """A metrics row; train metrics measured on the whole set unless given."""
-        d = self.dataset
-        train_loss, train_acc = train or evaluate(self.model, d.X_train, self.T_train, self.train_labels)
-        row: dict[str, Any] = {"epoch": epoch, "train_loss": float(train_loss), "train_accuracy": train_acc}
-        if self.has_val:
-            row["val_loss"], row["val_accuracy"] = evaluate(self.model, d.X_val, self.T_val, self.val_labels)
-        row["lr"], row["seconds"] = lr, seconds
+@dataclass
+class TrainingState:
+    """Where a run stands, all the rest of training depends on: the weights, the optimizer's
+    buffers, the shuffle stream, early stopping, the rows so far and, inside an epoch, the
+    batches done and their sums. `snapshot` and `restore` carry it through resume.npz, bit for
+    bit. The arrays and objects are the loop's own: the loop updates them in place."""
+
+    theta: Array  # the network's flat weights (Sequential.theta)
+    optimizer: Optimizer
+    rng: np.random.Generator  # the shuffle stream
+    stopping: EarlyStopping
+    norms: Norms
+    config: Config  # what the state is trained with: a resume compares it with config.yaml
+    history: list[dict[str, Any]] = field(default_factory=list)  # metrics.csv: a row per epoch, 0 first
+    layers: list[dict[str, Any]] = field(default_factory=list)  # layers.csv: weight and gradient norms
+    # the epoch in progress
+    batch: int = 0  # its batches done
+    total: float = 0.0  # its summed batch losses (× rows)
+    correct: int = 0  # its correct predictions
+    last_good: Array = field(init=False)  # the weights it started from
+    epoch_rng: dict[str, Any] | None = None  # the shuffle generator's state when it started
+    seconds_before: float = 0.0  # training time of earlier sessions, for a resumed run
+
+    def __post_init__(self) -> None:
+        self.last_good = np.empty_like(self.theta)
+
+    def start_epoch(self) -> None:
+        """Before an epoch's first batch: keep the weights to go back to, zero its sums."""
+        np.copyto(self.last_good, self.theta)
+        self.total, self.correct = 0.0, 0
+
+    def end_epoch(self, epoch: int, row: dict[str, Any]) -> dict[str, Any]:
+        """Record an epoch's metrics row (and return it): metrics, norms, early stopping. Done
+        before the row goes out, so that a snapshot taken meanwhile (nnctl.runs) is whole."""
+        self.history.append(row)
+        self.layers.append(self.norms.row(epoch, batches=self.batch))
+        self.batch = 0
+        self.stopping.update(epoch, row, self.theta)
         return row
-
-    def epochs(self):
-        """Yield the metrics row of epoch 0 (initial weights), then of each trained epoch. After
-        `restore`, go on from the snapshot: the rows yielded are those still to come."""
-        cfg = self.config.train
-        X, T, labels = self.X1_train, self.T_train, self.train_labels
-        n, batch = X.shape[0], self.batch_size
-        if not self.history:
-            row = self.measure(0, 0.0, None)
-            self.history.append(row)
-            self.layers.append(self.norms.row(0))
-            self.stopping.update(0, row, self.theta)
-            yield row
-        limit = self.divergence_limit()
-        for epoch in range(len(self.history), cfg.epochs + 1):
-            if self.stopping.stopped:
-                break
-            started = time.perf_counter()
-            self.optimizer.lr = lr = self.learning_rate(epoch - 1)
-            if self.batch == 0:
-                if self.stop_requested:
-                    self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": 0}
-                    return
-                np.copyto(self.last_good, self.theta)
-                self.total, self.correct = 0.0, 0
-            if cfg.shuffle:
-                self.epoch_rng = self.rng.bit_generator.state
-                order = self.rng.permutation(n)  # one gather per epoch, then contiguous slices
-                Xs = Ts = ys = None  # the last epoch's copy goes first: one shuffled copy at a time
-                Xs, Ts, ys = X[order], T[order], None if labels is None else labels[order]
-            else:
-                Xs, Ts, ys = X, T, labels
-            for b in range(self.batch, -(-n // batch)):
-                start, stop = b * batch, min(b * batch + batch, n)
-                value, out = self.model.loss_and_grads(Xs[start:stop], Ts[start:stop], ones=True)
-                if not math.isfinite(value + self.norms.record_gradient()):  # the loss or a gradient
-                    self.diverge({"epoch": epoch, "batch": b + 1})
-                    return
-                self.total += value * (stop - start)
-                if ys is not None:
-                    self.correct += int(np.count_nonzero(self.model.loss.decode(out) == ys[start:stop]))
-                self.optimizer.step(self.theta, self.grad)
-                self.batch = b + 1
-                if self.stop_requested:
-                    self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": b + 1}
-                    return
-            train_loss = self.total / n
-            if train_loss > limit:  # finite, but grown far past where it started: one comparison an epoch
-                self.diverge({"epoch": epoch, "batch": self.batch, "train_loss": train_loss, "limit": limit})
-                return
-            accuracy = None if ys is None else self.correct / n
-            row = self.measure(epoch, time.perf_counter() - started, lr, (train_loss, accuracy))
-            self.history.append(row)
-            self.layers.append(self.norms.row(epoch, batches=self.batch))
-            self.batch = 0
-            # before the row goes out, so that a snapshot taken meanwhile (nnctl.runs) is whole
-            self.stopping.update(epoch, row, self.theta)
-            yield row
-        if self.stopping.stopped:
-            np.copyto(self.theta, self.stopping.best_theta)
-            self.status = "early_stopped"
-
-    def divergence_limit(self) -> float:
-        """The training loss an epoch may not exceed: train.divergence_factor × max(epoch 0's
-        training loss, 1e-8); infinite when the factor is null (or epoch 0's loss is not finite,
-        which the batches' own check stops at)."""
-        factor, first = self.config.train.divergence_factor, self.history[0]["train_loss"]
-        if factor is None or not math.isfinite(first):
-            return math.inf
-        return factor * max(first, 1e-8)
-
-    def diverge(self, where: dict[str, Any]) -> None:
-        """Stop as diverged at `where`, with the weights the epoch started from (the last good)."""
-        np.copyto(self.theta, self.last_good)
-        self.status, self.diverged_at = "diverged", where
 
     def snapshot(self, seconds: float) -> tuple[dict[str, Array], dict[str, Any]]:
         """Everything the rest of training depends on, taken between two mini-batches: arrays
@@ -385,8 +319,7 @@ class Loop:
             "stopping": {"best": self.stopping.best, "best_epoch": self.stopping.best_epoch,
                          "waited": self.stopping.waited, "stopped": self.stopping.stopped},
             "history": self.history, "layers": self.layers, "seconds": seconds,
-            # what the state was trained with: a resume compares it with config.yaml (runs.changed_setting)
-            "config": self.config.to_dict(),
+            "config": self.config.to_dict(),  # see runs.changed_setting
         }
         return arrays, facts
 
@@ -422,24 +355,136 @@ class Loop:
         self.history, self.layers = facts["history"], facts["layers"]
         self.seconds_before = facts["seconds"]
 
-    def summary(self, status: str, seconds: float) -> dict[str, Any]:
-        final = self.measure(self.history[-1]["epoch"] if self.history else 0, 0.0, None)
-        keys = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
-        best_row = self.history[self.stopping.best_epoch] if self.history else final
-        summary: dict[str, Any] = {
-            "status": status,
-            "epochs": self.history[-1]["epoch"] if self.history else 0,
-            "final": {k: final[k] for k in keys if final.get(k) is not None},
-            "best_epoch": self.stopping.best_epoch,
-            "best": {k: best_row[k] for k in keys if best_row.get(k) is not None},
-            "monitor": self.stopping.monitor,
-            "parameters": int(self.theta.size),
-            "seconds": round(seconds, 4),
-            "seed": self.config.seed,
-            "versions": {"nnctl": __version__, "numpy": np.__version__, "python": platform.python_version()},
-        }
-        if self.diverged_at:
-            summary["diverged_at"] = self.diverged_at
-        if status == "interrupted" and self.interrupted_at:
-            summary["interrupted_at"] = self.interrupted_at
-        return summary
+
+class Loop:
+    """One run's training, epoch by epoch (`epochs()`): shuffled mini-batches through forward,
+    loss, backward and an optimizer step at the epoch's learning rate; a metrics row per epoch.
+    Where it stands is `state` (a TrainingState); how it ended, `status` and `diverged_at` or
+    `interrupted_at`."""
+
+    def __init__(self, config: Config, model: Model, dataset: Dataset, shuffle_rng: np.random.Generator):
+        self.config, self.model, self.dataset = config, model, dataset
+        self.learning_rate = learning_rate(config)  # the only source of the lr each step is given
+        self.grad = model.network.grad
+        classification = dataset.task == "classification"
+        self.train_labels = dataset.y_train if classification else None
+        self.val_labels = dataset.y_val if classification else None
+        self.X1_train = with_ones(dataset.X_train)  # [X, 1]: batches go into the network without a copy
+        self.T_train = encode_targets(model, dataset, dataset.y_train)
+        self.T_val = encode_targets(model, dataset, dataset.y_val)
+        self.has_val = dataset.X_val.shape[0] > 0
+        n = dataset.X_train.shape[0]
+        self.batch_size = n if config.train.batch_size == "full" else min(config.train.batch_size, n)
+        self.state = TrainingState(model.network.theta, make_optimizer(config), shuffle_rng,
+                                   early_stopping(config, self.has_val, classification), Norms(model.network), config)
+        self.status = "completed"
+        self.diverged_at: dict[str, Any] | None = None
+        self.interrupted_at: dict[str, int] | None = None
+        self.stop_requested = False  # set by a signal: stop after the current batch
+
+    def measure(self, epoch: int, seconds: float, lr: float | None,
+                train: tuple[float, float | None] | None = None) -> dict[str, Any]:
+        """A metrics row; train metrics measured on the whole set unless given."""
+        d = self.dataset
+        train_loss, train_acc = train or evaluate(self.model, d.X_train, self.T_train, self.train_labels)
+        row: dict[str, Any] = {"epoch": epoch, "train_loss": float(train_loss), "train_accuracy": train_acc}
+        if self.has_val:
+            row["val_loss"], row["val_accuracy"] = evaluate(self.model, d.X_val, self.T_val, self.val_labels)
+        row["lr"], row["seconds"] = lr, seconds
+        return row
+
+    def epochs(self) -> Iterator[dict[str, Any]]:
+        """Yield the metrics row of epoch 0 (initial weights), then of each trained epoch. After
+        `state.restore`, go on from there: the rows yielded are those still to come."""
+        state, n = self.state, self.X1_train.shape[0]
+        if not state.history:
+            yield state.end_epoch(0, self.measure(0, 0.0, None))
+        limit = self.divergence_limit()
+        for epoch in range(len(state.history), self.config.train.epochs + 1):
+            if state.stopping.stopped:
+                break
+            started = time.perf_counter()
+            lr = self.learning_rate(epoch - 1)
+            if state.batch == 0:
+                if self.stop_requested:
+                    self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": 0}
+                    return
+                state.start_epoch()
+            if not self.train_batches(epoch, lr):
+                return
+            train_loss = state.total / n
+            if train_loss > limit:  # finite, but grown far past where it started: one comparison an epoch
+                self.diverge({"epoch": epoch, "batch": state.batch, "train_loss": train_loss, "limit": limit})
+                return
+            accuracy = None if self.train_labels is None else state.correct / n
+            yield state.end_epoch(epoch, self.measure(epoch, time.perf_counter() - started, lr, (train_loss, accuracy)))
+        if state.stopping.stopped:
+            np.copyto(state.theta, state.stopping.best_theta)
+            self.status = "early_stopped"
+
+    def train_batches(self, epoch: int, lr: float) -> bool:
+        """The epoch's mini-batches from `state.batch` on, each a forward and backward pass and
+        a step at learning rate lr, adding to the epoch's sums; False when training stops in
+        the epoch (a loss or gradient not finite, or a stop requested)."""
+        state, X, T, labels = self.state, self.X1_train, self.T_train, self.train_labels
+        n, size = X.shape[0], self.batch_size
+        if self.config.train.shuffle:
+            state.epoch_rng = state.rng.bit_generator.state
+            order = state.rng.permutation(n)  # one gather per epoch, then contiguous slices
+            X, T, labels = X[order], T[order], None if labels is None else labels[order]
+        loss_and_grads, decode, step = self.model.loss_and_grads, self.model.loss.decode, state.optimizer.step
+        for b in range(state.batch, -(-n // size)):
+            start, stop = b * size, min(b * size + size, n)
+            value, out = loss_and_grads(X[start:stop], T[start:stop], ones=True)
+            if not math.isfinite(value + state.norms.record_gradient()):  # the loss or a gradient
+                self.diverge({"epoch": epoch, "batch": b + 1})
+                return False
+            state.total += value * (stop - start)
+            if labels is not None:
+                state.correct += int(np.count_nonzero(decode(out) == labels[start:stop]))
+            step(state.theta, self.grad, lr)
+            state.batch = b + 1
+            if self.stop_requested:
+                self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": b + 1}
+                return False
+        return True
+
+    def divergence_limit(self) -> float:
+        """The training loss an epoch may not exceed: train.divergence_factor × max(epoch 0's
+        training loss, 1e-8); infinite when the factor is null (or epoch 0's loss is not finite,
+        which the batches' own check stops at)."""
+        factor, first = self.config.train.divergence_factor, self.state.history[0]["train_loss"]
+        if factor is None or not math.isfinite(first):
+            return math.inf
+        return factor * max(first, 1e-8)
+
+    def diverge(self, where: dict[str, Any]) -> None:
+        """Stop as diverged at `where`, with the weights the epoch started from (the last good)."""
+        np.copyto(self.state.theta, self.state.last_good)
+        self.status, self.diverged_at = "diverged", where
+
+
+def summarize(loop: Loop, status: str, seconds: float) -> dict[str, Any]:
+    """summary.json: the status, the final metrics (the final weights on the whole sets), the
+    best epoch's, where a run diverged or was interrupted, the versions."""
+    state = loop.state
+    final = loop.measure(state.history[-1]["epoch"] if state.history else 0, 0.0, None)
+    keys = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+    best_row = state.history[state.stopping.best_epoch] if state.history else final
+    summary: dict[str, Any] = {
+        "status": status,
+        "epochs": state.history[-1]["epoch"] if state.history else 0,
+        "final": {k: final[k] for k in keys if final.get(k) is not None},
+        "best_epoch": state.stopping.best_epoch,
+        "best": {k: best_row[k] for k in keys if best_row.get(k) is not None},
+        "monitor": state.stopping.monitor,
+        "parameters": int(state.theta.size),
+        "seconds": round(seconds, 4),
+        "seed": loop.config.seed,
+        "versions": {"nnctl": __version__, "numpy": np.__version__, "python": platform.python_version()},
+    }
+    if loop.diverged_at:
+        summary["diverged_at"] = loop.diverged_at
+    if status == "interrupted" and loop.interrupted_at:
+        summary["interrupted_at"] = loop.interrupted_at
+    return summary

@@ -1,5 +1,6 @@
-"""What the commands do, composed from the library: train into a run directory and draw its
-pictures; redraw a run's pictures. Importable, so scripts get the CLI's behaviour without it."""
+"""What each command does (layer 6), composed from the library: train into a run directory, or
+go on with one, and draw its pictures; redraw a run's pictures; run a sweep. Importable, so
+scripts get the CLI's behaviour without it; the CLI parses, calls one of these, prints."""
 
 from __future__ import annotations
 
@@ -9,17 +10,20 @@ from pathlib import Path
 
 import numpy as np
 
-from nnctl.config import blame
+from nnctl.config import blame, load_config, shown
+from nnctl.console import EpochReporter, FrameReporter
+from nnctl.data import Dataset, read_dataset
 from nnctl.errors import NnctlError
-from nnctl.files import FolderLock, os_reason
-from nnctl.pictures import Progress, applicable
-from nnctl.training import EpochCallback, TrainResult
+from nnctl.files import FolderLock, os_reason, read_json
+from nnctl.pictures import MAX_DPI, PICTURES, Progress, applicable, default_pictures
+from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
+from nnctl.training import EpochCallback, Loop, TrainResult, fit, prepare
 
 
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C or SIGTERM that ended a command where training's own handling does not reach
-    (which stops after a batch, resumably); `during` says what it stopped: "loading the data",
-    "training" or "drawing the pictures"."""
+    (which stops after a batch, resumably); `during` says what it stopped and what is left, to
+    print after "interrupted while": "loading the data; nothing was written", "training", …"""
 
     def __init__(self, during: str):
         super().__init__(during)
@@ -37,6 +41,41 @@ def stage(during: str):
         raise Interrupted(during) from None
 
 
+LOADING = "loading the data; nothing was written"
+
+
+def train_and_draw(
+    config: Path | None,
+    overrides: list[str],
+    *,
+    run_dir: Path | None = None,
+    name: str | None = None,
+    overwrite: bool = False,
+    resume: Path | None = None,
+    quiet: bool = False,
+) -> TrainResult:
+    """`nnctl train`: train CONFIG (with its --set overrides and --name) into a new run directory
+    (`run_dir`, or one under output.dir), or go on with the run directory `resume`; then draw
+    the pictures output.plots asks for. Progress goes to stderr unless quiet; Ctrl-C and SIGTERM
+    stop training after the current batch, resumably."""
+    if resume is not None:
+        given = [flag for flag, value in (("CONFIG", config), ("--set", overrides), ("--run-dir", run_dir),
+                                          ("--name", name), ("--overwrite", overwrite)) if value]
+        if given:
+            raise NnctlError(f"--resume goes on with the run's own config and folder; drop {', '.join(given)}")
+        loop, path = prepare_resume(resume)
+    elif config is None:
+        raise NnctlError("give a config (nnctl train configs/moons.yaml) or --resume RUN_DIR")
+    else:
+        named = load_config(config, [*overrides, *([f"name={name}"] if name else [])])
+        loop, path = prepare_new(named, run_dir=run_dir, overwrite=overwrite)
+    with stage("training"), EpochReporter(loop.config.train.epochs, quiet=quiet) as reporter:
+        result = fit(loop, path, on_epoch=reporter, resume=resume is not None, handle_signals=True)
+    with FrameReporter(quiet=quiet) as frames:
+        draw_pictures(result, progress=frames)
+    return result
+
+
 def train_run(
     config,
     *,
@@ -46,33 +85,38 @@ def train_run(
     handle_signals: bool = False,
 ) -> TrainResult:
     """`nnctl train` up to the pictures: validate, pick the run directory, train.
-    handle_signals: Ctrl-C and SIGTERM stop after the current batch (see `training.run`)."""
-    from nnctl.runs import claim_run_dir, new_run_dir
-    from nnctl.training import prepare, run
-
-    with stage("loading the data"):
-        loop = prepare(config)  # every refusal happens here, before a folder is made
-    config = loop.config
-    check_pictures(config, loop.dataset)
+    handle_signals: Ctrl-C and SIGTERM stop after the current batch (see `training.fit`)."""
+    loop, path = prepare_new(config, run_dir=run_dir, overwrite=overwrite)
     with stage("training"):
-        if run_dir is not None:
-            path = claim_run_dir(Path(run_dir), overwrite=overwrite)
-        else:
-            with blame(config):
-                path = new_run_dir(Path(config.output.dir), config.name)
-        return run(loop, path, on_epoch=on_epoch, handle_signals=handle_signals)
+        return fit(loop, path, on_epoch=on_epoch, handle_signals=handle_signals)
 
 
 def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_signals: bool = False) -> TrainResult:
-    """`nnctl train --resume RUN_DIR`: go on with an interrupted (or killed) run from its last
-    resume state (from the start when it has none), with the config and data it was started
-    with, to the weights an uninterrupted run would have reached."""
-    from nnctl.config import load_config, shown
-    from nnctl.data import read_dataset
-    from nnctl.files import read_json
-    from nnctl.runs import RESUME_FILE, changed_setting, load_state
-    from nnctl.sweep import FINISHED
-    from nnctl.training import prepare, run
+    """`nnctl train --resume RUN_DIR` up to the pictures (see `prepare_resume`)."""
+    loop, path = prepare_resume(run_dir)
+    with stage("training"):
+        return fit(loop, path, on_epoch=on_epoch, resume=True, handle_signals=handle_signals)
+
+
+def prepare_new(config, *, run_dir: Path | None = None, overwrite: bool = False) -> tuple[Loop, Path]:
+    """A loop ready to train a config (a Config, a dict or a YAML path) and the run directory
+    claimed for it: `run_dir`, or a new one under output.dir. Every refusal comes before a
+    folder is made."""
+    with stage(LOADING):
+        loop = prepare(config)
+    check_pictures(loop.config, loop.dataset)
+    with stage("training"):
+        if run_dir is not None:
+            return loop, claim_run_dir(Path(run_dir), overwrite=overwrite)
+        with blame(loop.config):
+            return loop, new_run_dir(Path(loop.config.output.dir), loop.config.name)
+
+
+def prepare_resume(run_dir: Path) -> tuple[Loop, Path]:
+    """A loop that goes on with an interrupted (or killed) run from its last resume state (from
+    the start when it has none), with the config and data it was started with, to the weights
+    an uninterrupted run would have reached; and the run directory."""
+    from nnctl.sweep import FINISHED  # see plot_run on why not at the top
 
     path = Path(run_dir)
     if not (path / "config.yaml").is_file() or not (path / "data.npz").is_file():
@@ -80,16 +124,29 @@ def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_s
     status = read_json(path / "summary.json").get("status") if (path / "summary.json").is_file() else None
     if status in FINISHED:
         raise NnctlError(f"{path}: this run has already {status.replace('_', ' ')}; there is nothing to resume")
-    with stage("loading the data"):
+    with stage(LOADING):
         loop = prepare(load_config(path / "config.yaml"))
         try:
             state = load_state(path / RESUME_FILE) if (path / RESUME_FILE).is_file() else None
         except NnctlError as e:
             raise NnctlError(f"{e}; delete it to resume from the run's start") from None
         saved = read_dataset(path / "data.npz")
-    if state and isinstance(state[1].get("config"), dict):  # recorded since issue 12
-        # as the facts hold it: through JSON
-        change = changed_setting(state[1]["config"], json.loads(json.dumps(loop.config.to_dict())))
+    check_unchanged(path, loop, state[1] if state else None, saved)
+    if state:
+        try:
+            loop.state.restore(*state)
+        except NnctlError as e:
+            raise NnctlError(f"{path / RESUME_FILE}: {e}") from None
+    return loop, path
+
+
+def check_unchanged(path: Path, loop: Loop, facts: dict | None, saved: Dataset) -> None:
+    """Refuse to resume when config.yaml was edited since the resume state was saved (facts: the
+    state's, which record the config since issue 12) or the config now makes other data than
+    the run's data.npz (`saved`) holds."""
+    if facts and isinstance(facts.get("config"), dict):
+        # the current config as the facts hold it: through JSON
+        change = changed_setting(facts["config"], json.loads(json.dumps(loop.config.to_dict())))
         if change:
             key, before, now = change
             raise NnctlError(f"{path / 'config.yaml'}: {key} is {shown(now)}, but {path / RESUME_FILE} was saved "
@@ -99,13 +156,6 @@ def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_s
     if any(not np.array_equal(getattr(saved, k), getattr(made, k)) for k in ("X_train", "y_train", "X_val", "y_val")):
         raise NnctlError(f"{path / 'data.npz'}: the config now makes other data than the run trained on "
                          "(a CSV file changed?); it cannot be resumed")
-    if state:
-        try:
-            loop.restore(*state)
-        except NnctlError as e:
-            raise NnctlError(f"{path / RESUME_FILE}: {e}") from None
-    with stage("training"):
-        return run(loop, path, on_epoch=on_epoch, resume=True, handle_signals=handle_signals)
 
 
 def draw_pictures(result: TrainResult, progress: Progress | None = None) -> list[Path]:
@@ -114,14 +164,12 @@ def draw_pictures(result: TrainResult, progress: Progress | None = None) -> list
     animation."""
     fits = applicable(result.dataset, result.config, result.run_dir)
     names = [name for name in picture_names(result.config, result.dataset) if name in fits]
-    with stage("drawing the pictures"):
+    with stage(f"drawing the pictures; `nnctl plot {result.run_dir}` draws them"):
         return plot_run(result.run_dir, names, progress=progress) if names else []
 
 
 def check_pictures(config, dataset) -> None:
     """Refuse, before training, an output.plots picture this run cannot have."""
-    from nnctl.pictures import PICTURES, applicable
-
     fits = applicable(dataset, config)
     for name in picture_names(config, dataset):
         if name not in fits:
@@ -131,8 +179,6 @@ def check_pictures(config, dataset) -> None:
 
 def picture_names(config, dataset) -> list[str]:
     """output.plots, with `auto` meaning the defaults of `pictures.default_pictures`."""
-    from nnctl.pictures import default_pictures
-
     if config.output.plots != "auto":
         return list(config.output.plots)
     return default_pictures(dataset, config)
@@ -146,8 +192,9 @@ def plot_run(
     the paths written. The animation is always a GIF. In the run directory the pictures replace
     its own; in another folder (`out`) an existing file of the same name is replaced only with
     `overwrite`."""
-    from nnctl.pictures import MAX_DPI, PICTURES, applicable
-    from nnctl.runs import load_run
+    # not at the top: sweep.py imports this module back (issue 13 moves the statuses to runs and
+    # the sweep folder's names into sweeps/), and its 800 lines would cost every plot-less
+    # `nnctl train` 3 ms (15 ms without .pyc files) for three names
     from nnctl.sweep import LOCK, SWEEP_YAML
 
     if fmt not in ("png", "svg"):

@@ -36,14 +36,15 @@ def test_optimizer_matches_torch_step_by_step(case, rng):
 
     tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
     torch_opt = getattr(torch.optim, torch_name)(list(tensors.values()), **hyper)
-    opt = OPTIMIZERS[name](**hyper)
+    lr = hyper["lr"]  # torch keeps it in the optimizer; nnctl hands it to every step
+    opt = OPTIMIZERS[name](**{k: v for k, v in hyper.items() if k != "lr"})
     flat = lambda arrays: np.concatenate([a.ravel() for a in arrays])  # nnctl steps one vector θ
     theta = flat(params.values())
     for g in grads:
         for k, t in tensors.items():
             t.grad = torch.tensor(g[k], dtype=torch.float64)
         torch_opt.step()
-        opt.step(theta, flat(g.values()))
+        opt.step(theta, flat(g.values()), lr)
         np.testing.assert_allclose(theta, flat(t.detach().numpy() for t in tensors.values()), rtol=1e-12, atol=0)
 
 
@@ -55,14 +56,14 @@ def test_optimizer_matches_torch_step_by_step(case, rng):
 def test_adam_at_extreme_learning_rates_matches_torch(dtype, lrs, rng):
     theta = rng.normal(size=7).astype(dtype)
     tensor = torch.tensor(theta, requires_grad=True)
-    torch_opt, opt = torch.optim.Adam([tensor], lr=lrs[0]), OPTIMIZERS["adam"](lr=lrs[0])
+    torch_opt, opt = torch.optim.Adam([tensor], lr=lrs[0]), OPTIMIZERS["adam"]()
     for lr in lrs:
-        torch_opt.param_groups[0]["lr"] = opt.lr = lr
+        torch_opt.param_groups[0]["lr"] = lr
         g = rng.normal(size=7).astype(dtype)
         g[3] = 0.0  # v = 0 there
         tensor.grad = torch.tensor(g)
         torch_opt.step()
-        opt.step(theta, g)
+        opt.step(theta, g, lr)
         assert np.all(np.isfinite(theta))
         rtol = 1e-12 if dtype == "float64" else 1e-6
         np.testing.assert_allclose(theta, tensor.detach().numpy(), rtol=rtol, atol=0)

@@ -208,3 +208,21 @@ def test_diverged_json_is_strict_json(tmp_path):
                           data={"name": "noisy-linear", "n_samples": 100})
     result = invoke("train", config, "--run-dir", tmp_path / "run", "--json")
     json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
+
+
+def test_python_m_nnctl_is_the_console_script(tmp_path):
+    """`python -m nnctl` (nnctl/__main__.py) runs the same commands, output and exit codes."""
+    import subprocess
+    import sys
+
+    module = [sys.executable, "-m", "nnctl"]
+    helped = subprocess.run([*module, "--help"], capture_output=True, text=True, timeout=60)
+    assert helped.returncode == 0 and "Usage: nnctl" in helped.stdout, helped.stderr
+    config, run = write_config(tmp_path), tmp_path / "run"
+    trained = subprocess.run([*module, "train", config, "--run-dir", run, "--json"], capture_output=True, text=True,
+                             timeout=120)
+    assert trained.returncode == 0 and trained.stderr == "", trained.stderr
+    assert json.loads(trained.stdout)["run_dir"] == str(run) and (run / "model.npz").is_file()
+    refused = subprocess.run([*module, "train", tmp_path / "nothere.yaml"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr == f"error: {tmp_path / 'nothere.yaml'}: no such file\n"

@@ -37,7 +37,7 @@ from nnctl.config import load_config
 from nnctl.errors import NnctlError
 from nnctl.gradcheck import check_gradients, check_source
 from nnctl.runs import frame_epochs, load_state, save_state
-from nnctl.training import build_for, prepare, run
+from nnctl.training import build_for, fit, prepare
 
 runner = CliRunner()
 NNCTL = [sys.executable, "-c", "from nnctl.cli import main; main()"]  # what the console script runs
@@ -102,16 +102,16 @@ def interrupted_run(folder: Path, raw: dict, batches: int = 5) -> Path:
     """A run directory stopped after `batches` mini-batches, as a signal stops it: status
     interrupted, with its resume.npz."""
     loop = prepare(load_config(raw))
-    step, done = loop.optimizer.step, []
+    step, done = loop.state.optimizer.step, []
 
-    def stepping(theta, grad):
-        step(theta, grad)
+    def stepping(theta, grad, lr):
+        step(theta, grad, lr)
         done.append(1)
         if len(done) == batches:
             loop.stop_requested = True
 
-    loop.optimizer.step = stepping
-    result = run(loop, folder / "run")
+    loop.state.optimizer.step = stepping
+    result = fit(loop, folder / "run")
     assert result.summary["status"] == "interrupted" and (folder / "run" / "resume.npz").is_file()
     return folder / "run"
 
@@ -149,21 +149,21 @@ def test_the_factor_is_relative_to_epoch_0_and_keeps_the_weights_before_the_epoc
 
         loop.model.loss_and_grads = growing
         after_epoch_1 = []
-        return run(loop, on_epoch=lambda row: row["epoch"] == 1 and after_epoch_1.append(loop.theta.copy())), \
+        return fit(loop, on_epoch=lambda row: row["epoch"] == 1 and after_epoch_1.append(loop.state.theta.copy())), \
             loop, after_epoch_1
 
     result, loop, after_epoch_1 = grown(1e4)
     assert result.summary["status"] == "diverged" and result.summary["diverged_at"]["epoch"] == 2
-    assert len(result.history) == 2 and np.array_equal(loop.theta, after_epoch_1[0])
+    assert len(result.history) == 2 and np.array_equal(loop.state.theta, after_epoch_1[0])
     assert grown(1e5)[0].summary["status"] == "completed"
     assert grown(None)[0].summary["status"] == "completed"
 
 
 def test_an_epoch_0_loss_of_zero_is_measured_against_1e_minus_8():
     loop = prepare(load_config(TINY))
-    loop.history = [{"epoch": 0, "train_loss": 0.0}]
+    loop.state.history = [{"epoch": 0, "train_loss": 0.0}]
     assert loop.divergence_limit() == pytest.approx(1e4 * 1e-8)
-    loop.history = [{"epoch": 0, "train_loss": 0.5}]
+    loop.state.history = [{"epoch": 0, "train_loss": 0.5}]
     assert loop.divergence_limit() == pytest.approx(5e3)
 
 

@@ -13,13 +13,13 @@ P0 = np.array([1.0, -2.0, 0.5])
 G = [np.array([0.5, -3.0, 1e-3]), np.array([-1.0, 2.0, 0.0]), np.array([2.0, 0.5, -0.25])]
 
 
-def run(name, steps, **hyper):
-    """Parameters after each of the first `steps` steps, and the optimizer."""
+def run(name, steps, lr, **hyper):
+    """Parameters after each of the first `steps` steps at learning rate lr, and the optimizer."""
     opt = OPTIMIZERS[name](**hyper)
     p = P0.copy()
     history = []
     for g in G[:steps]:
-        opt.step(p, g.copy())
+        opt.step(p, g.copy(), lr)
         history.append(p.copy())
     return history, opt
 
@@ -104,29 +104,43 @@ def test_adagrad():
 
 
 def test_defaults_are_pytorchs():
-    assert OPTIMIZERS["adam"]().lr == 1e-3 and OPTIMIZERS["adam"]().betas == (0.9, 0.999)
+    # the learning rate's default is the schedule's starting value (the config's optimizer.lr)
+    assert [OPTIMIZERS[name].defaults["lr"] for name in ("adam", "rmsprop", "adagrad")] == [1e-3, 1e-2, 1e-2]
+    assert OPTIMIZERS["adam"]().betas == (0.9, 0.999)
     assert OPTIMIZERS["adam"]().eps == 1e-8
     rms = OPTIMIZERS["rmsprop"]()
-    assert (rms.lr, rms.alpha, rms.eps, rms.momentum) == (1e-2, 0.99, 1e-8, 0.0)
+    assert (rms.alpha, rms.eps, rms.momentum) == (0.99, 1e-8, 0.0)
     ada = OPTIMIZERS["adagrad"]()
-    assert (ada.lr, ada.eps) == (1e-2, 1e-10)
+    assert ada.eps == 1e-10
     sgd = OPTIMIZERS["sgd"]()
     assert (sgd.momentum, sgd.nesterov) == (0.0, False)
 
 
 def test_unknown_hyper_parameter_is_an_error():
     with pytest.raises(TypeError, match="weight_decay"):
-        OPTIMIZERS["sgd"](lr=0.1, weight_decay=0.1)
+        OPTIMIZERS["sgd"](momentum=0.9, weight_decay=0.1)
 
 
-SETUPS = {
-    "sgd": ({"lr": 0.1}, set()),
-    "sgd-momentum": ({"lr": 0.1, "momentum": 0.9}, {"momentum_buffer"}),
-    "sgd-nesterov": ({"lr": 0.1, "momentum": 0.9, "nesterov": True}, {"momentum_buffer"}),
-    "adam": ({"lr": 0.01}, {"exp_avg", "exp_avg_sq"}),
-    "rmsprop": ({"lr": 0.01}, {"square_avg"}),
-    "rmsprop-momentum": ({"lr": 0.01, "momentum": 0.5}, {"square_avg", "momentum_buffer"}),
-    "adagrad": ({"lr": 0.1}, {"sum"}),
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_the_learning_rate_has_one_path_each_steps_argument(name):
+    """No lr attribute that a constructor sets and a schedule would have to write over."""
+    with pytest.raises(TypeError, match=r"step\(theta, grad, lr\)"):
+        OPTIMIZERS[name](lr=0.1)
+    assert not hasattr(OPTIMIZERS[name](), "lr")
+    slow, fast = P0.copy(), P0.copy()
+    OPTIMIZERS[name]().step(slow, G[0], 0.01)
+    OPTIMIZERS[name]().step(fast, G[0], 0.1)
+    np.testing.assert_allclose(P0 - fast, 10 * (P0 - slow), rtol=1e-9)  # every rule is linear in lr on step 1
+
+
+SETUPS = {  # (learning rate, hyper-parameters, buffers)
+    "sgd": (0.1, {}, set()),
+    "sgd-momentum": (0.1, {"momentum": 0.9}, {"momentum_buffer"}),
+    "sgd-nesterov": (0.1, {"momentum": 0.9, "nesterov": True}, {"momentum_buffer"}),
+    "adam": (0.01, {}, {"exp_avg", "exp_avg_sq"}),
+    "rmsprop": (0.01, {}, {"square_avg"}),
+    "rmsprop-momentum": (0.01, {"momentum": 0.5}, {"square_avg", "momentum_buffer"}),
+    "adagrad": (0.1, {}, {"sum"}),
 }
 
 
@@ -137,10 +151,10 @@ def theta(rng):
 
 @pytest.mark.parametrize("setup", sorted(SETUPS))
 def test_state_keys(setup, rng):
-    hyper, buffers = SETUPS[setup]
+    lr, hyper, buffers = SETUPS[setup]
     opt = OPTIMIZERS[setup.split("-")[0]](**hyper)
     p = theta(rng)
-    opt.step(p, rng.normal(size=p.shape))
+    opt.step(p, rng.normal(size=p.shape), lr)
     assert set(opt.state) == {"step"} | buffers
     assert int(opt.state["step"]) == 1
     assert all(value.shape == p.shape for key, value in opt.state.items() if key != "step")
@@ -149,13 +163,13 @@ def test_state_keys(setup, rng):
 @pytest.mark.parametrize("setup", sorted(SETUPS))
 @pytest.mark.parametrize("saved_after", [0, 3])
 def test_restored_state_continues_bit_for_bit(setup, saved_after, rng, tmp_path):
-    hyper, _ = SETUPS[setup]
+    lr, hyper, _ = SETUPS[setup]
     name = setup.split("-")[0]
     p = theta(rng)
     grads = [rng.normal(size=p.shape) for _ in range(6)]
     opt = OPTIMIZERS[name](**hyper)
     for g in grads[:saved_after]:
-        opt.step(p, g)
+        opt.step(p, g, lr)
     np.savez(tmp_path / "opt.npz", theta=p, **opt.state)
 
     fresh = OPTIMIZERS[name](**hyper)
@@ -163,8 +177,8 @@ def test_restored_state_continues_bit_for_bit(setup, saved_after, rng, tmp_path)
         fresh.load_state({k: f[k] for k in f.files})
         resumed = f["theta"]
     for g in grads[saved_after:]:
-        opt.step(p, g)
-        fresh.step(resumed, g)
+        opt.step(p, g, lr)
+        fresh.step(resumed, g, lr)
         assert np.array_equal(p, resumed)
     assert int(fresh.state["step"]) == 6
     assert set(fresh.state) == set(opt.state)
@@ -173,14 +187,14 @@ def test_restored_state_continues_bit_for_bit(setup, saved_after, rng, tmp_path)
 
 @pytest.mark.parametrize("setup", sorted(SETUPS))
 def test_step_updates_in_place_and_leaves_gradients_alone(setup, rng):
-    hyper, _ = SETUPS[setup]
+    lr, hyper, _ = SETUPS[setup]
     opt = OPTIMIZERS[setup.split("-")[0]](**hyper)
     p = theta(rng)
     before = p.copy()
     for _ in range(2):
         g = rng.normal(size=p.shape)
         g_before = g.copy()
-        opt.step(p, g)
+        opt.step(p, g, lr)
         assert np.array_equal(g, g_before)
     assert np.all(p != before)
 
@@ -189,7 +203,7 @@ def test_float32_params_stay_float32(rng):
     for name in OPTIMIZERS:
         p = rng.normal(size=(2, 2)).astype(np.float32)
         opt = OPTIMIZERS[name](momentum=0.9) if name in ("sgd", "rmsprop") else OPTIMIZERS[name]()
-        opt.step(p, np.ones((2, 2), dtype=np.float32))
+        opt.step(p, np.ones((2, 2), dtype=np.float32), OPTIMIZERS[name].defaults["lr"])
         assert p.dtype == np.float32
         assert all(v.dtype == np.float32 for k, v in opt.state.items() if k != "step")
 

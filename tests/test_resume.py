@@ -17,7 +17,7 @@ import yaml
 
 from nnctl.config import load_config
 from nnctl.runs import load_state, save_state
-from nnctl.training import prepare, run
+from nnctl.training import fit, prepare
 
 SMALL = {
     "name": "small",
@@ -44,40 +44,40 @@ def without_seconds(rows):
 def stop_after(loop, batches: int) -> None:
     """Train `loop` until `batches` mini-batches are done, as a signal would stop it."""
     done = 0
-    original = loop.optimizer.step
+    original = loop.state.optimizer.step
 
-    def step(theta, grad):
+    def step(theta, grad, lr):
         nonlocal done
-        original(theta, grad)
+        original(theta, grad, lr)
         done += 1
         if done == batches:
             loop.stop_requested = True
 
-    loop.optimizer.step = step
-    run(loop)
-    loop.optimizer.step = original
+    loop.state.optimizer.step = step
+    fit(loop)
+    loop.state.optimizer.step = original
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_stopping_between_any_two_batches_and_resuming_is_bit_identical(variant, tmp_path):
     config = load_config({**SMALL, **VARIANTS[variant]})
     reference = prepare(config)
-    expected = run(reference)
+    expected = fit(reference)
     assert expected.summary["status"] in ("completed", "early_stopped")
     total_batches = len(range(0, reference.dataset.X_train.shape[0], reference.batch_size)) * expected.summary["epochs"]
     for batches in range(1, total_batches + 1):
         first = prepare(config)
         stop_after(first, batches)
-        save_state(tmp_path / "state.npz", *first.snapshot(1.5))
+        save_state(tmp_path / "state.npz", *first.state.snapshot(1.5))
 
         second = prepare(config)
-        second.restore(*load_state(tmp_path / "state.npz"))
-        assert second.seconds_before == 1.5
-        result = run(second)
+        second.state.restore(*load_state(tmp_path / "state.npz"))
+        assert second.state.seconds_before == 1.5
+        result = fit(second)
         for name, value in expected.model.network.params().items():
             assert np.array_equal(result.model.network.params()[name], value), (batches, name)
         assert without_seconds(result.history) == without_seconds(expected.history), batches
-        assert second.layers == reference.layers, batches
+        assert second.state.layers == reference.state.layers, batches
         for key in ("status", "epochs", "best_epoch", "best", "final"):
             assert result.summary[key] == expected.summary[key], (batches, key)
 
@@ -92,17 +92,17 @@ def test_a_state_saved_as_an_epoch_ends_resumes_bit_identical(at_epoch, tmp_path
     early stopping has already counted that epoch, even the one it stops at."""
     config = load_config(STOPPING)
     reference = prepare(config)
-    expected = run(reference)
+    expected = fit(reference)
     assert expected.summary["status"] == "early_stopped" and expected.summary["epochs"] == 8
 
     first = prepare(config)
     for row in first.epochs():
         if row["epoch"] == at_epoch:
-            save_state(tmp_path / "state.npz", *first.snapshot(0.0))
+            save_state(tmp_path / "state.npz", *first.state.snapshot(0.0))
             break
     second = prepare(config)
-    second.restore(*load_state(tmp_path / "state.npz"))
-    result = run(second)
+    second.state.restore(*load_state(tmp_path / "state.npz"))
+    result = fit(second)
     for name, value in expected.model.network.params().items():
         assert np.array_equal(result.model.network.params()[name], value), name
     assert without_seconds(result.history) == without_seconds(expected.history)
@@ -113,10 +113,10 @@ def test_a_state_saved_as_an_epoch_ends_resumes_bit_identical(at_epoch, tmp_path
 def test_a_state_of_another_network_is_refused(tmp_path):
     loop = prepare(load_config(SMALL))
     stop_after(loop, 2)
-    save_state(tmp_path / "state.npz", *loop.snapshot(0.0))
+    save_state(tmp_path / "state.npz", *loop.state.snapshot(0.0))
     other = prepare(load_config({**SMALL, "model": {"hidden": [6], "activation": "tanh"}}))
     with pytest.raises(Exception, match="parameters"):
-        other.restore(*load_state(tmp_path / "state.npz"))
+        other.state.restore(*load_state(tmp_path / "state.npz"))
 
 
 # ---------------------------------------------------------------- real processes, killed

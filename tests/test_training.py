@@ -123,7 +123,7 @@ def test_every_optimizer_and_schedule_learns_moons():
 
 def test_an_infinite_gradient_stops_training_at_once_with_the_epochs_starting_weights():
     """The loss can stay finite while a gradient overflows: that is divergence too."""
-    from nnctl.training import prepare, run
+    from nnctl.training import fit, prepare
 
     loop = prepare(load_config({"data": {"name": "moons", "n_samples": 64}, "model": {"hidden": [4]},
                                 "train": {"epochs": 3, "batch_size": 16}, "output": {"plots": []}}))
@@ -137,11 +137,11 @@ def test_an_infinite_gradient_stops_training_at_once_with_the_epochs_starting_we
         return value, out
 
     loop.model.loss_and_grads = overflowing
-    result = run(loop)
+    result = fit(loop)
     assert all(np.isfinite(v) for v in calls)
     assert result.summary["status"] == "diverged" and result.summary["diverged_at"] == {"epoch": 2, "batch": 3}
     assert len(result.history) == 2  # epochs 0 and 1: the weights after epoch 1 are kept
-    np.testing.assert_array_equal(loop.theta, loop.last_good)
+    np.testing.assert_array_equal(loop.state.theta, loop.state.last_good)
 
 
 def test_a_set_is_measured_in_chunks_that_hold_a_wide_batchs_worth(rng):

@@ -1,11 +1,15 @@
 """Update rules with PyTorch's exact definitions and defaults (torch.optim), and learning-rate
 schedules.
 
-An optimizer updates one parameter array in place: `step(theta, grad)`. nnctl trains the whole
-network as one flat vector θ (every W and b, see `Sequential`), so a step is a handful of NumPy
-calls whatever the depth; the update rules are element-wise, so this is the same arithmetic as
-updating tensor by tensor. The state is a flat `dict[str, np.ndarray]` ("step", "exp_avg", …)
+An optimizer updates one parameter array in place: `step(theta, grad, lr)`. nnctl trains the
+whole network as one flat vector θ (every W and b, see `Sequential`), so a step is a handful of
+NumPy calls whatever the depth; the update rules are element-wise, so this is the same arithmetic
+as updating tensor by tensor. The state is a flat `dict[str, np.ndarray]` ("step", "exp_avg", …)
 that `np.savez` can store and `load_state` restore exactly.
+
+The learning rate is the one hyper-parameter an optimizer does not keep: a schedule (`SCHEDULES`)
+gives it per epoch and the caller hands it to every `step`, so it has one path and no attribute
+to go stale. `defaults` still lists PyTorch's `lr`, the starting value a schedule begins from.
 """
 
 from __future__ import annotations
@@ -22,28 +26,32 @@ Array = np.ndarray
 
 
 class Optimizer:
-    """Base: hyper-parameters as attributes; the step count t and buffers shaped like θ."""
+    """Base: hyper-parameters (all but lr) as attributes; the step count t and buffers shaped like θ."""
 
-    defaults: dict[str, object] = {}
+    defaults: dict[str, object] = {}  # PyTorch's names and defaults; "lr" is the schedule's start, not an argument
     buffers: tuple[str, ...] = ()  # torch's names for the state this rule keeps
 
     def __init__(self, **hyper):
+        if "lr" in hyper:
+            raise TypeError(f"{type(self).__name__}: the learning rate goes to each step(theta, grad, lr), not here")
         unknown = set(hyper) - set(self.defaults)
         if unknown:
             raise TypeError(f"{type(self).__name__} got unknown arguments {sorted(unknown)}")
         for key, value in {**self.defaults, **hyper}.items():
-            setattr(self, key, value)
+            if key != "lr":
+                setattr(self, key, value)
         self.t = 0
         self._state: dict[str, Array] = {}
         self._scratch: Array | None = None  # room for the step's intermediate values
 
-    def step(self, theta: Array, grad: Array) -> None:
-        """One update of theta in place from grad (same shape; grad is left unchanged)."""
+    def step(self, theta: Array, grad: Array, lr: float) -> None:
+        """One update of theta in place from grad (same shape; grad is left unchanged) with
+        learning rate lr."""
         if self._scratch is None:
             self._scratch = aligned_zeros(theta.size, theta.dtype).reshape(theta.shape)
             self._state = {name: aligned_copy(self._state.get(name, self._scratch)) for name in self.buffers}
         self.t += 1
-        self._update(theta, grad, self.t, self._scratch, *self._state.values())
+        self._update(theta, grad, lr, self.t, self._scratch, *self._state.values())
 
     @property
     def state(self) -> dict[str, Array]:
@@ -67,7 +75,7 @@ class SGD(Optimizer):
         super().__init__(**hyper)
         self.buffers = ("momentum_buffer",) if self.momentum else ()
 
-    def _update(self, p, g, t, scratch, v=None):
+    def _update(self, p, g, lr, t, scratch, v=None):
         if self.momentum:
             if t == 1:
                 v[...] = g
@@ -79,7 +87,7 @@ class SGD(Optimizer):
                 g = np.add(g, scratch, out=scratch)
             else:
                 g = v
-        p -= np.multiply(g, self.lr, out=scratch)
+        p -= np.multiply(g, lr, out=scratch)
 
 
 class Adam(Optimizer):
@@ -89,7 +97,7 @@ class Adam(Optimizer):
     defaults = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8}
     buffers = ("exp_avg", "exp_avg_sq")
 
-    def _update(self, p, g, t, scratch, m, v):
+    def _update(self, p, g, lr, t, scratch, m, v):
         beta1, beta2 = self.betas
         m += np.multiply(np.subtract(g, m, out=scratch), 1.0 - beta1, out=scratch)
         v *= beta2
@@ -102,7 +110,7 @@ class Adam(Optimizer):
         denom = np.sqrt(v, out=scratch)
         denom += self.eps * c2
         step = np.divide(m, denom, out=scratch)
-        step *= self.lr * c2 / c1
+        step *= lr * c2 / c1
         p -= step
 
 
@@ -116,7 +124,7 @@ class RMSprop(Optimizer):
         super().__init__(**hyper)
         self.buffers = ("square_avg", "momentum_buffer") if self.momentum > 0 else ("square_avg",)
 
-    def _update(self, p, g, t, scratch, s, b=None):
+    def _update(self, p, g, lr, t, scratch, s, b=None):
         s *= self.alpha
         s += np.multiply(np.multiply(g, 1.0 - self.alpha, out=scratch), g, out=scratch)
         direction = np.sqrt(s, out=scratch)
@@ -126,7 +134,7 @@ class RMSprop(Optimizer):
             b *= self.momentum
             b += direction
             direction = b
-        p -= np.multiply(direction, self.lr, out=scratch)
+        p -= np.multiply(direction, lr, out=scratch)
 
 
 class Adagrad(Optimizer):
@@ -135,11 +143,11 @@ class Adagrad(Optimizer):
     defaults = {"lr": 1e-2, "eps": 1e-10}
     buffers = ("sum",)
 
-    def _update(self, p, g, t, scratch, s):
+    def _update(self, p, g, lr, t, scratch, s):
         s += np.multiply(g, g, out=scratch)
         direction = np.sqrt(s, out=scratch)
         direction += self.eps
-        p -= np.multiply(np.divide(g, direction, out=direction), self.lr, out=scratch)
+        p -= np.multiply(np.divide(g, direction, out=direction), lr, out=scratch)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}

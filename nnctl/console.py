@@ -1,8 +1,12 @@
-"""What the CLI prints: progress while training (on stderr), the summary, the gradcheck table.
+"""Terminal output (layer 1): progress while training (on stderr), the summary, the gradcheck
+table, the explanation tree, a sweep's progress.
 
 On a terminal, a rich progress bar with the live loss; elsewhere (a pipe, a log file, a sweep),
 one plain line every tenth of the run; nothing with --quiet or --json. rich is imported only
 when something is shown.
+
+It imports nothing of nnctl: what it prints (a training result, gradient checks, an
+explanation, a sweep) it reads by attribute, so the layers above can all use it.
 """
 
 from __future__ import annotations
@@ -211,7 +215,7 @@ def print_gradcheck(checks, tolerance: float) -> None:
 def print_explanation(explanation, *, max_values: int = 64) -> None:
     """The forward and backward passes as a rich tree: each step's formula, then each array's
     shape and, when it is small, its values."""
-    import numpy as np
+    import numpy as np  # only here: progress and summaries need none (see the module's docstring on rich)
     from rich.console import Console
     from rich.tree import Tree
 
