@@ -64,7 +64,7 @@ def assert_layers_in_theta(model: Model) -> None:
     before = [(layer.W.copy(), layer.b.copy()) for layer in net.dense]
     grad = net.grad.copy()
     net.grad[...] = 1.0
-    SGD(lr=0.5).step(net.theta, net.grad)
+    SGD().step(net.theta, net.grad, 0.5)
     net.grad[...] = grad
     for layer, (W, b) in zip(net.dense, before, strict=True):
         np.testing.assert_array_equal(layer.W, W - layer.W.dtype.type(0.5))

@@ -264,11 +264,11 @@ def test_a_batch_given_as_x_with_ones_trains_exactly_as_the_bare_batch(n, rng):
 
 def _steps(model, X, T):
     for name, rule in OPTIMIZERS.items():
-        optimizer = rule(lr=0.01, momentum=0.9) if name in ("sgd", "rmsprop") else rule(lr=0.01)
+        optimizer = rule(momentum=0.9) if name in ("sgd", "rmsprop") else rule()
         for _ in range(2):
             model.loss_and_grads(X, T)
-            optimizer.step(model.network.theta, model.network.grad)
-        rule(lr=0.01).load_state(optimizer.state)
+            optimizer.step(model.network.theta, model.network.grad, 0.01)
+        rule().load_state(optimizer.state)
 
 
 # every public operation of the core on a model, after which its layers must still be θ's
