@@ -26,12 +26,13 @@ import yaml
 
 from nnctl.errors import NnctlError
 from nnctl.files import YamlTooLarge, parse_yaml, read_json, read_yaml
+from nnctl.vocabulary import STATUSES, SUMMARY_METRICS
 
 RUN_FILES = ("config.yaml", "summary.json")
-FINAL_METRICS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
 # config keys never shown as "differing": where the run was written says nothing about it
 IGNORED_CONFIG_KEYS = frozenset({"name", "output.dir"})
-STATUS_STYLES = {"completed": "green", "early_stopped": "cyan", "diverged": "bold red", "interrupted": "yellow"}
+# how the status column colours each of vocabulary.STATUSES (a test holds the two together)
+STATUS_STYLES = dict(zip(STATUSES, ("green", "cyan", "bold red", "yellow", "red", "dim", "magenta"), strict=True))
 _WHERE = re.compile(r"^\s*([^=!<>\s]+)\s*(!=|>=|<=|==|=|>|<)(.*)$", re.DOTALL)
 KEYS_HINT = ("keys are the dotted config keys (model.hidden, optimizer.lr, …), name, path, status, epochs, "
              "final.*, best.*, best_epoch, seconds, parameters")
@@ -249,7 +250,7 @@ def default_columns(records: list[dict[str, Any]]) -> list[str]:
     present = set(_known_keys(records))
     monitors = dict.fromkeys(f"best.{r['monitor']}" for r in records if isinstance(r.get("monitor"), str))
     return ["name", *differing_keys(records), "status", "epochs",
-            *[f"final.{m}" for m in FINAL_METRICS if f"final.{m}" in present],
+            *[f"final.{m}" for m in SUMMARY_METRICS if f"final.{m}" in present],
             "best_epoch", *[m for m in monitors if m in present], "seconds"]
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nnctl.vocabulary import SUMMARY_METRICS
+
 Progress = Callable[[int, int], None]  # (frames done, frames in all)
 MAX_DPI = 600  # print quality is 300; memory grows with dpi², and 100 000 asked for terabytes
 
@@ -198,11 +200,13 @@ def default_pictures(dataset, config) -> list[str]:
 
 
 def sweep_metric(rows: list[dict[str, Any]]) -> str:
-    """The metric sweep.png plots: validation accuracy, else validation loss, else training loss."""
-    for metric in ("final_val_accuracy", "final_val_loss", "final_train_accuracy", "final_train_loss"):
+    """The metric sweep.png plots: validation accuracy, else validation loss, else training
+    accuracy, else training loss (the first any row has)."""
+    preferred = sorted(SUMMARY_METRICS, key=lambda m: (m.startswith("train_"), m.endswith("_loss")))
+    for metric in (f"final_{m}" for m in preferred):
         if any(row.get(metric) is not None for row in rows):
             return metric
-    return "final_train_loss"
+    return f"final_{preferred[-1]}"
 
 
 def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = None) -> list[Path]:

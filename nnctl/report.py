@@ -24,9 +24,9 @@ from urllib.parse import quote
 
 from nnctl.files import write_text
 from nnctl.sweep import REPORT, SWEEP_YAML, read_sweep_yaml, results_table
+from nnctl.vocabulary import STATUSES
 
 THUMB_WIDTH = 260  # the boundary or fit picture; the loss curve (two panels side by side) gets twice that
-STATUSES = ("completed", "early_stopped", "diverged", "interrupted", "failed", "pending")
 TEXT_COLUMNS = frozenset({"name", "status", "error", "run_dir"})
 # the run's main picture, in order of preference; the loss curve is shown beside it
 MAIN_PICTURES = (("boundary.png", "decision boundary"), ("fit.png", "fit"), ("confusion.png", "confusion matrix"))
@@ -293,6 +293,7 @@ table.grid td { padding: 1px 0; } table.grid code { margin-right: 4px; }
 .st-diverged { background: #ffe9d1; color: #8a4300; border-color: #f3c28e; }
 .st-interrupted { background: #fff6c7; color: #6b5800; border-color: #e8d77a; }
 .st-failed { background: #fde0e0; color: #9b1c1c; border-color: #f0a9a9; }
+.st-pruned { background: #f1e4fb; color: #5e2a84; border-color: #d5b5ec; }
 .st-pending, .st-other { background: #eceef2; color: #4a5263; border-color: #cfd4dc; }
 .hint { color: var(--muted); margin: 0 0 6px; font-size: 12.5px; }
 .tablewrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }

@@ -4,6 +4,7 @@ reading them back.
 A run directory holds config.yaml, metrics.csv, summary.json, model.npz, data.npz and
 checkpoints/epoch-NNNN.npz (see DESIGN.md). Every file is written to a temporary name in the
 same folder and renamed into place, so a crash leaves the old file or the new one, never half.
+The words those files use (statuses, metric names) are defined in `nnctl.vocabulary`.
 """
 
 from __future__ import annotations
@@ -37,11 +38,9 @@ from nnctl.files import (
     write_json,
     write_text,
 )
+from nnctl.vocabulary import METRICS
 
 Array = np.ndarray
-# The statuses of a run (summary.json's status) and, in a sweep, of a point: the one list.
-STATUSES = ("completed", "early_stopped", "diverged", "interrupted", "failed", "pending", "pruned")
-METRICS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds")
 
 # The inventory: every entry nnctl may write in a run directory. `--overwrite` removes these and
 # nothing else, and refuses a folder holding anything not listed (hidden entries and links too).

@@ -52,9 +52,9 @@ from nnctl.files import (
 )
 from nnctl.runs import foreign_entry as foreign_run_entry
 from nnctl.runs import rows_csv
+from nnctl.vocabulary import FINISHED, SUMMARY_METRICS
 
-FINISHED = ("completed", "early_stopped", "diverged")
-METRIC_COLUMNS = ("final_train_loss", "final_val_loss", "final_train_accuracy", "final_val_accuracy")
+METRIC_COLUMNS = tuple(f"final_{name}" for name in SUMMARY_METRICS)  # results.csv's; summary.json's final.NAME
 NUMERIC_COLUMNS = frozenset({*METRIC_COLUMNS, "epochs", "best_epoch", "seconds"})
 DISTRIBUTIONS = ("choice", "uniform", "loguniform", "int")
 SPEC_KEYS = ("config", "set", "grid", "random", "samples", "seeds", "seed")  # a sweep file's keys

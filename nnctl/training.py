@@ -41,6 +41,7 @@ from nnctl.errors import NnctlError
 from nnctl.nn.layers import with_ones
 from nnctl.nn.network import Model, Sequential
 from nnctl.runs import RunWriter
+from nnctl.vocabulary import SUMMARY_METRICS
 
 Array = np.ndarray
 EpochCallback = Callable[[dict[str, Any]], None]
@@ -449,7 +450,7 @@ class Loop:
 
     def summary(self, status: str, seconds: float) -> dict[str, Any]:
         final = self.measure(self.history[-1]["epoch"] if self.history else 0, 0.0, None)
-        keys = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+        keys = SUMMARY_METRICS
         best_row = self.history[self.stopping.best_epoch] if self.history else final
         summary: dict[str, Any] = {
             "status": status,

@@ -14,6 +14,7 @@ from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, os_reason
 from nnctl.pictures import Progress, applicable
 from nnctl.training import EpochCallback, TrainResult
+from nnctl.vocabulary import FINISHED
 
 
 class Interrupted(KeyboardInterrupt):
@@ -71,7 +72,6 @@ def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_s
     from nnctl.data import read_dataset
     from nnctl.files import read_json
     from nnctl.runs import RESUME_FILE, changed_setting, load_state
-    from nnctl.sweep import FINISHED
     from nnctl.training import prepare, run
 
     path = Path(run_dir)
