@@ -212,9 +212,10 @@ def sweep_metric(rows: list[dict[str, Any]]) -> str:
 def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = None) -> list[Path]:
     """sweep.png (the metric against each swept setting) and, when the runs are 2-D
     classifiers, boundaries.png (one small boundary per finished run, labelled by its settings)."""
+    from nnctl.files import flow
     from nnctl.plots import plot_boundaries, plot_sweep
     from nnctl.runs import load_run
-    from nnctl.sweep import FINISHED, SWEEP_PICTURES, flow, read_results
+    from nnctl.sweep import FINISHED, SWEEP_PICTURES, read_results
 
     rows, settings = read_results(folder)
     written = []

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from nnctl.files import write_text
+from nnctl.files import flow, write_text
 from nnctl.sweep import REPORT, SWEEP_YAML, read_sweep_yaml, results_table
 from nnctl.vocabulary import STATUSES
 
@@ -38,16 +38,6 @@ def write_report(sweep_dir: Path) -> Path:
     columns, rows = results_table(sweep_dir)
     spec = read_sweep_yaml(sweep_dir) if (sweep_dir / SWEEP_YAML).exists() else {}
     return write_text(sweep_dir / REPORT, render(sweep_dir, columns, rows, spec))
-
-
-def flow(value: Any) -> str:
-    """A value as one line of YAML, as results.csv writes it: 0.01, [16, 16], tanh."""
-    import yaml
-
-    if isinstance(value, str):
-        return value
-    text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
-    return text.removesuffix("...").strip()
 
 
 def _number(text: str) -> float | None:
@@ -176,8 +166,8 @@ def _header(title: str, rows: list[dict[str, str]], spec: dict[str, Any]) -> str
         items = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(flow(v))}</code></td></tr>" for k, v in random.items())
         facts.append(("random", f'<table class="grid">{items}</table> {_e(spec.get("samples", 0))} samples'))
     overrides = spec.get("set") or spec.get("overrides")
-    if overrides:
-        facts.append(("set", _values(overrides)))
+    if isinstance(overrides, list) and overrides:  # KEY=VALUE texts, shown as they were written
+        facts.append(("set", " ".join(f"<code>{_e(o)}</code>" for o in overrides)))
     if spec.get("seeds"):
         facts.append(("seeds", _values(spec["seeds"])))
     best = _best(rows)

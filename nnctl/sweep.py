@@ -40,18 +40,19 @@ from nnctl.errors import NnctlError
 from nnctl.files import (
     FolderLock,
     YamlTooLarge,
+    flow,
     os_reason,
     parse_yaml,
     read_json,
     read_text,
     read_yaml,
     regular_file,
+    rows_csv,
     temporary_of,
     write_text,
     yaml_error,
 )
 from nnctl.runs import foreign_entry as foreign_run_entry
-from nnctl.runs import rows_csv
 from nnctl.vocabulary import FINISHED, SUMMARY_METRICS
 
 METRIC_COLUMNS = tuple(f"final_{name}" for name in SUMMARY_METRICS)  # results.csv's; summary.json's final.NAME
@@ -77,30 +78,6 @@ SWEEP_PICTURES = ("sweep.png", "boundaries.png")
 LOCK = ".sweep.lock"  # empty; locked while a sweep or `nnctl plot` writes in the folder, left in place after
 SWEEP_FILES = frozenset({SWEEP_YAML, RESULTS, REPORT, *SWEEP_PICTURES, LOCK})
 RUNS = "runs"  # a folder of run directories, one per point, each holding run files alone (runs.foreign_entry)
-
-
-def flow(value: Any) -> str:
-    """A value as one line of YAML: 0.01, [16, 16], tanh."""
-    key = _identity(value)
-    if key is None:
-        return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("\n...").strip()
-    if key not in _FLOWN:
-        if len(_FLOWN) >= 100_000:
-            _FLOWN.clear()
-        _FLOWN[key] = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("\n...").strip()
-    return _FLOWN[key]
-
-
-_FLOWN: dict[str, str] = {}  # a grid's values recur in thousands of points; PyYAML takes 50 µs a value
-
-
-def _identity(value: Any) -> str | None:
-    """A text that tells values apart as YAML does (1, 1.0, true and '1'; a date and its text),
-    or None for a mapping whose keys are of mixed types."""
-    try:
-        return json.dumps(value, sort_keys=True, default=lambda v: {"\0type": type(v).__name__, "\0text": str(v)})
-    except (TypeError, ValueError):
-        return None
 
 
 def split_values(text: str) -> list[str]:
@@ -160,8 +137,8 @@ def parse_seeds(text: str) -> list[int]:
 
 def _distinct(where: str, values: list[Any]) -> list[Any]:
     """`values`, refused when one is given twice (two points would be the same run)."""
-    counts = Counter(_identity(v) or flow(v) for v in values)
-    twice = next((i for i, v in enumerate(values) if counts[_identity(v) or flow(v)] > 1), None)
+    counts = Counter(flow(v) for v in values)  # the same text is the same override, the same run
+    twice = next((i for i, v in enumerate(values) if counts[flow(v)] > 1), None)
     if twice is not None:
         raise NnctlError(f"{where}: {flow(values[twice])} is given twice")
     return values

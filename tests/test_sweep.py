@@ -1,6 +1,8 @@
 """Sweeps: points and their names, results.csv, resuming, failures recorded, and dask."""
 
+import ast
 import csv
+import datetime
 import signal
 import subprocess
 import sys
@@ -11,6 +13,7 @@ import pytest
 import yaml
 
 from nnctl.errors import NnctlError
+from nnctl.files import flow, parse_yaml
 from nnctl.sweep import Sweep, SweepSpec, execute, parse_grid, split_values, sweep_points
 
 BASE = {
@@ -39,6 +42,33 @@ def test_grid_values_parse_as_yaml_and_split_outside_brackets():
     assert parse_grid("optimizer.lr=1e-3,0.1") == ("optimizer.lr", [1e-3, 0.1])
     with pytest.raises(NnctlError, match="expected KEY=V1,V2"):
         parse_grid("optimizer.lr")
+
+
+def test_flow_tells_apart_what_yaml_does_and_reads_back():
+    values = [1, 1.0, True, "1", "true", None, [16, 16], {1: "a"}, {"1": "a"}, 1e-05, "tanh",
+              datetime.date(2020, 1, 1), "2020-01-01", {"loguniform": [0.0001, 0.1]}]
+    texts = [flow(v) for v in values]
+    assert [flow(v) for v in values] == texts  # again, from the cache
+    assert len(set(texts)) == len(values) and all("\n" not in t for t in texts)
+    assert [parse_yaml(t) for t in texts] == values
+    assert texts[6] == "[16, 16]" and texts[3] == "'1'" and texts[10] == "tanh"
+
+
+def test_one_flow_in_the_package():
+    """`files.flow` is the one way a value becomes one line of YAML: no module defines another."""
+    package = Path(__file__).resolve().parent.parent / "nnctl"
+    copies = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            flown = isinstance(node, ast.Call) and any(k.arg == "default_flow_style" for k in node.keywords)
+            if (isinstance(node, ast.FunctionDef) and node.name == "flow") or flown:
+                copies.append(f"{path.name}:{node.lineno}")
+    assert copies == ["files.py:" + str(_line_of(package / "files.py", "def flow(")),
+                      "files.py:" + str(_line_of(package / "files.py", "default_flow_style=True"))]
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), start=1) if text in line)
 
 
 def test_points_are_the_product_with_readable_unique_safe_names(tmp_path):
