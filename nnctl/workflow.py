@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from nnctl.config import blame
+from nnctl.config import blame, load_config
 from nnctl.errors import NnctlError
-from nnctl.files import FolderLock, os_reason
+from nnctl.files import FolderLock, os_reason, read_yaml
 from nnctl.pictures import Progress, applicable
+from nnctl.runs import RESUME_FILE
+from nnctl.sweeps.folder import Sweep, default_folder, named
+from nnctl.sweeps.pictures import draw_sweep_pictures
+from nnctl.sweeps.report import write_report
+from nnctl.sweeps.results import LOCK, SWEEP_YAML, record
+from nnctl.sweeps.spec import SweepSpec, is_sweep_file, load_sweep_file, parse_grids, parse_seeds
+from nnctl.sweeps.workers import execute
 from nnctl.training import EpochCallback, TrainResult
 from nnctl.vocabulary import FINISHED
 
@@ -148,7 +157,6 @@ def plot_run(
     `overwrite`."""
     from nnctl.pictures import MAX_DPI, PICTURES, applicable
     from nnctl.runs import load_run
-    from nnctl.sweep import LOCK, SWEEP_YAML
 
     if fmt not in ("png", "svg"):
         raise NnctlError(f"--format: unknown {fmt!r} (choose from: png, svg)")
@@ -190,21 +198,6 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
     the folder (skipping finished points), run the rest on at most `jobs` workers (default: the
     cores), never more than points, then draw the sweep's pictures and report.html, all under
     the folder's lock."""
-    import os
-
-    from nnctl.files import read_yaml
-    from nnctl.sweep import (
-        Sweep,
-        SweepSpec,
-        default_folder,
-        execute,
-        is_sweep_file,
-        load_sweep_file,
-        named,
-        parse_grids,
-        parse_seeds,
-    )
-
     if jobs is not None and jobs < 1:
         raise NnctlError(f"--jobs: must be ≥ 1, got {jobs}")
     source = Path(source)
@@ -216,7 +209,7 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
         todo = sweep.prepare()
         if reporter is not None:
             reporter.start(sweep, len(todo))
-        execute(sweep, todo, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
+        execute(sweep, todo, run_point, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
                 on_done=None if reporter is None else reporter.done)
         if reporter is not None:
             reporter.stop()
@@ -224,9 +217,23 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
     return sweep
 
 
+def run_point(config_path: str, overrides: list[str], run_dir: str) -> dict[str, Any]:
+    """One point of a sweep, in a worker process (local pool or dask; `sweeps.workers.execute`
+    calls it): train it into run_dir, or go on from the resume state an earlier sweep left there,
+    and draw its pictures; returns its results.csv values. Never raises, so a sweep goes on."""
+    try:
+        if (Path(run_dir) / RESUME_FILE).is_file():  # cut off in an earlier sweep: go on from its state
+            result = resume_run(Path(run_dir))
+        else:
+            result = train_run(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True)
+        draw_pictures(result)
+        return record(result.summary)
+    except NnctlError as e:
+        return {"status": "failed", "error": str(e)}
+    except Exception as e:  # a bug must not stop the other 299 runs; the row says what happened
+        return {"status": "failed", "error": f"{type(e).__name__}: {e}"}
+
+
 def draw_sweep(folder: Path) -> list[Path]:
     """sweep.png, boundaries.png (when the runs have boundaries) and report.html."""
-    from nnctl.pictures import draw_sweep_pictures
-    from nnctl.report import write_report
-
     return [*draw_sweep_pictures(folder), write_report(folder)]

@@ -15,7 +15,7 @@ import yaml
 
 from nnctl.config import EarlyStoppingConfig
 from nnctl.listing import STATUS_STYLES
-from nnctl.report import CSS
+from nnctl.sweeps.report import CSS
 from nnctl.vocabulary import FINISHED, METRICS, STATUSES, SUMMARY_METRICS
 
 PACKAGE = Path(__file__).resolve().parent.parent / "nnctl"

@@ -1,4 +1,4 @@
-"""report.html: one self-contained page for a sweep folder.
+"""Layer 5: report.html, one self-contained page for a sweep folder.
 
 The page holds a header (the sweep's name, base config, counts by status, the grid), the
 results table of `results.csv` (sortable by clicking a header, or on load by a link such as
@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from nnctl.files import flow, write_text
-from nnctl.sweep import REPORT, SWEEP_YAML, read_sweep_yaml, results_table
+from nnctl.sweeps.results import REPORT, RUNS, SWEEP_YAML, read_sweep_yaml, results_table
 from nnctl.vocabulary import STATUSES
 
 THUMB_WIDTH = 260  # the boundary or fit picture; the loss curve (two panels side by side) gets twice that
@@ -85,7 +85,7 @@ def _thumbnail(path: Path, width: int = THUMB_WIDTH) -> str | None:
     """A picture downscaled to `width` px as a data: URI, or None when it is missing or unreadable."""
     if not path.is_file():
         return None
-    from PIL import Image
+    from PIL import Image  # matplotlib's dependency, heavy: only when a page is written
 
     try:
         with Image.open(path) as image:
@@ -238,7 +238,7 @@ def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir
     metrics = [(label, row.get(c, "")) for label, c in
                (("val acc", "final_val_accuracy"), ("val loss", "final_val_loss"), ("epochs", "epochs"))]
     metrics_html = " · ".join(f"{_e(label)} <b>{_e(format_number(v))}</b>" for label, v in metrics if v)
-    run_dir = row.get("run_dir", "") or f"runs/{name}"
+    run_dir = row.get("run_dir", "") or f"{RUNS}/{name}"
     folder = sweep_dir / run_dir
     main = next(((file, label) for file, label in MAIN_PICTURES if (folder / file).is_file()),
                 ("boundary.png, fit.png", "decision boundary or fit"))
