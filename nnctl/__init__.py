@@ -6,7 +6,8 @@
 The two names are imported lazily so that `import nnctl` (and `nnctl --help`) stays fast.
 """
 
-__version__ = "0.1.0"
+from nnctl.version import __version__
+
 __all__ = ["load_config", "train", "NnctlError", "__version__"]
 
 

@@ -34,8 +34,8 @@ from nnctl.nn.initializers import INITIALIZERS
 from nnctl.nn.losses import LOSSES
 from nnctl.nn.optimizers import OPTIMIZERS, SCHEDULES
 from nnctl.plots import PICTURE_NAMES
+from nnctl.vocabulary import SUMMARY_METRICS
 
-MONITORS = ("val_loss", "train_loss", "val_accuracy", "train_accuracy")
 MAX_SAMPLES = 10_000_000  # refuse absurd sizes before any memory is taken
 MAX_WIDTH = 100_000
 MAX_VALUES = 100_000_000  # in one array: the data, or one layer's activations in one forward pass (800 MB)
@@ -324,7 +324,7 @@ class OptimizerConfig(Parametrised):
 class EarlyStoppingConfig(Section):
     patience: int = Field(0, ge=0)
     min_delta: float = Field(0.0, ge=0.0)
-    monitor: Literal["val_loss", "train_loss", "val_accuracy", "train_accuracy"] = "val_loss"
+    monitor: Literal[SUMMARY_METRICS] = "val_loss"  # a metric summary.json keeps (best.NAME)
 
 
 class TrainConfig(Section):

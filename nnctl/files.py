@@ -301,6 +301,29 @@ def _check_npz_headers(path: Path) -> None:
                                  f"(damaged; at most {MAX_ARRAY_VALUES:,} values an array)")
 
 
+def format_metric(value: Any) -> str:
+    """A CSV cell as nnctl writes a number: None is empty, a float keeps every digit."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)  # shortest text that reads back as the same float
+    return str(value)
+
+
+def rows_csv(rows: list[dict[str, Any]], columns: list[str], cell: Callable[[Any], Any] | None = None, *,
+             header: bool = True) -> str:
+    """Rows as CSV text with these columns (and a header line of them), each value written as
+    `cell` makes it (by default `format_metric`: None is an empty cell, floats keep every digit)."""
+    cell = cell or format_metric
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if header:
+        writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(row.get(c)) for c in columns])
+    return out.getvalue()
+
+
 def read_csv_rows(path: Path, *, limit: int, what: str) -> list[dict[str, str]]:
     """A CSV table nnctl wrote (metrics.csv, results.csv) as rows of text keyed by its header."""
     text = read_text(path, limit=limit, what=what)
@@ -466,3 +489,21 @@ def read_yaml(path: Path | str, *, limit: int = MAX_YAML_BYTES) -> Any:
         return parse_yaml(text)
     except (yaml.YAMLError, YamlTooLarge) as e:
         raise yaml_error(str(path), e) from None
+
+
+def flow(value: Any) -> str:
+    """A value as YAML in flow style, on one line for any value a config holds: 0.01, [16, 16],
+    tanh, {loguniform: [0.0001, 0.1]}, and '1' for a text that YAML would otherwise read as a
+    number. `parse_yaml` reads it back as the same value. The one way nnctl writes a setting as
+    text: in sweep points' overrides and names, results.csv's cells, report.html, `nnctl runs`."""
+    key = repr(value)  # tells apart what YAML does: 1, 1.0, true and '1'; {1: a} and {'1': a}
+    text = _FLOWN.get(key)
+    if text is None:
+        if len(_FLOWN) >= 100_000:
+            _FLOWN.clear()
+        dumped = yaml.safe_dump(value, default_flow_style=True, width=10_000)
+        text = _FLOWN[key] = dumped.strip().removesuffix("\n...").strip()  # a lone scalar ends the document
+    return text
+
+
+_FLOWN: dict[str, str] = {}  # a sweep's values recur in thousands of points; PyYAML takes 50 µs a value

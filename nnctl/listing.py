@@ -25,13 +25,14 @@ from typing import Any
 import yaml
 
 from nnctl.errors import NnctlError
-from nnctl.files import YamlTooLarge, parse_yaml, read_json, read_yaml
+from nnctl.files import YamlTooLarge, flow, parse_yaml, read_json, read_yaml, rows_csv
+from nnctl.vocabulary import STATUSES, SUMMARY_METRICS
 
 RUN_FILES = ("config.yaml", "summary.json")
-FINAL_METRICS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
 # config keys never shown as "differing": where the run was written says nothing about it
 IGNORED_CONFIG_KEYS = frozenset({"name", "output.dir"})
-STATUS_STYLES = {"completed": "green", "early_stopped": "cyan", "diverged": "bold red", "interrupted": "yellow"}
+# how the status column colours each of vocabulary.STATUSES (a test holds the two together)
+STATUS_STYLES = dict(zip(STATUSES, ("green", "cyan", "bold red", "yellow", "red", "dim", "magenta"), strict=True))
 _WHERE = re.compile(r"^\s*([^=!<>\s]+)\s*(!=|>=|<=|==|=|>|<)(.*)$", re.DOTALL)
 KEYS_HINT = ("keys are the dotted config keys (model.hidden, optimizer.lr, …), name, path, status, epochs, "
              "final.*, best.*, best_epoch, seconds, parameters")
@@ -118,19 +119,16 @@ def read_runs(paths: list[Path]) -> list[dict[str, Any]]:
 # -- choosing rows and columns -----------------------------------------------------------------
 
 
-def flow(value: Any) -> str:
-    """A value as one line of YAML flow: [16, 16], 0.01, tanh, true; None as ''."""
+def csv_cell(value: Any) -> str:
+    """A value as `nnctl runs` writes it, for pandas: text as it is, None as '', floats with every
+    digit (nan and inf as pandas reads them), true/false, lists and mappings as YAML (`files.flow`)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
     if isinstance(value, float):
-        return repr(value)  # every digit, and nan / inf as pandas reads them
-    return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("...").strip()
+        return repr(value)
+    return flow(value)
 
 
 def _known_keys(records: list[dict[str, Any]]) -> list[str]:
@@ -249,7 +247,7 @@ def default_columns(records: list[dict[str, Any]]) -> list[str]:
     present = set(_known_keys(records))
     monitors = dict.fromkeys(f"best.{r['monitor']}" for r in records if isinstance(r.get("monitor"), str))
     return ["name", *differing_keys(records), "status", "epochs",
-            *[f"final.{m}" for m in FINAL_METRICS if f"final.{m}" in present],
+            *[f"final.{m}" for m in SUMMARY_METRICS if f"final.{m}" in present],
             "best_epoch", *[m for m in monitors if m in present], "seconds"]
 
 
@@ -308,9 +306,7 @@ def _finite(value: Any) -> Any:
 def format_csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
     """CSV with a header row: floats with every digit, lists as YAML flow ("[16, 16]"), booleans as
     true/false, missing as an empty cell; `pandas.read_csv` reads it as is."""
-    from nnctl.runs import rows_csv
-
-    return rows_csv(rows, columns, cell=flow)
+    return rows_csv(rows, columns, cell=csv_cell)
 
 
 def format_json(columns: list[str], rows: list[dict[str, Any]]) -> str:
@@ -332,7 +328,7 @@ def _cell(column: str, value: Any) -> str:
         if column == "seconds":
             return f"{value:.3g}" if value < 100 else f"{value:.0f}"
         return f"{value:.4g}"
-    return flow(value)
+    return csv_cell(value)
 
 
 def print_table(columns: list[str], rows: list[dict[str, Any]], console=None) -> None:

@@ -2,7 +2,8 @@
 
 `PICTURES` is the registry behind `output.plots`, `nnctl plot --only` and their error texts:
 each entry knows when it applies to a run and how to draw it. Drawing is `nnctl.plots`' job;
-this module turns a Run into the arrays, callables and titles those functions take.
+this module turns a Run into the arrays, callables and titles those functions take. A sweep's
+own pictures (sweep.png, boundaries.png) are gathered a layer up, in `sweeps.pictures`.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _cast(run, X):
     return X.astype(run.model.network.dense[0].W.dtype, copy=False)
 
 
-def _scores(run) -> Callable:
+def predict_scores(run) -> Callable:
     """X -> (n, K) class scores in [0, 1], or (n, outputs) for a regression."""
     model = run.model
     if run.dataset.task == "regression":
@@ -68,20 +69,20 @@ def draw_loss(run, path: Path, *, dpi: int, progress: Progress | None = None) ->
 def draw_boundary(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     from nnctl.plots import plot_boundary
 
-    return plot_boundary(_scores(run), plot_data(run), path, title=title(run), dpi=dpi,
+    return plot_boundary(predict_scores(run), plot_data(run), path, title=title(run), dpi=dpi,
                          score_label=run.model.loss.score_label)
 
 
 def draw_fit(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     from nnctl.plots import plot_fit
 
-    return plot_fit(_scores(run), plot_data(run), path, title=title(run), dpi=dpi)
+    return plot_fit(predict_scores(run), plot_data(run), path, title=title(run), dpi=dpi)
 
 
 def draw_neurons(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     from nnctl.plots import plot_neurons
 
-    scores = _scores(run)
+    scores = predict_scores(run)
     layer_maps = lambda X: [*run.model.hidden(_cast(run, X)), scores(X)]
     return plot_neurons(layer_maps, plot_data(run), path, title=title(run), layer_names=_layer_names(run), dpi=dpi)
 
@@ -118,7 +119,7 @@ def draw_animation(run, path: Path, *, dpi: int, progress: Progress | None = Non
     from nnctl.assemble import load_matching_weights
     from nnctl.plots import AnimationFrame, render_animation
 
-    model, scores = run.model, _scores(run)
+    model, scores = run.model, predict_scores(run)
     # every checkpoint must fit the run's network; a damaged one is named before drawing starts
     checkpoints = [(epoch, load_matching_weights(p, model.network.params(), " of config.yaml and data.npz"))
                    for epoch, p in run.checkpoints()]
@@ -195,40 +196,3 @@ def default_pictures(dataset, config) -> list[str]:
     if config.output.animation.frames > 1:
         names.append("animation")
     return names
-
-
-def sweep_metric(rows: list[dict[str, Any]]) -> str:
-    """The metric sweep.png plots: validation accuracy, else validation loss, else training loss."""
-    for metric in ("final_val_accuracy", "final_val_loss", "final_train_accuracy", "final_train_loss"):
-        if any(row.get(metric) is not None for row in rows):
-            return metric
-    return "final_train_loss"
-
-
-def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = None) -> list[Path]:
-    """sweep.png (the metric against each swept setting) and, when the runs are 2-D
-    classifiers, boundaries.png (one small boundary per finished run, labelled by its settings)."""
-    from nnctl.plots import plot_boundaries, plot_sweep
-    from nnctl.runs import load_run
-    from nnctl.sweep import FINISHED, SWEEP_PICTURES, flow, read_results
-
-    rows, settings = read_results(folder)
-    written = []
-    sweep_png, boundaries_png = (folder / name for name in SWEEP_PICTURES)
-    if settings:
-        written.append(plot_sweep(rows, settings, sweep_png, metric=metric or sweep_metric(rows),
-                                  title=folder.name, dpi=dpi))
-    panels, score_label = [], "P(class 1)"
-    for row in rows:
-        if row.get("status") not in FINISHED:
-            continue
-        run = load_run(folder / row["run_dir"])
-        if run.dataset.task != "classification" or run.dataset.n_features != 2:
-            return written
-        label = " · ".join(f"{k.rsplit('.', 1)[-1]}={flow(row[k])}" for k in [*settings, "seed"] if k in row)
-        panels.append((label, _scores(run), plot_data(run)))
-        score_label = run.model.loss.score_label
-    if panels:
-        written.append(plot_boundaries(panels, boundaries_png, title=folder.name, dpi=dpi,
-                                       score_label=score_label))
-    return written

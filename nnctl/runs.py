@@ -4,17 +4,16 @@ reading them back.
 A run directory holds config.yaml, metrics.csv, summary.json, model.npz, data.npz and
 checkpoints/epoch-NNNN.npz (see DESIGN.md). Every file is written to a temporary name in the
 same folder and renamed into place, so a crash leaves the old file or the new one, never half.
+The words those files use (statuses, metric names) are defined in `nnctl.vocabulary`.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import stat
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -32,6 +31,7 @@ from nnctl.files import (
     os_reason,
     read_json,
     read_metrics,
+    rows_csv,
     save_npz,
     temporary_of,
     write_json,
@@ -39,11 +39,9 @@ from nnctl.files import (
 )
 from nnctl.nn.network import Model
 from nnctl.plots import PICTURE_NAMES
+from nnctl.vocabulary import METRICS
 
 Array = np.ndarray
-# The statuses of a run (summary.json's status) and, in a sweep, of a point: the one list.
-STATUSES = ("completed", "early_stopped", "diverged", "interrupted", "failed", "pending", "pruned")
-METRICS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds")
 
 # The inventory: every entry nnctl may write in a run directory. `--overwrite` removes these and
 # nothing else, and refuses a folder holding anything not listed (hidden entries and links too).
@@ -56,33 +54,9 @@ CHECKPOINTS = "checkpoints"  # a folder of epoch-NNNN.npz files only
 _CHECKPOINT = re.compile(r"epoch-[0-9]{4,}\.npz")
 
 
-def format_metric(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)  # shortest text that reads back as the same float
-    return str(value)
-
-
 def metrics_csv(rows: list[dict[str, Any]]) -> str:
     """Rows as CSV text; columns are METRICS' order, those with no value in any row dropped."""
     return rows_csv(rows, [c for c in METRICS if any(row.get(c) is not None for row in rows)])
-
-
-def rows_csv(rows: list[dict[str, Any]], columns: list[str], cell: Callable[[Any], Any] | None = None, *,
-             header: bool = True) -> str:
-    """Rows as CSV text with these columns (and a header line of them), each value written as
-    `cell` makes it (by default `format_metric`: None is an empty cell, floats keep every digit)."""
-    import csv
-
-    cell = cell or format_metric
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    if header:
-        writer.writerow(columns)
-    for row in rows:
-        writer.writerow([cell(row.get(c)) for c in columns])
-    return out.getvalue()
 
 
 def new_run_dir(output_dir: Path, name: str) -> Path:

@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 
-from nnctl import __version__
 from nnctl.assemble import build_for, encode_targets, learning_rate, make_optimizer
 from nnctl.config import Config, blame, evaluation_rows, load_config
 from nnctl.data import Dataset
@@ -46,6 +45,8 @@ from nnctl.nn.layers import with_ones
 from nnctl.nn.network import Model, Sequential
 from nnctl.nn.optimizers import Optimizer
 from nnctl.runs import RunWriter
+from nnctl.version import __version__
+from nnctl.vocabulary import SUMMARY_METRICS
 
 Array = np.ndarray
 EpochCallback = Callable[[dict[str, Any]], None]
@@ -469,7 +470,7 @@ def summarize(loop: Loop, status: str, seconds: float) -> dict[str, Any]:
     best epoch's, where a run diverged or was interrupted, the versions."""
     state = loop.state
     final = loop.measure(state.history[-1]["epoch"] if state.history else 0, 0.0, None)
-    keys = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+    keys = SUMMARY_METRICS
     best_row = state.history[state.stopping.best_epoch] if state.history else final
     summary: dict[str, Any] = {
         "status": status,

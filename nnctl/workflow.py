@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -14,10 +16,17 @@ from nnctl.config import blame, load_config, shown
 from nnctl.console import EpochReporter, FrameReporter
 from nnctl.data import Dataset, read_dataset
 from nnctl.errors import NnctlError
-from nnctl.files import FolderLock, os_reason, read_json
+from nnctl.files import FolderLock, os_reason, read_json, read_yaml
 from nnctl.pictures import MAX_DPI, PICTURES, Progress, applicable, default_pictures
 from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
+from nnctl.sweeps.folder import Sweep, default_folder, named
+from nnctl.sweeps.pictures import draw_sweep_pictures
+from nnctl.sweeps.report import write_report
+from nnctl.sweeps.results import LOCK, SWEEP_YAML, record
+from nnctl.sweeps.spec import SweepSpec, is_sweep_file, load_sweep_file, parse_grids, parse_seeds
+from nnctl.sweeps.workers import execute
 from nnctl.training import EpochCallback, Loop, TrainResult, fit, prepare
+from nnctl.vocabulary import FINISHED
 
 
 class Interrupted(KeyboardInterrupt):
@@ -116,7 +125,6 @@ def prepare_resume(run_dir: Path) -> tuple[Loop, Path]:
     """A loop that goes on with an interrupted (or killed) run from its last resume state (from
     the start when it has none), with the config and data it was started with, to the weights
     an uninterrupted run would have reached; and the run directory."""
-    from nnctl.sweep import FINISHED  # see plot_run on why not at the top
 
     path = Path(run_dir)
     if not (path / "config.yaml").is_file() or not (path / "data.npz").is_file():
@@ -192,10 +200,6 @@ def plot_run(
     the paths written. The animation is always a GIF. In the run directory the pictures replace
     its own; in another folder (`out`) an existing file of the same name is replaced only with
     `overwrite`."""
-    # not at the top: sweep.py imports this module back (issue 13 moves the statuses to runs and
-    # the sweep folder's names into sweeps/), and its 800 lines would cost every plot-less
-    # `nnctl train` 3 ms (15 ms without .pyc files) for three names
-    from nnctl.sweep import LOCK, SWEEP_YAML
 
     if fmt not in ("png", "svg"):
         raise NnctlError(f"--format: unknown {fmt!r} (choose from: png, svg)")
@@ -237,21 +241,6 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
     the folder (skipping finished points), run the rest on at most `jobs` workers (default: the
     cores), never more than points, then draw the sweep's pictures and report.html, all under
     the folder's lock."""
-    import os
-
-    from nnctl.files import read_yaml
-    from nnctl.sweep import (
-        Sweep,
-        SweepSpec,
-        default_folder,
-        execute,
-        is_sweep_file,
-        load_sweep_file,
-        named,
-        parse_grids,
-        parse_seeds,
-    )
-
     if jobs is not None and jobs < 1:
         raise NnctlError(f"--jobs: must be ≥ 1, got {jobs}")
     source = Path(source)
@@ -263,7 +252,7 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
         todo = sweep.prepare()
         if reporter is not None:
             reporter.start(sweep, len(todo))
-        execute(sweep, todo, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
+        execute(sweep, todo, run_point, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
                 on_done=None if reporter is None else reporter.done)
         if reporter is not None:
             reporter.stop()
@@ -271,9 +260,23 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
     return sweep
 
 
+def run_point(config_path: str, overrides: list[str], run_dir: str) -> dict[str, Any]:
+    """One point of a sweep, in a worker process (local pool or dask; `sweeps.workers.execute`
+    calls it): train it into run_dir, or go on from the resume state an earlier sweep left there,
+    and draw its pictures; returns its results.csv values. Never raises, so a sweep goes on."""
+    try:
+        if (Path(run_dir) / RESUME_FILE).is_file():  # cut off in an earlier sweep: go on from its state
+            result = resume_run(Path(run_dir))
+        else:
+            result = train_run(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True)
+        draw_pictures(result)
+        return record(result.summary)
+    except NnctlError as e:
+        return {"status": "failed", "error": str(e)}
+    except Exception as e:  # a bug must not stop the other 299 runs; the row says what happened
+        return {"status": "failed", "error": f"{type(e).__name__}: {e}"}
+
+
 def draw_sweep(folder: Path) -> list[Path]:
     """sweep.png, boundaries.png (when the runs have boundaries) and report.html."""
-    from nnctl.pictures import draw_sweep_pictures
-    from nnctl.report import write_report
-
     return [*draw_sweep_pictures(folder), write_report(folder)]

@@ -26,7 +26,9 @@ from typer.testing import CliRunner
 
 from nnctl.cli import app
 from nnctl.errors import NnctlError
-from nnctl.sweep import LOCK, MAX_POINTS, RUNS, SWEEP_FILES, foreign_entry
+from nnctl.sweeps.folder import foreign_entry
+from nnctl.sweeps.results import LOCK, RUNS, SWEEP_FILES
+from nnctl.sweeps.spec import MAX_POINTS
 from nnctl.workflow import run_sweep
 
 runner = CliRunner()

@@ -15,9 +15,9 @@ PACKAGE = Path(__file__).parent.parent / "nnctl"
 
 LAYERS: dict[str, int] = {
     # 0: the backprop core, the one exception type, files (atomic writes, bounded reading)
-    "nnctl.nn": 0, "nnctl.errors": 0, "nnctl.files": 0,
+    "nnctl.nn": 0, "nnctl.errors": 0, "nnctl.files": 0, "nnctl.vocabulary": 0, "nnctl.version": 0,
     # 1: arrays in, arrays out; figures from arrays; what the terminal shows
-    "nnctl.data": 1, "nnctl.plots": 1, "nnctl.console": 1, "nnctl.reporting": 1,
+    "nnctl.data": 1, "nnctl.plots": 1, "nnctl.console": 1,
     # 2: the config schema, with names from the registries below
     "nnctl.config": 2,
     # 3: config + data -> model; the run directory
@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {
     # 4: what is done with a run: the loop, gradient checks, one step shown, the pictures' arrays
     "nnctl.training": 4, "nnctl.gradcheck": 4, "nnctl.explain": 4, "nnctl.pictures": 4,
     # 5: many runs: sweeps, listings
-    "nnctl.sweeps": 5, "nnctl.sweep": 5, "nnctl.report": 5, "nnctl.listing": 5,
+    "nnctl.sweeps": 5, "nnctl.listing": 5,
     # 6: the commands
     "nnctl.workflow": 6, "nnctl.cli": 6, "nnctl.__main__": 6,
     # the package's front door, which imports its public names lazily

@@ -16,8 +16,8 @@ import pytest
 
 from nnctl.errors import NnctlError
 from nnctl.listing import (
+    csv_cell,
     find_runs,
-    flow,
     format_csv,
     format_json,
     print_table,
@@ -189,12 +189,12 @@ def test_csv_reads_back(records):
     assert len(read) == len(rows)
     for row, back in zip(rows, read, strict=True):
         assert list(back) == columns
-        assert back["model.hidden"] == flow(row["model.hidden"]) and back["model.hidden"] in ("[3]", "[4, 4]")
+        assert back["model.hidden"] == csv_cell(row["model.hidden"]) and back["model.hidden"] in ("[3]", "[4, 4]")
         for column in columns:
             if isinstance(row[column], float):
                 assert float(back[column]) == row[column]  # every digit kept
             else:
-                assert back[column] == flow(row[column])
+                assert back[column] == csv_cell(row[column])
 
 
 def test_json_reads_back(records):

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from nnctl import load_config
-from nnctl.pictures import _scores, applicable, default_pictures
+from nnctl.pictures import applicable, default_pictures, predict_scores
 from nnctl.runs import frame_epochs, load_run
 from nnctl.training import train
 from nnctl.workflow import plot_run
@@ -65,7 +65,7 @@ def test_frame_epochs_are_distinct_and_span_the_run():
 def test_the_boundary_scores_are_the_models_predictions(tmp_path):
     run = load_run(tiny(tmp_path))
     X = np.random.default_rng(1).normal(size=(50, 2))
-    scores = _scores(run)(X)
+    scores = predict_scores(run)(X)
     model = run.model
     np.testing.assert_allclose(scores, model.output(X), rtol=1e-12)  # softmax probabilities
     assert (scores.argmax(axis=1) == model.loss.decode(model.logits(X))).all()

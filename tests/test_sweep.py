@@ -1,6 +1,8 @@
 """Sweeps: points and their names, results.csv, resuming, failures recorded, and dask."""
 
+import ast
 import csv
+import datetime
 import signal
 import subprocess
 import sys
@@ -11,7 +13,11 @@ import pytest
 import yaml
 
 from nnctl.errors import NnctlError
-from nnctl.sweep import Sweep, SweepSpec, execute, parse_grid, split_values, sweep_points
+from nnctl.files import flow, parse_yaml
+from nnctl.sweeps.folder import Sweep
+from nnctl.sweeps.spec import SweepSpec, parse_grid, split_values, sweep_points
+from nnctl.sweeps.workers import execute
+from nnctl.workflow import run_point
 
 BASE = {
     "data": {"name": "moons", "n_samples": 100},
@@ -39,6 +45,43 @@ def test_grid_values_parse_as_yaml_and_split_outside_brackets():
     assert parse_grid("optimizer.lr=1e-3,0.1") == ("optimizer.lr", [1e-3, 0.1])
     with pytest.raises(NnctlError, match="expected KEY=V1,V2"):
         parse_grid("optimizer.lr")
+
+
+def test_sweep_code_is_one_package_and_shadows_no_name():
+    """nnctl/sweeps/ holds the sweep code; no module `nnctl.sweep` (a function may take the name)
+    nor a `nnctl.report` three letters from the terminal's output."""
+    package = Path(__file__).resolve().parent.parent / "nnctl"
+    # by file, not importlib.util.find_spec: an editable install finds a name its own tree still has
+    assert not [p.name for p in package.iterdir() if p.stem in ("sweep", "report")]
+    modules = {p.stem for p in (package / "sweeps").glob("*.py")}
+    assert {"spec", "results", "folder", "workers", "pictures", "report"} <= modules
+
+
+def test_flow_tells_apart_what_yaml_does_and_reads_back():
+    values = [1, 1.0, True, "1", "true", None, [16, 16], {1: "a"}, {"1": "a"}, 1e-05, "tanh",
+              datetime.date(2020, 1, 1), "2020-01-01", {"loguniform": [0.0001, 0.1]}]
+    texts = [flow(v) for v in values]
+    assert [flow(v) for v in values] == texts  # again, from the cache
+    assert len(set(texts)) == len(values) and all("\n" not in t for t in texts)
+    assert [parse_yaml(t) for t in texts] == values
+    assert texts[6] == "[16, 16]" and texts[3] == "'1'" and texts[10] == "tanh"
+
+
+def test_one_flow_in_the_package():
+    """`files.flow` is the one way a value becomes one line of YAML: no module defines another."""
+    package = Path(__file__).resolve().parent.parent / "nnctl"
+    copies = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            flown = isinstance(node, ast.Call) and any(k.arg == "default_flow_style" for k in node.keywords)
+            if (isinstance(node, ast.FunctionDef) and node.name == "flow") or flown:
+                copies.append(f"{path.name}:{node.lineno}")
+    assert copies == ["files.py:" + str(_line_of(package / "files.py", "def flow(")),
+                      "files.py:" + str(_line_of(package / "files.py", "default_flow_style=True"))]
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), start=1) if text in line)
 
 
 def test_points_are_the_product_with_readable_unique_safe_names(tmp_path):
@@ -75,7 +118,7 @@ def test_local_sweep_records_every_run_and_resumes(tmp_path):
     sweep = Sweep(spec, tmp_path / "sw")
     todo = sweep.prepare()
     assert len(todo) == 4 and {r["status"] for r in read_rows(sweep.folder)} == {"pending"}
-    execute(sweep, todo, jobs=2)
+    execute(sweep, todo, run_point, jobs=2)
     rows = read_rows(sweep.folder)
     status = {(r["optimizer.lr"], r["loss.name"]): r["status"] for r in rows}
     assert status == {("0.1", "mse"): "completed", ("1e+30", "mse"): "diverged",
@@ -130,11 +173,11 @@ def test_dask_cluster_gives_the_same_results_as_local_workers(tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     spec = SweepSpec(config=base_config(tmp_path), grid={"model.hidden": [[2], [4]]}, seeds=[0, 1])
     local = Sweep(spec, tmp_path / "local")
-    execute(local, local.prepare(), jobs=2)
+    execute(local, local.prepare(), run_point, jobs=2)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster:
         remote = Sweep(spec, tmp_path / "dask")
-        execute(remote, remote.prepare(), jobs=2, scheduler=cluster.scheduler_address)
+        execute(remote, remote.prepare(), run_point, jobs=2, scheduler=cluster.scheduler_address)
     drop = lambda rows: sorted({k: v for k, v in r.items() if k != "seconds"}.items() for r in rows)
     assert drop(read_rows(local.folder)) == drop(read_rows(remote.folder))
     assert {r["status"] for r in read_rows(remote.folder)} == {"completed"}

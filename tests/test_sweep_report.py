@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from nnctl.errors import NnctlError
-from nnctl.report import write_report
+from nnctl.sweeps.report import write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 EVIL = 'hidden=[4],lr=<script>alert("x")</script>,seed=1'

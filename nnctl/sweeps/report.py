@@ -1,4 +1,4 @@
-"""report.html: one self-contained page for a sweep folder.
+"""Layer 5: report.html, one self-contained page for a sweep folder.
 
 The page holds a header (the sweep's name, base config, counts by status, the grid), the
 results table of `results.csv` (sortable by clicking a header, or on load by a link such as
@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from nnctl.files import write_text
-from nnctl.sweep import REPORT, SWEEP_YAML, read_sweep_yaml, results_table
+from nnctl.files import flow, write_text
+from nnctl.sweeps.results import REPORT, RUNS, SWEEP_YAML, read_sweep_yaml, results_table
+from nnctl.vocabulary import STATUSES
 
 THUMB_WIDTH = 260  # the boundary or fit picture; the loss curve (two panels side by side) gets twice that
-STATUSES = ("completed", "early_stopped", "diverged", "interrupted", "failed", "pending")
 TEXT_COLUMNS = frozenset({"name", "status", "error", "run_dir"})
 # the run's main picture, in order of preference; the loss curve is shown beside it
 MAIN_PICTURES = (("boundary.png", "decision boundary"), ("fit.png", "fit"), ("confusion.png", "confusion matrix"))
@@ -38,16 +38,6 @@ def write_report(sweep_dir: Path) -> Path:
     columns, rows = results_table(sweep_dir)
     spec = read_sweep_yaml(sweep_dir) if (sweep_dir / SWEEP_YAML).exists() else {}
     return write_text(sweep_dir / REPORT, render(sweep_dir, columns, rows, spec))
-
-
-def flow(value: Any) -> str:
-    """A value as one line of YAML, as results.csv writes it: 0.01, [16, 16], tanh."""
-    import yaml
-
-    if isinstance(value, str):
-        return value
-    text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
-    return text.removesuffix("...").strip()
 
 
 def _number(text: str) -> float | None:
@@ -95,7 +85,7 @@ def _thumbnail(path: Path, width: int = THUMB_WIDTH) -> str | None:
     """A picture downscaled to `width` px as a data: URI, or None when it is missing or unreadable."""
     if not path.is_file():
         return None
-    from PIL import Image
+    from PIL import Image  # matplotlib's dependency, heavy: only when a page is written
 
     try:
         with Image.open(path) as image:
@@ -176,8 +166,8 @@ def _header(title: str, rows: list[dict[str, str]], spec: dict[str, Any]) -> str
         items = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(flow(v))}</code></td></tr>" for k, v in random.items())
         facts.append(("random", f'<table class="grid">{items}</table> {_e(spec.get("samples", 0))} samples'))
     overrides = spec.get("set") or spec.get("overrides")
-    if overrides:
-        facts.append(("set", _values(overrides)))
+    if isinstance(overrides, list) and overrides:  # KEY=VALUE texts, shown as they were written
+        facts.append(("set", " ".join(f"<code>{_e(o)}</code>" for o in overrides)))
     if spec.get("seeds"):
         facts.append(("seeds", _values(spec["seeds"])))
     best = _best(rows)
@@ -248,7 +238,7 @@ def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir
     metrics = [(label, row.get(c, "")) for label, c in
                (("val acc", "final_val_accuracy"), ("val loss", "final_val_loss"), ("epochs", "epochs"))]
     metrics_html = " · ".join(f"{_e(label)} <b>{_e(format_number(v))}</b>" for label, v in metrics if v)
-    run_dir = row.get("run_dir", "") or f"runs/{name}"
+    run_dir = row.get("run_dir", "") or f"{RUNS}/{name}"
     folder = sweep_dir / run_dir
     main = next(((file, label) for file, label in MAIN_PICTURES if (folder / file).is_file()),
                 ("boundary.png, fit.png", "decision boundary or fit"))
@@ -293,6 +283,7 @@ table.grid td { padding: 1px 0; } table.grid code { margin-right: 4px; }
 .st-diverged { background: #ffe9d1; color: #8a4300; border-color: #f3c28e; }
 .st-interrupted { background: #fff6c7; color: #6b5800; border-color: #e8d77a; }
 .st-failed { background: #fde0e0; color: #9b1c1c; border-color: #f0a9a9; }
+.st-pruned { background: #f1e4fb; color: #5e2a84; border-color: #d5b5ec; }
 .st-pending, .st-other { background: #eceef2; color: #4a5263; border-color: #cfd4dc; }
 .hint { color: var(--muted); margin: 0 0 6px; font-size: 12.5px; }
 .tablewrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }

@@ -1,0 +1,98 @@
+"""Layer 5: running a sweep's points on worker processes or a Dask cluster, recording each
+result as it arrives.
+
+Locally, a pool of `jobs` worker processes (never more than points), each reused for many runs;
+with a `scheduler` address, a dask.distributed cluster whose workers write their run directories
+into the same sweep folder, which must then be on a path every worker can reach.
+
+What a point does (train a run, resume it, draw its pictures) is the caller's: `execute` takes
+it as `run_point(config_path, overrides, run_dir) -> results.csv row`, a module-level function
+(workers get it by name), which never raises. The workflow, above this layer, passes its own;
+so the sweep machinery needs nothing of the commands it runs.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from nnctl.errors import NnctlError
+from nnctl.sweeps.folder import Sweep
+from nnctl.sweeps.spec import Point
+
+RunPoint = Callable[[str, list[str], str], dict[str, Any]]  # (config path, overrides, run dir) -> a row's values
+
+
+def execute(sweep: Sweep, todo: list[Point], run_point: RunPoint, *, jobs: int, scheduler: str | None = None,
+            on_done: Callable[[Point, dict[str, Any]], None] | None = None) -> None:
+    """Run the points through `run_point`, `jobs` at a time (never more workers than points) in
+    worker processes, or on a dask cluster, recording each result as it arrives. Ctrl-C stops the
+    sweep: finished rows stay, the rest stay pending."""
+    config = str(sweep.spec.config)
+    calls = [(p, (config, [*sweep.spec.overrides, *p.overrides], str(sweep.run_dir(p)))) for p in todo]
+    if not calls:
+        return
+    lock = sweep.lock.fd if sweep.lock is not None else None
+    results = (_on_dask(run_point, calls, scheduler) if scheduler
+               else _in_pool(run_point, calls, min(jobs, len(calls)), lock))
+    for point, result in results:
+        sweep.finish(point, result)
+        if on_done:
+            on_done(point, result)
+
+
+def _in_pool(run_point: RunPoint, calls, jobs: int, lock: int | None) -> Iterator[tuple[Point, dict[str, Any]]]:
+    # workers ignore Ctrl-C: the parent stops them, and their half-done runs restart on resume
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker, initargs=(lock, os.getpid()))
+    try:
+        calling = functools.partial(_call, run_point)
+        for i, result in pool.imap_unordered(calling, enumerate(args for _, args in calls)):
+            yield calls[i][0], result
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _start_worker(lock: int | None, parent: int) -> None:
+    """A worker leaves Ctrl-C to the parent, dies of the SIGTERM the parent stops it with (or
+    that Linux sends when the parent dies, even of a SIGKILL: no orphan goes on writing runs
+    once the folder is unlocked), and closes its copy of the folder's lock, which would
+    otherwise keep the folder locked after the parent died."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if lock is not None:
+        os.close(lock)
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before that: nobody would send it
+            os._exit(1)
+
+
+def _call(run_point: RunPoint, indexed: tuple[int, tuple]) -> tuple[int, dict[str, Any]]:
+    i, args = indexed
+    return i, run_point(*args)
+
+
+def _on_dask(run_point: RunPoint, calls, scheduler: str) -> Iterator[tuple[Point, dict[str, Any]]]:
+    try:  # dask is optional (nnctl[dask]) and takes a second to import: only for --scheduler
+        from dask.distributed import Client, as_completed
+    except ImportError:
+        raise NnctlError("--scheduler needs dask: pip install 'nnctl[dask]'") from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as e:
+        raise NnctlError(f"--scheduler {scheduler}: cannot reach the scheduler ({e})") from None
+    try:
+        futures = {client.submit(run_point, *args, pure=False, key=f"nnctl-{point.name}"): point
+                   for point, args in calls}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        client.close()
