@@ -56,6 +56,12 @@ def temporary_name(name: str, suffix: str = "") -> str:
 _TEMPORARY = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{16}\.tmp(\.[A-Za-z0-9]+)?")
 
 
+def inventoried(entry: os.DirEntry, names) -> bool:
+    """Whether a folder's entry is one of nnctl's files named in `names` (an inventory): a regular
+    file, not a link, of one of those names or a temporary file of one."""
+    return entry.is_file(follow_symlinks=False) and (entry.name in names or temporary_of(entry.name) in names)
+
+
 def temporary_of(entry: str) -> str | None:
     """The name whose temporary file `entry` is (see `temporary_name`), or None."""
     match = _TEMPORARY.fullmatch(entry)

@@ -27,6 +27,7 @@ from nnctl.data import Dataset, check_fits_config, read_dataset, save_dataset
 from nnctl.errors import NnctlError
 from nnctl.files import (
     atomic_write,
+    inventoried,
     load_npz,
     os_reason,
     read_json,
@@ -118,8 +119,7 @@ def foreign_entry(path: Path) -> str | None:
                 if not (inner.is_file(follow_symlinks=False) and (_CHECKPOINT.fullmatch(inner.name)
                         or _CHECKPOINT.fullmatch(temporary_of(inner.name) or ""))):
                     return f"{CHECKPOINTS}/{inner.name}"
-        elif not (entry.is_file(follow_symlinks=False)
-                  and (entry.name in RUN_FILES or temporary_of(entry.name) in RUN_FILES)):
+        elif not inventoried(entry, RUN_FILES):
             return entry.name
     return None
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from nnctl.config import dump_yaml, load_config
 from nnctl.errors import NnctlError
-from nnctl.files import FolderLock, flow, os_reason, read_json, rows_csv, temporary_of, write_text
+from nnctl.files import FolderLock, flow, inventoried, os_reason, read_json, rows_csv, temporary_of, write_text
 from nnctl.runs import foreign_entry as foreign_run_entry
 from nnctl.sweeps.results import (
     LOCK,
@@ -201,8 +201,7 @@ def foreign_entry(folder: Path) -> str | None:
                 inner = foreign_run_entry(Path(run.path))
                 if inner is not None:
                     return f"{RUNS}/{run.name}/{inner}"
-        elif not (entry.is_file(follow_symlinks=False)
-                  and (entry.name in SWEEP_FILES or temporary_of(entry.name) in SWEEP_FILES)):
+        elif not inventoried(entry, SWEEP_FILES):
             return entry.name
     return None
 
