@@ -13,6 +13,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nnctl.assemble import load_matching_weights
+from nnctl.files import read_metrics
+from nnctl.plots import (
+    AnimationFrame,
+    PlotData,
+    plot_boundary,
+    plot_confusion,
+    plot_fit,
+    plot_hidden,
+    plot_loss,
+    plot_neurons,
+    plot_norms,
+    render_animation,
+)
+
 Progress = Callable[[int, int], None]  # (frames done, frames in all)
 MAX_DPI = 600  # print quality is 300; memory grows with dpi², and 100 000 asked for terabytes
 
@@ -29,8 +44,6 @@ def title(run, epoch: int | None = None) -> str:
 
 
 def plot_data(run):
-    from nnctl.plots import PlotData
-
     d = run.dataset
     return PlotData(
         X_train=d.X_train, y_train=d.y_train, X_val=d.X_val, y_val=d.y_val, task=d.task,
@@ -60,36 +73,26 @@ def _layer_names(run) -> list[str]:
 
 
 def draw_loss(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-    from nnctl.plots import plot_loss
-
     best = run.summary.get("best_epoch") if run.summary.get("status") == "early_stopped" else None
     return plot_loss(run.metrics, path, title=title(run), best_epoch=best, dpi=dpi)
 
 
 def draw_boundary(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-    from nnctl.plots import plot_boundary
-
     return plot_boundary(predict_scores(run), plot_data(run), path, title=title(run), dpi=dpi,
                          score_label=run.model.loss.score_label)
 
 
 def draw_fit(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-    from nnctl.plots import plot_fit
-
     return plot_fit(predict_scores(run), plot_data(run), path, title=title(run), dpi=dpi)
 
 
 def draw_neurons(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-    from nnctl.plots import plot_neurons
-
     scores = predict_scores(run)
     layer_maps = lambda X: [*run.model.hidden(_cast(run, X)), scores(X)]
     return plot_neurons(layer_maps, plot_data(run), path, title=title(run), layer_names=_layer_names(run), dpi=dpi)
 
 
 def draw_hidden(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-    from nnctl.plots import plot_hidden
-
     d = run.dataset
     last = lambda X: run.model.hidden(X)[-1]
     return plot_hidden(last(d.X_train), last(d.X_val), plot_data(run), path, title=title(run),
@@ -97,15 +100,11 @@ def draw_hidden(run, path: Path, *, dpi: int, progress: Progress | None = None) 
 
 
 def draw_norms(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-    from nnctl.files import read_metrics
-    from nnctl.plots import plot_norms
 
     return plot_norms(read_metrics(run.path / "layers.csv"), path, title=title(run), dpi=dpi)
 
 
 def draw_confusion(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-    from nnctl.plots import plot_confusion
-
     d = run.dataset
     has_val = d.X_val.shape[0] > 0
     X, y = (d.X_val, d.y_val) if has_val else (d.X_train, d.y_train)
@@ -116,8 +115,6 @@ def draw_confusion(run, path: Path, *, dpi: int, progress: Progress | None = Non
 
 def draw_animation(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     """A GIF from the run's checkpoints: one frame per checkpoint (all of them, oldest first)."""
-    from nnctl.assemble import load_matching_weights
-    from nnctl.plots import AnimationFrame, render_animation
 
     model, scores = run.model, predict_scores(run)
     # every checkpoint must fit the run's network; a damaged one is named before drawing starts
