@@ -32,12 +32,13 @@ from typer.testing import CliRunner
 
 import nnctl.files as files
 import nnctl.runs as runs
+from nnctl.assemble import build_for
 from nnctl.cli import app
 from nnctl.config import load_config
 from nnctl.errors import NnctlError
 from nnctl.gradcheck import check_gradients, check_source
 from nnctl.runs import frame_epochs, load_state, save_state
-from nnctl.training import build_for, fit, prepare
+from nnctl.training import fit, prepare
 
 runner = CliRunner()
 NNCTL = [sys.executable, "-c", "from nnctl.cli import main; main()"]  # what the console script runs
