@@ -1,4 +1,5 @@
 """nnctl: train small fully connected networks from YAML configs, with a NumPy backprop core.
+The front door, above every layer: it imports its public names lazily.
 
     from nnctl import load_config, train
     result = train(load_config("configs/moons.yaml"))

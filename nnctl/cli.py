@@ -1,4 +1,4 @@
-"""The command line: each command parses its options, calls one library function, prints.
+"""The command line (layer 6): each command parses its options, calls one library function, prints.
 
 User mistakes arrive as NnctlError and leave as one line, `error: …`, with exit code 2.
 Exit codes: 0 success (also an early stop), 1 diverged or gradcheck failed, 2 user error (or a

@@ -1,4 +1,4 @@
-"""The config: one validated schema, YAML loading, `--set key=value` overrides, defaults.
+"""The config (layer 2): one validated schema, YAML loading, `--set key=value` overrides, defaults.
 
 `load_config(path_or_dict, overrides)` returns a `Config` with every default filled in and every
 relative path made absolute, so `config.to_dict()` written as YAML repeats the run exactly.

@@ -1,4 +1,4 @@
-"""Data sets by name: generators, CSV tables, the train/validation split, standardisation.
+"""Data sets by name (layer 1): generators, CSV tables, the train/validation split, standardisation.
 
 `DATASETS` maps each YAML name (`data.name`) to a `DatasetSpec`: the generator, its task and its
 keyword parameters with their defaults (the config schema reads them to validate and fill keys).

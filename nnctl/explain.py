@@ -59,10 +59,15 @@ def explain(model: Model, X: Array, T: Array) -> Explanation:
     """Run one forward and one backward pass of `model` on X (n, features), T (targets as the
     loss encodes them), recording each step. Parameter gradients are left set, as after
     `loss_and_grads`."""
-    net, loss = model.network, model.loss
+    forward, out = _forward_steps(model, X)
+    loss_step, dOut = _loss_step(model, out, T, layers=len(forward))
+    return Explanation(forward, loss_step, _backward_steps(model, dOut, layers=len(forward)))
+
+
+def _forward_steps(model: Model, X: Array) -> tuple[list[Step], Array]:
+    """Layer by layer: z_l = a_{l-1} W_l + b_l and a_l = σ(z_l); the steps and the output (n, k)."""
     forward: list[Step] = []
-    a = X
-    layers = net.layers
+    a, layers, loss = X, model.network.layers, model.loss
     for i, layer in enumerate(layers):
         if not isinstance(layer, Dense):
             continue
@@ -78,46 +83,51 @@ def explain(model: Model, X: Array, T: Array) -> Explanation:
             a = z
             formula = f"z{l} = a{l - 1} W{l - 1} + b{l - 1}  (logits: {loss.name} applies {loss.output} itself)"
         forward.append(Step(f"layer {l}", formula, arrays))
+    return forward, a
 
-    L = len(forward)
-    out = a
-    value = loss.value(out, T)
-    dOut = loss.grad(out, T)
-    fused = loss.fused
+
+def _loss_step(model: Model, out: Array, T: Array, layers: int) -> tuple[Step, Array]:
+    """The objective that is differentiated (the loss, plus the L2 penalty when there is one) and
+    dL/d(output), (n, k): δ_L itself when the loss is fused with the output activation."""
+    loss, L = model.loss, layers
+    value, dOut = loss.value(out, T), loss.grad(out, T)
     arrays = {"y": np.asarray(T)}
-    if fused:
+    if loss.fused:
         arrays["p"] = model.link.fn(out)
+    formula = f"L = {loss.name}(output, y), a mean over the batch"
+    if model.l2:
+        penalty = model.penalty()
+        arrays["data term"], arrays["L2 term"] = np.asarray(value), np.asarray(penalty)
+        value += penalty
+        formula += f"\n  + λ/2 Σ‖W‖², the L2 penalty (λ = {model.l2:g}): the objective differentiated below"
     arrays["L"] = np.asarray(value)
-    arrays[f"δ{L}" if fused else f"dL/da{L}"] = dOut
-    loss_step = Step(
-        "loss",
-        f"L = {loss.name}(output, y), a mean over the batch\n"
-        + (f"fused with {loss.output}: p = {loss.output}(z{L}), δ{L} = (p − y)/n" if fused
-           else f"dL/da{L} = ∂L/∂output"),
-        arrays,
-    )
+    arrays[f"δ{L}" if loss.fused else f"dL/da{L}"] = dOut
+    formula += (f"\nfused with {loss.output}: p = {loss.output}(z{L}), δ{L} = (p − y)/n" if loss.fused
+                else f"\ndL/da{L} = ∂L/∂output")
+    return Step("loss", formula, arrays), dOut
 
+
+def _backward_steps(model: Model, dOut: Array, layers: int) -> list[Step]:
+    """From the last layer down: δ_l by BP1/BP2, then BP3, BP4 and dL/da_{l-1}; the L2 step last."""
     backward: list[Step] = []
-    grad = dOut
-    for i in range(len(layers) - 1, -1, -1):
-        layer = layers[i]
+    grad, L, fused, net = dOut, layers, model.loss.fused, model.network
+    for i in range(len(net.layers) - 1, -1, -1):
+        layer = net.layers[i]
         if isinstance(layer, ActivationLayer):
             continue
-        l = sum(isinstance(x, Dense) for x in layers[: i + 1])
-        act = _activation_after(layers, i)
+        l = sum(isinstance(x, Dense) for x in net.layers[: i + 1])
+        act = _activation_after(net.layers, i)
         arrays: dict[str, Array] = {}
         if act is not None:  # the activation after this dense layer: BP1 (last layer) or BP2's ⊙ σ'(z)
             delta = act.backward(grad)
-            rule = "BP1" if l == L else "BP2"
-            formula = f"{rule}  δ{l} = dL/da{l} ⊙ {act.name}'(z{l})"
+            formula = f"{'BP1' if l == L else 'BP2'}  δ{l} = dL/da{l} ⊙ {act.name}'(z{l})"
             arrays[f"dL/da{l}"] = grad
         else:
             delta = grad
             formula = f"BP1  δ{l} = (p − y)/n  (fused)" if fused and l == L else f"δ{l} = dL/dz{l}"
         arrays[f"δ{l}"] = delta
         grad = layer.backward(delta)
-        arrays[f"dW{l - 1}"] = layer.dW
-        arrays[f"db{l - 1}"] = layer.db
+        arrays[f"dW{l - 1}"], arrays[f"db{l - 1}"] = layer.dW, layer.db
         formula += f"\nBP4  dW{l - 1} = a{l - 1}ᵀ δ{l}\nBP3  db{l - 1} = Σ over the batch of δ{l}"
         if l > 1:
             arrays[f"dL/da{l - 1}"] = grad
@@ -127,7 +137,7 @@ def explain(model: Model, X: Array, T: Array) -> Explanation:
         model.add_penalty_grads()
         backward.append(Step("L2", f"dW += λ W for every weight matrix (λ = {model.l2:g})",
                              {f"dW{i}": d.dW for i, d in enumerate(net.dense)}))
-    return Explanation(forward, loss_step, backward)
+    return backward
 
 
 def _activation_after(layers, i: int) -> ActivationLayer | None:

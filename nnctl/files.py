@@ -1,5 +1,5 @@
-"""Files as nnctl writes and reads them: one atomic write for everything it writes, one bounded
-loader for everything it reads back.
+"""Files as nnctl writes and reads them (layer 0: imports only nnctl.errors): one atomic write for
+everything it writes, one bounded loader for everything it reads back.
 
 Writing: every file (text, npz, PNG, SVG, GIF) is written to a temporary name beside its place
 and renamed over it, so a crash, a kill or a full disk leaves the old file or the new one, never

@@ -1,4 +1,4 @@
-"""Central-difference gradient checking, one whole tensor at a time.
+"""Central-difference gradient checking, one whole tensor at a time (layer 4).
 
 For each parameter tensor (and the input X) the check compares the analytic gradient from
 backprop with the numerical one, (f(θ + ε) − f(θ − ε)) / 2ε element by element, using

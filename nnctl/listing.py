@@ -1,4 +1,4 @@
-"""`nnctl runs`: run directories found under some folders, read back as flat records, filtered,
+"""`nnctl runs` (layer 5): run directories found under some folders, read back as flat records, filtered,
 sorted and shown as one table (rich on a terminal, or CSV / JSON for pandas).
 
 A record is one run: its config flattened to dotted keys ("model.hidden": [16, 16],

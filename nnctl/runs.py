@@ -1,4 +1,4 @@
-"""Run directories: creating them without collisions, writing their files atomically, and
+"""Run directories (layer 3): creating them without collisions, writing their files atomically, and
 reading them back.
 
 A run directory holds config.yaml, metrics.csv, summary.json, model.npz, data.npz and

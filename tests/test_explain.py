@@ -31,8 +31,10 @@ def test_recorded_gradients_equal_backprop(loss_name, output, rng):
     l2_step = e.backward[-1]
     assert l2_step.title == "L2"
     np.testing.assert_allclose(l2_step.arrays["dW0"], grads["W0"], rtol=1e-12)
-    data_loss = float(e.loss.arrays["L"])
-    assert data_loss + model.penalty() == pytest.approx(expected_loss, rel=1e-12)
+    # L is the objective that is differentiated: the data term plus the L2 term (issue 14)
+    assert float(e.loss.arrays["L"]) == pytest.approx(expected_loss, rel=1e-12)
+    assert float(e.loss.arrays["L2 term"]) == pytest.approx(model.penalty(), rel=1e-12) and model.penalty() > 0
+    assert float(e.loss.arrays["data term"]) + model.penalty() == pytest.approx(expected_loss, rel=1e-12)
 
 
 def test_forward_steps_follow_the_equations(rng):

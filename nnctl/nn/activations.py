@@ -1,4 +1,4 @@
-"""Activation functions and their derivatives, keyed by their YAML names.
+"""Activation functions and their derivatives, keyed by their YAML names (core, layer 0: NumPy only).
 
 Each derivative takes both the pre-activation z and the activation a = f(z): sigmoid and tanh
 are cheapest from a (no second exp), relu, elu and softplus from z. Softmax is not element-wise;

@@ -1,4 +1,4 @@
-"""Read-only arrays of ones made once per shape.
+"""Read-only arrays of ones made once per shape (core, layer 0: NumPy only).
 
 A sum over a short axis is faster as a product with a ones vector (`ones(n) @ dZ`, one BLAS call)
 than as NumPy's reduction, whose per-row overhead dominates batches of tens of samples.

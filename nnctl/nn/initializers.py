@@ -1,4 +1,4 @@
-"""Weight initialisers: (fan_in, fan_out, rng, scale) -> (W, b).
+"""Weight initialisers: (fan_in, fan_out, rng, scale) -> (W, b) (core, layer 0: NumPy only).
 
 Each keeps the variance of signals roughly constant through its nonlinearity: xavier (Glorot &
 Bengio 2010, uniform) for sigmoid/tanh, he (He et al. 2015, normal) for the relu family.

@@ -1,4 +1,4 @@
-"""Flat vectors aligned to 64-byte cache lines.
+"""Flat vectors aligned to 64-byte cache lines (core, layer 0: NumPy only).
 
 NumPy aligns large arrays to 16 bytes only. An element-wise ufunc whose output starts inside a
 cache line runs at about half speed when its inputs are other arrays (measured, see

@@ -1,5 +1,5 @@
 """Update rules with PyTorch's exact definitions and defaults (torch.optim), and learning-rate
-schedules.
+schedules (core, layer 0: NumPy only).
 
 An optimizer updates one parameter array in place: `step(theta, grad, lr)`. nnctl trains the
 whole network as one flat vector θ (every W and b, see `Sequential`), so a step is a handful of
