@@ -76,7 +76,7 @@ def train_and_draw(
     elif config is None:
         raise NnctlError("give a config (nnctl train configs/moons.yaml) or --resume RUN_DIR")
     else:
-        named = load_config(config, [*overrides, *([f"name={name}"] if name else [])])
+        named = load_config(config, overrides, name=name)
         loop, path = prepare_new(named, run_dir=run_dir, overwrite=overwrite)
     with stage("training"), EpochReporter(loop.config.train.epochs, quiet=quiet) as reporter:
         result = fit(loop, path, on_epoch=reporter, resume=resume is not None, handle_signals=True)
