@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from nnctl.config import blame, load_config, shown
-from nnctl.console import EpochReporter, FrameReporter
+from nnctl.console import EpochReporter, FrameReporter, in_words
 from nnctl.data import Dataset, read_dataset
 from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, os_reason, read_json, read_yaml
@@ -131,7 +131,7 @@ def prepare_resume(run_dir: Path) -> tuple[Loop, Path]:
         raise NnctlError(f"{path}: not a run directory to resume (it needs config.yaml and data.npz)")
     status = read_json(path / "summary.json").get("status") if (path / "summary.json").is_file() else None
     if status in FINISHED:
-        raise NnctlError(f"{path}: this run has already {status.replace('_', ' ')}; there is nothing to resume")
+        raise NnctlError(f"{path}: this run has already {in_words(status)}; there is nothing to resume")
     with stage(LOADING):
         loop = prepare(load_config(path / "config.yaml"))
         try:
