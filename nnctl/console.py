@@ -241,31 +241,46 @@ def print_gradcheck(checks, tolerance: float) -> None:
     console.print("[bold red]failed:[/] " + ", ".join(failed) if failed else "[green]all gradients agree[/]")
 
 
-def print_explanation(explanation, *, max_values: int = 64) -> None:
+GUIDE = 4  # characters a rich Tree indents each level by ("├── ", "│   ")
+
+
+def print_explanation(explanation, *, max_values: int = 64, console=None) -> None:
     """The forward and backward passes as a rich tree: each step's formula, then each array's
-    shape and, when it is small, its values."""
-    import numpy as np  # only here: progress and summaries need none (see the module's docstring on rich)
+    shape and, when it is small, its values, wrapped by whole numbers at the width left beside
+    the tree's guides (a terminal's, else rich's 80 columns, or COLUMNS), with numpy's
+    indented continuation lines, so that a row never breaks inside a number."""
     from rich.console import Console
+    from rich.text import Text
     from rich.tree import Tree
 
-    def add_step(parent, step) -> None:
-        node = parent.add(f"[bold]{step.title}[/]\n[cyan]{step.formula}[/]")
+    console = console or Console()
+
+    def add_step(parent, step, depth: int) -> None:
+        node = parent.add(Text.assemble((step.title, "bold"), "\n", (step.formula, "cyan")))
         for name, array in step.arrays.items():
-            a = np.asarray(array)
-            shape = "scalar" if a.ndim == 0 else "×".join(map(str, a.shape))
-            label = f"[bold]{name}[/] [dim]{shape}[/]"
-            if a.size <= max_values:
-                text = np.array2string(a, precision=4, suppress_small=True, max_line_width=100)
-                node.add(f"{label}\n{text}")
-            else:
-                node.add(f"{label} [dim](values hidden: {a.size} entries; --max-values to show)[/]")
+            node.add(array_text(name, array, max_values=max_values, width=console.width - GUIDE * (depth + 1)))
 
     root = Tree("[bold]one step of backprop[/]")
     forward = root.add("[bold green]forward pass[/]")
     for step in explanation.forward:
-        add_step(forward, step)
-    add_step(root, explanation.loss)
+        add_step(forward, step, 2)
+    add_step(root, explanation.loss, 1)
     backward = root.add("[bold magenta]backward pass[/] (BP1–BP4)")
     for step in explanation.backward:
-        add_step(backward, step)
-    Console().print(root)
+        add_step(backward, step, 2)
+    console.print(root)
+
+
+def array_text(name: str, array, *, max_values: int, width: int):
+    """A rich Text: the array's name and shape, then its values (up to `max_values` of them) in
+    lines of at most `width` characters (numpy wraps by whole values); as Text, so that a value
+    such as [nan] is not read as markup."""
+    import numpy as np  # only here: progress and summaries need none (see the module's docstring on rich)
+    from rich.text import Text
+
+    a = np.asarray(array)
+    shape = "scalar" if a.ndim == 0 else "×".join(map(str, a.shape))
+    label = Text.assemble((name, "bold"), " ", (shape, "dim"))
+    if a.size > max_values:
+        return label.append(f" (values hidden: {a.size} entries; --max-values to show)", style="dim")
+    return label.append("\n" + np.array2string(a, precision=4, suppress_small=True, max_line_width=max(width, 20)))
