@@ -343,6 +343,22 @@ def plot(
         typer.echo(str(path))
 
 
+@app.command("config", cls=Command)
+def show_config(
+    config: Annotated[Path, typer.Argument(metavar="CONFIG", help="A YAML config (see configs/).", show_default=False)],
+    set_: Overrides = None,
+) -> None:
+    """Print CONFIG as training would use it, without training.
+
+    Every default filled in, every --set applied, relative paths made absolute: it trains the same run.
+    """
+    from nnctl.config import load_config
+
+    with user_errors():
+        resolved = load_config(config, set_ or [])
+    sys.stdout.write(resolved.to_yaml())
+
+
 def main() -> None:
     """The console script. Typer's own usage errors (an unknown option, a value of the wrong
     type, a missing argument) end like every other user error: one line, exit code 2."""

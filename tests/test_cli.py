@@ -31,7 +31,7 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-COMMANDS = ["train", "gradcheck", "sweep", "runs", "explain", "plot"]
+COMMANDS = ["train", "gradcheck", "sweep", "runs", "explain", "plot", "config"]
 
 
 @pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
@@ -50,6 +50,7 @@ def test_help(command):
     ("runs", "nnctl runs [OPTIONS] [FOLDER]..."),
     ("explain", "nnctl explain [OPTIONS] CONFIG|RUN_DIR"),
     ("plot", "nnctl plot [OPTIONS] RUN_DIR"),
+    ("config", "nnctl config [OPTIONS] CONFIG"),
 ])
 def test_usage_lines_name_arguments_one_way(command, usage):
     """Required bare, optional in brackets, repeated with dots, in capitals (not Typer's {run_dir})."""
@@ -256,6 +257,24 @@ def test_python_m_nnctl_is_the_console_script(tmp_path):
     refused = subprocess.run([*module, "train", tmp_path / "nothere.yaml"], capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr == f"error: {tmp_path / 'nothere.yaml'}: no such file\n"
+
+
+def test_config_prints_the_resolved_config_without_training(tmp_path):
+    from nnctl.config import load_config
+
+    config = write_config(tmp_path, output={"dir": str(tmp_path / "out"), "plots": []})
+    result = invoke("config", config, "--set", "optimizer.lr=0.5", "--set", "model.hidden=[7]")
+    assert result.exit_code == 0 and result.stderr == ""
+    printed = yaml.safe_load(result.stdout)
+    assert printed["optimizer"]["lr"] == 0.5 and printed["model"]["hidden"] == [7]
+    assert printed["train"]["early_stopping"] == {"patience": 0, "min_delta": 0.0, "monitor": "val_loss"}  # defaults
+    assert printed["name"] == "tiny" and not (tmp_path / "out").exists()  # nothing trained, nothing written
+    (tmp_path / "printed.yaml").write_text(result.stdout)
+    assert load_config(tmp_path / "printed.yaml").to_dict() == load_config(
+        config, ["optimizer.lr=0.5", "model.hidden=[7]"]).to_dict()  # it trains the same run
+    wrong = invoke("config", config, "--set", "model.hidden=3")
+    assert wrong.exit_code == 2 and wrong.stdout == ""
+    assert wrong.stderr == "error: --set 'model.hidden=3': model.hidden: expected a list, got 3\n"
 
 
 def test_an_error_in_a_set_value_names_the_set_not_the_file(tmp_path, monkeypatch):
