@@ -3,6 +3,17 @@
 User mistakes arrive as NnctlError and leave as one line, `error: …`, with exit code 2.
 Exit codes: 0 success (also an early stop), 1 diverged or gradcheck failed, 2 user error (or a
 file that could not be written: the run then says `failed`), 130 interrupted.
+
+One spelling for one meaning across the commands:
+- `--format` is the format of tables and data on stdout: table, csv, json (`nnctl runs`; later
+  `compare` and `export`). `--image-format` is the file format of pictures: png, svg, pdf
+  (`nnctl plot`). A command that writes both takes both.
+- Arguments and values are named in capitals, the same everywhere: CONFIG (a YAML config), RUN_DIR
+  (a run directory), FOLDER, KEY=VALUE, N. A usage line writes a required argument bare (RUN_DIR), an
+  optional one in brackets ([CONFIG]), one that repeats with dots ([FOLDER]...).
+- Flags take no value (`--quiet`, not `--quiet true`), and their help shows none.
+- `--set KEY=VALUE` overrides a config key in every command that reads a config; a relative path
+  given in it resolves from the current folder (one in the file, from the file's folder).
 """
 
 from __future__ import annotations
@@ -16,27 +27,101 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from typer.exceptions import TyperException  # the public base of Click's usage errors
 
-from nnctl.console import FrameReporter, SweepReporter, print_explanation, print_gradcheck, print_summary
+from nnctl.console import (
+    FrameReporter,
+    SweepReporter,
+    in_words,
+    print_explanation,
+    print_gradcheck,
+    print_summary,
+)
 from nnctl.errors import NnctlError
+from nnctl.version import __version__
 
 # The library is imported inside each command, not here: `nnctl --help` (and shell completion) then
 # loads typer alone. Measured with python -X importtime: nnctl.workflow takes 0.3 s (numpy, pydantic,
 # yaml, the config schema), nnctl.listing 0.05 s, gradcheck and explain 0.1 s or more, typer 0.13 s.
 
+
+class Argument(TyperArgument):
+    """A positional argument as nnctl's help shows it: by its metavar alone, in the Arguments
+    panel (FOLDER..., without Typer 0.29's `<list[Path]>`) and in the usage line, where a required
+    one is bare (RUN_DIR, not Typer's `{run_dir}`) and an optional one in brackets ([CONFIG])."""
+
+    @property
+    def display_name_raw(self) -> str:
+        name = self.metavar or self.name.upper()
+        return f"{name}..." if self.nargs != 1 else name
+
+    def display_type_rich(self, ctx) -> None:
+        return None
+
+    def get_usage_pieces(self, ctx) -> list[str]:
+        name = self.metavar or self.name.upper()
+        shown = name if self.required else f"[{name}]"
+        return [f"{shown}..." if self.nargs != 1 else shown]
+
+
+def _as_shown(params: list) -> list:
+    """`params` with nnctl's help forms: a flag shows no `<bool>` (it takes no value: `--quiet
+    true` is refused), an argument is an `Argument`."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+        elif type(param) is TyperArgument:
+            param.__class__ = Argument  # Typer builds its own; only the help forms differ
+    return params
+
+
+class Command(TyperCommand):
+    """Typer's command, with the help forms of `_as_shown` (its --help too)."""
+
+    def get_params(self, ctx) -> list:
+        return _as_shown(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    """Typer's group of commands, with the help forms of `_as_shown`."""
+
+    def get_params(self, ctx) -> list:
+        return _as_shown(super().get_params(ctx))
+
+
 app = typer.Typer(
+    cls=Group,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="Train small fully connected neural networks from YAML configs.",
 )
 
 Overrides = Annotated[
     list[str] | None,
-    typer.Option("--set", metavar="KEY=VALUE", help="Override a config key, e.g. --set model.hidden=[32,32]."),
+    typer.Option("--set", metavar="KEY=VALUE", help="Override a config key, e.g. --set model.hidden=[32,32]; "
+                 "repeat for more. A relative path in it resolves from the current folder."),
 ]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout and nothing else.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+ConfigOrRun = Annotated[Path, typer.Argument(metavar="CONFIG|RUN_DIR", help="A YAML config or a run directory.",
+                                             show_default=False)]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"nnctl {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print nnctl's version and exit.")] = False,
+) -> None:
+    """nnctl's own options, before the command (the app's help above is what --help shows)."""
 
 
 @contextlib.contextmanager
@@ -76,16 +161,20 @@ def _finite(value):
     return value
 
 
-@app.command()
+@app.command(cls=Command)
 def train(
-    config: Annotated[Path | None, typer.Argument(help="A YAML config (see configs/).", show_default=False)] = None,
+    config: Annotated[Path | None, typer.Argument(metavar="CONFIG", help="A YAML config (see configs/).",
+                                                  show_default=False)] = None,
     set_: Overrides = None,
-    run_dir: Annotated[Path | None, typer.Option(help="Write the run here instead of output.dir/NAME-TIME.")] = None,
-    name: Annotated[str | None, typer.Option(help="Run-name prefix (default: the config's name).")] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing non-empty --run-dir.")] = False,
+    run_dir: Annotated[Path | None, typer.Option(
+        metavar="RUN_DIR", help="Write the run here instead of output.dir/NAME-TIME.")] = None,
+    name: Annotated[str | None, typer.Option(
+        metavar="NAME", help="Run-name prefix (default: the config's name).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing non-empty --run-dir.")] = False,
     resume: Annotated[Path | None, typer.Option(
+        metavar="RUN_DIR",
         help="Go on with an interrupted run directory from its last saved state (no CONFIG).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    quiet: Quiet = False,
     json_: JsonOut = False,
 ) -> None:
     """Train a network from CONFIG and write a run directory (or go on with one: --resume)."""
@@ -102,13 +191,14 @@ def train(
     raise typer.Exit(1 if status == "diverged" else 130 if status == "interrupted" else 0)
 
 
-@app.command()
+@app.command(cls=Command)
 def gradcheck(
-    source: Annotated[Path, typer.Argument(help="A YAML config or a run directory.", show_default=False)],
+    source: ConfigOrRun,
     set_: Overrides = None,
-    epsilon: Annotated[float, typer.Option(help="Central-difference step, from 1e-10 to 1e-2.")] = 1e-6,
-    tolerance: Annotated[float, typer.Option(help="Largest whole-tensor relative error that passes.")] = 1e-6,
-    batch: Annotated[int, typer.Option(help="How many training samples to check on.")] = 8,
+    epsilon: Annotated[float, typer.Option(metavar="EPS", help="Central-difference step, from 1e-10 to 1e-2.")] = 1e-6,
+    tolerance: Annotated[float, typer.Option(
+        metavar="TOL", help="Largest whole-tensor relative error that passes.")] = 1e-6,
+    batch: Annotated[int, typer.Option(metavar="N", help="How many training samples to check on.")] = 8,
     json_: JsonOut = False,
 ) -> None:
     """Compare backprop's gradients with central differences, tensor by tensor, in float64."""
@@ -125,20 +215,25 @@ def gradcheck(
     raise typer.Exit(0 if passed else 1)
 
 
-@app.command()
+@app.command(cls=Command)
 def sweep(
-    source: Annotated[Path, typer.Argument(help="A config, or a sweep file (config:, grid:, random:).",
+    source: Annotated[Path, typer.Argument(metavar="CONFIG|SWEEP_FILE",
+                                           help="A config, or a sweep file (config:, grid:, random:).",
                                            show_default=False)],
     grid: Annotated[list[str] | None, typer.Option(
         "--grid", metavar="KEY=V1,V2",
         help="A swept setting; values parse as YAML, e.g. model.hidden=[4],[16].")] = None,
-    seeds: Annotated[str | None, typer.Option(help="Seeds to repeat every point with, e.g. 0,1,2.")] = None,
+    seeds: Annotated[str | None, typer.Option(
+        metavar="S1,S2,...", help="Seeds to repeat every point with, e.g. 0,1,2.")] = None,
     set_: Overrides = None,
-    jobs: Annotated[int | None, typer.Option(help="Runs at a time (default: the number of cores).")] = None,
-    out: Annotated[Path | None, typer.Option(help="The sweep folder (default: output.dir/NAME-sweep-ID).")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        metavar="N", help="Runs at a time (default: the number of cores).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        metavar="FOLDER", help="The sweep folder (default: output.dir/NAME-sweep-ID).")] = None,
     scheduler: Annotated[str | None, typer.Option(
+        metavar="ADDRESS",
         help="A dask.distributed scheduler, e.g. tcp://HOST:8786; the sweep folder must be shared.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Train a config at every point of a grid or random space; re-run the same command to resume."""
     from nnctl.workflow import run_sweep
@@ -153,25 +248,27 @@ def sweep(
             raise typer.Exit(130) from None
     counts = sweep.counts()
     if not quiet:
-        typer.echo(", ".join(f"{n} {status}" for status, n in counts.items()), err=True)
+        typer.echo(", ".join(f"{n} {in_words(status)}" for status, n in counts.items()), err=True)
     typer.echo(str(sweep.folder))
     raise typer.Exit(0)
 
 
-@app.command()
+@app.command(cls=Command)
 def runs(
     dirs: Annotated[list[Path] | None, typer.Argument(
-        help="Folders to search for run directories, recursively (default: runs).", show_default=False)] = None,
+        metavar="FOLDER", help="Folders to search for run directories, recursively (default: runs).",
+        show_default=False)] = None,
     format: Annotated[str, typer.Option(
-        "--format", "-f", help="table, csv or json (csv and json are ready for pandas).")] = "table",
+        "--format", "-f", metavar="table|csv|json",
+        help="The table, or CSV or JSON for pandas (every column, every digit).")] = "table",
     sort: Annotated[str | None, typer.Option(
-        help="Sort by this key, e.g. final.val_loss; -KEY sorts descending.")] = None,
+        metavar="KEY", help="Sort by this key, e.g. final.val_loss; -KEY sorts descending.")] = None,
     where: Annotated[list[str] | None, typer.Option(
         "--where", "-w", metavar="KEY=VALUE",
         help="Keep runs where KEY=VALUE (also !=, >, <, >=, <=); values are YAML. Repeat to AND.")] = None,
     columns: Annotated[str | None, typer.Option(
-        help="Comma-separated keys, e.g. name,optimizer.lr,final.* (default: the settings that differ, "
-             "status, metrics).")] = None,
+        metavar="KEYS", help="Comma-separated keys, e.g. name,optimizer.lr,final.* (default: the settings that "
+                             "differ, status, metrics; on a narrow terminal, those that fit).")] = None,
 ) -> None:
     """List run directories as one table: the settings that differ between them, status and metrics."""
     from nnctl.listing import find_runs, format_csv, format_json, print_table, run_record, table
@@ -193,15 +290,15 @@ def runs(
     elif format == "json":
         sys.stdout.write(format_json(cols, rows))
     elif rows:
-        print_table(cols, rows)
+        print_table(cols, rows, chosen=columns is not None)
 
 
-@app.command()
+@app.command(cls=Command)
 def explain(
-    source: Annotated[Path, typer.Argument(help="A YAML config or a run directory.", show_default=False)],
+    source: ConfigOrRun,
     set_: Overrides = None,
-    samples: Annotated[int, typer.Option(help="How many training samples to push through.")] = 1,
-    max_values: Annotated[int, typer.Option(help="Print the values of arrays up to this size.")] = 64,
+    samples: Annotated[int, typer.Option(metavar="N", help="How many training samples to push through.")] = 1,
+    max_values: Annotated[int, typer.Option(metavar="N", help="Print the values of arrays up to this size.")] = 64,
     json_: JsonOut = False,
 ) -> None:
     """Show one forward and backward pass layer by layer: a, z, δ, dW, db, as BP1–BP4 compute them."""
@@ -215,25 +312,51 @@ def explain(
         print_explanation(explanation, max_values=max_values)
 
 
-@app.command()
+@app.command(cls=Command)
 def plot(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `nnctl train`.", show_default=False)],
-    only: Annotated[str | None, typer.Option(help="Comma-separated pictures, e.g. loss,boundary.")] = None,
-    format: Annotated[str, typer.Option(help="png or svg.")] = "png",
-    dpi: Annotated[int, typer.Option(help="Resolution of PNG pictures.")] = 110,
-    out: Annotated[Path | None, typer.Option(help="Write the pictures here (default: the run directory).")] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace pictures of the same names already in --out.")] = False,
+    run_dir: Annotated[Path, typer.Argument(
+        metavar="RUN_DIR", help="A run directory written by `nnctl train` (or a sweep folder: its sweep pictures "
+                                "and report).", show_default=False)],
+    only: Annotated[str | None, typer.Option(
+        metavar="NAMES", help="Comma-separated pictures, e.g. loss,boundary.")] = None,
+    image_format: Annotated[str, typer.Option(
+        "--image-format", metavar="png|svg|pdf", help="The pictures' file format (the animation is a GIF).")] = "png",
+    dpi: Annotated[int, typer.Option(metavar="N", help="Resolution of PNG pictures, in dots per inch.")] = 110,
+    out: Annotated[Path | None, typer.Option(
+        metavar="FOLDER", help="Write the pictures here (default: the run directory).")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace pictures of the same names already in --out.")] = False,
+    table_format: Annotated[str | None, typer.Option("--format", hidden=True)] = None,
 ) -> None:
     """Redraw a run's pictures from its files alone."""
     from nnctl.workflow import plot_run
 
     with user_errors():
+        if table_format is not None:  # the spelling before --format came to mean tables and data only
+            raise NnctlError(f"--format {table_format}: pictures take --image-format (png, svg or pdf); --format is "
+                             "for tables and data")
         names = [n.strip() for n in only.split(",") if n.strip()] if only else None
         with FrameReporter() as frames:
-            written = plot_run(run_dir, names, fmt=format, dpi=dpi, out=out, overwrite=overwrite,
+            written = plot_run(run_dir, names, fmt=image_format, dpi=dpi, out=out, overwrite=overwrite,
                                progress=frames)
     for path in written:
         typer.echo(str(path))
+
+
+@app.command("config", cls=Command)
+def show_config(
+    config: Annotated[Path, typer.Argument(metavar="CONFIG", help="A YAML config (see configs/).", show_default=False)],
+    set_: Overrides = None,
+) -> None:
+    """Print CONFIG as training would use it, without training.
+
+    Every default filled in, every --set applied, relative paths made absolute: it trains the same run.
+    """
+    from nnctl.config import load_config
+
+    with user_errors():
+        resolved = load_config(config, set_ or [])
+    sys.stdout.write(resolved.to_yaml())
 
 
 def main() -> None:

@@ -399,6 +399,7 @@ class Config(Section):
     output: OutputConfig = Field(default_factory=OutputConfig)
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str = PrivateAttr(default="config")
+    _given: list[tuple[str, str]] = PrivateAttr(default_factory=list)  # (label, dotted key) of each override
 
     @model_validator(mode="after")
     def _fits_in_memory(self) -> Config:
@@ -425,6 +426,11 @@ class Config(Section):
     def source(self) -> str:
         """Where the config came from, as error messages name it: a path, or "config"."""
         return self._source
+
+    def culprit(self, key: str) -> str:
+        """Whom an error about the dotted `key` names: the override that set it (`--set 'k=v'`,
+        `--name 'x'`), or where the config came from."""
+        return _setter(self._given, key) or self._source
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for YAML: every default filled in, relative paths already absolute.
@@ -468,8 +474,9 @@ def parse_value(text: str) -> Any:
     return parse_yaml(text) if text.strip() else None
 
 
-def apply_override(raw: dict, override: str) -> None:
-    """Apply one `key.path=value` to a raw config mapping; the value is parsed as YAML."""
+def apply_override(raw: dict, override: str) -> str:
+    """Apply one `key.path=value` to a raw config mapping; the value is parsed as YAML. Returns
+    the dotted key set."""
     key, sep, text = override.partition("=")
     if not sep or not key.strip():
         raise NnctlError(f"--set {shown(override)}: expected KEY=VALUE, e.g. --set optimizer.lr=0.01")
@@ -492,6 +499,7 @@ def apply_override(raw: dict, override: str) -> None:
         node[part] = child
         node = child
     node[parts[-1]] = value
+    return ".".join(parts)
 
 
 def _dotted(loc: tuple) -> str:
@@ -499,17 +507,38 @@ def _dotted(loc: tuple) -> str:
     return ".".join(str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p in ("int", "str", "list[str]"))))
 
 
-def _message(error: ValidationError) -> str:
-    """The first problem as `dotted.key: what is wrong, got VALUE`."""
+class Invalid(Exception):
+    """A config that does not validate: `key`, the dotted key at fault ('' when none can be
+    told), and the message, `dotted.key: what is wrong, got VALUE`."""
+
+    def __init__(self, key: str, problem: str):
+        super().__init__(f"{key}: {problem}" if key else problem)
+        self.key, self.problem = key, problem
+
+
+def _invalid(error: ValidationError) -> Invalid:
+    """The first problem of a failed validation as an Invalid."""
     first = error.errors()[0]
     key, msg = _dotted(first["loc"]), _plain(first)
     # a "key: ..." message from a section validator names a key below the section
     head, sep, rest = msg.partition(": ")
-    if sep and head.isidentifier() and head != "unknown":
+    if sep and all(part.isidentifier() for part in head.split(".")) and head != "unknown":
         key, msg = (f"{key}.{head}" if key else head), rest
     more = error.error_count() - 1
     tail = f" (and {more} more {'problem' if more == 1 else 'problems'})" if more else ""
-    return f"{key}: {msg}{tail}" if key else f"{msg}{tail}"
+    return Invalid(key, f"{msg}{tail}")
+
+
+_UNKNOWN_KEY = re.compile(r"unknown key '([^'.]+)'")
+
+
+def _culprit_key(problem: Invalid) -> str:
+    """The dotted key a problem is about: the key itself, or for an unknown key the one named
+    ('optimizer' + "unknown key 'lrr'" is optimizer.lrr)."""
+    unknown = _UNKNOWN_KEY.match(problem.problem)
+    if unknown:
+        return f"{problem.key}.{unknown[1]}" if problem.key else unknown[1]
+    return problem.key
 
 
 # pydantic's wording for the common mistakes, in this tool's voice
@@ -574,12 +603,18 @@ def _resolve_path(value: str | None, base_dir: Path | None) -> str | None:
     return str(resolved)
 
 
-def load_config(source: str | Path | dict, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+def load_config(
+    source: str | Path | dict, overrides: list[str] | tuple[str, ...] = (), *, name: str | None = None
+) -> Config:
     """Load, override, validate and resolve a config.
 
     source: a YAML file's path, or a mapping (then relative paths resolve from the current
-    folder and the name defaults to "run"). overrides: "key.path=value" strings, values parsed
-    as YAML. Raises NnctlError for every user mistake.
+    folder and the name defaults to "run"). overrides: "key.path=value" strings (`--set`), values
+    parsed as YAML. name: the run-name prefix (`--name`), taken as it is. A relative path
+    resolves from where it was written: one in the file from the file's folder, one in an
+    override from the current folder. A mistake is blamed on where it was made: the file, or
+    the override (`--set 'model.hidden=3': model.hidden: expected a list, got 3`). Raises
+    NnctlError for every user mistake.
     """
     if isinstance(source, dict):
         raw, where, base_dir, stem = _copy(source), "config", Path.cwd(), "run"
@@ -591,29 +626,63 @@ def load_config(source: str | Path | dict, overrides: list[str] | tuple[str, ...
             raise NnctlError(f"{path}: the file is empty (start from one in configs/)")
     if not isinstance(raw, dict):
         raise NnctlError(f"{where}: expected a mapping of keys (data:, model:, …), got {type(raw).__name__}")
-    for override in overrides:
-        apply_override(raw, override)
-    raw.setdefault("name", stem)
+    edited = _copy(raw) if overrides or name is not None else raw
+    given = [(f"--set {shown(override)}", apply_override(edited, override)) for override in overrides]
+    if name is not None:
+        edited["name"] = name
+        given.append((f"--name {shown(name)}", "name"))
+    edited.setdefault("name", stem)
     try:
-        config = Config.model_validate(raw)
-    except ValidationError as e:
-        raise NnctlError(f"{where}: {_message(e)}") from None
-    except (ValueError, TypeError) as e:  # raised by a before-validator outside pydantic's wrapping
-        raise NnctlError(f"{where}: {e}") from None
-    config._base_dir, config._source = base_dir, where
+        config = _validate(edited)
+    except Invalid as problem:
+        raise NnctlError(f"{_blamed(problem, {'name': stem, **raw}, where, given)}: {problem}") from None
+    config._base_dir, config._source, config._given = base_dir, where, given
     _resolve(config)
     return config
 
 
+def _validate(raw: dict) -> Config:
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as e:
+        raise _invalid(e) from None
+    except (ValueError, TypeError) as e:  # raised by a before-validator outside pydantic's wrapping
+        raise Invalid("", str(e)) from None
+
+
+def _setter(given: list[tuple[str, str]], key: str) -> str | None:
+    """The label of the last override in `given` ((label, dotted key) pairs) that set `key`, its
+    section, or a key inside it; None when none did."""
+    for label, set_key in reversed(given):
+        if key and (key == set_key or key.startswith(f"{set_key}.") or set_key.startswith(f"{key}.")):
+            return label
+    return None
+
+
+def _blamed(problem: Invalid, file_alone: dict, where: str, given: list[tuple[str, str]]) -> str:
+    """Whom a config's problem names: the file when the file alone has it too, else the override
+    that set its key (see `_setter`), else the file with every override."""
+    if not given:
+        return where
+    try:
+        _validate(file_alone)
+    except Invalid as alone:
+        if str(alone) == str(problem):
+            return where
+    return _setter(given, _culprit_key(problem)) or " ".join([f"{where} with", *(label for label, _ in given)])
+
+
 @contextlib.contextmanager
 def blame(config: Config):
-    """Name the config file in user errors raised while using it (data, model, training)."""
+    """Name where a config's mistake was made in user errors raised while using it (data, model,
+    training): the override that set the key the error starts with, or the config file."""
     try:
         yield
     except NnctlError as e:
-        if str(e).startswith(f"{config.source}: "):
+        text = str(e)
+        if any(text.startswith(f"{label}: ") for label in [config.source, *(label for label, _ in config._given)]):
             raise
-        raise NnctlError(f"{config.source}: {e}") from None
+        raise NnctlError(f"{config.culprit(text.partition(': ')[0])}: {text}") from None
 
 
 def _copy(raw: dict) -> dict:
@@ -622,16 +691,18 @@ def _copy(raw: dict) -> dict:
 
 def _resolve(config: Config) -> None:
     """Fill what depends on other keys; check every value that becomes a path and make the
-    relative ones absolute (output.dir stays relative to the current folder)."""
-    data, base = config.data.model_extra or {}, config.base_dir
-    paths = {"data.path": (data.get("path"), base), "model.init_from": (config.model.init_from, base),
-             "output.dir": (config.output.dir, None)}
+    relative ones absolute: from the config file's folder, or for a value an override gave,
+    from the current folder, where it was typed (output.dir stays relative to the current folder)."""
+    data = config.data.model_extra or {}
+    paths = {"data.path": data.get("path"), "model.init_from": config.model.init_from, "output.dir": config.output.dir}
     resolved = {}
-    for key, (value, base_dir) in paths.items():
+    for key, value in paths.items():
+        typed = _setter(config._given, key) is not None
+        base_dir = None if key == "output.dir" else Path.cwd() if typed else config.base_dir
         try:
             resolved[key] = _resolve_path(value, base_dir)
         except ValueError as e:
-            raise NnctlError(f"{config.source}: {key}: {shown(value)}: {e}") from None
+            raise NnctlError(f"{config.culprit(key)}: {key}: {shown(value)}: {e}") from None
     if data.get("path") is not None:
         data["path"] = resolved["data.path"]
     config.model.init_from, config.output.dir = resolved["model.init_from"], resolved["output.dir"]

@@ -16,13 +16,26 @@ import sys
 import time
 from typing import Any
 
+MAX_DECIMALS = 12  # a loss below 1e-12 shows as 0.000000000000, not as three hundred zeros
+
 
 def _fmt(value: Any, digits: int = 4) -> str:
+    """A number as progress shows it, in one format whatever its size, so that a loss keeps its
+    look as it crosses 1e4 or 1e-3 mid-run: `digits` significant digits, never an exponent
+    (11530, 9222, 0.6931, 0.0001234); nan and inf as they are, None as '-'."""
     if value is None:
         return "-"
-    if isinstance(value, float) and (abs(value) >= 1e4 or 0 < abs(value) < 1e-3 or not math.isfinite(value)):
-        return f"{value:.{digits - 1}e}"  # a diverging loss or a tiny one stays readable
-    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+    if not isinstance(value, float):
+        return str(value)
+    if not math.isfinite(value) or value == 0:
+        return str(value) if value else "0"
+    decimals = min(MAX_DECIMALS, max(0, digits - 1 - math.floor(math.log10(abs(value)))))
+    return f"{value:.{decimals}f}"
+
+
+def _fraction(value: float) -> str:
+    """An accuracy, a fraction in [0, 1], to 3 decimals: 0.912, 1.000."""
+    return f"{value:.3f}"
 
 
 def describe(row: dict[str, Any]) -> str:
@@ -31,9 +44,9 @@ def describe(row: dict[str, Any]) -> str:
     if row.get("val_loss") is not None:
         parts.append(f"val_loss {_fmt(row['val_loss'])}")
     if row.get("train_accuracy") is not None:
-        parts.append(f"acc {_fmt(row['train_accuracy'], 3)}")
+        parts.append(f"acc {_fraction(row['train_accuracy'])}")
     if row.get("val_accuracy") is not None:
-        parts.append(f"val_acc {_fmt(row['val_accuracy'], 3)}")
+        parts.append(f"val_acc {_fraction(row['val_accuracy'])}")
     return "  ".join(parts)
 
 
@@ -168,14 +181,30 @@ def describe_final(row: dict) -> str:
                      | {"train_loss": row.get("final_train_loss")}) if row.get("final_train_loss") is not None else ""
 
 
+# a status as a sentence says it, where the token of files and tables does not read as words
+STATUS_WORDS = {"early_stopped": "stopped early"}
+
+
+def in_words(status: str) -> str:
+    """'stopped early' for early_stopped; the other statuses are words already."""
+    return STATUS_WORDS.get(status, str(status).replace("_", " "))
+
+
+def ending(summary: dict) -> str:
+    """'stopped early after 60 epochs in 1.20 s; kept the weights of epoch 55 (best val_loss)'."""
+    epochs = f"{summary['epochs']} epoch{'' if summary['epochs'] == 1 else 's'}"
+    status = summary["status"]
+    words = f"{in_words(status)} after {epochs} in {summary['seconds']:.2f} s"
+    if status == "early_stopped":
+        words += f"; kept the weights of epoch {summary['best_epoch']} (best {summary.get('monitor', 'val_loss')})"
+    return words
+
+
 def print_summary(result) -> None:
     """Status, final metrics and the run directory, on stderr; the run directory on stdout."""
     s = result.summary
-    epochs = f"{s['epochs']} epoch{'' if s['epochs'] == 1 else 's'}"
-    print(f"{s['status']} after {epochs} in {s['seconds']:.2f} s", file=sys.stderr)
+    print(ending(s), file=sys.stderr)
     print(f"final weights, whole sets: {describe(s['final'])}", file=sys.stderr)
-    if s["status"] == "early_stopped":
-        print(f"early stopping kept the weights of epoch {s['best_epoch']}", file=sys.stderr)
     if s["status"] == "diverged":
         where = s.get("diverged_at", {})
         what = (f"the training loss of epoch {where.get('epoch')} was {where['train_loss']:.4g}, more than "
@@ -212,31 +241,46 @@ def print_gradcheck(checks, tolerance: float) -> None:
     console.print("[bold red]failed:[/] " + ", ".join(failed) if failed else "[green]all gradients agree[/]")
 
 
-def print_explanation(explanation, *, max_values: int = 64) -> None:
+GUIDE = 4  # characters a rich Tree indents each level by ("├── ", "│   ")
+
+
+def print_explanation(explanation, *, max_values: int = 64, console=None) -> None:
     """The forward and backward passes as a rich tree: each step's formula, then each array's
-    shape and, when it is small, its values."""
-    import numpy as np  # only here: progress and summaries need none (see the module's docstring on rich)
+    shape and, when it is small, its values, wrapped by whole numbers at the width left beside
+    the tree's guides (a terminal's, else rich's 80 columns, or COLUMNS), with numpy's
+    indented continuation lines, so that a row never breaks inside a number."""
     from rich.console import Console
+    from rich.text import Text
     from rich.tree import Tree
 
-    def add_step(parent, step) -> None:
-        node = parent.add(f"[bold]{step.title}[/]\n[cyan]{step.formula}[/]")
+    console = console or Console()
+
+    def add_step(parent, step, depth: int) -> None:
+        node = parent.add(Text.assemble((step.title, "bold"), "\n", (step.formula, "cyan")))
         for name, array in step.arrays.items():
-            a = np.asarray(array)
-            shape = "scalar" if a.ndim == 0 else "×".join(map(str, a.shape))
-            label = f"[bold]{name}[/] [dim]{shape}[/]"
-            if a.size <= max_values:
-                text = np.array2string(a, precision=4, suppress_small=True, max_line_width=100)
-                node.add(f"{label}\n{text}")
-            else:
-                node.add(f"{label} [dim](values hidden: {a.size} entries; --max-values to show)[/]")
+            node.add(array_text(name, array, max_values=max_values, width=console.width - GUIDE * (depth + 1)))
 
     root = Tree("[bold]one step of backprop[/]")
     forward = root.add("[bold green]forward pass[/]")
     for step in explanation.forward:
-        add_step(forward, step)
-    add_step(root, explanation.loss)
+        add_step(forward, step, 2)
+    add_step(root, explanation.loss, 1)
     backward = root.add("[bold magenta]backward pass[/] (BP1–BP4)")
     for step in explanation.backward:
-        add_step(backward, step)
-    Console().print(root)
+        add_step(backward, step, 2)
+    console.print(root)
+
+
+def array_text(name: str, array, *, max_values: int, width: int):
+    """A rich Text: the array's name and shape, then its values (up to `max_values` of them) in
+    lines of at most `width` characters (numpy wraps by whole values); as Text, so that a value
+    such as [nan] is not read as markup."""
+    import numpy as np  # only here: progress and summaries need none (see the module's docstring on rich)
+    from rich.text import Text
+
+    a = np.asarray(array)
+    shape = "scalar" if a.ndim == 0 else "×".join(map(str, a.shape))
+    label = Text.assemble((name, "bold"), " ", (shape, "dim"))
+    if a.size > max_values:
+        return label.append(f" (values hidden: {a.size} entries; --max-values to show)", style="dim")
+    return label.append("\n" + np.array2string(a, precision=4, suppress_small=True, max_line_width=max(width, 20)))

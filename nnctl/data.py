@@ -216,7 +216,8 @@ def load_csv(
     y_cells = []
     for i, (line, row) in enumerate(rows):
         if len(row) != len(header):
-            raise NnctlError(f"{path}: line {line} has {len(row)} cells, the header {len(header)} (fix the row)")
+            fix = _other_delimiter_fits(text, delimiter) or "fix the row"
+            raise NnctlError(f"{path}: line {line} has {len(row)} cells, the header {len(header)} ({fix})")
         cells = [cell.strip() for cell in row]
         if not cells[t]:
             raise NnctlError(f"{path}: line {line}, column {_quote(target)}: empty target (fill it or remove the row)")
@@ -224,8 +225,9 @@ def load_csv(
         for j, (name, cell) in enumerate(zip(names, cells, strict=True)):
             X[i, j] = _number(cell)
             if math.isnan(X[i, j]):
-                what = f"{_quote(cell)} is not a finite number" if cell else "empty cell"
-                raise NnctlError(f"{path}: line {line}, column {_quote(name)}: {what} (fix or remove the row)")
+                k = header.index(name)
+                column = [r[k].strip() for _, r in rows if len(r) == len(header)]
+                raise NnctlError(f"{path}: {_bad_cell(name, column, line, cell)}")
     y = np.array([_number(cell) for cell in y_cells])
     if np.isnan(y).any():
         y = np.array(y_cells, dtype=np.str_)  # a text target: class names
@@ -257,6 +259,39 @@ def _other_delimiter(line: str, delimiter: str) -> str:
     """The advice for a first line without the delimiter: another usual one it holds, if any."""
     found = [d for d in DELIMITERS if d != delimiter and d in line]
     return f"set data.delimiter: {found[0]!r}" if found else "a table needs a header of two or more columns"
+
+
+def _other_delimiter_fits(text: str, delimiter: str) -> str | None:
+    """The advice for rows of uneven length: another usual delimiter that splits the header and
+    the first data line into the same number (two or more) of cells, if one does. A comma inside
+    a column name ("price, EUR;rooms;label") makes a semicolon file look like two columns."""
+    head = [line.rstrip("\r") for line in text.lstrip("\ufeff").split("\n", 2)[:2]]
+    for other in DELIMITERS:
+        if other != delimiter and len(head) == 2:
+            counts = [len(next(csv.reader([line], delimiter=other), [])) for line in head]
+            if counts[0] == counts[1] >= 2:
+                return f"set data.delimiter: {other!r}"
+    return None
+
+
+def _bad_cell(name: str, column: list[str], line: int, cell: str) -> str:
+    """What is wrong with a feature cell that is not a finite number, `cell` on `line` in the column
+    `name` whose cells are `column`: a column of text (more than half its filled cells are not
+    numbers at all; nan and inf are numbers), which cannot be a feature yet; else the cell itself."""
+    filled = [c for c in column if c]
+    if cell and 2 * sum(map(_is_text, filled)) > len(filled):
+        return (f"column {_quote(name)} holds text ({_quote(cell)} on line {line}): text features are not "
+                "supported yet (remove the column, or make it the target with data.target)")
+    what = f"{_quote(cell)} is not a finite number" if cell else "empty cell"
+    return f"line {line}, column {_quote(name)}: {what} (fix or remove the row)"
+
+
+def _is_text(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return True
+    return False
 
 
 def _number(cell: str) -> float:

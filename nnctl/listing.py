@@ -1,5 +1,8 @@
 """`nnctl runs` (layer 5): run directories found under some folders, read back as flat records, filtered,
-sorted and shown as one table (rich on a terminal, or CSV / JSON for pandas).
+sorted and shown as one table (rich on a terminal, or CSV / JSON for pandas). On a terminal narrower
+than the table no value is cut: headers break after '.' and '_', the least wanted default columns
+are left out (and named below the table), and columns that cannot fit at all turn into a block
+per run; in a pipe the table keeps every column, one line per run.
 
 A record is one run: its config flattened to dotted keys ("model.hidden": [16, 16],
 "optimizer.lr": 0.01, …) plus "name" (the run directory's name, which stands in for the config's
@@ -331,10 +334,13 @@ def _cell(column: str, value: Any) -> str:
     return csv_cell(value)
 
 
-def print_table(columns: list[str], rows: list[dict[str, Any]], console=None) -> None:
+def print_table(columns: list[str], rows: list[dict[str, Any]], console=None, *, chosen: bool = False) -> None:
     """A rich table: numbers right-aligned, losses to 4 significant digits, accuracies as
     percentages, the status coloured. Without a console, one on stdout that, off a terminal, is as
-    wide as the table (no wrapping in a pipe or a file)."""
+    wide as the table (no wrapping in a pipe or a file: one line per run). Narrower than the
+    table, it keeps every value whole (see `fit_columns`): of the default columns (not `chosen`
+    with --columns) it leaves out those that do not fit, and says which below the table; columns
+    that cannot fit even so are shown a run per block (`print_records`)."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -344,21 +350,123 @@ def print_table(columns: list[str], rows: list[dict[str, Any]], console=None) ->
         console = Console()
         if not console.is_terminal:
             console = Console(width=100_000, soft_wrap=True)
-    cells = [[_cell(c, row.get(c)) for c in columns] for row in rows]
-    widths = [max([len(c), *(len(line[i]) for line in cells)]) for i, c in enumerate(columns)]
-    # too wide for the screen: headers break after their last dot (final. / val_loss) rather than
-    # being cut, so every header still reads as the key --sort, --where and --columns take
-    split = sum(widths) + 2 * len(columns) > console.width
-    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, header_style="bold", pad_edge=False)
-    for column in columns:
+    texts = {c: [_cell(c, row.get(c)) for row in rows] for c in columns}
+    shown, widths = fit_columns(columns, texts, console.width, spare=() if chosen else spare_columns(columns))
+    if _total(widths, shown) > console.width:  # too many to fit even broken and folded: a block per run
+        print_records(columns, rows, texts, console)
+        return
+    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, header_style="bold", pad_edge=False, collapse_padding=True)
+    for column in shown:
         values = [row.get(column) for row in rows if row.get(column) is not None]
         numeric = bool(values) and all(_is_number(v) for v in values)
-        head, dot, last = column.rpartition(".")
-        header = f"{head}.\n{last}" if split and dot else column
-        grid.add_column(Text(header), justify="right" if numeric else "left", min_width=len(last or column))
-    for row, line in zip(rows, cells, strict=True):
+        grid.add_column(Text(break_key(column, widths[column])), justify="right" if numeric else "left",
+                        width=widths[column], overflow="fold")
+    for i, row in enumerate(rows):
         status = row.get("status")
+        style = STATUS_STYLES.get(status, "") if isinstance(status, str) else ""
         grid.add_row(*[  # Text, not markup: "[16, 16]" is shown as it is
-            Text(text, style=STATUS_STYLES.get(status, "") if column == "status" and isinstance(status, str) else "")
-            for column, text in zip(columns, line, strict=True)])
+            Text(break_key(texts[c][i], widths[c]), style=style) if c == "status" else Text(texts[c][i])
+            for c in shown])
     console.print(grid)
+    left_out = [c for c in columns if c not in widths]
+    if left_out:
+        console.print(f"left out at {console.width} columns: {', '.join(_left_out(c, texts[c]) for c in left_out)}; "
+                      "--columns chooses, --format csv has all", style="dim", highlight=False)
+
+
+def print_records(columns: list[str], rows: list[dict[str, Any]], texts: dict[str, list[str]], console) -> None:
+    """The table turned on its side, for columns too many for the terminal: a block per run, its
+    name and then one line per column (`key  value`), as psql's expanded display."""
+    from rich.text import Text
+
+    keys = [c for c in columns if c != "name"]
+    width = max(map(len, keys), default=0)
+    for i, row in enumerate(rows):
+        status = row.get("status")
+        style = STATUS_STYLES.get(status, "") if isinstance(status, str) else ""
+        lines = [Text(texts["name"][i] if "name" in texts else f"run {i + 1}", style="bold")]
+        lines += [Text.assemble(f"  {key:<{width}}  ", (texts[key][i], style if key == "status" else ""))
+                  for key in keys]
+        console.print(Text("\n").join(lines) + ("\n" if i + 1 < len(rows) else ""))
+
+
+def _left_out(column: str, texts: list[str]) -> str:
+    """A column left out, named with its value when every run has the same: 'epochs (100 in every run)'."""
+    same = len(set(texts)) == 1 and texts[0] != ""
+    return f"{column} ({texts[0]} in every run)" if same and len(texts) > 1 else column
+
+
+# -- fitting a table to a terminal ------------------------------------------------------------
+
+# The default columns left out first when a table is wider than the terminal; the rest (name, the
+# settings that differ, status, the final validation metrics) always show. Most wanted first: a
+# column here shows when it fits beside those before it.
+SPARE_COLUMNS = ("best.*", "final.train_loss", "final.train_accuracy", "epochs", "best_epoch", "seconds")
+NAME_LEAST = 12  # the name column folds down to this when the settings and metrics need the room
+GAP = 2  # the spaces between two columns
+_KEY_PIECES = re.compile(r"[^._]*[._]|[^._]+")  # 'final.train_loss' -> 'final.', 'train_', 'loss'
+
+
+def spare_columns(columns: list[str]) -> list[str]:
+    """The `columns` that may be left out on a narrow terminal, most wanted first (SPARE_COLUMNS)."""
+    spare: dict[str, None] = {}
+    for pattern in SPARE_COLUMNS:
+        spare.update(dict.fromkeys(c for c in columns if fnmatch.fnmatchcase(c, pattern)))
+    return list(spare)
+
+
+def break_key(text: str, width: int) -> str:
+    """A dotted key (a header, a status) in lines of at most `width` characters, broken only after
+    a '.' or '_', so that it still reads as the key --sort and --columns take:
+    break_key('final.train_accuracy', 9) == 'final.\ntrain_\naccuracy'."""
+    lines = [""]
+    for piece in _KEY_PIECES.findall(text):
+        if lines[-1] and len(lines[-1]) + len(piece) > width:
+            lines.append("")
+        lines[-1] += piece
+    return "\n".join(lines)
+
+
+def _total(widths: dict[str, int], columns: Iterable[str]) -> int:
+    columns = list(columns)
+    return sum(widths[c] for c in columns) + GAP * max(len(columns) - 1, 0)
+
+
+def fit_columns(columns: list[str], texts: dict[str, list[str]], width: int,
+                spare: Iterable[str] = ()) -> tuple[list[str], dict[str, int]]:
+    """The columns to show in `width` characters and each one's width, from `texts` (each column's
+    cells as shown). All of them as wide as their widest cell or header when that fits. Else, so
+    that no value is cut: headers and statuses break after '.' and '_' (`break_key`), the name
+    folds down to NAME_LEAST, numbers and lists stay whole; the columns not `spare` always show
+    (the name as whole as room allows), then each spare one, in order, when it still fits; what
+    is left widens the columns that need the least to be whole."""
+    natural = {c: max([len(c), *map(len, texts[c])]) for c in columns}
+    if _total(natural, columns) <= width:
+        return list(columns), natural
+    least = {c: max([_least_piece(c), *(_least_cell(c, t) for t in texts[c])]) for c in columns}
+    spare = [c for c in spare if c in columns and c != "name"]
+    shown = [c for c in columns if c not in spare]
+    if "name" in least:  # the name before any spare column: as whole as the others leave room for
+        least["name"] = min(natural["name"], max(least["name"], width - _total(least, shown) + least["name"]))
+    for column in spare:
+        if _total(least, [*shown, column]) <= width:
+            shown.append(column)
+    shown = [c for c in columns if c in shown]
+    widths = {c: least[c] for c in shown}
+    room = width - _total(widths, shown)
+    for column in sorted(shown, key=lambda c: natural[c] - least[c]):
+        grow = max(0, min(room, natural[column] - widths[column]))
+        widths[column] += grow
+        room -= grow
+    return shown, widths
+
+
+def _least_piece(text: str) -> int:
+    return max(map(len, _KEY_PIECES.findall(text)), default=0)
+
+
+def _least_cell(column: str, text: str) -> int:
+    """The narrowest a cell may be: a name folds to NAME_LEAST, a status breaks after '_'."""
+    if column == "name":
+        return min(len(text), NAME_LEAST)
+    return _least_piece(text) if column == "status" else len(text)

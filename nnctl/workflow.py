@@ -13,11 +13,12 @@ from typing import Any
 import numpy as np
 
 from nnctl.config import blame, load_config, shown
-from nnctl.console import EpochReporter, FrameReporter
+from nnctl.console import EpochReporter, FrameReporter, in_words
 from nnctl.data import Dataset, read_dataset
 from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, os_reason, read_json, read_yaml
 from nnctl.pictures import MAX_DPI, PICTURES, Progress, applicable, default_pictures
+from nnctl.plots import FORMATS
 from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
 from nnctl.sweeps.folder import Sweep, default_folder, named
 from nnctl.sweeps.pictures import draw_sweep_pictures
@@ -51,6 +52,7 @@ def stage(during: str):
 
 
 LOADING = "loading the data; nothing was written"
+IMAGE_FORMATS = tuple(suffix.lstrip(".") for suffix in FORMATS)  # `nnctl plot --image-format`
 
 
 def train_and_draw(
@@ -76,7 +78,7 @@ def train_and_draw(
     elif config is None:
         raise NnctlError("give a config (nnctl train configs/moons.yaml) or --resume RUN_DIR")
     else:
-        named = load_config(config, [*overrides, *([f"name={name}"] if name else [])])
+        named = load_config(config, overrides, name=name)
         loop, path = prepare_new(named, run_dir=run_dir, overwrite=overwrite)
     with stage("training"), EpochReporter(loop.config.train.epochs, quiet=quiet) as reporter:
         result = fit(loop, path, on_epoch=reporter, resume=resume is not None, handle_signals=True)
@@ -131,7 +133,7 @@ def prepare_resume(run_dir: Path) -> tuple[Loop, Path]:
         raise NnctlError(f"{path}: not a run directory to resume (it needs config.yaml and data.npz)")
     status = read_json(path / "summary.json").get("status") if (path / "summary.json").is_file() else None
     if status in FINISHED:
-        raise NnctlError(f"{path}: this run has already {status.replace('_', ' ')}; there is nothing to resume")
+        raise NnctlError(f"{path}: this run has already {in_words(status)}; there is nothing to resume")
     with stage(LOADING):
         loop = prepare(load_config(path / "config.yaml"))
         try:
@@ -201,14 +203,14 @@ def plot_run(
     its own; in another folder (`out`) an existing file of the same name is replaced only with
     `overwrite`."""
 
-    if fmt not in ("png", "svg"):
-        raise NnctlError(f"--format: unknown {fmt!r} (choose from: png, svg)")
+    if fmt not in IMAGE_FORMATS:
+        raise NnctlError(f"--image-format: unknown {fmt!r} (choose from: {', '.join(IMAGE_FORMATS)})")
     if not 1 <= dpi <= MAX_DPI:  # a picture's pixels grow with dpi²: 600 already makes 3600 × 2640 per panel
         raise NnctlError(f"--dpi: must be between 1 and {MAX_DPI}, got {dpi}")
     if (Path(run_dir) / SWEEP_YAML).is_file():
         if out is not None or only is not None or fmt != "png":
             raise NnctlError(f"{run_dir}: is a sweep folder, whose pictures are drawn in it as PNG; "
-                             "--out, --only and --format apply to a run directory")
+                             "--out, --only and --image-format apply to a run directory")
         with FolderLock(Path(run_dir), str(run_dir), LOCK):  # not while a sweep writes there
             return draw_sweep(Path(run_dir))
     run = load_run(Path(run_dir))

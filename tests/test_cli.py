@@ -31,10 +31,37 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-@pytest.mark.parametrize("command", [[], ["train"], ["gradcheck"], ["plot"]])
+COMMANDS = ["train", "gradcheck", "sweep", "runs", "explain", "plot", "config"]
+
+
+@pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
 def test_help(command):
     result = invoke(*command, "--help")
     assert result.exit_code == 0 and "Usage" in result.stdout
+    assert invoke(*command, "-h").stdout == result.stdout
+    # a flag takes no value (--quiet true is refused): its help shows none; no Python types either
+    assert "<bool>" not in result.stdout and "list[" not in result.stdout and "<path>" not in result.stdout
+
+
+@pytest.mark.parametrize(("command", "usage"), [
+    ("train", "nnctl train [OPTIONS] [CONFIG]"),
+    ("gradcheck", "nnctl gradcheck [OPTIONS] CONFIG|RUN_DIR"),
+    ("sweep", "nnctl sweep [OPTIONS] CONFIG|SWEEP_FILE"),
+    ("runs", "nnctl runs [OPTIONS] [FOLDER]..."),
+    ("explain", "nnctl explain [OPTIONS] CONFIG|RUN_DIR"),
+    ("plot", "nnctl plot [OPTIONS] RUN_DIR"),
+    ("config", "nnctl config [OPTIONS] CONFIG"),
+])
+def test_usage_lines_name_arguments_one_way(command, usage):
+    """Required bare, optional in brackets, repeated with dots, in capitals (not Typer's {run_dir})."""
+    assert f"Usage: {usage} " in runner.invoke(app, [command, "--help"], prog_name="nnctl").stdout
+
+
+def test_version():
+    from nnctl import __version__
+
+    result = invoke("--version")
+    assert result.exit_code == 0 and result.stdout == f"nnctl {__version__}\n"
 
 
 def test_train_writes_a_complete_run_directory(tmp_path):
@@ -139,8 +166,12 @@ def test_plot_redraws_the_pictures_from_the_files(tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "pics").iterdir()) == [
         "animation.gif", "boundary.png", "confusion.png", "hidden.png", "loss.png", "neurons.png", "norms.png"]
-    only = invoke("plot", run, "--only", "loss", "--format", "svg", "--out", tmp_path / "svg")
+    only = invoke("plot", run, "--only", "loss", "--image-format", "svg", "--out", tmp_path / "svg")
     assert only.exit_code == 0 and [p.name for p in (tmp_path / "svg").iterdir()] == ["loss.svg"]
+    old = invoke("plot", run, "--only", "loss", "--format", "svg", "--out", tmp_path / "old")
+    assert old.exit_code == 2 and not (tmp_path / "old").exists()
+    assert old.stderr == ("error: --format svg: pictures take --image-format (png, svg or pdf); --format is for "
+                          "tables and data\n")
     wrong = invoke("plot", run, "--only", "fit")
     assert wrong.exit_code == 2 and "no fit picture for this run" in wrong.stderr
     bad = invoke("plot", run, "--only", "loss,nope")
@@ -163,7 +194,7 @@ def _run_dir(tmp_path: Path) -> Path:
         (["gradcheck", "CONFIG", "--epsilon", "0"], "--epsilon 0: outside 1e-10 … 0.01"),
         (["plot", "RUN", "--dpi", "0"], "--dpi: must be between 1 and 600"),
         (["plot", "RUN", "--out", "FILE"], "exists and is not a folder"),
-        (["plot", "RUN", "--format", "jpg"], "--format: unknown 'jpg'"),
+        (["plot", "RUN", "--image-format", "jpg"], "--image-format: unknown 'jpg'"),
         (["plot", "CONFIG"], "not a run directory"),
     ],
 )
@@ -226,3 +257,44 @@ def test_python_m_nnctl_is_the_console_script(tmp_path):
     refused = subprocess.run([*module, "train", tmp_path / "nothere.yaml"], capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr == f"error: {tmp_path / 'nothere.yaml'}: no such file\n"
+
+
+def test_config_prints_the_resolved_config_without_training(tmp_path):
+    from nnctl.config import load_config
+
+    config = write_config(tmp_path, output={"dir": str(tmp_path / "out"), "plots": []})
+    result = invoke("config", config, "--set", "optimizer.lr=0.5", "--set", "model.hidden=[7]")
+    assert result.exit_code == 0 and result.stderr == ""
+    printed = yaml.safe_load(result.stdout)
+    assert printed["optimizer"]["lr"] == 0.5 and printed["model"]["hidden"] == [7]
+    assert printed["train"]["early_stopping"] == {"patience": 0, "min_delta": 0.0, "monitor": "val_loss"}  # defaults
+    assert printed["name"] == "tiny" and not (tmp_path / "out").exists()  # nothing trained, nothing written
+    (tmp_path / "printed.yaml").write_text(result.stdout)
+    assert load_config(tmp_path / "printed.yaml").to_dict() == load_config(
+        config, ["optimizer.lr=0.5", "model.hidden=[7]"]).to_dict()  # it trains the same run
+    wrong = invoke("config", config, "--set", "model.hidden=3")
+    assert wrong.exit_code == 2 and wrong.stdout == ""
+    assert wrong.stderr == "error: --set 'model.hidden=3': model.hidden: expected a list, got 3\n"
+
+
+def test_an_error_in_a_set_value_names_the_set_not_the_file(tmp_path, monkeypatch):
+    """--set data.path=missing.csv: the path resolves from where it was typed, and the error at
+    training time names the --set."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "configs").mkdir()
+    config = write_config(tmp_path / "configs")
+    result = invoke("train", config, "--set", "data={name: csv, path: mine/missing.csv}", "--run-dir", "run")
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: --set 'data={{name: csv, path: mine/missing.csv}}': data.path: "
+                             f"{tmp_path / 'mine' / 'missing.csv'}: no such file\n")
+
+
+def test_resuming_a_run_that_stopped_early_says_so_in_words(tmp_path):
+    run = tmp_path / "r"
+    run.mkdir()
+    for name in ("config.yaml", "data.npz"):
+        (run / name).write_text("")
+    (run / "summary.json").write_text(json.dumps({"status": "early_stopped"}))
+    result = invoke("train", "--resume", run)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {run}: this run has already stopped early; there is nothing to resume\n"

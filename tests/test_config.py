@@ -128,3 +128,39 @@ def test_exponent_numbers_without_a_dot_are_numbers(tmp_path):
     config = load_config(write(tmp_path, "optimizer: {name: adam, lr: 1e-3}\nloss: {l2: 5E-5}\n"), ["seed=1e0"])
     assert config.optimizer.params["lr"] == 0.001 and config.loss.l2 == 5e-5
     assert load_config({}, ["optimizer.lr=2e-2"]).optimizer.params["lr"] == 0.02
+
+
+def test_paths_resolve_from_where_they_were_written(tmp_path, monkeypatch):
+    """A path in the file from the file's folder; one given with --set from the current folder,
+    where the user typed it (issue 14: both resolved from the file's folder)."""
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    config = write(tmp_path / "configs", {"data": {"name": "csv", "path": "d.csv"}, "model": {"init_from": "w.npz"}})
+    from_file = load_config(config)
+    assert from_file.data.params["path"] == str(tmp_path / "configs" / "d.csv")
+    assert from_file.model.init_from == str(tmp_path / "configs" / "w.npz")
+    typed = load_config(config, ["data.path=mydata/x.csv", "model.init_from=runs/mine/model.npz"])
+    assert typed.data.params["path"] == str(tmp_path / "work" / "mydata" / "x.csv")
+    assert typed.model.init_from == str(tmp_path / "work" / "runs" / "mine" / "model.npz")
+    section = load_config(config, ["data={name: csv, path: x.csv}"])  # a whole section given on the command line
+    assert section.data.params["path"] == str(tmp_path / "work" / "x.csv")
+    assert section.model.init_from == str(tmp_path / "configs" / "w.npz")
+
+
+@pytest.mark.parametrize(("file", "overrides", "name", "expected"), [
+    ({}, ["model.hidden=3"], None, "--set 'model.hidden=3': model.hidden: expected a list, got 3"),
+    ({}, ["seed=1", "optimizer.lrr=0.1"], None,
+     "--set 'optimizer.lrr=0.1': optimizer: unknown key 'lrr' (did you mean 'lr'?"),
+    ({}, ["loss={name: mse, l2: -1}"], None, "--set 'loss={name: mse, l2: -1}': loss.l2: must be ≥ 0.0, got -1"),
+    ({}, ["data.n_samples=1e12"], None, "--set 'data.n_samples=1e12': data.n_samples: must be between 1 and"),
+    ({}, [], "a/b", "--name 'a/b': name: 'a/b' cannot name a folder"),
+    # the file's own mistake is the file's, whatever else is set
+    ({"model": {"hidden": 3}}, ["seed=1"], None, "c.yaml: model.hidden: expected a list, got 3"),
+    ({"optimizer": {"lrr": 1}}, ["optimizer.lr=0.5"], None, "c.yaml: optimizer: unknown key 'lrr'"),
+], ids=["value", "unknown-key", "section", "size", "name", "file-with-set", "file-unknown-key-with-set"])
+def test_errors_name_where_the_mistake_was_made(tmp_path, file, overrides, name, expected):
+    with pytest.raises(NnctlError) as info:
+        load_config(write(tmp_path, file), overrides, name=name)
+    message = str(info.value)
+    assert message.startswith(expected) if expected.startswith("--") else message.startswith(str(tmp_path / expected))

@@ -462,7 +462,7 @@ def test_a_run_that_stops_before_its_second_frame_draws_the_pictures_it_can(tmp_
 def test_epochs_must_be_a_whole_number_however_written(value, expected, tmp_path):
     path = write_config(tmp_path, TINY)
     assert_one_line(invoke("train", path, "--set", f"train.epochs={value}", "--run-dir", tmp_path / "run"),
-                    f"{path}: {expected}")
+                    f"--set 'train.epochs={value}': {expected}")  # the mistake is the --set's, not the file's
 
 
 def test_a_huge_checkpoint_every_is_a_whole_number_too():

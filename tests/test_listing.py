@@ -16,14 +16,19 @@ import pytest
 
 from nnctl.errors import NnctlError
 from nnctl.listing import (
+    GAP,
+    _cell,
+    break_key,
     csv_cell,
     find_runs,
+    fit_columns,
     format_csv,
     format_json,
     print_table,
     read_runs,
     run_record,
     sort_records,
+    spare_columns,
     table,
 )
 
@@ -254,3 +259,86 @@ def test_default_columns_follow_the_filter(records):
     columns, rows = table(records, sort=None, where=["optimizer.lr=0.01"], columns=None)
     assert by_name(rows) == ["d", "c"]
     assert "model.hidden" in columns and "optimizer.lr" not in columns  # the same in both runs shown
+
+
+# The README's shell loop: six runs in folders named by `nnctl train` (NAME-TIME), what `nnctl runs`
+# shows by default for them (issue 14: at 80 columns every name was `lr0.…`, `completed` was `compl…`)
+WIDE_COLUMNS = ["name", "model.hidden", "optimizer.lr", "status", "epochs", "final.train_loss", "final.val_loss",
+                "final.train_accuracy", "final.val_accuracy", "best_epoch", "best.val_loss", "seconds"]
+WIDE_ROWS = [{"name": f"lr{lr}-w{w}-20261201-101500", "model.hidden": [w, w], "optimizer.lr": lr,
+              "status": "early_stopped" if (lr, w) == (0.3, 4) else "completed", "epochs": 100,
+              "final.train_loss": 0.1023 / k, "final.val_loss": 0.08099 * k, "final.train_accuracy": 0.978,
+              "final.val_accuracy": 0.93, "best_epoch": 97, "best.val_loss": 0.08099 * k, "seconds": 0.301}
+             for k, (lr, w) in enumerate([(lr, w) for lr in (0.01, 0.1, 0.3) for w in (16, 4)], 1)]
+
+
+def rendered(width: int, chosen: bool = False) -> list[str]:
+    from rich.console import Console
+
+    console = Console(record=True, width=width, color_system=None, file=io.StringIO())
+    print_table(WIDE_COLUMNS, WIDE_ROWS, console, **({"chosen": True} if chosen else {}))
+    return console.export_text().splitlines()
+
+
+def test_the_table_is_readable_at_80_columns():
+    lines = rendered(80)
+    assert max(map(len, lines)) <= 80 and not any("…" in line for line in lines)
+    text = "\n".join(lines)
+    for row in WIDE_ROWS:  # every name whole, on its row's first line
+        assert any(line.startswith(row["name"] + " ") for line in lines), row["name"]
+    assert text.count("completed") == 5
+    early = next(i for i, line in enumerate(lines) if line.startswith("lr0.3-w4-"))
+    assert "early_" in lines[early] and "stopped" in lines[early + 1]  # broken after '_', not cut
+    header = lines[: lines.index(next(line for line in lines if line.startswith("─")))]
+    # the headers shown, each broken only after '.' or '_': its pieces stacked in one column
+    for key in ("name", "model.hidden", "optimizer.lr", "final.val_loss", "final.val_accuracy"):
+        assert all(piece in "\n".join(header) for piece in key.replace(".", ".\n").replace("_", "_\n").split("\n"))
+    footer = " ".join(line.strip() for line in lines[next(i for i, line in enumerate(lines)
+                                                            if line.startswith("left out")):])
+    assert footer == ("left out at 80 columns: epochs (100 in every run), final.train_loss, final.train_accuracy "
+                      "(97.8% in every run), best_epoch (97 in every run), best.val_loss, seconds (0.301 in every "
+                      "run); --columns chooses, --format csv has all")
+
+
+def test_fit_columns_keeps_names_settings_status_and_validation_metrics():
+    texts = {c: [_cell(c, r[c]) for r in WIDE_ROWS] for c in WIDE_COLUMNS}  # as print_table shows them
+    shown, widths = fit_columns(WIDE_COLUMNS, texts, 80, spare=spare_columns(WIDE_COLUMNS))
+    assert shown == ["name", "model.hidden", "optimizer.lr", "status", "final.val_loss", "final.val_accuracy"]
+    assert widths["name"] == len("lr0.01-w16-20261201-101500")  # whole: the name before any spare column
+    assert sum(widths.values()) + GAP * (len(shown) - 1) <= 80
+    everything, natural = fit_columns(WIDE_COLUMNS, texts, 1000, spare=spare_columns(WIDE_COLUMNS))
+    assert everything == WIDE_COLUMNS and natural["final.train_accuracy"] == len("final.train_accuracy")
+
+
+def test_at_120_columns_headers_break_between_words_not_inside_them():
+    lines = rendered(120)
+    assert max(map(len, lines)) <= 120 and not any("…" in line for line in lines)
+    header = "\n".join(lines[:4])
+    for piece in ("optimizer.lr", "final.", "train_", "accuracy", "val_", "loss"):
+        assert piece in header
+    assert "optimi " not in header and "accurac " not in header
+
+
+def test_columns_asked_for_are_never_left_out():
+    """Twelve columns asked for cannot fit 80 columns: each run becomes a block, key and value per line."""
+    lines = rendered(80, chosen=True)
+    assert not any(line.startswith("left out") or "…" in line for line in lines)
+    blocks = "\n".join(lines).split("\n\n")
+    assert [block.splitlines()[0] for block in blocks] == [row["name"] for row in WIDE_ROWS]
+    assert [line.split()[0] for line in blocks[-1].splitlines()[1:]] == WIDE_COLUMNS[1:]
+    assert blocks[-1].splitlines()[3].split() == ["status", "early_stopped"]
+
+
+def test_break_key():
+    assert break_key("final.train_accuracy", 9) == "final.\ntrain_\naccuracy"
+    assert break_key("final.train_accuracy", 12) == "final.train_\naccuracy"
+    assert break_key("final.val_loss", 99) == "final.val_loss"
+    assert break_key("early_stopped", 9) == "early_\nstopped"
+
+
+def test_off_a_terminal_the_table_is_one_line_per_run(capsys):
+    print_table(WIDE_COLUMNS, WIDE_ROWS)  # stdout is captured: not a terminal
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 + len(WIDE_ROWS)
+    assert lines[0].split() == WIDE_COLUMNS
+    assert [line.split()[0] for line in lines[2:]] == [r["name"] for r in WIDE_ROWS]
