@@ -394,6 +394,8 @@ class Seed001Cycle:
     nnctl: np.ndarray
     notebook: np.ndarray
     accuracy: float
+    lr: float
+    curvature: dict[int, float]  # pass -> the loss's largest curvature there (the notebook's weights)
 
     @property
     def passes(self) -> int:
@@ -443,9 +445,20 @@ class Seed001Cycle:
         return float(self.nnctl[:self.burst(self.nnctl)].min())
 
     @property
+    def unstable_from(self) -> int:
+        """The pass from which the loss's largest curvature stays above 2 / lr until the first
+        burst (of those measured): gradient descent can no longer settle there."""
+        before = sorted(k for k in self.curvature if k < self.burst(self.nnctl))
+        below = [k for k in before if self.curvature[k] <= 2 / self.lr]
+        return min(k for k in before if k > max(below, default=-1))
+
+    @property
     def late(self) -> int:
         """How many passes after nnctl's first burst the notebook's comes."""
         return self.burst(self.notebook) - self.burst(self.nnctl)
+
+
+CURVATURE_EVERY, CURVATURE_UNTIL = 100, 2000  # passes at which seed 001's curvature is measured
 
 
 def seed001_cycle() -> Seed001Cycle:
@@ -455,9 +468,15 @@ def seed001_cycle() -> Seed001Cycle:
     # full batch: row e ≥ 1 of metrics.csv is the loss before step e, after e − 1 passes; the
     # summary's final loss is measured after the last one
     nnctl = np.array([row["train_loss"] for row in result.history[1:]] + [result.summary["final"]["train_loss"]])
+    X, y, notebook = result.dataset.X_train, result.dataset.y_train, notebook_module()
     init = dict(np.load(ROOT / "configs" / "seed001" / "init.npz"))
-    notebook = notebook_module().replay(result.dataset.X_train, result.dataset.y_train, init, config.train.epochs)
-    return Seed001Cycle(nnctl, notebook, result.summary["final"]["train_accuracy"])
+    losses, curvature = [], {}
+    for k, weights in enumerate(notebook.trajectory(X, y, init, config.train.epochs)):
+        losses.append(notebook.notebook_loss(X, y, *weights))
+        if k % CURVATURE_EVERY == 0 and k <= CURVATURE_UNTIL:
+            curvature[k] = notebook.largest_curvature(X, y, weights)
+    return Seed001Cycle(nnctl, np.array(losses), result.summary["final"]["train_accuracy"],
+                        config.optimizer.params["lr"], curvature)
 
 
 @dataclass(frozen=True)
@@ -530,6 +549,12 @@ def g(value: float, digits: int) -> str:
     return f"{value:.{digits}g}"
 
 
+def power_of_ten(value: float) -> str:
+    """10000.0 as the prose writes it: 1e4."""
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
 def percent(fraction: float) -> str:
     return f"{100 * fraction:.1f}%"
 
@@ -564,6 +589,8 @@ SEED001_COUNT = r"(\d(?:[\d ]*\d)?)"  # a pass count: 20 000
 # seed 001's numbers, in the README and in the config's comment (the same sentences); in the
 # patterns, ~ stands for the space between words
 SEED001_FACTS: dict[str, Callable[[Measured], str]] = {
+    f"from~about~pass~{SEED001_COUNT}~the~loss's~largest~curvature": lambda m: spaced(m.seed001.unstable_from),
+    r"is~above~2/lr~=~(\d+(?:\.\d+)?)": lambda m: f"{2 / m.seed001.lr:g}",
     r"The~loss~falls~to~(\d+(?:\.\d+)?),": lambda m: g(m.seed001.lowest, 3),
     f"then~near~pass~{SEED001_COUNT},": lambda m: about(m.seed001.burst(m.seed001.nnctl)),
     r"bursts~up~to~(\d+(?:\.\d+)?)~and": lambda m: g(m.seed001.nnctl[m.seed001.burst(m.seed001.nnctl)], 2),
@@ -655,6 +682,8 @@ FACTS: list[Fact] = [
                                                                            for e in gradcheck.EPSILON_RANGE),
         r"saves~`resume.npz`~every~(\d+)~seconds": lambda m: f"{runs.RESUME_EVERY:g}",
         r"quotes~at~most~(\d+)~characters~of~a~cell": lambda m: str(data.MAX_QUOTE),
+        r"\(default~(\S+);~`null`~turns~it~off\)": lambda m: power_of_ten(
+            schema.TrainConfig.model_fields["divergence_factor"].default),
     }, r"\s+"),
 ]
 

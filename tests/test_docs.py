@@ -23,6 +23,8 @@ from nnctl.data import DATASETS
 from nnctl.nn.activations import ACTIVATIONS
 from nnctl.nn.losses import LOSSES
 from nnctl.nn.optimizers import OPTIMIZERS
+from nnctl.plots import PICTURE_NAMES
+from nnctl.runs import PICTURE_FORMATS, RUN_FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,3 +133,15 @@ def test_noisy_linear_fits_well_with_other_weights_than_least_squares_until_mome
     assert abs(fit.weights.sum() - 1) < 0.01 and fit.weights[0] - fit.weights[1] > 0.9
     assert fit.val_loss < 1e-3
     np.testing.assert_allclose(measured.noisy_linear(*make_docs.NOISY_LINEAR_ACROSS).weights, [0.5, 0.5], atol=1e-3)
+
+
+def test_the_readme_tables_name_every_file_a_run_writes_and_every_picture():
+    # "What a run writes" lists the run directory's inventory (nnctl.runs.RUN_FILES), "Pictures"
+    # every picture nnctl draws
+    text = (ROOT / "README.md").read_text()
+    files_table = text[text.index("## What a run writes"):text.index("`make demo` ends with")]
+    data_files = {name for name in RUN_FILES if name.rsplit(".", 1)[1] not in PICTURE_FORMATS}
+    assert {name for name in data_files if f"| `{name}` |" not in files_table} == set()
+    pictures_table = text[text.index("## Pictures"):text.index("The animation needs checkpoints")]
+    drawn = {f"{name}.gif" if name == "animation" else f"{name}.png" for name in PICTURE_NAMES}
+    assert {name for name in drawn if f"| `{name}` |" not in pictures_table} == set()

@@ -70,3 +70,15 @@ def test_seed001_ends_on_a_cycle_of_two_one_pass_apart_from_the_notebook():
     apart = [np.abs(w - theirs.reshape(w.shape)).max() for w, theirs in zip(mine, one_before, strict=True)]
     same_count = [np.abs(w - theirs.reshape(w.shape)).max() for w, theirs in zip(mine, last, strict=True)]
     assert max(apart) < 1e-4 < 0.05 < max(same_count)  # weights of size 5: one cycle, one pass apart
+
+
+def test_seed001_is_past_the_edge_of_stability_before_its_bursts():
+    # the loss's largest curvature grows past 2/lr = 1 around pass 900 (README): gradient descent
+    # at lr 2.0 cannot settle there, and the loss bursts near pass 1 200
+    config = load_config(CONFIG)
+    _, dataset, _ = build_for(config)
+    X, y, lr = dataset.X_train, dataset.y_train, config.optimizer.params["lr"]
+    init = dict(np.load(CONFIG.parent / "seed001" / "init.npz"))
+    curvature = {k: notebook.largest_curvature(X, y, w) for k, w in enumerate(notebook.trajectory(X, y, init, 1100))
+                 if k in (500, 1100)}
+    assert curvature[500] < 0.9 < 1.0 == 2 / lr < 1.03 < curvature[1100]

@@ -52,7 +52,8 @@ def initial_weights(init: dict[str, Array]) -> tuple[Array, Array, Array, Array]
 
 def trajectory(X: Array, y: Array, init: dict[str, Array], passes: int) -> Iterator[tuple[Array, Array, Array, Array]]:
     """The weights (W1, b1, W2, b2) after 0, 1, …, passes passes of the notebook's loop, from
-    seed001/init.npz's `init`."""
+    seed001/init.npz's `init`. (Its own `print_loss` prints, at pass i % 1000 == 0, the loss after
+    i + 1 passes; build_model returns the weights after `passes` passes, 20 000 by default.)"""
     weights = initial_weights(init)
     yield weights
     for _ in range(passes):
@@ -60,8 +61,22 @@ def trajectory(X: Array, y: Array, init: dict[str, Array], passes: int) -> Itera
         yield weights
 
 
-def replay(X: Array, y: Array, init: dict[str, Array], passes: int) -> Array:
-    """The loss after each of 0..passes passes: (passes + 1,). The notebook's own `print_loss`
-    prints, at pass i % 1000 == 0, the loss after i + 1 passes; build_model returns the weights
-    after `passes` passes (20 000 by default)."""
-    return np.array([notebook_loss(X, y, *weights) for weights in trajectory(X, y, init, passes)])
+def gradient(X: Array, y: Array, weights: tuple[Array, ...]) -> Array:
+    """The gradient of the notebook's mean loss (its L2 term included) at `weights`, flattened:
+    (17,) for the 2-3-2 network. One pass of its loop at epsilon = 1 moves by the summed gradient."""
+    stepped = notebook_step(X, y, *weights, epsilon=1.0)
+    return np.concatenate([(w - s).ravel() for w, s in zip(weights, stepped, strict=True)]) / len(X)
+
+
+def largest_curvature(X: Array, y: Array, weights: tuple[Array, ...], h: float = 1e-5) -> float:
+    """The largest eigenvalue of the mean loss's Hessian at `weights`, by central differences of
+    `gradient`. Gradient descent at learning rate lr can settle only where it is below 2 / lr."""
+    flat = np.concatenate([w.ravel() for w in weights])
+    ends = np.cumsum([w.size for w in weights])[:-1]
+
+    def at(v: Array) -> tuple[Array, ...]:
+        return tuple(part.reshape(w.shape) for part, w in zip(np.split(v, ends), weights, strict=True))
+
+    hessian = np.array([(gradient(X, y, at(flat + h * e)) - gradient(X, y, at(flat - h * e))) / (2 * h)
+                        for e in np.eye(flat.size)])
+    return float(np.linalg.eigvalsh((hessian + hessian.T) / 2)[-1])
