@@ -514,6 +514,14 @@ class Measured:
                     check=True)
         return self.ws.path / "runs" / "files"
 
+    @cached_property
+    def sweep_run_name(self) -> str:
+        """The folder name `nnctl sweep` gives the run of lr 0.03, hidden [16], seed 2."""
+        self.ws.run("nnctl sweep configs/moons.yaml --grid optimizer.lr=0.03 --grid model.hidden=[16] --seeds 2 "
+                    "--set train.epochs=1 --set output.plots=[] --out runs/names --jobs 1 -q", check=True)
+        [run] = (self.ws.path / "runs" / "names" / "runs").iterdir()
+        return run.name
+
     def trained(self, name: str, *overrides: str):
         """configs/NAME.yaml trained with these overrides (no files): a TrainResult."""
         key = (name, *overrides)
@@ -665,6 +673,7 @@ FACTS: list[Fact] = [
     # what a run writes
     Fact("README.md", r"from epoch 0 \(the initial weights\): `([^`]+)`",
          lambda m: (m.run_dir / "metrics.csv").read_text().splitlines()[0]),
+    Fact("README.md", r"named\s+by\s+its\s+settings,\s+such\s+as\s+`([^`]+)`", lambda m: m.sweep_run_name),
     # limits, as the code holds them
     *facts_of("docs/config.md", {
         r"at~most~([\d ]+)~samples": lambda m: spaced(schema.MAX_SAMPLES),
