@@ -547,9 +547,16 @@ def machine() -> str:
     return f"{os.cpu_count()} cores{f', {cpu}' if cpu else ''}"
 
 
+def busy() -> float | None:
+    """The load average when it is over half the cores (timings then run slow), else None."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return load if load > (os.cpu_count() or 1) / 2 else None
+
+
 def measured(seconds: float) -> str:
-    """A timing with where and when it was measured."""
-    return f"{seconds:.1f} s (`make docs`, {datetime.date.today()}, {machine()})"
+    """A timing with where and when it was measured (and how busy the machine was, if it was)."""
+    load = busy()
+    return f"{seconds:.1f} s (`make docs`, {datetime.date.today()}, {machine()}{f', load {load:.1f}' if load else ''})"
 
 
 def g(value: float, digits: int) -> str:
@@ -763,10 +770,9 @@ def copy(source: Path, target: Path) -> Path:
 def draw_pictures(ws: Workspace, measured_: Measured) -> None:
     """The README's pictures, drawn by the commands a user would type, and their timings."""
     docs = ROOT / "docs"
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    if load > (os.cpu_count() or 1) / 2:
-        print(f"warning: the machine is busy (load {load:.1f} on {os.cpu_count()} cores): the timings "
-              "written will be slower than usual", file=sys.stderr)
+    if busy():
+        print(f"warning: the machine is busy (load {busy():.1f} on {os.cpu_count()} cores): the timings "
+              "written will be slower than usual, and say so", file=sys.stderr)
     ws.run("nnctl train configs/moons.yaml --run-dir runs/demo -q", check=True)
     for name in ("boundary", "loss"):
         copy(ws.path / "runs" / "demo" / f"{name}.png", docs / f"moons-{name}.png")
