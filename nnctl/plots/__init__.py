@@ -60,7 +60,15 @@ from nnctl.plots.model import (
     plot_hidden,
     plot_neurons,
 )
-from nnctl.plots.sweep import MAX_BOUNDARY_COLUMNS, MAX_SWEEP_LINES, MAX_VALUE_TICKS, plot_boundaries, plot_sweep
+from nnctl.plots.sweep import (
+    MAX_BOUNDARY_COLUMNS,
+    MAX_SWEEP_LINES,
+    MAX_VALUE_TICKS,
+    plot_boundaries,
+    plot_sweep,
+    reading_order,
+    rounded_texts,
+)
 
 # The pictures of a run, by name: what output.plots and `nnctl plot --only` take, and the files a
 # run directory may hold (runs.RUN_FILES). Here, low, so the config can name them; pictures.PICTURES
@@ -103,5 +111,7 @@ __all__ = [
     "plot_neurons",
     "plot_norms",
     "plot_sweep",
+    "reading_order",
     "render_animation",
+    "rounded_texts",
 ]

@@ -9,9 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nnctl.files import flow
 from nnctl.pictures import plot_data, predict_scores
-from nnctl.plots import plot_boundaries, plot_sweep
+from nnctl.plots import (
+    plot_boundaries,
+    plot_sweep,
+    reading_order,
+    rounded_texts,
+)
 from nnctl.runs import load_run
 from nnctl.sweeps.results import SWEEP_PICTURES, read_results
 from nnctl.vocabulary import FINISHED, SUMMARY_METRICS
@@ -27,6 +31,14 @@ def sweep_metric(rows: list[dict[str, Any]]) -> str:
     return f"final_{preferred[-1]}"
 
 
+def run_labels(rows: list[dict[str, Any]], settings: list[str]) -> list[str]:
+    """Each row's settings as a panel title, 'hidden=[4] · lr=0.0123 · seed=0': values rounded to
+    3 significant digits, more only where two runs' values would otherwise read the same."""
+    keys = [k for k in [*settings, "seed"] if any(k in row for row in rows)]
+    texts = {k: rounded_texts([row.get(k) for row in rows]) for k in keys}
+    return [" · ".join(f"{k.rsplit('.', 1)[-1]}={texts[k][i]}" for k in keys if k in row) for i, row in enumerate(rows)]
+
+
 def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = None) -> list[Path]:
     """sweep.png (the metric against each swept setting) and, when the runs are 2-D
     classifiers, boundaries.png (one small boundary per finished run, labelled by its settings)."""
@@ -37,16 +49,18 @@ def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = No
         written.append(plot_sweep(rows, settings, sweep_png, metric=metric or sweep_metric(rows),
                                   title=folder.name, dpi=dpi))
     panels, score_label = [], "P(class 1)"
-    for row in rows:
+    labels = run_labels(rows, settings)
+    for i in reading_order(rows, settings):  # a random search's samples from low to high
+        row, label = rows[i], labels[i]
         if row.get("status") not in FINISHED:
             continue
         run = load_run(folder / row["run_dir"])
         if run.dataset.task != "classification" or run.dataset.n_features != 2:
             return written
-        label = " · ".join(f"{k.rsplit('.', 1)[-1]}={flow(row[k])}" for k in [*settings, "seed"] if k in row)
         panels.append((label, predict_scores(run), plot_data(run)))
         score_label = run.model.loss.score_label
     if panels:
         written.append(plot_boundaries(panels, boundaries_png, title=folder.name, dpi=dpi,
                                        score_label=score_label))
     return written
+
