@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from plot_helpers import DPI, assert_real_picture, blobs, drawn, linear_classifier
 
-from nnctl.plots import plot_boundaries, plot_sweep, reading_order, rounded_texts
+from nnctl.plots import PlotData, plot_boundaries, plot_sweep, reading_order, rounded_texts
 from nnctl.plots.common import plane_grid
 from nnctl.plots.sweep import _boundaries_figure, _boundary_columns, _sweep_figure
 from nnctl.sweeps.pictures import run_labels
@@ -246,3 +246,36 @@ def test_a_random_search_reads_from_low_to_high_samples_and_a_grid_as_listed():
     assert [rows[i]["optimizer.lr"] for i in order] == sorted(lrs.tolist()) * 2
     grid = sweep_rows()
     assert reading_order(grid, ["model.hidden", "optimizer.lr"]) == list(range(len(grid)))
+
+
+# ---------------------------------------------------------------- report.html's thumbnails
+
+
+@pytest.mark.parametrize(
+    ("case", "shows"),
+    [("2-D classification", "decision boundary"), ("1-D regression", "fit"),
+     ("3-D classification", "confusion matrix, validation (rows: true class; bright: most)"),
+     ("3-D regression", "prediction against target, validation (line: perfect)")],
+)
+def test_model_thumbnail_is_drawn_at_its_width_and_says_what_it_shows(case, shows):
+    import io
+
+    from PIL import Image
+    from plot_helpers import regression
+
+    from nnctl.plots import model_thumbnail
+
+    rng = np.random.default_rng(0)
+    if case == "2-D classification":
+        data, predict = blobs(rng, 2, 10)
+    elif case.endswith("regression"):
+        data, predict = regression(rng, int(case[0]))
+    else:
+        X = rng.normal(size=(60, 3))
+        y = (X[:, 0] > 0).astype(int)
+        data = PlotData(X[10:], y[10:], X[:10], y[:10], "classification")
+        predict = linear_classifier(np.array([[-1.0, 1.0], [0.0, 0.0], [0.0, 0.0]]), np.zeros(2))
+    png, label = model_thumbnail(predict, data, width=200)
+    image = Image.open(io.BytesIO(png))
+    assert image.width == 200 and 100 <= image.height <= 240 and label == shows
+    assert len(np.unique(np.asarray(image.convert("RGB")).reshape(-1, 3), axis=0)) >= 2  # drawn, not blank

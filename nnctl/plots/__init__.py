@@ -15,6 +15,8 @@ tested without training anything.
     render_animation(frames, data, metrics, path, ...)   animation.gif: boundary/fit, hidden layer, loss
     plot_sweep(rows, settings, path, metric=..., ...)    sweep.png: a metric against each swept setting
     plot_boundaries(panels, path, title=...)             boundaries.png: one small boundary per run of a sweep
+    model_thumbnail(predict, data, width=...)            report.html: a run's model, drawn small (PNG bytes)
+    loss_thumbnail(metrics, width=..., height=...)       report.html: a run's loss, drawn small (PNG bytes)
 
 One module per family: `curves` (loss, norms), `model` (boundary, fit, neurons, hidden,
 confusion), `animation`, `sweep` (sweep, boundaries); `common` holds what two of them share:
@@ -64,6 +66,8 @@ from nnctl.plots.sweep import (
     MAX_BOUNDARY_COLUMNS,
     MAX_SWEEP_LINES,
     MAX_VALUE_TICKS,
+    loss_thumbnail,
+    model_thumbnail,
     plot_boundaries,
     plot_sweep,
     reading_order,
@@ -101,6 +105,8 @@ __all__ = [
     "Array",
     "PlotData",
     "confusion_counts",
+    "loss_thumbnail",
+    "model_thumbnail",
     "decision_grid",
     "plot_boundaries",
     "plot_boundary",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnctl.plots.animation import class_legend_handles
+from nnctl.plots.animation import AnimationFrame, class_legend_handles, loss_line_style, model_panel
 from nnctl.plots.common import (
     BOUNDARY,
     CLASS_COLORS,
@@ -22,6 +22,7 @@ from nnctl.plots.common import (
     EDGE,
     NEUTRAL_DARK,
     SEQUENTIAL_CMAP,
+    SPLIT_COLORS,
     Array,
     PlotData,
     all_X,
@@ -31,9 +32,13 @@ from nnctl.plots.common import (
     constrained_figure,
     count_classes,
     draw_boundaries,
+    epoch_axis,
+    finite_column,
     grid_points,
     log_axis,
+    metric_column,
     new_figure,
+    padded_box,
     percent,
     percent_formatter,
     plane_grid,
@@ -42,9 +47,11 @@ from nnctl.plots.common import (
     scatter_split,
     shade_many_classes,
     split_handles,
+    target_column,
     two_class_cmap,
     use_log_scale,
 )
+from nnctl.plots.model import confusion_counts
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -675,3 +682,108 @@ def _split_common_parts(labels: list[str]) -> tuple[list[str], str]:
     common = [p for p in parts[0] if all(p in other for other in parts[1:])] if len(labels) > 1 else []
     return [" · ".join(p for p in label if p not in common) for label in parts], " · ".join(common)
 
+
+# ---------------------------------------------------------------- report.html's thumbnails
+
+THUMB_DPI = 100  # a thumbnail's size in inches × 100 is its size in pixels
+
+
+def model_thumbnail(predict: Callable[[Array], Array], data: PlotData, *, width: int) -> tuple[bytes, str]:
+    """(PNG bytes, what they show) of a run's model, drawn `width` px wide to be seen that size,
+    without title, labels, ticks or colour bar (the page's caption says what it is):
+    1 or 2 inputs: the animation's first panel (class regions and boundary, class probabilities,
+    predicted surface, or curve) over the whole picture, the plane in its own aspect (height 0.5
+    to 1.2 × width); more inputs: the confusion matrix as colours (classification) or predicted
+    against true targets (regression). predict and data as `plot_boundary` / `plot_fit` take them."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.figure import Figure
+
+    if data.n_features <= 2:
+        low, high = padded_box(all_X(data), 0.12)
+        aspect = (high[1] - low[1]) / (high[0] - low[0]) if data.n_features == 2 else 0.75
+    else:
+        aspect = 1.0
+    fig = Figure(figsize=(width / THUMB_DPI, round(width * min(max(aspect, 0.5), 1.2)) / THUMB_DPI))
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    if data.n_features > 2:
+        label = _outcome_thumbnail(ax, predict, data)
+    else:
+        colors = class_colors(count_classes(data)) if data.task == "classification" else None
+        model_panel(fig, ax, data, colors, colorbar=False).update(AnimationFrame(0, predict, None))
+        ax.set_title("")
+        for points in ax.collections:  # the animation's points, a third the area: the regions show between them
+            if isinstance(points, PathCollection):
+                points.set_sizes(points.get_sizes() / 3)
+        label = {(2, "classification"): "decision boundary", (1, "classification"): "class probabilities"}.get(
+            (data.n_features, data.task), "fit")
+    ax.set_axis_off()
+    return _png_bytes(fig), label
+
+
+def _outcome_thumbnail(ax: Axes, predict: Callable[[Array], Array], data: PlotData) -> str:
+    """Predictions on the validation split (else the training one) of a model with more than 2
+    inputs: the confusion matrix, each row's shares as colours (classification), or the
+    prediction against the target with the line of perfect ones (regression). Returns what it shows."""
+    split, X, y = list(data.splits())[-1]
+    if data.task == "classification":
+        n_classes = count_classes(data)
+        counts = confusion_counts(y, predicted_classes(predict, X), n_classes)
+        shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        ax.imshow(shares, cmap=SEQUENTIAL_CMAP, vmin=0.0, vmax=1.0, interpolation="nearest")
+        return f"confusion matrix, {split} (rows: true class; bright: most)"
+    target, predicted = target_column(y), target_column(np.asarray(predict(X), dtype=float))
+    low, high = padded_box(np.concatenate([target, predicted])[:, None], 0.05)
+    ax.plot([low[0], high[0]], [low[0], high[0]], color=NEUTRAL_DARK, lw=1.0)
+    ax.scatter(target, predicted, s=8, color=SPLIT_COLORS[split], edgecolors="none", alpha=0.6)
+    ax.set_xlim(low[0], high[0])
+    ax.set_ylim(low[0], high[0])
+    return f"prediction against target, {split} (line: perfect)"
+
+
+def loss_thumbnail(metrics: list[dict], *, width: int, height: int, by_class: bool) -> bytes | None:
+    """PNG bytes of the loss per epoch, `width` x `height` px: train solid, validation dashed
+    (coloured as in the animation, `loss_line_style`), on a log axis when it spans decades,
+    with a few ticks in 8-pt type and no title, axis label or legend (the page's caption says
+    which line is which). None when no loss is finite. metrics: metrics.csv's rows."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=(width / THUMB_DPI, height / THUMB_DPI))
+    # margins in pixels for the tick labels (no layout engine: it would draw every thumbnail twice)
+    left, bottom, right, top = 46, 18, 8, 6
+    ax = fig.add_axes((left / width, bottom / height, 1 - (left + right) / width, 1 - (bottom + top) / height))
+    epochs = metric_column(metrics, "epoch")
+    finite = []
+    for split, prefix in (("train", "train"), ("validation", "val")):
+        values = finite_column(metrics, f"{prefix}_loss")
+        if np.isfinite(values).any():
+            ax.plot(epochs, values, lw=1.4, **loss_line_style(split, by_class=by_class))
+            finite.append(values[np.isfinite(values)])
+    if not finite:
+        return None
+    values = np.concatenate(finite)
+    epoch_axis(ax)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    if use_log_scale(values):
+        log_axis(ax, values)
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
+    ax.tick_params(labelsize=8, length=2, pad=1)
+    ax.grid(True, which="major", alpha=0.3)
+    return _png_bytes(fig)
+
+
+def _png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes at THUMB_DPI, in 256 colours (a plot needs no more; a third the size)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    drawn = BytesIO()
+    fig.savefig(drawn, format="png", dpi=THUMB_DPI)
+    drawn.seek(0)
+    with Image.open(drawn) as image:
+        small = image.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
+    out = BytesIO()
+    small.save(out, format="PNG", optimize=True)
+    return out.getvalue()

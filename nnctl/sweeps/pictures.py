@@ -1,16 +1,21 @@
 """Layer 5: a sweep's own pictures, gathered from its folder: sweep.png (a metric against each
-swept setting, from results.csv) and boundaries.png (one small decision boundary per finished
-run, from its run directory). The arrays and callables come from `results` and
-`nnctl.pictures`; `nnctl.plots` draws them.
+swept setting, from results.csv), boundaries.png (one small decision boundary per finished
+run, from its run directory) and report.html's thumbnails (`run_thumbnails`). The arrays and
+callables come from `results` and `nnctl.pictures`; `nnctl.plots` draws them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nnctl.errors import NnctlError
+from nnctl.files import read_metrics
 from nnctl.pictures import plot_data, predict_scores
 from nnctl.plots import (
+    loss_thumbnail,
+    model_thumbnail,
     plot_boundaries,
     plot_sweep,
     reading_order,
@@ -64,3 +69,37 @@ def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = No
                                        score_label=score_label))
     return written
 
+
+@dataclass(frozen=True)
+class Thumbnails:
+    """A run's pictures for report.html, drawn at the size they are shown (PNG bytes, None
+    where the run has none): its model (`model_thumbnail`), what that shows ("decision
+    boundary", "fit", …), its loss per epoch."""
+
+    model: bytes | None
+    model_label: str
+    loss: bytes | None
+
+
+def run_thumbnails(run_dir: Path, width: int) -> Thumbnails:
+    """The thumbnails of the run in `run_dir`: the model `width` px wide, the loss 2 × width by
+    0.6 × width. A run that does not read back (failed, or cut off before its weights) has no
+    model thumbnail, and a loss one when its metrics.csv reads."""
+    try:
+        run = load_run(run_dir)
+    except NnctlError:
+        return Thumbnails(None, "", _loss(_metrics_of(Path(run_dir)), width, by_class=True))
+    data = plot_data(run)
+    model, label = model_thumbnail(predict_scores(run), data, width=width)
+    return Thumbnails(model, label, _loss(run.metrics, width, by_class=data.task == "classification"))
+
+
+def _metrics_of(run_dir: Path) -> list[dict[str, Any]]:
+    try:
+        return read_metrics(run_dir / "metrics.csv") if (run_dir / "metrics.csv").is_file() else []
+    except NnctlError:
+        return []
+
+
+def _loss(metrics: list[dict[str, Any]], width: int, *, by_class: bool) -> bytes | None:
+    return loss_thumbnail(metrics, width=2 * width, height=round(0.6 * width), by_class=by_class) if metrics else None
