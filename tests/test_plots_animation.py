@@ -6,7 +6,7 @@ import pytest
 from plot_helpers import blobs, regression, softmax
 
 from nnctl.plots import CLASS_COLORS, SPLIT_COLORS, AnimationFrame, PlotData, render_animation
-from nnctl.plots.animation import LAST_FRAME_SECONDS
+from nnctl.plots.animation import BOX_ASPECT, LAST_FRAME_SECONDS, widest_view
 
 
 def training_frames(rng, n_frames, hidden_width=2, d=2, n_classes=2):
@@ -208,3 +208,32 @@ def test_frames_that_crowd_the_start_get_a_log_epoch_axis(tmp_path, monkeypatch)
         seen = spy_on_frames(monkeypatch, lambda fig, dpi: (fig.axes[-1].get_xscale(), fig.axes[-1].get_xlabel()))
         render_animation(frames, data, metrics, tmp_path / "a.gif", title="t", dpi=20)
         assert seen[-1] == (scale, "epoch (log scale)" if scale == "symlog" else "epoch")
+
+
+def test_a_3d_hidden_panel_looks_across_the_points_not_along_them():
+    """Points near the line (0.1, 0.9, 0) -> (0.9, 0.1, 0.9), seed 003's last hidden layer: the
+    default view looks almost along it and drew a blob; the chosen view shows most of its length."""
+    t = np.linspace(0, 1, 200)[:, None]
+    points = np.array([0.1, 0.9, 0.0]) + t * np.array([0.8, -0.8, 0.9])
+    low, high = np.zeros(3), np.ones(3)
+
+    def spread_on_screen(view):
+        elev, azim = np.radians(view)
+        eye = np.array([np.cos(elev) * np.cos(azim), np.cos(elev) * np.sin(azim), np.sin(elev)])
+        scaled = points * BOX_ASPECT
+        return 1 - np.var(scaled @ eye) / np.var(scaled, axis=0).sum()
+
+    assert spread_on_screen((30, -60)) < 0.2
+    assert spread_on_screen(widest_view(points, low, high)) > 0.95
+    blob = np.random.default_rng(0).normal(size=(500, 3))
+    assert widest_view(blob, blob.min(axis=0), blob.max(axis=0)) == (30.0, -60.0)  # no reason to turn
+
+
+def test_a_2d_regression_film_says_which_shape_is_which_split(tmp_path, monkeypatch):
+    """Colour is the target there (colour bars); circles and squares had no legend."""
+    rng = np.random.default_rng(0)
+    data, predict = regression(rng, 2)
+    frames = [AnimationFrame(e, predict, None) for e in (0, 1)]
+    seen = spy_on_frames(monkeypatch, lambda fig, dpi: [t.get_text() for t in fig.legends[0].get_texts()])
+    render_animation(frames, data, [{"epoch": 0, "train_loss": 1.0}], tmp_path / "a.gif", title="t", dpi=20)
+    assert seen[-1] == ["train", "validation"]

@@ -163,10 +163,14 @@ class _Animation:
         self.model = model_panel(fig, fig.add_subplot(cells.pop(0)), data, colors) if has_model_panel else None
         self.hidden = _HiddenPanel(fig, cells.pop(0), frames, data) if has_hidden else None
         self.loss = _LossPanel(fig.add_subplot(cells.pop(0)), metrics, frames, by_class=colors is not None)
-        # one legend, below the panels, in the same place in every frame
-        handles = self.model.handles() if isinstance(self.model, _CurvePanel) else []
+        # one legend, below the panels, in the same place in every frame: what colour and shape mean
+        splits = split_handles([s for s, _, _ in data.splits()])
         if colors is not None:
-            handles = class_legend_handles(data, colors) + split_handles([s for s, _, _ in data.splits()])
+            handles = class_legend_handles(data, colors) + splits
+        elif isinstance(self.model, _CurvePanel):
+            handles = self.model.handles()
+        else:  # colour is the target (colour bars), shape the split
+            handles = splits
         if handles:
             fig.legend(handles=handles, ncols=min(len(handles), 7), loc="outside lower center", frameon=False)
         self.suptitle = fig.suptitle(title, fontweight="bold")
@@ -356,6 +360,8 @@ class _HiddenPanel:
         if self.view.kind == "3d":
             ax.locator_params(nbins=3)
             ax.tick_params(labelsize=10, pad=0)
+            low, high = (np.array(limits) for limits in zip(ax.get_xlim(), ax.get_ylim(), ax.get_zlim(), strict=True))
+            ax.view_init(*widest_view(self.coordinates[-1]["train"], low, high))
         ax.set_title(f"last hidden layer: {self.view.width} unit{'s' * (self.view.width > 1)}\n"
                      + HIDDEN_SHOWN[self.view.kind], linespacing=1.2)
 
@@ -379,6 +385,30 @@ class _HiddenPanel:
                 artist._offsets3d = (C[:, 0], C[:, 1], C[:, 2])
             else:
                 artist.set_offsets(C)
+
+
+BOX_ASPECT = np.array([4.0, 4.0, 3.0])  # matplotlib's 3-D box: z is drawn 3/4 as long as x and y
+
+
+def widest_view(points: Array, low: Array, high: Array) -> tuple[float, float]:
+    """(elev, azim), degrees: the view of a 3-D axes from low to high (each (3,)) along which
+    the points (n, 3) vary least, so they spread widest on the screen; elevation 10 to 40.
+
+    matplotlib's default view (30, -60) looks along seed 003's hidden points, which lie near a
+    line from (0.1, 0.9, 0) to (0.9, 0.1, 0.9): all of [0, 1]³ drawn as a blob in a corner."""
+    scaled = (np.asarray(points, dtype=float) - low) / np.maximum(high - low, 1e-12) * BOX_ASPECT
+    covariance = np.cov(scaled.T) if len(scaled) > 1 else np.zeros((3, 3))
+    views = [(elev, azim) for elev in (10, 20, 30, 40) for azim in range(-180, 180, 10)]
+
+    def along(view: tuple[float, float]) -> float:
+        elev, azim = np.radians(view)
+        eye = np.array([np.cos(elev) * np.cos(azim), np.cos(elev) * np.sin(azim), np.sin(elev)])
+        return float(eye @ covariance @ eye)
+
+    best, default = min(views, key=along), (30.0, -60.0)
+    total = float(np.trace(covariance))
+    # the default, familiar view unless another shows the points at least 20% more spread
+    return best if total - along(best) > 1.2 * (total - along(default)) else default
 
 
 # ---------------------------------------------------------------- panel 3: the loss so far
