@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnctl.files import written
+from nnctl.files import figure_bytes, written
 from nnctl.plots.common import (
     BOUNDARY,
     EDGE,
@@ -136,14 +136,11 @@ def render_animation(
 def _frame_image(fig: Figure, dpi: int):
     """The figure rendered at `dpi`, as a 256-colour PIL image (what a GIF frame holds; a
     third of the memory of RGB while the film is gathered)."""
-    from io import BytesIO
-
     from PIL import Image
 
-    buffer = BytesIO()
-    fig.savefig(buffer, format="rgba", dpi=dpi)
     width, height = (int(inches * dpi) for inches in fig.get_size_inches())  # as Agg sizes its canvas
-    rgba = Image.frombuffer("RGBA", (width, height), buffer.getbuffer(), "raw", "RGBA", 0, 1)
+    pixels = figure_bytes(fig, fmt="rgba", dpi=dpi)
+    rgba = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)
     return rgba.convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE)
 
 
@@ -165,14 +162,16 @@ class _Animation:
         self.loss = _LossPanel(fig.add_subplot(cells.pop(0)), metrics, frames, by_class=colors is not None)
         # one legend, below the panels, in the same place in every frame: what colour and shape mean
         splits = split_handles([s for s, _, _ in data.splits()])
+        curve = isinstance(self.model, _CurvePanel)
         if colors is not None:
             handles = class_legend_handles(data, colors) + splits
-        elif isinstance(self.model, _CurvePanel):
+        elif curve:
             handles = self.model.handles()
         else:  # colour is the target (colour bars), shape the split
             handles = splits
         if handles:
-            fig.legend(handles=handles, ncols=min(len(handles), 7), loc="outside lower center", frameon=False)
+            fig.legend(handles=handles, ncols=min(len(handles), 7), loc="outside lower center", frameon=False,
+                       markerscale=2.0 if curve else 1.0)  # the fit's data points are small: their swatches need not be
         self.suptitle = fig.suptitle(title, fontweight="bold")
 
     def update(self, i: int, frame: AnimationFrame) -> None:

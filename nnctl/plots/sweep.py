@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnctl.files import figure_bytes
 from nnctl.plots.animation import AnimationFrame, class_legend_handles, loss_line_style, model_panel
 from nnctl.plots.common import (
     BOUNDARY,
@@ -779,10 +780,7 @@ def _png_bytes(fig: Figure) -> bytes:
 
     from PIL import Image
 
-    drawn = BytesIO()
-    fig.savefig(drawn, format="png", dpi=THUMB_DPI)
-    drawn.seek(0)
-    with Image.open(drawn) as image:
+    with Image.open(BytesIO(figure_bytes(fig, fmt="png", dpi=THUMB_DPI))) as image:
         small = image.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
     out = BytesIO()
     small.save(out, format="PNG", optimize=True)
