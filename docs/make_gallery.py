@@ -1,5 +1,7 @@
 """Rebuild the README gallery: each seed notebook's setup, trained, with its boundary or fit and
-its training animation, small enough to commit.
+its training animation, at the sizes `nnctl plot` draws them (pictures about 800 px wide, GIF
+frames about 960 px with a pause on the last), so that every title and tick reads on the page.
+The frames are the default log-spaced epochs, where the change happens.
 
     .venv/bin/python docs/make_gallery.py        (or: make gallery)
 """
@@ -15,7 +17,7 @@ from nnctl.workflow import plot_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ["seed000-noisy-linear", "seed001-moons", "seed002-hinge", "seed003-circles", "seed004-bump"]
-FRAMES, PICTURE_DPI, ANIMATION_DPI = 20, 60, 45
+FRAMES = 20
 
 
 def main() -> None:
@@ -28,8 +30,8 @@ def main() -> None:
             run = Path(tmp) / name
             result = train(config, run)
             still = "fit" if result.dataset.task == "regression" else "boundary"
-            for picture, dpi in ((still, PICTURE_DPI), ("animation", ANIMATION_DPI)):
-                [path] = plot_run(run, [picture], dpi=dpi)
+            for picture in (still, "animation"):
+                [path] = plot_run(run, [picture])
                 target = out / f"{name}-{path.name}"
                 target.write_bytes(path.read_bytes())
                 print(f"{target.relative_to(ROOT)}  {target.stat().st_size // 1024} KiB")

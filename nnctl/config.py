@@ -364,7 +364,9 @@ class TrainConfig(Section):
 
 class AnimationConfig(Section):
     frames: int = Field(0, ge=0, le=1000)  # 0 = no animation; training keeps these checkpoints
-    spacing: Literal["early", "even"] = "early"  # early: denser at the start, where most changes
+    # log: a constant ratio between frames' epochs (0, 1, 2, 4, 7, …), dense where most changes;
+    # early: quadratic; even: equal steps
+    spacing: Literal["log", "early", "even"] = "log"
 
 
 class OutputConfig(Section):

@@ -155,6 +155,14 @@ def save_figure(fig, path: Path, *, dpi: int) -> Path:
     return atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi), binary=True)
 
 
+def figure_bytes(fig, *, fmt: str, dpi: int) -> bytes:
+    """A matplotlib figure rendered in memory, no file: "rgba" pixels for a GIF's frames, "png"
+    for report.html's thumbnails (which the page embeds)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=dpi)
+    return buffer.getvalue()
+
+
 # ---------------------------------------------------------------- one writer at a time
 
 

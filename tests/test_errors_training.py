@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import errno
 import json
+import math
 import os
 import resource
 import signal
@@ -414,7 +415,7 @@ def test_an_interrupt_while_drawing_names_the_run_to_plot(tmp_path, monkeypatch)
 
 @settings(max_examples=300, deadline=None)
 @given(epochs=st.one_of(st.integers(0, 2000), st.integers(0, 10**30), st.just(10**30)),
-       frames=st.integers(1, 1000), spacing=st.sampled_from(["early", "even"]))
+       frames=st.integers(1, 1000), spacing=st.sampled_from(["log", "early", "even"]))
 def test_frame_epochs_are_distinct_sorted_and_span_any_run(epochs, frames, spacing):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a RuntimeWarning (overflow in a cast) fails the test
@@ -429,6 +430,10 @@ def test_frame_epochs_are_distinct_sorted_and_span_any_run(epochs, frames, spaci
 def test_frame_epochs_of_1e30_epochs_are_the_exact_fractions():
     assert frame_epochs(10**30, 5, "early") == [0, 10**30 // 16, 10**30 // 4, 9 * 10**30 // 16, 10**30]
     assert frame_epochs(10**30, 5, "even") == [0, 10**30 // 4, 10**30 // 2, 3 * 10**30 // 4, 10**30]
+    # log: round((10**30 + 1) ** (i / 4)) - 1, in decimals as long as the number: no float overflow
+    log = frame_epochs(10**30, 5, "log")
+    assert log[2] == math.isqrt(10**30) - 1 and log[-1] == 10**30
+    assert all(abs(e + 1 - 10 ** (7.5 * i)) <= 0.5 + 1e-12 * 10 ** (7.5 * i) for i, e in enumerate(log))
 
 
 def test_1e30_epochs_is_the_whole_number_and_a_run_of_it_keeps_its_first_frame(tmp_path):

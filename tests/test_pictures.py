@@ -31,7 +31,7 @@ def tiny(tmp_path: Path, **sections) -> Path:
 def test_animation_has_the_asked_frames_from_the_kept_checkpoints(tmp_path):
     run = tiny(tmp_path, output={"animation": {"frames": 5}})
     epochs = sorted(int(p.stem.split("-")[1]) for p in (run / "checkpoints").iterdir())
-    assert epochs == frame_epochs(12, 5, "early") == [0, 1, 3, 7, 12]
+    assert epochs == frame_epochs(12, 5) == frame_epochs(12, 5, "log") == [0, 1, 3, 6, 12]
     [gif] = plot_run(run, ["animation"], dpi=40)
     with Image.open(gif) as image:
         assert image.n_frames == 5
@@ -60,6 +60,18 @@ def test_frame_epochs_are_distinct_and_span_the_run():
         assert len(chosen) == min(frames, epochs + 1) and chosen == sorted(set(chosen))
     early = frame_epochs(1000, 20, "early")
     assert early[5] < 1000 * 5 / 19  # denser at the start than even spacing
+
+
+def test_log_spaced_frames_follow_the_change_of_a_long_run():
+    """Seed 001: 20 frames of 20 000 epochs. Quadratic spacing put frame 10 at epoch 5 540, long
+    after the boundary stopped moving (17 frames looked alike); log spacing keeps a constant
+    ratio between neighbours, half the frames in the first 1 % of the run."""
+    assert frame_epochs(20000, 20, "early")[10] == 5540
+    log = frame_epochs(20000, 20)
+    assert log[:6] == [0, 1, 2, 4, 7, 13] and log[-1] == 20000
+    assert log[10] < 200
+    ratios = np.array(log[6:]) / np.array(log[5:-1])
+    assert np.allclose(ratios, (20001 ** (1 / 19)), rtol=0.05)
 
 
 def test_the_boundary_scores_are_the_models_predictions(tmp_path):

@@ -1,13 +1,16 @@
 """sweep.png and boundaries.png (nnctl/plots/sweep.py): seed means per setting, the x scale,
 categories, runs without a value, and one boundary panel per run on a shared grid."""
 
+import re
+
 import numpy as np
 import pytest
 from plot_helpers import DPI, assert_real_picture, blobs, drawn, linear_classifier
 
-from nnctl.plots import plot_boundaries, plot_sweep
+from nnctl.plots import PlotData, plot_boundaries, plot_sweep, reading_order, rounded_texts
 from nnctl.plots.common import plane_grid
 from nnctl.plots.sweep import _boundaries_figure, _boundary_columns, _sweep_figure
+from nnctl.sweeps.pictures import run_labels
 
 # ---------------------------------------------------------------- sweep.png
 
@@ -114,6 +117,64 @@ def test_plot_sweep_writes_a_real_png(tmp_path):
     assert_real_picture(path)
 
 
+def random_search_rows(n_samples=8):
+    """2 listed widths x 8 learning rates drawn log-uniformly from [1e-4, 0.1], as a sweep's
+    random: space draws them (17 significant digits); accuracy grows with lr and width."""
+    lrs = np.exp(np.random.default_rng(3).uniform(np.log(1e-4), np.log(0.1), n_samples))
+    rows = [
+        {"model.hidden": [h], "optimizer.lr": float(lr), "seed": 0, "status": "completed",
+         "final_val_accuracy": 0.6 + 0.1 * np.log10(lr / 1e-4) + 0.01 * h / 16}
+        for h in (4, 16) for lr in lrs
+    ]
+    return rows, lrs
+
+
+def visible_x_tick_labels(ax):
+    low, high = sorted(ax.get_xlim())
+    return [t.get_text() for t in ax.get_xticklabels() if t.get_text() and low <= t.get_position()[0] <= high]
+
+
+def test_random_search_is_one_point_per_run_with_ordinary_ticks_and_a_short_legend():
+    """Sampled learning rates once got a tick each (0.000135985, 0.00103162, … on top of each
+    other) and the width panel a legend entry per sampled value."""
+    rows, lrs = random_search_rows()
+    fig = drawn(_sweep_figure(rows, ["model.hidden", "optimizer.lr"], metric="final_val_accuracy", title="s"))
+    hidden_ax, lr_ax = fig.axes[:2]
+    labels = visible_x_tick_labels(lr_ax)
+    assert 2 <= len(labels) <= 8 and not set(labels) & {f"{lr:g}" for lr in lrs}
+    assert lr_ax.get_xscale() == "log" and lr_ax.get_xlabel() == "optimizer.lr (sampled)"
+    # one point per run, at its own lr and accuracy
+    points = np.vstack([c.get_offsets() for c in lr_ax.collections])
+    expected = np.array([[r["optimizer.lr"], r["final_val_accuracy"]] for r in rows])
+    np.testing.assert_allclose(points[np.lexsort(points.T[::-1])], expected[np.lexsort(expected.T[::-1])])
+    # colours: the lr panel by width (a legend of the two widths), the width panel by lr (a colour bar)
+    assert [t.get_text() for t in lr_ax.get_legend().get_texts()] == ["[4]", "[16]"]
+    assert hidden_ax.get_legend() is None
+    assert [ax.get_ylabel() for ax in fig.axes[2:]] == ["optimizer.lr (sampled)"]
+    assert visible_x_tick_labels(hidden_ax) == ["4", "16"]
+    assert "random search: one point per run" in fig.get_supxlabel()
+
+
+def test_no_text_of_a_random_search_picture_has_more_than_4_significant_digits():
+    rows, _ = random_search_rows(3)
+    fig = drawn(_sweep_figure(rows, ["model.hidden", "optimizer.lr"], metric="final_val_accuracy", title="s"))
+    texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontsize"))]
+    numbers = [n for text in texts for n in re.findall(r"[0-9]+(?:\.[0-9]+)?", text)]
+    assert numbers and max(len(n.replace(".", "").lstrip("0")) for n in numbers) <= 4
+
+
+def test_rounded_texts_are_short_and_keep_different_values_apart():
+    assert rounded_texts([0.012345678901234567, 0.5, 1e-05, [16], "tanh"]) == ["0.0123", "0.5", "1e-05", "[16]", "tanh"]
+    assert rounded_texts([0.0123, 0.01234, 0.0123]) == ["0.0123", "0.01234", "0.0123"]
+
+
+def test_boundary_titles_of_a_random_search_round_the_sampled_values():
+    rows, _ = random_search_rows(2)
+    labels = run_labels(rows, ["model.hidden", "optimizer.lr"])
+    assert labels[0] == f"hidden=[4] · lr={rows[0]['optimizer.lr']:.3g} · seed=0"
+    assert len(set(labels)) == len(rows)
+
+
 # ---------------------------------------------------------------- boundaries.png
 
 
@@ -176,3 +237,45 @@ def test_plot_boundaries_writes_a_real_png_for_many_runs_and_three_classes(tmp_p
         [("a", predict, data), ("b", predict, data)], tmp_path / "c.png", title="c", dpi=DPI, resolution=16
     )
     assert_real_picture(path)
+
+
+def test_a_random_search_reads_from_low_to_high_samples_and_a_grid_as_listed():
+    rows, lrs = random_search_rows(4)
+    order = reading_order(rows, ["model.hidden", "optimizer.lr"])
+    assert [rows[i]["model.hidden"] for i in order] == [[4]] * 4 + [[16]] * 4
+    assert [rows[i]["optimizer.lr"] for i in order] == sorted(lrs.tolist()) * 2
+    grid = sweep_rows()
+    assert reading_order(grid, ["model.hidden", "optimizer.lr"]) == list(range(len(grid)))
+
+
+# ---------------------------------------------------------------- report.html's thumbnails
+
+
+@pytest.mark.parametrize(
+    ("case", "shows"),
+    [("2-D classification", "decision boundary"), ("1-D regression", "fit"),
+     ("3-D classification", "confusion matrix, validation (rows: true class; bright: most)"),
+     ("3-D regression", "prediction against target, validation (line: perfect)")],
+)
+def test_model_thumbnail_is_drawn_at_its_width_and_says_what_it_shows(case, shows):
+    import io
+
+    from PIL import Image
+    from plot_helpers import regression
+
+    from nnctl.plots import model_thumbnail
+
+    rng = np.random.default_rng(0)
+    if case == "2-D classification":
+        data, predict = blobs(rng, 2, 10)
+    elif case.endswith("regression"):
+        data, predict = regression(rng, int(case[0]))
+    else:
+        X = rng.normal(size=(60, 3))
+        y = (X[:, 0] > 0).astype(int)
+        data = PlotData(X[10:], y[10:], X[:10], y[:10], "classification")
+        predict = linear_classifier(np.array([[-1.0, 1.0], [0.0, 0.0], [0.0, 0.0]]), np.zeros(2))
+    png, label = model_thumbnail(predict, data, width=200)
+    image = Image.open(io.BytesIO(png))
+    assert image.width == 200 and 100 <= image.height <= 240 and label == shows
+    assert len(np.unique(np.asarray(image.convert("RGB")).reshape(-1, 3), axis=0)) >= 2  # drawn, not blank

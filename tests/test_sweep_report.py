@@ -189,3 +189,39 @@ def test_browser_sorts_final_val_loss_with_inf_and_nan(sweep: Path, tmp_path: Pa
     table = _dump_dom(write_report(sweep), "#sort=final_val_loss:asc", tmp_path / "profile")
     assert [row[COLUMNS.index("final_val_loss")][0] for row in table.rows] == [
         "0.0514", "0.2", "0.32937792587859555", "inf", "", ""]
+
+
+def _data_images(page: str) -> list[Image.Image]:
+    import base64
+    import io
+    import re
+
+    return [Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
+            for data in re.findall(r'data:image/png;base64,([A-Za-z0-9+/=]+)', page)]
+
+
+def test_thumbnails_are_drawn_at_their_size_not_shrunk_figures(tmp_path: Path) -> None:
+    """A whole boundary.png shrunk to 260 px is mostly margins, title, legend and colour bar in
+    illegible type; the thumbnail is the model's regions alone, over the whole picture, drawn at
+    260 px, and the loss is drawn at 520 x 156 px with a few ticks."""
+    import numpy as np
+
+    from nnctl import load_config
+    from nnctl.training import train
+    from nnctl.workflow import plot_run
+
+    folder = tmp_path / "moons-sweep"
+    config = {"data": {"name": "moons", "n_samples": 200}, "model": {"hidden": [4]},
+              "optimizer": {"name": "adam", "lr": 0.05}, "train": {"epochs": 15}, "output": {"plots": []}}
+    train(load_config(config), folder / "runs" / "a")
+    plot_run(folder / "runs" / "a", ["boundary", "loss"])  # the run's own pictures, as a sweep draws them
+    (folder / "results.csv").write_text("name,status,final_val_accuracy,run_dir\na,completed,0.9,runs/a\n")
+    page = write_report(folder).read_text()
+    model, loss = _data_images(page)
+    assert model.width == 260 and 0.5 * 260 <= model.height <= 1.2 * 260
+    pixels = np.asarray(model, dtype=float)
+    white = np.mean(pixels.min(axis=2) > 245)
+    assert white < 0.1  # regions everywhere: no margin, title or legend
+    assert loss.size == (520, 156)
+    assert "decision boundary" in page and "loss per epoch: train solid, validation dashed" in page
+    assert 'href="runs/a/boundary.png"' in page  # the full picture, one click away

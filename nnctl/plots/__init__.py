@@ -15,6 +15,8 @@ tested without training anything.
     render_animation(frames, data, metrics, path, ...)   animation.gif: boundary/fit, hidden layer, loss
     plot_sweep(rows, settings, path, metric=..., ...)    sweep.png: a metric against each swept setting
     plot_boundaries(panels, path, title=...)             boundaries.png: one small boundary per run of a sweep
+    model_thumbnail(predict, data, width=...)            report.html: a run's model, drawn small (PNG bytes)
+    loss_thumbnail(metrics, width=..., height=...)       report.html: a run's loss, drawn small (PNG bytes)
 
 One module per family: `curves` (loss, norms), `model` (boundary, fit, neurons, hidden,
 confusion), `animation`, `sweep` (sweep, boundaries); `common` holds what two of them share:
@@ -60,7 +62,17 @@ from nnctl.plots.model import (
     plot_hidden,
     plot_neurons,
 )
-from nnctl.plots.sweep import MAX_BOUNDARY_COLUMNS, MAX_SWEEP_LINES, MAX_VALUE_TICKS, plot_boundaries, plot_sweep
+from nnctl.plots.sweep import (
+    MAX_BOUNDARY_COLUMNS,
+    MAX_SWEEP_LINES,
+    MAX_VALUE_TICKS,
+    loss_thumbnail,
+    model_thumbnail,
+    plot_boundaries,
+    plot_sweep,
+    reading_order,
+    rounded_texts,
+)
 
 # The pictures of a run, by name: what output.plots and `nnctl plot --only` take, and the files a
 # run directory may hold (runs.RUN_FILES). Here, low, so the config can name them; pictures.PICTURES
@@ -93,6 +105,8 @@ __all__ = [
     "Array",
     "PlotData",
     "confusion_counts",
+    "loss_thumbnail",
+    "model_thumbnail",
     "decision_grid",
     "plot_boundaries",
     "plot_boundary",
@@ -103,5 +117,7 @@ __all__ = [
     "plot_neurons",
     "plot_norms",
     "plot_sweep",
+    "reading_order",
     "render_animation",
+    "rounded_texts",
 ]

@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nnctl.files import written
+from nnctl.files import figure_bytes, written
 from nnctl.plots.common import (
     BOUNDARY,
     EDGE,
     NEUTRAL,
+    NEUTRAL_DARK,
     SEQUENTIAL_CMAP,
     SPLIT_COLORS,
+    SPLIT_MARKERS,
     Array,
     HiddenView,
     PlotData,
@@ -72,6 +74,12 @@ class AnimationFrame:
 
 
 ANIMATION_RESOLUTION = 90  # grid side of the moving boundary / surface: enough at GIF sizes
+# A frame is about 960 x 350 px at the default 80 dpi: each panel 4 inches wide, text at 10-13
+# pt (11-14 px), so titles and ticks read without zooming; a README column shows it at ~90%.
+PANEL_INCHES = (4.0, 4.3)
+FONT_SIZES = {"font.size": 11, "axes.titlesize": 11, "axes.labelsize": 11, "xtick.labelsize": 10,
+              "ytick.labelsize": 10, "legend.fontsize": 10, "figure.titlesize": 13}
+LAST_FRAME_SECONDS = 2.5  # the film rests on its end before it loops: the result, read at leisure
 
 
 def render_animation(
@@ -81,20 +89,20 @@ def render_animation(
     path: Path,
     *,
     title: str,
-    fps: int = 8,
+    fps: int = 6,
     dpi: int = 80,
     progress: Callable[[int], None] | None = None,
 ) -> Path:
     """A GIF of training: per frame, side by side, the decision boundary (2-D classification) or
     the fit (1-D / 2-D regression), the hidden representation (as hidden.png), and the loss up
     to the frame's epoch; "epoch N" in the suptitle. Inputs with d > 2 have no first panel.
+    Each frame lasts 1/fps s, the last LAST_FRAME_SECONDS.
 
-    One figure is built and its artists updated frame by frame (no figure per frame), written
-    by matplotlib's PillowWriter. progress(i) is called after frame i (0-based) is written.
-    Returns `path`.
+    One figure is built and its artists updated frame by frame (no figure per frame); each frame
+    is rendered to pixels, kept as a 256-colour image, and Pillow writes the GIF with one
+    duration per frame. progress(i) is called after frame i (0-based) is drawn. Returns `path`.
     """
     from matplotlib import rc_context
-    from matplotlib.animation import PillowWriter
 
     path = Path(path)
     if path.suffix.lower() != ".gif":
@@ -102,9 +110,9 @@ def render_animation(
     if not frames:
         raise ValueError("an animation needs at least one frame")
     path.parent.mkdir(parents=True, exist_ok=True)
-    animation = _Animation(frames, data, metrics, title=title)
-    writer = PillowWriter(fps=fps)
-    with written(path, keep_suffix=True) as tmp, writer.saving(animation.fig, tmp, dpi):
+    images = []
+    with rc_context(FONT_SIZES):
+        animation = _Animation(frames, data, metrics, title=title)
         for i, frame in enumerate(frames):
             animation.update(i, frame)
             if i == 0:
@@ -115,10 +123,25 @@ def render_animation(
                 animation.fig.draw_without_rendering()
                 with rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
                     animation.fig.set_layout_engine(None)
-            writer.grab_frame()
+            images.append(_frame_image(animation.fig, dpi))
             if progress is not None:
                 progress(i)
+    step = 10 * max(1, round(100 / fps))  # GIF durations are whole hundredths of a second
+    durations = [step] * (len(images) - 1) + [max(step, round(1000 * LAST_FRAME_SECONDS))]
+    with written(path, keep_suffix=True) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
     return path
+
+
+def _frame_image(fig: Figure, dpi: int):
+    """The figure rendered at `dpi`, as a 256-colour PIL image (what a GIF frame holds; a
+    third of the memory of RGB while the film is gathered)."""
+    from PIL import Image
+
+    width, height = (int(inches * dpi) for inches in fig.get_size_inches())  # as Agg sizes its canvas
+    pixels = figure_bytes(fig, fmt="rgba", dpi=dpi)
+    rgba = Image.frombuffer("RGBA", (width, height), pixels, "raw", "RGBA", 0, 1)
+    return rgba.convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE)
 
 
 class _Animation:
@@ -131,17 +154,24 @@ class _Animation:
         colors = class_colors(count_classes(data)) if data.task == "classification" else None
         has_model_panel, has_hidden = data.n_features <= 2, frames[-1].hidden is not None
         n_panels = has_model_panel + has_hidden + 1
-        fig = self.fig = constrained_figure((4.3 * n_panels, 4.6))
+        fig = self.fig = constrained_figure((PANEL_INCHES[0] * n_panels, PANEL_INCHES[1]))
         grid = fig.add_gridspec(1, n_panels)
         cells = [grid[0, column] for column in range(n_panels)]
-        self.model = _model_panel(fig, fig.add_subplot(cells.pop(0)), data, colors) if has_model_panel else None
+        self.model = model_panel(fig, fig.add_subplot(cells.pop(0)), data, colors) if has_model_panel else None
         self.hidden = _HiddenPanel(fig, cells.pop(0), frames, data) if has_hidden else None
-        self.loss = _LossPanel(fig.add_subplot(cells.pop(0)), metrics, frames)
+        self.loss = _LossPanel(fig.add_subplot(cells.pop(0)), metrics, frames, by_class=colors is not None)
+        # one legend, below the panels, in the same place in every frame: what colour and shape mean
+        splits = split_handles([s for s, _, _ in data.splits()])
+        curve = isinstance(self.model, _CurvePanel)
         if colors is not None:
-            handles = class_handles(data, colors) + split_handles([s for s, _, _ in data.splits()])
-            fig.legend(
-                handles=handles, ncols=min(len(handles), 7), loc="outside lower center", frameon=False, fontsize=9
-            )
+            handles = class_legend_handles(data, colors) + splits
+        elif curve:
+            handles = self.model.handles()
+        else:  # colour is the target (colour bars), shape the split
+            handles = splits
+        if handles:
+            fig.legend(handles=handles, ncols=min(len(handles), 7), loc="outside lower center", frameon=False,
+                       markerscale=2.0 if curve else 1.0)  # the fit's data points are small: their swatches need not be
         self.suptitle = fig.suptitle(title, fontweight="bold")
 
     def update(self, i: int, frame: AnimationFrame) -> None:
@@ -154,18 +184,26 @@ class _Animation:
         self.suptitle.set_text(f"{self.title} · epoch {frame.epoch}")
 
 
+def class_legend_handles(data: PlotData, colors: Array) -> list:
+    """`class_handles`, a class named by a number labelled "class 0": "0" alone in a legend
+    reads as a number."""
+    handles = class_handles(data, colors)
+    for handle in handles:
+        handle.set_label(f"class {handle.get_label()}" if handle.get_label().isdigit() else handle.get_label())
+    return handles
+
+
 # ---------------------------------------------------------------- panel 1: the model on the input space
 
 
-def _model_panel(fig: Figure, ax: Axes, data: PlotData, colors: Array | None):
+def model_panel(fig: Figure, ax: Axes, data: PlotData, colors: Array | None, *, colorbar: bool = True):
     """The first panel for d == 1 or 2 inputs: regions or a surface over the plane (d == 2),
-    class probabilities or the fitted curve along the line (d == 1)."""
-    panels = {
-        (2, "classification"): _RegionsPanel,
-        (2, "regression"): _SurfacePanel,
-        (1, "classification"): _ProbabilityPanel,
-        (1, "regression"): _CurvePanel,
-    }
+    class probabilities or the fitted curve along the line (d == 1). Its `update(frame)` draws
+    the model of one frame. colorbar=False: the surface without its colour bar (a thumbnail)."""
+    if data.n_features == 2 and data.task == "regression":
+        return _SurfacePanel(fig, ax, data, colors, colorbar=colorbar)
+    panels = {(2, "classification"): _RegionsPanel, (1, "classification"): _ProbabilityPanel,
+              (1, "regression"): _CurvePanel}
     return panels[data.n_features, data.task](fig, ax, data, colors)
 
 
@@ -184,7 +222,7 @@ class _RegionsPanel:
         )
         for split, X, y in data.splits():
             scatter_split(ax, X, split, c=colors[class_indices(y)], s=16, linewidths=0.4)
-        ax.set_title("decision boundary", fontsize=10)
+        ax.set_title("decision boundary")
         plane_axes(ax, data, extent)
         self.contours: list = []
 
@@ -199,14 +237,14 @@ class _RegionsPanel:
             f"{split} {percent(np.mean(predicted_classes(frame.predict, X) == class_indices(y)))}"
             for split, X, y in self.data.splits()
         ]
-        self.ax.set_title("accuracy: " + " · ".join(accuracy), fontsize=9)
+        self.ax.set_title("accuracy: " + " · ".join(accuracy))
 
 
 class _SurfacePanel:
     """2-D regression: the predicted surface under the data's targets, on one colour scale
     fixed by the targets (early wild predictions saturate instead of rescaling the film)."""
 
-    def __init__(self, fig: Figure, ax: Axes, data: PlotData, colors: None) -> None:
+    def __init__(self, fig: Figure, ax: Axes, data: PlotData, colors: None, *, colorbar: bool = True) -> None:
         from matplotlib.colors import Normalize
 
         self.xx, self.yy, extent = plane_grid(all_X(data), ANIMATION_RESOLUTION)
@@ -218,10 +256,10 @@ class _SurfacePanel:
             blank, origin="lower", extent=extent, cmap=SEQUENTIAL_CMAP, norm=norm, aspect="auto", zorder=0
         )
         surface_dots(ax, data, norm)
-        fig.colorbar(
-            self.surface, ax=ax, location="bottom", shrink=0.8, aspect=30, label="y (surface: prediction, dots: target)"
-        )
-        ax.set_title("prediction ŷ", fontsize=10)
+        if colorbar:
+            label = "y (surface: prediction, dots: target)"
+            fig.colorbar(self.surface, ax=ax, location="bottom", shrink=0.8, aspect=30, label=label)
+        ax.set_title("prediction ŷ")
         plane_axes(ax, data, extent)
 
     def update(self, frame: AnimationFrame) -> None:
@@ -245,7 +283,7 @@ class _ProbabilityPanel:
             scatter_split(ax, rug, split, c=colors[yk], s=14, linewidths=0.3)
         ax.set_ylim(-0.06 - 0.04 * len(colors), 1.05)
         ax.set_ylabel("probability")
-        ax.set_title("class probabilities", fontsize=10)
+        ax.set_title("class probabilities")
         _line_axes(ax, data, low[0], high[0])
 
     def update(self, frame: AnimationFrame) -> None:
@@ -258,6 +296,7 @@ class _CurvePanel:
     """1-D regression: the fitted curve over the data, on y limits fixed by the targets."""
 
     def __init__(self, fig: Figure, ax: Axes, data: PlotData, colors: None) -> None:
+        self.ax = ax
         low, high = padded_box(all_X(data), 0.03)
         self.x = np.linspace(low[0], high[0], 300)[:, None]
         curve_points(ax, data, size=14)
@@ -266,9 +305,13 @@ class _CurvePanel:
         pad = span_margin(targets[:, None], 0.25)
         ax.set_ylim(targets.min() - pad, targets.max() + pad)  # fixed: early wild fits go off-screen
         ax.set_ylabel("y")
-        ax.set_title("fit", fontsize=10)
-        ax.legend(frameon=False, fontsize=8, loc="best")
+        ax.set_title("fit")
         _line_axes(ax, data, low[0], high[0])
+
+    def handles(self) -> list:
+        """The data and the curve, for the figure's legend: in an axes, loc="best" moved it
+        from frame to frame as the curve moved."""
+        return self.ax.get_legend_handles_labels()[0]
 
     def update(self, frame: AnimationFrame) -> None:
         values = np.asarray(frame.predict(self.x), dtype=float)
@@ -314,9 +357,12 @@ class _HiddenPanel:
         if not self.view.classification:
             fig.colorbar(self.artists["train"], ax=ax, location="bottom", shrink=0.8, aspect=30, label="target y")
         if self.view.kind == "3d":
-            ax.locator_params(nbins=4)
-            ax.tick_params(labelsize=7)
-        ax.set_title(f"last hidden layer: {self.view.subtitle}", fontsize=9)
+            ax.locator_params(nbins=3)
+            ax.tick_params(labelsize=10, pad=0)
+            low, high = (np.array(limits) for limits in zip(ax.get_xlim(), ax.get_ylim(), ax.get_zlim(), strict=True))
+            ax.view_init(*widest_view(self.coordinates[-1]["train"], low, high))
+        ax.set_title(f"last hidden layer: {self.view.width} unit{'s' * (self.view.width > 1)}\n"
+                     + HIDDEN_SHOWN[self.view.kind], linespacing=1.2)
 
     def _fix_limits(self) -> None:
         """Limits that hold every frame's points; a class strip keeps its class rows as y."""
@@ -340,48 +386,95 @@ class _HiddenPanel:
                 artist.set_offsets(C)
 
 
+BOX_ASPECT = np.array([4.0, 4.0, 3.0])  # matplotlib's 3-D box: z is drawn 3/4 as long as x and y
+
+
+def widest_view(points: Array, low: Array, high: Array) -> tuple[float, float]:
+    """(elev, azim), degrees: the view of a 3-D axes from low to high (each (3,)) along which
+    the points (n, 3) vary least, so they spread widest on the screen; elevation 10 to 40.
+
+    matplotlib's default view (30, -60) looks along seed 003's hidden points, which lie near a
+    line from (0.1, 0.9, 0) to (0.9, 0.1, 0.9): all of [0, 1]³ drawn as a blob in a corner."""
+    scaled = (np.asarray(points, dtype=float) - low) / np.maximum(high - low, 1e-12) * BOX_ASPECT
+    covariance = np.cov(scaled.T) if len(scaled) > 1 else np.zeros((3, 3))
+    views = [(elev, azim) for elev in (10, 20, 30, 40) for azim in range(-180, 180, 10)]
+
+    def along(view: tuple[float, float]) -> float:
+        elev, azim = np.radians(view)
+        eye = np.array([np.cos(elev) * np.cos(azim), np.cos(elev) * np.sin(azim), np.sin(elev)])
+        return float(eye @ covariance @ eye)
+
+    best, default = min(views, key=along), (30.0, -60.0)
+    total = float(np.trace(covariance))
+    # the default, familiar view unless another shows the points at least 20% more spread
+    return best if total - along(best) > 1.2 * (total - along(default)) else default
+
+
 # ---------------------------------------------------------------- panel 3: the loss so far
 
 
-class _LossPanel:
-    """The train and validation loss up to the frame's epoch, a dot at the tip of each line and
-    a dotted line at the current epoch, on axes fixed for the whole film (the curve grows into
-    a still frame)."""
+# how the hidden panel shows its units, under its title (hidden.png's longer subtitle ran over the next panel)
+HIDDEN_SHOWN = {"strip": "its activation along x", "plane": "as the two axes", "3d": "as the three axes",
+                "pca": "along their first 2 principal components"}
+SPLIT_LINES = {"train": "-", "validation": (0, (4, 2))}  # the loss lines: solid and dashed, whatever their colour
+LOG_EPOCHS_BELOW = 0.1  # frames whose median epoch is under this share of the last crowd the start
 
-    def __init__(self, ax: Axes, metrics: list[dict], frames: Sequence[AnimationFrame]) -> None:
+
+class _LossPanel:
+    """The train and validation loss up to the frame's epoch, a mark at the tip of each line and
+    a thin line at the current epoch, on axes fixed for the whole film (the curve grows into a
+    still frame).
+
+    Train is a solid line tipped by a circle, validation a dashed one tipped by a square: the
+    shapes of the points in the other panels. Their colours are the splits' own only when no
+    colour in the frame means a class; with classes (blue and orange are class 0 and 1 there)
+    both are one neutral dark. When the frames crowd the start (log spacing, the default), the
+    epoch axis is logarithmic too, so the current-epoch line moves at an even pace and the first
+    epochs, where the loss falls, are not a cliff at x = 0."""
+
+    def __init__(self, ax: Axes, metrics: list[dict], frames: Sequence[AnimationFrame], *, by_class: bool) -> None:
+        from matplotlib.lines import Line2D
+
         self.ax = ax
         self.epochs = metric_column(metrics, "epoch")
         self.losses: dict[str, Array] = {}
-        self.lines, self.marks = {}, {}
+        self.lines, self.marks, handles = {}, {}, []
         for split, prefix in (("train", "train"), ("validation", "val")):
             values = finite_column(metrics, f"{prefix}_loss")
             if not np.isfinite(values).any():
                 continue
             self.losses[split] = values
-            (self.lines[split],) = ax.plot([], [], color=SPLIT_COLORS[split], lw=1.8, label=split)
-            (self.marks[split],) = ax.plot(
-                [], [], ls="", marker="o", ms=6, color=SPLIT_COLORS[split], markeredgecolor=EDGE, zorder=5
-            )
+            style = loss_line_style(split, by_class=by_class)
+            (self.lines[split],) = ax.plot([], [], lw=1.8, **style)
+            tip = {"marker": SPLIT_MARKERS[split], "ms": 6, "markeredgecolor": EDGE}
+            (self.marks[split],) = ax.plot([], [], ls="", zorder=5, color=style["color"], **tip)
+            handles.append(Line2D([], [], lw=1.8, label=split, **style, **tip))
         first_epoch = self._fix_limits([f.epoch for f in frames])
-        self.now = ax.axvline(first_epoch, color=NEUTRAL, ls=":", lw=1.2, label="current epoch")
-        ax.set_xlabel("epoch")
+        self.now = ax.axvline(first_epoch, color=NEUTRAL, lw=1.0, alpha=0.8)
+        handles.append(Line2D([], [], color=NEUTRAL, lw=1.0, alpha=0.8, label="current epoch"))
         ax.set_ylabel("loss")
-        epoch_axis(ax)
         ax.grid(True, which="major", alpha=0.3)
         # above the panel, in place of a title: inside, the curve's tail (often at the top right
         # when validation loss climbs) ran under it
-        ax.legend(frameon=False, fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3)
+        ax.legend(handles=handles, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3,
+                  handlelength=2.2, columnspacing=1.0)
 
     def _fix_limits(self, frame_epochs: list[int]) -> float:
         """The y scale (log when the loss spans decades) and limits of every loss and epoch the
-        film reaches; returns the first epoch."""
+        film reaches, the epoch axis (log when the frames crowd the start); returns the first
+        epoch."""
         ax = self.ax
         values = np.concatenate([v[np.isfinite(v)] for v in self.losses.values()]) if self.losses else np.array([])
         if use_log_scale(values):
             log_axis(ax, values)
         low = min([*self.epochs[np.isfinite(self.epochs)], *frame_epochs])
         high = max([*self.epochs[np.isfinite(self.epochs)], *frame_epochs])
-        ax.set_xlim(low - 0.02 * max(high - low, 1), high + 0.02 * max(high - low, 1))
+        if low >= 0 and crowds_start(frame_epochs):
+            log_epoch_axis(ax, high)
+        else:
+            ax.set_xlim(low - 0.02 * max(high - low, 1), high + 0.02 * max(high - low, 1))
+            ax.set_xlabel("epoch")
+            epoch_axis(ax)
         if values.size:
             if ax.get_yscale() == "log":
                 ax.set_ylim(values.min() / 1.25, values.max() * 1.25)
@@ -400,3 +493,31 @@ class _LossPanel:
             else:
                 self.marks[split].set_data([], [])
         self.now.set_xdata([epoch, epoch])
+
+
+def loss_line_style(split: str, *, by_class: bool) -> dict[str, Any]:
+    """colour and ls of a split's loss line beside pictures whose colours mean classes (by_class:
+    one neutral dark, solid for train and dashed for validation) or not (the splits' colours)."""
+    return {"color": NEUTRAL_DARK if by_class else SPLIT_COLORS[split], "ls": SPLIT_LINES[split]}
+
+
+def crowds_start(frame_epochs: Sequence[int]) -> bool:
+    """Whether the frames' epochs crowd the start of a run of 50 epochs or more: their median is
+    under LOG_EPOCHS_BELOW of the last (log spacing: about its square root; quadratic: a
+    quarter; even: a half)."""
+    epochs = np.sort(np.asarray(frame_epochs, dtype=float))
+    return len(epochs) >= 3 and epochs[-1] >= 50 and float(np.median(epochs)) < LOG_EPOCHS_BELOW * epochs[-1]
+
+
+def log_epoch_axis(ax: Axes, last: float) -> None:
+    """A logarithmic epoch axis from 0 to `last`: linear between 0 and 1 (symlog), ticks at 0
+    and the powers of ten, thousands as '10k'; the label says it is logarithmic."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    ax.set_xscale("symlog", linthresh=1.0, linscale=0.4)
+    ax.set_xlim(0.0, last * 1.15)
+    ticks = [0.0, *(10.0**k for k in range(int(np.log10(last)) + 1))]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v >= 10_000 else f"{v:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel("epoch (log scale)")

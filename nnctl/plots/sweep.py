@@ -14,25 +14,32 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnctl.files import figure_bytes
+from nnctl.plots.animation import AnimationFrame, class_legend_handles, loss_line_style, model_panel
 from nnctl.plots.common import (
     BOUNDARY,
     CLASS_COLORS,
     DPI,
+    EDGE,
     NEUTRAL_DARK,
     SEQUENTIAL_CMAP,
+    SPLIT_COLORS,
     Array,
     PlotData,
     all_X,
     as_probabilities,
     class_colors,
-    class_handles,
     class_indices,
     constrained_figure,
     count_classes,
     draw_boundaries,
+    epoch_axis,
+    finite_column,
     grid_points,
     log_axis,
+    metric_column,
     new_figure,
+    padded_box,
     percent,
     percent_formatter,
     plane_grid,
@@ -41,9 +48,11 @@ from nnctl.plots.common import (
     scatter_split,
     shade_many_classes,
     split_handles,
+    target_column,
     two_class_cmap,
     use_log_scale,
 )
+from nnctl.plots.model import confusion_counts
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -62,13 +71,15 @@ class _SweepAxis:
     kind: "numeric" (values are numbers, or one-element lists of numbers such as [16]) or
     "categorical" (anything else: strings, bools, None, longer lists); scale: "linear", "log"
     or "symlog" (numeric only); values: the distinct values in drawing order (sorted numbers or
-    the categories in order of first appearance), as numbers or texts; label: the axis label."""
+    the categories in order of first appearance), as numbers or texts; label: the axis label;
+    sampled: numeric values drawn at random (`is_sampled`), not listed by a person."""
 
     key: str
     kind: str
     scale: str
     values: list
     label: str
+    sampled: bool = False
 
     def position(self, value: Any) -> float:
         """The x coordinate of a run's raw setting value."""
@@ -89,9 +100,13 @@ def plot_sweep(rows: list[dict], settings: list[str], path: Path, *, metric: str
       scale when it spans decades).
     One panel per setting. x: the setting's values, on a log axis when they are positive and span
     two decades or are spaced geometrically (learning rates, widths 1 … 50), categorical for text
-    (a one-element list [16] is the number 16: a layer width). y: the mean over seeds as a line,
-    the lowest to highest seed as a band, one line per value of the other settings (up to
-    MAX_SWEEP_LINES lines; beyond, one line averaged over them too). Returns `path`.
+    (a one-element list [16] is the number 16: a layer width).
+    A grid (values a person listed): y is the mean over seeds as a line, the lowest to highest
+    seed as a band, one line per value of the other settings (up to MAX_SWEEP_LINES lines;
+    beyond, one line averaged over them too), a tick at each value.
+    A random search (a setting `is_sampled`): one point per run, the setting's axis with ordinary
+    ticks, the points coloured by a sampled other setting (with a colour bar) or by the values
+    of the listed ones (a legend of at most MAX_SWEEP_LINES entries). Returns `path`.
     """
     return save(_sweep_figure(rows, settings, metric=metric, title=title), path, dpi)
 
@@ -105,15 +120,20 @@ def _sweep_figure(rows: list[dict], settings: list[str], *, metric: str, title: 
     finite = values[have]
     is_accuracy = "accuracy" in metric
     log_y = not is_accuracy and use_log_scale(finite)
+    axes_of = {key: _sweep_axis(key, [row.get(key) for row in rows]) for key in settings}
+    by_run = any(axis.sampled for axis in axes_of.values())
 
     fig, axes = new_figure(len(settings), panel=(5.6, 4.1))
     kinds: list[str] = []
     for ax, key in zip(axes, settings, strict=True):
-        axis = _sweep_axis(key, [row.get(key) for row in rows])
-        kind = "band" if axis.kind == "numeric" else "bar"
+        axis = axes_of[key]
+        kind = "run" if by_run else "band" if axis.kind == "numeric" else "bar"
         kinds += [kind] if kind not in kinds else []
         others = [k for k in settings if k != key and k != "seed"]
-        _draw_sweep_panel(ax, axis, kept, others, metric)
+        if by_run:
+            _draw_runs_panel(fig, ax, axis, kept, [axes_of[k] for k in others], metric)
+        else:
+            _draw_sweep_panel(ax, axis, kept, others, metric)
         _sweep_x_axis(ax, axis)
         ax.set_ylabel(_metric_label(metric))
         if is_accuracy:
@@ -147,13 +167,50 @@ def _as_number(value: Any) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def _value_text(value: Any) -> str:
-    """A setting value as the sweep writes it: 0.1, 1e-05, [16, 16], tanh."""
+def _value_text(value: Any, digits: int | None = None) -> str:
+    """A setting value as the sweep writes it: 0.1, 1e-05, [16, 16], tanh; floats with `digits`
+    significant digits when given, else with up to 6."""
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+        return "[" + ", ".join(_value_text(v, digits) for v in value) + "]"
     if isinstance(value, (float, np.floating)):
-        return f"{value:g}"
+        return f"{value:.{digits}g}" if digits else f"{value:g}"
     return str(value)
+
+
+def rounded_texts(values: list, digits: int = 3) -> list[str]:
+    """Each value as a short text for a title or label: floats with `digits` significant digits,
+    more only where two different values would otherwise read the same (0.0123 and 0.01234 when
+    both are there); lists element by element; anything else as it is. A random search's
+    0.012345678901234567 becomes 0.0123."""
+    distinct = len({repr(v) for v in values})
+    for d in range(digits, 18):
+        texts = [_value_text(v, d) for v in values]
+        if len(set(texts)) == distinct:
+            return texts
+    return [_value_text(v, 17) for v in values]
+
+
+def is_sampled(values: list[float]) -> bool:
+    """Whether a numeric setting's distinct values were drawn at random (a sweep's random:
+    space) rather than listed by a person: more than MAX_VALUE_TICKS of them, or one that takes
+    more than 4 significant digits to write (a person writes 0.003; uniform draws 0.0031832…)."""
+    return len(values) > MAX_VALUE_TICKS or any(float(f"{v:.4g}") != v for v in values)
+
+
+def reading_order(rows: list[dict], settings: list[str]) -> list[int]:
+    """The indices of `rows` in the order a grid of their pictures reads best: a grid's rows as
+    they are; a random search's grouped by the listed settings (and seed) in order of first
+    appearance, and within a group by the sampled settings' values, low to high."""
+    axes = [_sweep_axis(key, [row.get(key) for row in rows]) for key in settings]
+    sampled = [axis for axis in axes if axis.sampled]
+    if not sampled:
+        return list(range(len(rows)))
+    listed = [key for key in [*settings, "seed"] if key not in {axis.key for axis in sampled}]
+    combos = [tuple(_value_text(row.get(key)) for key in listed) for row in rows]
+    group = {combo: g for g, combo in enumerate(dict.fromkeys(combos))}
+    place = [(group[combo], *(axis.position(row.get(axis.key)) for axis in sampled))
+             for row, combo in zip(rows, combos, strict=True)]
+    return sorted(range(len(rows)), key=place.__getitem__)
 
 
 def _sweep_axis(key: str, raw: list) -> _SweepAxis:
@@ -164,7 +221,9 @@ def _sweep_axis(key: str, raw: list) -> _SweepAxis:
         label = key
         if any(isinstance(v, (list, tuple)) for v in raw):
             label = f"{key} (width)" if key.rsplit(".", 1)[-1] == "hidden" else f"{key} (its one value)"
-        return _SweepAxis(key, "numeric", _x_scale(np.array(distinct)), distinct, label)
+        sampled = key != "seed" and is_sampled(distinct)
+        label += " (sampled)" if sampled else ""
+        return _SweepAxis(key, "numeric", _x_scale(np.array(distinct)), distinct, label, sampled)
     texts = list(dict.fromkeys(_value_text(v) for v in raw))
     return _SweepAxis(key, "categorical", "linear", texts, key)
 
@@ -250,15 +309,9 @@ def _draw_sweep_panel(ax: Axes, axis: _SweepAxis, rows: list[dict], others: list
         xs, mean, low, high, count = _seed_statistics(axis, group_rows, metric)
         name = label or "mean"
         if axis.kind == "numeric":
-            # random search: scattered values with one run each; a line through them would
-            # suggest a trend from one run to the next
-            scattered = len(xs) > MAX_VALUE_TICKS and np.median(count) <= 1
-            ax.plot(xs, mean, color=color, lw=1.8, ls="" if scattered else "-", marker="o", ms=5, label=name, zorder=3)
-            several = count > 1
-            if scattered and np.any(several):  # a band between scattered points means nothing: bars
-                bars = [mean[several] - low[several], high[several] - mean[several]]
-                ax.errorbar(xs[several], mean[several], yerr=bars, color=color, ls="", capsize=2, lw=1.0, zorder=2)
-            elif np.any(several):
+            # (a random search's scattered values are drawn by _draw_runs_panel)
+            ax.plot(xs, mean, color=color, lw=1.8, marker="o", ms=5, label=name, zorder=3)
+            if np.any(count > 1):
                 ax.fill_between(xs, low, high, color=color, alpha=0.16, lw=0, zorder=1)
         else:
             # side by side within a category, so lines of equal value do not hide each other
@@ -292,8 +345,43 @@ def _draw_sweep_panel(ax: Axes, axis: _SweepAxis, rows: list[dict], others: list
         ax.text(0.5, 0.5, "no run has a value", transform=ax.transAxes, ha="center", color=NEUTRAL_DARK)
 
 
+def _draw_runs_panel(
+    fig: Figure, ax: Axes, axis: _SweepAxis, rows: list[dict], others: list[_SweepAxis], metric: str
+) -> None:
+    """One point per run (a random search): the metric against this setting, coloured by the
+    first sampled other setting (a colour bar), else by the other settings' values (a legend of
+    at most MAX_SWEEP_LINES entries; more combinations: one colour)."""
+    from matplotlib.colors import LogNorm, Normalize
+    from matplotlib.ticker import FuncFormatter
+
+    x = lambda group: [axis.position(row.get(axis.key)) for row in group]
+    y = lambda group: [_metric_value(row.get(metric)) for row in group]
+    style = {"s": 34, "edgecolors": EDGE, "linewidths": 0.5, "alpha": 0.9, "zorder": 3}
+    colour_by = next((other for other in others if other.sampled), None)
+    if colour_by is not None:
+        shade = [colour_by.position(row.get(colour_by.key)) for row in rows]
+        low, high = (min(colour_by.values), max(colour_by.values)) if colour_by.values else (0.0, 1.0)
+        norm = LogNorm(low, high) if colour_by.scale == "log" else Normalize(low, high)
+        points = ax.scatter(x(rows), y(rows), c=shade, cmap=SEQUENTIAL_CMAP, norm=norm, **style)
+        bar = fig.colorbar(points, ax=ax, label=colour_by.label, shrink=0.9)
+        bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+    else:
+        groups, legend_title = _sweep_groups(rows, [other.key for other in others])
+        for (label, group), color in zip(groups, _group_colors(len(groups)), strict=True):
+            ax.scatter(x(group), y(group), color=color, label=label or None, **style)
+        if legend_title:
+            ax.legend(title=legend_title, frameon=False, fontsize=8, title_fontsize=8, loc="upper left",
+                      bbox_to_anchor=(1.01, 1.0))
+        elif others:
+            ax.set_title(f"all values of {', '.join(o.key for o in others)} in one colour", fontsize=9)
+    if not rows:
+        ax.text(0.5, 0.5, "no run has a value", transform=ax.transAxes, ha="center", color=NEUTRAL_DARK)
+
+
 def _sweep_x_axis(ax: Axes, axis: _SweepAxis) -> None:
-    """Scale, ticks at the swept values (when few) and the label of one setting's axis."""
+    """Scale, ticks and the label of one setting's axis: a tick at each value a person listed
+    (when few), ordinary ticks for sampled values (one tick per sample ran their labels into
+    one another)."""
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
     ax.set_xlabel(axis.label)
@@ -308,14 +396,27 @@ def _sweep_x_axis(ax: Axes, axis: _SweepAxis) -> None:
     elif axis.scale == "symlog":
         positive = [v for v in axis.values if v > 0]
         ax.set_xscale("symlog", linthresh=min(positive), linscale=0.5)
-    if len(axis.values) <= MAX_VALUE_TICKS:  # a tick at each value the sweep tried, as it was written
+    if not axis.sampled:  # a tick at each value the sweep tried, as it was written
         ax.xaxis.set_major_locator(FixedLocator(axis.values))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_locator(NullLocator())
+    elif axis.scale == "log":
+        _sampled_log_ticks(ax, axis.values)
     if axis.scale == "log" and len(axis.values) >= 2:
         low, high = min(axis.values), max(axis.values)
         pad = (high / low) ** 0.06
         ax.set_xlim(low / pad, high * pad)
+
+
+def _sampled_log_ticks(ax: Axes, values: list[float]) -> None:
+    """Ticks of a log axis over sampled values: 1, 2, 5 × 10^k over a few decades, powers of ten
+    beyond, written in 3 significant digits at most (0.002, 0.05, 1e-05)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    decades = np.log10(max(values) / min(values))
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,), numticks=8))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def _metric_label(metric: str) -> str:
@@ -330,6 +431,8 @@ def _sweep_caption(rows: list[dict], kept: list[dict], values: Array, settings: 
     seeds = {_value_text(row.get("seed")) for row in rows if row.get("seed") is not None}
     if settings == ["seed"]:
         parts = [f"one point per seed ({len(rows)} runs)"]
+    elif "run" in kinds:
+        parts = ["random search: one point per run" + (f" ({len(seeds)} seeds each)" if len(seeds) > 1 else "")]
     elif len(seeds) > 1:
         spread = " or ".join(kinds)
         mean = "line" if "band" in kinds else "point"
@@ -567,10 +670,7 @@ def _runs_legend(fig: Figure, data: PlotData, colors: Array, splits: list[str], 
     from matplotlib.lines import Line2D
 
     boundary = Line2D([], [], color=BOUNDARY, lw=1.1, label="decision boundary")
-    classes = class_handles(data, colors)
-    for handle in classes:  # "0" alone in a legend reads as a number, not a class
-        handle.set_label(f"class {handle.get_label()}" if handle.get_label().isdigit() else handle.get_label())
-    handles = classes + split_handles(splits) + [boundary]
+    handles = class_legend_handles(data, colors) + split_handles(splits) + [boundary]
     fig.legend(
         handles=handles, ncols=min(len(handles), 7), loc="outside lower center", frameon=False, fontsize=font + 1
     )
@@ -582,3 +682,106 @@ def _split_common_parts(labels: list[str]) -> tuple[list[str], str]:
     parts = [label.split(" · ") for label in labels]
     common = [p for p in parts[0] if all(p in other for other in parts[1:])] if len(labels) > 1 else []
     return [" · ".join(p for p in label if p not in common) for label in parts], " · ".join(common)
+
+
+# ---------------------------------------------------------------- report.html's thumbnails
+
+THUMB_DPI = 100  # a thumbnail's size in inches × 100 is its size in pixels
+
+
+def model_thumbnail(predict: Callable[[Array], Array], data: PlotData, *, width: int) -> tuple[bytes, str]:
+    """(PNG bytes, what they show) of a run's model, drawn `width` px wide to be seen that size,
+    without title, labels, ticks or colour bar (the page's caption says what it is):
+    1 or 2 inputs: the animation's first panel (class regions and boundary, class probabilities,
+    predicted surface, or curve) over the whole picture, the plane in its own aspect (height 0.5
+    to 1.2 × width); more inputs: the confusion matrix as colours (classification) or predicted
+    against true targets (regression). predict and data as `plot_boundary` / `plot_fit` take them."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.figure import Figure
+
+    if data.n_features <= 2:
+        low, high = padded_box(all_X(data), 0.12)
+        aspect = (high[1] - low[1]) / (high[0] - low[0]) if data.n_features == 2 else 0.75
+    else:
+        aspect = 1.0
+    fig = Figure(figsize=(width / THUMB_DPI, round(width * min(max(aspect, 0.5), 1.2)) / THUMB_DPI))
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    if data.n_features > 2:
+        label = _outcome_thumbnail(ax, predict, data)
+    else:
+        colors = class_colors(count_classes(data)) if data.task == "classification" else None
+        model_panel(fig, ax, data, colors, colorbar=False).update(AnimationFrame(0, predict, None))
+        ax.set_title("")
+        for points in ax.collections:  # the animation's points, a third the area: the regions show between them
+            if isinstance(points, PathCollection):
+                points.set_sizes(points.get_sizes() / 3)
+        label = {(2, "classification"): "decision boundary", (1, "classification"): "class probabilities"}.get(
+            (data.n_features, data.task), "fit")
+    ax.set_axis_off()
+    return _png_bytes(fig), label
+
+
+def _outcome_thumbnail(ax: Axes, predict: Callable[[Array], Array], data: PlotData) -> str:
+    """Predictions on the validation split (else the training one) of a model with more than 2
+    inputs: the confusion matrix, each row's shares as colours (classification), or the
+    prediction against the target with the line of perfect ones (regression). Returns what it shows."""
+    split, X, y = list(data.splits())[-1]
+    if data.task == "classification":
+        n_classes = count_classes(data)
+        counts = confusion_counts(y, predicted_classes(predict, X), n_classes)
+        shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        ax.imshow(shares, cmap=SEQUENTIAL_CMAP, vmin=0.0, vmax=1.0, interpolation="nearest")
+        return f"confusion matrix, {split} (rows: true class; bright: most)"
+    target, predicted = target_column(y), target_column(np.asarray(predict(X), dtype=float))
+    low, high = padded_box(np.concatenate([target, predicted])[:, None], 0.05)
+    ax.plot([low[0], high[0]], [low[0], high[0]], color=NEUTRAL_DARK, lw=1.0)
+    ax.scatter(target, predicted, s=8, color=SPLIT_COLORS[split], edgecolors="none", alpha=0.6)
+    ax.set_xlim(low[0], high[0])
+    ax.set_ylim(low[0], high[0])
+    return f"prediction against target, {split} (line: perfect)"
+
+
+def loss_thumbnail(metrics: list[dict], *, width: int, height: int, by_class: bool) -> bytes | None:
+    """PNG bytes of the loss per epoch, `width` x `height` px: train solid, validation dashed
+    (coloured as in the animation, `loss_line_style`), on a log axis when it spans decades,
+    with a few ticks in 8-pt type and no title, axis label or legend (the page's caption says
+    which line is which). None when no loss is finite. metrics: metrics.csv's rows."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=(width / THUMB_DPI, height / THUMB_DPI))
+    # margins in pixels for the tick labels (no layout engine: it would draw every thumbnail twice)
+    left, bottom, right, top = 46, 18, 8, 6
+    ax = fig.add_axes((left / width, bottom / height, 1 - (left + right) / width, 1 - (bottom + top) / height))
+    epochs = metric_column(metrics, "epoch")
+    finite = []
+    for split, prefix in (("train", "train"), ("validation", "val")):
+        values = finite_column(metrics, f"{prefix}_loss")
+        if np.isfinite(values).any():
+            ax.plot(epochs, values, lw=1.4, **loss_line_style(split, by_class=by_class))
+            finite.append(values[np.isfinite(values)])
+    if not finite:
+        return None
+    values = np.concatenate(finite)
+    epoch_axis(ax)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    if use_log_scale(values):
+        log_axis(ax, values)
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
+    ax.tick_params(labelsize=8, length=2, pad=1)
+    ax.grid(True, which="major", alpha=0.3)
+    return _png_bytes(fig)
+
+
+def _png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG bytes at THUMB_DPI, in 256 colours (a plot needs no more; a third the size)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    with Image.open(BytesIO(figure_bytes(fig, fmt="png", dpi=THUMB_DPI))) as image:
+        small = image.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT)
+    out = BytesIO()
+    small.save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -12,11 +12,11 @@ the others run from the start.
     results    the folder's inventory, results.csv's columns, the one reader of results.csv and sweep.yaml
     folder     Sweep: the folder checked, locked and written as points finish
     workers    execute: the points on a pool of worker processes or a Dask cluster
-    pictures   sweep.png and boundaries.png, gathered from the folder and drawn by nnctl.plots
+    pictures   sweep.png, boundaries.png and report.html's thumbnails, gathered from the folder and drawn by nnctl.plots
     report     report.html
 
 Within the package, imports go down this list's dependencies (spec, results → folder → workers;
-results → pictures, report) and never up. What a point does (train, resume, draw) is the
+results → pictures → report) and never up. What a point does (train, resume, draw) is the
 workflow's (layer 6), handed to `workers.execute` as a function.
 
 The package is `sweeps`, plural, so that no module is called `nnctl.sweep` and shadows a

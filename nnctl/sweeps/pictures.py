@@ -1,17 +1,26 @@
 """Layer 5: a sweep's own pictures, gathered from its folder: sweep.png (a metric against each
-swept setting, from results.csv) and boundaries.png (one small decision boundary per finished
-run, from its run directory). The arrays and callables come from `results` and
-`nnctl.pictures`; `nnctl.plots` draws them.
+swept setting, from results.csv), boundaries.png (one small decision boundary per finished
+run, from its run directory) and report.html's thumbnails (`run_thumbnails`). The arrays and
+callables come from `results` and `nnctl.pictures`; `nnctl.plots` draws them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nnctl.files import flow
+from nnctl.errors import NnctlError
+from nnctl.files import read_metrics
 from nnctl.pictures import plot_data, predict_scores
-from nnctl.plots import plot_boundaries, plot_sweep
+from nnctl.plots import (
+    loss_thumbnail,
+    model_thumbnail,
+    plot_boundaries,
+    plot_sweep,
+    reading_order,
+    rounded_texts,
+)
 from nnctl.runs import load_run
 from nnctl.sweeps.results import SWEEP_PICTURES, read_results
 from nnctl.vocabulary import FINISHED, SUMMARY_METRICS
@@ -27,6 +36,14 @@ def sweep_metric(rows: list[dict[str, Any]]) -> str:
     return f"final_{preferred[-1]}"
 
 
+def run_labels(rows: list[dict[str, Any]], settings: list[str]) -> list[str]:
+    """Each row's settings as a panel title, 'hidden=[4] · lr=0.0123 · seed=0': values rounded to
+    3 significant digits, more only where two runs' values would otherwise read the same."""
+    keys = [k for k in [*settings, "seed"] if any(k in row for row in rows)]
+    texts = {k: rounded_texts([row.get(k) for row in rows]) for k in keys}
+    return [" · ".join(f"{k.rsplit('.', 1)[-1]}={texts[k][i]}" for k in keys if k in row) for i, row in enumerate(rows)]
+
+
 def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = None) -> list[Path]:
     """sweep.png (the metric against each swept setting) and, when the runs are 2-D
     classifiers, boundaries.png (one small boundary per finished run, labelled by its settings)."""
@@ -37,16 +54,52 @@ def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = No
         written.append(plot_sweep(rows, settings, sweep_png, metric=metric or sweep_metric(rows),
                                   title=folder.name, dpi=dpi))
     panels, score_label = [], "P(class 1)"
-    for row in rows:
+    labels = run_labels(rows, settings)
+    for i in reading_order(rows, settings):  # a random search's samples from low to high
+        row, label = rows[i], labels[i]
         if row.get("status") not in FINISHED:
             continue
         run = load_run(folder / row["run_dir"])
         if run.dataset.task != "classification" or run.dataset.n_features != 2:
             return written
-        label = " · ".join(f"{k.rsplit('.', 1)[-1]}={flow(row[k])}" for k in [*settings, "seed"] if k in row)
         panels.append((label, predict_scores(run), plot_data(run)))
         score_label = run.model.loss.score_label
     if panels:
         written.append(plot_boundaries(panels, boundaries_png, title=folder.name, dpi=dpi,
                                        score_label=score_label))
     return written
+
+
+@dataclass(frozen=True)
+class Thumbnails:
+    """A run's pictures for report.html, drawn at the size they are shown (PNG bytes, None
+    where the run has none): its model (`model_thumbnail`), what that shows ("decision
+    boundary", "fit", …), its loss per epoch."""
+
+    model: bytes | None
+    model_label: str
+    loss: bytes | None
+
+
+def run_thumbnails(run_dir: Path, width: int) -> Thumbnails:
+    """The thumbnails of the run in `run_dir`: the model `width` px wide, the loss 2 × width by
+    0.6 × width. A run that does not read back (failed, or cut off before its weights) has no
+    model thumbnail, and a loss one when its metrics.csv reads."""
+    try:
+        run = load_run(run_dir)
+    except NnctlError:
+        return Thumbnails(None, "", _loss(_metrics_of(Path(run_dir)), width, by_class=True))
+    data = plot_data(run)
+    model, label = model_thumbnail(predict_scores(run), data, width=width)
+    return Thumbnails(model, label, _loss(run.metrics, width, by_class=data.task == "classification"))
+
+
+def _metrics_of(run_dir: Path) -> list[dict[str, Any]]:
+    try:
+        return read_metrics(run_dir / "metrics.csv") if (run_dir / "metrics.csv").is_file() else []
+    except NnctlError:
+        return []
+
+
+def _loss(metrics: list[dict[str, Any]], width: int, *, by_class: bool) -> bytes | None:
+    return loss_thumbnail(metrics, width=2 * width, height=round(0.6 * width), by_class=by_class) if metrics else None

@@ -3,11 +3,13 @@
 The page holds a header (the sweep's name, base config, counts by status, the grid), the
 results table of `results.csv` (sortable by clicking a header, or on load by a link such as
 `report.html#sort=final_val_accuracy:desc`), and one card per run with its settings, its
-boundary (or fit) picture and its loss curve, downscaled and embedded as base64 PNG. CSS and
+model (boundary, fit, …) and its loss curve as thumbnails drawn at the size they are shown
+(`sweeps.pictures.run_thumbnails`: no text to squint at), embedded as base64 PNG. CSS and
 JavaScript are inline and nothing is fetched, so the file can be mailed or archived alone.
 
-Only `results.csv` is required; `sweep.yaml` (when there, one nnctl wrote) and the run
-directories' pictures are shown when they are there. Every cell keeps its exact `results.csv`
+Only `results.csv` is required; `sweep.yaml` (when there, one nnctl wrote) and the runs are
+shown when they are there: a run directory that does not read back shows its own pictures
+shrunk, when it has them. Every cell keeps its exact `results.csv`
 text in a `data-v` attribute (the shown text is rounded), which is what tests and scripts should
 read back.
 """
@@ -23,10 +25,11 @@ from typing import Any
 from urllib.parse import quote
 
 from nnctl.files import flow, write_text
+from nnctl.sweeps.pictures import run_thumbnails
 from nnctl.sweeps.results import REPORT, RUNS, SWEEP_YAML, read_sweep_yaml, results_table
 from nnctl.vocabulary import STATUSES
 
-THUMB_WIDTH = 260  # the boundary or fit picture; the loss curve (two panels side by side) gets twice that
+THUMB_WIDTH = 260  # the model's thumbnail; the loss curve's is twice as wide
 TEXT_COLUMNS = frozenset({"name", "status", "error", "run_dir"})
 # the run's main picture, in order of preference; the loss curve is shown beside it
 MAIN_PICTURES = (("boundary.png", "decision boundary"), ("fit.png", "fit"), ("confusion.png", "confusion matrix"))
@@ -100,7 +103,11 @@ def _thumbnail(path: Path, width: int = THUMB_WIDTH) -> str | None:
         flat.quantize(256, method=Image.Quantize.MEDIANCUT).save(buffer, format="PNG", optimize=True)
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return _data_uri(buffer.getvalue())
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _e(value: Any) -> str:
@@ -240,10 +247,12 @@ def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir
     metrics_html = " · ".join(f"{_e(label)} <b>{_e(format_number(v))}</b>" for label, v in metrics if v)
     run_dir = row.get("run_dir", "") or f"{RUNS}/{name}"
     folder = sweep_dir / run_dir
-    main = next(((file, label) for file, label in MAIN_PICTURES if (folder / file).is_file()),
-                ("boundary.png, fit.png", "decision boundary or fit"))
-    main_html = _figure(folder, run_dir, *main, THUMB_WIDTH)
-    loss_html = _figure(folder, run_dir, "loss.png", "loss and accuracy per epoch", 2 * THUMB_WIDTH)
+    drawn = run_thumbnails(folder, THUMB_WIDTH)
+    main_file, main_label = next(((file, label) for file, label in MAIN_PICTURES if (folder / file).is_file()),
+                                 ("boundary.png, fit.png", "decision boundary or fit"))
+    main_html = _figure(folder, run_dir, main_file, drawn.model_label or main_label, THUMB_WIDTH, drawn.model)
+    loss_label = "loss per epoch: train solid, validation dashed" if drawn.loss else "loss and accuracy per epoch"
+    loss_html = _figure(folder, run_dir, "loss.png", loss_label, 2 * THUMB_WIDTH, drawn.loss)
     error = row.get("error", "")
     error_html = f'<p class="error">{_e(error)}</p>' if error else ""
     badge = f'<span class="badge {_status_class(status)}">{_e(status)}</span>' if status else ""
@@ -252,15 +261,20 @@ def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir
             f'<p class="metrics">{metrics_html}</p>{error_html}</div></div>{loss_html}</section>')
 
 
-def _figure(folder: Path, run_dir: str, file: str, label: str, width: int) -> str:
-    uri = _thumbnail(folder / file, width)
+def _figure(folder: Path, run_dir: str, file: str, label: str, width: int, drawn: bytes | None) -> str:
+    """A thumbnail: `drawn` (PNG bytes drawn at this size) when there, else the run's own `file`
+    shrunk to `width` px (a run that does not read back, a folder from elsewhere); linked to
+    `file` at full size when the run has it."""
+    uri = _data_uri(drawn) if drawn is not None else _thumbnail(folder / file, width)
     if uri is None:
         missing = "unreadable" if (folder / file).is_file() else "not in the run folder"
         return (f'<figure class="missing" style="width: {width}px"><div>no picture: {_e(file)} {missing}</div>'
                 f"<figcaption>{_e(label)}</figcaption></figure>")
-    href = quote(f"{run_dir.rstrip('/')}/{file}", safe="/")
-    return (f'<figure style="width: {width}px"><a href="{_e(href)}" title="full size"><img src="{uri}" '
-            f'alt="{_e(label)}"></a><figcaption>{_e(label)}</figcaption></figure>')
+    image = f'<img src="{uri}" alt="{_e(label)}">'
+    if (folder / file).is_file():
+        href = quote(f"{run_dir.rstrip('/')}/{file}", safe="/")
+        image = f'<a href="{_e(href)}" title="full size">{image}</a>'
+    return f'<figure style="width: {width}px">{image}<figcaption>{_e(label)}</figcaption></figure>'
 
 
 CSS = """
