@@ -18,6 +18,7 @@ from nnctl.data import Dataset, read_dataset
 from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, os_reason, read_json, read_yaml
 from nnctl.pictures import MAX_DPI, PICTURES, Progress, applicable, default_pictures
+from nnctl.plots import FORMATS
 from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
 from nnctl.sweeps.folder import Sweep, default_folder, named
 from nnctl.sweeps.pictures import draw_sweep_pictures
@@ -201,8 +202,9 @@ def plot_run(
     its own; in another folder (`out`) an existing file of the same name is replaced only with
     `overwrite`."""
 
-    if fmt not in ("png", "svg"):
-        raise NnctlError(f"--format: unknown {fmt!r} (choose from: png, svg)")
+    formats = [suffix.lstrip(".") for suffix in FORMATS]
+    if fmt not in formats:
+        raise NnctlError(f"--format: unknown {fmt!r} (choose from: {', '.join(formats)})")
     if not 1 <= dpi <= MAX_DPI:  # a picture's pixels grow with dpi²: 600 already makes 3600 × 2640 per panel
         raise NnctlError(f"--dpi: must be between 1 and {MAX_DPI}, got {dpi}")
     if (Path(run_dir) / SWEEP_YAML).is_file():

@@ -98,7 +98,7 @@ def test_the_picture_registry_draws_exactly_the_names_the_config_and_the_invento
     assert {f"{name}.png" for name in PICTURE_NAMES} <= RUN_FILES
 
 
-# ---------------------------------------------------------------- issue 14: titles, units
+# ---------------------------------------------------------------- issue 14: titles, units, pdf
 
 
 def test_every_title_names_the_weights_drawn_after_early_stopping(tmp_path):
@@ -167,3 +167,16 @@ def test_standardised_runs_are_drawn_in_the_datas_own_units(tmp_path):
     legend = [t.get_text() for t in ax.figure.legends[0].get_texts()]
     assert legend[:2] == ["large", "small"]
 
+
+def test_pictures_can_be_pdf_for_slides_and_the_inventory_knows_them(tmp_path):
+    from nnctl.runs import RUN_FILES, claim_run_dir
+
+    run = tiny(tmp_path)
+    written = plot_run(run, ["loss", "boundary", "neurons"], fmt="pdf", dpi=40)
+    assert [p.name for p in written] == ["loss.pdf", "boundary.pdf", "neurons.pdf"]
+    assert all(p.read_bytes().startswith(b"%PDF-") for p in written)
+    from nnctl.plots import PICTURE_NAMES
+
+    assert {f"{name}.pdf" for name in PICTURE_NAMES if name != "animation"} <= RUN_FILES
+    claim_run_dir(run, overwrite=True)  # --overwrite replaces a run holding pdf pictures
+    assert list(run.iterdir()) == []
