@@ -29,6 +29,7 @@ from nnctl.plots import (
     plot_norms,
     render_animation,
 )
+from nnctl.vocabulary import FINISHED
 
 Progress = Callable[[int, int], None]  # (frames done, frames in all)
 MAX_DPI = 600  # print quality is 300; memory grows with dpi², and 100 000 asked for terabytes
@@ -59,7 +60,7 @@ def weights_drawn(run) -> str:
         return f"epoch {last} (diverged in epoch {stopped.get('epoch', last + 1)})"
     if status == "interrupted" and stopped and stopped.get("batch"):
         return f"epoch {last} + {stopped['batch']} batches (interrupted)"
-    return f"epoch {last}" + (f" ({status})" if status in ("interrupted", "failed") else "")
+    return f"epoch {last}" + (f" ({status})" if status and status not in FINISHED else "")  # interrupted, failed
 
 
 def plot_data(run) -> PlotData:
