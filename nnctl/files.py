@@ -150,7 +150,7 @@ def save_npz(path: Path, arrays: dict[str, Array]) -> Path:
 
 
 def save_figure(fig, path: Path, *, dpi: int) -> Path:
-    """A matplotlib figure as the format `path`'s suffix names (png, svg), atomically."""
+    """A matplotlib figure as the format `path`'s suffix names (png, svg, pdf), atomically."""
     fmt = Path(path).suffix.lower().lstrip(".")
     return atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi), binary=True)
 

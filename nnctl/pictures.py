@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from nnctl.assemble import load_matching_weights
 from nnctl.files import read_metrics
 from nnctl.plots import (
@@ -27,41 +29,66 @@ from nnctl.plots import (
     plot_norms,
     render_animation,
 )
+from nnctl.vocabulary import FINISHED
 
 Progress = Callable[[int, int], None]  # (frames done, frames in all)
 MAX_DPI = 600  # print quality is 300; memory grows with dpi², and 100 000 asked for terabytes
 
 
-def title(run, epoch: int | None = None) -> str:
-    """'moons · 2-16-16-2 tanh · adam lr 0.01 · epoch 100' — what run a picture shows."""
+def title(run, *, weights: bool = True) -> str:
+    """'moons · 2-16-16-2 tanh · adam lr 0.01 · epoch 100': what run a picture shows and, with
+    `weights`, which of its weights are drawn (see `weights_drawn`)."""
     c = run.config
     sizes = "-".join(map(str, run.model.network.sizes))
     activations = sorted(set(c.model.activations)) or ["linear"]
-    if epoch is None:
-        epoch = run.summary.get("epochs", run.metrics[-1]["epoch"] if run.metrics else 0)
     lr = c.optimizer.params["lr"]
-    return f"{c.name} · {sizes} {'/'.join(activations)} · {c.optimizer.name} lr {lr:g} · epoch {epoch}"
+    run_title = f"{c.name} · {sizes} {'/'.join(activations)} · {c.optimizer.name} lr {lr:g}"
+    return f"{run_title} · {weights_drawn(run)}" if weights else run_title
 
 
-def plot_data(run):
+def weights_drawn(run) -> str:
+    """The epoch of the weights in model.npz, which every picture of the model draws, and why it
+    is not the last epoch when it is not: 'epoch 55 (best; early stopped at 60)', 'epoch 7
+    (diverged in epoch 8)', 'epoch 12 + 5 batches (interrupted)', 'epoch 100'."""
+    summary = run.summary
+    last = summary.get("epochs", run.metrics[-1]["epoch"] if run.metrics else 0)
+    status = summary.get("status")
+    if status == "early_stopped" and summary.get("best_epoch") is not None:
+        return f"epoch {summary['best_epoch']} (best; early stopped at {last})"
+    stopped = summary.get("diverged_at") if status == "diverged" else summary.get("interrupted_at")
+    if status == "diverged" and stopped:
+        return f"epoch {last} (diverged in epoch {stopped.get('epoch', last + 1)})"
+    if status == "interrupted" and stopped and stopped.get("batch"):
+        return f"epoch {last} + {stopped['batch']} batches (interrupted)"
+    return f"epoch {last}" + (f" ({status})" if status and status not in FINISHED else "")  # interrupted, failed
+
+
+def plot_data(run) -> PlotData:
+    """The run's data in its own units: standardised inputs are drawn as they were in the file
+    (X * std + mean), so axes read 4 … 7.5 cm, not −3 … 3; `model_inputs` maps back."""
     d = run.dataset
+    raw = (lambda X: X) if d.mean is None else (lambda X: np.asarray(X, dtype=float) * d.std + d.mean)
     return PlotData(
-        X_train=d.X_train, y_train=d.y_train, X_val=d.X_val, y_val=d.y_val, task=d.task,
+        X_train=raw(d.X_train), y_train=d.y_train, X_val=raw(d.X_val), y_val=d.y_val, task=d.task,
         class_names=[str(c) for c in d.classes], feature_names=list(d.feature_names),
     )
 
 
-def _cast(run, X):
-    """Grid points arrive as float64; the network may be float32."""
+def model_inputs(run, X):
+    """Points X: (n, d) in the data's own units (as plot_data draws them) -> what the network
+    takes: standardised like the training data when the run standardised it, in its dtype."""
+    d = run.dataset
+    if d.mean is not None:
+        X = (np.asarray(X, dtype=float) - d.mean) / d.std
     return X.astype(run.model.network.dense[0].W.dtype, copy=False)
 
 
 def predict_scores(run) -> Callable:
-    """X -> (n, K) class scores in [0, 1], or (n, outputs) for a regression."""
+    """X in the data's units -> (n, K) class scores in [0, 1], or (n, outputs) for a regression."""
     model = run.model
     if run.dataset.task == "regression":
-        return lambda X: model.output(_cast(run, X))
-    return lambda X: model.loss.scores(model.logits(_cast(run, X)))
+        return lambda X: model.output(model_inputs(run, X))
+    return lambda X: model.loss.scores(model.logits(model_inputs(run, X)))
 
 
 def _layer_names(run) -> list[str]:
@@ -73,8 +100,10 @@ def _layer_names(run) -> list[str]:
 
 
 def draw_loss(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-    best = run.summary.get("best_epoch") if run.summary.get("status") == "early_stopped" else None
-    return plot_loss(run.metrics, path, title=title(run), best_epoch=best, dpi=dpi)
+    status = run.summary.get("status")
+    best = run.summary.get("best_epoch") if status == "early_stopped" else None
+    diverged = run.summary.get("diverged_at") if status == "diverged" else None
+    return plot_loss(run.metrics, path, title=title(run), best_epoch=best, diverged=diverged or None, dpi=dpi)
 
 
 def draw_boundary(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
@@ -88,7 +117,7 @@ def draw_fit(run, path: Path, *, dpi: int, progress: Progress | None = None) -> 
 
 def draw_neurons(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     scores = predict_scores(run)
-    layer_maps = lambda X: [*run.model.hidden(_cast(run, X)), scores(X)]
+    layer_maps = lambda X: [*run.model.hidden(model_inputs(run, X)), scores(X)]
     return plot_neurons(layer_maps, plot_data(run), path, title=title(run), layer_names=_layer_names(run), dpi=dpi)
 
 
@@ -100,8 +129,8 @@ def draw_hidden(run, path: Path, *, dpi: int, progress: Progress | None = None) 
 
 
 def draw_norms(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-
-    return plot_norms(read_metrics(run.path / "layers.csv"), path, title=title(run), dpi=dpi)
+    return plot_norms(read_metrics(run.path / "layers.csv"), path, title=title(run), layer_names=_layer_names(run),
+                      dpi=dpi)
 
 
 def draw_confusion(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
@@ -129,13 +158,13 @@ def draw_animation(run, path: Path, *, dpi: int, progress: Progress | None = Non
             return f(X)
         return evaluate
 
-    hidden = (lambda X: model.hidden(_cast(run, X))[-1]) if run.config.model.hidden else None
+    hidden = (lambda X: model.hidden(model_inputs(run, X))[-1]) if run.config.model.hidden else None
     frames = [AnimationFrame(epoch, at(weights, scores), None if hidden is None else at(weights, hidden))
               for epoch, weights in checkpoints]
     total = len(frames)
     try:
         return render_animation(
-            frames, plot_data(run), run.metrics, path, title=title(run).rsplit(" · epoch", 1)[0], dpi=min(dpi, 80),
+            frames, plot_data(run), run.metrics, path, title=title(run, weights=False), dpi=min(dpi, 80),
             progress=None if progress is None else (lambda i: progress(i + 1, total)),
         )
     finally:

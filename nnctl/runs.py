@@ -40,14 +40,14 @@ from nnctl.files import (
     write_text,
 )
 from nnctl.nn.network import Model
-from nnctl.plots import PICTURE_NAMES
+from nnctl.plots import FORMATS, PICTURE_NAMES
 from nnctl.vocabulary import METRICS
 
 Array = np.ndarray
 
 # The inventory: every entry nnctl may write in a run directory. `--overwrite` removes these and
 # nothing else, and refuses a folder holding anything not listed (hidden entries and links too).
-PICTURE_FORMATS = ("png", "svg", "gif")
+PICTURE_FORMATS = (*(suffix.lstrip(".") for suffix in FORMATS), "gif")  # png, svg, pdf; the animation's gif
 RUN_FILES = frozenset(
     {"config.yaml", "metrics.csv", "layers.csv", "summary.json", "model.npz", "data.npz", "resume.npz"}
     | {f"{name}.{fmt}" for name in PICTURE_NAMES for fmt in PICTURE_FORMATS}

@@ -108,3 +108,87 @@ def test_the_picture_registry_draws_exactly_the_names_the_config_and_the_invento
 
     assert tuple(PICTURES) == PICTURE_NAMES
     assert {f"{name}.png" for name in PICTURE_NAMES} <= RUN_FILES
+
+
+# ---------------------------------------------------------------- issue 14: titles, units, pdf
+
+
+def test_every_title_names_the_weights_drawn_after_early_stopping(tmp_path):
+    """model.npz holds the best epoch's weights; the titles said the last epoch's number."""
+    from nnctl.pictures import title
+
+    run = load_run(tiny(tmp_path, train={"epochs": 50, "early_stopping": {"patience": 1, "min_delta": 10.0,
+                                                                          "monitor": "train_loss"}}))
+    assert run.summary["status"] == "early_stopped" and run.summary["epochs"] == 1
+    assert title(run).endswith(" · epoch 0 (best; early stopped at 1)")
+    assert " · epoch" not in title(run, weights=False)
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        ({"status": "completed", "epochs": 100}, "epoch 100"),
+        ({"status": "early_stopped", "epochs": 60, "best_epoch": 55}, "epoch 55 (best; early stopped at 60)"),
+        ({"status": "diverged", "epochs": 7, "diverged_at": {"epoch": 8, "batch": 3}}, "epoch 7 (diverged in epoch 8)"),
+        ({"status": "interrupted", "epochs": 12, "interrupted_at": {"epoch": 13, "batch": 5}},
+         "epoch 12 + 5 batches (interrupted)"),
+        ({"status": "interrupted", "epochs": 12, "interrupted_at": {"epoch": 13, "batch": 0}},
+         "epoch 12 (interrupted)"),
+        ({}, "epoch 3"),  # a run without summary.json: the last row of metrics.csv
+    ],
+)
+def test_weights_drawn_says_which_epoch_model_npz_holds(summary, expected):
+    from nnctl.pictures import weights_drawn
+    from nnctl.runs import Run
+
+    metrics = [{"epoch": e} for e in range(4)]
+    assert weights_drawn(Run(Path("."), None, metrics, summary, None, None)) == expected
+
+
+def standardised_csv_run(tmp_path: Path) -> tuple[Path, np.ndarray]:
+    """A run on a CSV of two columns around 4 … 7.5 and 2 … 4.5 cm, standardised; returns the
+    run directory and the table's X (n, 2)."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(4.0, 7.5, 60), rng.uniform(2.0, 4.5, 60)])
+    label = np.where(X[:, 0] + X[:, 1] > 9.0, "large", "small")
+    lines = ["sepal_length,sepal_width,size"] + [f"{a:.3f},{b:.3f},{c}" for (a, b), c in zip(X, label, strict=True)]
+    (tmp_path / "flowers.csv").write_text("\n".join(lines) + "\n")
+    run = tmp_path / "run"
+    train(load_config({"data": {"name": "csv", "path": str(tmp_path / "flowers.csv"), "target": "size",
+                                "standardize": True},
+                       "model": {"hidden": [4]}, "train": {"epochs": 3}, "output": {"plots": []}}), run)
+    return run, np.round(X, 3)
+
+
+def test_standardised_runs_are_drawn_in_the_datas_own_units(tmp_path):
+    from nnctl.pictures import plot_data
+    from nnctl.plots.model import _boundary_figure
+
+    path, X = standardised_csv_run(tmp_path)
+    run = load_run(path)
+    data = plot_data(run)
+    drawn_X = np.vstack([data.X_train, data.X_val])
+    np.testing.assert_allclose(np.sort(drawn_X, axis=0), np.sort(X, axis=0), atol=1e-9)  # the table's values
+    # the predictions at those points are the model's on the standardised inputs it trained on
+    d = run.dataset
+    np.testing.assert_allclose(predict_scores(run)(data.X_train), run.model.output(d.X_train), rtol=1e-9)
+    ax = _boundary_figure(predict_scores(run), data, title="t", resolution=10).axes[0]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert 3.0 < x0 < 4.0 and 7.5 < x1 < 8.5 and 1.4 < y0 < 2.0 and 4.5 < y1 < 5.1  # was −2 … 2
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("sepal_length", "sepal_width")
+    legend = [t.get_text() for t in ax.figure.legends[0].get_texts()]
+    assert legend[:2] == ["large", "small"]
+
+
+def test_pictures_can_be_pdf_for_slides_and_the_inventory_knows_them(tmp_path):
+    from nnctl.runs import RUN_FILES, claim_run_dir
+
+    run = tiny(tmp_path)
+    written = plot_run(run, ["loss", "boundary", "neurons"], fmt="pdf", dpi=40)
+    assert [p.name for p in written] == ["loss.pdf", "boundary.pdf", "neurons.pdf"]
+    assert all(p.read_bytes().startswith(b"%PDF-") for p in written)
+    from nnctl.plots import PICTURE_NAMES
+
+    assert {f"{name}.pdf" for name in PICTURE_NAMES if name != "animation"} <= RUN_FILES
+    claim_run_dir(run, overwrite=True)  # --overwrite replaces a run holding pdf pictures
+    assert list(run.iterdir()) == []

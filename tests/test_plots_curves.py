@@ -24,7 +24,7 @@ def test_loss_figure_draws_curves_accuracy_panel_and_best_epoch():
     labels = [line.get_label() for line in loss_ax.get_lines()]
     assert labels == ["train", "validation", "best (epoch 7)"]
     best = loss_ax.get_lines()[-1]
-    assert list(best.get_xdata()) == [7, 7] and best.get_linestyle() == "--"
+    assert list(best.get_xdata()) == [7, 7] and best.get_linestyle() == ":"  # "--" is validation's
     # val_accuracy is all missing: accuracy panel shows train and the best line only
     assert [line.get_label() for line in accuracy_ax.get_lines()] == ["train", "best (epoch 7)"]
 
@@ -118,3 +118,63 @@ def test_norms_legend_colours_and_log_rule():
 
 def test_plot_norms_writes_a_real_png(tmp_path):
     assert_real_picture(plot_norms(norm_rows(), tmp_path / "norms.png", title="t", dpi=DPI))
+
+
+# ---------------------------------------------------------------- a diverged run, the splits' styles
+
+
+def test_a_run_that_diverged_in_epoch_1_shows_the_rise_and_says_diverged():
+    """`--set optimizer.lr=10`: epoch 1's loss passed the limit, so metrics.csv holds epoch 0
+    alone; the picture drew one point on one tick. Now: the rise to the loss that stopped it."""
+    rows = [{"epoch": 0, "train_loss": 0.31, "val_loss": 0.3}]
+    diverged = {"epoch": 1, "batch": 25, "train_loss": 4.2e37, "limit": 3.1e3}
+    ax = drawn(_loss_figure(rows, title="t", best_epoch=None, diverged=diverged)).axes[0]
+    assert ax.get_yscale() == "log"  # 0.31 … 4e37 spans decades
+    (rise,) = [line for line in ax.get_lines() if line.get_label().startswith("epoch 1: training loss")]
+    np.testing.assert_allclose(rise.get_xdata(), [0, 1])
+    np.testing.assert_allclose(rise.get_ydata(), [0.31, 4.2e37])
+    assert rise.get_label() == "epoch 1: training loss 4.2e+37 > limit 3.1e+03"
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "diverged in epoch 1: the loss grew past the limit" in labels
+    low, high = ax.get_xlim()
+    assert low < 0 and high > 1
+    assert [t.get_text() for t in ax.get_xticklabels() if low <= t.get_position()[0] <= high] == ["0", "1"]
+    assert len(visible_tick_labels(ax)) >= 3
+
+
+def test_a_run_stopped_by_a_loss_that_was_not_finite_says_where():
+    rows = loss_rows([0.7, 0.5, 0.6])
+    ax = _loss_figure(rows, title="t", best_epoch=None, diverged={"epoch": 3, "batch": 5}).axes[0]
+    (mark,) = [line for line in ax.get_lines() if line.get_label().startswith("diverged")]
+    assert mark.get_label() == "diverged in epoch 3: a loss or gradient not finite in batch 5"
+    assert list(mark.get_xdata()) == [3, 3] and ax.get_xlim()[1] > 3
+
+
+def test_drawing_a_diverged_loss_warns_nothing(tmp_path):
+    """A loss near float64's end must not send numpy's RuntimeWarning to stderr (--json)."""
+    import warnings
+
+    rows = [{"epoch": e, "train_loss": v, "val_loss": v} for e, v in enumerate(np.geomspace(0.5, 1e300, 30))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = plot_loss(rows, tmp_path / "loss.png", title="t", diverged={"epoch": 30, "train_loss": 1.7e308}, dpi=DPI)
+    assert_real_picture(path)
+
+
+def test_train_and_validation_differ_by_line_style_not_by_a_class_colour():
+    from matplotlib.colors import to_hex
+
+    from nnctl.plots.common import class_colors
+
+    ax = _loss_figure(loss_rows(np.linspace(1, 0.5, 50)), title="t", best_epoch=None).axes[0]
+    train, validation = ax.get_lines()[:2]
+    assert (train.get_linestyle(), validation.get_linestyle()) == ("-", "--")
+    hues = {to_hex(c) for c in class_colors(10)}
+    assert to_hex(train.get_color()) not in hues and to_hex(validation.get_color()) not in hues
+
+
+def test_norms_legend_says_which_layer_each_weight_matrix_feeds():
+    """neurons.png and hidden.png say "hidden 1"; norms.png said "layer 0 (W0)" for the same layer."""
+    fig = _norms_figure(norm_rows(), title="t", layer_names=["hidden 1 (tanh)", "output (softmax)"])
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["W0: into hidden 1 (tanh)", "W1: into output (softmax)"]

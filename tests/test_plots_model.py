@@ -182,8 +182,8 @@ def test_neurons_draws_one_panel_per_unit_capped_and_the_output_last():
     rows = subfigure_panels(fig)
     assert [len(r) for r in rows] == [MAX_UNITS_DRAWN, 3, 3]  # 20 tanh units capped, 3 relu, 3 classes
     labels = [sub._suptitle.get_text() for sub in fig.subfigs]
-    assert labels[0].startswith(f"hidden 1 (tanh) · first {MAX_UNITS_DRAWN} of 20 units")
-    assert labels[1].startswith("hidden 2 (relu)") and "first" not in labels[1]
+    assert labels[0].startswith(f"hidden 1 (tanh) · the {MAX_UNITS_DRAWN} most active of 20 units")
+    assert labels[1].startswith("hidden 2 (relu)") and "most active" not in labels[1]
     assert [ax.get_title() for ax in rows[2]] == ["P(class 0)", "P(class 1)", "P(class 2)"]
     # tanh takes both signs: diverging and centred at 0; relu is >= 0: sequential from 0
     tanh_image, relu_image = rows[0][0].images[0], rows[1][0].images[0]
@@ -326,3 +326,141 @@ def test_plot_confusion_writes_a_real_png(tmp_path):
         y, (y + (y % 3 == 0)) % 10, [f"d{k}" for k in range(10)], tmp_path / "c.png", title="c", dpi=DPI
     )
     assert_real_picture(path)
+
+
+# ---------------------------------------------------------------- issue 14: what a student reads
+
+
+def test_misclassified_points_are_ringed_so_their_colour_and_shape_show():
+    data, predict_scores = blobs(np.random.default_rng(1), 3, 20)
+    ax = _boundary_figure(predict_scores, data, title="b", resolution=20).axes[0]
+    marks = ax.collections[-1]
+    assert len(marks.get_facecolors()) == 0  # hollow: the point inside keeps its class colour
+    points = [c for c in ax.collections[:-1] if hasattr(c, "get_sizes")]
+    assert marks.get_sizes()[0] > 2 * max(c.get_sizes().max() for c in points)
+
+
+def test_three_class_boundary_leaves_no_empty_band_beside_the_plane():
+    data, predict_scores = blobs(np.random.default_rng(0), 3, 20)
+    fig = drawn(_boundary_figure(predict_scores, data, title="b", resolution=20))
+    renderer = fig.canvas.get_renderer()
+    plane = fig.axes[0].get_tightbbox(renderer).width / fig.dpi  # the plane with its labels
+    legend = fig.legends[0].get_window_extent(renderer).width / fig.dpi
+    empty = fig.get_figwidth() - max(plane, legend)
+    assert empty < 0.15 * fig.get_figwidth(), (fig.get_figwidth(), plane, legend)  # was 2.9 of 7.2 inches
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [(["0", "1"], ["class 0", "class 1"]), (["-1", "1"], ["class -1", "class 1"]),
+     (["setosa", "versicolor"], ["setosa", "versicolor"])],
+)
+def test_boundary_legend_says_class_0_for_numbers_and_the_name_for_text(names, expected):
+    data, predict_scores = blobs(np.random.default_rng(0), 2, 10)
+    data = PlotData(data.X_train, data.y_train, data.X_val, data.y_val, "classification", names)
+    legend = [text.get_text() for text in _boundary_figure(predict_scores, data, title="b", resolution=10)
+              .legends[0].get_texts()]
+    assert legend[:2] == expected
+
+
+def test_ten_classes_get_ten_hues_none_of_them_grey_and_the_first_seven_as_always():
+    from matplotlib.colors import rgb_to_hsv, to_rgb
+
+    from nnctl.plots import CLASS_COLORS
+    from nnctl.plots.common import class_colors
+
+    ten = class_colors(10)
+    assert len({tuple(c) for c in ten}) == 10
+    assert rgb_to_hsv(ten)[:, 1].min() > 0.3  # saturated: tab10 put class 7 in grey (saturation 0)
+    np.testing.assert_allclose(ten[:7], [to_rgb(c) for c in CLASS_COLORS])
+    np.testing.assert_allclose(class_colors(3), ten[:3])  # class k keeps its colour whatever K is
+
+
+def test_fit_curve_validation_points_are_hollow_and_under_the_training_points():
+    data, predict = regression(np.random.default_rng(0), 1)
+    ax = _fit_figure(predict, data, title="f", resolution=30).axes[0]
+    train, validation = ax.collections[:2]
+    assert len(validation.get_facecolors()) == 0 and validation.get_zorder() < train.get_zorder()
+
+
+def test_fit_targets_panel_scales_its_points_to_their_number():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-0.5, 0.5, size=(1000, 2))
+    data = PlotData(X[200:], bump(X[200:]), X[:200], bump(X[:200]), "regression")
+    _, ax_data, ax_res, *_ = _fit_figure(lambda Z: 0.9 * bump(Z), data, title="f", resolution=20).axes
+    for ax in (ax_data, ax_res):
+        assert max(c.get_sizes().max() for c in ax.collections) <= 6.0  # was 30/34: a mosaic
+
+
+def test_hidden_3d_axes_fit_the_data_not_the_unit_cube():
+    rng = np.random.default_rng(0)
+    H, H_val = rng.uniform(0.9, 0.98, size=(24, 3)), rng.uniform(0.9, 0.98, size=(6, 3))
+    ax = drawn(_hidden_figure(H, H_val, hidden_data(rng), title="h", layer_name="h")).axes[0]
+    for limits in (ax.get_xlim(), ax.get_ylim(), ax.get_zlim()):
+        assert 0.85 < limits[0] < 0.9 and 0.98 < limits[1] < 1.02, limits
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):  # few ticks, so that their labels do not collide
+        low, high = axis.get_view_interval()
+        assert 3 <= sum(low <= t <= high for t in axis.get_majorticklocs()) <= 5
+
+
+def test_confusion_colour_bar_says_its_scale_is_the_square_root():
+    fig = _confusion_figure(np.arange(10) % 3, np.arange(10) % 3, ["a", "b", "c"], title="c", split="validation")
+    assert fig.axes[1].get_ylabel() == "share of the true class (row)\non a square-root scale"
+
+
+def wide_relu_net(width=100, dead=8):
+    """X (n, 2) -> [relu layer of `width` units whose first `dead` are 0 everywhere, softmax of 2]."""
+    W = np.tile([[1.0], [0.5]], width)  # one direction for all: units differ by scale alone
+    b = np.where(np.arange(width) < dead, -1e3, 0.0)  # dead: never above zero on the plane
+    scale = 1.0 + np.arange(width)  # later units vary more: the most active are the last ones
+
+    def layer_maps(X):
+        H = np.maximum(X @ W + b, 0.0) * scale
+        return [H, softmax(np.column_stack([X[:, 0], -X[:, 0]]))]
+
+    return layer_maps
+
+
+def test_a_wide_layer_shows_its_most_active_units_and_says_which():
+    data, _ = blobs(np.random.default_rng(0), 2, 10)
+    fig = _neurons_figure(wide_relu_net(), data, title="n", layer_names=["hidden 1 (relu)", "output"], resolution=12)
+    hidden, output = subfigure_panels(fig)
+    assert len(hidden) == MAX_UNITS_DRAWN
+    label = fig.subfigs[0]._suptitle.get_text()
+    assert label.startswith(f"hidden 1 (relu) · the {MAX_UNITS_DRAWN} most active of 100 units")
+    assert "8 are constant" in label
+    # the most active: here the last 16, by unit number (1-based), none of the dead first 8
+    assert [ax.get_title() for ax in hidden] == [f"unit {j}" for j in range(85, 101)]
+
+
+def test_the_output_map_is_the_largest_and_every_colour_bar_label_is_inside_the_figure():
+    data, _ = blobs(np.random.default_rng(0), 2, 10)
+    names = ["hidden 1 (relu)", "output (softmax)"]
+    fig = drawn(_neurons_figure(wide_relu_net(20, 0), data, title="n", layer_names=names, resolution=12))
+    hidden, (output,) = subfigure_panels(fig)
+    renderer = fig.canvas.get_renderer()
+    size = lambda ax: ax.get_window_extent(renderer).width  # noqa: E731
+    assert size(output) > 2.4 * size(hidden[0])
+    assert size(output) > 0.2 * fig.bbox.width  # was ~100 px of 1944
+    figure_box = fig.bbox
+    for sub in fig.subfigs:
+        for ax in sub.axes:
+            label = ax.yaxis.label
+            if label.get_text():
+                box = label.get_window_extent(renderer)
+                assert figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1 and figure_box.y0 <= box.y0, label
+                if not ax.images:  # a colour bar: its label fits beside it ("probability" ran past its ends)
+                    assert box.height <= ax.get_window_extent(renderer).height, label
+    # two classes: the output's map is on boundary.png's colour scale, class 0 → white → class 1
+    assert output.get_title() == "P(class 1)" and fig.subfigs[-1].axes[-1].get_ylabel() == "P(class 1)"
+
+
+def test_hidden_3d_is_seen_from_where_the_points_spread_not_along_their_line():
+    """Seed 003's last layer lies along (1, −1, 1); matplotlib's default view looked along it."""
+    t = np.linspace(0.1, 0.9, 60)
+    H = np.column_stack([t, 1 - t, t]) + np.random.default_rng(0).normal(0, 0.01, (60, 3))
+    data = hidden_data(np.random.default_rng(0), n=60, n_val=0)
+    ax = _hidden_figure(H, H[:0], data, title="h", layer_name="h").axes[0]
+    e, a = np.radians([ax.elev, ax.azim])
+    sight = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)])
+    assert abs(sight @ np.array([1.0, -1.0, 1.0]) / np.sqrt(3)) < 0.3  # the line lies across the screen

@@ -26,7 +26,10 @@ matplotlib is imported inside the functions that draw, never at module import: `
 and runs without plots must not pay for it. Figures are built with the object-oriented API
 (`matplotlib.figure.Figure`) instead of pyplot: no backend is switched (a notebook using nnctl
 keeps its own), nothing is registered globally, so nothing leaks when drawing in a loop. PNG is
-rendered by Agg and SVG by the SVG backend, whatever backend the user configured.
+rendered by Agg, SVG and PDF by their own backends, whatever backend the user configured.
+
+The colours mean one thing in every picture (class hues, split shapes, the diverging map of
+signed values): `common`'s docstring says which.
 
 The names below are the package's interface; the submodules' other names are its internals.
 """
@@ -43,10 +46,12 @@ from nnctl.plots.common import (
     LAYOUT_PAD,
     LOG_SCALE_DECADES,
     MAX_POINTS_ON_SURFACE,
+    MORE_CLASS_COLORS,
     NEUTRAL,
     NEUTRAL_DARK,
     SEQUENTIAL_CMAP,
     SPLIT_COLORS,
+    SPLIT_LINESTYLES,
     SPLIT_MARKERS,
     Array,
     PlotData,
@@ -96,10 +101,12 @@ __all__ = [
     "MAX_SWEEP_LINES",
     "MAX_UNITS_DRAWN",
     "MAX_VALUE_TICKS",
+    "MORE_CLASS_COLORS",
     "NEUTRAL",
     "NEUTRAL_DARK",
     "SEQUENTIAL_CMAP",
     "SPLIT_COLORS",
+    "SPLIT_LINESTYLES",
     "SPLIT_MARKERS",
     "AnimationFrame",
     "Array",

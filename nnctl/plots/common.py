@@ -10,8 +10,22 @@ because other modules import it (nnctl's interface is what `nnctl.plots` re-expo
 matplotlib is imported inside the functions that draw, never at module import: it is heavy, and
 `nnctl --help` and runs without plots must not pay for it.
 
-Colours are Okabe & Ito's colour-blind-safe palette; class k has the same colour in every
-picture (region, points, legend).
+One colour language, in every picture of a run, a sweep and the animation:
+
+- Hue means class. Class k has the same colour wherever it appears (regions, points, legend,
+  the output's maps in neurons.png), whatever the number of classes: Okabe & Ito's
+  colour-blind-safe seven (`CLASS_COLORS`), then three darker hues (`MORE_CLASS_COLORS`) up to
+  ten; no grey, which is the neutral. `class_colors(K)` gives them. Two classes are shaded on
+  `two_class_cmap`: class 0's colour → white (unsure) → class 1's colour.
+- Train and validation differ by shape, never by a class colour: points are circles and squares
+  (`SPLIT_MARKERS`), lines solid and dashed (`SPLIT_LINESTYLES`), both in near-black and grey
+  (`SPLIT_COLORS`), so a loss panel beside a scatter of classes never reuses a class's hue.
+- Signed quantities (tanh activations, residuals) are on `DIVERGING_CMAP`, purple < 0 (white)
+  < green, centred at 0; it shares no hue with classes 0 and 1. Non-negative quantities
+  (relu and sigmoid activations, regression targets and predictions) are on
+  `SEQUENTIAL_CMAP` (viridis), dark at the low end.
+- Black (`BOUNDARY`, `EDGE`) draws boundaries, point edges and the marks on points; greys
+  (`NEUTRAL`, `NEUTRAL_DARK`) draw what is neither a class nor a split.
 """
 
 from __future__ import annotations
@@ -34,23 +48,28 @@ if TYPE_CHECKING:
 Array = np.ndarray
 
 DPI = 110
-FORMATS = (".png", ".svg")
+FORMATS = (".png", ".svg", ".pdf")  # pdf: vector figures for slides and handouts
 LOG_SCALE_DECADES = 1.5  # a loss that falls more than ~30x is read better on a log axis
 FINE_LOG_TICKS_DECADES = 3.0  # up to this span, log ticks at 1, 2, 5 x 10^k; beyond, powers of ten only
+TITLE_CHARACTERS_PER_INCH = 9.5  # of the bold 12-pt suptitle, measured on typical run titles
 LAYOUT_PAD = 0.09  # inches between panels, titles and the suptitle (constrained layout)
 MAX_POINTS_ON_SURFACE = 400  # data drawn over a predicted surface: a sample, so the surface shows
 
 # Okabe & Ito (2008). Black is left out: it draws edges, boundaries and error marks.
 CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
-SPLIT_COLORS = {"train": "#0072B2", "validation": "#D55E00"}
-# train and validation differ by shape, so they stay apart even where colour encodes something else
+# classes 7-9 (digits): Paul Tol's wine, indigo and olive, darker than any of the seven; no grey
+MORE_CLASS_COLORS = ("#882255", "#332288", "#999933")
+# train and validation differ by shape (markers, line styles), so they stay apart where colour
+# encodes class; their colours are neutral, no class's hue
+SPLIT_COLORS = {"train": "#1a1a1a", "validation": "#6b6b6b"}
 SPLIT_MARKERS = {"train": "o", "validation": "s"}
+SPLIT_LINESTYLES = {"train": "-", "validation": "--"}
 EDGE = "#222222"
 NEUTRAL_DARK = "#444444"  # a line that is neither split, such as the learning rate
 NEUTRAL = "#8c8c8c"  # legend swatches for "train"/"validation" when colour means class or target
 BOUNDARY = "#1a1a1a"
 SEQUENTIAL_CMAP = "viridis"
-DIVERGING_CMAP = "RdBu_r"  # ColorBrewer, colour-blind safe; red = prediction too high
+DIVERGING_CMAP = "PRGn"  # ColorBrewer, colour-blind safe: purple < 0 (white) < green
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,6 +118,20 @@ class PlotData:
     def class_name(self, k: int) -> str:
         return self.class_names[k] if k < len(self.class_names) else str(k)
 
+    def class_label(self, k: int) -> str:
+        """Class k as a legend says it: "class 0" for a number (a bare "0" reads as a value),
+        the name itself for a text label ("setosa")."""
+        return class_label(self.class_name(k))
+
+
+def class_label(name: str) -> str:
+    """"class 3" for a label that is a number ("3", "-1", "0.5"), the label itself otherwise."""
+    try:
+        float(name)
+    except ValueError:
+        return name
+    return f"class {name}"
+
 
 # ---------------------------------------------------------------- shared figure machinery
 
@@ -115,6 +148,20 @@ def constrained_figure(figsize: tuple[float, float], **pads: float) -> Figure:
     return fig
 
 
+def figure_title(fig: Figure, title: str) -> None:
+    """The figure's bold title. One longer than the figure is wide breaks after the last " · "
+    part that fits on the first line ("moons · 2-16-2 tanh · adam lr 0.01" / "epoch 55 (best;
+    early stopped at 60)"), and matplotlib wraps whatever still does not fit, not cut off."""
+    fits = int(fig.get_figwidth() * TITLE_CHARACTERS_PER_INCH)
+    parts = title.split(" · ")
+    first = 1
+    while first < len(parts) and len(" · ".join(parts[: first + 1])) <= fits:
+        first += 1
+    if len(title) > fits and first < len(parts):
+        title = " · ".join(parts[:first]) + "\n" + " · ".join(parts[first:])
+    fig.suptitle(title, fontweight="bold", wrap=True)
+
+
 def new_figure(ncols: int = 1, *, panel: tuple[float, float] = (6.0, 4.4)) -> tuple[Figure, list[Axes]]:
     """A constrained figure of `ncols` side-by-side panels, each `panel` inches."""
     fig = constrained_figure((panel[0] * ncols, panel[1]))
@@ -122,7 +169,7 @@ def new_figure(ncols: int = 1, *, panel: tuple[float, float] = (6.0, 4.4)) -> tu
 
 
 def save(fig: Figure, path: Path, dpi: int) -> Path:
-    """Write `fig` in the format named by the suffix of `path` (.png or .svg); returns the path.
+    """Write `fig` in the format named by the suffix of `path` (FORMATS); returns the path.
     The figure is unreferenced afterwards: without pyplot nothing else holds it."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
@@ -135,6 +182,18 @@ def scatter_split(ax: Axes, X2: Array, split: str, **style: Any):
     """Points of one split, X2: (n, 2) plotting coordinates, with that split's marker shape."""
     style = {"s": 30 if split == "train" else 34, "edgecolors": EDGE, "linewidths": 0.6, "zorder": 3} | style
     return ax.scatter(X2[:, 0], X2[:, 1], marker=SPLIT_MARKERS[split], **style)
+
+
+def crowd_size(n_points: int) -> float:
+    """scatter() area (pt²) of a point in a panel of about 4 inches holding `n_points` points:
+    30 up to 200 points, smaller beyond (1000 at 30 pt² tile the panel into a mosaic), never
+    under 6."""
+    return float(np.clip(6000.0 / max(n_points, 1), 6.0, 30.0))
+
+
+def split_line(split: str) -> dict[str, Any]:
+    """plot() keywords of a curve of one split (loss, accuracy): its colour, line style and marker."""
+    return {"color": SPLIT_COLORS[split], "ls": SPLIT_LINESTYLES[split], "marker": SPLIT_MARKERS[split]}
 
 
 def split_handles(splits: list[str]) -> list:
@@ -161,10 +220,31 @@ def class_handles(data: PlotData, colors: Array) -> list:
             markerfacecolor=colors[k],
             markeredgecolor=EDGE,
             markersize=8,
-            label=data.class_name(k),
+            label=data.class_label(k),
         )
         for k in range(len(colors))
     ]
+
+
+def text_inches(text: str, fontsize: float = 10.0) -> float:
+    """About how wide `text` is in DejaVu Sans at `fontsize` points: 0.55 em a character."""
+    return 0.55 * fontsize / 72 * len(text)
+
+
+def legend_inches(handles: list, ncols: int, fontsize: float = 10.0) -> float:
+    """About how wide a legend of `handles` in `ncols` columns is (filled column by column, as
+    matplotlib does): per column a marker, the longest label and the gap between columns."""
+    rows = -(-len(handles) // ncols)
+    columns = [handles[c * rows : (c + 1) * rows] for c in range(ncols)]
+    longest = [max((h.get_label() for h in column), key=len) for column in columns if column]
+    return sum(0.6 + text_inches(label, fontsize) for label in longest)
+
+
+def legend_columns(handles: list, width: float, most: int = 6) -> int:
+    """The most columns (up to `most`) in which a legend of `handles` fits a figure `width`
+    inches wide: a legend wider than the figure is cut off at both sides."""
+    fitting = [n for n in range(1, min(most, len(handles)) + 1) if legend_inches(handles, n) <= width - 0.3]
+    return max(fitting, default=1)
 
 
 def span_margin(X: Array, fraction: float) -> float:
@@ -235,9 +315,15 @@ def log_axis(ax: Axes, values: Array) -> None:
         NullLocator,
     )
 
-    ax.set_yscale("log")
     finite = values[np.isfinite(values)]
-    if np.log10(finite.max()) - np.log10(finite.min()) <= FINE_LOG_TICKS_DECADES:
+    # limits first, matplotlib's 5% margin taken in decades and kept under 1e308, so that the
+    # axis' edge maps back to a float64: its own autoscale on switching to log, and lines that
+    # span the axes (axvline), overflow there (a RuntimeWarning on stderr) for a loss near 1e308
+    low, high = np.log10(finite.min()), np.log10(finite.max())
+    margin = 0.05 * max(high - low, 1e-3)
+    ax.set_ylim(10.0 ** float(low - margin), 10.0 ** float(min(high + margin, 308.0)))
+    ax.set_yscale("log")
+    if high - low <= FINE_LOG_TICKS_DECADES:
         ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     else:
@@ -306,18 +392,17 @@ def as_probabilities(scores: Array) -> Array:
 
 
 def class_colors(n_classes: int) -> Array:
-    """(n_classes, 3) RGB; Okabe–Ito while it lasts, then tab10 (digits: ten distinct hues; tab20
-    comes in light/dark pairs of one hue, so 0 and 1 looked alike), then tab20. Neither tab map
-    is fully colour-blind safe."""
+    """(n_classes, 3) RGB: class k's colour, the same whatever n_classes is (see the module's
+    colour language): CLASS_COLORS, then MORE_CLASS_COLORS up to ten classes, beyond that
+    tab20's hues without its greys (grey is the neutral; not colour-blind safe)."""
     from matplotlib import colormaps
     from matplotlib.colors import to_rgb
 
-    if n_classes <= len(CLASS_COLORS):
-        return np.array([to_rgb(c) for c in CLASS_COLORS[:n_classes]])
-    if n_classes <= 10:
-        return np.array([to_rgb(colormaps["tab10"](k)) for k in range(n_classes)])
-    tab20 = colormaps["tab20"]
-    return np.array([to_rgb(tab20(k % 20)) for k in range(n_classes)])
+    palette = [to_rgb(c) for c in CLASS_COLORS + MORE_CLASS_COLORS]
+    if n_classes > len(palette):
+        tab20 = [to_rgb(colormaps["tab20"](k)) for k in range(20) if k not in (14, 15)]  # 14, 15: greys
+        palette += [tab20[k % len(tab20)] for k in range(n_classes - len(palette))]
+    return np.array(palette[:n_classes]).reshape(n_classes, 3)
 
 
 def tint(rgb: Array, strength: Array | float) -> Array:
@@ -332,6 +417,14 @@ def two_class_cmap(colors: Array):
     from matplotlib.colors import LinearSegmentedColormap
 
     return LinearSegmentedColormap.from_list("two-classes", [tint(colors[0], 0.45), (1, 1, 1), tint(colors[1], 0.45)])
+
+
+def one_class_cmap(color):
+    """The colour map of one class's probability: white (0) → the class's colour (1), tinted as
+    two_class_cmap's ends are, so that the class's own full-colour points stand out on it."""
+    from matplotlib.colors import LinearSegmentedColormap, to_rgb
+
+    return LinearSegmentedColormap.from_list("one-class", [(1.0, 1.0, 1.0), tint(to_rgb(color), 0.55)])
 
 
 def region_colors(P: Array, colors: Array) -> Array:
@@ -357,7 +450,7 @@ def draw_boundaries(ax: Axes, xx: Array, yy: Array, P: Array) -> list:
     for k in range(P.shape[-1]):
         margin = P[..., k] - np.delete(P, k, axis=-1).max(axis=-1)
         if margin.min() < 0 < margin.max():  # a class that wins nowhere (or everywhere) has no line
-            # above the points (a boundary runs through the densest data), under the × marks
+            # above the points (a boundary runs through the densest data), under the rings of mistakes
             line = ax.contour(xx, yy, margin, levels=[0.0], colors=BOUNDARY, linewidths=2.2, zorder=4)
             line.set_path_effects(halo(5.5))
             drawn.append(line)
@@ -377,19 +470,20 @@ def all_targets(data: PlotData) -> Array:
     return np.concatenate([target_column(y) for _, _, y in data.splits()])
 
 
+def neutral_points(split: str, size: float) -> dict[str, Any]:
+    """scatter() keywords for data points that carry no class colour (a regression's (x, y),
+    prediction against target): training points filled grey, validation points hollow dark
+    squares, larger and under them, so neither hides the other where they coincide."""
+    if split == "train":
+        return {"c": NEUTRAL, "s": size, "alpha": 0.75, "linewidths": 0.0, "zorder": 3.5}
+    return {"facecolors": "none", "edgecolors": NEUTRAL_DARK, "s": 2.2 * size, "linewidths": 0.9, "zorder": 3}
+
+
 def curve_points(ax: Axes, data: PlotData, *, size: float) -> None:
-    """1-D regression data as (x, y) points, train and validation in their own colours."""
+    """1-D regression data as (x, y) points: train and validation by shape (`neutral_points`)."""
     for split, X, y in data.splits():
-        scatter_split(
-            ax,
-            np.column_stack([X[:, 0], target_column(y)]),
-            split,
-            c=SPLIT_COLORS[split],
-            s=size,
-            alpha=0.7,
-            linewidths=0.4,
-            label=f"{split} data",
-        )
+        xy = np.column_stack([X[:, 0], target_column(y)])
+        scatter_split(ax, xy, split, label=f"{split} data", **neutral_points(split, size))
 
 
 def surface_dots(ax: Axes, data: PlotData, norm) -> str:
@@ -486,6 +580,24 @@ def _pca_basis(H: Array) -> tuple[Array, Array, Array]:
     return mean, components, explained
 
 
+def spread_view(P: Array) -> tuple[float, float]:
+    """(elevation, azimuth) in degrees of the 3-D view in which the points P: (n, 3), in the
+    axes' box units (0 … 1 each), spread most on the screen: the least variance along the line
+    of sight, among elevations 15° and 30° and azimuths every 15°, so a view is never tilted
+    oddly. matplotlib's default (30°, −60°) unless another view is better by more than 1%."""
+    centred = P - P.mean(axis=0)
+    covariance = centred.T @ centred / max(len(P), 1)
+
+    def along_sight(view: tuple[float, float]) -> float:
+        e, a = np.radians(view)
+        sight = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)])
+        return float(sight @ covariance @ sight)
+
+    default = (30.0, -60.0)
+    best = min(((e, float(a)) for e in (30.0, 15.0) for a in np.arange(-180.0, 180.0, 15.0)), key=along_sight)
+    return default if along_sight(default) <= 1.01 * along_sight(best) + 1e-15 else best
+
+
 class HiddenView:
     """How the activations H: (n, w) of one hidden layer become plotting coordinates.
 
@@ -543,19 +655,39 @@ class HiddenView:
             ax.grid(True, alpha=0.3)
         return ax
 
+    def fit_3d(self, ax: Axes, coordinates: dict[str, Array]) -> None:
+        """3-D axes over the points (coordinates: {split: (n, 3)}): limits with a 5% margin,
+        four ticks an axis in small print (nine ran into each other), and the view from which
+        the points spread most on the screen (`spread_view`): matplotlib's default looked along
+        the line seed 003's hidden layer lies on, which then filled one corner of the cube."""
+        from matplotlib.ticker import MaxNLocator
+
+        points = np.vstack(list(coordinates.values()))
+        low, high = padded_box(points, 0.05)
+        high = np.where(high > low, high, low + 1e-12)
+        for axis, set_limits, lo, hi in zip(
+            (ax.xaxis, ax.yaxis, ax.zaxis), (ax.set_xlim, ax.set_ylim, ax.set_zlim), low, high, strict=True
+        ):
+            set_limits(lo, hi)
+            axis.set_major_locator(MaxNLocator(4))
+        ax.tick_params(labelsize=7, pad=0)
+        ax.view_init(*spread_view((points - low) / (high - low)))
+
     def scatter(self, ax: Axes, coordinates: dict[str, Array], **style: Any) -> dict[str, Any]:
         """One scatter per split (circles / squares), coloured by class or by target; returns them."""
         artists = {}
         classification = self.classification
         colors = class_colors(count_classes(self.data)) if classification else None
         targets = all_targets(self.data) if not classification else None
+        size = min(22.0, crowd_size(sum(len(C) for C in coordinates.values())))  # thousands: no mosaic
         for split, _, y in self.data.splits():
             C = coordinates[split]
             if classification:
                 color = {"c": colors[class_indices(y)]}
             else:
                 color = {"c": target_column(y), "cmap": SEQUENTIAL_CMAP, "vmin": targets.min(), "vmax": targets.max()}
-            point_style = {"s": 22 if split == "train" else 26, "linewidths": 0.5} | color | style
+            point_style = {"s": size + (0 if split == "train" else 4), "linewidths": 0.5 if size > 15 else 0.25}
+            point_style |= color | style
             if self.kind == "3d":
                 artists[split] = ax.scatter(
                     C[:, 0],

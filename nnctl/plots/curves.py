@@ -22,12 +22,15 @@ from nnctl.plots.common import (
     Array,
     class_colors,
     epoch_axis,
+    figure_title,
     finite_column,
+    legend_columns,
     log_axis,
     metric_column,
     new_figure,
     percent_formatter,
     save,
+    split_line,
     use_log_scale,
 )
 
@@ -38,19 +41,30 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------- loss.png
 
 
-def plot_loss(metrics: list[dict], path: Path, *, title: str, best_epoch: int | None = None, dpi: int = DPI) -> Path:
+def plot_loss(
+    metrics: list[dict],
+    path: Path,
+    *,
+    title: str,
+    best_epoch: int | None = None,
+    diverged: dict | None = None,
+    dpi: int = DPI,
+) -> Path:
     """Loss per epoch (train and val), accuracy beside it when the rows have it, and the
     learning rate when a schedule changed it.
 
     - metrics: rows of metrics.csv, keys `epoch`, `train_loss` and optionally `val_loss`,
       `train_accuracy`, `val_accuracy`; a missing value may be None, NaN or absent.
     - best_epoch: drawn as a dashed vertical line on every panel.
+    - diverged: where a diverged run stopped (summary.json's `diverged_at`: `epoch`, and
+      `batch`, or `train_loss` and `limit` when the epoch's loss grew past the limit): the loss
+      panel shows the rise to it, marks the epoch and says "diverged".
     Returns `path`.
     """
-    return save(_loss_figure(metrics, title=title, best_epoch=best_epoch), path, dpi)
+    return save(_loss_figure(metrics, title=title, best_epoch=best_epoch, diverged=diverged), path, dpi)
 
 
-def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None) -> Figure:
+def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None, diverged: dict | None = None) -> Figure:
     """The figure of `plot_loss`, unsaved, so tests can inspect its axes."""
     epochs = metric_column(metrics, "epoch")
     panels = ["loss"] + (["accuracy"] if _has_values(metrics, "train_accuracy", "val_accuracy") else [])
@@ -61,28 +75,72 @@ def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None) -> 
     for ax, quantity in zip(axes, panels, strict=True):
         if quantity == "learning rate":
             ax.plot(epochs, lr, color=NEUTRAL_DARK, lw=1.8, drawstyle="steps-post", label="lr during the epoch")
-            values = lr[np.isfinite(lr)]
         else:
             values = _draw_metric(ax, metrics, epochs, quantity)
         if quantity == "loss":
-            if use_log_scale(values):
-                log_axis(ax, values)
-            diverged = _first_non_finite_epoch(metrics, epochs)
-            if diverged is not None:
-                ax.axvline(diverged, color=NEUTRAL, ls=":", lw=1.8, label=f"loss inf/NaN from epoch {diverged:g}")
-                ax.set_xlim(right=max(ax.get_xlim()[1], diverged + 0.5))
+            _loss_scale_and_marks(ax, metrics, epochs, values, diverged)
         if quantity == "accuracy":
             ax.yaxis.set_major_formatter(percent_formatter())
         if best_epoch is not None:
-            ax.axvline(best_epoch, color=BOUNDARY, ls="--", lw=1.1, label=f"best (epoch {best_epoch})")
+            # dotted: dashed is the validation curve's style
+            ax.axvline(best_epoch, color=BOUNDARY, ls=":", lw=1.5, label=f"best (epoch {best_epoch})")
         ax.set_xlabel("epoch")
         ax.set_ylabel(quantity)
         epoch_axis(ax)
         ax.grid(True, which="major", alpha=0.3)
         if ax.get_legend_handles_labels()[0]:  # no rows at all: an empty panel, not a warning
-            ax.legend(frameon=False)
-    fig.suptitle(title, fontweight="bold")
+            # a diverged loss rises from the lower left to the upper right: its legend goes above it
+            ax.legend(frameon=False, loc="upper left" if diverged and quantity == "loss" else "best")
+    figure_title(fig, title)
     return fig
+
+
+def _loss_scale_and_marks(ax: Axes, metrics: list[dict], epochs: Array, values: Array, diverged: dict | None) -> None:
+    """The loss panel's scale (log when the loss spans decades) and its marks: where a loss
+    was recorded as inf/NaN, and where a diverged run stopped."""
+    rise = _divergence_rise(metrics, epochs, diverged) if diverged else None
+    if rise is not None:
+        values = np.append(values, rise[1])
+    if use_log_scale(values):
+        log_axis(ax, values)
+    non_finite = _first_non_finite_epoch(metrics, epochs)
+    if non_finite is not None:
+        ax.axvline(non_finite, color=NEUTRAL, ls=":", lw=1.8, label=f"loss inf/NaN from epoch {non_finite:g}")
+        ax.set_xlim(right=max(ax.get_xlim()[1], non_finite + 0.5))
+    if diverged:
+        _mark_divergence(ax, diverged, rise)
+
+
+def _divergence_rise(metrics: list[dict], epochs: Array, diverged: dict) -> tuple[Array, Array] | None:
+    """(x, y), each (2,) (or (1,) with no epoch recorded): from the last recorded training loss
+    to the finite one that stopped the run (summary's `diverged_at.train_loss`, an epoch's mean
+    past the limit); None when the run stopped on a loss or gradient that was not finite."""
+    loss = diverged.get("train_loss")
+    if loss is None or "epoch" not in diverged or not np.isfinite(float(loss)):
+        return None
+    train = finite_column(metrics, "train_loss")
+    recorded = np.flatnonzero(np.isfinite(train))[-1:]
+    return np.append(epochs[recorded], float(diverged["epoch"])), np.append(train[recorded], float(loss))
+
+
+def _mark_divergence(ax: Axes, diverged: dict, rise: tuple[Array, Array] | None) -> None:
+    """Say "diverged" where the run stopped: a vertical line at the epoch, with the training loss
+    that passed the limit at its end (an X on a dotted line from the curve) when it was finite;
+    the x axis reaches the epoch."""
+    epoch = float(diverged.get("epoch", ax.get_xlim()[1]))
+    if rise is not None:
+        x, y = rise
+        limit = diverged.get("limit")
+        past = f" > limit {float(limit):.3g}" if limit is not None else ""
+        ax.plot(x, y, color=SPLIT_COLORS["train"], ls=":", lw=1.6, marker="X", ms=9, markevery=[len(x) - 1],
+                label=f"epoch {epoch:g}: training loss {y[-1]:.3g}{past}")
+        why = "the loss grew past the limit"
+    else:
+        batch = diverged.get("batch")
+        why = "a loss or gradient not finite" + (f" in batch {batch}" if batch else "")
+    ax.axvline(epoch, color=NEUTRAL, ls=":", lw=1.8, label=f"diverged in epoch {epoch:g}: {why}")
+    low, high = ax.get_xlim()
+    ax.set_xlim(min(low, -0.5), max(high, epoch + 0.5))
 
 
 def _draw_metric(ax: Axes, metrics: list[dict], epochs: Array, quantity: str) -> Array:
@@ -92,15 +150,17 @@ def _draw_metric(ax: Axes, metrics: list[dict], epochs: Array, quantity: str) ->
     for split, prefix in (("train", "train"), ("validation", "val")):
         values = finite_column(metrics, f"{prefix}_{quantity}")
         if np.isfinite(values).any():
-            drawn.append(_draw_series(ax, epochs, values, color=SPLIT_COLORS[split], label=split))
+            drawn.append(_draw_series(ax, epochs, values, label=split, **split_line(split)))
     return np.concatenate(drawn) if drawn else np.array([])
 
 
-def _draw_series(ax: Axes, epochs: Array, values: Array, *, color: Any, label: str) -> Array:
+def _draw_series(ax: Axes, epochs: Array, values: Array, *, label: str, **style: Any) -> Array:
     """One line of `values` against `epochs` (both (n,)); returns its finite values."""
     # few epochs: show the points themselves, a 2-point line hides that there are only two
-    marker = "o" if len(values) <= 30 else None
-    ax.plot(epochs, values, color=color, lw=1.8, marker=marker, ms=4, label=label)
+    style = {"lw": 1.8, "marker": "o", "ms": 4} | style
+    if len(values) > 30:
+        style["marker"] = None
+    ax.plot(epochs, values, label=label, **style)
     return values[np.isfinite(values)]
 
 
@@ -122,15 +182,19 @@ def _has_values(metrics: list[dict], *keys: str) -> bool:
 # ---------------------------------------------------------------- norms.png
 
 
-def plot_norms(rows: list[dict], path: Path, *, title: str, dpi: int = DPI) -> Path:
+def plot_norms(
+    rows: list[dict], path: Path, *, title: str, layer_names: list[str] | None = None, dpi: int = DPI
+) -> Path:
     """Per-layer weight and gradient norms over training (rows of layers.csv).
 
     - rows: {"epoch", "W0", "W1", ..., "dW0", "dW1", ...}: ‖W_l‖ (Frobenius) at the end of the
       epoch and the mean over its mini-batches of ‖dW_l‖; epoch 0 has no gradient (None/NaN).
+    - layer_names: what each W_l feeds, as neurons.png names the rows ("hidden 1 (tanh)", …,
+      "output (softmax)"), so that "W0" reads as "into hidden 1"; default: layer numbers only.
     Two panels, one colour per layer in both; each y axis goes log when its values span more
     than LOG_SCALE_DECADES decades (the rule of loss.png). Returns `path`.
     """
-    return save(_norms_figure(rows, title=title), path, dpi)
+    return save(_norms_figure(rows, title=title, layer_names=layer_names), path, dpi)
 
 
 def _layer_indices(rows: list[dict]) -> list[int]:
@@ -138,7 +202,14 @@ def _layer_indices(rows: list[dict]) -> list[int]:
     return sorted(found)
 
 
-def _norms_figure(rows: list[dict], *, title: str) -> Figure:
+def _layer_label(layer: int, layer_names: list[str] | None) -> str:
+    """'W0: into hidden 1 (tanh)', or 'layer 0 (W0)' without names."""
+    if layer_names is not None and layer < len(layer_names):
+        return f"W{layer}: into {layer_names[layer]}"
+    return f"layer {layer} (W{layer})"
+
+
+def _norms_figure(rows: list[dict], *, title: str, layer_names: list[str] | None = None) -> Figure:
     epochs = metric_column(rows, "epoch")
     layers = _layer_indices(rows)
     colors = class_colors(max(len(layers), 1))
@@ -150,7 +221,7 @@ def _norms_figure(rows: list[dict], *, title: str) -> Figure:
     for ax, prefix, ylabel, what in panels:
         drawn = [
             _draw_series(
-                ax, epochs, finite_column(rows, f"{prefix}{layer}"), color=color, label=f"layer {layer} (W{layer})"
+                ax, epochs, finite_column(rows, f"{prefix}{layer}"), color=color, label=_layer_label(layer, layer_names)
             )
             for color, layer in zip(colors, layers, strict=False)
         ]
@@ -164,6 +235,7 @@ def _norms_figure(rows: list[dict], *, title: str) -> Figure:
         ax.grid(True, which="major", alpha=0.3)
     handles = ax_w.get_legend_handles_labels()[0]
     if handles:
-        fig.legend(handles=handles, ncols=min(len(handles), 6), loc="outside lower center", frameon=False)
-    fig.suptitle(title, fontweight="bold")
+        ncols = legend_columns(handles, fig.get_figwidth())
+        fig.legend(handles=handles, ncols=ncols, loc="outside lower center", frameon=False)
+    figure_title(fig, title)
     return fig

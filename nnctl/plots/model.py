@@ -19,8 +19,9 @@ from nnctl.plots.common import (
     DIVERGING_CMAP,
     DPI,
     EDGE,
+    NEUTRAL_DARK,
     SEQUENTIAL_CMAP,
-    SPLIT_COLORS,
+    TITLE_CHARACTERS_PER_INCH,
     Array,
     HiddenView,
     PlotData,
@@ -33,11 +34,17 @@ from nnctl.plots.common import (
     class_indices,
     constrained_figure,
     count_classes,
+    crowd_size,
     curve_points,
     draw_boundaries,
+    figure_title,
     grid_points,
     halo,
+    legend_columns,
+    legend_inches,
+    neutral_points,
     new_figure,
+    one_class_cmap,
     padded_box,
     percent,
     percent_formatter,
@@ -51,6 +58,7 @@ from nnctl.plots.common import (
     split_handles,
     surface_dots,
     target_column,
+    text_inches,
     two_class_cmap,
 )
 
@@ -62,8 +70,10 @@ if TYPE_CHECKING:
 
 
 def _misclassified_style() -> dict[str, Any]:
-    """scatter() keywords of the misclassified x mark."""
-    return {"marker": "x", "c": BOUNDARY, "s": 60, "linewidths": 2.0, "path_effects": halo()}
+    """scatter() keywords of the misclassified mark: a black ring with a white halo around the
+    point, which stays visible inside it with its class colour and its split's shape."""
+    return {"marker": "o", "facecolors": "none", "edgecolors": BOUNDARY, "s": 130, "linewidths": 1.5,
+            "path_effects": halo(3.5)}
 
 
 def decision_grid(
@@ -102,8 +112,9 @@ def plot_boundary(
       caller whose scores are not probabilities (hinge margins) passes what they are.
     K == 2: shaded by P(class 1) with a diverging colour bar, the boundary is the 0.5 contour.
     K > 2: each class its own colour, paler where the model is less sure.
-    Training points are circles, validation points squares, misclassified points carry an x
-    (black with a white halo, drawn above every point, so it shows on any colour).
+    Training points are circles, validation points squares, misclassified points are ringed
+    (black with a white halo, drawn above every point, so it shows on any colour, and the point
+    keeps its colour and shape inside).
     Returns `path`.
     """
     figure = _boundary_figure(predict_scores, data, title=title, resolution=resolution, score_label=score_label)
@@ -128,8 +139,9 @@ def _boundary_figure(
     n_classes = max(P.shape[-1], int(max(np.max(y, initial=0) for _, _, y in data.splits())) + 1)
     colors = class_colors(n_classes)
 
-    fig, (ax,) = new_figure(panel=(7.2, 5.6))
     extent = (low[0], high[0], low[1], high[1])
+    handles, ncols = _boundary_legend(data, colors, [split for split, _, _ in data.splits()])
+    fig, ax = _boundary_canvas(extent, data, handles, ncols, colour_bar=P.shape[-1] == 2, title=title)
     if P.shape[-1] == 2:
         _shade_two_classes(fig, ax, xx, yy, P[..., 1], colors, score_label)
     else:
@@ -138,21 +150,40 @@ def _boundary_figure(
     accuracy = _draw_labelled_points(ax, predict_scores, data, colors)
 
     plane_axes(ax, data, extent)
-    ax.set_title("accuracy: " + " · ".join(f"{s} {percent(a)} (n={n})" for s, (a, n) in accuracy.items()), fontsize=10)
-    handles, ncols = _boundary_legend(data, colors, list(accuracy))
+    ax.set_title("accuracy: " + " · ".join(f"{s} {percent(a)} (n={n})" for s, (a, n) in accuracy.items()),
+                 fontsize=10)
     fig.legend(handles=handles, ncols=ncols, loc="outside lower center", frameon=False)
-    fig.suptitle(title, fontweight="bold")
+    figure_title(fig, title)
     return fig
+
+
+def _boundary_canvas(
+    extent: tuple, data: PlotData, handles: list, ncols: int, *, colour_bar: bool, title: str
+) -> tuple[Figure, Axes]:
+    """A figure that fits one equal-aspect plane over `extent` (x0, x1, y0, y1) with its labels,
+    the titles, the legend of `handles` below and, with `colour_bar`, a colour bar: no empty
+    band beside the plane (a fixed 7.2 inches left a quarter of three classes' width blank) nor
+    above it. A plane taller than wide (data in its own units) gets up to 5 inches."""
+    # as wide as the legend below and the accuracy line above need (100.0% is the longest)
+    subtitle = "accuracy: " + " · ".join(f"{split} 100.0% (n={len(y)})" for split, _, y in data.splits())
+    least = max(legend_inches(handles, ncols) + 0.3, text_inches(subtitle) + 0.8)
+    aspect = (extent[1] - extent[0]) / max(extent[3] - extent[2], 1e-12)
+    plane_width = min(min(max(3.6, 3.6 / aspect), 5.0) * aspect, 9.0)
+    width = max(least, plane_width + 0.6 + (1.2 if colour_bar else 0.0))
+    rows = -(-len(handles) // ncols)
+    title_lines = 2 if len(title) > width * TITLE_CHARACTERS_PER_INCH else 1
+    fig, (ax,) = new_figure(panel=(width, plane_width / aspect + 1.15 + 0.22 * rows + 0.3 * title_lines))
+    return fig, ax
 
 
 def _draw_labelled_points(
     ax: Axes, predict_scores: Callable[[Array], Array], data: PlotData, colors: Array
 ) -> dict[str, tuple[float, int]]:
-    """Each split's points in their true class's colour, an x on those the model gets wrong;
-    returns {split: (accuracy, number of points)}.
+    """Each split's points in their true class's colour, a ring around those the model gets
+    wrong; returns {split: (accuracy, number of points)}.
 
-    The x marks are drawn after every split's points (validation squares would cover training
-    x marks otherwise), larger than a point and black with a white halo: visible on any class
+    The rings are drawn after every split's points (validation squares would cover training
+    rings otherwise), wider than a point and black with a white halo: visible on any class
     colour and on dense clusters, and the meaning does not rest on hue."""
     accuracy = {}
     wrong_points = []
@@ -189,11 +220,12 @@ def _boundary_legend(data: PlotData, colors: Array, splits: list[str]) -> tuple[
             [],
             [],
             ls="",
-            marker="x",
-            color=BOUNDARY,
-            markersize=8,
-            markeredgewidth=2.0,
-            path_effects=halo(),
+            marker="o",
+            markerfacecolor="none",
+            markeredgecolor=BOUNDARY,
+            markersize=11,
+            markeredgewidth=1.5,
+            path_effects=halo(3.5),
             label="misclassified",
         ),
         Line2D([], [], color=BOUNDARY, lw=1.6, label="decision boundary"),
@@ -237,7 +269,7 @@ def _fit_figure(predict: Callable[[Array], Array], data: PlotData, *, title: str
         raise ValueError(f"fit needs regression data, got {data.task}")
     draw = {1: _fit_curve, 2: _fit_surface}.get(data.n_features, _fit_parity)
     fig = draw(predict, data, resolution)
-    fig.suptitle(title, fontweight="bold")
+    figure_title(fig, title)
     return fig
 
 
@@ -261,14 +293,15 @@ def _fit_curve(predict: Callable[[Array], Array], data: PlotData, resolution: in
     # a curve needs more points than a surface's side to show kinks (relu) and steps
     grid = np.linspace(low[0], high[0], 4 * resolution)[:, None]
     fig, (ax,) = new_figure(panel=(7.0, 4.6))
-    curve_points(ax, data, size=18)
+    size = min(18.0, crowd_size(len(all_X(data))))  # 1000 points on one line: small, or a bar
+    curve_points(ax, data, size=size)
     ax.plot(grid[:, 0], _predict_column(predict, grid), color=BOUNDARY, lw=2.2, zorder=4, label="prediction")
     ax.set_xlim(low[0], high[0])
     ax.set_xlabel(data.feature_name(0))
     ax.set_ylabel("y")
     ax.set_title(_rmse_text(predict, data), fontsize=10)
     ax.grid(True, alpha=0.3)
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, markerscale=np.sqrt(18.0 / size))  # the legend's markers at full size
     return fig
 
 
@@ -298,10 +331,11 @@ def _fit_surface(predict: Callable[[Array], Array], data: PlotData, resolution: 
         zorder=0,
     )
     sample = surface_dots(ax_fit, data, norm)
+    size = crowd_size(len(targets))
     for split, X, y in data.splits():
-        scatter_split(ax_data, X, split, c=target_column(y), cmap=SEQUENTIAL_CMAP, norm=norm)
+        scatter_split(ax_data, X, split, c=target_column(y), cmap=SEQUENTIAL_CMAP, norm=norm, s=size, linewidths=0.3)
         residual_points = scatter_split(
-            ax_res, X, split, c=residuals[split], cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit
+            ax_res, X, split, c=residuals[split], cmap=DIVERGING_CMAP, vmin=-limit, vmax=limit, s=size, linewidths=0.3
         )
     # one bar under the two panels it serves; beside the middle panel it read as that panel's alone
     fig.colorbar(
@@ -337,16 +371,7 @@ def _fit_parity(predict: Callable[[Array], Array], data: PlotData, resolution: i
     for split, X, y in data.splits():
         target = np.asarray(y, dtype=float).reshape(-1)
         predicted = np.asarray(predict(X), dtype=float).reshape(-1)
-        scatter_split(
-            ax,
-            np.column_stack([target, predicted]),
-            split,
-            c=SPLIT_COLORS[split],
-            s=18,
-            alpha=0.7,
-            linewidths=0.4,
-            label=split,
-        )
+        scatter_split(ax, np.column_stack([target, predicted]), split, label=split, **neutral_points(split, 18))
         seen.append(np.concatenate([target, predicted]))
     low, high = padded_box(np.concatenate(seen)[:, None], 0.05)
     ax.plot([low[0], high[0]], [low[0], high[0]], color=BOUNDARY, ls="--", lw=1.2, zorder=2, label="y = x (perfect)")
@@ -363,7 +388,11 @@ def _fit_parity(predict: Callable[[Array], Array], data: PlotData, resolution: i
 
 # ---------------------------------------------------------------- neurons.png
 
-MAX_UNITS_DRAWN = 16  # per layer row: a wider layer shows its first 16 units
+MAX_UNITS_DRAWN = 16  # per layer row: a wider layer shows its 16 most active units
+UNITS_PER_LINE = 8  # a row of 16 units wraps into two lines, so the figure stays ~10 inches wide
+OUTPUTS_PER_LINE = 4
+UNIT_PANEL = 0.95  # inches, the longer side of a hidden unit's panel
+OUTPUT_PANEL = 2.8  # inches: the output's map, the one that matters most, is drawn largest
 
 
 def plot_neurons(
@@ -383,8 +412,11 @@ def plot_neurons(
     - layer_names: one row label per array, e.g. ["hidden 1 (tanh)", "output"].
     A row whose values take both signs is drawn on a diverging scale centred at 0 (tanh), a
     non-negative one on a sequential scale from 0 (relu, sigmoid); one colour bar per row.
-    At most MAX_UNITS_DRAWN units per row. Output: P(class 1) for two classes, one panel per
-    class for more, ŷ for regression, with the data as faint dots. Returns `path`.
+    A layer wider than MAX_UNITS_DRAWN shows its most active units (the largest spread of
+    activation over the plane), in index order, each titled with its unit number.
+    Output, in large panels: P(class 1) for two classes on boundary.png's colours, one panel per
+    class for more (white to the class's colour), ŷ for regression, with the data as dots.
+    Returns `path`.
     """
     figure = _neurons_figure(layer_maps, data, title=title, layer_names=layer_names, resolution=resolution)
     return save(figure, path, dpi)
@@ -402,126 +434,129 @@ def _neurons_figure(
         raise ValueError(f"{len(maps)} layer maps but {len(layer_names)} layer names")
     rows = [_hidden_row(m, name) for m, name in zip(maps[:-1], layer_names[:-1], strict=True)]
     rows.append(_output_row(maps[-1], layer_names[-1], data))
-    ncols = max(len(row["panels"]) for row in rows)
-    fig = _neurons_canvas(len(rows), ncols, extent)
-    for subfig, row in zip(np.atleast_1d(fig.subfigures(len(rows), 1)), rows, strict=True):
-        _draw_neuron_row(subfig, row, ncols, extent, data)
-    fig.suptitle(title, fontweight="bold")
+    layouts = [_row_layout(row, extent) for row in rows]
+    width = max(6.5, *(per_line * (w + 0.12) + 1.5 for _, per_line, w, _ in layouts))
+    heights = [
+        lines * (h + (0.45 if row["is_output"] else 0.28)) + 0.4
+        for row, (lines, _, _, h) in zip(rows, layouts, strict=True)
+    ]
+    fig = constrained_figure((width, sum(heights) + 0.4), w_pad=0.03, hspace=0.0, wspace=0.02)
+    subfigs = np.atleast_1d(fig.subfigures(len(rows), 1, height_ratios=heights))
+    for subfig, row, layout in zip(subfigs, rows, layouts, strict=True):
+        _draw_neuron_row(subfig, row, layout, width, extent, data)
+    figure_title(fig, title)
     return fig
 
 
-def _neurons_canvas(n_rows: int, ncols: int, extent: tuple) -> Figure:
-    """An empty figure for `n_rows` rows of up to `ncols` small panels over the plane `extent`."""
-    panel = 0.95  # inches per panel side (the wider one when the data's box is not square)
-    aspect = (extent[3] - extent[2]) / (extent[1] - extent[0])
-    panel_width, panel_height = panel * min(1.0 / aspect, 1.0), panel * min(aspect, 1.0)
-    return constrained_figure(
-        (max(ncols * (panel_width + 0.08) + 1.2, 6.5), n_rows * (panel_height + 0.62) + 0.45),
-        w_pad=0.03,
-        hspace=0.0,
-        wspace=0.02,
-    )
+def _row_layout(row: dict[str, Any], extent: tuple) -> tuple[int, int, float, float]:
+    """(lines, panels per line, panel width, panel height), sizes in inches, of one layer's row:
+    hidden units small and eight to a line, the output large and four to a line."""
+    n = len(row["panels"])
+    per_line = min(n, OUTPUTS_PER_LINE if row["is_output"] else UNITS_PER_LINE)
+    side = OUTPUT_PANEL if row["is_output"] else UNIT_PANEL
+    aspect = (extent[3] - extent[2]) / (extent[1] - extent[0])  # the longer side gets `side`
+    return -(-n // per_line), per_line, side * min(1.0 / aspect, 1.0), side * min(aspect, 1.0)
 
 
-def _draw_neuron_row(subfig: SubFigure, row: dict[str, Any], ncols: int, extent: tuple, data: PlotData) -> None:
-    """One layer's panels on one colour scale, its colour bar right after them, then blank space
-    up to the widest row; the row's label as the subfigure's title."""
+def _draw_neuron_row(
+    subfig: SubFigure, row: dict[str, Any], layout: tuple, width: float, extent: tuple, data: PlotData
+) -> None:
+    """One layer's panels on one colour scale, its colour bar right after them (spanning the
+    row's lines), then blank space up to the figure's width; the row's label as its title."""
+    from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
 
-    n_panels = len(row["panels"])
-    blank = [ncols - n_panels + 0.01] if n_panels < ncols else []
-    grid = subfig.add_gridspec(1, n_panels + 1 + len(blank), width_ratios=[1.0] * n_panels + [0.08] + blank)
-    low, high = row["range"]
-    norm = Normalize(low, high)
+    lines, per_line, panel_width, _ = layout
+    blank = max(width - per_line * (panel_width + 0.12) - 1.5, 0.01)
+    grid = subfig.add_gridspec(lines, per_line + 2, width_ratios=[panel_width] * per_line + [0.13, blank])
+    norm = Normalize(*row["range"])
+    big = row["is_output"]
+    # the large panels are smoothed (their 80 cells a side would show as blocks), not the small
+    smooth = "bilinear" if big else "nearest"
     for j, (label, image) in enumerate(row["panels"]):
-        ax = subfig.add_subplot(grid[0, j])
-        drawn_image = ax.imshow(
-            image, origin="lower", extent=extent, cmap=row["cmap"], norm=norm, interpolation="nearest", aspect="equal"
-        )
-        ax.set_title(label, fontsize=7, pad=2)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if j == 0:  # one pair of axis labels per row: the panels are too small for ticks
-            ax.set_xlabel(data.feature_name(0), fontsize=7, labelpad=1)
-            ax.set_ylabel(data.feature_name(1), fontsize=7, labelpad=1)
-        if row["is_output"]:
-            _faint_points(ax, data, norm)
+        ax = subfig.add_subplot(grid[j // per_line, j % per_line])
+        cmap = row["cmaps"][j] if "cmaps" in row else row["cmap"]
+        ax.imshow(image, origin="lower", extent=extent, cmap=cmap, norm=norm, interpolation=smooth, aspect="equal")
+        ax.set_title(label, fontsize=9 if big else 7, pad=2)
+        if big:  # large enough for ticks: they read the plane in the data's units
+            ax.tick_params(labelsize=7, length=2, pad=1)
+            if data.task == "classification":
+                _class_dots(ax, data)
+            else:  # a sample in the target's colour, as over fit.png's surface
+                surface_dots(ax, data, norm)
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
+        if j == 0:  # one pair of axis labels per row
+            ax.set_xlabel(data.feature_name(0), fontsize=8 if big else 7, labelpad=1)
+            ax.set_ylabel(data.feature_name(1), fontsize=8 if big else 7, labelpad=1)
         ax.set_xlim(extent[0], extent[1])
         ax.set_ylim(extent[2], extent[3])
-    bar = subfig.colorbar(drawn_image, cax=subfig.add_subplot(grid[0, n_panels]))
-    bar.set_label(row["bar_label"], fontsize=7)
-    bar.ax.tick_params(labelsize=6)
-    subfig.suptitle(row["label"], fontsize=9, x=0.01, ha="left")
+    bar = subfig.colorbar(ScalarMappable(norm, row["cmap"]), cax=subfig.add_subplot(grid[:, per_line]))
+    bar.set_label(row["bar_label"], fontsize=8 if big else 7)
+    bar.ax.tick_params(labelsize=6 if not big else 7)
+    subfig.suptitle(row["label"], fontsize=9, x=0.01, ha="left", wrap=True)
 
 
 def _hidden_row(values: Array, name: str) -> dict[str, Any]:
-    """The panels of one hidden layer: its first MAX_UNITS_DRAWN units on one colour scale."""
+    """The panels of one hidden layer, values: (r, r, width): every unit, or the
+    MAX_UNITS_DRAWN most active (largest standard deviation over the plane), in index order,
+    titled with their 1-based unit numbers; one colour scale for the row."""
     width = values.shape[-1]
-    shown = values[..., :MAX_UNITS_DRAWN]
+    spread = values.reshape(-1, width).std(axis=0)
+    chosen = np.sort(np.argsort(-spread, kind="stable")[:MAX_UNITS_DRAWN])
+    shown = values[..., chosen]
     low, high = float(shown.min()), float(shown.max())
     scale = max(abs(low), abs(high), 1e-12)
-    if low < -1e-9 * scale:  # takes both signs (tanh): white is 0, blue negative, red positive
-        cmap, value_range, scale_note = DIVERGING_CMAP, (-scale, scale), "blue < 0 (white) < red"
+    if low < -1e-9 * scale:  # takes both signs (tanh): white is 0
+        cmap, value_range, scale_note = DIVERGING_CMAP, (-scale, scale), "purple < 0 (white) < green"
     else:  # non-negative (relu, sigmoid): dark is 0
         cmap, value_range, scale_note = SEQUENTIAL_CMAP, (0.0, scale), "0 (dark) to high (yellow)"
-    label = name if width <= MAX_UNITS_DRAWN else f"{name} · first {MAX_UNITS_DRAWN} of {width} units"
-    label += f" · activation over the input plane: {scale_note}"
+    constant = spread <= 1e-9 * max(float(np.abs(values).max()), 1e-12)
+    label = name
+    if width > MAX_UNITS_DRAWN:
+        label += f" · the {MAX_UNITS_DRAWN} most active of {width} units (largest spread over the plane)"
+        label += f"; {int(constant.sum())} are constant" if constant.any() else ""
+    label += f" · activation: {scale_note}"
     panels = []
-    for j in range(shown.shape[-1]):
-        unit = shown[..., j]
-        dead = np.ptp(unit) < 1e-9 * scale and abs(float(unit.mean())) < 1e-9 * scale
-        panels.append((f"unit {j + 1}" + (" (all 0)" if dead else ""), unit))
-    return {
-        "label": label,
-        "panels": panels,
-        "cmap": cmap,
-        "range": value_range,
-        "bar_label": "activation",
-        "is_output": False,
-    }
+    for j in chosen:
+        unit = values[..., j]
+        note = (" (all 0)" if abs(float(unit.mean())) <= 1e-9 * scale else " (constant)") if constant[j] else ""
+        panels.append((f"unit {j + 1}{note}", unit))
+    return {"label": label, "panels": panels, "cmap": cmap, "range": value_range, "bar_label": "activation",
+            "is_output": False}
 
 
 def _output_row(values: Array, name: str, data: PlotData) -> dict[str, Any]:
-    """The output's panels: P(class 1) once for two classes (or one sigmoid column), one per
-    class for more; ŷ for regression on viridis over its own range, as fit.png."""
+    """The output's panels, in the colours of boundary.png and fit.png: P(class 1) once for two
+    classes (or one sigmoid column) on class 0's colour → white → class 1's colour, one panel per
+    class for more, each white → its class's colour; ŷ for regression on viridis over its own
+    range and the targets'."""
     if data.task == "regression":
         y = values[..., 0]
         targets = all_targets(data)
         low, high = min(float(y.min()), float(targets.min())), max(float(y.max()), float(targets.max()))
-        return {
-            "label": f"{name} · prediction ŷ (dots: data, same colours = same value)",
-            "panels": [("ŷ", y)],
-            "cmap": SEQUENTIAL_CMAP,
-            "range": (low, high if high > low else low + 1e-12),
-            "bar_label": "y",
-            "is_output": True,
-        }
+        return {"label": f"{name} · prediction ŷ (dots: the targets, same colour = same value)", "panels": [("ŷ", y)],
+                "cmap": SEQUENTIAL_CMAP, "range": (low, high if high > low else low + 1e-12), "bar_label": "y",
+                "is_output": True}
+    colors = class_colors(count_classes(data, values.shape[-1]))
     if values.shape[-1] <= 2:
-        p1 = values[..., -1]
-        panels = [(f"P({data.class_name(1)})", p1)]
-        label = f"{name} · probability of class {data.class_name(1)!r}"
-    else:
-        panels = [(f"P({data.class_name(k)})", values[..., k]) for k in range(values.shape[-1])]
-        label = f"{name} · probability of each class"
-    return {
-        "label": label + " (dots: data, coloured by class)",
-        "panels": panels,
-        "cmap": SEQUENTIAL_CMAP,
-        "range": (0.0, 1.0),
-        "bar_label": "probability",
-        "is_output": True,
-    }
+        first, second = data.class_label(0), data.class_label(1)
+        return {"label": f"{name} · P({second}) as in boundary.png: {first}'s colour (0) → white (0.5) → "
+                         f"{second}'s colour (1) · dots: the data",
+                "panels": [(f"P({second})", values[..., -1])], "cmap": two_class_cmap(colors), "range": (0.0, 1.0),
+                "bar_label": f"P({second})", "is_output": True}
+    return {"label": f"{name} · probability of each class: white (0) → the class's colour (1) · dots: the data",
+            "panels": [(f"P({data.class_label(k)})", values[..., k]) for k in range(values.shape[-1])],
+            "cmaps": [one_class_cmap(color) for color in colors], "cmap": one_class_cmap(NEUTRAL_DARK),
+            "range": (0.0, 1.0), "bar_label": "probability", "is_output": True}
 
 
-def _faint_points(ax: Axes, data: PlotData, norm) -> None:
-    """The data as small dots over an output map: class colour, or target on the map's scale."""
-    colors = class_colors(count_classes(data)) if data.task == "classification" else None
+def _class_dots(ax: Axes, data: PlotData) -> None:
+    """The data as small dots in their class's colour over an output map."""
+    colors = class_colors(count_classes(data))
     for split, X, y in data.splits():
-        if colors is not None:
-            color = {"c": colors[class_indices(y)]}
-        else:
-            color = {"c": target_column(y), "cmap": SEQUENTIAL_CMAP, "norm": norm}
-        scatter_split(ax, X, split, s=4, linewidths=0.25, edgecolors="white", alpha=0.75, **color)
+        scatter_split(ax, X, split, c=colors[class_indices(y)], s=9, linewidths=0.35, edgecolors="white", alpha=0.85)
 
 
 # ---------------------------------------------------------------- hidden.png
@@ -546,12 +581,15 @@ def _hidden_figure(H_train: Array, H_val: Array, data: PlotData, *, title: str, 
     H = {"train": H_train, "validation": H_val}
     fig = constrained_figure((6.6, 5.8))
     ax = view.new_axes(fig, 111)
-    artists = view.scatter(ax, {split: view.project(H[split], split) for split, _, _ in data.splits()})
+    coordinates = {split: view.project(H[split], split) for split, _, _ in data.splits()}
+    artists = view.scatter(ax, coordinates)
+    if view.kind == "3d":
+        view.fit_3d(ax, coordinates)
     if view.kind in ("plane", "pca"):
         ax.set_aspect("equal", adjustable="datalim")  # distances mean the same in both directions
     ax.set_title(view.subtitle, fontsize=10)
     _hidden_legend(fig, view, artists, [ax])
-    fig.suptitle(title, fontweight="bold")
+    figure_title(fig, title)
     return fig
 
 
@@ -560,7 +598,8 @@ def _hidden_legend(fig: Figure, view: HiddenView, artists: dict, axes: list) -> 
     splits = list(artists)
     if view.classification:
         handles = class_handles(view.data, class_colors(count_classes(view.data))) + split_handles(splits)
-        fig.legend(handles=handles, ncols=min(len(handles), 6), loc="outside lower center", frameon=False)
+        ncols = legend_columns(handles, fig.get_figwidth())
+        fig.legend(handles=handles, ncols=ncols, loc="outside lower center", frameon=False)
     else:
         fig.colorbar(artists["train"], ax=axes, shrink=0.8, label="target y")
         fig.legend(handles=split_handles(splits), ncols=2, loc="outside lower center", frameon=False)
@@ -631,7 +670,7 @@ def _confusion_figure(y_true: Array, y_pred: Array, class_names: list[str], *, t
     accuracy = np.trace(counts) / max(len(y_true), 1)
     ax.set_title(f"{split}: accuracy {percent(accuracy)} (n={len(y_true)}) · diagonal = correct", fontsize=10)
     bar = fig.colorbar(image, ax=ax, shrink=0.8)
-    bar.set_label("share of the true class (row)")
+    bar.set_label("share of the true class (row)\non a square-root scale")
     bar.ax.yaxis.set_major_formatter(percent_formatter())
-    fig.suptitle(title, fontweight="bold")
+    figure_title(fig, title)
     return fig
