@@ -6,7 +6,8 @@ import pytest
 from plot_helpers import blobs, regression, softmax
 
 from nnctl.plots import CLASS_COLORS, SPLIT_COLORS, AnimationFrame, PlotData, render_animation
-from nnctl.plots.animation import BOX_ASPECT, LAST_FRAME_SECONDS, widest_view
+from nnctl.plots.animation import BOX_ASPECT, LAST_FRAME_SECONDS
+from nnctl.plots.common import spread_view
 
 
 def training_frames(rng, n_frames, hidden_width=2, d=2, n_classes=2):
@@ -215,7 +216,6 @@ def test_a_3d_hidden_panel_looks_across_the_points_not_along_them():
     default view looks almost along it and drew a blob; the chosen view shows most of its length."""
     t = np.linspace(0, 1, 200)[:, None]
     points = np.array([0.1, 0.9, 0.0]) + t * np.array([0.8, -0.8, 0.9])
-    low, high = np.zeros(3), np.ones(3)
 
     def spread_on_screen(view):
         elev, azim = np.radians(view)
@@ -224,9 +224,10 @@ def test_a_3d_hidden_panel_looks_across_the_points_not_along_them():
         return 1 - np.var(scaled @ eye) / np.var(scaled, axis=0).sum()
 
     assert spread_on_screen((30, -60)) < 0.2
-    assert spread_on_screen(widest_view(points, low, high)) > 0.95
+    assert spread_on_screen(spread_view(points * BOX_ASPECT)) > 0.95  # the points in the box's units, as drawn
     blob = np.random.default_rng(0).normal(size=(500, 3))
-    assert widest_view(blob, blob.min(axis=0), blob.max(axis=0)) == (30.0, -60.0)  # no reason to turn
+    in_box = (blob - blob.min(axis=0)) / (blob.max(axis=0) - blob.min(axis=0))
+    assert spread_view(in_box) == (30.0, -60.0)  # no reason to turn
 
 
 def test_a_2d_regression_film_says_which_shape_is_which_split(tmp_path, monkeypatch):

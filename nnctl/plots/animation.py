@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,9 +20,7 @@ from nnctl.plots.common import (
     BOUNDARY,
     EDGE,
     NEUTRAL,
-    NEUTRAL_DARK,
     SEQUENTIAL_CMAP,
-    SPLIT_COLORS,
     SPLIT_MARKERS,
     Array,
     HiddenView,
@@ -51,6 +49,8 @@ from nnctl.plots.common import (
     scatter_split,
     span_margin,
     split_handles,
+    split_line,
+    spread_view,
     surface_dots,
     use_log_scale,
 )
@@ -164,7 +164,7 @@ class _Animation:
         splits = split_handles([s for s, _, _ in data.splits()])
         curve = isinstance(self.model, _CurvePanel)
         if colors is not None:
-            handles = class_legend_handles(data, colors) + splits
+            handles = class_handles(data, colors) + splits
         elif curve:
             handles = self.model.handles()
         else:  # colour is the target (colour bars), shape the split
@@ -182,15 +182,6 @@ class _Animation:
             self.hidden.update(i)
         self.loss.update(frame.epoch)
         self.suptitle.set_text(f"{self.title} · epoch {frame.epoch}")
-
-
-def class_legend_handles(data: PlotData, colors: Array) -> list:
-    """`class_handles`, a class named by a number labelled "class 0": "0" alone in a legend
-    reads as a number."""
-    handles = class_handles(data, colors)
-    for handle in handles:
-        handle.set_label(f"class {handle.get_label()}" if handle.get_label().isdigit() else handle.get_label())
-    return handles
 
 
 # ---------------------------------------------------------------- panel 1: the model on the input space
@@ -360,7 +351,8 @@ class _HiddenPanel:
             ax.locator_params(nbins=3)
             ax.tick_params(labelsize=10, pad=0)
             low, high = (np.array(limits) for limits in zip(ax.get_xlim(), ax.get_ylim(), ax.get_zlim(), strict=True))
-            ax.view_init(*widest_view(self.coordinates[-1]["train"], low, high))
+            in_box = (self.coordinates[-1]["train"] - low) / np.maximum(high - low, 1e-12) * BOX_ASPECT
+            ax.view_init(*spread_view(in_box))
         ax.set_title(f"last hidden layer: {self.view.width} unit{'s' * (self.view.width > 1)}\n"
                      + HIDDEN_SHOWN[self.view.kind], linespacing=1.2)
 
@@ -387,27 +379,6 @@ class _HiddenPanel:
 
 
 BOX_ASPECT = np.array([4.0, 4.0, 3.0])  # matplotlib's 3-D box: z is drawn 3/4 as long as x and y
-
-
-def widest_view(points: Array, low: Array, high: Array) -> tuple[float, float]:
-    """(elev, azim), degrees: the view of a 3-D axes from low to high (each (3,)) along which
-    the points (n, 3) vary least, so they spread widest on the screen; elevation 10 to 40.
-
-    matplotlib's default view (30, -60) looks along seed 003's hidden points, which lie near a
-    line from (0.1, 0.9, 0) to (0.9, 0.1, 0.9): all of [0, 1]³ drawn as a blob in a corner."""
-    scaled = (np.asarray(points, dtype=float) - low) / np.maximum(high - low, 1e-12) * BOX_ASPECT
-    covariance = np.cov(scaled.T) if len(scaled) > 1 else np.zeros((3, 3))
-    views = [(elev, azim) for elev in (10, 20, 30, 40) for azim in range(-180, 180, 10)]
-
-    def along(view: tuple[float, float]) -> float:
-        elev, azim = np.radians(view)
-        eye = np.array([np.cos(elev) * np.cos(azim), np.cos(elev) * np.sin(azim), np.sin(elev)])
-        return float(eye @ covariance @ eye)
-
-    best, default = min(views, key=along), (30.0, -60.0)
-    total = float(np.trace(covariance))
-    # the default, familiar view unless another shows the points at least 20% more spread
-    return best if total - along(best) > 1.2 * (total - along(default)) else default
 
 
 # ---------------------------------------------------------------- panel 3: the loss so far
@@ -444,7 +415,7 @@ class _LossPanel:
             if not np.isfinite(values).any():
                 continue
             self.losses[split] = values
-            style = loss_line_style(split, by_class=by_class)
+            style = split_line(split, marker=False)
             (self.lines[split],) = ax.plot([], [], lw=1.8, **style)
             tip = {"marker": SPLIT_MARKERS[split], "ms": 6, "markeredgecolor": EDGE}
             (self.marks[split],) = ax.plot([], [], ls="", zorder=5, color=style["color"], **tip)
@@ -493,12 +464,6 @@ class _LossPanel:
             else:
                 self.marks[split].set_data([], [])
         self.now.set_xdata([epoch, epoch])
-
-
-def loss_line_style(split: str, *, by_class: bool) -> dict[str, Any]:
-    """colour and ls of a split's loss line beside pictures whose colours mean classes (by_class:
-    one neutral dark, solid for train and dashed for validation) or not (the splits' colours)."""
-    return {"color": NEUTRAL_DARK if by_class else SPLIT_COLORS[split], "ls": SPLIT_LINES[split]}
 
 
 def crowds_start(frame_epochs: Sequence[int]) -> bool:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnctl.files import figure_bytes
-from nnctl.plots.animation import AnimationFrame, class_legend_handles, loss_line_style, model_panel
+from nnctl.plots.animation import AnimationFrame, model_panel
 from nnctl.plots.common import (
     BOUNDARY,
     CLASS_COLORS,
@@ -29,6 +29,7 @@ from nnctl.plots.common import (
     all_X,
     as_probabilities,
     class_colors,
+    class_handles,
     class_indices,
     constrained_figure,
     count_classes,
@@ -48,6 +49,7 @@ from nnctl.plots.common import (
     scatter_split,
     shade_many_classes,
     split_handles,
+    split_line,
     target_column,
     two_class_cmap,
     use_log_scale,
@@ -670,7 +672,7 @@ def _runs_legend(fig: Figure, data: PlotData, colors: Array, splits: list[str], 
     from matplotlib.lines import Line2D
 
     boundary = Line2D([], [], color=BOUNDARY, lw=1.1, label="decision boundary")
-    handles = class_legend_handles(data, colors) + split_handles(splits) + [boundary]
+    handles = class_handles(data, colors) + split_handles(splits) + [boundary]
     fig.legend(
         handles=handles, ncols=min(len(handles), 7), loc="outside lower center", frameon=False, fontsize=font + 1
     )
@@ -743,7 +745,7 @@ def _outcome_thumbnail(ax: Axes, predict: Callable[[Array], Array], data: PlotDa
 
 def loss_thumbnail(metrics: list[dict], *, width: int, height: int, by_class: bool) -> bytes | None:
     """PNG bytes of the loss per epoch, `width` x `height` px: train solid, validation dashed
-    (coloured as in the animation, `loss_line_style`), on a log axis when it spans decades,
+    (`split_line`: as in loss.png and the animation), on a log axis when it spans decades,
     with a few ticks in 8-pt type and no title, axis label or legend (the page's caption says
     which line is which). None when no loss is finite. metrics: metrics.csv's rows."""
     from matplotlib.figure import Figure
@@ -758,7 +760,7 @@ def loss_thumbnail(metrics: list[dict], *, width: int, height: int, by_class: bo
     for split, prefix in (("train", "train"), ("validation", "val")):
         values = finite_column(metrics, f"{prefix}_loss")
         if np.isfinite(values).any():
-            ax.plot(epochs, values, lw=1.4, **loss_line_style(split, by_class=by_class))
+            ax.plot(epochs, values, lw=1.4, **split_line(split, marker=False))
             finite.append(values[np.isfinite(values)])
     if not finite:
         return None
