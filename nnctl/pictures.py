@@ -42,7 +42,7 @@ def title(run, *, weights: bool = True) -> str:
     sizes = "-".join(map(str, run.model.network.sizes))
     activations = sorted(set(c.model.activations)) or ["linear"]
     lr = c.optimizer.params["lr"]
-    run_title = f"{c.name} · {sizes} {'/'.join(activations)} · {c.optimizer.name} lr {lr:g}"
+    run_title = f"{c.name} · {sizes} {'/'.join(activations)} · {c.optimizer.name} lr {lr:.4g}"
     return f"{run_title} · {weights_drawn(run)}" if weights else run_title
 
 

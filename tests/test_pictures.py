@@ -124,6 +124,14 @@ def test_every_title_names_the_weights_drawn_after_early_stopping(tmp_path):
     assert " · epoch" not in title(run, weights=False)
 
 
+def test_a_sampled_learning_rate_is_titled_with_4_significant_digits(tmp_path):
+    """A random sweep samples lr = 0.0013598500...: the title said all 17 digits."""
+    from nnctl.pictures import title
+
+    run = load_run(tiny(tmp_path, optimizer={"lr": 0.0013598512345678}))
+    assert " lr 0.00136 · " in title(run) and "0.0013598" not in title(run)
+
+
 @pytest.mark.parametrize(
     ("summary", "expected"),
     [
