@@ -33,8 +33,7 @@ from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nnctl.nn.initializers import INITIALIZERS
 from nnctl.nn.losses import LOSSES
 from nnctl.nn.optimizers import OPTIMIZERS, SCHEDULES
-from nnctl.plots import PICTURE_NAMES
-from nnctl.vocabulary import SUMMARY_METRICS
+from nnctl.vocabulary import PICTURE_NAMES, SUMMARY_METRICS
 
 MAX_SAMPLES = 10_000_000  # refuse absurd sizes before any memory is taken
 MAX_WIDTH = 100_000

@@ -15,20 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from nnctl import plots  # the drawing modules load when a picture is drawn (nnctl.plots)
 from nnctl.assemble import load_matching_weights
 from nnctl.files import read_metrics
-from nnctl.plots import (
-    AnimationFrame,
-    PlotData,
-    plot_boundary,
-    plot_confusion,
-    plot_fit,
-    plot_hidden,
-    plot_loss,
-    plot_neurons,
-    plot_norms,
-    render_animation,
-)
 from nnctl.vocabulary import FINISHED
 
 Progress = Callable[[int, int], None]  # (frames done, frames in all)
@@ -63,12 +52,12 @@ def weights_drawn(run) -> str:
     return f"epoch {last}" + (f" ({status})" if status and status not in FINISHED else "")  # interrupted, failed
 
 
-def plot_data(run) -> PlotData:
+def plot_data(run) -> plots.PlotData:
     """The run's data in its own units: standardised inputs are drawn as they were in the file
     (X * std + mean), so axes read 4 … 7.5 cm, not −3 … 3; `model_inputs` maps back."""
     d = run.dataset
     raw = (lambda X: X) if d.mean is None else (lambda X: np.asarray(X, dtype=float) * d.std + d.mean)
-    return PlotData(
+    return plots.PlotData(
         X_train=raw(d.X_train), y_train=d.y_train, X_val=raw(d.X_val), y_val=d.y_val, task=d.task,
         class_names=[str(c) for c in d.classes], feature_names=list(d.feature_names),
     )
@@ -103,34 +92,35 @@ def draw_loss(run, path: Path, *, dpi: int, progress: Progress | None = None) ->
     status = run.summary.get("status")
     best = run.summary.get("best_epoch") if status == "early_stopped" else None
     diverged = run.summary.get("diverged_at") if status == "diverged" else None
-    return plot_loss(run.metrics, path, title=title(run), best_epoch=best, diverged=diverged or None, dpi=dpi)
+    return plots.plot_loss(run.metrics, path, title=title(run), best_epoch=best, diverged=diverged or None, dpi=dpi)
 
 
 def draw_boundary(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-    return plot_boundary(predict_scores(run), plot_data(run), path, title=title(run), dpi=dpi,
-                         score_label=run.model.loss.score_label)
+    return plots.plot_boundary(predict_scores(run), plot_data(run), path, title=title(run), dpi=dpi,
+                               score_label=run.model.loss.score_label)
 
 
 def draw_fit(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-    return plot_fit(predict_scores(run), plot_data(run), path, title=title(run), dpi=dpi)
+    return plots.plot_fit(predict_scores(run), plot_data(run), path, title=title(run), dpi=dpi)
 
 
 def draw_neurons(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     scores = predict_scores(run)
     layer_maps = lambda X: [*run.model.hidden(model_inputs(run, X)), scores(X)]
-    return plot_neurons(layer_maps, plot_data(run), path, title=title(run), layer_names=_layer_names(run), dpi=dpi)
+    return plots.plot_neurons(layer_maps, plot_data(run), path, title=title(run), layer_names=_layer_names(run),
+                              dpi=dpi)
 
 
 def draw_hidden(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     d = run.dataset
     last = lambda X: run.model.hidden(X)[-1]
-    return plot_hidden(last(d.X_train), last(d.X_val), plot_data(run), path, title=title(run),
-                       layer_name=_layer_names(run)[-2], dpi=dpi)
+    return plots.plot_hidden(last(d.X_train), last(d.X_val), plot_data(run), path, title=title(run),
+                             layer_name=_layer_names(run)[-2], dpi=dpi)
 
 
 def draw_norms(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-    return plot_norms(read_metrics(run.path / "layers.csv"), path, title=title(run), layer_names=_layer_names(run),
-                      dpi=dpi)
+    return plots.plot_norms(read_metrics(run.path / "layers.csv"), path, title=title(run),
+                            layer_names=_layer_names(run), dpi=dpi)
 
 
 def draw_confusion(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
@@ -138,8 +128,8 @@ def draw_confusion(run, path: Path, *, dpi: int, progress: Progress | None = Non
     has_val = d.X_val.shape[0] > 0
     X, y = (d.X_val, d.y_val) if has_val else (d.X_train, d.y_train)
     predicted = run.model.loss.decode(run.model.logits(X))
-    return plot_confusion(y, predicted, [str(c) for c in d.classes], path, title=title(run),
-                          split="validation" if has_val else "training", dpi=dpi)
+    return plots.plot_confusion(y, predicted, [str(c) for c in d.classes], path, title=title(run),
+                                split="validation" if has_val else "training", dpi=dpi)
 
 
 def draw_animation(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
@@ -159,11 +149,11 @@ def draw_animation(run, path: Path, *, dpi: int, progress: Progress | None = Non
         return evaluate
 
     hidden = (lambda X: model.hidden(model_inputs(run, X))[-1]) if run.config.model.hidden else None
-    frames = [AnimationFrame(epoch, at(weights, scores), None if hidden is None else at(weights, hidden))
+    frames = [plots.AnimationFrame(epoch, at(weights, scores), None if hidden is None else at(weights, hidden))
               for epoch, weights in checkpoints]
     total = len(frames)
     try:
-        return render_animation(
+        return plots.render_animation(
             frames, plot_data(run), run.metrics, path, title=title(run, weights=False), dpi=min(dpi, 80),
             progress=None if progress is None else (lambda i: progress(i + 1, total)),
         )

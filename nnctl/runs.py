@@ -40,17 +40,16 @@ from nnctl.files import (
     write_text,
 )
 from nnctl.nn.network import Model
-from nnctl.plots import FORMATS, PICTURE_NAMES
-from nnctl.vocabulary import METRICS
+from nnctl.vocabulary import METRICS, PICTURE_FORMATS, PICTURE_NAMES
 
 Array = np.ndarray
 
 # The inventory: every entry nnctl may write in a run directory. `--overwrite` removes these and
 # nothing else, and refuses a folder holding anything not listed (hidden entries and links too).
-PICTURE_FORMATS = (*(suffix.lstrip(".") for suffix in FORMATS), "gif")  # png, svg, pdf; the animation's gif
+PICTURE_EXTENSIONS = (*(suffix.lstrip(".") for suffix in PICTURE_FORMATS), "gif")  # png, svg, pdf; the animation's gif
 RUN_FILES = frozenset(
     {"config.yaml", "metrics.csv", "layers.csv", "summary.json", "model.npz", "data.npz", "resume.npz"}
-    | {f"{name}.{fmt}" for name in PICTURE_NAMES for fmt in PICTURE_FORMATS}
+    | {f"{name}.{fmt}" for name in PICTURE_NAMES for fmt in PICTURE_EXTENSIONS}
 )
 CHECKPOINTS = "checkpoints"  # a folder of epoch-NNNN.npz files only
 _CHECKPOINT = re.compile(r"epoch-[0-9]{4,}\.npz")

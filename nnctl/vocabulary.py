@@ -1,5 +1,5 @@
-"""Layer 0: the words nnctl's files use, defined once: the statuses of a run and the names of
-its metrics. Everything that spells one of them (the loop writing summary.json, `nnctl runs`, a
+"""Layer 0: the words nnctl's files use, defined once: the statuses of a run, the names of its
+metrics and of its pictures. Everything that spells one of them (the loop writing summary.json, `nnctl runs`, a
 sweep's results.csv, its pictures and report, the config's early-stopping monitor) imports it
 from here, and a test holds every table keyed by them (the status colours of `nnctl runs` and of
 report.html) to this list.
@@ -23,3 +23,11 @@ METRICS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", 
 # The metrics summary.json keeps at the end of a run (`final`) and at its best epoch (`best`),
 # in this order; the ones early stopping may monitor. results.csv has them as final_NAME.
 SUMMARY_METRICS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+
+# The pictures of a run, by name: what output.plots and `nnctl plot --only` take, and the files a
+# run directory may hold (runs.RUN_FILES); pictures.PICTURES draws each, in this order. Here, at
+# the bottom, so that the config and the run inventory can name them without importing a drawing.
+PICTURE_NAMES = ("loss", "boundary", "fit", "neurons", "hidden", "norms", "confusion", "animation")
+# The files a picture may be written as (`nnctl plot --image-format`; the animation is a GIF):
+# pdf for slides and handouts.
+PICTURE_FORMATS = (".png", ".svg", ".pdf")

@@ -18,7 +18,6 @@ from nnctl.data import Dataset, read_dataset
 from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, os_reason, read_json, read_yaml
 from nnctl.pictures import MAX_DPI, PICTURES, Progress, applicable, default_pictures
-from nnctl.plots import FORMATS
 from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
 from nnctl.sweeps.folder import Sweep, default_folder, named
 from nnctl.sweeps.pictures import draw_sweep_pictures
@@ -27,7 +26,7 @@ from nnctl.sweeps.results import LOCK, SWEEP_YAML, record
 from nnctl.sweeps.spec import SweepSpec, is_sweep_file, load_sweep_file, parse_grids, parse_seeds
 from nnctl.sweeps.workers import execute
 from nnctl.training import EpochCallback, Loop, TrainResult, fit, prepare
-from nnctl.vocabulary import FINISHED
+from nnctl.vocabulary import FINISHED, PICTURE_FORMATS
 
 
 class Interrupted(KeyboardInterrupt):
@@ -52,7 +51,7 @@ def stage(during: str):
 
 
 LOADING = "loading the data; nothing was written"
-IMAGE_FORMATS = tuple(suffix.lstrip(".") for suffix in FORMATS)  # `nnctl plot --image-format`
+IMAGE_FORMATS = tuple(suffix.lstrip(".") for suffix in PICTURE_FORMATS)  # `nnctl plot --image-format`
 
 
 def train_and_draw(

@@ -24,7 +24,7 @@ from nnctl.nn.activations import ACTIVATIONS
 from nnctl.nn.losses import LOSSES
 from nnctl.nn.optimizers import OPTIMIZERS
 from nnctl.plots import PICTURE_NAMES
-from nnctl.runs import PICTURE_FORMATS, RUN_FILES
+from nnctl.runs import PICTURE_EXTENSIONS, RUN_FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -140,7 +140,7 @@ def test_the_readme_tables_name_every_file_a_run_writes_and_every_picture():
     # every picture nnctl draws
     text = (ROOT / "README.md").read_text()
     files_table = text[text.index("## What a run writes"):text.index("`make demo` ends with")]
-    data_files = {name for name in RUN_FILES if name.rsplit(".", 1)[1] not in PICTURE_FORMATS}
+    data_files = {name for name in RUN_FILES if name.rsplit(".", 1)[1] not in PICTURE_EXTENSIONS}
     assert {name for name in data_files if f"| `{name}` |" not in files_table} == set()
     pictures_table = text[text.index("## Pictures"):text.index("The animation needs checkpoints")]
     drawn = {f"{name}.gif" if name == "animation" else f"{name}.png" for name in PICTURE_NAMES}

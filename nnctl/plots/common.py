@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnctl.files import save_figure
+from nnctl.vocabulary import PICTURE_FORMATS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 Array = np.ndarray
 
 DPI = 110
-FORMATS = (".png", ".svg", ".pdf")  # pdf: vector figures for slides and handouts
+FORMATS = PICTURE_FORMATS  # pdf: vector figures for slides and handouts
 LOG_SCALE_DECADES = 1.5  # a loss that falls more than ~30x is read better on a log axis
 FINE_LOG_TICKS_DECADES = 3.0  # up to this span, log ticks at 1, 2, 5 x 10^k; beyond, powers of ten only
 TITLE_CHARACTERS_PER_INCH = 9.5  # of the bold 12-pt suptitle, measured on typical run titles
