@@ -444,6 +444,44 @@ def test_command_line_seeds_and_grids_are_checked(args, expected, tmp_path):
     assert not (tmp_path / "sw").exists()
 
 
+# ---------------------------------------------------------------- each key swept in one place (issue 14)
+
+
+@pytest.mark.parametrize(("sweep_file", "args", "expected"), [
+    ("grid: {optimizer.lr: [0.1, 0.2]}", ["--grid", "optimizer.lr=0.3"],
+     "--grid optimizer.lr: {dir}/s.yaml sweeps it already (grid.optimizer.lr); give its values in one place, "
+     "the file or --grid"),
+    ("random: {optimizer.lr: {uniform: [0.1, 1]}}\nsamples: 2", ["--grid", "optimizer.lr=0.3"],
+     "--grid optimizer.lr: {dir}/s.yaml sweeps it already (random.optimizer.lr)"),
+    ("grid: {optimizer.lr: [0.1, 0.2]}\nseeds: [0, 1]", ["--seeds", "2,3"],
+     "--seeds: {dir}/s.yaml gives seeds: already; give the seeds in one place, the file or --seeds"),
+    ("grid: {optimizer.lr: [0.1, 0.2]}\nrandom: {optimizer.lr: {uniform: [0.1, 1]}}\nsamples: 2", [],
+     "{dir}/s.yaml: optimizer.lr: swept by both grid and random; sweep it in one of them"),
+    ("grid: {seed: [1, 2]}\nseeds: [0, 1]", [], "{dir}/s.yaml: seed: swept by both grid and seeds"),
+    ("grid: {optimizer.lr: [0.1, 0.2]}\nset: [optimizer.lr=0.5]", [],
+     "{dir}/s.yaml: set optimizer.lr=0.5: optimizer.lr is swept (grid), and every point's value would replace "
+     "this one; drop it from set"),
+    ("grid: {optimizer.lr: [0.1, 0.2]}", ["--set", "optimizer.lr=0.5"],
+     "{dir}/s.yaml: --set optimizer.lr=0.5: optimizer.lr is swept (grid)"),
+    (None, ["--grid", "optimizer.lr=0.1,0.2", "--set", "optimizer.lr=0.5"],
+     "error: --set optimizer.lr=0.5: optimizer.lr is swept (--grid), and every point's value would replace this "
+     "one; drop it from --set"),
+    (None, ["--grid", "optimizer={name: adam},{name: sgd}", "--set", "optimizer.lr=0.5"],
+     "error: --set optimizer.lr=0.5: optimizer is swept (--grid)"),
+    (None, ["--grid", "seed=1,2", "--seeds", "0,1"], "error: seed: swept by both --grid and --seeds; sweep it in one"),
+], ids=["file-grid-and-grid", "file-random-and-grid", "file-seeds-and-seeds", "grid-and-random", "seed-and-seeds",
+        "file-set-and-grid", "set-and-file-grid", "set-and-grid", "set-inside-a-swept-section", "grid-seed-and-seeds"])
+def test_a_key_swept_twice_or_swept_and_set_is_one_line(sweep_file, args, expected, tmp_path):
+    """A second place for a swept key would silently win over the first (the file's grid over
+    --grid, random over grid, every point's value over set): refused, naming both."""
+    config(tmp_path)
+    if sweep_file is not None:
+        (tmp_path / "s.yaml").write_text("config: c.yaml\n" + sweep_file + "\n")
+    source = tmp_path / ("s.yaml" if sweep_file else "c.yaml")
+    invoke(["sweep", source, *args, "--out", tmp_path / "sw"], expected.replace("{dir}", str(tmp_path)))
+    assert not (tmp_path / "sw").exists()
+
+
 # ---------------------------------------------------------------- bounded YAML everywhere
 
 

@@ -5,6 +5,9 @@ command line (`parse_grids`, `parse_seeds`). `sweep_points` turns it into `Point
 product × the samples × the seeds, each with its settings and a file-safe name; `digest`
 names the question, so that asking it again finds the same folder.
 
+Each key is swept in one place: a key given twice (two --grid, a file's grid: and --grid, grid:
+and random:, seeds: and a swept seed) or both swept and set is refused, never silently settled.
+
 Imports `config` (validating values, reading YAML), `files` and `errors`; nothing of a sweep
 folder (that is `sweeps.folder`).
 """
@@ -30,6 +33,10 @@ from nnctl.files import YamlTooLarge, flow, read_yaml, regular_file, yaml_error
 
 DISTRIBUTIONS = ("choice", "uniform", "loguniform", "int")
 SPEC_KEYS = ("config", "set", "grid", "random", "samples", "seeds", "seed")  # a sweep file's keys
+# Where a key is swept (grid, random, seeds) or set, as messages name them: in a sweep file, and
+# on the command line
+FILE_PLACES = ("grid", "random", "seeds", "set")
+COMMAND_PLACES = ("--grid", "random", "--seeds", "--set")
 # The most points one sweep may have, counted (grid values × samples × seeds) before any point is
 # made; a larger study is several sweeps. Measured at 10 000 points: every point's config is
 # validated before the first run (2.5 ms a point), sweep.yaml lists them all (1 MB; writing it
@@ -144,7 +151,9 @@ def is_sweep_file(raw: Any) -> bool:
 def load_sweep_file(path: Path, extra: SweepSpec | None = None) -> SweepSpec:
     """A sweep YAML: `config:` (the base config, relative to this file), `grid:`, `random:` with
     `samples:`, `seeds:`, `seed:` and `set:` (overrides of the base). A field left empty is not
-    given; any other problem is one line naming the file and the dotted field."""
+    given; any other problem is one line naming the file and the dotted field. `extra`: the
+    command line's --grid, --seeds and --set, which add to the file's (a key or the seeds in
+    both is refused)."""
     path = Path(path)
     where = str(path)
     raw = read_yaml(path)
@@ -166,11 +175,28 @@ def load_sweep_file(path: Path, extra: SweepSpec | None = None) -> SweepSpec:
         seed=_whole(f"{where}: seed", 0 if raw.get("seed") is None else raw["seed"]),
         where=where,
     )
-    if extra is not None:  # command-line --grid, --seeds and --set add to the file's
-        spec.grid.update(extra.grid)
-        spec.seeds = extra.seeds or spec.seeds
-        spec.overrides += extra.overrides
+    if extra is not None:
+        _add(spec, extra)
     return spec
+
+
+def _add(spec: SweepSpec, extra: SweepSpec) -> None:
+    """The command line's --grid, --seeds and --set added to a sweep file's spec; a key the file
+    sweeps, or seeds it gives, given again is refused (which one should win?)."""
+    for key in extra.grid:
+        if key in spec.grid or key in spec.random:
+            section = "grid" if key in spec.grid else "random"
+            raise NnctlError(f"--grid {key}: {spec.where} sweeps it already ({section}.{key}); "
+                             "give its values in one place, the file or --grid")
+    if extra.seeds and spec.seeds:
+        raise NnctlError(f"--seeds: {spec.where} gives seeds: already; "
+                         "give the seeds in one place, the file or --seeds")
+    spec.grid.update(extra.grid)
+    spec.seeds = extra.seeds or spec.seeds
+    swept = SweepSpec(config=spec.config, overrides=extra.overrides, grid=spec.grid, random=spec.random,
+                      seeds=spec.seeds)
+    swept_once(f"{spec.where}: ", swept, (*FILE_PLACES[:3], "--set"))
+    spec.overrides += extra.overrides
 
 
 def _whole(where: str, value: Any, low: int = 0) -> int:
@@ -327,6 +353,26 @@ def count_points(spec: SweepSpec) -> int:
     return math.prod(len(values) for values in spec.grid.values()) * max(spec.samples, 1) * max(len(spec.seeds), 1)
 
 
+def swept_once(where: str, spec: SweepSpec, places: tuple[str, str, str, str] = FILE_PLACES) -> None:
+    """Each key swept in one place (grid, random, or for the seed seeds), and none also set: a
+    point's value of a swept key replaces what a set gives it (or gives the section holding
+    it), so the set value would be lost without a word. `places` names the four as the message
+    should (FILE_PLACES or COMMAND_PLACES)."""
+    grid, random, seeds, option = places
+    swept: dict[str, str] = {}
+    for place, keys in ((grid, list(spec.grid)), (random, list(spec.random)), (seeds, ["seed"] * bool(spec.seeds))):
+        for key in keys:
+            if key in swept:
+                raise NnctlError(f"{where}{key}: swept by both {swept[key]} and {place}; sweep it in one of them")
+            swept[key] = place
+    for override in spec.overrides:
+        key = override.partition("=")[0].strip()
+        section = next((k for k in swept if key == k or key.startswith(k + ".")), None)
+        if section is not None:
+            raise NnctlError(f"{where}{option} {override}: {section} is swept ({swept[section]}), and every point's "
+                             f"value would replace this one; drop it from {option}")
+
+
 def sweep_points(spec: SweepSpec) -> list[Point]:
     """Every point: the grid's product, times the random space's samples, times the seeds; at
     most MAX_POINTS of them, refused before any is made."""
@@ -340,6 +386,7 @@ def sweep_points(spec: SweepSpec) -> list[Point]:
                          f"{MAX_POINTS:,} a sweep may have; sweep fewer values, or split it into several sweeps")
     for key, space in spec.random.items():
         check_distribution(f"{where}random.{key}", space)
+    swept_once(where, spec)
     rng = np.random.default_rng(spec.seed)
     draws = [{k: _draw(space, rng) for k, space in spec.random.items()} for _ in range(spec.samples)]
     grid = [dict(zip(spec.grid, values, strict=True)) for values in itertools.product(*spec.grid.values())]
