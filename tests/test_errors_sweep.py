@@ -114,7 +114,7 @@ def test_every_entry_nnctl_writes_in_a_sweep_folder_is_in_its_inventory(finished
     written = {p.name for p in folder.iterdir()}
     assert written == {"sweep.yaml", "results.csv", "report.html", "sweep.png", "boundaries.png", LOCK, RUNS}
     assert written - {RUNS} <= SWEEP_FILES
-    assert {p.name for p in (folder / RUNS).iterdir()} == {"lr=0.1", "lr=0.2"}
+    assert {p.name for p in (folder / RUNS).iterdir()} == {"lr0.1", "lr0.2"}
     assert foreign_entry(folder) is None
     # so the same sweep asked again takes its folder, and finds nothing left to run
     folder = copy_sweep(finished, tmp_path)
@@ -161,8 +161,8 @@ def _hidden(folder: Path) -> None:
 
 
 def _in_a_run(folder: Path) -> None:
-    (folder / RUNS / "lr=0.1" / "checkpoints").mkdir()
-    (folder / RUNS / "lr=0.1" / "checkpoints" / "model.pt").write_bytes(b"torch")
+    (folder / RUNS / "lr0.1" / "checkpoints").mkdir()
+    (folder / RUNS / "lr0.1" / "checkpoints" / "model.pt").write_bytes(b"torch")
 
 
 def _file_in_runs(folder: Path) -> None:
@@ -174,7 +174,7 @@ def _link(folder: Path) -> None:
 
 
 @pytest.mark.parametrize(("add", "named"), [
-    (_hidden, ".env"), (_in_a_run, "runs/lr=0.1/checkpoints/model.pt"), (_file_in_runs, "runs/notes.txt"),
+    (_hidden, ".env"), (_in_a_run, "runs/lr0.1/checkpoints/model.pt"), (_file_in_runs, "runs/notes.txt"),
     (_link, "data"),
 ], ids=["hidden-file", "inside-a-run-directory", "file-in-runs", "symbolic-link"])
 def test_a_sweep_folder_holding_anything_else_is_refused_naming_it(add, named, finished, tmp_path):
@@ -512,19 +512,19 @@ def test_deep_nesting_in_a_sweep_file_is_one_line(tmp_path):
 
 def test_an_alias_bomb_in_the_config_of_two_runs_ends_nnctl_runs_at_once(finished, tmp_path):
     folder = copy_sweep(finished, tmp_path)
-    for run in ("lr=0.1", "lr=0.2"):
+    for run in ("lr0.1", "lr0.2"):
         (folder / RUNS / run / "config.yaml").write_text("name: x\ndata: {name: moons}\nmodel:\n  hidden:\n" + BOMB)
     code, stdout, stderr, seconds = nnctl(["runs", "sw"], tmp_path, timeout=30)
     # as for any damaged config.yaml: the listing stops at it, naming it
-    assert_one_line(code, stdout, stderr, "sw/runs/lr=0.1/config.yaml: " + EXPANDS)
+    assert_one_line(code, stdout, stderr, "sw/runs/lr0.1/config.yaml: " + EXPANDS)
     assert seconds < 10
 
 
 def test_deep_nesting_in_a_runs_config_is_one_line_for_nnctl_runs(finished, tmp_path):
     folder = copy_sweep(finished, tmp_path)
-    (folder / RUNS / "lr=0.2" / "config.yaml").write_text(f"name: x\nmodel: {DEEP}\n")
+    (folder / RUNS / "lr0.2" / "config.yaml").write_text(f"name: x\nmodel: {DEEP}\n")
     code, stdout, stderr, _ = nnctl(["runs", "sw"], tmp_path, timeout=30)
-    assert_one_line(code, stdout, stderr, "sw/runs/lr=0.2/config.yaml: refused: nested more than 50 levels deep")
+    assert_one_line(code, stdout, stderr, "sw/runs/lr0.2/config.yaml: refused: nested more than 50 levels deep")
 
 
 def test_an_alias_bomb_in_sweep_yaml_ends_nnctl_plot_at_once(finished, tmp_path):

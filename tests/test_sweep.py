@@ -3,6 +3,7 @@
 import ast
 import csv
 import datetime
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import yaml
 from nnctl.errors import NnctlError
 from nnctl.files import flow, parse_yaml
 from nnctl.sweeps.folder import Sweep
+from nnctl.sweeps.names import point_names, setting_labels
 from nnctl.sweeps.spec import SweepSpec, parse_grid, split_values, sweep_points
 from nnctl.sweeps.workers import execute
 from nnctl.workflow import run_point
@@ -89,10 +91,11 @@ def test_points_are_the_product_with_readable_unique_safe_names(tmp_path):
     spec = SweepSpec(config=base_config(tmp_path), grid=grid, seeds=[0, 1])
     points = sweep_points(spec)
     assert len(points) == 8
-    assert points[0].name == "hidden=[4],name=moons,seed=0"
+    assert [p.name for p in points] == [
+        "hidden4-data_moons-seed0", "hidden4-data_moons-seed1", "hidden4-data_a_b-seed0", "hidden4-data_a_b-seed1",
+        "hidden16x16-data_moons-seed0", "hidden16x16-data_moons-seed1", "hidden16x16-data_a_b-seed0",
+        "hidden16x16-data_a_b-seed1"]  # a '/' cannot stand in a file name
     assert points[0].overrides == ["model.hidden=[4]", "data.name=moons", "seed=0"]
-    assert "name=a_b" in points[2].name  # a '/' cannot stand in a file name
-    assert len({p.name for p in points}) == 8
 
 
 def test_random_space_is_seeded_and_in_range(tmp_path):
@@ -125,13 +128,13 @@ def test_local_sweep_records_every_run_and_resumes(tmp_path):
                       ("0.1", "hinge"): "failed", ("1e+30", "hinge"): "failed"}
     # hinge on 3 classes: recorded with its reason, and the sweep went on
     assert all("hinge takes 2 classes" in r["error"] for r in rows if r["status"] == "failed")
-    finished = sweep.folder / "runs" / "lr=0.1,name=mse" / "model.npz"
+    finished = sweep.folder / "runs" / "lr0.1-loss_mse" / "model.npz"
     stamp = finished.stat().st_mtime_ns
     sweep.close()  # let go of the folder's lock: another Sweep on it would be refused
     again = Sweep(spec, sweep.folder)
-    assert [p.name for p in again.prepare()] == ["lr=0.1,name=hinge", "lr=1.0e+30,name=hinge"]  # failed: retried
+    assert [p.name for p in again.prepare()] == ["lr0.1-loss_hinge", "lr1e30-loss_hinge"]  # failed: retried
     assert finished.stat().st_mtime_ns == stamp
-    assert {r["name"]: r["status"] for r in read_rows(sweep.folder)}["lr=0.1,name=mse"] == "completed"
+    assert {r["name"]: r["status"] for r in read_rows(sweep.folder)}["lr0.1-loss_mse"] == "completed"
 
 
 def test_another_sweep_in_the_same_folder_is_refused(tmp_path):
@@ -181,3 +184,40 @@ def test_dask_cluster_gives_the_same_results_as_local_workers(tmp_path):
     drop = lambda rows: sorted({k: v for k, v in r.items() if k != "seconds"}.items() for r in rows)
     assert drop(read_rows(local.folder)) == drop(read_rows(remote.folder))
     assert {r["status"] for r in read_rows(remote.folder)} == {"completed"}
+
+
+# ---------------------------------------------------------------- issue 14: what a newcomer reads
+
+
+SHELL_SAFE = re.compile(r"[A-Za-z0-9._+-]+")  # no quoting in bash, zsh, fish, cmd or PowerShell
+
+
+def test_run_folder_names_need_no_quoting_in_any_shell(tmp_path):
+    """[ is a glob in zsh, , and = separate arguments in cmd and PowerShell: names use none of them."""
+    grid = {"model.hidden": [[16], [16, 16], []], "optimizer.lr": [0.03, 1e-05], "model.activation": ["tanh", "a/b"],
+            "optimizer.name": ["adam"], "optimizer.nesterov": [True]}
+    points = sweep_points(SweepSpec(config=base_config(tmp_path), grid=grid, seeds=[0]))
+    names = [p.name for p in points]
+    assert names[:3] == ["hidden16-lr0.03-activation_tanh-optimizer_adam-nesterov_true-seed0",
+                         "hidden16-lr0.03-activation_a_b-optimizer_adam-nesterov_true-seed0",
+                         "hidden16-lr1e-5-activation_tanh-optimizer_adam-nesterov_true-seed0"]
+    assert names[4].startswith("hidden16x16-lr0.03-") and names[8].startswith("hidden_none-lr0.03-")
+    assert all(SHELL_SAFE.fullmatch(n) for n in names) and len(set(names)) == len(names) == 12
+
+
+def test_sampled_values_read_with_4_significant_digits_and_stay_distinct(tmp_path):
+    """A random sweep's draws are 17-digit floats; names and picture labels round them to 4
+    significant digits, more only for two that would read the same."""
+    spec = SweepSpec(config=base_config(tmp_path), samples=40, seed=1,
+                     random={"optimizer.lr": {"loguniform": [1e-4, 1e-1]}})
+    points = sweep_points(spec)
+    texts = [p.name.removeprefix("lr") for p in points]
+    digits = [len(re.sub(r"e.*", "", t).replace(".", "").lstrip("0")) for t in texts]
+    assert max(digits) == 4, texts  # 0.0001234 or 0.05588: no 17-digit floats
+    lrs = [p.settings["optimizer.lr"] for p in points]
+    assert all(float(t) == pytest.approx(lr, rel=1e-3) for t, lr in zip(texts, lrs, strict=True))
+    assert len(set(texts)) == 40
+    close = [{"optimizer.lr": 0.012345678}, {"optimizer.lr": 0.0123456}, {"optimizer.lr": 0.5}]
+    assert point_names(close) == ["lr0.0123457", "lr0.0123456", "lr0.5"]  # 6 digits where fewer read the same
+    rows = [{**p.settings, "seed": 0} for p in points[:2]]
+    assert setting_labels(rows, ["optimizer.lr", "seed"]) == [f"lr={t} · seed=0" for t in texts[:2]]

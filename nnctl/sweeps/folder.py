@@ -2,7 +2,9 @@
 checks the folder (new, empty, or this same sweep's, holding nothing nnctl did not write),
 validates every point's config, takes the folder's lock, writes sweep.yaml and returns the
 points still to run (a finished run is not run again); `finish` records a point's result and
-rewrites results.csv. Running the points is `sweeps.workers`' job.
+rewrites results.csv. Running the points is `sweeps.workers`' job. The points of a folder made
+earlier keep the names its sweep.yaml gives them (before issue 14: `lr=0.03,hidden=[16],seed=0`),
+so that they resume in their own run directories.
 
 A sweep writes only into a folder that is new, empty, or a sweep folder of the same question
 (the same digest); it holds the folder's lock while it runs, so a second sweep (or `nnctl plot`)
@@ -11,6 +13,7 @@ on the same folder is refused rather than interleaved.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -20,6 +23,7 @@ from nnctl.config import dump_yaml, load_config
 from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, flow, inventoried, os_reason, read_json, rows_csv, temporary_of, write_text
 from nnctl.runs import foreign_entry as foreign_run_entry
+from nnctl.sweeps.names import KNOWN_NAME
 from nnctl.sweeps.results import (
     LOCK,
     RESULTS,
@@ -43,11 +47,7 @@ class Sweep:
         self.where = where or str(folder)  # how messages name the folder: "--out PATH"
         self.points = sweep_points(spec)
         self.keys = list(dict.fromkeys(k for p in self.points for k in p.settings))
-        self.rows: dict[str, dict[str, Any]] = {}
-        self.lines: dict[str, str] = {}  # each row as results.csv holds it: only a changed row is formatted again
-        for point in self.points:
-            self._set(point.name, {"name": point.name, **point.settings, "status": "pending",
-                                   "run_dir": f"{RUNS}/{point.name}"})
+        self._start_rows()
         self.lock: FolderLock | None = None
         self.checked: tuple[int, int, int] | None = None  # the sweep.yaml found to be this sweep's (inode, time, size)
 
@@ -62,6 +62,14 @@ class Sweep:
         if self.lock is not None:
             self.lock.release()
             self.lock = None
+
+    def _start_rows(self) -> None:
+        """Every point's row, `pending`."""
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.lines: dict[str, str] = {}  # each row as results.csv holds it: only a changed row is formatted again
+        for point in self.points:
+            self._set(point.name, {"name": point.name, **point.settings, "status": "pending",
+                                   "run_dir": f"{RUNS}/{point.name}"})
 
     def run_dir(self, point: Point) -> Path:
         return self.folder / RUNS / point.name
@@ -149,7 +157,19 @@ class Sweep:
             ours = {**self.spec.to_dict(), "points": self.points}
             raise NnctlError(f"{self.where}: holds a different sweep ({_describe(previous, theirs)}) than this one "
                              f"({_describe(ours, self.spec.digest())}); choose another --out")
+        self._keep_names(previous["points"])
         self.checked = seen
+
+    def _keep_names(self, points: list[dict[str, Any]]) -> None:
+        """The names the folder's sweep.yaml gives this sweep's points, where they are names some
+        nnctl wrote (those of before issue 14 too) and distinct: the runs are there."""
+        theirs = {_question(p["settings"]): p["name"] for p in points}
+        names = [theirs.get(_question(p.settings), p.name) for p in self.points]
+        if names == [p.name for p in self.points] or len(set(names)) < len(names):
+            return
+        if all(KNOWN_NAME.fullmatch(n) and n not in (".", "..") for n in names):
+            self.points = [Point(n, p.settings) for n, p in zip(names, self.points, strict=True)]
+            self._start_rows()
 
     def _set(self, name: str, values: dict[str, Any]) -> None:
         row = self.rows.setdefault(name, {})
@@ -204,6 +224,11 @@ def foreign_entry(folder: Path) -> str | None:
         elif not inventoried(entry, SWEEP_FILES):
             return entry.name
     return None
+
+
+def _question(settings: dict[str, Any]) -> str:
+    """A point's settings as one text, the same for the same settings read back from sweep.yaml."""
+    return json.dumps(settings, sort_keys=True, default=str)
 
 
 def default_folder(spec: SweepSpec) -> Path:

@@ -1,7 +1,8 @@
 """Layer 5: a sweep's own pictures, gathered from its folder: sweep.png (a metric against each
 swept setting, from results.csv) and boundaries.png (one small decision boundary per finished
 run, from its run directory). The arrays and callables come from `results` and
-`nnctl.pictures`; `nnctl.plots` draws them.
+`nnctl.pictures`; `nnctl.plots` draws them. Their labels write values as the run folders' names
+do (`names`).
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nnctl.files import flow
 from nnctl.pictures import plot_data, predict_scores
 from nnctl.plots import plot_boundaries, plot_sweep
 from nnctl.runs import load_run
+from nnctl.sweeps.names import setting_labels
 from nnctl.sweeps.results import SWEEP_PICTURES, read_results
 from nnctl.vocabulary import FINISHED, SUMMARY_METRICS
 
@@ -37,13 +38,13 @@ def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = No
         written.append(plot_sweep(rows, settings, sweep_png, metric=metric or sweep_metric(rows),
                                   title=folder.name, dpi=dpi))
     panels, score_label = [], "P(class 1)"
-    for row in rows:
+    labels = setting_labels(rows, [k for k in [*settings, "seed"] if rows and k in rows[0]])
+    for row, label in zip(rows, labels, strict=True):
         if row.get("status") not in FINISHED:
             continue
         run = load_run(folder / row["run_dir"])
         if run.dataset.task != "classification" or run.dataset.n_features != 2:
             return written
-        label = " · ".join(f"{k.rsplit('.', 1)[-1]}={flow(row[k])}" for k in [*settings, "seed"] if k in row)
         panels.append((label, predict_scores(run), plot_data(run)))
         score_label = run.model.loss.score_label
     if panels:

@@ -2,14 +2,14 @@
 overrides, a grid of values and/or a random space with a number of samples, and seeds; it comes
 from a sweep file (`load_sweep_file`, every field checked as strictly as a config's) or from the
 command line (`parse_grids`, `parse_seeds`). `sweep_points` turns it into `Point`s: the grid's
-product × the samples × the seeds, each with its settings and a file-safe name; `digest`
-names the question, so that asking it again finds the same folder.
+product × the samples × the seeds, each with its settings and a name that needs no quoting
+(`sweeps.names`); `digest` names the question, so that asking it again finds the same folder.
 
 Each key is swept in one place: a key given twice (two --grid, a file's grid: and --grid, grid:
 and random:, seeds: and a swept seed) or both swept and set is refused, never silently settled.
 
-Imports `config` (validating values, reading YAML), `files` and `errors`; nothing of a sweep
-folder (that is `sweeps.folder`).
+Imports `config` (validating values, reading YAML), `files`, `errors` and `sweeps.names`;
+nothing of a sweep folder (that is `sweeps.folder`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import yaml
 from nnctl.config import parse_value, shown
 from nnctl.errors import NnctlError
 from nnctl.files import YamlTooLarge, flow, read_yaml, regular_file, yaml_error
+from nnctl.sweeps.names import point_names
 
 DISTRIBUTIONS = ("choice", "uniform", "loguniform", "int")
 SPEC_KEYS = ("config", "set", "grid", "random", "samples", "seeds", "seed")  # a sweep file's keys
@@ -396,28 +397,3 @@ def sweep_points(spec: SweepSpec) -> list[Point]:
         raise NnctlError("nothing to sweep: give --grid KEY=V1,V2 (or grid:/random: in a sweep file) or --seeds")
     names = point_names(settings)
     return [Point(n, s) for n, s in zip(names, settings, strict=True)]
-
-
-UNSAFE = re.compile(r"[^A-Za-z0-9._=,+\-\[\]]")
-
-
-def point_names(settings: list[dict[str, Any]]) -> list[str]:
-    """'hidden=[4],lr=0.01,seed=0': each key by its last part (its full path where two share
-    one), values as flow YAML without spaces, anything else unsafe in a file name replaced by _."""
-    keys = list(dict.fromkeys(k for s in settings for k in s))
-    short = {k: k.rsplit(".", 1)[-1] for k in keys}
-    clash = {v for v in short.values() if list(short.values()).count(v) > 1}
-    label = {k: (k if short[k] in clash else short[k]) for k in keys}
-    names = []
-    for s in settings:
-        text = ",".join(f"{label[k]}={flow(v).replace(' ', '')}" for k, v in s.items())
-        text = UNSAFE.sub("_", text)
-        if len(text) > 120:  # file names have limits; keep the start readable and the end unique
-            text = text[:110] + "-" + hashlib.sha1(text.encode()).hexdigest()[:8]
-        names.append(text)
-    twice = next((name for name, n in Counter(names).items() if n > 1), None)
-    if twice is not None:
-        raise NnctlError(f"two points of the sweep are the same: {twice} (a repeated grid value?)")
-    return names
-
-
