@@ -135,7 +135,9 @@ def sweep(
     seeds: Annotated[str | None, typer.Option(help="Seeds to repeat every point with, e.g. 0,1,2.")] = None,
     set_: Overrides = None,
     jobs: Annotated[int | None, typer.Option(help="Runs at a time (default: the number of cores).")] = None,
-    out: Annotated[Path | None, typer.Option(help="The sweep folder (default: output.dir/NAME-sweep-ID).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="The sweep folder (default: output.dir/NAME-sweep-ID, NAME: the sweep file's name, else the config's).",
+    )] = None,
     scheduler: Annotated[str | None, typer.Option(
         help="A dask.distributed scheduler, e.g. tcp://HOST:8786; the sweep folder must be shared.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,

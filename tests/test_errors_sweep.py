@@ -482,6 +482,13 @@ def test_a_key_swept_twice_or_swept_and_set_is_one_line(sweep_file, args, expect
     assert not (tmp_path / "sw").exists()
 
 
+def test_a_sweep_files_name_must_name_a_folder(tmp_path):
+    config(tmp_path)
+    (tmp_path / "s.yaml").write_text("name: my sweep\nconfig: c.yaml\ngrid: {optimizer.lr: [0.1, 0.2]}\n")
+    invoke(["sweep", tmp_path / "s.yaml"], f"{tmp_path}/s.yaml: name: 'my sweep' cannot name a folder "
+           "(use letters, digits, '.', '_' and '-')")
+
+
 # ---------------------------------------------------------------- bounded YAML everywhere
 
 

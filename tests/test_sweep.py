@@ -15,11 +15,12 @@ import yaml
 
 from nnctl.errors import NnctlError
 from nnctl.files import flow, parse_yaml
+from nnctl.sweeps import pictures as sweep_pictures
 from nnctl.sweeps.folder import Sweep
 from nnctl.sweeps.names import point_names, setting_labels
 from nnctl.sweeps.spec import SweepSpec, parse_grid, split_values, sweep_points
 from nnctl.sweeps.workers import execute
-from nnctl.workflow import run_point
+from nnctl.workflow import run_point, run_sweep
 
 BASE = {
     "data": {"name": "moons", "n_samples": 100},
@@ -221,3 +222,28 @@ def test_sampled_values_read_with_4_significant_digits_and_stay_distinct(tmp_pat
     assert point_names(close) == ["lr0.0123457", "lr0.0123456", "lr0.5"]  # 6 digits where fewer read the same
     rows = [{**p.settings, "seed": 0} for p in points[:2]]
     assert setting_labels(rows, ["optimizer.lr", "seed"]) == [f"lr={t} · seed=0" for t in texts[:2]]
+
+
+def test_the_digest_of_an_unchanged_question_is_the_one_sweeps_had_before():
+    """Folders made before are found again (and not refused as another sweep's) only if the
+    question's digest is unchanged: a sweep's name is not part of it. a2c29922: computed by
+    the code of c2cc8d3."""
+    spec = SweepSpec(config=Path("/sweeps/c.yaml"), overrides=["train.epochs=3"],
+                     grid={"optimizer.lr": [0.1, 0.2], "model.hidden": [[4], [16, 16]]},
+                     random={"model.activation": {"choice": ["tanh", "relu"]}}, samples=2, seeds=[0, 1], seed=5)
+    assert spec.digest() == "a2c29922"
+    spec.name = "widths"
+    assert spec.digest() == "a2c29922"
+
+
+def test_a_sweep_files_name_names_its_folder_and_pictures(tmp_path, monkeypatch):
+    base_config(tmp_path, output={"plots": [], "dir": str(tmp_path / "runs")})
+    (tmp_path / "s.yaml").write_text("name: widths\nconfig: base.yaml\ngrid: {model.hidden: [[2], [3]]}\n")
+    titles = {}
+    for name in ("plot_sweep", "plot_boundaries"):
+        monkeypatch.setattr(sweep_pictures, name, lambda *a, title, name=name, **k: titles.setdefault(name, title))
+    sweep = run_sweep(tmp_path / "s.yaml", [], None, [], jobs=1)
+    assert sweep.folder == tmp_path / "runs" / f"widths-sweep-{sweep.spec.digest()}"
+    assert yaml.safe_load((sweep.folder / "sweep.yaml").read_text())["name"] == "widths"
+    assert titles == {"plot_sweep": "widths", "plot_boundaries": "widths"}
+    assert "<title>widths · nnctl sweep report</title>" in (sweep.folder / "report.html").read_text()

@@ -95,7 +95,8 @@ class Sweep:
         if self.lock is None:
             self.lock = FolderLock(self.folder, self.where, LOCK)
         self.check_same_sweep()  # again, now that no other sweep can write here
-        asked = {"digest": self.spec.digest(), **self.spec.to_dict(),
+        named = {"name": self.spec.name} if self.spec.name else {}
+        asked = {**named, "digest": self.spec.digest(), **self.spec.to_dict(),
                  "points": [{"name": p.name, "settings": p.settings} for p in self.points]}
         write_text(self.folder / SWEEP_YAML, dump_yaml(asked))
         todo = []
@@ -232,6 +233,7 @@ def _question(settings: dict[str, Any]) -> str:
 
 
 def default_folder(spec: SweepSpec) -> Path:
-    """output.dir/NAME-sweep-DIGEST: the same sweep asked again lands in the same folder."""
+    """output.dir/NAME-sweep-DIGEST, NAME the sweep file's name: or else the base config's: the
+    same sweep asked again lands in the same folder."""
     config = load_config(spec.config, spec.overrides)
-    return Path(config.output.dir) / f"{config.name}-sweep-{spec.digest()}"
+    return Path(config.output.dir) / f"{spec.name or config.name}-sweep-{spec.digest()}"

@@ -1,8 +1,8 @@
 """Layer 5: a sweep's own pictures, gathered from its folder: sweep.png (a metric against each
 swept setting, from results.csv) and boundaries.png (one small decision boundary per finished
 run, from its run directory). The arrays and callables come from `results` and
-`nnctl.pictures`; `nnctl.plots` draws them. Their labels write values as the run folders' names
-do (`names`).
+`nnctl.pictures`; `nnctl.plots` draws them. Their titles name the sweep as the report does
+(`results.sweep_name`), their labels write values as the run folders' names do (`names`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from nnctl.pictures import plot_data, predict_scores
 from nnctl.plots import plot_boundaries, plot_sweep
 from nnctl.runs import load_run
 from nnctl.sweeps.names import setting_labels
-from nnctl.sweeps.results import SWEEP_PICTURES, read_results
+from nnctl.sweeps.results import SWEEP_PICTURES, read_results, sweep_name
 from nnctl.vocabulary import FINISHED, SUMMARY_METRICS
 
 
@@ -31,12 +31,13 @@ def sweep_metric(rows: list[dict[str, Any]]) -> str:
 def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = None) -> list[Path]:
     """sweep.png (the metric against each swept setting) and, when the runs are 2-D
     classifiers, boundaries.png (one small boundary per finished run, labelled by its settings)."""
-    rows, settings = read_results(folder)
+    rows, settings, asked = read_results(folder)
+    title = sweep_name(folder, asked)
     written = []
     sweep_png, boundaries_png = (folder / name for name in SWEEP_PICTURES)
     if settings:
         written.append(plot_sweep(rows, settings, sweep_png, metric=metric or sweep_metric(rows),
-                                  title=folder.name, dpi=dpi))
+                                  title=title, dpi=dpi))
     panels, score_label = [], "P(class 1)"
     labels = setting_labels(rows, [k for k in [*settings, "seed"] if rows and k in rows[0]])
     for row, label in zip(rows, labels, strict=True):
@@ -48,6 +49,6 @@ def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = No
         panels.append((label, predict_scores(run), plot_data(run)))
         score_label = run.model.loss.score_label
     if panels:
-        written.append(plot_boundaries(panels, boundaries_png, title=folder.name, dpi=dpi,
+        written.append(plot_boundaries(panels, boundaries_png, title=title, dpi=dpi,
                                        score_label=score_label))
     return written

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from nnctl.files import flow, write_text
-from nnctl.sweeps.results import REPORT, RUNS, SWEEP_YAML, read_sweep_yaml, results_table
+from nnctl.sweeps.results import REPORT, RUNS, SWEEP_YAML, read_sweep_yaml, results_table, sweep_name
 from nnctl.vocabulary import STATUSES
 
 THUMB_WIDTH = 260  # the boundary or fit picture; the loss curve (two panels side by side) gets twice that
@@ -120,7 +120,7 @@ def render(sweep_dir: Path, columns: list[str], rows: list[dict[str, str]], spec
     numeric = _numeric_columns(shown, rows)
     points = {p.get("name"): p.get("settings") for p in spec.get("points") or [] if isinstance(p, dict)}
     setting_keys = _setting_keys(columns, spec)
-    title = sweep_dir.resolve().name or str(sweep_dir)
+    title = sweep_name(sweep_dir, spec)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

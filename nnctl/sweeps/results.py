@@ -72,6 +72,12 @@ def read_sweep_yaml(folder: Path) -> dict[str, Any]:
     return data
 
 
+def sweep_name(folder: Path, asked: dict[str, Any]) -> str:
+    """How the pictures and the report title a sweep: its sweep file's name:, else its folder's."""
+    name = asked.get("name")
+    return name if isinstance(name, str) and name else (Path(folder).resolve().name or str(folder))
+
+
 def results_table(folder: Path) -> tuple[list[str], list[dict[str, str]]]:
     """results.csv's columns and rows as text (a missing cell is '', blank rows are skipped)."""
     path = Path(folder) / RESULTS
@@ -94,13 +100,15 @@ def results_table(folder: Path) -> tuple[list[str], list[dict[str, str]]]:
     return columns, rows
 
 
-def read_results(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """A sweep's results.csv with values parsed (settings as YAML, metrics as floats), and the
-    swept keys (seed left out). A cell that does not read back is one line naming the file, the
-    row and the column, quoting at most 40 characters of it."""
+def read_results(folder: Path) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
+    """A sweep's results.csv with values parsed (settings as YAML, metrics as floats), the swept
+    keys (seed left out), and its sweep.yaml (read once: it lists every point). A cell that does
+    not read back is one line naming the file, the row and the column, quoting at most 40
+    characters of it."""
     folder = Path(folder)
     path = folder / RESULTS
-    points = read_sweep_yaml(folder)["points"]
+    asked = read_sweep_yaml(folder)
+    points = asked["points"]
     columns, table = results_table(folder)
     keys = list(dict.fromkeys(k for p in points for k in p["settings"]))
     missing = next((c for c in ("name", *keys, "status", "run_dir") if c not in columns), None)
@@ -123,7 +131,7 @@ def read_results(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
         if run_dir.is_absolute() or run_dir.parts[:1] != (RUNS,) or ".." in run_dir.parts:
             raise NnctlError(f"{path}: row {i}, run_dir: {_quote(row['run_dir'])} is not a folder under {RUNS}/")
         rows.append(parsed)
-    return rows, [k for k in keys if k != "seed"]
+    return rows, [k for k in keys if k != "seed"], asked
 
 
 def _quote(cell: str) -> str:

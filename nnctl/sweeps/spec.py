@@ -4,6 +4,7 @@ from a sweep file (`load_sweep_file`, every field checked as strictly as a confi
 command line (`parse_grids`, `parse_seeds`). `sweep_points` turns it into `Point`s: the grid's
 product × the samples × the seeds, each with its settings and a name that needs no quoting
 (`sweeps.names`); `digest` names the question, so that asking it again finds the same folder.
+A sweep file's `name:` names the folder and the pictures; it is not part of the question.
 
 Each key is swept in one place: a key given twice (two --grid, a file's grid: and --grid, grid:
 and random:, seeds: and a swept seed) or both swept and set is refused, never silently settled.
@@ -27,13 +28,14 @@ from typing import Any
 import numpy as np
 import yaml
 
-from nnctl.config import parse_value, shown
+from nnctl.config import SAFE_NAME, parse_value, shown
 from nnctl.errors import NnctlError
 from nnctl.files import YamlTooLarge, flow, read_yaml, regular_file, yaml_error
 from nnctl.sweeps.names import point_names
 
 DISTRIBUTIONS = ("choice", "uniform", "loguniform", "int")
-SPEC_KEYS = ("config", "set", "grid", "random", "samples", "seeds", "seed")  # a sweep file's keys
+SPEC_KEYS = ("config", "set", "grid", "random", "samples", "seeds", "seed")  # the question: its digest's keys
+FILE_KEYS = ("name", *SPEC_KEYS)  # a sweep file's keys
 # Where a key is swept (grid, random, seeds) or set, as messages name them: in a sweep file, and
 # on the command line
 FILE_PLACES = ("grid", "random", "seeds", "set")
@@ -124,8 +126,10 @@ class SweepSpec:
     seeds: list[int] = field(default_factory=list)
     seed: int = 0  # draws the random space's samples
     where: str = field(default="", compare=False)
+    name: str | None = field(default=None, compare=False)  # names the folder and the pictures
 
     def to_dict(self) -> dict[str, Any]:
+        """The question (SPEC_KEYS), as sweep.yaml holds it; the name is not part of it."""
         return {"config": str(self.config), "set": self.overrides, "grid": self.grid, "random": self.random,
                 "samples": self.samples, "seeds": self.seeds, "seed": self.seed}
 
@@ -145,24 +149,24 @@ def digest_of(asked: dict[str, Any]) -> str:
 
 def is_sweep_file(raw: Any) -> bool:
     """Whether a YAML file's content is a sweep file rather than a config: a mapping with a key
-    only sweep files have (`seed` is a config's key too)."""
+    only sweep files have (`seed` and `name` are a config's keys too)."""
     return isinstance(raw, dict) and any(key in raw for key in SPEC_KEYS if key != "seed")
 
 
 def load_sweep_file(path: Path, extra: SweepSpec | None = None) -> SweepSpec:
-    """A sweep YAML: `config:` (the base config, relative to this file), `grid:`, `random:` with
-    `samples:`, `seeds:`, `seed:` and `set:` (overrides of the base). A field left empty is not
-    given; any other problem is one line naming the file and the dotted field. `extra`: the
-    command line's --grid, --seeds and --set, which add to the file's (a key or the seeds in
-    both is refused)."""
+    """A sweep YAML: `name:` (of the folder and the pictures), `config:` (the base config,
+    relative to this file), `grid:`, `random:` with `samples:`, `seeds:`, `seed:` and `set:`
+    (overrides of the base). A field left empty is not given; any other problem is one line
+    naming the file and the dotted field. `extra`: the command line's --grid, --seeds and --set,
+    which add to the file's (a key or the seeds in both is refused)."""
     path = Path(path)
     where = str(path)
     raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise NnctlError(f"{where}: expected a mapping with config:, grid: and/or random:, got {shown(raw)}")
     for key in raw:
-        if key not in SPEC_KEYS:
-            raise NnctlError(f"{where}: unknown key {shown(key)} (allowed: {', '.join(SPEC_KEYS)})")
+        if key not in FILE_KEYS:
+            raise NnctlError(f"{where}: unknown key {shown(key)} (allowed: {', '.join(FILE_KEYS)})")
     if raw.get("config") is None:
         raise NnctlError(f"{where}: config: is required (the base config's path, relative to this file)")
     random = _random(where, raw.get("random"))
@@ -175,6 +179,7 @@ def load_sweep_file(path: Path, extra: SweepSpec | None = None) -> SweepSpec:
         seeds=_seeds(f"{where}: seeds", raw.get("seeds")),
         seed=_whole(f"{where}: seed", 0 if raw.get("seed") is None else raw["seed"]),
         where=where,
+        name=_name(where, raw.get("name")),
     )
     if extra is not None:
         _add(spec, extra)
@@ -198,6 +203,14 @@ def _add(spec: SweepSpec, extra: SweepSpec) -> None:
                       seeds=spec.seeds)
     swept_once(f"{spec.where}: ", swept, (*FILE_PLACES[:3], "--set"))
     spec.overrides += extra.overrides
+
+
+def _name(where: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not SAFE_NAME.fullmatch(value):
+        raise NnctlError(f"{where}: name: {shown(value)} cannot name a folder (use letters, digits, '.', '_' and '-')")
+    return value
 
 
 def _whole(where: str, value: Any, low: int = 0) -> int:
