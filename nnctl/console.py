@@ -26,14 +26,15 @@ def _fmt(value: Any, digits: int = 4) -> str:
 
 
 def describe(row: dict[str, Any]) -> str:
-    """'loss 0.3120  val_loss 0.3301  acc 0.912  val_acc 0.905' from a metrics row."""
+    """'loss 0.3120  val_loss 0.3301  acc 91.2%  val_acc 90.5%' from a metrics row: accuracies as
+    percentages, as `nnctl runs` and report.html show them."""
     parts = [f"loss {_fmt(row['train_loss'])}"]
     if row.get("val_loss") is not None:
         parts.append(f"val_loss {_fmt(row['val_loss'])}")
     if row.get("train_accuracy") is not None:
-        parts.append(f"acc {_fmt(row['train_accuracy'], 3)}")
+        parts.append(f"acc {row['train_accuracy']:.1%}")
     if row.get("val_accuracy") is not None:
-        parts.append(f"val_acc {_fmt(row['val_accuracy'], 3)}")
+        parts.append(f"val_acc {row['val_accuracy']:.1%}")
     return "  ".join(parts)
 
 
@@ -163,9 +164,9 @@ class SweepReporter:
 
 
 def describe_final(row: dict) -> str:
-    """'loss 0.1  val_acc 0.95' from a results row's final_* columns."""
-    return describe({k.removeprefix("final_"): v for k, v in row.items() if k.startswith("final_")}
-                     | {"train_loss": row.get("final_train_loss")}) if row.get("final_train_loss") is not None else ""
+    """'loss 0.1  val_acc 95.0%' from a results row's final.* columns."""
+    final = {k.removeprefix("final."): v for k, v in row.items() if k.startswith("final.")}
+    return describe(final) if final.get("train_loss") is not None else ""
 
 
 def print_summary(result) -> None:

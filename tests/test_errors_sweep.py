@@ -583,7 +583,7 @@ def _edit_cell(folder: Path, column: str, value: str, row: int = 0) -> None:
 
 
 @pytest.mark.parametrize(("column", "value", "expected"), [
-    ("final_val_loss", "abc", "sw/results.csv: row 1, final_val_loss: not a number: 'abc'"),
+    ("final.val_loss", "abc", "sw/results.csv: row 1, final.val_loss: not a number: 'abc'"),
     ("epochs", "x" * 100, "sw/results.csv: row 1, epochs: not a number: '" + "x" * 40 + "…'"),
     ("optimizer.lr", "!!python/object/apply:os.system ['touch pwned']",
      "sw/results.csv: row 1, optimizer.lr: invalid YAML at line 1: tag 'python/object/apply:os.system' is not allowed"),

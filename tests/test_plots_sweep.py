@@ -26,11 +26,11 @@ def sweep_rows():
                         "optimizer.lr": lr,
                         "seed": seed,
                         "status": "finished",
-                        "final_val_accuracy": acc,
+                        "final.val_accuracy": acc,
                     }
                 )
-    rows[0] |= {"status": "failed", "final_val_accuracy": None}  # h=4, lr=0.001, seed 0
-    rows[-1] |= {"status": "diverged", "final_val_accuracy": float("nan")}  # h=64, lr=0.1, seed 2
+    rows[0] |= {"status": "failed", "final.val_accuracy": None}  # h=4, lr=0.001, seed 0
+    rows[-1] |= {"status": "diverged", "final.val_accuracy": float("nan")}  # h=64, lr=0.1, seed 2
     return rows
 
 
@@ -41,11 +41,11 @@ def line(ax, label):
 
 def test_sweep_draws_one_panel_per_setting_with_seed_means_and_counts_missing_runs():
     rows = sweep_rows()
-    fig = drawn(_sweep_figure(rows, ["model.hidden", "optimizer.lr"], metric="final_val_accuracy", title="s"))
+    fig = drawn(_sweep_figure(rows, ["model.hidden", "optimizer.lr"], metric="final.val_accuracy", title="s"))
     width_ax, lr_ax = fig.axes[:2]
     assert len([ax for ax in fig.axes if ax.get_xlabel()]) == 2
     assert width_ax.get_xlabel() == "model.hidden (width)" and lr_ax.get_xlabel() == "optimizer.lr"
-    assert width_ax.get_ylabel() == "final validation accuracy"
+    assert width_ax.get_ylabel() == "final.val_accuracy"  # as results.csv and nnctl runs spell it
     assert width_ax.yaxis.get_major_formatter()(0.9, 0).endswith("%")
     # one line per value of the other setting, each point the mean over the seeds that have a value
     for lr in (0.001, 0.1):
@@ -53,12 +53,12 @@ def test_sweep_draws_one_panel_per_setting_with_seed_means_and_counts_missing_ru
         expected = [
             np.mean(
                 [
-                    r["final_val_accuracy"]
+                    r["final.val_accuracy"]
                     for r in rows
                     if r["model.hidden"] == [h]
                     and r["optimizer.lr"] == lr
-                    and r["final_val_accuracy"] is not None
-                    and np.isfinite(r["final_val_accuracy"])
+                    and r["final.val_accuracy"] is not None
+                    and np.isfinite(r["final.val_accuracy"])
                 ]
             )
             for h in (4, 16, 64)
@@ -77,10 +77,10 @@ def test_sweep_draws_one_panel_per_setting_with_seed_means_and_counts_missing_ru
 )
 def test_sweep_x_axis_is_logarithmic_for_values_spanning_decades(values, scale):
     rows = [
-        {"optimizer.lr": v, "seed": 0, "status": "finished", "final_val_loss": 1.0 / (i + 1)}
+        {"optimizer.lr": v, "seed": 0, "status": "finished", "final.val_loss": 1.0 / (i + 1)}
         for i, v in enumerate(values)
     ]
-    ax = drawn(_sweep_figure(rows, ["optimizer.lr"], metric="final_val_loss", title="s")).axes[0]
+    ax = drawn(_sweep_figure(rows, ["optimizer.lr"], metric="final.val_loss", title="s")).axes[0]
     assert ax.get_xscale() == scale
     # a tick at every value tried, written as the sweep wrote it
     assert [t.get_text() for t in ax.get_xticklabels()] == [f"{v:g}" for v in values]
@@ -88,12 +88,12 @@ def test_sweep_x_axis_is_logarithmic_for_values_spanning_decades(values, scale):
 
 def test_sweep_text_settings_are_categories_in_order_of_appearance():
     rows = [
-        {"model.activation": act, "model.hidden": hidden, "seed": seed, "status": "finished", "final_val_loss": loss}
+        {"model.activation": act, "model.hidden": hidden, "seed": seed, "status": "finished", "final.val_loss": loss}
         for act, loss in (("tanh", 0.2), ("relu", 0.3))
         for hidden in ([4], [4, 4])
         for seed in (0, 1)
     ]
-    fig = drawn(_sweep_figure(rows, ["model.activation", "model.hidden"], metric="final_val_loss", title="s"))
+    fig = drawn(_sweep_figure(rows, ["model.activation", "model.hidden"], metric="final.val_loss", title="s"))
     act_ax, hidden_ax = fig.axes[:2]
     assert [t.get_text() for t in act_ax.get_xticklabels()] == ["tanh", "relu"]
     # [4] and [4, 4] are not both numbers: categories, with the values' text
@@ -107,7 +107,7 @@ def test_plot_sweep_writes_a_real_png(tmp_path):
         sweep_rows(),
         ["model.hidden", "optimizer.lr"],
         tmp_path / "sweep.png",
-        metric="final_val_accuracy",
+        metric="final.val_accuracy",
         title="s",
         dpi=DPI,
     )

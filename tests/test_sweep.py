@@ -3,6 +3,7 @@
 import ast
 import csv
 import datetime
+import json
 import re
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from nnctl.files import flow, parse_yaml
 from nnctl.sweeps import pictures as sweep_pictures
 from nnctl.sweeps.folder import Sweep
 from nnctl.sweeps.names import point_names, setting_labels
+from nnctl.sweeps.results import results_table
 from nnctl.sweeps.spec import SweepSpec, parse_grid, split_values, sweep_points
 from nnctl.sweeps.workers import execute
 from nnctl.workflow import run_point, run_sweep
@@ -234,6 +236,26 @@ def test_the_digest_of_an_unchanged_question_is_the_one_sweeps_had_before():
     assert spec.digest() == "a2c29922"
     spec.name = "widths"
     assert spec.digest() == "a2c29922"
+
+
+def test_results_csv_names_metrics_by_their_summary_key_paths(tmp_path):
+    spec = SweepSpec(config=base_config(tmp_path), grid={"optimizer.lr": [0.05]})
+    with Sweep(spec, tmp_path / "sw") as sweep:
+        execute(sweep, sweep.prepare(), run_point, jobs=1)
+    with open(tmp_path / "sw" / "results.csv", newline="") as f:
+        header, row = list(csv.reader(f))
+    assert header == ["name", "optimizer.lr", "status", "epochs", "final.train_loss", "final.val_loss",
+                      "final.train_accuracy", "final.val_accuracy", "best_epoch", "seconds", "error", "run_dir"]
+    summary = json.loads((tmp_path / "sw" / "runs" / "lr0.05" / "summary.json").read_text())
+    assert float(row[header.index("final.val_accuracy")]) == summary["final"]["val_accuracy"]
+
+
+def test_a_results_csv_of_before_reads_under_todays_names(tmp_path):
+    (tmp_path / "results.csv").write_text("name,optimizer.lr,status,final_train_loss,final_val_accuracy,run_dir\n"
+                                          "lr=0.1,0.1,completed,0.25,0.9,runs/lr=0.1\n")
+    columns, rows = results_table(tmp_path)
+    assert columns == ["name", "optimizer.lr", "status", "final.train_loss", "final.val_accuracy", "run_dir"]
+    assert rows[0]["final.val_accuracy"] == "0.9"
 
 
 def test_a_sweep_files_name_names_its_folder_and_pictures(tmp_path, monkeypatch):

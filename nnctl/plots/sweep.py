@@ -85,8 +85,8 @@ def plot_sweep(rows: list[dict], settings: list[str], path: Path, *, metric: str
       diverged run: such runs are skipped and counted in the subtitle).
     - settings: the swept keys without "seed", e.g. ["model.hidden", "optimizer.lr"]; none (a
       sweep over seeds only) draws the metric against the seed.
-    - metric: a column such as "final_val_accuracy" (shown as %) or "final_val_loss" (log
-      scale when it spans decades).
+    - metric: a column such as "final.val_accuracy" (shown as %) or "final.val_loss" (log
+      scale when it spans decades), which labels the y axis as it is spelled everywhere.
     One panel per setting. x: the setting's values, on a log axis when they are positive and span
     two decades or are spaced geometrically (learning rates, widths 1 … 50), categorical for text
     (a one-element list [16] is the number 16: a layer width). y: the mean over seeds as a line,
@@ -115,7 +115,7 @@ def _sweep_figure(rows: list[dict], settings: list[str], *, metric: str, title: 
         others = [k for k in settings if k != key and k != "seed"]
         _draw_sweep_panel(ax, axis, kept, others, metric)
         _sweep_x_axis(ax, axis)
-        ax.set_ylabel(_metric_label(metric))
+        ax.set_ylabel(metric)  # final.val_accuracy: as results.csv, report.html and `nnctl runs` spell it
         if is_accuracy:
             ax.yaxis.set_major_formatter(percent_formatter())
         elif log_y:
@@ -316,12 +316,6 @@ def _sweep_x_axis(ax: Axes, axis: _SweepAxis) -> None:
         low, high = min(axis.values), max(axis.values)
         pad = (high / low) ** 0.06
         ax.set_xlim(low / pad, high * pad)
-
-
-def _metric_label(metric: str) -> str:
-    """final_val_accuracy -> "final validation accuracy"."""
-    words = ["validation" if w == "val" else w for w in metric.split("_")]
-    return " ".join(words)
 
 
 def _sweep_caption(rows: list[dict], kept: list[dict], values: Array, settings: list[str], kinds: list[str]) -> str:

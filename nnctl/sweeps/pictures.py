@@ -15,17 +15,18 @@ from nnctl.plots import plot_boundaries, plot_sweep
 from nnctl.runs import load_run
 from nnctl.sweeps.names import setting_labels
 from nnctl.sweeps.results import SWEEP_PICTURES, read_results, sweep_name
-from nnctl.vocabulary import FINISHED, SUMMARY_METRICS
+from nnctl.vocabulary import FINAL_METRICS, FINISHED, SUMMARY_METRICS
 
 
 def sweep_metric(rows: list[dict[str, Any]]) -> str:
     """The metric sweep.png plots: validation accuracy, else validation loss, else training
     accuracy, else training loss (the first any row has)."""
+    final = dict(zip(SUMMARY_METRICS, FINAL_METRICS, strict=True))
     preferred = sorted(SUMMARY_METRICS, key=lambda m: (m.startswith("train_"), m.endswith("_loss")))
-    for metric in (f"final_{m}" for m in preferred):
+    for metric in (final[m] for m in preferred):
         if any(row.get(metric) is not None for row in rows):
             return metric
-    return f"final_{preferred[-1]}"
+    return final[preferred[-1]]
 
 
 def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = None) -> list[Path]:

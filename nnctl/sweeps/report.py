@@ -2,14 +2,15 @@
 
 The page holds a header (the sweep's name, base config, counts by status, the grid), the
 results table of `results.csv` (sortable by clicking a header, or on load by a link such as
-`report.html#sort=final_val_accuracy:desc`), and one card per run with its settings, its
+`report.html#sort=final.val_accuracy:desc`), and one card per run with its settings, its
 boundary (or fit) picture and its loss curve, downscaled and embedded as base64 PNG. CSS and
 JavaScript are inline and nothing is fetched, so the file can be mailed or archived alone.
 
 Only `results.csv` is required; `sweep.yaml` (when there, one nnctl wrote) and the run
 directories' pictures are shown when they are there. Every cell keeps its exact `results.csv`
 text in a `data-v` attribute (the shown text is rounded), which is what tests and scripts should
-read back.
+read back. Accuracies are shown as percentages, as `nnctl runs` shows them; every metric goes
+by its one name, summary.json's key path (final.val_accuracy).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from urllib.parse import quote
 
 from nnctl.files import flow, write_text
 from nnctl.sweeps.results import REPORT, RUNS, SWEEP_YAML, read_sweep_yaml, results_table, sweep_name
-from nnctl.vocabulary import STATUSES
+from nnctl.vocabulary import FINAL_METRICS, STATUSES, SUMMARY_METRICS
 
 THUMB_WIDTH = 260  # the boundary or fit picture; the loss curve (two panels side by side) gets twice that
 TEXT_COLUMNS = frozenset({"name", "status", "error", "run_dir"})
@@ -57,11 +58,17 @@ def _numeric_columns(columns: list[str], rows: list[dict[str, str]]) -> set[str]
     return numeric
 
 
-def format_number(text: str) -> str:
-    """Rounded for reading: integers as they are, floats to 4 significant digits."""
+FINAL = dict(zip(SUMMARY_METRICS, FINAL_METRICS, strict=True))  # val_accuracy -> final.val_accuracy
+
+
+def format_number(text: str, column: str = "") -> str:
+    """Rounded for reading: integers as they are, accuracies as percentages (95.0%), other
+    floats to 4 significant digits."""
     value = _number(text)
     if value is None or not math.isfinite(value):
         return text
+    if column.endswith("accuracy"):
+        return f"{value:.1%}"
     if value.is_integer() and not any(ch in text.lower() for ch in ".e"):
         return str(int(value))
     return f"{value:.4g}"
@@ -185,13 +192,13 @@ def _values(values: Any) -> str:
 
 def _best(rows: list[dict[str, str]]) -> str:
     """The run with the best final validation accuracy (else loss), linked to its card."""
-    for column, pick in (("final_val_accuracy", max), ("final_val_loss", min)):
+    for column, pick in ((FINAL["val_accuracy"], max), (FINAL["val_loss"], min)):
         scored = [(v, i) for i, row in enumerate(rows)
                   if (v := _number(row.get(column, ""))) is not None and math.isfinite(v)]
         if scored:
             value, i = pick(scored, key=lambda s: s[0])
             return (f'<a href="#run-{i}">{_e(rows[i].get("name") or f"run {i + 1}")}</a> '
-                    f"({_e(column)} {_e(format_number(rows[i][column]))})")
+                    f"({_e(column)} {_e(format_number(rows[i][column], column))})")
     return ""
 
 
@@ -208,7 +215,7 @@ def _table(columns: list[str], numeric: set[str], rows: list[dict[str, str]]) ->
             attrs = f' data-v="{_e(raw)}"'
             if c in numeric:
                 cells.append(f'<td class="num"{attrs} data-n="{_sort_key(raw)}" title="{_e(raw)}">'
-                             f"{_e(format_number(raw))}</td>")
+                             f"{_e(format_number(raw, c))}</td>")
             elif c == "status":
                 cells.append(f'<td{attrs}><span class="badge {_status_class(raw)}">{_e(raw)}</span></td>')
             elif c == "name":
@@ -235,9 +242,8 @@ def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir
     else:
         pairs = [(k, row.get(k, "")) for k in keys]
     settings_html = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in pairs)
-    metrics = [(label, row.get(c, "")) for label, c in
-               (("val acc", "final_val_accuracy"), ("val loss", "final_val_loss"), ("epochs", "epochs"))]
-    metrics_html = " · ".join(f"{_e(label)} <b>{_e(format_number(v))}</b>" for label, v in metrics if v)
+    metrics = [(c, row.get(c, "")) for c in (FINAL["val_accuracy"], FINAL["val_loss"], "epochs")]
+    metrics_html = " · ".join(f"{_e(c)} <b>{_e(format_number(v, c))}</b>" for c, v in metrics if v)
     run_dir = row.get("run_dir", "") or f"{RUNS}/{name}"
     folder = sweep_dir / run_dir
     main = next(((file, label) for file, label in MAIN_PICTURES if (folder / file).is_file()),

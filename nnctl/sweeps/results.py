@@ -18,7 +18,7 @@ import yaml
 
 from nnctl.errors import NnctlError
 from nnctl.files import YamlTooLarge, parse_yaml, read_text, read_yaml, yaml_error
-from nnctl.vocabulary import SUMMARY_METRICS
+from nnctl.vocabulary import FINAL_METRICS
 
 MAX_RESULTS_BYTES = 200_000_000  # results.csv: 2 kB a row at spec.MAX_POINTS (a failed run's row holds its error)
 MAX_SWEEP_YAML_BYTES = 64_000_000  # sweep.yaml lists every point: about 100 bytes each, names cut at 120 characters
@@ -33,7 +33,9 @@ LOCK = ".sweep.lock"  # empty; locked while a sweep or `nnctl plot` writes in th
 SWEEP_FILES = frozenset({SWEEP_YAML, RESULTS, REPORT, *SWEEP_PICTURES, LOCK})
 RUNS = "runs"  # a folder of run directories, one per point, each holding run files alone (runs.foreign_entry)
 
-METRIC_COLUMNS = tuple(f"final_{name}" for name in SUMMARY_METRICS)  # summary.json's final.NAME
+METRIC_COLUMNS = FINAL_METRICS  # final.val_accuracy: summary.json's key path
+# results.csv written before issue 14 spelled them final_val_accuracy: read under today's names
+OLD_COLUMNS = {column.replace(".", "_", 1): column for column in METRIC_COLUMNS}
 NUMERIC_COLUMNS = frozenset({*METRIC_COLUMNS, "epochs", "best_epoch", "seconds"})
 
 
@@ -47,7 +49,7 @@ def record(summary: dict[str, Any]) -> dict[str, Any]:
     """A results.csv row's metric part from a run's summary.json."""
     row = {"status": summary.get("status"), "epochs": summary.get("epochs")}
     for key in METRIC_COLUMNS:
-        row[key] = summary.get("final", {}).get(key.removeprefix("final_"))
+        row[key] = summary.get("final", {}).get(key.removeprefix("final."))
     row["best_epoch"] = summary.get("best_epoch")
     row["seconds"] = summary.get("seconds")
     row["error"] = None
@@ -79,14 +81,15 @@ def sweep_name(folder: Path, asked: dict[str, Any]) -> str:
 
 
 def results_table(folder: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """results.csv's columns and rows as text (a missing cell is '', blank rows are skipped)."""
+    """results.csv's columns and rows as text (a missing cell is '', blank rows are skipped); a
+    header of before issue 14 (final_val_accuracy) is read as today's (final.val_accuracy)."""
     path = Path(folder) / RESULTS
     if not path.exists():
         raise NnctlError(f"{folder}: no {RESULTS} (not a sweep folder, or the sweep has not started)")
     text = read_text(path, limit=MAX_RESULTS_BYTES, what="results file")
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
-        header = next(reader, [])
+        header = [OLD_COLUMNS.get(c, c) for c in next(reader, [])]
         body = list(reader)
     except csv.Error as e:
         raise NnctlError(f"{path}: not a readable CSV file ({e})") from None
