@@ -167,6 +167,9 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(stop, tmp_path):
     assert models() == written
     done = {r["name"] for r in read_rows(folder) if r["status"] == "completed"}
     assert 3 <= len(done) < 12
+    started = {p.name for p in (folder / "runs").iterdir()}
+    cut = {r["name"]: r["status"] for r in read_rows(folder) if r["name"] not in done}
+    assert cut == {n: "interrupted" if n in started else "pending" for n in cut}  # not `pending` for all
     stamps = {n: (folder / "runs" / n / "model.npz").stat().st_mtime_ns for n in done}
     finished = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
@@ -256,6 +259,20 @@ def test_a_results_csv_of_before_reads_under_todays_names(tmp_path):
     columns, rows = results_table(tmp_path)
     assert columns == ["name", "optimizer.lr", "status", "final.train_loss", "final.val_accuracy", "run_dir"]
     assert rows[0]["final.val_accuracy"] == "0.9"
+
+
+def test_a_run_cut_off_says_interrupted_and_one_never_started_pending(tmp_path):
+    spec = SweepSpec(config=base_config(tmp_path), grid={"optimizer.lr": [0.1, 0.2, 0.3]})
+    with Sweep(spec, tmp_path / "sw") as sweep:
+        todo = sweep.prepare()
+        (tmp_path / "sw" / "runs" / "lr0.1").mkdir(parents=True)  # started when Ctrl-C came
+        sweep.interrupted(todo)
+    assert [r["status"] for r in read_rows(tmp_path / "sw")] == ["interrupted", "pending", "pending"]
+    # and so it says when the sweep is asked again (a kill left no word at all)
+    (tmp_path / "sw" / "runs" / "lr0.2").mkdir()
+    with Sweep(spec, tmp_path / "sw") as sweep:
+        assert len(sweep.prepare()) == 3
+    assert [r["status"] for r in read_rows(tmp_path / "sw")] == ["interrupted", "interrupted", "pending"]
 
 
 def test_a_sweep_files_name_names_its_folder_and_pictures(tmp_path, monkeypatch):

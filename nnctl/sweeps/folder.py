@@ -2,9 +2,13 @@
 checks the folder (new, empty, or this same sweep's, holding nothing nnctl did not write),
 validates every point's config, takes the folder's lock, writes sweep.yaml and returns the
 points still to run (a finished run is not run again); `finish` records a point's result and
-rewrites results.csv. Running the points is `sweeps.workers`' job. The points of a folder made
-earlier keep the names its sweep.yaml gives them (before issue 14: `lr=0.03,hidden=[16],seed=0`),
-so that they resume in their own run directories.
+rewrites results.csv; `interrupted` marks the points Ctrl-C cut off. Running the points is
+`sweeps.workers`' job.
+
+A point's row says `pending` until its run starts, then how it ended; a run that started and
+did not end (Ctrl-C, a kill) says `interrupted`. The points of a folder made earlier keep the
+names its sweep.yaml gives them (before issue 14: `lr=0.03,hidden=[16],seed=0`), so that they
+resume in their own run directories.
 
 A sweep writes only into a folder that is new, empty, or a sweep folder of the same question
 (the same digest); it holds the folder's lock while it runs, so a second sweep (or `nnctl plot`)
@@ -35,7 +39,7 @@ from nnctl.sweeps.results import (
     result_columns,
 )
 from nnctl.sweeps.spec import Point, SweepSpec, digest_of, sweep_points
-from nnctl.vocabulary import FINISHED
+from nnctl.vocabulary import FINISHED, STATUSES
 
 
 class Sweep:
@@ -101,14 +105,23 @@ class Sweep:
         write_text(self.folder / SWEEP_YAML, dump_yaml(asked))
         todo = []
         for point in self.points:
-            summary_path = self.run_dir(point) / "summary.json"
-            summary = read_json(summary_path) if summary_path.is_file() else {}
-            if summary.get("status") in FINISHED:
-                self._set(point.name, record(summary))
-            else:
+            found = self._found(point)
+            if found is not None:
+                self._set(point.name, found)
+            if found is None or found["status"] not in FINISHED:
                 todo.append(point)
         self.save()
         return todo
+
+    def _found(self, point: Point) -> dict[str, Any] | None:
+        """What a point's run directory says of it: its summary's row (finished, or cut off with
+        its metrics so far), `interrupted` for a run killed before it wrote one, None for a run
+        never started."""
+        path = self.run_dir(point)
+        summary = read_json(path / "summary.json") if (path / "summary.json").is_file() else {}
+        if summary.get("status") in STATUSES:
+            return record(summary)
+        return {"status": "interrupted"} if path.exists() else None
 
     def check_folder(self) -> None:
         """The folder is new, empty, or a sweep folder of this same sweep holding nothing but
@@ -180,6 +193,16 @@ class Sweep:
 
     def finish(self, point: Point, result: dict[str, Any]) -> None:
         self._set(point.name, result)
+        self.save()
+
+    def interrupted(self, points: list[Point]) -> None:
+        """After Ctrl-C, with the workers stopped: of `points`, those not heard back from say
+        what their run directory says (`interrupted` for a run cut off); those that never
+        started stay `pending`."""
+        for point in points:
+            found = self._found(point) if self.rows[point.name]["status"] == "pending" else None
+            if found is not None:
+                self._set(point.name, found)
         self.save()
 
     def columns(self) -> list[str]:

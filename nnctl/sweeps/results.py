@@ -52,7 +52,7 @@ def record(summary: dict[str, Any]) -> dict[str, Any]:
         row[key] = summary.get("final", {}).get(key.removeprefix("final."))
     row["best_epoch"] = summary.get("best_epoch")
     row["seconds"] = summary.get("seconds")
-    row["error"] = None
+    row["error"] = summary.get("error")  # a run that failed while training says why
     return row
 
 
