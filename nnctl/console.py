@@ -113,14 +113,20 @@ class FrameReporter:
         self.progress.update(self.task, completed=done)
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 run', '30 runs'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 class SweepReporter:
     """Progress of a sweep: one bar with live done/failed counts on a terminal, else a line per
-    finished run. `start(sweep, todo)`, `done(point, result)` per run, `stop()`."""
+    finished run, `[12/30] NAME: STATUS  metrics` (runs finished of all, those finished earlier
+    included). `start(sweep, todo)`, `done(point, result)` per run, `stop()`."""
 
     def __init__(self, *, quiet: bool = False, stream=None):
         self.quiet, self.stream = quiet, stream or sys.stderr
         self.progress = self.task = None
-        self.finished = self.failed = 0
+        self.finished = self.failed = self.total = 0
 
     def __enter__(self) -> SweepReporter:
         return self
@@ -130,9 +136,10 @@ class SweepReporter:
 
     def start(self, sweep, todo: int) -> None:
         total, skipped = len(sweep.points), len(sweep.points) - todo
+        self.total = total
         if self.quiet:
             return
-        print(f"sweep {sweep.folder}: {total} runs, {skipped} already finished, {todo} to run",
+        print(f"sweep {sweep.folder}: {counted(total, 'run')}, {skipped} already finished, {todo} to run",
               file=self.stream, flush=True)
         self.finished = skipped
         if self.stream.isatty():
@@ -155,7 +162,8 @@ class SweepReporter:
                                  counts=f"[green]{self.finished - self.failed} done[/] [red]{self.failed} failed[/]")
         else:
             detail = result.get("error") or describe_final(result)
-            print(f"[{self.finished}] {point.name}: {result.get('status')}  {detail}", file=self.stream, flush=True)
+            print(f"[{self.finished}/{self.total}] {point.name}: {result.get('status')}  {detail}",
+                  file=self.stream, flush=True)
 
     def stop(self) -> None:
         if self.progress is not None:

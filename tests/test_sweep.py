@@ -3,6 +3,7 @@
 import ast
 import csv
 import datetime
+import io
 import json
 import re
 import signal
@@ -10,14 +11,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
+from nnctl.console import SweepReporter
 from nnctl.errors import NnctlError
 from nnctl.files import flow, parse_yaml
 from nnctl.sweeps import pictures as sweep_pictures
 from nnctl.sweeps.folder import Sweep
+from nnctl.sweeps.folder import _describe as describe_sweep
 from nnctl.sweeps.names import point_names, setting_labels
 from nnctl.sweeps.results import results_table
 from nnctl.sweeps.spec import SweepSpec, parse_grid, split_values, sweep_points
@@ -273,6 +277,22 @@ def test_a_run_cut_off_says_interrupted_and_one_never_started_pending(tmp_path):
     with Sweep(spec, tmp_path / "sw") as sweep:
         assert len(sweep.prepare()) == 3
     assert [r["status"] for r in read_rows(tmp_path / "sw")] == ["interrupted", "interrupted", "pending"]
+
+
+def test_sweep_progress_counts_out_of_the_whole_sweep():
+    stream = io.StringIO()
+    reporter = SweepReporter(stream=stream)
+    reporter.start(SimpleNamespace(folder=Path("sw"), points=[1, 2, 3]), 2)
+    reporter.done(SimpleNamespace(name="lr0.1"), {"status": "completed", "final.train_loss": 0.5,
+                                                  "final.val_accuracy": 0.95})
+    reporter.done(SimpleNamespace(name="lr0.2"), {"status": "failed", "error": "boom"})
+    assert stream.getvalue().splitlines() == ["sweep sw: 3 runs, 1 already finished, 2 to run",
+                                              "[2/3] lr0.1: completed  loss 0.5000  val_acc 95.0%",
+                                              "[3/3] lr0.2: failed  boom"]
+    stream = io.StringIO()
+    SweepReporter(stream=stream).start(SimpleNamespace(folder=Path("sw"), points=[1]), 1)
+    assert stream.getvalue() == "sweep sw: 1 run, 0 already finished, 1 to run\n"
+    assert describe_sweep({"points": [{}], "config": "/a/c.yaml"}, "1a2b3c4d") == "sweep 1a2b3c4d: 1 point of c.yaml"
 
 
 def test_a_sweep_files_name_names_its_folder_and_pictures(tmp_path, monkeypatch):

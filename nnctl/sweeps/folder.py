@@ -220,7 +220,7 @@ class Sweep:
 def _describe(asked: dict[str, Any], digest: str) -> str:
     """'sweep 1a2b3c4d: 6 points of moons.yaml'."""
     points = asked.get("points")
-    count = f"{len(points)} points of " if isinstance(points, list) else ""
+    count = f"{len(points)} point{'' if len(points) == 1 else 's'} of " if isinstance(points, list) else ""
     return f"sweep {digest}: {count}{Path(str(asked.get('config', '?'))).name}"
 
 
