@@ -233,6 +233,19 @@ def test_sampled_values_read_with_4_significant_digits_and_stay_distinct(tmp_pat
     assert setting_labels(rows, ["optimizer.lr", "seed"]) == [f"lr={t} · seed=0" for t in texts[:2]]
 
 
+def test_sweep_yaml_lists_one_point_per_item_in_block_style(tmp_path):
+    spec = SweepSpec(config=base_config(tmp_path), grid={"model.hidden": [[4], [16, 16]]}, seeds=[0])
+    with Sweep(spec, tmp_path / "sw") as sweep:
+        sweep.prepare()
+    text = (tmp_path / "sw" / "sweep.yaml").read_text()
+    assert "points:\n- name: hidden4-seed0\n  settings:\n    model.hidden: [4]\n    seed: 0\n" \
+           "- name: hidden16x16-seed0\n  settings:\n    model.hidden: [16, 16]\n    seed: 0\n" in text
+    assert "grid:\n  model.hidden: [[4], [16, 16]]\n" in text
+    asked = yaml.safe_load(text)
+    assert asked["digest"] == spec.digest() and [p["name"] for p in asked["points"]] == ["hidden4-seed0",
+                                                                                         "hidden16x16-seed0"]
+
+
 def test_the_digest_of_an_unchanged_question_is_the_one_sweeps_had_before():
     """Folders made before are found again (and not refused as another sweep's) only if the
     question's digest is unchanged: a sweep's name is not part of it. a2c29922: computed by
