@@ -6,6 +6,7 @@ import datetime
 import io
 import json
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from nnctl.sweeps.names import point_names, setting_labels
 from nnctl.sweeps.results import results_table
 from nnctl.sweeps.spec import SweepSpec, parse_grid, split_values, sweep_points
 from nnctl.sweeps.workers import execute
-from nnctl.workflow import run_point, run_sweep
+from nnctl.workflow import draw_sweep, run_point, run_sweep
 
 BASE = {
     "data": {"name": "moons", "n_samples": 100},
@@ -319,3 +320,49 @@ def test_a_sweep_files_name_names_its_folder_and_pictures(tmp_path, monkeypatch)
     assert yaml.safe_load((sweep.folder / "sweep.yaml").read_text())["name"] == "widths"
     assert titles == {"plot_sweep": "widths", "plot_boundaries": "widths"}
     assert "<title>widths · nnctl sweep report</title>" in (sweep.folder / "report.html").read_text()
+
+
+# A sweep folder as the code before issue 14 (c2cc8d3) left it when cut off: sweep.yaml in flow
+# style, runs named `hidden=[3,3],lr=0.1`, results.csv saying final_val_accuracy and `pending`;
+# two runs finished, one killed in its first epoch, one never started. Made by
+# tests/data/make_old_sweep.py; its question names the base config as c.yaml, relative, so that
+# the copy under tmp_path is the same sweep.
+OLD_SWEEP = Path(__file__).resolve().parent / "data" / "sweep-of-c2cc8d3"
+OLD_NAMES = ["hidden=[2],lr=0.1", "hidden=[2],lr=0.3", "hidden=[3,3],lr=0.1", "hidden=[3,3],lr=0.3"]
+
+
+def old_sweep(tmp_path: Path, monkeypatch) -> tuple[Path, SweepSpec]:
+    shutil.copytree(OLD_SWEEP, tmp_path, dirs_exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    grid = {"model.hidden": [[2], [3, 3]], "optimizer.lr": [0.1, 0.3]}
+    return Path("sw"), SweepSpec(config=Path("c.yaml"), grid=grid)
+
+
+def test_a_sweep_folder_made_before_resumes_in_its_own_run_directories(tmp_path, monkeypatch):
+    folder, spec = old_sweep(tmp_path, monkeypatch)
+    assert "points: [{name:" in (folder / "sweep.yaml").read_text()  # the old flow style
+    stamp = (folder / "runs" / OLD_NAMES[0] / "model.npz").stat().st_mtime_ns
+    with Sweep(spec, folder) as sweep:
+        todo = sweep.prepare()
+        assert [p.name for p in todo] == OLD_NAMES[2:]
+        assert [r["status"] for r in read_rows(folder)] == ["completed", "completed", "interrupted", "pending"]
+        execute(sweep, todo, run_point, jobs=1)
+    rows = read_rows(folder)
+    assert [r["name"] for r in rows] == OLD_NAMES and {r["status"] for r in rows} == {"completed"}
+    assert "final.val_accuracy" in rows[0] and "final_val_accuracy" not in rows[0]
+    assert sorted(p.name for p in (folder / "runs").iterdir()) == sorted(OLD_NAMES)  # no second set of runs
+    assert (folder / "runs" / OLD_NAMES[0] / "model.npz").stat().st_mtime_ns == stamp
+    asked = yaml.safe_load((folder / "sweep.yaml").read_text())
+    assert asked["digest"] == spec.digest() and [p["name"] for p in asked["points"]] == OLD_NAMES
+
+
+def test_a_sweep_folder_made_before_is_drawn_under_todays_names(tmp_path, monkeypatch):
+    folder, _ = old_sweep(tmp_path, monkeypatch)
+    real, seen = sweep_pictures.plot_sweep, {}
+    monkeypatch.setattr(sweep_pictures, "plot_sweep", lambda *a, **k: seen.update(k) or real(*a, **k))
+    written = draw_sweep(folder)
+    assert [p.name for p in written] == ["sweep.png", "boundaries.png", "report.html"]
+    assert seen["metric"] == "final.val_accuracy" and seen["title"] == "sw"
+    page = (folder / "report.html").read_text()
+    assert 'data-col="final.val_accuracy"' in page and "final_val_accuracy" not in page
+    assert re.search(r'data-v="0\.[0-9]+"[^>]*>[0-9.]+%</td>', page)  # accuracies as percentages
