@@ -229,7 +229,9 @@ def sweep(
     jobs: Annotated[int | None, typer.Option(
         metavar="N", help="Runs at a time (default: the number of cores).")] = None,
     out: Annotated[Path | None, typer.Option(
-        metavar="FOLDER", help="The sweep folder (default: output.dir/NAME-sweep-ID).")] = None,
+        metavar="FOLDER",
+        help="The sweep folder (default: output.dir/NAME-sweep-ID, NAME: the sweep file's name, else the config's).",
+    )] = None,
     scheduler: Annotated[str | None, typer.Option(
         metavar="ADDRESS",
         help="A dask.distributed scheduler, e.g. tcp://HOST:8786; the sweep folder must be shared.")] = None,

@@ -453,20 +453,22 @@ def _name_first(section: dict[str, Any], params: dict[str, Any]) -> dict[str, An
 
 
 class _FlowListDumper(yaml.SafeDumper):
-    """Block mappings, but lists inline (`hidden: [16, 16]`), as people write configs; a value
-    used twice is written twice, not as an &anchor."""
+    """Block mappings, but lists of values inline (`hidden: [16, 16]`), as people write
+    configs; a list of mappings (a sweep.yaml's points) in block style, one item a mapping of
+    its own lines. A value used twice is written twice, not as an &anchor."""
 
     def ignore_aliases(self, data):
         return True
 
 
 def dump_yaml(data: Any) -> str:
-    """YAML as nnctl writes it: block mappings, inline lists, in the given key order."""
+    """YAML as nnctl writes it: block mappings, inline lists of values, in the given key order."""
     return yaml.dump(data, Dumper=_FlowListDumper, sort_keys=False, allow_unicode=True)
 
 
 _FlowListDumper.add_representer(
-    list, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+    list, lambda dumper, data: dumper.represent_sequence(
+        "tag:yaml.org,2002:seq", data, flow_style=not any(isinstance(item, dict) for item in data))
 )
 
 

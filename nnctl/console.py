@@ -39,14 +39,15 @@ def _fraction(value: float) -> str:
 
 
 def describe(row: dict[str, Any]) -> str:
-    """'loss 0.3120  val_loss 0.3301  acc 0.912  val_acc 0.905' from a metrics row."""
+    """'loss 0.3120  val_loss 0.3301  acc 91.2%  val_acc 90.5%' from a metrics row: accuracies as
+    percentages, as `nnctl runs` and report.html show them."""
     parts = [f"loss {_fmt(row['train_loss'])}"]
     if row.get("val_loss") is not None:
         parts.append(f"val_loss {_fmt(row['val_loss'])}")
     if row.get("train_accuracy") is not None:
-        parts.append(f"acc {_fraction(row['train_accuracy'])}")
+        parts.append(f"acc {row['train_accuracy']:.1%}")
     if row.get("val_accuracy") is not None:
-        parts.append(f"val_acc {_fraction(row['val_accuracy'])}")
+        parts.append(f"val_acc {row['val_accuracy']:.1%}")
     return "  ".join(parts)
 
 
@@ -125,14 +126,20 @@ class FrameReporter:
         self.progress.update(self.task, completed=done)
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 run', '30 runs'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 class SweepReporter:
     """Progress of a sweep: one bar with live done/failed counts on a terminal, else a line per
-    finished run. `start(sweep, todo)`, `done(point, result)` per run, `stop()`."""
+    finished run, `[12/30] NAME: STATUS  metrics` (runs finished of all, those finished earlier
+    included). `start(sweep, todo)`, `done(point, result)` per run, `stop()`."""
 
     def __init__(self, *, quiet: bool = False, stream=None):
         self.quiet, self.stream = quiet, stream or sys.stderr
         self.progress = self.task = None
-        self.finished = self.failed = 0
+        self.finished = self.failed = self.total = 0
 
     def __enter__(self) -> SweepReporter:
         return self
@@ -142,9 +149,10 @@ class SweepReporter:
 
     def start(self, sweep, todo: int) -> None:
         total, skipped = len(sweep.points), len(sweep.points) - todo
+        self.total = total
         if self.quiet:
             return
-        print(f"sweep {sweep.folder}: {total} runs, {skipped} already finished, {todo} to run",
+        print(f"sweep {sweep.folder}: {counted(total, 'run')}, {skipped} already finished, {todo} to run",
               file=self.stream, flush=True)
         self.finished = skipped
         if self.stream.isatty():
@@ -167,7 +175,8 @@ class SweepReporter:
                                  counts=f"[green]{self.finished - self.failed} done[/] [red]{self.failed} failed[/]")
         else:
             detail = result.get("error") or describe_final(result)
-            print(f"[{self.finished}] {point.name}: {result.get('status')}  {detail}", file=self.stream, flush=True)
+            print(f"[{self.finished}/{self.total}] {point.name}: {result.get('status')}  {detail}",
+                  file=self.stream, flush=True)
 
     def stop(self) -> None:
         if self.progress is not None:
@@ -176,9 +185,9 @@ class SweepReporter:
 
 
 def describe_final(row: dict) -> str:
-    """'loss 0.1  val_acc 0.95' from a results row's final_* columns."""
-    return describe({k.removeprefix("final_"): v for k, v in row.items() if k.startswith("final_")}
-                     | {"train_loss": row.get("final_train_loss")}) if row.get("final_train_loss") is not None else ""
+    """'loss 0.1  val_acc 95.0%' from a results row's final.* columns."""
+    final = {k.removeprefix("final."): v for k, v in row.items() if k.startswith("final.")}
+    return describe(final) if final.get("train_loss") is not None else ""
 
 
 # a status as a sentence says it, where the token of files and tables does not read as words

@@ -133,10 +133,19 @@ def _check_replaceable(path: Path) -> None:
     foreign = foreign_entry(path)
     if foreign is not None:
         raise NnctlError(f"{path}: not a run directory (it holds {foreign}); --overwrite only replaces run directories")
-    only_temporaries = all(temporary_of(name) for name in os.listdir(path))  # killed while writing config.yaml
-    if not only_temporaries and not _is_nnctl_config(path / "config.yaml"):
+    if not _killed_claiming(path) and not _is_nnctl_config(path / "config.yaml"):
         raise NnctlError(f"{path}: not a run directory (its config.yaml is not an nnctl config); "
                          "--overwrite only replaces run directories")
+
+
+def _killed_claiming(path: Path) -> bool:
+    """Whether the run directory `path` is one a run was killed in while writing its config.yaml:
+    temporary files alone, or with the empty config.yaml the exclusive write claims the name
+    with before it renames its temporary file onto it (`files.atomic_write`)."""
+    names = os.listdir(path)
+    claimed = path / "config.yaml"
+    return all(temporary_of(name) for name in names if name != "config.yaml") and (
+        "config.yaml" not in names or (claimed.stat().st_size == 0 and "config.yaml" in map(temporary_of, names)))
 
 
 def _is_nnctl_config(path: Path) -> bool:

@@ -21,8 +21,12 @@ FINISHED = ("completed", "early_stopped", "diverged")
 # metrics.csv's columns, in their order (those with no value in any row are left out).
 METRICS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "lr", "seconds")
 # The metrics summary.json keeps at the end of a run (`final`) and at its best epoch (`best`),
-# in this order; the ones early stopping may monitor. results.csv has them as final_NAME.
+# in this order; the ones early stopping may monitor.
 SUMMARY_METRICS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+# A run's final metrics as everything that shows them names them: by their key path in
+# summary.json (results.csv's header, report.html, sweep.png, `nnctl runs`). results.csv files
+# written before issue 14 said final_val_accuracy: `sweeps.results` reads those under these names.
+FINAL_METRICS = tuple(f"final.{name}" for name in SUMMARY_METRICS)
 
 # The pictures of a run, by name: what output.plots and `nnctl plot --only` take, and the files a
 # run directory may hold (runs.RUN_FILES); pictures.PICTURES draws each, in this order. Here, at

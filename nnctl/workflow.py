@@ -23,7 +23,15 @@ from nnctl.sweeps.folder import Sweep, default_folder, named
 from nnctl.sweeps.pictures import draw_sweep_pictures
 from nnctl.sweeps.report import write_report
 from nnctl.sweeps.results import LOCK, SWEEP_YAML, record
-from nnctl.sweeps.spec import SweepSpec, is_sweep_file, load_sweep_file, parse_grids, parse_seeds
+from nnctl.sweeps.spec import (
+    COMMAND_PLACES,
+    SweepSpec,
+    is_sweep_file,
+    load_sweep_file,
+    parse_grids,
+    parse_seeds,
+    swept_once,
+)
 from nnctl.sweeps.workers import execute
 from nnctl.training import EpochCallback, Loop, TrainResult, fit, prepare
 from nnctl.vocabulary import FINISHED, PICTURE_FORMATS
@@ -247,6 +255,7 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
     source = Path(source)
     given = SweepSpec(config=source.resolve(), overrides=list(overrides), grid=parse_grids(grid),
                       seeds=parse_seeds(seeds) if seeds else [], where="--grid/--seeds")
+    swept_once("", given, COMMAND_PLACES)
     spec = load_sweep_file(source, given) if is_sweep_file(read_yaml(source)) else given
     folder, where = (Path(out), named("--out", out)) if out is not None else (default_folder(spec), None)
     with Sweep(spec, folder, where=where) as sweep:

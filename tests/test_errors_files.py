@@ -158,6 +158,25 @@ def test_overwrite_replaces_a_run_file_by_file_without_a_recursive_delete(tmp_pa
     assert not (run / "checkpoints").exists() and no_temporaries(run)
 
 
+def test_overwrite_takes_a_run_killed_while_claiming_its_config_yaml(tmp_path, config):
+    """config.yaml is written exclusively: the name is claimed with an empty file, then the
+    temporary file renamed onto it. A kill between the two (a sweep's worker stopped by Ctrl-C)
+    leaves both; that folder is a run's, and --overwrite (a resumed sweep) replaces it. An empty
+    config.yaml with no temporary file of it is not."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text("")
+    (run / temporary_name("config.yaml")).write_text(yaml.safe_dump(TINY))
+    again = invoke("train", config, "--run-dir", run, "--overwrite", "-q")
+    assert again.exit_code == 0, again.output
+    assert yaml.safe_load((run / "config.yaml").read_text())["name"] == "tiny" and no_temporaries(run)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "config.yaml").write_text("")
+    assert_one_line(invoke("train", config, "--run-dir", other, "--overwrite", "-q"),
+                    "its config.yaml is not an nnctl config")
+
+
 def test_an_inventory_file_of_the_wrong_kind_is_foreign(tmp_path, config, trained):
     (trained / "model.npz").unlink()
     (trained / "model.npz").mkdir()  # a folder where nnctl writes a file

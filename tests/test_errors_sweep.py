@@ -114,7 +114,7 @@ def test_every_entry_nnctl_writes_in_a_sweep_folder_is_in_its_inventory(finished
     written = {p.name for p in folder.iterdir()}
     assert written == {"sweep.yaml", "results.csv", "report.html", "sweep.png", "boundaries.png", LOCK, RUNS}
     assert written - {RUNS} <= SWEEP_FILES
-    assert {p.name for p in (folder / RUNS).iterdir()} == {"lr=0.1", "lr=0.2"}
+    assert {p.name for p in (folder / RUNS).iterdir()} == {"lr0.1", "lr0.2"}
     assert foreign_entry(folder) is None
     # so the same sweep asked again takes its folder, and finds nothing left to run
     folder = copy_sweep(finished, tmp_path)
@@ -161,8 +161,8 @@ def _hidden(folder: Path) -> None:
 
 
 def _in_a_run(folder: Path) -> None:
-    (folder / RUNS / "lr=0.1" / "checkpoints").mkdir()
-    (folder / RUNS / "lr=0.1" / "checkpoints" / "model.pt").write_bytes(b"torch")
+    (folder / RUNS / "lr0.1" / "checkpoints").mkdir()
+    (folder / RUNS / "lr0.1" / "checkpoints" / "model.pt").write_bytes(b"torch")
 
 
 def _file_in_runs(folder: Path) -> None:
@@ -174,7 +174,7 @@ def _link(folder: Path) -> None:
 
 
 @pytest.mark.parametrize(("add", "named"), [
-    (_hidden, ".env"), (_in_a_run, "runs/lr=0.1/checkpoints/model.pt"), (_file_in_runs, "runs/notes.txt"),
+    (_hidden, ".env"), (_in_a_run, "runs/lr0.1/checkpoints/model.pt"), (_file_in_runs, "runs/notes.txt"),
     (_link, "data"),
 ], ids=["hidden-file", "inside-a-run-directory", "file-in-runs", "symbolic-link"])
 def test_a_sweep_folder_holding_anything_else_is_refused_naming_it(add, named, finished, tmp_path):
@@ -444,6 +444,51 @@ def test_command_line_seeds_and_grids_are_checked(args, expected, tmp_path):
     assert not (tmp_path / "sw").exists()
 
 
+# ---------------------------------------------------------------- each key swept in one place (issue 14)
+
+
+@pytest.mark.parametrize(("sweep_file", "args", "expected"), [
+    ("grid: {optimizer.lr: [0.1, 0.2]}", ["--grid", "optimizer.lr=0.3"],
+     "--grid optimizer.lr: {dir}/s.yaml sweeps it already (grid.optimizer.lr); give its values in one place, "
+     "the file or --grid"),
+    ("random: {optimizer.lr: {uniform: [0.1, 1]}}\nsamples: 2", ["--grid", "optimizer.lr=0.3"],
+     "--grid optimizer.lr: {dir}/s.yaml sweeps it already (random.optimizer.lr)"),
+    ("grid: {optimizer.lr: [0.1, 0.2]}\nseeds: [0, 1]", ["--seeds", "2,3"],
+     "--seeds: {dir}/s.yaml gives seeds: already; give the seeds in one place, the file or --seeds"),
+    ("grid: {optimizer.lr: [0.1, 0.2]}\nrandom: {optimizer.lr: {uniform: [0.1, 1]}}\nsamples: 2", [],
+     "{dir}/s.yaml: optimizer.lr: swept by both grid and random; sweep it in one of them"),
+    ("grid: {seed: [1, 2]}\nseeds: [0, 1]", [], "{dir}/s.yaml: seed: swept by both grid and seeds"),
+    ("grid: {optimizer.lr: [0.1, 0.2]}\nset: [optimizer.lr=0.5]", [],
+     "{dir}/s.yaml: set optimizer.lr=0.5: optimizer.lr is swept (grid), and every point's value would replace "
+     "this one; drop it from set"),
+    ("grid: {optimizer.lr: [0.1, 0.2]}", ["--set", "optimizer.lr=0.5"],
+     "{dir}/s.yaml: --set optimizer.lr=0.5: optimizer.lr is swept (grid)"),
+    (None, ["--grid", "optimizer.lr=0.1,0.2", "--set", "optimizer.lr=0.5"],
+     "error: --set optimizer.lr=0.5: optimizer.lr is swept (--grid), and every point's value would replace this "
+     "one; drop it from --set"),
+    (None, ["--grid", "optimizer={name: adam},{name: sgd}", "--set", "optimizer.lr=0.5"],
+     "error: --set optimizer.lr=0.5: optimizer is swept (--grid)"),
+    (None, ["--grid", "seed=1,2", "--seeds", "0,1"], "error: seed: swept by both --grid and --seeds; sweep it in one"),
+], ids=["file-grid-and-grid", "file-random-and-grid", "file-seeds-and-seeds", "grid-and-random", "seed-and-seeds",
+        "file-set-and-grid", "set-and-file-grid", "set-and-grid", "set-inside-a-swept-section", "grid-seed-and-seeds"])
+def test_a_key_swept_twice_or_swept_and_set_is_one_line(sweep_file, args, expected, tmp_path):
+    """A second place for a swept key would silently win over the first (the file's grid over
+    --grid, random over grid, every point's value over set): refused, naming both."""
+    config(tmp_path)
+    if sweep_file is not None:
+        (tmp_path / "s.yaml").write_text("config: c.yaml\n" + sweep_file + "\n")
+    source = tmp_path / ("s.yaml" if sweep_file else "c.yaml")
+    invoke(["sweep", source, *args, "--out", tmp_path / "sw"], expected.replace("{dir}", str(tmp_path)))
+    assert not (tmp_path / "sw").exists()
+
+
+def test_a_sweep_files_name_must_name_a_folder(tmp_path):
+    config(tmp_path)
+    (tmp_path / "s.yaml").write_text("name: my sweep\nconfig: c.yaml\ngrid: {optimizer.lr: [0.1, 0.2]}\n")
+    invoke(["sweep", tmp_path / "s.yaml"], f"{tmp_path}/s.yaml: name: 'my sweep' cannot name a folder "
+           "(use letters, digits, '.', '_' and '-')")
+
+
 # ---------------------------------------------------------------- bounded YAML everywhere
 
 
@@ -474,19 +519,19 @@ def test_deep_nesting_in_a_sweep_file_is_one_line(tmp_path):
 
 def test_an_alias_bomb_in_the_config_of_two_runs_ends_nnctl_runs_at_once(finished, tmp_path):
     folder = copy_sweep(finished, tmp_path)
-    for run in ("lr=0.1", "lr=0.2"):
+    for run in ("lr0.1", "lr0.2"):
         (folder / RUNS / run / "config.yaml").write_text("name: x\ndata: {name: moons}\nmodel:\n  hidden:\n" + BOMB)
     code, stdout, stderr, seconds = nnctl(["runs", "sw"], tmp_path, timeout=30)
     # as for any damaged config.yaml: the listing stops at it, naming it
-    assert_one_line(code, stdout, stderr, "sw/runs/lr=0.1/config.yaml: " + EXPANDS)
+    assert_one_line(code, stdout, stderr, "sw/runs/lr0.1/config.yaml: " + EXPANDS)
     assert seconds < 10
 
 
 def test_deep_nesting_in_a_runs_config_is_one_line_for_nnctl_runs(finished, tmp_path):
     folder = copy_sweep(finished, tmp_path)
-    (folder / RUNS / "lr=0.2" / "config.yaml").write_text(f"name: x\nmodel: {DEEP}\n")
+    (folder / RUNS / "lr0.2" / "config.yaml").write_text(f"name: x\nmodel: {DEEP}\n")
     code, stdout, stderr, _ = nnctl(["runs", "sw"], tmp_path, timeout=30)
-    assert_one_line(code, stdout, stderr, "sw/runs/lr=0.2/config.yaml: refused: nested more than 50 levels deep")
+    assert_one_line(code, stdout, stderr, "sw/runs/lr0.2/config.yaml: refused: nested more than 50 levels deep")
 
 
 def test_an_alias_bomb_in_sweep_yaml_ends_nnctl_plot_at_once(finished, tmp_path):
@@ -538,7 +583,7 @@ def _edit_cell(folder: Path, column: str, value: str, row: int = 0) -> None:
 
 
 @pytest.mark.parametrize(("column", "value", "expected"), [
-    ("final_val_loss", "abc", "sw/results.csv: row 1, final_val_loss: not a number: 'abc'"),
+    ("final.val_loss", "abc", "sw/results.csv: row 1, final.val_loss: not a number: 'abc'"),
     ("epochs", "x" * 100, "sw/results.csv: row 1, epochs: not a number: '" + "x" * 40 + "…'"),
     ("optimizer.lr", "!!python/object/apply:os.system ['touch pwned']",
      "sw/results.csv: row 1, optimizer.lr: invalid YAML at line 1: tag 'python/object/apply:os.system' is not allowed"),

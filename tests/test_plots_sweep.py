@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from plot_helpers import DPI, assert_real_picture, blobs, drawn, linear_classifier
 
-from nnctl.plots import PlotData, plot_boundaries, plot_sweep, reading_order, rounded_texts
+from nnctl.plots import PlotData, plot_boundaries, plot_sweep, reading_order
 from nnctl.plots.common import plane_grid
 from nnctl.plots.sweep import _boundaries_figure, _boundary_columns, _sweep_figure
-from nnctl.sweeps.pictures import run_labels
+from nnctl.sweeps.names import setting_labels
 
 # ---------------------------------------------------------------- sweep.png
 
@@ -29,11 +29,11 @@ def sweep_rows():
                         "optimizer.lr": lr,
                         "seed": seed,
                         "status": "finished",
-                        "final_val_accuracy": acc,
+                        "final.val_accuracy": acc,
                     }
                 )
-    rows[0] |= {"status": "failed", "final_val_accuracy": None}  # h=4, lr=0.001, seed 0
-    rows[-1] |= {"status": "diverged", "final_val_accuracy": float("nan")}  # h=64, lr=0.1, seed 2
+    rows[0] |= {"status": "failed", "final.val_accuracy": None}  # h=4, lr=0.001, seed 0
+    rows[-1] |= {"status": "diverged", "final.val_accuracy": float("nan")}  # h=64, lr=0.1, seed 2
     return rows
 
 
@@ -44,11 +44,11 @@ def line(ax, label):
 
 def test_sweep_draws_one_panel_per_setting_with_seed_means_and_counts_missing_runs():
     rows = sweep_rows()
-    fig = drawn(_sweep_figure(rows, ["model.hidden", "optimizer.lr"], metric="final_val_accuracy", title="s"))
+    fig = drawn(_sweep_figure(rows, ["model.hidden", "optimizer.lr"], metric="final.val_accuracy", title="s"))
     width_ax, lr_ax = fig.axes[:2]
     assert len([ax for ax in fig.axes if ax.get_xlabel()]) == 2
     assert width_ax.get_xlabel() == "model.hidden (width)" and lr_ax.get_xlabel() == "optimizer.lr"
-    assert width_ax.get_ylabel() == "final validation accuracy"
+    assert width_ax.get_ylabel() == "final.val_accuracy"  # as results.csv and nnctl runs spell it
     assert width_ax.yaxis.get_major_formatter()(0.9, 0).endswith("%")
     # one line per value of the other setting, each point the mean over the seeds that have a value
     for lr in (0.001, 0.1):
@@ -56,12 +56,12 @@ def test_sweep_draws_one_panel_per_setting_with_seed_means_and_counts_missing_ru
         expected = [
             np.mean(
                 [
-                    r["final_val_accuracy"]
+                    r["final.val_accuracy"]
                     for r in rows
                     if r["model.hidden"] == [h]
                     and r["optimizer.lr"] == lr
-                    and r["final_val_accuracy"] is not None
-                    and np.isfinite(r["final_val_accuracy"])
+                    and r["final.val_accuracy"] is not None
+                    and np.isfinite(r["final.val_accuracy"])
                 ]
             )
             for h in (4, 16, 64)
@@ -80,10 +80,10 @@ def test_sweep_draws_one_panel_per_setting_with_seed_means_and_counts_missing_ru
 )
 def test_sweep_x_axis_is_logarithmic_for_values_spanning_decades(values, scale):
     rows = [
-        {"optimizer.lr": v, "seed": 0, "status": "finished", "final_val_loss": 1.0 / (i + 1)}
+        {"optimizer.lr": v, "seed": 0, "status": "finished", "final.val_loss": 1.0 / (i + 1)}
         for i, v in enumerate(values)
     ]
-    ax = drawn(_sweep_figure(rows, ["optimizer.lr"], metric="final_val_loss", title="s")).axes[0]
+    ax = drawn(_sweep_figure(rows, ["optimizer.lr"], metric="final.val_loss", title="s")).axes[0]
     assert ax.get_xscale() == scale
     # a tick at every value tried, written as the sweep wrote it
     assert [t.get_text() for t in ax.get_xticklabels()] == [f"{v:g}" for v in values]
@@ -91,12 +91,12 @@ def test_sweep_x_axis_is_logarithmic_for_values_spanning_decades(values, scale):
 
 def test_sweep_text_settings_are_categories_in_order_of_appearance():
     rows = [
-        {"model.activation": act, "model.hidden": hidden, "seed": seed, "status": "finished", "final_val_loss": loss}
+        {"model.activation": act, "model.hidden": hidden, "seed": seed, "status": "finished", "final.val_loss": loss}
         for act, loss in (("tanh", 0.2), ("relu", 0.3))
         for hidden in ([4], [4, 4])
         for seed in (0, 1)
     ]
-    fig = drawn(_sweep_figure(rows, ["model.activation", "model.hidden"], metric="final_val_loss", title="s"))
+    fig = drawn(_sweep_figure(rows, ["model.activation", "model.hidden"], metric="final.val_loss", title="s"))
     act_ax, hidden_ax = fig.axes[:2]
     assert [t.get_text() for t in act_ax.get_xticklabels()] == ["tanh", "relu"]
     # [4] and [4, 4] are not both numbers: categories, with the values' text
@@ -110,7 +110,7 @@ def test_plot_sweep_writes_a_real_png(tmp_path):
         sweep_rows(),
         ["model.hidden", "optimizer.lr"],
         tmp_path / "sweep.png",
-        metric="final_val_accuracy",
+        metric="final.val_accuracy",
         title="s",
         dpi=DPI,
     )
@@ -123,7 +123,7 @@ def random_search_rows(n_samples=8):
     lrs = np.exp(np.random.default_rng(3).uniform(np.log(1e-4), np.log(0.1), n_samples))
     rows = [
         {"model.hidden": [h], "optimizer.lr": float(lr), "seed": 0, "status": "completed",
-         "final_val_accuracy": 0.6 + 0.1 * np.log10(lr / 1e-4) + 0.01 * h / 16}
+         "final.val_accuracy": 0.6 + 0.1 * np.log10(lr / 1e-4) + 0.01 * h / 16}
         for h in (4, 16) for lr in lrs
     ]
     return rows, lrs
@@ -138,14 +138,14 @@ def test_random_search_is_one_point_per_run_with_ordinary_ticks_and_a_short_lege
     """Sampled learning rates once got a tick each (0.000135985, 0.00103162, … on top of each
     other) and the width panel a legend entry per sampled value."""
     rows, lrs = random_search_rows()
-    fig = drawn(_sweep_figure(rows, ["model.hidden", "optimizer.lr"], metric="final_val_accuracy", title="s"))
+    fig = drawn(_sweep_figure(rows, ["model.hidden", "optimizer.lr"], metric="final.val_accuracy", title="s"))
     hidden_ax, lr_ax = fig.axes[:2]
     labels = visible_x_tick_labels(lr_ax)
     assert 2 <= len(labels) <= 8 and not set(labels) & {f"{lr:g}" for lr in lrs}
     assert lr_ax.get_xscale() == "log" and lr_ax.get_xlabel() == "optimizer.lr (sampled)"
     # one point per run, at its own lr and accuracy
     points = np.vstack([c.get_offsets() for c in lr_ax.collections])
-    expected = np.array([[r["optimizer.lr"], r["final_val_accuracy"]] for r in rows])
+    expected = np.array([[r["optimizer.lr"], r["final.val_accuracy"]] for r in rows])
     np.testing.assert_allclose(points[np.lexsort(points.T[::-1])], expected[np.lexsort(expected.T[::-1])])
     # colours: the lr panel by width (a legend of the two widths), the width panel by lr (a colour bar)
     assert [t.get_text() for t in lr_ax.get_legend().get_texts()] == ["[4]", "[16]"]
@@ -157,21 +157,16 @@ def test_random_search_is_one_point_per_run_with_ordinary_ticks_and_a_short_lege
 
 def test_no_text_of_a_random_search_picture_has_more_than_4_significant_digits():
     rows, _ = random_search_rows(3)
-    fig = drawn(_sweep_figure(rows, ["model.hidden", "optimizer.lr"], metric="final_val_accuracy", title="s"))
+    fig = drawn(_sweep_figure(rows, ["model.hidden", "optimizer.lr"], metric="final.val_accuracy", title="s"))
     texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_fontsize"))]
     numbers = [n for text in texts for n in re.findall(r"[0-9]+(?:\.[0-9]+)?", text)]
     assert numbers and max(len(n.replace(".", "").lstrip("0")) for n in numbers) <= 4
 
 
-def test_rounded_texts_are_short_and_keep_different_values_apart():
-    assert rounded_texts([0.012345678901234567, 0.5, 1e-05, [16], "tanh"]) == ["0.0123", "0.5", "1e-05", "[16]", "tanh"]
-    assert rounded_texts([0.0123, 0.01234, 0.0123]) == ["0.0123", "0.01234", "0.0123"]
-
-
 def test_boundary_titles_of_a_random_search_round_the_sampled_values():
     rows, _ = random_search_rows(2)
-    labels = run_labels(rows, ["model.hidden", "optimizer.lr"])
-    assert labels[0] == f"hidden=[4] · lr={rows[0]['optimizer.lr']:.3g} · seed=0"
+    labels = setting_labels(rows, ["model.hidden", "optimizer.lr", "seed"])  # as boundaries.png titles its panels
+    assert labels[0] == f"hidden=[4] · lr={rows[0]['optimizer.lr']:.4g} · seed=0"
     assert len(set(labels)) == len(rows)
 
 

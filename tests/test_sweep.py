@@ -3,21 +3,31 @@
 import ast
 import csv
 import datetime
+import io
+import json
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 
+from nnctl.console import SweepReporter
 from nnctl.errors import NnctlError
 from nnctl.files import flow, parse_yaml
+from nnctl.sweeps import pictures as sweep_pictures
 from nnctl.sweeps.folder import Sweep
+from nnctl.sweeps.folder import _describe as describe_sweep
+from nnctl.sweeps.names import point_names, setting_labels
+from nnctl.sweeps.results import results_table
 from nnctl.sweeps.spec import SweepSpec, parse_grid, split_values, sweep_points
 from nnctl.sweeps.workers import execute
-from nnctl.workflow import run_point
+from nnctl.workflow import draw_sweep, run_point, run_sweep
 
 BASE = {
     "data": {"name": "moons", "n_samples": 100},
@@ -89,10 +99,11 @@ def test_points_are_the_product_with_readable_unique_safe_names(tmp_path):
     spec = SweepSpec(config=base_config(tmp_path), grid=grid, seeds=[0, 1])
     points = sweep_points(spec)
     assert len(points) == 8
-    assert points[0].name == "hidden=[4],name=moons,seed=0"
+    assert [p.name for p in points] == [
+        "hidden4-data_moons-seed0", "hidden4-data_moons-seed1", "hidden4-data_a_b-seed0", "hidden4-data_a_b-seed1",
+        "hidden16x16-data_moons-seed0", "hidden16x16-data_moons-seed1", "hidden16x16-data_a_b-seed0",
+        "hidden16x16-data_a_b-seed1"]  # a '/' cannot stand in a file name
     assert points[0].overrides == ["model.hidden=[4]", "data.name=moons", "seed=0"]
-    assert "name=a_b" in points[2].name  # a '/' cannot stand in a file name
-    assert len({p.name for p in points}) == 8
 
 
 def test_random_space_is_seeded_and_in_range(tmp_path):
@@ -125,13 +136,13 @@ def test_local_sweep_records_every_run_and_resumes(tmp_path):
                       ("0.1", "hinge"): "failed", ("1e+30", "hinge"): "failed"}
     # hinge on 3 classes: recorded with its reason, and the sweep went on
     assert all("hinge takes 2 classes" in r["error"] for r in rows if r["status"] == "failed")
-    finished = sweep.folder / "runs" / "lr=0.1,name=mse" / "model.npz"
+    finished = sweep.folder / "runs" / "lr0.1-loss_mse" / "model.npz"
     stamp = finished.stat().st_mtime_ns
     sweep.close()  # let go of the folder's lock: another Sweep on it would be refused
     again = Sweep(spec, sweep.folder)
-    assert [p.name for p in again.prepare()] == ["lr=0.1,name=hinge", "lr=1.0e+30,name=hinge"]  # failed: retried
+    assert [p.name for p in again.prepare()] == ["lr0.1-loss_hinge", "lr1e30-loss_hinge"]  # failed: retried
     assert finished.stat().st_mtime_ns == stamp
-    assert {r["name"]: r["status"] for r in read_rows(sweep.folder)}["lr=0.1,name=mse"] == "completed"
+    assert {r["name"]: r["status"] for r in read_rows(sweep.folder)}["lr0.1-loss_mse"] == "completed"
 
 
 def test_another_sweep_in_the_same_folder_is_refused(tmp_path):
@@ -161,6 +172,9 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(stop, tmp_path):
     assert models() == written
     done = {r["name"] for r in read_rows(folder) if r["status"] == "completed"}
     assert 3 <= len(done) < 12
+    started = {p.name for p in (folder / "runs").iterdir()}
+    cut = {r["name"]: r["status"] for r in read_rows(folder) if r["name"] not in done}
+    assert cut == {n: "interrupted" if n in started else "pending" for n in cut}  # not `pending` for all
     stamps = {n: (folder / "runs" / n / "model.npz").stat().st_mtime_ns for n in done}
     finished = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
@@ -181,3 +195,174 @@ def test_dask_cluster_gives_the_same_results_as_local_workers(tmp_path):
     drop = lambda rows: sorted({k: v for k, v in r.items() if k != "seconds"}.items() for r in rows)
     assert drop(read_rows(local.folder)) == drop(read_rows(remote.folder))
     assert {r["status"] for r in read_rows(remote.folder)} == {"completed"}
+
+
+# ---------------------------------------------------------------- issue 14: what a newcomer reads
+
+
+SHELL_SAFE = re.compile(r"[A-Za-z0-9._+-]+")  # no quoting in bash, zsh, fish, cmd or PowerShell
+
+
+def test_run_folder_names_need_no_quoting_in_any_shell(tmp_path):
+    """[ is a glob in zsh, , and = separate arguments in cmd and PowerShell: names use none of them."""
+    grid = {"model.hidden": [[16], [16, 16], []], "optimizer.lr": [0.03, 1e-05], "model.activation": ["tanh", "a/b"],
+            "optimizer.name": ["adam"], "optimizer.nesterov": [True]}
+    points = sweep_points(SweepSpec(config=base_config(tmp_path), grid=grid, seeds=[0]))
+    names = [p.name for p in points]
+    assert names[:3] == ["hidden16-lr0.03-activation_tanh-optimizer_adam-nesterov_true-seed0",
+                         "hidden16-lr0.03-activation_a_b-optimizer_adam-nesterov_true-seed0",
+                         "hidden16-lr1e-5-activation_tanh-optimizer_adam-nesterov_true-seed0"]
+    assert names[4].startswith("hidden16x16-lr0.03-") and names[8].startswith("hidden_none-lr0.03-")
+    assert all(SHELL_SAFE.fullmatch(n) for n in names) and len(set(names)) == len(names) == 12
+
+
+def test_sampled_values_read_with_4_significant_digits_and_stay_distinct(tmp_path):
+    """A random sweep's draws are 17-digit floats; names and picture labels round them to 4
+    significant digits, more only for two that would read the same."""
+    spec = SweepSpec(config=base_config(tmp_path), samples=40, seed=1,
+                     random={"optimizer.lr": {"loguniform": [1e-4, 1e-1]}})
+    points = sweep_points(spec)
+    texts = [p.name.removeprefix("lr") for p in points]
+    digits = [len(re.sub(r"e.*", "", t).replace(".", "").lstrip("0")) for t in texts]
+    assert max(digits) == 4, texts  # 0.0001234 or 0.05588: no 17-digit floats
+    lrs = [p.settings["optimizer.lr"] for p in points]
+    assert all(float(t) == pytest.approx(lr, rel=1e-3) for t, lr in zip(texts, lrs, strict=True))
+    assert len(set(texts)) == 40
+    close = [{"optimizer.lr": 0.012345678}, {"optimizer.lr": 0.0123456}, {"optimizer.lr": 0.5}]
+    assert point_names(close) == ["lr0.0123457", "lr0.0123456", "lr0.5"]  # 6 digits where fewer read the same
+    rows = [{**p.settings, "seed": 0} for p in points[:2]]
+    assert setting_labels(rows, ["optimizer.lr", "seed"]) == [f"lr={t} · seed=0" for t in texts[:2]]
+
+
+def test_sweep_yaml_lists_one_point_per_item_in_block_style(tmp_path):
+    spec = SweepSpec(config=base_config(tmp_path), grid={"model.hidden": [[4], [16, 16]]}, seeds=[0])
+    with Sweep(spec, tmp_path / "sw") as sweep:
+        sweep.prepare()
+    text = (tmp_path / "sw" / "sweep.yaml").read_text()
+    assert "points:\n- name: hidden4-seed0\n  settings:\n    model.hidden: [4]\n    seed: 0\n" \
+           "- name: hidden16x16-seed0\n  settings:\n    model.hidden: [16, 16]\n    seed: 0\n" in text
+    assert "grid:\n  model.hidden: [[4], [16, 16]]\n" in text
+    asked = yaml.safe_load(text)
+    assert asked["digest"] == spec.digest() and [p["name"] for p in asked["points"]] == ["hidden4-seed0",
+                                                                                         "hidden16x16-seed0"]
+
+
+def test_the_digest_of_an_unchanged_question_is_the_one_sweeps_had_before():
+    """Folders made before are found again (and not refused as another sweep's) only if the
+    question's digest is unchanged: a sweep's name is not part of it. a2c29922: computed by
+    the code of c2cc8d3."""
+    spec = SweepSpec(config=Path("/sweeps/c.yaml"), overrides=["train.epochs=3"],
+                     grid={"optimizer.lr": [0.1, 0.2], "model.hidden": [[4], [16, 16]]},
+                     random={"model.activation": {"choice": ["tanh", "relu"]}}, samples=2, seeds=[0, 1], seed=5)
+    assert spec.digest() == "a2c29922"
+    spec.name = "widths"
+    assert spec.digest() == "a2c29922"
+
+
+def test_results_csv_names_metrics_by_their_summary_key_paths(tmp_path):
+    spec = SweepSpec(config=base_config(tmp_path), grid={"optimizer.lr": [0.05]})
+    with Sweep(spec, tmp_path / "sw") as sweep:
+        execute(sweep, sweep.prepare(), run_point, jobs=1)
+    with open(tmp_path / "sw" / "results.csv", newline="") as f:
+        header, row = list(csv.reader(f))
+    assert header == ["name", "optimizer.lr", "status", "epochs", "final.train_loss", "final.val_loss",
+                      "final.train_accuracy", "final.val_accuracy", "best_epoch", "seconds", "error", "run_dir"]
+    summary = json.loads((tmp_path / "sw" / "runs" / "lr0.05" / "summary.json").read_text())
+    assert float(row[header.index("final.val_accuracy")]) == summary["final"]["val_accuracy"]
+
+
+def test_a_results_csv_of_before_reads_under_todays_names(tmp_path):
+    (tmp_path / "results.csv").write_text("name,optimizer.lr,status,final_train_loss,final_val_accuracy,run_dir\n"
+                                          "lr=0.1,0.1,completed,0.25,0.9,runs/lr=0.1\n")
+    columns, rows = results_table(tmp_path)
+    assert columns == ["name", "optimizer.lr", "status", "final.train_loss", "final.val_accuracy", "run_dir"]
+    assert rows[0]["final.val_accuracy"] == "0.9"
+
+
+def test_a_run_cut_off_says_interrupted_and_one_never_started_pending(tmp_path):
+    spec = SweepSpec(config=base_config(tmp_path), grid={"optimizer.lr": [0.1, 0.2, 0.3]})
+    with Sweep(spec, tmp_path / "sw") as sweep:
+        todo = sweep.prepare()
+        (tmp_path / "sw" / "runs" / "lr0.1").mkdir(parents=True)  # started when Ctrl-C came
+        sweep.interrupted(todo)
+    assert [r["status"] for r in read_rows(tmp_path / "sw")] == ["interrupted", "pending", "pending"]
+    # and so it says when the sweep is asked again (a kill left no word at all)
+    (tmp_path / "sw" / "runs" / "lr0.2").mkdir()
+    with Sweep(spec, tmp_path / "sw") as sweep:
+        assert len(sweep.prepare()) == 3
+    assert [r["status"] for r in read_rows(tmp_path / "sw")] == ["interrupted", "interrupted", "pending"]
+
+
+def test_sweep_progress_counts_out_of_the_whole_sweep():
+    stream = io.StringIO()
+    reporter = SweepReporter(stream=stream)
+    reporter.start(SimpleNamespace(folder=Path("sw"), points=[1, 2, 3]), 2)
+    reporter.done(SimpleNamespace(name="lr0.1"), {"status": "completed", "final.train_loss": 0.5,
+                                                  "final.val_accuracy": 0.95})
+    reporter.done(SimpleNamespace(name="lr0.2"), {"status": "failed", "error": "boom"})
+    assert stream.getvalue().splitlines() == ["sweep sw: 3 runs, 1 already finished, 2 to run",
+                                              "[2/3] lr0.1: completed  loss 0.5000  val_acc 95.0%",
+                                              "[3/3] lr0.2: failed  boom"]
+    stream = io.StringIO()
+    SweepReporter(stream=stream).start(SimpleNamespace(folder=Path("sw"), points=[1]), 1)
+    assert stream.getvalue() == "sweep sw: 1 run, 0 already finished, 1 to run\n"
+    assert describe_sweep({"points": [{}], "config": "/a/c.yaml"}, "1a2b3c4d") == "sweep 1a2b3c4d: 1 point of c.yaml"
+
+
+def test_a_sweep_files_name_names_its_folder_and_pictures(tmp_path, monkeypatch):
+    base_config(tmp_path, output={"plots": [], "dir": str(tmp_path / "runs")})
+    (tmp_path / "s.yaml").write_text("name: widths\nconfig: base.yaml\ngrid: {model.hidden: [[2], [3]]}\n")
+    titles = {}
+    for name in ("plot_sweep", "plot_boundaries"):
+        monkeypatch.setattr(sweep_pictures, name, lambda *a, title, name=name, **k: titles.setdefault(name, title))
+    sweep = run_sweep(tmp_path / "s.yaml", [], None, [], jobs=1)
+    assert sweep.folder == tmp_path / "runs" / f"widths-sweep-{sweep.spec.digest()}"
+    assert yaml.safe_load((sweep.folder / "sweep.yaml").read_text())["name"] == "widths"
+    assert titles == {"plot_sweep": "widths", "plot_boundaries": "widths"}
+    assert "<title>widths · nnctl sweep report</title>" in (sweep.folder / "report.html").read_text()
+
+
+# A sweep folder as the code before issue 14 (c2cc8d3) left it when cut off: sweep.yaml in flow
+# style, runs named `hidden=[3,3],lr=0.1`, results.csv saying final_val_accuracy and `pending`;
+# two runs finished, one killed in its first epoch, one never started. Made by
+# tests/data/make_old_sweep.py; its question names the base config as c.yaml, relative, so that
+# the copy under tmp_path is the same sweep.
+OLD_SWEEP = Path(__file__).resolve().parent / "data" / "sweep-of-c2cc8d3"
+OLD_NAMES = ["hidden=[2],lr=0.1", "hidden=[2],lr=0.3", "hidden=[3,3],lr=0.1", "hidden=[3,3],lr=0.3"]
+
+
+def old_sweep(tmp_path: Path, monkeypatch) -> tuple[Path, SweepSpec]:
+    shutil.copytree(OLD_SWEEP, tmp_path, dirs_exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    grid = {"model.hidden": [[2], [3, 3]], "optimizer.lr": [0.1, 0.3]}
+    return Path("sw"), SweepSpec(config=Path("c.yaml"), grid=grid)
+
+
+def test_a_sweep_folder_made_before_resumes_in_its_own_run_directories(tmp_path, monkeypatch):
+    folder, spec = old_sweep(tmp_path, monkeypatch)
+    assert "points: [{name:" in (folder / "sweep.yaml").read_text()  # the old flow style
+    stamp = (folder / "runs" / OLD_NAMES[0] / "model.npz").stat().st_mtime_ns
+    with Sweep(spec, folder) as sweep:
+        todo = sweep.prepare()
+        assert [p.name for p in todo] == OLD_NAMES[2:]
+        assert [r["status"] for r in read_rows(folder)] == ["completed", "completed", "interrupted", "pending"]
+        execute(sweep, todo, run_point, jobs=1)
+    rows = read_rows(folder)
+    assert [r["name"] for r in rows] == OLD_NAMES and {r["status"] for r in rows} == {"completed"}
+    assert "final.val_accuracy" in rows[0] and "final_val_accuracy" not in rows[0]
+    assert sorted(p.name for p in (folder / "runs").iterdir()) == sorted(OLD_NAMES)  # no second set of runs
+    assert (folder / "runs" / OLD_NAMES[0] / "model.npz").stat().st_mtime_ns == stamp
+    asked = yaml.safe_load((folder / "sweep.yaml").read_text())
+    assert asked["digest"] == spec.digest() and [p["name"] for p in asked["points"]] == OLD_NAMES
+
+
+def test_a_sweep_folder_made_before_is_drawn_under_todays_names(tmp_path, monkeypatch):
+    folder, _ = old_sweep(tmp_path, monkeypatch)
+    real, seen = sweep_pictures.plot_sweep, {}
+    monkeypatch.setattr(sweep_pictures, "plot_sweep", lambda *a, **k: seen.update(k) or real(*a, **k))
+    written = draw_sweep(folder)
+    assert [p.name for p in written] == ["sweep.png", "boundaries.png", "report.html"]
+    assert seen["metric"] == "final.val_accuracy" and seen["title"] == "sw"
+    page = (folder / "report.html").read_text()
+    assert 'data-col="final.val_accuracy"' in page and "final_val_accuracy" not in page
+    assert re.search(r'data-v="0\.[0-9]+"[^>]*>[0-9.]+%</td>', page)  # accuracies as percentages

@@ -15,8 +15,8 @@ from nnctl.sweeps.report import write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 EVIL = 'hidden=[4],lr=<script>alert("x")</script>,seed=1'
-COLUMNS = ["name", "model.hidden", "optimizer.lr", "seed", "status", "epochs", "final_train_loss", "final_val_loss",
-           "final_train_accuracy", "final_val_accuracy", "best_epoch", "seconds", "error", "run_dir"]
+COLUMNS = ["name", "model.hidden", "optimizer.lr", "seed", "status", "epochs", "final.train_loss", "final.val_loss",
+           "final.train_accuracy", "final.val_accuracy", "best_epoch", "seconds", "error", "run_dir"]
 ROWS = [
     ["hidden=[4],lr=0.01,seed=0", "[4]", "0.01", "0", "completed", "30", "0.2867229665872797",
      "0.32937792587859555", "0.86625", "0.845", "29", "0.0755", "", "runs/hidden=[4],lr=0.01,seed=0"],
@@ -167,14 +167,16 @@ def test_browser_reads_back_the_table_and_sorts_it(sweep: Path, tmp_path: Path) 
     assert [[value for value, _ in row] for row in table.rows] == [row[:-1] for row in ROWS]
     for row in table.rows:  # the shown text is the value, rounded
         for (value, text), column in zip(row, table.columns, strict=True):
-            if column in ("final_val_loss", "final_train_accuracy") and value not in ("", "nan", "inf"):
+            if column == "final.val_loss" and value not in ("", "nan", "inf"):
                 assert float(text) == pytest.approx(float(value), rel=1e-3)
+            if column.endswith("accuracy") and value:  # as a percentage, as `nnctl runs` shows it
+                assert text == f"{float(value):.1%}"
     assert table.sort is None and set(table.arrows.values()) == {"↕"}
 
     # the page sorts itself by the URL's #sort=COLUMN:DIR, with the same code a header click runs
-    table = _dump_dom(page, "#sort=final_val_accuracy:desc", profile)
-    assert table.sort == "final_val_accuracy:desc" and table.arrows["final_val_accuracy"] == "▼"
-    accuracy = [row[COLUMNS.index("final_val_accuracy")][0] for row in table.rows]
+    table = _dump_dom(page, "#sort=final.val_accuracy:desc", profile)
+    assert table.sort == "final.val_accuracy:desc" and table.arrows["final.val_accuracy"] == "▼"
+    accuracy = [row[COLUMNS.index("final.val_accuracy")][0] for row in table.rows]
     assert accuracy == ["0.985", "0.97", "0.845", "0.4975", "", ""]  # numerically, empty cells last
 
     table = _dump_dom(page, "#sort=model.hidden:asc", profile)
@@ -186,8 +188,8 @@ def test_browser_reads_back_the_table_and_sorts_it(sweep: Path, tmp_path: Path) 
 
 
 def test_browser_sorts_final_val_loss_with_inf_and_nan(sweep: Path, tmp_path: Path) -> None:
-    table = _dump_dom(write_report(sweep), "#sort=final_val_loss:asc", tmp_path / "profile")
-    assert [row[COLUMNS.index("final_val_loss")][0] for row in table.rows] == [
+    table = _dump_dom(write_report(sweep), "#sort=final.val_loss:asc", tmp_path / "profile")
+    assert [row[COLUMNS.index("final.val_loss")][0] for row in table.rows] == [
         "0.0514", "0.2", "0.32937792587859555", "inf", "", ""]
 
 

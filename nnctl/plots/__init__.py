@@ -63,7 +63,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
     ),
     "sweep": (
         "MAX_BOUNDARY_COLUMNS", "MAX_SWEEP_LINES", "MAX_VALUE_TICKS", "loss_thumbnail", "model_thumbnail",
-        "plot_boundaries", "plot_sweep", "reading_order", "rounded_texts",
+        "plot_boundaries", "plot_sweep", "reading_order",
     ),
 }
 _WHERE = {name: module for module, names in _NAMES.items() for name in names}

@@ -98,8 +98,8 @@ def plot_sweep(rows: list[dict], settings: list[str], path: Path, *, metric: str
       diverged run: such runs are skipped and counted in the subtitle).
     - settings: the swept keys without "seed", e.g. ["model.hidden", "optimizer.lr"]; none (a
       sweep over seeds only) draws the metric against the seed.
-    - metric: a column such as "final_val_accuracy" (shown as %) or "final_val_loss" (log
-      scale when it spans decades).
+    - metric: a column such as "final.val_accuracy" (shown as %) or "final.val_loss" (log
+      scale when it spans decades), which labels the y axis as it is spelled everywhere.
     One panel per setting. x: the setting's values, on a log axis when they are positive and span
     two decades or are spaced geometrically (learning rates, widths 1 … 50), categorical for text
     (a one-element list [16] is the number 16: a layer width).
@@ -137,7 +137,7 @@ def _sweep_figure(rows: list[dict], settings: list[str], *, metric: str, title: 
         else:
             _draw_sweep_panel(ax, axis, kept, others, metric)
         _sweep_x_axis(ax, axis)
-        ax.set_ylabel(_metric_label(metric))
+        ax.set_ylabel(metric)  # final.val_accuracy: as results.csv, report.html and `nnctl runs` spell it
         if is_accuracy:
             ax.yaxis.set_major_formatter(percent_formatter())
         elif log_y:
@@ -177,19 +177,6 @@ def _value_text(value: Any, digits: int | None = None) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{value:.{digits}g}" if digits else f"{value:g}"
     return str(value)
-
-
-def rounded_texts(values: list, digits: int = 3) -> list[str]:
-    """Each value as a short text for a title or label: floats with `digits` significant digits,
-    more only where two different values would otherwise read the same (0.0123 and 0.01234 when
-    both are there); lists element by element; anything else as it is. A random search's
-    0.012345678901234567 becomes 0.0123."""
-    distinct = len({repr(v) for v in values})
-    for d in range(digits, 18):
-        texts = [_value_text(v, d) for v in values]
-        if len(set(texts)) == distinct:
-            return texts
-    return [_value_text(v, 17) for v in values]
 
 
 def is_sampled(values: list[float]) -> bool:
@@ -419,12 +406,6 @@ def _sampled_log_ticks(ax: Axes, values: list[float]) -> None:
     ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,), numticks=8))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.3g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
-
-
-def _metric_label(metric: str) -> str:
-    """final_val_accuracy -> "final validation accuracy"."""
-    words = ["validation" if w == "val" else w for w in metric.split("_")]
-    return " ".join(words)
 
 
 def _sweep_caption(rows: list[dict], kept: list[dict], values: Array, settings: list[str], kinds: list[str]) -> str:

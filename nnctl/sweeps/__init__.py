@@ -2,12 +2,14 @@
 settings, and what reads them back.
 
 A sweep folder holds `sweep.yaml` (what was asked, its digest, and every point), `results.csv`
-(one row per point: its settings, status, metrics, seconds; rewritten atomically as runs finish),
-`sweep.png`, `boundaries.png`, `report.html`, and `runs/NAME/`, one ordinary run directory per
-point, named by its settings. Running the same sweep again resumes it: points whose run finished
-(vocabulary.FINISHED) are skipped, a run cut off after it saved a resume state goes on from it,
-the others run from the start.
+(one row per point: its settings, status, metrics by their summary.json key paths such as
+final.val_accuracy, seconds; rewritten atomically as runs finish), `sweep.png`,
+`boundaries.png`, `report.html`, and `runs/NAME/`, one ordinary run directory per point, named
+by its settings (`hidden16x16-lr0.03-seed0`). Running the same sweep again resumes it: points
+whose run finished (vocabulary.FINISHED) are skipped, a run cut off after it saved a resume
+state goes on from it, the others run from the start.
 
+    names      how swept values are written: run folders' names, pictures' labels
     spec       what a sweep asks (SweepSpec, from a sweep file or --grid/--seeds) and its points
     results    the folder's inventory, results.csv's columns, the one reader of results.csv and sweep.yaml
     folder     Sweep: the folder checked, locked and written as points finish
@@ -15,8 +17,9 @@ the others run from the start.
     pictures   sweep.png, boundaries.png and report.html's thumbnails, gathered from the folder and drawn by nnctl.plots
     report     report.html
 
-Within the package, imports go down this list's dependencies (spec, results → folder → workers;
-results → pictures → report) and never up. What a point does (train, resume, draw) is the
+Within the package, imports go down this list's dependencies (names → spec, results → folder →
+workers; names, results → pictures → report) and never up. What a point does (train, resume,
+draw) is the
 workflow's (layer 6), handed to `workers.execute` as a function.
 
 The package is `sweeps`, plural, so that no module is called `nnctl.sweep` and shadows a

@@ -2,7 +2,13 @@
 checks the folder (new, empty, or this same sweep's, holding nothing nnctl did not write),
 validates every point's config, takes the folder's lock, writes sweep.yaml and returns the
 points still to run (a finished run is not run again); `finish` records a point's result and
-rewrites results.csv. Running the points is `sweeps.workers`' job.
+rewrites results.csv; `interrupted` marks the points Ctrl-C cut off. Running the points is
+`sweeps.workers`' job.
+
+A point's row says `pending` until its run starts, then how it ended; a run that started and
+did not end (Ctrl-C, a kill) says `interrupted`. The points of a folder made earlier keep the
+names its sweep.yaml gives them (before issue 14: `lr=0.03,hidden=[16],seed=0`), so that they
+resume in their own run directories.
 
 A sweep writes only into a folder that is new, empty, or a sweep folder of the same question
 (the same digest); it holds the folder's lock while it runs, so a second sweep (or `nnctl plot`)
@@ -11,6 +17,7 @@ on the same folder is refused rather than interleaved.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -20,6 +27,7 @@ from nnctl.config import dump_yaml, load_config
 from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, flow, inventoried, os_reason, read_json, rows_csv, temporary_of, write_text
 from nnctl.runs import foreign_entry as foreign_run_entry
+from nnctl.sweeps.names import KNOWN_NAME
 from nnctl.sweeps.results import (
     LOCK,
     RESULTS,
@@ -31,7 +39,7 @@ from nnctl.sweeps.results import (
     result_columns,
 )
 from nnctl.sweeps.spec import Point, SweepSpec, digest_of, sweep_points
-from nnctl.vocabulary import FINISHED
+from nnctl.vocabulary import FINISHED, STATUSES
 
 
 class Sweep:
@@ -43,11 +51,7 @@ class Sweep:
         self.where = where or str(folder)  # how messages name the folder: "--out PATH"
         self.points = sweep_points(spec)
         self.keys = list(dict.fromkeys(k for p in self.points for k in p.settings))
-        self.rows: dict[str, dict[str, Any]] = {}
-        self.lines: dict[str, str] = {}  # each row as results.csv holds it: only a changed row is formatted again
-        for point in self.points:
-            self._set(point.name, {"name": point.name, **point.settings, "status": "pending",
-                                   "run_dir": f"{RUNS}/{point.name}"})
+        self._start_rows()
         self.lock: FolderLock | None = None
         self.checked: tuple[int, int, int] | None = None  # the sweep.yaml found to be this sweep's (inode, time, size)
 
@@ -62,6 +66,14 @@ class Sweep:
         if self.lock is not None:
             self.lock.release()
             self.lock = None
+
+    def _start_rows(self) -> None:
+        """Every point's row, `pending`."""
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.lines: dict[str, str] = {}  # each row as results.csv holds it: only a changed row is formatted again
+        for point in self.points:
+            self._set(point.name, {"name": point.name, **point.settings, "status": "pending",
+                                   "run_dir": f"{RUNS}/{point.name}"})
 
     def run_dir(self, point: Point) -> Path:
         return self.folder / RUNS / point.name
@@ -87,19 +99,29 @@ class Sweep:
         if self.lock is None:
             self.lock = FolderLock(self.folder, self.where, LOCK)
         self.check_same_sweep()  # again, now that no other sweep can write here
-        asked = {"digest": self.spec.digest(), **self.spec.to_dict(),
+        named = {"name": self.spec.name} if self.spec.name else {}
+        asked = {**named, "digest": self.spec.digest(), **self.spec.to_dict(),
                  "points": [{"name": p.name, "settings": p.settings} for p in self.points]}
         write_text(self.folder / SWEEP_YAML, dump_yaml(asked))
         todo = []
         for point in self.points:
-            summary_path = self.run_dir(point) / "summary.json"
-            summary = read_json(summary_path) if summary_path.is_file() else {}
-            if summary.get("status") in FINISHED:
-                self._set(point.name, record(summary))
-            else:
+            found = self._found(point)
+            if found is not None:
+                self._set(point.name, found)
+            if found is None or found["status"] not in FINISHED:
                 todo.append(point)
         self.save()
         return todo
+
+    def _found(self, point: Point) -> dict[str, Any] | None:
+        """What a point's run directory says of it: its summary's row (finished, or cut off with
+        its metrics so far), `interrupted` for a run killed before it wrote one, None for a run
+        never started."""
+        path = self.run_dir(point)
+        summary = read_json(path / "summary.json") if (path / "summary.json").is_file() else {}
+        if summary.get("status") in STATUSES:
+            return record(summary)
+        return {"status": "interrupted"} if path.exists() else None
 
     def check_folder(self) -> None:
         """The folder is new, empty, or a sweep folder of this same sweep holding nothing but
@@ -149,7 +171,19 @@ class Sweep:
             ours = {**self.spec.to_dict(), "points": self.points}
             raise NnctlError(f"{self.where}: holds a different sweep ({_describe(previous, theirs)}) than this one "
                              f"({_describe(ours, self.spec.digest())}); choose another --out")
+        self._keep_names(previous["points"])
         self.checked = seen
+
+    def _keep_names(self, points: list[dict[str, Any]]) -> None:
+        """The names the folder's sweep.yaml gives this sweep's points, where they are names some
+        nnctl wrote (those of before issue 14 too) and distinct: the runs are there."""
+        theirs = {_question(p["settings"]): p["name"] for p in points}
+        names = [theirs.get(_question(p.settings), p.name) for p in self.points]
+        if names == [p.name for p in self.points] or len(set(names)) < len(names):
+            return
+        if all(KNOWN_NAME.fullmatch(n) and n not in (".", "..") for n in names):
+            self.points = [Point(n, p.settings) for n, p in zip(names, self.points, strict=True)]
+            self._start_rows()
 
     def _set(self, name: str, values: dict[str, Any]) -> None:
         row = self.rows.setdefault(name, {})
@@ -159,6 +193,16 @@ class Sweep:
 
     def finish(self, point: Point, result: dict[str, Any]) -> None:
         self._set(point.name, result)
+        self.save()
+
+    def interrupted(self, points: list[Point]) -> None:
+        """After Ctrl-C, with the workers stopped: of `points`, those not heard back from say
+        what their run directory says (`interrupted` for a run cut off); those that never
+        started stay `pending`."""
+        for point in points:
+            found = self._found(point) if self.rows[point.name]["status"] == "pending" else None
+            if found is not None:
+                self._set(point.name, found)
         self.save()
 
     def columns(self) -> list[str]:
@@ -176,7 +220,7 @@ class Sweep:
 def _describe(asked: dict[str, Any], digest: str) -> str:
     """'sweep 1a2b3c4d: 6 points of moons.yaml'."""
     points = asked.get("points")
-    count = f"{len(points)} points of " if isinstance(points, list) else ""
+    count = f"{len(points)} point{'' if len(points) == 1 else 's'} of " if isinstance(points, list) else ""
     return f"sweep {digest}: {count}{Path(str(asked.get('config', '?'))).name}"
 
 
@@ -206,7 +250,13 @@ def foreign_entry(folder: Path) -> str | None:
     return None
 
 
+def _question(settings: dict[str, Any]) -> str:
+    """A point's settings as one text, the same for the same settings read back from sweep.yaml."""
+    return json.dumps(settings, sort_keys=True, default=str)
+
+
 def default_folder(spec: SweepSpec) -> Path:
-    """output.dir/NAME-sweep-DIGEST: the same sweep asked again lands in the same folder."""
+    """output.dir/NAME-sweep-DIGEST, NAME the sweep file's name: or else the base config's: the
+    same sweep asked again lands in the same folder."""
     config = load_config(spec.config, spec.overrides)
-    return Path(config.output.dir) / f"{config.name}-sweep-{spec.digest()}"
+    return Path(config.output.dir) / f"{spec.name or config.name}-sweep-{spec.digest()}"

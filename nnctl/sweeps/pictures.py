@@ -1,7 +1,9 @@
 """Layer 5: a sweep's own pictures, gathered from its folder: sweep.png (a metric against each
 swept setting, from results.csv), boundaries.png (one small decision boundary per finished
 run, from its run directory) and report.html's thumbnails (`run_thumbnails`). The arrays and
-callables come from `results` and `nnctl.pictures`; `nnctl.plots` draws them.
+callables come from `results` and `nnctl.pictures`; `nnctl.plots` draws them. Their titles name
+the sweep as the report does (`results.sweep_name`), their labels write values as the run
+folders' names do (`names`).
 """
 
 from __future__ import annotations
@@ -19,42 +21,36 @@ from nnctl.plots import (
     plot_boundaries,
     plot_sweep,
     reading_order,
-    rounded_texts,
 )
 from nnctl.runs import load_run
-from nnctl.sweeps.results import SWEEP_PICTURES, read_results
-from nnctl.vocabulary import FINISHED, SUMMARY_METRICS
+from nnctl.sweeps.names import setting_labels
+from nnctl.sweeps.results import SWEEP_PICTURES, read_results, sweep_name
+from nnctl.vocabulary import FINAL_METRICS, FINISHED, SUMMARY_METRICS
 
 
 def sweep_metric(rows: list[dict[str, Any]]) -> str:
     """The metric sweep.png plots: validation accuracy, else validation loss, else training
     accuracy, else training loss (the first any row has)."""
+    final = dict(zip(SUMMARY_METRICS, FINAL_METRICS, strict=True))
     preferred = sorted(SUMMARY_METRICS, key=lambda m: (m.startswith("train_"), m.endswith("_loss")))
-    for metric in (f"final_{m}" for m in preferred):
+    for metric in (final[m] for m in preferred):
         if any(row.get(metric) is not None for row in rows):
             return metric
-    return f"final_{preferred[-1]}"
-
-
-def run_labels(rows: list[dict[str, Any]], settings: list[str]) -> list[str]:
-    """Each row's settings as a panel title, 'hidden=[4] · lr=0.0123 · seed=0': values rounded to
-    3 significant digits, more only where two runs' values would otherwise read the same."""
-    keys = [k for k in [*settings, "seed"] if any(k in row for row in rows)]
-    texts = {k: rounded_texts([row.get(k) for row in rows]) for k in keys}
-    return [" · ".join(f"{k.rsplit('.', 1)[-1]}={texts[k][i]}" for k in keys if k in row) for i, row in enumerate(rows)]
+    return final[preferred[-1]]
 
 
 def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = None) -> list[Path]:
     """sweep.png (the metric against each swept setting) and, when the runs are 2-D
     classifiers, boundaries.png (one small boundary per finished run, labelled by its settings)."""
-    rows, settings = read_results(folder)
+    rows, settings, asked = read_results(folder)
+    title = sweep_name(folder, asked)
     written = []
     sweep_png, boundaries_png = (folder / name for name in SWEEP_PICTURES)
     if settings:
         written.append(plot_sweep(rows, settings, sweep_png, metric=metric or sweep_metric(rows),
-                                  title=folder.name, dpi=dpi))
+                                  title=title, dpi=dpi))
     panels, score_label = [], "P(class 1)"
-    labels = run_labels(rows, settings)
+    labels = setting_labels(rows, [k for k in [*settings, "seed"] if rows and k in rows[0]])
     for i in reading_order(rows, settings):  # a random search's samples from low to high
         row, label = rows[i], labels[i]
         if row.get("status") not in FINISHED:
@@ -65,7 +61,7 @@ def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = No
         panels.append((label, predict_scores(run), plot_data(run)))
         score_label = run.model.loss.score_label
     if panels:
-        written.append(plot_boundaries(panels, boundaries_png, title=folder.name, dpi=dpi,
+        written.append(plot_boundaries(panels, boundaries_png, title=title, dpi=dpi,
                                        score_label=score_label))
     return written
 

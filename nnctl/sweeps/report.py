@@ -2,7 +2,7 @@
 
 The page holds a header (the sweep's name, base config, counts by status, the grid), the
 results table of `results.csv` (sortable by clicking a header, or on load by a link such as
-`report.html#sort=final_val_accuracy:desc`), and one card per run with its settings, its
+`report.html#sort=final.val_accuracy:desc`), and one card per run with its settings, its
 model (boundary, fit, …) and its loss curve as thumbnails drawn at the size they are shown
 (`sweeps.pictures.run_thumbnails`: no text to squint at), embedded as base64 PNG. CSS and
 JavaScript are inline and nothing is fetched, so the file can be mailed or archived alone.
@@ -11,7 +11,8 @@ Only `results.csv` is required; `sweep.yaml` (when there, one nnctl wrote) and t
 shown when they are there: a run directory that does not read back shows its own pictures
 shrunk, when it has them. Every cell keeps its exact `results.csv`
 text in a `data-v` attribute (the shown text is rounded), which is what tests and scripts should
-read back.
+read back. Accuracies are shown as percentages, as `nnctl runs` shows them; every metric goes
+by its one name, summary.json's key path (final.val_accuracy).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from urllib.parse import quote
 
 from nnctl.files import flow, write_text
 from nnctl.sweeps.pictures import run_thumbnails
-from nnctl.sweeps.results import REPORT, RUNS, SWEEP_YAML, read_sweep_yaml, results_table
-from nnctl.vocabulary import STATUSES
+from nnctl.sweeps.results import REPORT, RUNS, SWEEP_YAML, read_sweep_yaml, results_table, sweep_name
+from nnctl.vocabulary import FINAL_METRICS, STATUSES, SUMMARY_METRICS
 
 THUMB_WIDTH = 260  # the model's thumbnail; the loss curve's is twice as wide
 TEXT_COLUMNS = frozenset({"name", "status", "error", "run_dir"})
@@ -60,11 +61,17 @@ def _numeric_columns(columns: list[str], rows: list[dict[str, str]]) -> set[str]
     return numeric
 
 
-def format_number(text: str) -> str:
-    """Rounded for reading: integers as they are, floats to 4 significant digits."""
+FINAL = dict(zip(SUMMARY_METRICS, FINAL_METRICS, strict=True))  # val_accuracy -> final.val_accuracy
+
+
+def format_number(text: str, column: str = "") -> str:
+    """Rounded for reading: integers as they are, accuracies as percentages (95.0%), other
+    floats to 4 significant digits."""
     value = _number(text)
     if value is None or not math.isfinite(value):
         return text
+    if column.endswith("accuracy"):
+        return f"{value:.1%}"
     if value.is_integer() and not any(ch in text.lower() for ch in ".e"):
         return str(int(value))
     return f"{value:.4g}"
@@ -127,7 +134,7 @@ def render(sweep_dir: Path, columns: list[str], rows: list[dict[str, str]], spec
     numeric = _numeric_columns(shown, rows)
     points = {p.get("name"): p.get("settings") for p in spec.get("points") or [] if isinstance(p, dict)}
     setting_keys = _setting_keys(columns, spec)
-    title = sweep_dir.resolve().name or str(sweep_dir)
+    title = sweep_name(sweep_dir, spec)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -192,13 +199,13 @@ def _values(values: Any) -> str:
 
 def _best(rows: list[dict[str, str]]) -> str:
     """The run with the best final validation accuracy (else loss), linked to its card."""
-    for column, pick in (("final_val_accuracy", max), ("final_val_loss", min)):
+    for column, pick in ((FINAL["val_accuracy"], max), (FINAL["val_loss"], min)):
         scored = [(v, i) for i, row in enumerate(rows)
                   if (v := _number(row.get(column, ""))) is not None and math.isfinite(v)]
         if scored:
             value, i = pick(scored, key=lambda s: s[0])
             return (f'<a href="#run-{i}">{_e(rows[i].get("name") or f"run {i + 1}")}</a> '
-                    f"({_e(column)} {_e(format_number(rows[i][column]))})")
+                    f"({_e(column)} {_e(format_number(rows[i][column], column))})")
     return ""
 
 
@@ -215,7 +222,7 @@ def _table(columns: list[str], numeric: set[str], rows: list[dict[str, str]]) ->
             attrs = f' data-v="{_e(raw)}"'
             if c in numeric:
                 cells.append(f'<td class="num"{attrs} data-n="{_sort_key(raw)}" title="{_e(raw)}">'
-                             f"{_e(format_number(raw))}</td>")
+                             f"{_e(format_number(raw, c))}</td>")
             elif c == "status":
                 cells.append(f'<td{attrs}><span class="badge {_status_class(raw)}">{_e(raw)}</span></td>')
             elif c == "name":
@@ -242,9 +249,8 @@ def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir
     else:
         pairs = [(k, row.get(k, "")) for k in keys]
     settings_html = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in pairs)
-    metrics = [(label, row.get(c, "")) for label, c in
-               (("val acc", "final_val_accuracy"), ("val loss", "final_val_loss"), ("epochs", "epochs"))]
-    metrics_html = " · ".join(f"{_e(label)} <b>{_e(format_number(v))}</b>" for label, v in metrics if v)
+    metrics = [(c, row.get(c, "")) for c in (FINAL["val_accuracy"], FINAL["val_loss"], "epochs")]
+    metrics_html = " · ".join(f"{_e(c)} <b>{_e(format_number(v, c))}</b>" for c, v in metrics if v)
     run_dir = row.get("run_dir", "") or f"{RUNS}/{name}"
     folder = sweep_dir / run_dir
     drawn = run_thumbnails(folder, THUMB_WIDTH)

@@ -18,7 +18,7 @@ import yaml
 
 from nnctl.errors import NnctlError
 from nnctl.files import YamlTooLarge, parse_yaml, read_text, read_yaml, yaml_error
-from nnctl.vocabulary import SUMMARY_METRICS
+from nnctl.vocabulary import FINAL_METRICS
 
 MAX_RESULTS_BYTES = 200_000_000  # results.csv: 2 kB a row at spec.MAX_POINTS (a failed run's row holds its error)
 MAX_SWEEP_YAML_BYTES = 64_000_000  # sweep.yaml lists every point: about 100 bytes each, names cut at 120 characters
@@ -33,7 +33,9 @@ LOCK = ".sweep.lock"  # empty; locked while a sweep or `nnctl plot` writes in th
 SWEEP_FILES = frozenset({SWEEP_YAML, RESULTS, REPORT, *SWEEP_PICTURES, LOCK})
 RUNS = "runs"  # a folder of run directories, one per point, each holding run files alone (runs.foreign_entry)
 
-METRIC_COLUMNS = tuple(f"final_{name}" for name in SUMMARY_METRICS)  # summary.json's final.NAME
+METRIC_COLUMNS = FINAL_METRICS  # final.val_accuracy: summary.json's key path
+# results.csv written before issue 14 spelled them final_val_accuracy: read under today's names
+OLD_COLUMNS = {column.replace(".", "_", 1): column for column in METRIC_COLUMNS}
 NUMERIC_COLUMNS = frozenset({*METRIC_COLUMNS, "epochs", "best_epoch", "seconds"})
 
 
@@ -47,10 +49,10 @@ def record(summary: dict[str, Any]) -> dict[str, Any]:
     """A results.csv row's metric part from a run's summary.json."""
     row = {"status": summary.get("status"), "epochs": summary.get("epochs")}
     for key in METRIC_COLUMNS:
-        row[key] = summary.get("final", {}).get(key.removeprefix("final_"))
+        row[key] = summary.get("final", {}).get(key.removeprefix("final."))
     row["best_epoch"] = summary.get("best_epoch")
     row["seconds"] = summary.get("seconds")
-    row["error"] = None
+    row["error"] = summary.get("error")  # a run that failed while training says why
     return row
 
 
@@ -72,15 +74,22 @@ def read_sweep_yaml(folder: Path) -> dict[str, Any]:
     return data
 
 
+def sweep_name(folder: Path, asked: dict[str, Any]) -> str:
+    """How the pictures and the report title a sweep: its sweep file's name:, else its folder's."""
+    name = asked.get("name")
+    return name if isinstance(name, str) and name else (Path(folder).resolve().name or str(folder))
+
+
 def results_table(folder: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """results.csv's columns and rows as text (a missing cell is '', blank rows are skipped)."""
+    """results.csv's columns and rows as text (a missing cell is '', blank rows are skipped); a
+    header of before issue 14 (final_val_accuracy) is read as today's (final.val_accuracy)."""
     path = Path(folder) / RESULTS
     if not path.exists():
         raise NnctlError(f"{folder}: no {RESULTS} (not a sweep folder, or the sweep has not started)")
     text = read_text(path, limit=MAX_RESULTS_BYTES, what="results file")
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
-        header = next(reader, [])
+        header = [OLD_COLUMNS.get(c, c) for c in next(reader, [])]
         body = list(reader)
     except csv.Error as e:
         raise NnctlError(f"{path}: not a readable CSV file ({e})") from None
@@ -94,13 +103,15 @@ def results_table(folder: Path) -> tuple[list[str], list[dict[str, str]]]:
     return columns, rows
 
 
-def read_results(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """A sweep's results.csv with values parsed (settings as YAML, metrics as floats), and the
-    swept keys (seed left out). A cell that does not read back is one line naming the file, the
-    row and the column, quoting at most 40 characters of it."""
+def read_results(folder: Path) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
+    """A sweep's results.csv with values parsed (settings as YAML, metrics as floats), the swept
+    keys (seed left out), and its sweep.yaml (read once: it lists every point). A cell that does
+    not read back is one line naming the file, the row and the column, quoting at most 40
+    characters of it."""
     folder = Path(folder)
     path = folder / RESULTS
-    points = read_sweep_yaml(folder)["points"]
+    asked = read_sweep_yaml(folder)
+    points = asked["points"]
     columns, table = results_table(folder)
     keys = list(dict.fromkeys(k for p in points for k in p["settings"]))
     missing = next((c for c in ("name", *keys, "status", "run_dir") if c not in columns), None)
@@ -123,7 +134,7 @@ def read_results(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
         if run_dir.is_absolute() or run_dir.parts[:1] != (RUNS,) or ".." in run_dir.parts:
             raise NnctlError(f"{path}: row {i}, run_dir: {_quote(row['run_dir'])} is not a folder under {RUNS}/")
         rows.append(parsed)
-    return rows, [k for k in keys if k != "seed"]
+    return rows, [k for k in keys if k != "seed"], asked
 
 
 def _quote(cell: str) -> str:

@@ -2,11 +2,15 @@
 overrides, a grid of values and/or a random space with a number of samples, and seeds; it comes
 from a sweep file (`load_sweep_file`, every field checked as strictly as a config's) or from the
 command line (`parse_grids`, `parse_seeds`). `sweep_points` turns it into `Point`s: the grid's
-product × the samples × the seeds, each with its settings and a file-safe name; `digest`
-names the question, so that asking it again finds the same folder.
+product × the samples × the seeds, each with its settings and a name that needs no quoting
+(`sweeps.names`); `digest` names the question, so that asking it again finds the same folder.
+A sweep file's `name:` names the folder and the pictures; it is not part of the question.
 
-Imports `config` (validating values, reading YAML), `files` and `errors`; nothing of a sweep
-folder (that is `sweeps.folder`).
+Each key is swept in one place: a key given twice (two --grid, a file's grid: and --grid, grid:
+and random:, seeds: and a swept seed) or both swept and set is refused, never silently settled.
+
+Imports `config` (validating values, reading YAML), `files`, `errors` and `sweeps.names`;
+nothing of a sweep folder (that is `sweeps.folder`).
 """
 
 from __future__ import annotations
@@ -24,12 +28,18 @@ from typing import Any
 import numpy as np
 import yaml
 
-from nnctl.config import parse_value, shown
+from nnctl.config import SAFE_NAME, parse_value, shown
 from nnctl.errors import NnctlError
 from nnctl.files import YamlTooLarge, flow, read_yaml, regular_file, yaml_error
+from nnctl.sweeps.names import point_names
 
 DISTRIBUTIONS = ("choice", "uniform", "loguniform", "int")
-SPEC_KEYS = ("config", "set", "grid", "random", "samples", "seeds", "seed")  # a sweep file's keys
+SPEC_KEYS = ("config", "set", "grid", "random", "samples", "seeds", "seed")  # the question: its digest's keys
+FILE_KEYS = ("name", *SPEC_KEYS)  # a sweep file's keys
+# Where a key is swept (grid, random, seeds) or set, as messages name them: in a sweep file, and
+# on the command line
+FILE_PLACES = ("grid", "random", "seeds", "set")
+COMMAND_PLACES = ("--grid", "random", "--seeds", "--set")
 # The most points one sweep may have, counted (grid values × samples × seeds) before any point is
 # made; a larger study is several sweeps. Measured at 10 000 points: every point's config is
 # validated before the first run (2.5 ms a point), sweep.yaml lists them all (1 MB; writing it
@@ -116,8 +126,10 @@ class SweepSpec:
     seeds: list[int] = field(default_factory=list)
     seed: int = 0  # draws the random space's samples
     where: str = field(default="", compare=False)
+    name: str | None = field(default=None, compare=False)  # names the folder and the pictures
 
     def to_dict(self) -> dict[str, Any]:
+        """The question (SPEC_KEYS), as sweep.yaml holds it; the name is not part of it."""
         return {"config": str(self.config), "set": self.overrides, "grid": self.grid, "random": self.random,
                 "samples": self.samples, "seeds": self.seeds, "seed": self.seed}
 
@@ -137,22 +149,24 @@ def digest_of(asked: dict[str, Any]) -> str:
 
 def is_sweep_file(raw: Any) -> bool:
     """Whether a YAML file's content is a sweep file rather than a config: a mapping with a key
-    only sweep files have (`seed` is a config's key too)."""
+    only sweep files have (`seed` and `name` are a config's keys too)."""
     return isinstance(raw, dict) and any(key in raw for key in SPEC_KEYS if key != "seed")
 
 
 def load_sweep_file(path: Path, extra: SweepSpec | None = None) -> SweepSpec:
-    """A sweep YAML: `config:` (the base config, relative to this file), `grid:`, `random:` with
-    `samples:`, `seeds:`, `seed:` and `set:` (overrides of the base). A field left empty is not
-    given; any other problem is one line naming the file and the dotted field."""
+    """A sweep YAML: `name:` (of the folder and the pictures), `config:` (the base config,
+    relative to this file), `grid:`, `random:` with `samples:`, `seeds:`, `seed:` and `set:`
+    (overrides of the base). A field left empty is not given; any other problem is one line
+    naming the file and the dotted field. `extra`: the command line's --grid, --seeds and --set,
+    which add to the file's (a key or the seeds in both is refused)."""
     path = Path(path)
     where = str(path)
     raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise NnctlError(f"{where}: expected a mapping with config:, grid: and/or random:, got {shown(raw)}")
     for key in raw:
-        if key not in SPEC_KEYS:
-            raise NnctlError(f"{where}: unknown key {shown(key)} (allowed: {', '.join(SPEC_KEYS)})")
+        if key not in FILE_KEYS:
+            raise NnctlError(f"{where}: unknown key {shown(key)} (allowed: {', '.join(FILE_KEYS)})")
     if raw.get("config") is None:
         raise NnctlError(f"{where}: config: is required (the base config's path, relative to this file)")
     random = _random(where, raw.get("random"))
@@ -165,12 +179,38 @@ def load_sweep_file(path: Path, extra: SweepSpec | None = None) -> SweepSpec:
         seeds=_seeds(f"{where}: seeds", raw.get("seeds")),
         seed=_whole(f"{where}: seed", 0 if raw.get("seed") is None else raw["seed"]),
         where=where,
+        name=_name(where, raw.get("name")),
     )
-    if extra is not None:  # command-line --grid, --seeds and --set add to the file's
-        spec.grid.update(extra.grid)
-        spec.seeds = extra.seeds or spec.seeds
-        spec.overrides += extra.overrides
+    if extra is not None:
+        _add(spec, extra)
     return spec
+
+
+def _add(spec: SweepSpec, extra: SweepSpec) -> None:
+    """The command line's --grid, --seeds and --set added to a sweep file's spec; a key the file
+    sweeps, or seeds it gives, given again is refused (which one should win?)."""
+    for key in extra.grid:
+        if key in spec.grid or key in spec.random:
+            section = "grid" if key in spec.grid else "random"
+            raise NnctlError(f"--grid {key}: {spec.where} sweeps it already ({section}.{key}); "
+                             "give its values in one place, the file or --grid")
+    if extra.seeds and spec.seeds:
+        raise NnctlError(f"--seeds: {spec.where} gives seeds: already; "
+                         "give the seeds in one place, the file or --seeds")
+    spec.grid.update(extra.grid)
+    spec.seeds = extra.seeds or spec.seeds
+    swept = SweepSpec(config=spec.config, overrides=extra.overrides, grid=spec.grid, random=spec.random,
+                      seeds=spec.seeds)
+    swept_once(f"{spec.where}: ", swept, (*FILE_PLACES[:3], "--set"))
+    spec.overrides += extra.overrides
+
+
+def _name(where: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not SAFE_NAME.fullmatch(value):
+        raise NnctlError(f"{where}: name: {shown(value)} cannot name a folder (use letters, digits, '.', '_' and '-')")
+    return value
 
 
 def _whole(where: str, value: Any, low: int = 0) -> int:
@@ -327,6 +367,26 @@ def count_points(spec: SweepSpec) -> int:
     return math.prod(len(values) for values in spec.grid.values()) * max(spec.samples, 1) * max(len(spec.seeds), 1)
 
 
+def swept_once(where: str, spec: SweepSpec, places: tuple[str, str, str, str] = FILE_PLACES) -> None:
+    """Each key swept in one place (grid, random, or for the seed seeds), and none also set: a
+    point's value of a swept key replaces what a set gives it (or gives the section holding
+    it), so the set value would be lost without a word. `places` names the four as the message
+    should (FILE_PLACES or COMMAND_PLACES)."""
+    grid, random, seeds, option = places
+    swept: dict[str, str] = {}
+    for place, keys in ((grid, list(spec.grid)), (random, list(spec.random)), (seeds, ["seed"] * bool(spec.seeds))):
+        for key in keys:
+            if key in swept:
+                raise NnctlError(f"{where}{key}: swept by both {swept[key]} and {place}; sweep it in one of them")
+            swept[key] = place
+    for override in spec.overrides:
+        key = override.partition("=")[0].strip()
+        section = next((k for k in swept if key == k or key.startswith(k + ".")), None)
+        if section is not None:
+            raise NnctlError(f"{where}{option} {override}: {section} is swept ({swept[section]}), and every point's "
+                             f"value would replace this one; drop it from {option}")
+
+
 def sweep_points(spec: SweepSpec) -> list[Point]:
     """Every point: the grid's product, times the random space's samples, times the seeds; at
     most MAX_POINTS of them, refused before any is made."""
@@ -340,6 +400,7 @@ def sweep_points(spec: SweepSpec) -> list[Point]:
                          f"{MAX_POINTS:,} a sweep may have; sweep fewer values, or split it into several sweeps")
     for key, space in spec.random.items():
         check_distribution(f"{where}random.{key}", space)
+    swept_once(where, spec)
     rng = np.random.default_rng(spec.seed)
     draws = [{k: _draw(space, rng) for k, space in spec.random.items()} for _ in range(spec.samples)]
     grid = [dict(zip(spec.grid, values, strict=True)) for values in itertools.product(*spec.grid.values())]
@@ -349,28 +410,3 @@ def sweep_points(spec: SweepSpec) -> list[Point]:
         raise NnctlError("nothing to sweep: give --grid KEY=V1,V2 (or grid:/random: in a sweep file) or --seeds")
     names = point_names(settings)
     return [Point(n, s) for n, s in zip(names, settings, strict=True)]
-
-
-UNSAFE = re.compile(r"[^A-Za-z0-9._=,+\-\[\]]")
-
-
-def point_names(settings: list[dict[str, Any]]) -> list[str]:
-    """'hidden=[4],lr=0.01,seed=0': each key by its last part (its full path where two share
-    one), values as flow YAML without spaces, anything else unsafe in a file name replaced by _."""
-    keys = list(dict.fromkeys(k for s in settings for k in s))
-    short = {k: k.rsplit(".", 1)[-1] for k in keys}
-    clash = {v for v in short.values() if list(short.values()).count(v) > 1}
-    label = {k: (k if short[k] in clash else short[k]) for k in keys}
-    names = []
-    for s in settings:
-        text = ",".join(f"{label[k]}={flow(v).replace(' ', '')}" for k, v in s.items())
-        text = UNSAFE.sub("_", text)
-        if len(text) > 120:  # file names have limits; keep the start readable and the end unique
-            text = text[:110] + "-" + hashlib.sha1(text.encode()).hexdigest()[:8]
-        names.append(text)
-    twice = next((name for name, n in Counter(names).items() if n > 1), None)
-    if twice is not None:
-        raise NnctlError(f"two points of the sweep are the same: {twice} (a repeated grid value?)")
-    return names
-
-

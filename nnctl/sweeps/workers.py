@@ -33,7 +33,7 @@ def execute(sweep: Sweep, todo: list[Point], run_point: RunPoint, *, jobs: int, 
             on_done: Callable[[Point, dict[str, Any]], None] | None = None) -> None:
     """Run the points through `run_point`, `jobs` at a time (never more workers than points) in
     worker processes, or on a dask cluster, recording each result as it arrives. Ctrl-C stops the
-    sweep: finished rows stay, the rest stay pending."""
+    sweep: finished rows stay, the runs it cut off say `interrupted`, the rest stay `pending`."""
     config = str(sweep.spec.config)
     calls = [(p, (config, [*sweep.spec.overrides, *p.overrides], str(sweep.run_dir(p)))) for p in todo]
     if not calls:
@@ -41,10 +41,15 @@ def execute(sweep: Sweep, todo: list[Point], run_point: RunPoint, *, jobs: int, 
     lock = sweep.lock.fd if sweep.lock is not None else None
     results = (_on_dask(run_point, calls, scheduler) if scheduler
                else _in_pool(run_point, calls, min(jobs, len(calls)), lock))
-    for point, result in results:
-        sweep.finish(point, result)
-        if on_done:
-            on_done(point, result)
+    try:
+        for point, result in results:
+            sweep.finish(point, result)
+            if on_done:
+                on_done(point, result)
+    except KeyboardInterrupt:
+        results.close()  # stops the workers (the generator's finally), if recording a row was cut
+        sweep.interrupted(todo)
+        raise
 
 
 def _in_pool(run_point: RunPoint, calls, jobs: int, lock: int | None) -> Iterator[tuple[Point, dict[str, Any]]]:
