@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from nnctl import sweeps  # its modules load when a sweep is asked for: `nnctl train` starts without them
 from nnctl.config import blame, load_config, shown
 from nnctl.console import EpochReporter, FrameReporter, in_words
 from nnctl.data import Dataset, read_dataset
@@ -19,20 +20,6 @@ from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, os_reason, read_json, read_yaml
 from nnctl.pictures import MAX_DPI, PICTURES, Progress, applicable, default_pictures
 from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
-from nnctl.sweeps.folder import Sweep, default_folder, named
-from nnctl.sweeps.pictures import draw_sweep_pictures
-from nnctl.sweeps.report import write_report
-from nnctl.sweeps.results import LOCK, SWEEP_YAML, record
-from nnctl.sweeps.spec import (
-    COMMAND_PLACES,
-    SweepSpec,
-    is_sweep_file,
-    load_sweep_file,
-    parse_grids,
-    parse_seeds,
-    swept_once,
-)
-from nnctl.sweeps.workers import execute
 from nnctl.training import EpochCallback, Loop, TrainResult, fit, prepare
 from nnctl.vocabulary import FINISHED, PICTURE_FORMATS
 
@@ -214,11 +201,11 @@ def plot_run(
         raise NnctlError(f"--image-format: unknown {fmt!r} (choose from: {', '.join(IMAGE_FORMATS)})")
     if not 1 <= dpi <= MAX_DPI:  # a picture's pixels grow with dpi²: 600 already makes 3600 × 2640 per panel
         raise NnctlError(f"--dpi: must be between 1 and {MAX_DPI}, got {dpi}")
-    if (Path(run_dir) / SWEEP_YAML).is_file():
+    if (Path(run_dir) / sweeps.results.SWEEP_YAML).is_file():
         if out is not None or only is not None or fmt != "png":
             raise NnctlError(f"{run_dir}: is a sweep folder, whose pictures are drawn in it as PNG; "
                              "--out, --only and --image-format apply to a run directory")
-        with FolderLock(Path(run_dir), str(run_dir), LOCK):  # not while a sweep writes there
+        with FolderLock(Path(run_dir), str(run_dir), sweeps.results.LOCK):  # not while a sweep writes there
             return draw_sweep(Path(run_dir))
     run = load_run(Path(run_dir))
     fits = applicable(run.dataset, run.config, run.path)
@@ -253,17 +240,21 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
     if jobs is not None and jobs < 1:
         raise NnctlError(f"--jobs: must be ≥ 1, got {jobs}")
     source = Path(source)
-    given = SweepSpec(config=source.resolve(), overrides=list(overrides), grid=parse_grids(grid),
-                      seeds=parse_seeds(seeds) if seeds else [], where="--grid/--seeds")
-    swept_once("", given, COMMAND_PLACES)
-    spec = load_sweep_file(source, given) if is_sweep_file(read_yaml(source)) else given
-    folder, where = (Path(out), named("--out", out)) if out is not None else (default_folder(spec), None)
-    with Sweep(spec, folder, where=where) as sweep:
+    given = sweeps.spec.SweepSpec(config=source.resolve(), overrides=list(overrides),
+                                  grid=sweeps.spec.parse_grids(grid),
+                                  seeds=sweeps.spec.parse_seeds(seeds) if seeds else [], where="--grid/--seeds")
+    sweeps.spec.swept_once("", given, sweeps.spec.COMMAND_PLACES)
+    spec = sweeps.spec.load_sweep_file(source, given) if sweeps.spec.is_sweep_file(read_yaml(source)) else given
+    if out is not None:
+        folder, where = Path(out), sweeps.folder.named("--out", out)
+    else:
+        folder, where = sweeps.folder.default_folder(spec), None
+    with sweeps.folder.Sweep(spec, folder, where=where) as sweep:
         todo = sweep.prepare()
         if reporter is not None:
             reporter.start(sweep, len(todo))
-        execute(sweep, todo, run_point, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
-                on_done=None if reporter is None else reporter.done)
+        sweeps.workers.execute(sweep, todo, run_point, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
+                               on_done=None if reporter is None else reporter.done)
         if reporter is not None:
             reporter.stop()
         draw_sweep(sweep.folder)
@@ -280,7 +271,7 @@ def run_point(config_path: str, overrides: list[str], run_dir: str) -> dict[str,
         else:
             result = train_run(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True)
         draw_pictures(result)
-        return record(result.summary)
+        return sweeps.results.record(result.summary)
     except NnctlError as e:
         return {"status": "failed", "error": str(e)}
     except Exception as e:  # a bug must not stop the other 299 runs; the row says what happened
@@ -289,4 +280,4 @@ def run_point(config_path: str, overrides: list[str], run_dir: str) -> dict[str,
 
 def draw_sweep(folder: Path) -> list[Path]:
     """sweep.png, boundaries.png (when the runs have boundaries) and report.html."""
-    return [*draw_sweep_pictures(folder), write_report(folder)]
+    return [*sweeps.pictures.draw_sweep_pictures(folder), sweeps.report.write_report(folder)]

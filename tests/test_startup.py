@@ -1,5 +1,7 @@
 """Sweeps start hundreds of processes: --help and a run without plots must not import the heavy
-libraries (matplotlib and scikit-learn each take a second or more to import)."""
+libraries (matplotlib and scikit-learn each take a second or more to import), nor nnctl's own
+drawing and sweep modules (about 100 ms together on 2 cores under load: nnctl.plots and
+nnctl.sweeps load them on first use)."""
 
 import subprocess
 import sys
@@ -7,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("matplotlib", "sklearn", "scipy", "pandas")
+HEAVY = ("matplotlib", "sklearn", "scipy", "pandas", "nnctl.plots.common", "nnctl.plots.animation",
+         "nnctl.plots.model", "nnctl.plots.sweep", "nnctl.plots.curves", "nnctl.sweeps.folder",
+         "nnctl.sweeps.spec", "nnctl.sweeps.report", "nnctl.sweeps.workers", "nnctl.sweeps.pictures")
 PROBE = """
 import sys
 from nnctl.cli import app

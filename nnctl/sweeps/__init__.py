@@ -25,3 +25,18 @@ workflow's (layer 6), handed to `workers.execute` as a function.
 The package is `sweeps`, plural, so that no module is called `nnctl.sweep` and shadows a
 function of that name.
 """
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+SUBMODULES = ("names", "spec", "results", "folder", "workers", "pictures", "report")
+
+
+def __getattr__(name: str) -> ModuleType:
+    """`sweeps.folder` and the others load on first use (PEP 562), so that the commands that
+    run no sweep (`nnctl train`, `nnctl plot RUN`) start without them and what they import."""
+    if name not in SUBMODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return importlib.import_module(f"{__name__}.{name}")
