@@ -23,7 +23,7 @@ def test_progress_numbers_keep_one_format_as_a_loss_crosses_1e4_and_1e_3():
     assert shown == ["11530", "9222", "2.303", "0.6931", "0.07120", "0.0001235", "0"]
     assert describe({"train_loss": float("nan"), "val_loss": float("inf")}) == "loss nan  val_loss inf"
     assert describe({"train_loss": 0.5, "train_accuracy": 1.0, "val_accuracy": 0.9125}) == (
-        "loss 0.5000  acc 1.000  val_acc 0.912")
+        "loss 0.5000  acc 100.0%  val_acc 91.2%")  # accuracies as percentages, as nnctl runs and report.html show them
 
 
 def test_an_early_stop_is_said_in_words(capsys):

@@ -68,7 +68,7 @@ def test_config_md_lists_every_schema_key_with_its_default():
     # the block reads as YAML, comments aside: the whole default config, keys and values,
     # output.animation.frames and .spacing included
     assert config_md_keys() == Config.model_validate({}).model_dump(mode="json")
-    assert config_md_keys()["output"]["animation"] == {"frames": 0, "spacing": "early"}
+    assert config_md_keys()["output"]["animation"] == {"frames": 0, "spacing": "log"}
 
 
 def shown_commands() -> list[str]:
