@@ -680,7 +680,8 @@ FACTS: list[Fact] = [
     # what a run writes
     Fact("README.md", r"from epoch 0 \(the initial weights\): `([^`]+)`",
          lambda m: (m.run_dir / "metrics.csv").read_text().splitlines()[0]),
-    Fact("README.md", r"folders\s+named\s+the\s+old\s+way\s+keep\s+their\s+names\),\s+such\s+as\s+`([^`]+)`", lambda m: m.sweep_run_name),
+    Fact("README.md", r"folders\s+named\s+the\s+old\s+way\s+keep\s+their\s+names\),\s+such\s+as\s+`([^`]+)`",
+         lambda m: m.sweep_run_name),
     # limits, as the code holds them
     *facts_of("docs/config.md", {
         r"at~most~([\d ]+)~samples": lambda m: spaced(schema.MAX_SAMPLES),

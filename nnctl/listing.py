@@ -401,7 +401,8 @@ def _left_out(column: str, texts: list[str]) -> str:
 # The default columns left out first when a table is wider than the terminal; the rest (name, the
 # settings that differ, status, the final validation metrics) always show. Most wanted first: a
 # column here shows when it fits beside those before it.
-SPARE_COLUMNS = ("best.*", *(m for m in FINAL_METRICS if m.startswith("final.train_")), "epochs", "best_epoch", "seconds")
+SPARE_COLUMNS = ("best.*", *(m for m in FINAL_METRICS if m.startswith("final.train_")), "epochs", "best_epoch",
+                 "seconds")
 NAME_LEAST = 12  # the name column folds down to this when the settings and metrics need the room
 GAP = 2  # the spaces between two columns
 _KEY_PIECES = re.compile(r"[^._]*[._]|[^._]+")  # 'final.train_loss' -> 'final.', 'train_', 'loss'
