@@ -33,6 +33,7 @@ from typer.exceptions import TyperException  # the public base of Click's usage 
 from nnctl.console import (
     FrameReporter,
     SweepReporter,
+    counted,
     in_words,
     print_explanation,
     print_gradcheck,
@@ -286,7 +287,7 @@ def runs(
         cols, rows = table([run_record(p) for p in found], sort=sort, where=where or [],
                            columns=[columns] if columns else None)
     if not rows:
-        typer.echo(f"no run matches {' and '.join(where or [])} ({len(found)} runs found)", err=True)
+        typer.echo(f"no run matches {' and '.join(where or [])} ({counted(len(found), 'run')} found)", err=True)
     if format == "csv":
         sys.stdout.write(format_csv(cols, rows))
     elif format == "json":

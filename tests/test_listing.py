@@ -342,3 +342,15 @@ def test_off_a_terminal_the_table_is_one_line_per_run(capsys):
     assert len(lines) == 2 + len(WIDE_ROWS)
     assert lines[0].split() == WIDE_COLUMNS
     assert [line.split()[0] for line in lines[2:]] == [r["name"] for r in WIDE_ROWS]
+
+
+def test_no_match_counts_the_runs_found_in_words(root):
+    """'(1 runs found)' read badly: one run is '1 run'."""
+    from typer.testing import CliRunner
+
+    from nnctl.cli import app
+
+    one = CliRunner().invoke(app, ["runs", str(root / "deep"), "--where", "optimizer.lr>1"])
+    assert one.exit_code == 0 and "(1 run found)" in one.stderr
+    many = CliRunner().invoke(app, ["runs", str(root / "sweep"), "--where", "optimizer.lr>1"])
+    assert "(2 runs found)" in many.stderr
