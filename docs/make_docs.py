@@ -341,14 +341,22 @@ def parameters(params: dict[str, Any]) -> str:
     return ", ".join(f"`{one}`" for one in param_texts(params))
 
 
+def registry_table(header: list[str], registry: dict, notes: dict[str, str], what: str,
+                   cells: Callable[[str, Any, str], list[str]]) -> str:
+    """A markdown table of a registry, one row per name: `cells(name, entry, note)`. A name
+    without a note in `notes` (the docs' words for it) stops make docs, naming `what` it is."""
+    rows = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for name, entry in registry.items():
+        if name not in notes:
+            raise DocsError(f"docs/make_docs.py: there are no words for the {what} {name}: add them")
+        rows.append("| " + " | ".join(cells(name, entry, notes[name])) + " |")
+    return "\n".join(rows) + "\n"
+
+
 def data_sets() -> str:
     """The table of data sets: DATASETS' names, tasks and parameters with their defaults."""
-    rows = ["| name | task | parameters (defaults) | what it is |", "| --- | --- | --- | --- |"]
-    for name, spec in DATASETS.items():
-        if name not in DATASET_NOTES:
-            raise DocsError(f"docs/make_docs.py: DATASET_NOTES has no note for the data set {name}: add one")
-        rows.append(f"| `{name}` | {spec.task} | {parameters(spec.params)} | {DATASET_NOTES[name]} |")
-    return "\n".join(rows) + "\n"
+    return registry_table(["name", "task", "parameters (defaults)", "what it is"], DATASETS, DATASET_NOTES,
+                          "data set", lambda name, spec, note: [f"`{name}`", spec.task, parameters(spec.params), note])
 
 
 SCHEDULE_NOTES = {
@@ -363,12 +371,8 @@ SCHEDULE_NOTES = {
 
 def schedules() -> str:
     """The table of schedules: SCHEDULES' names and parameters with their defaults."""
-    rows = ["| name | lr during epoch e (from 0) | parameters (defaults) |", "| --- | --- | --- |"]
-    for name, entry in SCHEDULES.items():
-        if name not in SCHEDULE_NOTES:
-            raise DocsError(f"docs/make_docs.py: SCHEDULE_NOTES has no formula for the schedule {name}: add one")
-        rows.append(f"| `{name}` | {SCHEDULE_NOTES[name]} | {parameters(entry.params)} |")
-    return "\n".join(rows) + "\n"
+    return registry_table(["name", "lr during epoch e (from 0)", "parameters (defaults)"], SCHEDULES, SCHEDULE_NOTES,
+                          "schedule", lambda name, entry, note: [f"`{name}`", note, parameters(entry.params)])
 
 
 GENERATED: dict[str, Callable[[], str]] = {"config-keys": config_keys, "data-sets": data_sets,
