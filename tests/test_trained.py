@@ -1,0 +1,147 @@
+"""Using a trained run: data.Preprocessing, nnctl.trained.load_run (predict, predict_proba,
+checkpoints), and the `nnctl predict` / `nnctl evaluate` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import nnctl
+from nnctl.cli import app
+from nnctl.errors import NnctlError
+from nnctl.trained import load_run
+
+runner = CliRunner()
+SPECIES = ("setosa", "versicolor", "virginica")
+FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+
+
+def flowers(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 4) flower-like measurements on scales far from standardised, (n,) species names."""
+    rng = np.random.default_rng(seed)
+    k = rng.integers(0, 3, n)
+    centers = np.array([[5.0, 3.4, 1.5, 0.2], [5.9, 2.8, 4.3, 1.3], [6.6, 3.0, 5.6, 2.0]]) * 10
+    return centers[k] + rng.normal(scale=2.0, size=(n, 4)), np.array(SPECIES)[k]
+
+
+def flower_csv(X: np.ndarray, y: np.ndarray | None, extra: bool = False) -> str:
+    header = [*FEATURES, *(["species"] if y is not None else []), *(["id"] if extra else [])]
+    rows = [[*map(repr, x), *([y[i]] if y is not None else []), *([f"r{i}"] if extra else [])]
+            for i, x in enumerate(X.tolist())]
+    return "\n".join(",".join(r) for r in [header, *rows]) + "\n"
+
+
+@pytest.fixture(scope="module")
+def flower_run(tmp_path_factory) -> Path:
+    """A 3-class string-label CSV run, standardised, with checkpoints."""
+    folder = tmp_path_factory.mktemp("flowers")
+    X, y = flowers(150, 0)
+    (folder / "flowers.csv").write_text(flower_csv(X, y))
+    config = {"name": "flowers", "data": {"name": "csv", "path": "flowers.csv", "target": "species",
+                                          "standardize": True},
+              "model": {"hidden": [8]}, "optimizer": {"name": "adam", "lr": 0.01},
+              "train": {"epochs": 20, "checkpoint_every": 10}, "output": {"plots": []}}
+    (folder / "c.yaml").write_text(yaml.safe_dump(config))
+    result = runner.invoke(app, ["train", str(folder / "c.yaml"), "--run-dir", str(folder / "run"), "-q"])
+    assert result.exit_code == 0, result.output
+    return folder / "run"
+
+
+def by_hand(run_dir: Path, X: np.ndarray, weights: str = "model.npz") -> np.ndarray:
+    """Labels computed without nnctl.trained: standardise, forward through the saved weights
+    (tanh hidden layer, softmax), argmax, decode with data.npz's classes."""
+    with np.load(run_dir / "data.npz") as d:
+        mean, std, classes = d["mean"], d["std"], d["classes"]
+    with np.load(run_dir / weights) as w:
+        A = np.tanh(((X - mean) / std) @ w["W0"] + w["b0"])
+        Z = A @ w["W1"] + w["b1"]
+    return classes[Z.argmax(axis=1)]
+
+
+# ---------------------------------------------------------------- load_run
+
+
+def test_predict_gives_the_labels_of_an_independent_computation(flower_run):
+    X, _ = flowers(40, 1)
+    run = nnctl.load_run(flower_run)
+    labels = run.predict(X)
+    assert labels.dtype.kind == "U" and set(labels) <= set(SPECIES)
+    assert labels.tolist() == by_hand(flower_run, X).tolist()
+    assert run.history == run._run.metrics and [row["epoch"] for row in run.history] == list(range(21))
+    assert run.summary["status"] == "completed" and run.config.data.standardize
+    assert run.classes == list(SPECIES)
+
+
+def test_predict_proba_rows_sum_to_one_and_agree_with_predict(flower_run):
+    X, _ = flowers(40, 2)
+    run = load_run(flower_run)
+    P = run.predict_proba(X)
+    assert P.shape == (40, 3)
+    assert np.allclose(P.sum(axis=1), 1.0, rtol=0, atol=1e-12) and (P >= 0).all()
+    assert np.array(SPECIES)[P.argmax(axis=1)].tolist() == run.predict(X).tolist()
+
+
+def test_dict_and_array_inputs_agree(flower_run):
+    X, _ = flowers(30, 3)
+    run = load_run(flower_run)
+    columns = {name: X[:, j].tolist() for j, name in enumerate(FEATURES)}
+    assert np.array_equal(run.predict_proba(columns), run.predict_proba(X))
+
+
+def test_checkpoint_0_predicts_with_the_initial_weights(flower_run):
+    X, _ = flowers(50, 4)
+    initial = load_run(flower_run, checkpoint=0)
+    assert initial.predict(X).tolist() == by_hand(flower_run, X, "checkpoints/epoch-0000.npz").tolist()
+    assert not np.array_equal(initial.predict_proba(X), load_run(flower_run).predict_proba(X))
+    with pytest.raises(NnctlError, match=r"^--checkpoint 7: .* has no checkpoint of epoch 7 \(saved: 0, 10, 20\)$"):
+        load_run(flower_run, checkpoint=7)
+
+
+def test_weights_that_are_not_finite_are_refused(flower_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(flower_run, copy)
+    with np.load(copy / "checkpoints" / "epoch-0010.npz") as f:
+        arrays = dict(f)
+    arrays["W1"][0, 0] = np.nan
+    np.savez(copy / "checkpoints" / "epoch-0010.npz", **arrays)
+    load_run(copy, checkpoint=20)
+    with pytest.raises(NnctlError, match="epoch-0010.npz: W1 holds values that are not finite numbers"):
+        load_run(copy, checkpoint=10)
+
+
+def test_a_regression_run_predicts_values_and_has_no_probabilities(tmp_path):
+    config = {"data": {"name": "bump", "n_samples": 100}, "model": {"hidden": [4]}, "loss": "mse",
+              "train": {"epochs": 2}, "output": {"plots": []}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    result = runner.invoke(app, ["train", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "run"), "-q"])
+    assert result.exit_code == 0, result.output
+    run = load_run(tmp_path / "run")
+    X = np.random.default_rng(0).normal(size=(7, run.dataset.n_features))
+    assert np.array_equal(run.predict(X), run.model.output(X)[:, 0])
+    with pytest.raises(NnctlError, match="a regression run has no class probabilities"):
+        run.predict_proba(X)
+
+
+def test_prediction_in_chunks_equals_one_pass_and_bounds_memory(flower_run, monkeypatch):
+    import tracemalloc
+
+    import nnctl.trained
+
+    X, _ = flowers(1000, 5)
+    run = load_run(flower_run)
+    whole = run.predict_proba(X)
+    monkeypatch.setattr(nnctl.trained, "CHUNK_ROWS", 64)
+    assert np.array_equal(run.predict_proba(X), whole)
+    monkeypatch.undo()
+    big = np.repeat(X, 1000, axis=0)  # 1 000 000 × 4 float64: 32 MB
+    tracemalloc.start()
+    run.predict_proba(big)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1.2 * big.nbytes  # P (n, 3) is 0.75 of it, one chunk's arrays a few MB (the issue: < 3)
