@@ -345,6 +345,28 @@ def plot(
         typer.echo(str(path))
 
 
+@app.command(cls=Command)
+def predict(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="A run directory written by `nnctl train`.",
+                                            show_default=False)],
+    source: Annotated[str, typer.Argument(
+        metavar="INPUT", help="A CSV with a header (the run's feature columns; others pass through), a .npy array, "
+                              "or - (a CSV on stdin).", show_default=False)],
+    out: Annotated[Path | None, typer.Option(metavar="FILE", help="Write the CSV here (default: stdout).")] = None,
+    proba: Annotated[bool, typer.Option("--proba", help="Add p_<class>, each class's probability.")] = False,
+    checkpoint: Annotated[int | None, typer.Option(
+        metavar="N", help="Use checkpoints/epoch-N.npz's weights instead of model.npz.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace --out if it exists.")] = False,
+) -> None:
+    """Predict INPUT's rows with a trained run: its rows plus a prediction column, as CSV."""
+    from nnctl.workflow import predict_file
+
+    with user_errors():
+        text = predict_file(run_dir, source, out=out, proba=proba, checkpoint=checkpoint, overwrite=overwrite,
+                            stdin=sys.stdin)
+    sys.stdout.write(text)
+
+
 @app.command("config", cls=Command)
 def show_config(
     config: Annotated[Path, typer.Argument(metavar="CONFIG", help="A YAML config (see configs/).", show_default=False)],

@@ -621,13 +621,17 @@ def check_fits_config(ds: Dataset, name: str, params: dict[str, Any], task: str,
 
 @dataclass(frozen=True)
 class Table:
-    """A CSV table of text cells: header (m,) names, columns name -> (n,) str, lines (n,) the
-    file line of each row (for error messages), `where` the file as errors name it."""
+    """A table read from a file: header (m,) names, columns name -> (n,) cells (text from a CSV,
+    numbers from a .npy), lines (n,) the file line of each row or None (errors then say "row i"),
+    `where` the file as errors name it."""
 
     header: list[str]
     columns: dict[str, Array]
-    lines: Array
+    lines: Array | None
     where: str
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
 
 
 def read_table(text: str, where: str, delimiter: str = ",") -> Table:
@@ -649,6 +653,16 @@ def read_table(text: str, where: str, delimiter: str = ",") -> Table:
     cells = np.array([row for _, row in rows], dtype=np.str_).reshape(len(rows), len(header))
     columns = {name: np.char.strip(cells[:, j]) for j, name in enumerate(header)}
     return Table(header, columns, np.array([line for line, _ in rows], dtype=np.int64), where)
+
+
+def array_table(A: Array, names: list[str], where: str) -> Table:
+    """A (n, d) array of numbers as a Table whose columns take `names` (the run's features, in
+    training order); a wrong column count is refused, naming the columns expected."""
+    if A.ndim != 2 or A.shape[1] != len(names) or A.dtype.kind not in "iuf":
+        got = f"{A.shape[1]} columns of {A.dtype}" if A.ndim == 2 else f"shape {A.shape}"
+        raise NnctlError(f"{where}: {got}, the run takes (n, {len(names)}) numbers with columns "
+                         f"{', '.join(map(_quote, names[:MAX_LISTED]))}")
+    return Table(list(names), {name: A[:, j] for j, name in enumerate(names)}, None, where)
 
 
 @dataclass(frozen=True)

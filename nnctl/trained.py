@@ -11,6 +11,8 @@ standardisation. Above `pictures`, so that it may later draw (`run.plot(...)`).
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ import numpy as np
 
 from nnctl import runs
 from nnctl.assemble import trained_model
-from nnctl.data import Preprocessing
+from nnctl.data import Preprocessing, Table
 from nnctl.errors import NnctlError
 
 Array = np.ndarray
@@ -102,8 +104,36 @@ def load_run(path: str | Path, checkpoint: int | None = None) -> TrainedRun:
         return TrainedRun(run, run.model)
     saved = dict(run.checkpoints())
     if checkpoint not in saved:
-        have = ", ".join(map(str, saved)) if saved else "none (train.checkpoint_every was 0)"
-        raise NnctlError(f"--checkpoint {checkpoint}: {run.path} has no checkpoint of epoch {checkpoint} "
-                         f"(saved: {have})")
+        have = f"saved: {', '.join(map(str, saved))}" if saved else "it saved none: train.checkpoint_every was 0"
+        raise NnctlError(f"--checkpoint {checkpoint}: {run.path} has no checkpoint of epoch {checkpoint} ({have})")
     model = trained_model(run.config, run.dataset, saved[checkpoint], source=" of config.yaml and data.npz")
     return TrainedRun(run, model, checkpoint)
+
+
+def prediction_columns(run: TrainedRun, table: Table, *, proba: bool = False) -> dict[str, Array]:
+    """The table's columns (passed through as they are) plus `prediction` (one column per
+    target, prediction_j, for a regression of k > 1 targets) and, with `proba`, p_<class> for
+    every class. A column of the table with one of these names is refused."""
+    if proba and run.task != "classification":
+        raise NnctlError("--proba: a regression run has no class probabilities (leave --proba out)")
+    predicted = run.predict(table, table.where)
+    added = {"prediction": predicted} if predicted.ndim == 1 else {
+        f"prediction_{j}": predicted[:, j] for j in range(predicted.shape[1])}
+    if proba:
+        P = run.predict_proba(table, table.where)
+        added.update({f"p_{label}": P[:, k] for k, label in enumerate(run.classes)})
+    taken = [name for name in added if name in table.columns]
+    if taken:
+        raise NnctlError(f"{table.where}: already has a column {taken[0]!r}, which the predictions would take "
+                         "(rename or remove it)")
+    return {**table.columns, **added}
+
+
+def columns_csv(columns: dict[str, Array]) -> str:
+    """Columns (each (n,)) as CSV text with a header; floats keep every digit (repr)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    cells = [c.tolist() for c in columns.values()]  # Python floats: repr gives the shortest exact text
+    writer.writerows(zip(*cells, strict=True))
+    return out.getvalue()

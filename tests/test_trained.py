@@ -145,3 +145,60 @@ def test_prediction_in_chunks_equals_one_pass_and_bounds_memory(flower_run, monk
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 1.2 * big.nbytes  # P (n, 3) is 0.75 of it, one chunk's arrays a few MB (the issue: < 3)
+
+
+# ---------------------------------------------------------------- nnctl predict
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_predict_adds_labels_and_passes_other_columns_through(flower_run, tmp_path):
+    X, y = flowers(25, 6)
+    (tmp_path / "new.csv").write_text(flower_csv(X, y, extra=True))
+    result = runner.invoke(app, ["predict", str(flower_run), str(tmp_path / "new.csv"), "--proba"])
+    assert result.exit_code == 0, result.output
+    rows = read_csv(result.stdout)
+    assert list(rows[0]) == [*FEATURES, "species", "id", "prediction", *(f"p_{s}" for s in SPECIES)]
+    assert [r["prediction"] for r in rows] == by_hand(flower_run, X).tolist()
+    assert [r["id"] for r in rows] == [f"r{i}" for i in range(25)] and [r["species"] for r in rows] == y.tolist()
+    P = np.array([[float(r[f"p_{s}"]) for s in SPECIES] for r in rows])
+    assert np.array_equal(P, load_run(flower_run).predict_proba(X))  # every digit written
+
+
+def test_predict_reads_stdin_and_npy_alike(flower_run, tmp_path):
+    X, _ = flowers(10, 7)
+    np.save(tmp_path / "new.npy", X)
+    from_npy = runner.invoke(app, ["predict", str(flower_run), str(tmp_path / "new.npy")])
+    from_stdin = runner.invoke(app, ["predict", str(flower_run), "-"], input=flower_csv(X, None))
+    assert from_npy.exit_code == from_stdin.exit_code == 0, from_npy.output + from_stdin.output
+    assert [r["prediction"] for r in read_csv(from_npy.stdout)] == by_hand(flower_run, X).tolist()
+    assert read_csv(from_npy.stdout) == read_csv(from_stdin.stdout)
+
+
+def test_predict_out_refuses_an_existing_file_without_overwrite(flower_run, tmp_path):
+    X, _ = flowers(5, 8)
+    (tmp_path / "new.csv").write_text(flower_csv(X, None))
+    out = tmp_path / "p.csv"
+    out.write_text("mine\n")
+    args = ["predict", str(flower_run), str(tmp_path / "new.csv"), "--out", str(out)]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2 and refused.stderr == f"error: --out {out}: exists (pass --overwrite to replace it)\n"
+    assert out.read_text() == "mine\n"
+    done = runner.invoke(app, [*args, "--overwrite"])
+    assert done.exit_code == 0 and done.stdout == ""
+    assert [r["prediction"] for r in read_csv(out.read_text())] == by_hand(flower_run, X).tolist()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.csv", "p.csv"]  # no temporary left
+
+
+def test_predict_with_a_checkpoint_uses_its_weights(flower_run, tmp_path):
+    X, _ = flowers(30, 9)
+    (tmp_path / "new.csv").write_text(flower_csv(X, None))
+    result = runner.invoke(app, ["predict", str(flower_run), str(tmp_path / "new.csv"), "--checkpoint", "0"])
+    assert result.exit_code == 0, result.output
+    expected = by_hand(flower_run, X, "checkpoints/epoch-0000.npz").tolist()
+    assert [r["prediction"] for r in read_csv(result.stdout)] == expected
