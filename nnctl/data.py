@@ -743,6 +743,29 @@ class Preprocessing:
             A = (A - self.mean) / self.std
         return A.astype(dtype, copy=False)
 
+    def encode_target(self, cells: Array, name: str, where: str = "y", lines: Array | None = None) -> Array:
+        """Targets as in the data (n,) -> class indices (n,) int64 into `classes`, or (n, k)
+        regression values as the network's outputs are compared with (a target standardisation
+        would apply here). A label that is not one of the classes is refused, naming it."""
+        cells = np.asarray(cells)
+        if self.task == "regression":
+            Y = cells.reshape(len(cells), -1)
+            return np.column_stack([self._column_values(Y[:, j], name, where, lines) for j in range(Y.shape[1])])
+        known = np.asarray(self.classes)
+        labels = np.char.strip(cells.astype(np.str_))
+        if known.dtype.kind != "U":  # number labels: "1", "1.0" and 1 are all class 1; text is none
+            labels = np.array([_number(label) for label in labels])
+        order = np.argsort(known)
+        indices = order[np.clip(np.searchsorted(known, labels, sorter=order), 0, len(known) - 1)]
+        unknown = np.flatnonzero(known[indices] != labels)
+        if len(unknown):
+            i = int(unknown[0])
+            row = f"line {lines[i]}" if lines is not None else f"row {i}"
+            listed = ", ".join(map(str, self.classes[:MAX_LISTED]))
+            raise NnctlError(f"{where}: {row}, column {_quote(name)}: {_quote(str(cells[i]).strip())} is not one of "
+                             f"the run's classes ({listed})")
+        return indices.astype(np.int64)
+
     def decode_classes(self, indices: Array) -> Array:
         """(n,) class indices -> (n,) labels as in the data: strings stay strings, numbers numbers."""
         return np.asarray(self.classes)[indices]

@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from nnctl import runs
-from nnctl.assemble import trained_model
+from nnctl import plots, runs
+from nnctl.assemble import encode_targets, trained_model
 from nnctl.data import Preprocessing, Table
 from nnctl.errors import NnctlError
+from nnctl.training import evaluate
 
 Array = np.ndarray
 CHUNK_ROWS = 16_384  # rows per forward pass: a 2-16-16-2 net's activations stay about 2 MB a layer
@@ -56,34 +57,112 @@ class TrainedRun:
     def outputs(self, X, where: str = "X") -> Array:
         """Raw inputs (a 2-D array in training column order, a dict of columns by name, a pandas
         DataFrame, a data.Table) -> what the loss sees (n, width)."""
-        return self._chunked(X, where, self.model.logits, self.model.network.sizes[-1])
+        return self._chunked(self.preprocessing.columns(X, where), self.model.logits, self.model.network.sizes[-1])
 
     def predict(self, X, where: str = "X") -> Array:
         """Raw inputs -> (n,) class labels as in the data (strings stay strings), or regression
         values in the target's units ((n,), or (n, k) for k targets)."""
-        if self.task == "classification":
-            decode = lambda A: self.model.loss.decode(self.model.logits(A))[:, None]  # noqa: E731
-            indices = self._chunked(X, where, decode, 1, np.int64)[:, 0]
-            return self.preprocessing.decode_classes(indices)
-        return self.preprocessing.decode_values(self._chunked(X, where, self.model.output,
-                                                              self.model.network.sizes[-1]))
+        return self._decode(self._predicted(self.preprocessing.columns(X, where)))
 
     def predict_proba(self, X, where: str = "X") -> Array:
         """Raw inputs -> (n, K) class probabilities, rows summing to 1, columns in `classes` order."""
         if self.task != "classification":
             raise NnctlError(f"{self.path}: a regression run has no class probabilities (use predict)")
         proba = lambda A: probabilities(self.model.loss.scores(self.model.logits(A)))  # noqa: E731
-        return self._chunked(X, where, proba, len(self.classes))
+        return self._chunked(self.preprocessing.columns(X, where), proba, len(self.classes))
 
-    def _chunked(self, X, where: str, f, width: int, dtype=None) -> Array:
-        """f applied to the network's inputs for X, CHUNK_ROWS rows at a time, into one (n, width)
-        array: memory beyond the input and the result stays that of one chunk."""
+    def evaluate(self, X=None, y=None, where: str = "X", target: str = "y") -> dict[str, Any]:
+        """Scores on raw inputs X with targets y as in the data (labels or values), or, without
+        X, on the run's own validation split: rows, loss (as val_loss: with the L2 penalty),
+        then accuracy, per-class precision/recall/F1/support and the confusion matrix (rows the
+        true class), or mse, mae and r2 (mean over targets) in the target's units."""
+        return self.scores(*self.evaluation_data(X, y, where, target))
+
+    def evaluation_data(self, X=None, y=None, where: str = "X", target: str = "y") -> tuple[Array, Array, bool]:
+        """(A (n, d), targets, standardized) to evaluate on: the validation split as trained
+        (standardized), or X's raw columns with y as class indices (n,) or values (n, k)."""
+        if X is None:
+            if not len(self.dataset.X_val):
+                raise NnctlError(f"{self.path}: has no validation split (data.validation_fraction was 0); "
+                                 "give data to evaluate on")
+            return self.dataset.X_val, self.dataset.y_val, True
         A = self.preprocessing.columns(X, where)
+        return A, self.preprocessing.encode_target(y, target, where, getattr(X, "lines", None)), False
+
+    def target_column(self, table: Table) -> str:
+        """The column of `table` holding the targets: the run's data.target, else (as training
+        took it) the last column that is not a feature."""
+        name = self.config.data.params.get("target")
+        if name is None:
+            others = [c for c in table.header if c not in self.preprocessing.feature_names]
+            if not others:
+                raise NnctlError(f"{table.where}: has no target column, only the run's features (add the "
+                                 "targets as a last column)")
+            return others[-1]
+        if name not in table.columns:
+            raise NnctlError(f"{table.where}: no column {name!r}, the run's target (add it to evaluate)")
+        return name
+
+    def scores(self, A: Array, y: Array, standardized: bool = False) -> dict[str, Any]:
+        """Scores of the network on inputs A (n, d), raw or `standardized`, against class indices
+        (n,) or regression targets (n, k)."""
+        network_inputs = A if standardized else self.preprocessing.standardize(A, self.model.network.dense[0].W.dtype)
+        loss, accuracy = evaluate(self.model, network_inputs, encode_targets(self.model, self.dataset, y),
+                                  y if self.task == "classification" else None)
+        predicted = self._predicted(A, standardized=standardized)
+        scores = {"rows": len(A), "loss": loss}
+        if self.task == "classification":
+            return {**scores, "accuracy": accuracy, **class_scores(y, predicted, self.classes)}
+        values = self.preprocessing.decode_values(predicted).reshape(len(A), -1)  # the target's units
+        return {**scores, **regression_scores(y, values)}
+
+    def _predicted(self, A: Array, *, standardized: bool = False) -> Array:
+        """Class indices (n,) or regression outputs (n, k) for inputs A (n, d)."""
+        if self.task == "classification":
+            decode = lambda A: self.model.loss.decode(self.model.logits(A))[:, None]  # noqa: E731
+            return self._chunked(A, decode, 1, np.int64, standardized=standardized)[:, 0]
+        return self._chunked(A, self.model.output, self.model.network.sizes[-1], standardized=standardized)
+
+    def _decode(self, predicted: Array) -> Array:
+        if self.task == "classification":
+            return self.preprocessing.decode_classes(predicted)
+        return self.preprocessing.decode_values(predicted)
+
+    def _chunked(self, A: Array, f, width: int, dtype=None, *, standardized: bool = False) -> Array:
+        """f applied to the network's inputs for A (n, d) (raw columns, or already `standardized`),
+        CHUNK_ROWS rows at a time, into one (n, width) array: memory beyond the input and the
+        result stays that of one chunk."""
         inputs = self.model.network.dense[0].W.dtype
         out = np.empty((len(A), width), dtype=dtype or inputs)
         for start in range(0, len(A), CHUNK_ROWS):
-            out[start:start + CHUNK_ROWS] = f(self.preprocessing.standardize(A[start:start + CHUNK_ROWS], inputs))
+            chunk = A[start:start + CHUNK_ROWS]
+            out[start:start + CHUNK_ROWS] = f(chunk if standardized else self.preprocessing.standardize(chunk, inputs))
         return out
+
+
+def class_scores(y: Array, predicted: Array, classes: list) -> dict[str, Any]:
+    """True and predicted class indices (n,) -> the confusion matrix (K, K) (rows: true class)
+    and per class precision, recall, F1 (0 where undefined, as scikit-learn's zero_division=0)
+    and support."""
+    K = len(classes)
+    confusion = np.bincount(y * K + predicted, minlength=K * K).reshape(K, K)
+    hits, support, guessed = np.diag(confusion), confusion.sum(axis=1), confusion.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(guessed > 0, hits / guessed, 0.0)
+        recall = np.where(support > 0, hits / support, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    per_class = [{"class": label, "precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+                 for label, p, r, f, s in zip(classes, precision, recall, f1, support, strict=True)]
+    return {"classes": list(classes), "per_class": per_class, "confusion": confusion.tolist()}
+
+
+def regression_scores(Y: Array, P: Array) -> dict[str, Any]:
+    """Targets and predictions (n, k) -> mse and mae over every value; r2 the mean over the k
+    targets of 1 - SS_res / SS_tot (None where a target is constant)."""
+    residual = P - Y
+    total = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
+    r2 = None if (total == 0).any() else float(np.mean(1.0 - (residual ** 2).sum(axis=0) / total))
+    return {"mse": float(np.mean(residual ** 2)), "mae": float(np.mean(np.abs(residual))), "r2": r2}
 
 
 def probabilities(scores: Array) -> Array:
@@ -137,3 +216,23 @@ def columns_csv(columns: dict[str, Array]) -> str:
     cells = [c.tolist() for c in columns.values()]  # Python floats: repr gives the shortest exact text
     writer.writerows(zip(*cells, strict=True))
     return out.getvalue()
+
+
+def draw_evaluation(run: TrainedRun, data: tuple[Array, Array, bool], label: str, folder: Path, *,
+                    dpi: int = 110) -> list[Path]:
+    """confusion.png (classification) or fit.png (regression) of the evaluated `data` (as
+    `evaluation_data` gives it) in `folder`. fit.png draws the training data as `train` and the
+    evaluated rows as `validation` (the pictures know these two splits)."""
+    A, y, standardized = data
+    label = Path(label).name  # a file by its name: the title stays one line
+    title = f"{run.path.name}: {label}"
+    if run.task == "classification":
+        predicted = run._predicted(A, standardized=standardized)
+        names = [str(c) for c in run.classes]
+        return [plots.plot_confusion(y, predicted, names, folder / "confusion.png", title=title, split=label, dpi=dpi)]
+    pre, d = run.preprocessing, run.dataset
+    unstandardize = (lambda X: X) if pre.mean is None else (lambda X: X * pre.std + pre.mean)  # noqa: E731
+    predict = lambda X: run._predicted(np.asarray(X, dtype=float))  # noqa: E731  X in the data's units
+    shown = plots.PlotData(unstandardize(d.X_train), d.y_train, unstandardize(A) if standardized else A, y,
+                           "regression", feature_names=list(d.feature_names))
+    return [plots.plot_fit(predict, shown, folder / "fit.png", title=title, dpi=dpi)]

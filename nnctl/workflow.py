@@ -20,7 +20,7 @@ from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, os_reason, read_json, read_text, read_yaml, regular_file, write_text
 from nnctl.pictures import MAX_DPI, PICTURES, Progress, applicable, default_pictures
 from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
-from nnctl.trained import TrainedRun, columns_csv, prediction_columns
+from nnctl.trained import TrainedRun, columns_csv, draw_evaluation, prediction_columns
 from nnctl.trained import load_run as load_trained
 from nnctl.training import EpochCallback, Loop, TrainResult, fit, prepare
 from nnctl.vocabulary import FINISHED, PICTURE_FORMATS
@@ -315,3 +315,28 @@ def read_input(source: str, run: TrainedRun, stdin=None) -> Table:
             raise NnctlError(f"{source}: cannot read as a .npy array of numbers (save one with numpy.save)") from None
         return array_table(A, run.preprocessing.feature_names, source)
     return read_table(read_text(source, limit=MAX_CSV_BYTES, what="CSV file"), source)
+
+
+def evaluate_file(run_dir: Path | str, source: str | None = None, *, out: Path | None = None,
+                  overwrite: bool = False, stdin=None) -> tuple[dict[str, Any], list[Path]]:
+    """`nnctl evaluate`: the run's scores on `source` (a CSV with the target column, or "-" for
+    one on stdin) or on its own validation split, and with `out` confusion.png or fit.png of
+    that data drawn there. Returns (report, pictures written)."""
+    run = load_trained(run_dir)
+    if source is None:
+        label, data = "validation split", run.evaluation_data()
+    else:
+        table = read_input(source, run, stdin)
+        target = run.target_column(table)
+        label, data = table.where, run.evaluation_data(table, table.columns[target], table.where, target)
+    report = {"run": str(run.path), "data": label, **run.scores(*data)}
+    if out is None:
+        return report, []
+    picture = Path(out) / ("confusion.png" if run.task == "classification" else "fit.png")
+    if picture.exists() and not overwrite:
+        raise NnctlError(f"--out {out}: {picture.name} exists (pass --overwrite to replace it)")
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as e:
+        raise NnctlError(f"--out {out}: cannot create it ({os_reason(e)})") from None
+    return report, draw_evaluation(run, data, label, Path(out))

@@ -467,8 +467,31 @@ PREDICTIONS = [
          "error: {dir}: not a run directory (missing config.yaml, data.npz, model.npz)", new_csv="x0,x1\n0.1,0.2\n"),
 ]
 
+EVALUATE = "evaluate {dir}/run {dir}/new.csv"
+
+
+def _no_validation_split(run: Path) -> None:
+    _edit_npz(run / "data.npz", lambda a: a.update(X_val=a["X_val"][:0], y_val=a["y_val"][:0]))
+
+
+EVALUATIONS = [
+    case("evaluate-no-target-column", EVALUATE, "error: {dir}/new.csv: has no target column, only the run's "
+         "features (add the targets as a last column)", run=RUN, new_csv="x0,x1\n0.1,0.2\n"),
+    case("evaluate-unknown-class", EVALUATE, "error: {dir}/new.csv: line 3, column 'label': '7' is not one of the "
+         "run's classes (0, 1)", run=RUN, new_csv="x0,x1,label\n0.1,0.2,1\n0.1,0.2,7\n"),
+    case("evaluate-text-label", EVALUATE, "error: {dir}/new.csv: line 2, column 'label': 'cat' is not one of the "
+         "run's classes (0, 1)", run=RUN, new_csv="x0,x1,label\n0.1,0.2,cat\n"),
+    case("evaluate-text-feature", EVALUATE, "error: {dir}/new.csv: line 2, column 'x0': 'big' is not a finite number "
+         "(the run's model takes numbers here)", run=RUN, new_csv="x0,x1,label\nbig,0.2,1\n"),
+    case("evaluate-no-validation-split", "evaluate {dir}/run", "error: {dir}/run: has no validation split "
+         "(data.validation_fraction was 0); give data to evaluate on", run=damaged_run(_no_validation_split)),
+    case("evaluate-out-exists", "evaluate {dir}/run --out {dir}", "error: --out {dir}: confusion.png exists "
+         "(pass --overwrite to replace it)", run=RUN, confusion_png=b"mine"),
+]
+
 CASES = [*YAML_AND_FILES, *UNKNOWN_KEYS, *WRONG_TYPES, *OUT_OF_RANGE, *UNKNOWN_NAMES, *SET_OPTIONS,
-         *MISSING_FILES, *CSV_PROBLEMS, *LOSS_AND_DATA, *INIT_WEIGHTS, *RUN_DIRECTORIES, *ABSURD_SIZES, *PREDICTIONS]
+         *MISSING_FILES, *CSV_PROBLEMS, *LOSS_AND_DATA, *INIT_WEIGHTS, *RUN_DIRECTORIES, *ABSURD_SIZES, *PREDICTIONS,
+         *EVALUATIONS]
 
 
 @pytest.fixture(scope="module")
@@ -509,7 +532,7 @@ def test_the_corpus_covers_every_kind_of_mistake():
     ids = [param.id for param in CASES]
     assert len(ids) == len(set(ids)) and len(ids) >= 45
     kinds = [YAML_AND_FILES, UNKNOWN_KEYS, WRONG_TYPES, OUT_OF_RANGE, UNKNOWN_NAMES, SET_OPTIONS, MISSING_FILES,
-             CSV_PROBLEMS, LOSS_AND_DATA, INIT_WEIGHTS, RUN_DIRECTORIES, ABSURD_SIZES, PREDICTIONS]
+             CSV_PROBLEMS, LOSS_AND_DATA, INIT_WEIGHTS, RUN_DIRECTORIES, ABSURD_SIZES, PREDICTIONS, EVALUATIONS]
     assert all(len(kind) >= 5 for kind in kinds)
 
 

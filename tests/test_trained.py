@@ -202,3 +202,62 @@ def test_predict_with_a_checkpoint_uses_its_weights(flower_run, tmp_path):
     assert result.exit_code == 0, result.output
     expected = by_hand(flower_run, X, "checkpoints/epoch-0000.npz").tolist()
     assert [r["prediction"] for r in read_csv(result.stdout)] == expected
+
+
+# ---------------------------------------------------------------- nnctl evaluate
+
+
+def test_evaluate_on_the_validation_split_repeats_the_summary(flower_run):
+    run = load_run(flower_run)
+    report = run.evaluate()
+    final = run.summary["final"]
+    assert report["accuracy"] == final["val_accuracy"] and report["loss"] == final["val_loss"]
+    confusion = np.array(report["confusion"])
+    assert confusion.sum() == report["rows"] == len(run.dataset.X_val)
+    assert np.trace(confusion) / confusion.sum() == report["accuracy"]
+    assert [row["support"] for row in report["per_class"]] == confusion.sum(axis=1).tolist()
+
+
+def test_evaluate_on_a_csv_equals_scikit_learns_metrics(flower_run, tmp_path):
+    metrics = pytest.importorskip("sklearn.metrics")
+    X, y = flowers(60, 10)
+    (tmp_path / "held-out.csv").write_text(flower_csv(X, y, extra=True))
+    result = runner.invoke(app, ["evaluate", str(flower_run), str(tmp_path / "held-out.csv"), "--json"])
+    assert result.exit_code == 0, result.output
+    report = yaml.safe_load(result.stdout)  # JSON is YAML
+    predicted = by_hand(flower_run, X)
+    assert report["accuracy"] == metrics.accuracy_score(y, predicted)
+    assert report["confusion"] == metrics.confusion_matrix(y, predicted, labels=list(SPECIES)).tolist()
+    p, r, f, s = metrics.precision_recall_fscore_support(y, predicted, labels=list(SPECIES), zero_division=0)
+    assert np.allclose([[c["precision"], c["recall"], c["f1"]] for c in report["per_class"]], np.c_[p, r, f],
+                       rtol=0, atol=1e-15)
+    assert report["rows"] == 60 and report["data"] == str(tmp_path / "held-out.csv")
+
+
+def test_evaluate_a_regression_gives_mse_mae_r2_and_draws_the_fit(tmp_path):
+    config = {"data": {"name": "bump", "n_samples": 200}, "model": {"hidden": [8]}, "loss": "mse",
+              "optimizer": "adam", "train": {"epochs": 30}, "output": {"plots": []}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    result = runner.invoke(app, ["train", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "run"), "-q"])
+    assert result.exit_code == 0, result.output
+    run = load_run(tmp_path / "run")
+    report = run.evaluate()
+    Y, P = run.dataset.y_val, run.model.output(run.dataset.X_val)
+    assert report["mse"] == pytest.approx(np.mean((P - Y) ** 2), rel=1e-12)
+    assert report["mse"] == pytest.approx(report["loss"] - run.model.penalty(), rel=1e-12)
+    assert report["mae"] == pytest.approx(np.mean(np.abs(P - Y)), rel=1e-12)
+    assert report["r2"] == pytest.approx(1 - np.sum((P - Y) ** 2) / np.sum((Y - Y.mean()) ** 2), rel=1e-12)
+    drawn = runner.invoke(app, ["evaluate", str(tmp_path / "run"), "--out", str(tmp_path / "ev")])
+    assert drawn.exit_code == 0, drawn.output
+    assert "mse" in drawn.stdout and drawn.stdout.rstrip().endswith(str(tmp_path / "ev" / "fit.png"))
+    assert (tmp_path / "ev" / "fit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_out_draws_the_confusion_matrix_and_keeps_an_existing_one(flower_run, tmp_path):
+    args = ["evaluate", str(flower_run), "--out", str(tmp_path)]
+    assert runner.invoke(app, args).exit_code == 0
+    assert (tmp_path / "confusion.png").read_bytes()[:4] == b"\x89PNG"
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 2
+    assert refused.stderr == f"error: --out {tmp_path}: confusion.png exists (pass --overwrite to replace it)\n"
+    assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
