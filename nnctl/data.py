@@ -651,7 +651,7 @@ def read_table(text: str, where: str, delimiter: str = ",") -> Table:
             fix = _other_delimiter_fits(text, delimiter) or "fix the row"
             raise NnctlError(f"{where}: line {line} has {len(row)} cells, the header {len(header)} ({fix})")
     cells = np.array([row for _, row in rows], dtype=np.str_).reshape(len(rows), len(header))
-    columns = {name: np.char.strip(cells[:, j]) for j, name in enumerate(header)}
+    columns = {name: cells[:, j] for j, name in enumerate(header)}  # as written: float() and labels strip
     return Table(header, columns, np.array([line for line, _ in rows], dtype=np.int64), where)
 
 
@@ -727,7 +727,7 @@ class Preprocessing:
         if len(bad):
             i = int(bad[0])
             row = f"line {lines[i]}" if lines is not None else f"row {i}"
-            cell = str(cells[i])
+            cell = str(cells[i]).strip()
             what = f"{_quote(cell)} is not a finite number" if cell else "empty cell"
             raise NnctlError(f"{where}: {row}, column {_quote(name)}: {what} (the run's model takes numbers here)")
         return values

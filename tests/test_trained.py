@@ -126,6 +126,12 @@ def test_a_regression_run_predicts_values_and_has_no_probabilities(tmp_path):
     assert np.array_equal(run.predict(X), run.model.output(X)[:, 0])
     with pytest.raises(NnctlError, match="a regression run has no class probabilities"):
         run.predict_proba(X)
+    np.save(tmp_path / "new.npy", X)
+    refused = runner.invoke(app, ["predict", str(tmp_path / "run"), str(tmp_path / "new.npy"), "--proba"])
+    assert refused.exit_code == 2
+    assert refused.stderr == "error: --proba: a regression run has no class probabilities (leave --proba out)\n"
+    done = runner.invoke(app, ["predict", str(tmp_path / "run"), str(tmp_path / "new.npy")])
+    assert [float(r["prediction"]) for r in read_csv(done.stdout)] == run.predict(X).tolist()
 
 
 def test_prediction_in_chunks_equals_one_pass_and_bounds_memory(flower_run, monkeypatch):
