@@ -267,3 +267,18 @@ def test_evaluate_out_draws_the_confusion_matrix_and_keeps_an_existing_one(flowe
     assert refused.exit_code == 2
     assert refused.stderr == f"error: --out {tmp_path}: confusion.png exists (pass --overwrite to replace it)\n"
     assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
+
+
+def test_predict_starts_without_the_heavy_libraries(flower_run, tmp_path):
+    """nnctl predict is run once per file in scripts: no matplotlib, scikit-learn or drawing modules."""
+    import subprocess
+    import sys
+
+    from test_startup import HEAVY, PROBE
+
+    X, _ = flowers(5, 11)
+    (tmp_path / "new.csv").write_text(flower_csv(X, None))
+    args = ["predict", str(flower_run), str(tmp_path / "new.csv"), "--out", str(tmp_path / "p.csv")]
+    out = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
+                         capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out and (tmp_path / "p.csv").is_file(), out
