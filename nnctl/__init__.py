@@ -1,15 +1,17 @@
 """nnctl: train small fully connected networks from YAML configs, with a NumPy backprop core.
 The front door, above every layer: it imports its public names lazily.
 
-    from nnctl import load_config, train
+    from nnctl import load_config, train, load_run
     result = train(load_config("configs/moons.yaml"))
+    run = load_run(result.run_dir)
+    labels = run.predict(X)
 
-The two names are imported lazily so that `import nnctl` (and `nnctl --help`) stays fast.
+The names are imported lazily so that `import nnctl` (and `nnctl --help`) stays fast.
 """
 
 from nnctl.version import __version__
 
-__all__ = ["load_config", "train", "NnctlError", "__version__"]
+__all__ = ["load_config", "train", "load_run", "NnctlError", "__version__"]
 
 
 def __getattr__(name):
@@ -21,6 +23,10 @@ def __getattr__(name):
         from nnctl.training import train
 
         return train
+    if name == "load_run":
+        from nnctl.trained import load_run
+
+        return load_run
     if name == "NnctlError":
         from nnctl.errors import NnctlError
 

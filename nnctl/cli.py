@@ -35,6 +35,7 @@ from nnctl.console import (
     SweepReporter,
     counted,
     in_words,
+    print_evaluation,
     print_explanation,
     print_gradcheck,
     print_summary,
@@ -344,6 +345,54 @@ def plot(
                                progress=frames)
     for path in written:
         typer.echo(str(path))
+
+
+@app.command(cls=Command)
+def predict(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="A run directory written by `nnctl train`.",
+                                            show_default=False)],
+    source: Annotated[str, typer.Argument(
+        metavar="INPUT", help="A CSV with a header (the run's feature columns; others pass through), a .npy array, "
+                              "or - (a CSV on stdin).", show_default=False)],
+    out: Annotated[Path | None, typer.Option(metavar="FILE", help="Write the CSV here (default: stdout).")] = None,
+    proba: Annotated[bool, typer.Option("--proba", help="Add p_<class>, each class's probability.")] = False,
+    checkpoint: Annotated[int | None, typer.Option(
+        metavar="N", help="Use checkpoints/epoch-N.npz's weights instead of model.npz.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace --out if it exists.")] = False,
+) -> None:
+    """Predict INPUT's rows with a trained run: its rows plus a prediction column, as CSV."""
+    from nnctl.workflow import predict_file
+
+    with user_errors():
+        text = predict_file(run_dir, source, out=out, proba=proba, checkpoint=checkpoint, overwrite=overwrite,
+                            stdin=sys.stdin)
+    sys.stdout.write(text)
+
+
+@app.command(cls=Command)
+def evaluate(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="A run directory written by `nnctl train`.",
+                                            show_default=False)],
+    source: Annotated[str | None, typer.Argument(
+        metavar="INPUT", help="A CSV with a header holding the run's features and its target, or - (on stdin) "
+                              "(default: the run's validation split).", show_default=False)] = None,
+    json_: JsonOut = False,
+    out: Annotated[Path | None, typer.Option(
+        metavar="FOLDER", help="Draw confusion.png (classification) or fit.png (regression) of it here.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace that picture in --out.")] = False,
+) -> None:
+    """Score a trained run on INPUT: loss, accuracy, per-class precision/recall/F1 and the confusion
+    matrix, or MSE, MAE and R²."""
+    from nnctl.workflow import evaluate_file
+
+    with user_errors():
+        report, written = evaluate_file(run_dir, source, out=out, overwrite=overwrite, stdin=sys.stdin)
+    if json_:
+        _print_json(report)
+    else:
+        print_evaluation(report)
+        for path in written:
+            typer.echo(str(path))
 
 
 @app.command("config", cls=Command)

@@ -293,3 +293,34 @@ def array_text(name: str, array, *, max_values: int, width: int):
     if a.size > max_values:
         return label.append(f" (values hidden: {a.size} entries; --max-values to show)", style="dim")
     return label.append("\n" + np.array2string(a, precision=4, suppress_small=True, max_line_width=max(width, 20)))
+
+
+def print_evaluation(report: dict[str, Any]) -> None:
+    """`nnctl evaluate`'s tables: the scores, then per class precision, recall, F1 and support
+    and the confusion matrix (rows the true class), for a classification."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    scores = Table(title=f"{report['data'].rsplit('/', 1)[-1]}, {report['rows']:,} rows")
+    keys = [k for k in ("loss", "accuracy", "mse", "mae", "r2") if k in report]
+    for key in keys:
+        scores.add_column(key, justify="right")
+    scores.add_row(*(_fmt(report[k]) if k != "accuracy" else _fraction(report[k]) for k in keys))
+    console.print(scores)
+    if "per_class" not in report:
+        return
+    per_class = Table(title="per class")
+    for column in ("class", "precision", "recall", "F1", "support"):
+        per_class.add_column(column, justify="left" if column == "class" else "right")
+    for row in report["per_class"]:
+        per_class.add_row(str(row["class"]), *(_fraction(row[k]) for k in ("precision", "recall", "f1")),
+                          str(row["support"]))
+    console.print(per_class)
+    confusion = Table(title="confusion matrix")
+    confusion.add_column("true \\ predicted")
+    for label in report["classes"]:
+        confusion.add_column(str(label), justify="right")
+    for label, counts in zip(report["classes"], report["confusion"], strict=True):
+        confusion.add_row(str(label), *map(str, counts))
+    console.print(confusion)

@@ -614,3 +614,162 @@ def check_fits_config(ds: Dataset, name: str, params: dict[str, Any], task: str,
     if d is not None and ds.n_features != d:
         raise NnctlError(f"{path}: {ds.n_features} features, but config.yaml's data set {name} has {d} "
                          "(the files come from different runs)")
+
+
+# ---------------------------------------------------------------- new rows, as the run was trained
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table read from a file: header (m,) names, columns name -> (n,) cells (text from a CSV,
+    numbers from a .npy), lines (n,) the file line of each row or None (errors then say "row i"),
+    `where` the file as errors name it."""
+
+    header: list[str]
+    columns: dict[str, Array]
+    lines: Array | None
+    where: str
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+
+def read_table(text: str, where: str, delimiter: str = ",") -> Table:
+    """CSV text with a header row -> a Table; every row must have the header's cell count."""
+    try:
+        reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+        header = next(reader, None)
+        rows = [(reader.line_num, row) for row in reader if row]
+    except csv.Error as e:  # its messages quote nothing of the file
+        raise NnctlError(f"{where}: cannot read as CSV ({e})") from None
+    if not header:
+        raise NnctlError(f"{where}: needs a header row naming the columns")
+    header = [name.strip() for name in header]
+    _check_header(header, Path(where))
+    for line, row in rows:
+        if len(row) != len(header):
+            fix = _other_delimiter_fits(text, delimiter) or "fix the row"
+            raise NnctlError(f"{where}: line {line} has {len(row)} cells, the header {len(header)} ({fix})")
+    cells = np.array([row for _, row in rows], dtype=np.str_).reshape(len(rows), len(header))
+    columns = {name: cells[:, j] for j, name in enumerate(header)}  # as written: float() and labels strip
+    return Table(header, columns, np.array([line for line, _ in rows], dtype=np.int64), where)
+
+
+def array_table(A: Array, names: list[str], where: str) -> Table:
+    """A (n, d) array of numbers as a Table whose columns take `names` (the run's features, in
+    training order); a wrong column count is refused, naming the columns expected."""
+    if A.ndim != 2 or A.shape[1] != len(names) or A.dtype.kind not in "iuf":
+        got = f"{A.shape[1]} columns of {A.dtype}" if A.ndim == 2 else f"shape {A.shape}"
+        raise NnctlError(f"{where}: {got}, the run takes (n, {len(names)}) numbers with columns "
+                         f"{', '.join(map(_quote, names[:MAX_LISTED]))}")
+    return Table(list(names), {name: A[:, j] for j, name in enumerate(names)}, None, where)
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """What turns raw rows (as in the data file) into the network's inputs, and its outputs back
+    into labels or values, as the run was trained: the d feature columns in training order, their
+    standardisation (mean, std: (d,), or None), the task and the class labels.
+
+    Hooks for later: text feature columns (one-hot, categories fixed from the training part) go in
+    `_column_values`, one column becoming several inputs; a target standardisation is undone in
+    `decode_values`."""
+
+    feature_names: list[str]
+    task: str
+    classes: list
+    mean: Array | None = None
+    std: Array | None = None
+
+    @classmethod
+    def of(cls, ds: Dataset) -> Preprocessing:
+        return cls(list(ds.feature_names), ds.task, list(ds.classes), ds.mean, ds.std)
+
+    def columns(self, X, where: str = "X", lines: Array | None = None) -> Array:
+        """Raw inputs -> (n, d) float64 in training order, not yet standardised. X: a 2-D array of
+        d columns in training order, a dict of columns by name (extra ones ignored), a pandas
+        DataFrame, or a Table (errors then name the file's lines). Every value must be a finite
+        number; errors name the column and the row (or line)."""
+        if isinstance(X, Table):
+            return self.columns(X.columns, X.where, X.lines)
+        if type(X).__module__.split(".")[0] == "pandas" and hasattr(X, "columns"):  # pandas never imported
+            X = {str(name): X[name].to_numpy() for name in X.columns}
+        if isinstance(X, dict):
+            missing = [name for name in self.feature_names if name not in X]
+            if missing:
+                raise NnctlError(f"{where}: no column {_quote(missing[0])} (the run's features: "
+                                 f"{', '.join(map(_quote, self.feature_names[:MAX_LISTED]))})")
+            values = [self._column_values(np.asarray(X[name]), name, where, lines) for name in self.feature_names]
+            n = {len(v) for v in values}
+            if len(n) > 1:
+                raise NnctlError(f"{where}: the columns have different lengths ({sorted(n)})")
+            return np.column_stack(values) if values else np.empty((0, 0))
+        A = np.asarray(X)
+        d = len(self.feature_names)
+        if A.ndim != 2 or A.shape[1] != d:
+            got = f"{A.shape[1]} column{'' if A.shape[1] == 1 else 's'}" if A.ndim == 2 else f"shape {A.shape}"
+            raise NnctlError(f"{where}: {got}, the run takes (n, {d}) with columns "
+                             f"{', '.join(map(_quote, self.feature_names[:MAX_LISTED]))}")
+        if A.dtype == np.float64 and np.isfinite(A).all():
+            return A  # no copy of a large, clean array
+        return np.column_stack([self._column_values(A[:, j], name, where, lines)
+                                for j, name in enumerate(self.feature_names)])
+
+    def _column_values(self, cells: Array, name: str, where: str, lines: Array | None) -> Array:
+        """One feature column (n,) of numbers or text -> (n,) finite float64."""
+        if cells.ndim != 1:
+            raise NnctlError(f"{where}: column {_quote(name)} is not a list of values (shape {cells.shape})")
+        try:
+            values = cells.astype(np.float64)
+        except (ValueError, TypeError):
+            values = np.array([_number(str(c)) for c in cells])
+        bad = np.flatnonzero(~np.isfinite(values))
+        if len(bad):
+            i = int(bad[0])
+            row = f"line {lines[i]}" if lines is not None else f"row {i}"
+            cell = str(cells[i]).strip()
+            what = f"{_quote(cell)} is not a finite number" if cell else "empty cell"
+            raise NnctlError(f"{where}: {row}, column {_quote(name)}: {what} (the run's model takes numbers here)")
+        return values
+
+    def encode(self, X, dtype=np.float64, where: str = "X", lines: Array | None = None) -> Array:
+        """Raw inputs (see `columns`) -> the network's inputs (n, d) in `dtype`, standardised by
+        the training part's mean and std when the run was."""
+        return self.standardize(self.columns(X, where, lines), dtype)
+
+    def standardize(self, A: Array, dtype=np.float64) -> Array:
+        """(n, d) raw numbers -> (A - mean) / std (when the run standardised) in `dtype`."""
+        if self.mean is not None:
+            A = (A - self.mean) / self.std
+        return A.astype(dtype, copy=False)
+
+    def encode_target(self, cells: Array, name: str, where: str = "y", lines: Array | None = None) -> Array:
+        """Targets as in the data (n,) -> class indices (n,) int64 into `classes`, or (n, k)
+        regression values as the network's outputs are compared with (a target standardisation
+        would apply here). A label that is not one of the classes is refused, naming it."""
+        cells = np.asarray(cells)
+        if self.task == "regression":
+            Y = cells.reshape(len(cells), -1)
+            return np.column_stack([self._column_values(Y[:, j], name, where, lines) for j in range(Y.shape[1])])
+        known = np.asarray(self.classes)
+        labels = np.char.strip(cells.astype(np.str_))
+        if known.dtype.kind != "U":  # number labels: "1", "1.0" and 1 are all class 1; text is none
+            labels = np.array([_number(label) for label in labels])
+        order = np.argsort(known)
+        indices = order[np.clip(np.searchsorted(known, labels, sorter=order), 0, len(known) - 1)]
+        unknown = np.flatnonzero(known[indices] != labels)
+        if len(unknown):
+            i = int(unknown[0])
+            row = f"line {lines[i]}" if lines is not None else f"row {i}"
+            listed = ", ".join(map(str, self.classes[:MAX_LISTED]))
+            raise NnctlError(f"{where}: {row}, column {_quote(name)}: {_quote(str(cells[i]).strip())} is not one of "
+                             f"the run's classes ({listed})")
+        return indices.astype(np.int64)
+
+    def decode_classes(self, indices: Array) -> Array:
+        """(n,) class indices -> (n,) labels as in the data: strings stay strings, numbers numbers."""
+        return np.asarray(self.classes)[indices]
+
+    def decode_values(self, out: Array) -> Array:
+        """(n, k) network outputs of a regression -> values in the target's units, (n,) when k = 1."""
+        return out[:, 0] if out.shape[1] == 1 else out

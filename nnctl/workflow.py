@@ -15,11 +15,13 @@ import numpy as np
 from nnctl import sweeps  # its modules load when a sweep is asked for: `nnctl train` starts without them
 from nnctl.config import blame, load_config, shown
 from nnctl.console import EpochReporter, FrameReporter, in_words
-from nnctl.data import Dataset, read_dataset
+from nnctl.data import MAX_CSV_BYTES, Dataset, Table, array_table, read_dataset, read_table
 from nnctl.errors import NnctlError
-from nnctl.files import FolderLock, os_reason, read_json, read_yaml
+from nnctl.files import FolderLock, os_reason, read_json, read_text, read_yaml, regular_file, write_text
 from nnctl.pictures import MAX_DPI, PICTURES, Progress, applicable, default_pictures
 from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
+from nnctl.trained import TrainedRun, columns_csv, draw_evaluation, prediction_columns
+from nnctl.trained import load_run as load_trained
 from nnctl.training import EpochCallback, Loop, TrainResult, fit, prepare
 from nnctl.vocabulary import FINISHED, PICTURE_FORMATS
 
@@ -281,3 +283,60 @@ def run_point(config_path: str, overrides: list[str], run_dir: str) -> dict[str,
 def draw_sweep(folder: Path) -> list[Path]:
     """sweep.png, boundaries.png (when the runs have boundaries) and report.html."""
     return [*sweeps.pictures.draw_sweep_pictures(folder), sweeps.report.write_report(folder)]
+
+
+def predict_file(run_dir: Path | str, source: str, *, out: Path | None = None, proba: bool = False,
+                 checkpoint: int | None = None, overwrite: bool = False, stdin=None) -> str:
+    """`nnctl predict`: the rows of `source` (a CSV with a header, a .npy array, or "-": a CSV on
+    `stdin`) with the run's predictions added, as CSV text; with `out`, written there instead
+    (and "" returned). Everything is checked before anything is written."""
+    if out is not None and (Path(out).exists() or Path(out).is_symlink()) and not overwrite:
+        raise NnctlError(f"--out {out}: exists (pass --overwrite to replace it)")
+    run = load_trained(run_dir, checkpoint)
+    text = columns_csv(prediction_columns(run, read_input(source, run, stdin), proba=proba))
+    if out is None:
+        return text
+    write_text(Path(out), text)
+    return ""
+
+
+def read_input(source: str, run: TrainedRun, stdin=None) -> Table:
+    """INPUT of `nnctl predict` and `nnctl evaluate` as a Table: "-" a CSV on stdin, *.npy an
+    array of the run's features (no pickles), anything else a CSV file with a header."""
+    if source == "-":
+        text = stdin.read(MAX_CSV_BYTES + 1)
+        if len(text) > MAX_CSV_BYTES:
+            raise NnctlError(f"stdin: more than {MAX_CSV_BYTES:,} characters (give a file)")
+        return read_table(text, "stdin")
+    if source.endswith(".npy"):
+        try:  # mapped, not read: the rows are taken a chunk at a time
+            A = np.load(regular_file(source, ".npy file"), mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError, EOFError):  # ValueError: objects, or a pickle; EOFError: empty
+            raise NnctlError(f"{source}: cannot read as a .npy array of numbers (save one with numpy.save)") from None
+        return array_table(A, run.preprocessing.feature_names, source)
+    return read_table(read_text(source, limit=MAX_CSV_BYTES, what="CSV file"), source)
+
+
+def evaluate_file(run_dir: Path | str, source: str | None = None, *, out: Path | None = None,
+                  overwrite: bool = False, stdin=None) -> tuple[dict[str, Any], list[Path]]:
+    """`nnctl evaluate`: the run's scores on `source` (a CSV with the target column, or "-" for
+    one on stdin) or on its own validation split, and with `out` confusion.png or fit.png of
+    that data drawn there. Returns (report, pictures written)."""
+    run = load_trained(run_dir)
+    if source is None:
+        label, data = "validation split", run.evaluation_data()
+    else:
+        table = read_input(source, run, stdin)
+        target = run.target_column(table)
+        label, data = table.where, run.evaluation_data(table, table.columns[target], table.where, target)
+    report = {"run": str(run.path), "data": label, **run.scores(*data)}
+    if out is None:
+        return report, []
+    picture = Path(out) / ("confusion.png" if run.task == "classification" else "fit.png")
+    if picture.exists() and not overwrite:
+        raise NnctlError(f"--out {out}: {picture.name} exists (pass --overwrite to replace it)")
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as e:
+        raise NnctlError(f"--out {out}: cannot create it ({os_reason(e)})") from None
+    return report, draw_evaluation(run, data, label, Path(out))

@@ -31,7 +31,7 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-COMMANDS = ["train", "gradcheck", "sweep", "runs", "explain", "plot", "config"]
+COMMANDS = ["train", "gradcheck", "sweep", "runs", "explain", "plot", "config", "predict", "evaluate"]
 
 
 @pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
@@ -51,6 +51,8 @@ def test_help(command):
     ("explain", "nnctl explain [OPTIONS] CONFIG|RUN_DIR"),
     ("plot", "nnctl plot [OPTIONS] RUN_DIR"),
     ("config", "nnctl config [OPTIONS] CONFIG"),
+    ("predict", "nnctl predict [OPTIONS] RUN_DIR INPUT"),
+    ("evaluate", "nnctl evaluate [OPTIONS] RUN_DIR [INPUT]"),
 ])
 def test_usage_lines_name_arguments_one_way(command, usage):
     """Required bare, optional in brackets, repeated with dots, in capitals (not Typer's {run_dir})."""

@@ -433,8 +433,65 @@ ABSURD_SIZES = [
          c_yaml=config(data=TABLE, model={"hidden": [100_000]}), d_csv=WIDE_CSV),
 ]
 
+PREDICT = "predict {dir}/run {dir}/new.csv --out {dir}/p.csv"  # the run's features: x0, x1; classes 0, 1
+RUN = damaged_run(lambda run: None)
+PREDICTIONS = [
+    case("predict-missing-column", PREDICT, "error: {dir}/new.csv: no column 'x1' (the run's features: 'x0', 'x1')",
+         run=RUN, new_csv="x0,label\n0.1,0\n", absent="p.csv"),
+    case("predict-text-in-a-column", PREDICT, "error: {dir}/new.csv: line 3, column 'x1': 'abc' is not a finite "
+         "number (the run's model takes numbers here)", run=RUN, new_csv="x0,x1\n0.1,0.2\n0.3,abc\n", absent="p.csv"),
+    case("predict-nan", PREDICT, "error: {dir}/new.csv: line 2, column 'x0': 'nan' is not a finite number "
+         "(the run's model takes numbers here)",
+         run=RUN, new_csv="x0,x1\nnan,0.2\n", absent="p.csv"),
+    case("predict-empty-cell", PREDICT,
+         "error: {dir}/new.csv: line 2, column 'x1': empty cell (the run's model takes numbers here)",
+         run=RUN, new_csv="x1,x0\n,0.2\n", absent="p.csv"),
+    case("predict-uneven-row", PREDICT, "error: {dir}/new.csv: line 2 has 3 cells, the header 2 (fix the row)",
+         run=RUN, new_csv="x0,x1\n0.1,0.2,0.3\n", absent="p.csv"),
+    case("predict-npy-column-count", "predict {dir}/run {dir}/new.npy", "error: {dir}/new.npy: 3 columns of "
+         "float64, the run takes (n, 2) numbers with columns 'x0', 'x1'", run=RUN,
+         new_npy=lambda path, run: np.save(path, np.zeros((4, 3)))),
+    case("predict-npy-objects", "predict {dir}/run {dir}/new.npy",
+         "error: {dir}/new.npy: cannot read as a .npy array of numbers (save one with numpy.save)",
+         run=RUN, new_npy=lambda path, run: np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)),
+    case("predict-missing-input", "predict {dir}/run {dir}/nope.csv", "error: {dir}/nope.csv: no such file", run=RUN),
+    case("predict-prediction-column-taken", PREDICT, "error: {dir}/new.csv: already has a column 'prediction', "
+         "which the predictions would take (rename or remove it)", run=RUN, new_csv="x0,x1,prediction\n0,0,1\n",
+         absent="p.csv"),
+    case("predict-out-exists", PREDICT, "error: --out {dir}/p.csv: exists (pass --overwrite to replace it)",
+         run=RUN, new_csv="x0,x1\n0.1,0.2\n", p_csv="mine\n"),
+    case("predict-checkpoint-not-saved", "predict {dir}/run {dir}/new.csv --checkpoint 5",
+         "error: --checkpoint 5: {dir}/run has no checkpoint of epoch 5 (it saved none: train.checkpoint_every was 0)",
+         run=RUN, new_csv="x0,x1\n0.1,0.2\n"),
+    case("predict-not-a-run", "predict {dir} {dir}/new.csv",
+         "error: {dir}: not a run directory (missing config.yaml, data.npz, model.npz)", new_csv="x0,x1\n0.1,0.2\n"),
+]
+
+EVALUATE = "evaluate {dir}/run {dir}/new.csv"
+
+
+def _no_validation_split(run: Path) -> None:
+    _edit_npz(run / "data.npz", lambda a: a.update(X_val=a["X_val"][:0], y_val=a["y_val"][:0]))
+
+
+EVALUATIONS = [
+    case("evaluate-no-target-column", EVALUATE, "error: {dir}/new.csv: has no target column, only the run's "
+         "features (add the targets as a last column)", run=RUN, new_csv="x0,x1\n0.1,0.2\n"),
+    case("evaluate-unknown-class", EVALUATE, "error: {dir}/new.csv: line 3, column 'label': '7' is not one of the "
+         "run's classes (0, 1)", run=RUN, new_csv="x0,x1,label\n0.1,0.2,1\n0.1,0.2,7\n"),
+    case("evaluate-text-label", EVALUATE, "error: {dir}/new.csv: line 2, column 'label': 'cat' is not one of the "
+         "run's classes (0, 1)", run=RUN, new_csv="x0,x1,label\n0.1,0.2,cat\n"),
+    case("evaluate-text-feature", EVALUATE, "error: {dir}/new.csv: line 2, column 'x0': 'big' is not a finite number "
+         "(the run's model takes numbers here)", run=RUN, new_csv="x0,x1,label\nbig,0.2,1\n"),
+    case("evaluate-no-validation-split", "evaluate {dir}/run", "error: {dir}/run: has no validation split "
+         "(data.validation_fraction was 0); give data to evaluate on", run=damaged_run(_no_validation_split)),
+    case("evaluate-out-exists", "evaluate {dir}/run --out {dir}", "error: --out {dir}: confusion.png exists "
+         "(pass --overwrite to replace it)", run=RUN, confusion_png=b"mine"),
+]
+
 CASES = [*YAML_AND_FILES, *UNKNOWN_KEYS, *WRONG_TYPES, *OUT_OF_RANGE, *UNKNOWN_NAMES, *SET_OPTIONS,
-         *MISSING_FILES, *CSV_PROBLEMS, *LOSS_AND_DATA, *INIT_WEIGHTS, *RUN_DIRECTORIES, *ABSURD_SIZES]
+         *MISSING_FILES, *CSV_PROBLEMS, *LOSS_AND_DATA, *INIT_WEIGHTS, *RUN_DIRECTORIES, *ABSURD_SIZES, *PREDICTIONS,
+         *EVALUATIONS]
 
 
 @pytest.fixture(scope="module")
@@ -475,7 +532,7 @@ def test_the_corpus_covers_every_kind_of_mistake():
     ids = [param.id for param in CASES]
     assert len(ids) == len(set(ids)) and len(ids) >= 45
     kinds = [YAML_AND_FILES, UNKNOWN_KEYS, WRONG_TYPES, OUT_OF_RANGE, UNKNOWN_NAMES, SET_OPTIONS, MISSING_FILES,
-             CSV_PROBLEMS, LOSS_AND_DATA, INIT_WEIGHTS, RUN_DIRECTORIES, ABSURD_SIZES]
+             CSV_PROBLEMS, LOSS_AND_DATA, INIT_WEIGHTS, RUN_DIRECTORIES, ABSURD_SIZES, PREDICTIONS, EVALUATIONS]
     assert all(len(kind) >= 5 for kind in kinds)
 
 

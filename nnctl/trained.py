@@ -1,0 +1,238 @@
+"""The public run object (layer 5): a trained run directory, ready to be used on new rows.
+
+    from nnctl import load_run
+    run = load_run("runs/iris")
+    run.predict({"sepal_length": [5.1], "sepal_width": [3.5], "petal_length": [1.4], "petal_width": [0.2]})
+
+It wraps what `runs.load_run` reads (config, summary, metrics, data, model) and applies the run's
+`data.Preprocessing` to raw inputs, so predictions repeat the training's encodings and
+standardisation. Above `pictures`, so that it may later draw (`run.plot(...)`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnctl import plots, runs
+from nnctl.assemble import encode_targets, trained_model
+from nnctl.data import Preprocessing, Table
+from nnctl.errors import NnctlError
+from nnctl.training import evaluate
+
+Array = np.ndarray
+CHUNK_ROWS = 16_384  # rows per forward pass: a 2-16-16-2 net's activations stay about 2 MB a layer
+
+
+class TrainedRun:
+    """A run directory read back for use. `config` (nnctl.config.Config), `summary` (dict from
+    summary.json), `history` (metrics rows, one dict per epoch), `model` (nnctl.nn Model with the
+    chosen weights), `dataset` (the data as trained), `preprocessing`, `path`, `checkpoint`."""
+
+    def __init__(self, run: runs.Run, model, checkpoint: int | None = None):
+        self._run = run
+        self.path, self.config, self.summary, self.dataset = run.path, run.config, run.summary, run.dataset
+        self.history: list[dict[str, Any]] = run.metrics
+        self.model = model
+        self.checkpoint = checkpoint
+        self.preprocessing = Preprocessing.of(run.dataset)
+
+    @property
+    def task(self) -> str:
+        return self.dataset.task
+
+    @property
+    def classes(self) -> list:
+        """The class labels as in the data, in the order of predict_proba's columns ([] for a regression)."""
+        return list(self.dataset.classes)
+
+    def __repr__(self) -> str:
+        at = "" if self.checkpoint is None else f", checkpoint={self.checkpoint}"
+        return f"load_run({str(self.path)!r}{at})"
+
+    def outputs(self, X, where: str = "X") -> Array:
+        """Raw inputs (a 2-D array in training column order, a dict of columns by name, a pandas
+        DataFrame, a data.Table) -> what the loss sees (n, width)."""
+        return self._chunked(self.preprocessing.columns(X, where), self.model.logits, self.model.network.sizes[-1])
+
+    def predict(self, X, where: str = "X") -> Array:
+        """Raw inputs -> (n,) class labels as in the data (strings stay strings), or regression
+        values in the target's units ((n,), or (n, k) for k targets)."""
+        return self._decode(self._predicted(self.preprocessing.columns(X, where)))
+
+    def predict_proba(self, X, where: str = "X") -> Array:
+        """Raw inputs -> (n, K) class probabilities, rows summing to 1, columns in `classes` order."""
+        if self.task != "classification":
+            raise NnctlError(f"{self.path}: a regression run has no class probabilities (use predict)")
+        proba = lambda A: probabilities(self.model.loss.scores(self.model.logits(A)))  # noqa: E731
+        return self._chunked(self.preprocessing.columns(X, where), proba, len(self.classes))
+
+    def evaluate(self, X=None, y=None, where: str = "X", target: str = "y") -> dict[str, Any]:
+        """Scores on raw inputs X with targets y as in the data (labels or values), or, without
+        X, on the run's own validation split: rows, loss (as val_loss: with the L2 penalty),
+        then accuracy, per-class precision/recall/F1/support and the confusion matrix (rows the
+        true class), or mse, mae and r2 (mean over targets) in the target's units."""
+        return self.scores(*self.evaluation_data(X, y, where, target))
+
+    def evaluation_data(self, X=None, y=None, where: str = "X", target: str = "y") -> tuple[Array, Array, bool]:
+        """(A (n, d), targets, standardized) to evaluate on: the validation split as trained
+        (standardized), or X's raw columns with y as class indices (n,) or values (n, k)."""
+        if X is None:
+            if not len(self.dataset.X_val):
+                raise NnctlError(f"{self.path}: has no validation split (data.validation_fraction was 0); "
+                                 "give data to evaluate on")
+            return self.dataset.X_val, self.dataset.y_val, True
+        A = self.preprocessing.columns(X, where)
+        return A, self.preprocessing.encode_target(y, target, where, getattr(X, "lines", None)), False
+
+    def target_column(self, table: Table) -> str:
+        """The column of `table` holding the targets: the run's data.target, else (as training
+        took it) the last column that is not a feature."""
+        name = self.config.data.params.get("target")
+        if name is None:
+            others = [c for c in table.header if c not in self.preprocessing.feature_names]
+            if not others:
+                raise NnctlError(f"{table.where}: has no target column, only the run's features (add the "
+                                 "targets as a last column)")
+            return others[-1]
+        if name not in table.columns:
+            raise NnctlError(f"{table.where}: no column {name!r}, the run's target (add it to evaluate)")
+        return name
+
+    def scores(self, A: Array, y: Array, standardized: bool = False) -> dict[str, Any]:
+        """Scores of the network on inputs A (n, d), raw or `standardized`, against class indices
+        (n,) or regression targets (n, k)."""
+        network_inputs = A if standardized else self.preprocessing.standardize(A, self.model.network.dense[0].W.dtype)
+        loss, accuracy = evaluate(self.model, network_inputs, encode_targets(self.model, self.dataset, y),
+                                  y if self.task == "classification" else None)
+        predicted = self._predicted(A, standardized=standardized)
+        scores = {"rows": len(A), "loss": loss}
+        if self.task == "classification":
+            return {**scores, "accuracy": accuracy, **class_scores(y, predicted, self.classes)}
+        values = self.preprocessing.decode_values(predicted).reshape(len(A), -1)  # the target's units
+        return {**scores, **regression_scores(y, values)}
+
+    def _predicted(self, A: Array, *, standardized: bool = False) -> Array:
+        """Class indices (n,) or regression outputs (n, k) for inputs A (n, d)."""
+        if self.task == "classification":
+            decode = lambda A: self.model.loss.decode(self.model.logits(A))[:, None]  # noqa: E731
+            return self._chunked(A, decode, 1, np.int64, standardized=standardized)[:, 0]
+        return self._chunked(A, self.model.output, self.model.network.sizes[-1], standardized=standardized)
+
+    def _decode(self, predicted: Array) -> Array:
+        if self.task == "classification":
+            return self.preprocessing.decode_classes(predicted)
+        return self.preprocessing.decode_values(predicted)
+
+    def _chunked(self, A: Array, f, width: int, dtype=None, *, standardized: bool = False) -> Array:
+        """f applied to the network's inputs for A (n, d) (raw columns, or already `standardized`),
+        CHUNK_ROWS rows at a time, into one (n, width) array: memory beyond the input and the
+        result stays that of one chunk."""
+        inputs = self.model.network.dense[0].W.dtype
+        out = np.empty((len(A), width), dtype=dtype or inputs)
+        for start in range(0, len(A), CHUNK_ROWS):
+            chunk = A[start:start + CHUNK_ROWS]
+            out[start:start + CHUNK_ROWS] = f(chunk if standardized else self.preprocessing.standardize(chunk, inputs))
+        return out
+
+
+def class_scores(y: Array, predicted: Array, classes: list) -> dict[str, Any]:
+    """True and predicted class indices (n,) -> the confusion matrix (K, K) (rows: true class)
+    and per class precision, recall, F1 (0 where undefined, as scikit-learn's zero_division=0)
+    and support."""
+    K = len(classes)
+    confusion = np.bincount(y * K + predicted, minlength=K * K).reshape(K, K)
+    hits, support, guessed = np.diag(confusion), confusion.sum(axis=1), confusion.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(guessed > 0, hits / guessed, 0.0)
+        recall = np.where(support > 0, hits / support, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    per_class = [{"class": label, "precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+                 for label, p, r, f, s in zip(classes, precision, recall, f1, support, strict=True)]
+    return {"classes": list(classes), "per_class": per_class, "confusion": confusion.tolist()}
+
+
+def regression_scores(Y: Array, P: Array) -> dict[str, Any]:
+    """Targets and predictions (n, k) -> mse and mae over every value; r2 the mean over the k
+    targets of 1 - SS_res / SS_tot (None where a target is constant)."""
+    residual = P - Y
+    total = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
+    r2 = None if (total == 0).any() else float(np.mean(1.0 - (residual ** 2).sum(axis=0) / total))
+    return {"mse": float(np.mean(residual ** 2)), "mae": float(np.mean(np.abs(residual))), "r2": r2}
+
+
+def probabilities(scores: Array) -> Array:
+    """(n, K) class confidences in [0, 1] (the loss's `scores`) -> rows that sum to 1; a row of
+    zeros (an mse output clipped everywhere) becomes uniform."""
+    total = scores.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        P = np.where(total > 0, scores / total, 1.0 / scores.shape[1])
+    return P
+
+
+def load_run(path: str | Path, checkpoint: int | None = None) -> TrainedRun:
+    """The run directory `path`, with model.npz's weights (the kept ones after an early stop or a
+    divergence) or those of checkpoints/epoch-NNNN.npz for `checkpoint=N`. Weights that are not
+    finite numbers are refused, naming the file."""
+    run = runs.load_run(Path(path))
+    if checkpoint is None:
+        return TrainedRun(run, run.model)
+    saved = dict(run.checkpoints())
+    if checkpoint not in saved:
+        have = f"saved: {', '.join(map(str, saved))}" if saved else "it saved none: train.checkpoint_every was 0"
+        raise NnctlError(f"--checkpoint {checkpoint}: {run.path} has no checkpoint of epoch {checkpoint} ({have})")
+    model = trained_model(run.config, run.dataset, saved[checkpoint], source=" of config.yaml and data.npz")
+    return TrainedRun(run, model, checkpoint)
+
+
+def prediction_columns(run: TrainedRun, table: Table, *, proba: bool = False) -> dict[str, Array]:
+    """The table's columns (passed through as they are) plus `prediction` (one column per
+    target, prediction_j, for a regression of k > 1 targets) and, with `proba`, p_<class> for
+    every class. A column of the table with one of these names is refused."""
+    if proba and run.task != "classification":
+        raise NnctlError("--proba: a regression run has no class probabilities (leave --proba out)")
+    predicted = run.predict(table, table.where)
+    added = {"prediction": predicted} if predicted.ndim == 1 else {
+        f"prediction_{j}": predicted[:, j] for j in range(predicted.shape[1])}
+    if proba:
+        P = run.predict_proba(table, table.where)
+        added.update({f"p_{label}": P[:, k] for k, label in enumerate(run.classes)})
+    taken = [name for name in added if name in table.columns]
+    if taken:
+        raise NnctlError(f"{table.where}: already has a column {taken[0]!r}, which the predictions would take "
+                         "(rename or remove it)")
+    return {**table.columns, **added}
+
+
+def columns_csv(columns: dict[str, Array]) -> str:
+    """Columns (each (n,)) as CSV text with a header; floats keep every digit (repr)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    cells = [c.tolist() for c in columns.values()]  # Python floats: repr gives the shortest exact text
+    writer.writerows(zip(*cells, strict=True))
+    return out.getvalue()
+
+
+def draw_evaluation(run: TrainedRun, data: tuple[Array, Array, bool], label: str, folder: Path, *,
+                    dpi: int = 110) -> list[Path]:
+    """confusion.png (classification) or fit.png (regression) of the evaluated `data` (as
+    `evaluation_data` gives it) in `folder`. fit.png draws the training data as `train` and the
+    evaluated rows as `validation` (the pictures know these two splits)."""
+    A, y, standardized = data
+    label = Path(label).name  # a file by its name: the title stays one line
+    title = f"{run.path.name}: {label}"
+    if run.task == "classification":
+        predicted = run._predicted(A, standardized=standardized)
+        names = [str(c) for c in run.classes]
+        return [plots.plot_confusion(y, predicted, names, folder / "confusion.png", title=title, split=label, dpi=dpi)]
+    pre, d = run.preprocessing, run.dataset
+    unstandardize = (lambda X: X) if pre.mean is None else (lambda X: X * pre.std + pre.mean)  # noqa: E731
+    predict = lambda X: run._predicted(np.asarray(X, dtype=float))  # noqa: E731  X in the data's units
+    shown = plots.PlotData(unstandardize(d.X_train), d.y_train, unstandardize(A) if standardized else A, y,
+                           "regression", feature_names=list(d.feature_names))
+    return [plots.plot_fit(predict, shown, folder / "fit.png", title=title, dpi=dpi)]
