@@ -304,7 +304,7 @@ def test_csv_odd_files_read_as_the_row_by_row_reader_reads_them(tmp_path, text, 
 
 def test_a_plain_numeric_table_is_not_read_row_by_row(tmp_path, monkeypatch):
     """The common case (a header, numbers, maybe text labels) takes NumPy's C reader: 200 000 rows
-    × 10 columns in about 1.3× np.loadtxt's time (benchmarks/csv.py), not the 10× of reading
+    × 10 columns in about 1.3× np.loadtxt's time (benchmarks/csv_load.py), not the 5-10× of reading
     cell by cell."""
     monkeypatch.setattr(nnctl.data, "_rows_table", lambda *args: pytest.fail("read row by row"))
     cells = random_cells(0, 50, 3)
