@@ -234,7 +234,7 @@ def _fast_table(text: str, path: Path, target: str | None, delimiter: str) -> tu
     a lone carriage return, a line over the csv module's field limit, a cell that is not a finite
     number, a ragged row, an empty target. Every value is the same float64 (both parse with
     Python's correctly rounded strtod); None leaves the error message to `_rows_table`."""
-    if delimiter in '"\r\n' or '"' in text:
+    if len(delimiter) != 1 or delimiter in '"\r\n' or '"' in text:  # the csv module's quoting, its errors
         return None
     if "\r" in text:
         if text.count("\r") != text.count("\r\n"):
