@@ -47,10 +47,12 @@ docs: gallery
 	$(BIN)/python docs/make_docs.py
 
 # nnctl against PyTorch and scikit-learn on workloads W1-W5 (about 9 minutes on 2 cores; keep
-# the machine otherwise idle), then the floors under the targets not met (about 2 minutes)
+# the machine otherwise idle), then the floors under the targets not met (about 2 minutes), then
+# the CSV loader against np.loadtxt (about 1 minute)
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/peers.py
 	$(BIN)/python benchmarks/floors.py
+	$(BIN)/python benchmarks/csv_load.py
 
 clean:
 	rm -rf $(VENV) runs/*/ .pytest_cache

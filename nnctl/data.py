@@ -183,20 +183,21 @@ def load_csv(
     The file is read whole through files.read_text: a regular file only (a FIFO or a device
     would block or never end) of at most MAX_CSV_BYTES, as UTF-8 with or without Excel's
     byte-order mark. X holds at most MAX_ARRAY_VALUES values. Errors quote the file sparingly
-    (see `_quote`): nothing at all from a file that is not a table."""
+    (see `_quote`): nothing at all from a file that is not a table.
+
+    A plain numeric table is parsed by NumPy's C reader (`_fast_table`); any other file, and any
+    file with a problem, cell by cell (`_rows_table`), which finds and names the problem."""
     path = Path(path)
     try:
         text = read_text(path, limit=MAX_CSV_BYTES, what="CSV file")
     except NnctlError as e:
         raise NnctlError(f"data.path: {e}") from None
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        header = next(reader, None)
-        rows = [(reader.line_num, row) for row in reader if row]
-    except csv.Error as e:  # its messages quote nothing of the file
-        raise NnctlError(f"{path}: cannot read as CSV ({e})") from None
-    if not header or not rows:
-        raise NnctlError(f"{path}: needs a header row and at least one data row")
+    return _fast_table(text, path, target, delimiter) or _rows_table(text, path, target, delimiter)
+
+
+def _columns(header: list[str], target: str | None, path: Path, delimiter: str) -> tuple[int, list[str]]:
+    """The header row's cells -> (the target's index t, the d feature names: every other column).
+    Refuses a header that is not a table, holds unusable names, or lacks the target."""
     if len(header) < 2:  # not a table (or another delimiter): the line may be anything, even a secret
         raise NnctlError(f"{path}: not a table: its first line has no {delimiter!r} between column names "
                          f"({_other_delimiter(header[0], delimiter)})")
@@ -208,10 +209,93 @@ def load_csv(
                                                                 if len(header) > MAX_LISTED else "")
         raise NnctlError(f"{path}: no column {_quote(target)} (set data.target to one of: {listed})")
     t = header.index(target)
-    names = header[:t] + header[t + 1 :]
-    if len(rows) * len(names) > MAX_ARRAY_VALUES:
-        raise NnctlError(f"{path}: {len(rows):,} rows × {len(names):,} feature columns = {len(rows) * len(names):,} "
+    return t, header[:t] + header[t + 1 :]
+
+
+def _check_size(n: int, names: list[str], path: Path) -> None:
+    """n rows of these feature columns fit in MAX_ARRAY_VALUES values."""
+    if n * len(names) > MAX_ARRAY_VALUES:
+        raise NnctlError(f"{path}: {n:,} rows × {len(names):,} feature columns = {n * len(names):,} "
                          f"values (at most {MAX_ARRAY_VALUES:,}; use fewer rows or columns)")
+
+
+def _target_values(cells: list[str]) -> Array:
+    """The target's stripped, filled cells (n,) -> float64 if each is a finite number, else str
+    (a text target: class names). Stops at the first cell that is not a number."""
+    try:
+        y = np.array([float(cell) for cell in cells])
+    except ValueError:
+        y = None
+    return y if y is not None and np.isfinite(y).all() else np.array(cells, dtype=np.str_)
+
+
+def _fast_table(text: str, path: Path, target: str | None, delimiter: str) -> tuple[Array, Array, list[str]] | None:
+    """The table parsed by np.loadtxt, or None where that might differ from `_rows_table`: quotes,
+    a lone carriage return, a line over the csv module's field limit, a cell that is not a finite
+    number, a ragged row, an empty target. Every value is the same float64 (both parse with
+    Python's correctly rounded strtod); None leaves the error message to `_rows_table`."""
+    if len(delimiter) != 1 or delimiter in '"\r\n' or '"' in text:  # the csv module's quoting, its errors
+        return None
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    first, *rows = text.split("\n")
+    if rows and not rows[-1]:
+        rows.pop()  # the last line's end
+    if "" in rows:
+        rows = [row for row in rows if row]  # blank lines are no rows, as in csv.reader
+    if not first or not rows or max(len(first), *map(len, rows)) > csv.field_size_limit():
+        return None
+    header = first.split(delimiter)
+    t, names = _columns(header, target, path, delimiter)  # raises as _rows_table would
+    _check_size(len(rows), names, path)
+    features = [j for j in range(len(header)) if j != t]
+    try:  # a numeric target: one pass over the whole table, which also refuses ragged rows
+        table = np.loadtxt(rows, dtype=np.float64, delimiter=delimiter, comments=None, ndmin=2)
+    except ValueError:
+        table = None
+    if table is not None and table.shape[1] == len(header) and np.isfinite(table[:, t]).all():
+        X, y = table[:, features], table[:, t]
+    else:  # text (or nan) in the target: its cells as _rows_table reads them, the features by NumPy
+        cells = _target_cells(rows, t, len(header) - 1, delimiter)
+        if cells is None:
+            return None
+        try:
+            X = np.loadtxt(rows, dtype=np.float64, delimiter=delimiter, comments=None, ndmin=2, usecols=features)
+        except ValueError:
+            return None
+        y = _target_values(cells)
+    if X.shape != (len(rows), len(names)) or not np.isfinite(X).all():
+        return None
+    return X, y, names
+
+
+def _target_cells(rows: list[str], t: int, k: int, delimiter: str) -> list[str] | None:
+    """Cell t of every row, stripped, if every row has exactly k delimiters and no target cell is
+    empty; else None. Splits at most up to cell t, from whichever end is nearer."""
+    if any(row.count(delimiter) != k for row in rows):
+        return None
+    if t <= k // 2:
+        cells = [row.split(delimiter, t + 1)[t].strip() for row in rows]
+    else:
+        cells = [row.rsplit(delimiter, k - t + 1)[1].strip() for row in rows]
+    return None if "" in cells else cells
+
+
+def _rows_table(text: str, path: Path, target: str | None, delimiter: str) -> tuple[Array, Array, list[str]]:
+    """The table read row by row with the csv module (quotes, any line ends), each cell checked:
+    the first problem is refused naming its line and column."""
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        header = next(reader, None)
+        rows = [(reader.line_num, row) for row in reader if row]
+    except csv.Error as e:  # its messages quote nothing of the file
+        raise NnctlError(f"{path}: cannot read as CSV ({e})") from None
+    if not header or not rows:
+        raise NnctlError(f"{path}: needs a header row and at least one data row")
+    t, names = _columns(header, target, path, delimiter)
+    _check_size(len(rows), names, path)
     X = np.empty((len(rows), len(names)))
     y_cells = []
     for i, (line, row) in enumerate(rows):
@@ -220,18 +304,16 @@ def load_csv(
             raise NnctlError(f"{path}: line {line} has {len(row)} cells, the header {len(header)} ({fix})")
         cells = [cell.strip() for cell in row]
         if not cells[t]:
-            raise NnctlError(f"{path}: line {line}, column {_quote(target)}: empty target (fill it or remove the row)")
+            raise NnctlError(f"{path}: line {line}, column {_quote(header[t].strip())}: empty target "
+                             "(fill it or remove the row)")
         y_cells.append(cells.pop(t))
         for j, (name, cell) in enumerate(zip(names, cells, strict=True)):
             X[i, j] = _number(cell)
             if math.isnan(X[i, j]):
-                k = header.index(name)
+                k = j + (j >= t)  # the column's index in the header
                 column = [r[k].strip() for _, r in rows if len(r) == len(header)]
                 raise NnctlError(f"{path}: {_bad_cell(name, column, line, cell)}")
-    y = np.array([_number(cell) for cell in y_cells])
-    if np.isnan(y).any():
-        y = np.array(y_cells, dtype=np.str_)  # a text target: class names
-    return X, y, names
+    return X, _target_values(y_cells), names
 
 
 def _quote(cell: str) -> str:
