@@ -33,6 +33,11 @@ def _fmt(value: Any, digits: int = 4) -> str:
     return f"{value:.{decimals}f}"
 
 
+def _percent(value: float) -> str:
+    """An accuracy as every table and line of nnctl shows it: 0.9125 -> '91.2%'."""
+    return f"{value:.1%}"
+
+
 def _fraction(value: float) -> str:
     """An accuracy, a fraction in [0, 1], to 3 decimals: 0.912, 1.000."""
     return f"{value:.3f}"
@@ -45,9 +50,9 @@ def describe(row: dict[str, Any]) -> str:
     if row.get("val_loss") is not None:
         parts.append(f"val_loss {_fmt(row['val_loss'])}")
     if row.get("train_accuracy") is not None:
-        parts.append(f"acc {row['train_accuracy']:.1%}")
+        parts.append(f"acc {_percent(row['train_accuracy'])}")
     if row.get("val_accuracy") is not None:
-        parts.append(f"val_acc {row['val_accuracy']:.1%}")
+        parts.append(f"val_acc {_percent(row['val_accuracy'])}")
     return "  ".join(parts)
 
 
@@ -306,7 +311,7 @@ def print_evaluation(report: dict[str, Any]) -> None:
     keys = [k for k in ("loss", "accuracy", "mse", "mae", "r2") if k in report]
     for key in keys:
         scores.add_column(key, justify="right")
-    scores.add_row(*(_fmt(report[k]) if k != "accuracy" else _fraction(report[k]) for k in keys))
+    scores.add_row(*(_fmt(report[k]) if k != "accuracy" else _percent(report[k]) for k in keys))
     console.print(scores)
     if "per_class" not in report:
         return

@@ -81,3 +81,12 @@ def test_explain_takes_a_console(tmp_path):
     console = Console(width=60, file=io.StringIO(), record=True, color_system=None)
     print_explanation(SimpleNamespace(forward=[], loss=step, backward=[]), console=console)
     assert "[nan]" in console.export_text()
+
+
+def test_evaluate_shows_accuracy_as_a_percentage_like_every_other_table(capsys):
+    """`nnctl evaluate` printed 0.975 where progress lines, `nnctl runs` and report.html say 97.5%."""
+    from nnctl.console import print_evaluation
+
+    print_evaluation({"data": "runs/x/data.npz", "rows": 40, "loss": 0.0853, "accuracy": 0.975})
+    out = capsys.readouterr().out
+    assert "97.5%" in out and "0.975" not in out and "0.0853" in out
