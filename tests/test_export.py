@@ -1,0 +1,92 @@
+"""`nnctl export`: the NumPy script and the ONNX model predict as the run does."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from nnctl.cli import app
+from nnctl.export import export_run
+from nnctl.trained import load_run
+
+runner = CliRunner()
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky-relu", "elu", "softplus", "linear")
+# (loss, classes): string labels, integer labels not 0..K-1, one output (two classes) and several
+CASES = (("cross-entropy", ("a", "b", "c")), ("binary-cross-entropy", (3, 7)),
+         ("binary-cross-entropy", ("x", "y", "z")), ("mse", ("no", "yes")), ("mse", (0, 1, 2)),
+         ("hinge", ("neg", "pos")), ("mse", None))
+
+
+def table(n: int, classes, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 3) features on scales far from standardised, (n,) labels drawn from `classes` (or
+    regression values in the hundreds when classes is None)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3)) * [10.0, 1.0, 0.1] + [50.0, -3.0, 0.0]
+    if classes is None:
+        return X, 200 + 3 * X[:, 0] - 20 * X[:, 1]
+    k = np.argmax(X[:, :2] / [10.0, 1.0] @ rng.normal(size=(2, len(classes))), axis=1)
+    return X, np.array(classes)[k]
+
+
+def csv_text(X: np.ndarray, y: np.ndarray | None) -> str:
+    header = "f0,f1,f2" + (",target" if y is not None else "")
+    rows = [",".join(map(repr, x)) + (f",{y[i]}" if y is not None else "") for i, x in enumerate(X.tolist())]
+    return "\n".join([header, *rows]) + "\n"
+
+
+def train(folder: Path, activation: str, loss: str, classes, standardize: bool = True) -> Path:
+    X, y = table(60, classes, 0)
+    (folder / "train.csv").write_text(csv_text(X, y))
+    config = {"name": "tiny", "data": {"name": "csv", "path": "train.csv", "target": "target",
+                                       "standardize": standardize},
+              "model": {"hidden": [5, 4], "activation": activation}, "loss": loss,
+              "optimizer": {"name": "adam", "lr": 0.05}, "train": {"epochs": 4, "batch_size": 16},
+              "output": {"plots": []}}
+    (folder / "c.yaml").write_text(yaml.safe_dump(config))
+    result = runner.invoke(app, ["train", str(folder / "c.yaml"), "--run-dir", str(folder / "run"), "-q"])
+    assert result.exit_code == 0, result.output
+    return folder / "run"
+
+
+@pytest.mark.parametrize("loss,classes", [CASES[0], CASES[-1]], ids=["classifier", "regressor"])
+def test_numpy_script_predicts_as_the_run(tmp_path, loss, classes):
+    run = load_run(train(tmp_path, "tanh", loss, classes))
+    X, _ = table(25, classes, 1)
+    (tmp_path / "new.csv").write_text(csv_text(X[:, ::-1], None).replace("f0,f1,f2", "f2,f1,f0"))  # by name
+    script = export_run(run, "numpy", tmp_path / "predict.py")
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "new.csv")], capture_output=True,
+                          text=True, check=True, cwd=tmp_path)
+    printed = done.stdout.split("\n")[:-1]
+    assert len(printed) == 25
+    if classes is None:
+        np.testing.assert_allclose(np.array(printed, dtype=float), run.predict(X), rtol=1e-12, atol=1e-12)
+    else:
+        assert printed == [str(c) for c in run.predict(X)]
+
+
+@pytest.mark.parametrize("loss,classes", CASES, ids=[f"{loss}-{c and len(c)}" for loss, c in CASES])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_onnx_model_predicts_as_the_run(tmp_path, activation, loss, classes):
+    onnx = pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    run = load_run(train(tmp_path, activation, loss, classes, standardize=activation != "linear"))
+    path = export_run(run, "onnx", tmp_path / "model.onnx")
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    X, _ = table(40, classes, 1)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = dict(zip([o.name for o in session.get_outputs()], session.run(None, {"X": X.astype(np.float32)}),
+                   strict=True))
+    if classes is None:
+        assert list(got) == ["prediction"]
+        expected = run.predict(X)  # float32 near zero: absolute 1e-6 of the outputs' scale
+        np.testing.assert_allclose(got["prediction"], expected, rtol=1e-6, atol=1e-6 * np.abs(expected).max())
+        return
+    assert list(got) == ["probabilities", "label"]
+    np.testing.assert_allclose(got["probabilities"], run.predict_proba(X), rtol=1e-6, atol=1e-5)
+    assert got["label"].tolist() == run.predict(X).tolist()
