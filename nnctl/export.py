@@ -21,7 +21,7 @@ from nnctl.errors import NnctlError
 from nnctl.files import atomic_write, write_text
 from nnctl.nn.activations import ELU_ALPHA, LEAKY_RELU_SLOPE
 from nnctl.nn.layers import Dense
-from nnctl.trained import TrainedRun
+from nnctl.trained import TrainedRun, load_run
 
 Array = np.ndarray
 FORMATS = ("onnx", "numpy")
@@ -29,14 +29,28 @@ OPSET = 17
 EXTRA_MISSING = "nnctl export --format onnx needs the export extra: pip install 'nnctl[export]'"
 
 
+def export_file(run_dir: Path | str, fmt: str, out: Path | str, *, overwrite: bool = False,
+                checkpoint: int | None = None) -> Path:
+    """`nnctl export`: the run directory's model (or a checkpoint's) written as `fmt` to `out`;
+    the format and `out` are checked before the run is read, and nothing is written on error."""
+    _check_target(fmt, Path(out), overwrite)
+    return export_run(load_run(run_dir, checkpoint), fmt, out, overwrite=overwrite)
+
+
+def _check_target(fmt: str, out: Path, overwrite: bool) -> None:
+    if fmt not in FORMATS:
+        raise NnctlError(f"--format {fmt}: not an export format (choose from: onnx, numpy)")
+    if (out.exists() or out.is_symlink()) and not overwrite:
+        raise NnctlError(f"--out {out}: exists (pass --overwrite to replace it)")
+    if fmt == "onnx":
+        _onnx()
+
+
 def export_run(run: TrainedRun, fmt: str, out: Path | str, *, overwrite: bool = False) -> Path:
     """Write `run` as `fmt` ("onnx" or "numpy") to `out`; an existing `out` is refused without
     `overwrite`. Everything is checked before anything is written."""
     out = Path(out)
-    if fmt not in FORMATS:
-        raise NnctlError(f"--format {fmt}: not a format (use onnx or numpy)")
-    if (out.exists() or out.is_symlink()) and not overwrite:
-        raise NnctlError(f"--out {out}: exists (pass --overwrite to replace it)")
+    _check_target(fmt, out, overwrite)
     if fmt == "numpy":
         return write_text(out, numpy_script(run))
     data = onnx_model(run).SerializeToString()
@@ -143,6 +157,8 @@ def read_features(path):
     """The CSV's feature columns, by name, as an (n, d) float64 array."""
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
+    if not rows:
+        sys.exit(f"error: {path}: empty (give a CSV with a header row naming the features)")
     header, rows = [h.strip() for h in rows[0]], [r for r in rows[1:] if r]
     missing = [name for name in MODEL["features"] if name not in header]
     if missing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -90,3 +91,41 @@ def test_onnx_model_predicts_as_the_run(tmp_path, activation, loss, classes):
     assert list(got) == ["probabilities", "label"]
     np.testing.assert_allclose(got["probabilities"], run.predict_proba(X), rtol=1e-6, atol=1e-5)
     assert got["label"].tolist() == run.predict(X).tolist()
+
+
+def test_the_cli_writes_the_file_and_refuses_to_replace_it(tmp_path):
+    run = train(tmp_path, "tanh", "cross-entropy", ("a", "b", "c"))
+    out = tmp_path / "predict.py"
+    result = runner.invoke(app, ["export", str(run), "--format", "numpy", "--out", str(out)])
+    assert result.exit_code == 0 and result.output == f"{out}\n"
+    first = out.read_text()
+    out.write_text("mine\n")
+    refused = runner.invoke(app, ["export", str(run), "--format", "numpy", "--out", str(out)])
+    assert refused.exit_code == 2 and out.read_text() == "mine\n"
+    again = runner.invoke(app, ["export", str(run), "--format", "numpy", "--out", str(out), "--overwrite"])
+    assert again.exit_code == 0 and out.read_text() == first
+
+
+def test_onnx_without_the_extra_is_one_line_naming_it(tmp_path, monkeypatch):
+    run = train(tmp_path, "tanh", "cross-entropy", ("a", "b", "c"))
+    real = importlib.import_module
+
+    def without_onnx(name, *args):
+        if name == "onnx":
+            raise ImportError("No module named 'onnx'")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", without_onnx)
+    result = runner.invoke(app, ["export", str(run), "--format", "onnx", "--out", str(tmp_path / "m.onnx")])
+    assert result.exit_code == 2
+    assert result.output == "error: nnctl export --format onnx needs the export extra: pip install 'nnctl[export]'\n"
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_the_numpy_script_says_an_empty_csv_is_empty(tmp_path):
+    run = load_run(train(tmp_path, "tanh", "mse", None))
+    script = export_run(run, "numpy", tmp_path / "predict.py")
+    (tmp_path / "empty.csv").write_text("")
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "empty.csv")], capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr == f"error: {tmp_path / 'empty.csv'}: empty (give a CSV with a " \
+        "header row naming the features)\n"
