@@ -56,21 +56,21 @@ def train(folder: Path, activation: str, loss: str, classes, standardize: bool =
     return folder / "run"
 
 
-@pytest.mark.parametrize("loss,classes", [CASES[0], CASES[-1]], ids=["classifier", "regressor"])
+@pytest.mark.parametrize("loss,classes", CASES, ids=[f"{loss}-{c and len(c)}" for loss, c in CASES])
 def test_numpy_script_predicts_as_the_run(tmp_path, loss, classes):
-    run = load_run(train(tmp_path, "tanh", loss, classes))
-    X, _ = table(25, classes, 1)
+    run = load_run(train(tmp_path, "elu", loss, classes))
+    X, _ = table(300, classes, 1)
     (tmp_path / "new.csv").write_text(csv_text(X[:, ::-1], None).replace("f0,f1,f2", "f2,f1,f0"))  # by name
     script = export_run(run, "numpy", tmp_path / "predict.py")
     done = subprocess.run([sys.executable, str(script), str(tmp_path / "new.csv")], capture_output=True,
                           text=True, check=True, cwd=tmp_path)
     printed = done.stdout.split("\n")[:-1]
-    assert len(printed) == 25
+    assert len(printed) == 300
     if classes is None:
         np.testing.assert_allclose(np.array(printed, dtype=float), run.predict(X), rtol=1e-12, atol=1e-12)
     else:
         labels = run.predict(X).tolist()
-        assert printed == [str(c) for c in labels] and len(set(labels)) == 3
+        assert printed == [str(c) for c in labels] and len(set(labels)) > 1
 
 
 @pytest.mark.parametrize("loss,classes", CASES, ids=[f"{loss}-{c and len(c)}" for loss, c in CASES])
@@ -81,7 +81,7 @@ def test_onnx_model_predicts_as_the_run(tmp_path, activation, loss, classes):
     run = load_run(train(tmp_path, activation, loss, classes, standardize=activation != "linear"))
     path = export_run(run, "onnx", tmp_path / "model.onnx")
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
-    X, _ = table(40, classes, 1)
+    X, _ = table(300, classes, 1)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = dict(zip([o.name for o in session.get_outputs()], session.run(None, {"X": X.astype(np.float32)}),
                    strict=True))
