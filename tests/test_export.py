@@ -42,10 +42,10 @@ def csv_text(X: np.ndarray, y: np.ndarray | None) -> str:
     return "\n".join([header, *rows]) + "\n"
 
 
-def train(folder: Path, activation: str, loss: str, classes, standardize: bool = True) -> Path:
+def train(folder: Path, activation: str, loss: str, classes, standardize: bool = True, dtype: str = "float64") -> Path:
     X, y = table(60, classes, 0)
     (folder / "train.csv").write_text(csv_text(X, y))
-    config = {"name": "tiny", "data": {"name": "csv", "path": "train.csv", "target": "target",
+    config = {"name": "tiny", "dtype": dtype, "data": {"name": "csv", "path": "train.csv", "target": "target",
                                        "standardize": standardize},
               "model": {"hidden": [5, 4], "activation": activation}, "loss": loss,
               "optimizer": {"name": "adam", "lr": 0.05}, "train": {"epochs": 30, "batch_size": 16},
@@ -132,3 +132,20 @@ def test_the_numpy_script_says_an_empty_csv_is_empty(tmp_path):
     done = subprocess.run([sys.executable, str(script), str(tmp_path / "empty.csv")], capture_output=True, text=True)
     assert done.returncode == 1 and done.stderr == f"error: {tmp_path / 'empty.csv'}: empty (give a CSV with a " \
         "header row naming the features)\n"
+
+
+def test_a_float32_run_exports_as_it_predicts(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    run = load_run(train(tmp_path, "softplus", "cross-entropy", ("a", "b", "c"), dtype="float32"))
+    X, _ = table(300, ("a", "b", "c"), 1)
+    (tmp_path / "new.csv").write_text(csv_text(X, None))
+    script = export_run(run, "numpy", tmp_path / "predict.py")
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "new.csv")], capture_output=True,
+                          text=True, check=True)
+    labels = run.predict(X).tolist()
+    assert done.stdout.split("\n")[:-1] == labels and len(set(labels)) > 1
+    model = export_run(run, "onnx", tmp_path / "m.onnx")
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    P, label = session.run(None, {"X": X.astype(np.float32)})
+    np.testing.assert_allclose(P, run.predict_proba(X), rtol=1e-5, atol=1e-5)
+    assert label.tolist() == labels
