@@ -146,3 +146,16 @@ def test_a_bad_target_std_in_data_npz_is_refused(runs, tmp_path):
     np.savez(tmp_path / "data.npz", **{**arrays, "target_std": np.array([0.0])})
     with pytest.raises(NnctlError, match="target_std holds a value that is not positive"):
         read_dataset(tmp_path / "data.npz")
+
+
+def test_evaluate_draws_fit_png_in_the_targets_units(runs, tmp_path, monkeypatch):
+    import nnctl.trained  # noqa: PLC0415  (a test, not an nnctl module)
+    from nnctl.trained import draw_evaluation  # noqa: PLC0415
+    drawn = {}
+    monkeypatch.setattr(nnctl.trained.plots, "plot_fit", lambda predict, shown, path, **kw: drawn.update(
+        predict=predict, shown=shown) or path)
+    run = load_run(runs[True][0])
+    draw_evaluation(run, run.evaluation_data(), "validation", tmp_path)
+    X, y = raw_validation(run)
+    assert np.allclose(drawn["predict"](X)[:, 0], run.predict(X), rtol=1e-12, atol=0)
+    assert np.array_equal(drawn["shown"].y_val[:, 0], y)  # the points, in the target's units too
