@@ -230,6 +230,7 @@ KEY_NOTES: dict[str, str] = {
     "data.task": f"{literal_choices(schema.DataConfig, 'task')} (csv: auto decides from the target)",
     "data.validation_fraction": "stratified for classification; 0 = no validation set",
     "data.standardize": "mean/std from the training part only, applied to both parts",
+    "data.standardize_target": "regression: fit on (y - mean)/std, reported in y's units",
     "model": "",
     "model.hidden": "hidden widths; [] = a linear (or logistic) model",
     "model.activation": f"{choices(ACTIVATIONS)}, or a list: one per hidden layer",

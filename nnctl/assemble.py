@@ -76,7 +76,8 @@ def build_for(config: Config) -> tuple[Model, Dataset, Streams]:
     with blame(config):
         dataset = load_dataset(
             {**config.data.params, "name": config.data.name, "task": config.data.task,
-             "validation_fraction": config.data.validation_fraction, "standardize": config.data.standardize},
+             "validation_fraction": config.data.validation_fraction, "standardize": config.data.standardize,
+             "standardize_target": config.data.standardize_target},
             seed_rng=streams.data, base_dir=config.base_dir, dtype=np.dtype(config.dtype),
         )
         return build_model(config, dataset, streams.init), dataset, streams
@@ -140,9 +141,10 @@ def load_matching_weights(path: Path, expected: dict[str, Array], source: str = 
 
 
 def encode_targets(model: Model, dataset: Dataset, y: Array) -> Array:
-    """Class indices or regression targets -> what the model's loss takes."""
+    """Class indices or regression targets (n, k) in their units -> what the model's loss takes:
+    (y - target_mean) / target_std when the run standardised the target."""
     if dataset.task == "regression":
-        return y
+        return y if dataset.target_mean is None else (y - dataset.target_mean) / dataset.target_std
     return model.loss.encode(y, dataset.n_classes, model.network.dense[0].W.dtype)
 
 

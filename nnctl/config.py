@@ -194,6 +194,7 @@ class DataConfig(Parametrised):
     task: Literal["auto", "classification", "regression"] = "auto"
     validation_fraction: float = Field(0.2, ge=0.0, lt=1.0)
     standardize: bool = False
+    standardize_target: bool = False  # regression: train on (y - mean) / std, report in y's units
 
     @model_validator(mode="after")
     def _fits_in_memory(self) -> DataConfig:

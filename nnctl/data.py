@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ from nnctl.files import MAX_ARRAY_VALUES, load_npz, read_text, save_npz
 
 Array = np.ndarray
 TASKS = ("auto", "classification", "regression")
-SETTINGS = ("name", "task", "validation_fraction", "standardize")  # data keys that are not generator params
+# data keys that are not generator params
+SETTINGS = ("name", "task", "validation_fraction", "standardize", "standardize_target")
 MAX_AUTO_CLASSES = 20  # an integer target with more distinct values than this is taken as regression
 N_DIGITS = 1797
 # A CSV file is read whole: 1 GB holds MAX_ARRAY_VALUES (config.MAX_VALUES) numbers of up to 9
@@ -39,6 +41,10 @@ MAX_CSV_BYTES = 1_000_000_000
 DELIMITERS = (",", ";", "\t", "|")  # the usual ones, suggested when a header lacks data.delimiter
 MAX_QUOTE = 40  # characters of a cell or column name an error quotes: enough to find it, not a whole secret
 MAX_LISTED = 10  # column names an error lists
+# a regression target whose training std lies outside this range, unscaled, is warned about:
+# the network's outputs start near 0 with unit-sized steps, so 40..420 ends flat at the mean
+# (bump's 0.08 trains well, hence 0.01 below)
+TARGET_SCALE = (0.01, 10.0)
 
 
 # ---------------------------------------------------------------- generators
@@ -446,7 +452,11 @@ def feature_count(name: str, params: dict[str, Any]) -> int | None:
 class Dataset:
     """The data as trained. X_*: (n_*, d), dtype as configured; y_*: (n_*,) int64 class indices
     0..K-1 (classification) or (n_*, k) floats (regression). classes[i] is the original label of
-    index i. mean, std: (d,) standardisation stats of the training part, or None."""
+    index i. mean, std: (d,) standardisation stats of the training part, or None.
+    target_mean, target_std: (k,) the regression target's stats of the training part when
+    data.standardize_target is on, or None. y_* stay in the target's units either way: the
+    network trains on (y - target_mean) / target_std (assemble.encode_targets), and its outputs
+    are mapped back by `Preprocessing.decode_values`."""
 
     X_train: Array
     y_train: Array
@@ -457,6 +467,8 @@ class Dataset:
     feature_names: list[str]
     mean: Array | None = None
     std: Array | None = None
+    target_mean: Array | None = None
+    target_std: Array | None = None
 
     @property
     def n_features(self) -> int:
@@ -509,6 +521,7 @@ def load_dataset(data: dict, *, seed_rng: np.random.Generator, base_dir: Path, d
         train, val = _random_split(len(y), fraction, seed_rng)
 
     X_train, X_val = X[train], X[val]
+    target_mean, target_std = _target_stats(y[train], task, bool(data.get("standardize_target", False)))
     mean = std = None
     if data.get("standardize", False):
         X_train, X_val, mean, std = _standardize(X_train, X_val, feature_names, where)
@@ -517,7 +530,27 @@ def load_dataset(data: dict, *, seed_rng: np.random.Generator, base_dir: Path, d
     target = ["the target"] * (y.shape[1] if y.ndim == 2 else 1)
     return Dataset(_cast(X_train, dtype, column, where), _cast(y[train], y_dtype, target, where),
                    _cast(X_val, dtype, column, where), _cast(y[val], y_dtype, target, where),
-                   task, classes, feature_names, mean, std)
+                   task, classes, feature_names, mean, std, target_mean, target_std)
+
+
+def _target_stats(y_train: Array, task: str, wanted: bool) -> tuple[Array | None, Array | None]:
+    """The regression target's training mean and std (k,) (a constant target's std taken as
+    1) when `wanted`, else (None, None). Refused for classification; unwanted on a target whose
+    scale is far from 1 (see TARGET_SCALE), one warning line on stderr names the key."""
+    if task != "regression":
+        if wanted:
+            raise NnctlError("data.standardize_target: only a regression target can be standardised, "
+                             "this data set is classification (remove the key)")
+        return None, None
+    spread = y_train.std(axis=0) if len(y_train) else np.ones(y_train.shape[1])
+    if not wanted:
+        low, high = TARGET_SCALE
+        far = (spread < low) | (spread > high)
+        if far.any():
+            print(f"warning: the regression target's std on the training part is {spread[far][0]:.3g}, far from 1, "
+                  "so training may end with flat predictions (set data.standardize_target: true)", file=sys.stderr)
+        return None, None
+    return y_train.mean(axis=0), np.where(spread == 0, 1.0, spread)
 
 
 def _make(name: str, params: dict[str, Any], rng: np.random.Generator) -> tuple[Array, Array, list[str]]:
@@ -627,6 +660,8 @@ def save_dataset(path: Path, ds: Dataset) -> Path:
               "classes": np.array(ds.classes) if ds.classes else np.array([], dtype=np.int64)}
     if ds.mean is not None:
         arrays.update(mean=ds.mean, std=ds.std)
+    if ds.target_mean is not None:
+        arrays.update(target_mean=ds.target_mean, target_std=ds.target_std)
     return save_npz(Path(path), arrays)
 
 
@@ -644,7 +679,8 @@ def read_dataset(path: Path) -> Dataset:
     y_train, y_val = (arrays[key].astype(np.int64) if task == "classification" else arrays[key]  # 1.0 -> 1
                       for key in ("y_train", "y_val"))
     return Dataset(arrays["X_train"], y_train, arrays["X_val"], y_val, task,
-                   arrays["classes"].tolist(), arrays["feature_names"].tolist(), arrays.get("mean"), arrays.get("std"))
+                   arrays["classes"].tolist(), arrays["feature_names"].tolist(), arrays.get("mean"), arrays.get("std"),
+                   arrays.get("target_mean"), arrays.get("target_std"))  # None in a data.npz from before them
 
 
 def _shape_problem(arrays: dict[str, Array]) -> str | None:
@@ -661,11 +697,16 @@ def _shape_problem(arrays: dict[str, Array]) -> str | None:
     stats = [key for key in ("mean", "std") if key in arrays]
     if stats and (len(stats) == 1 or any(arrays[key].shape != (len(names),) for key in stats)):
         return f"mean and std must both be there, each of {len(names)} values, or neither"
-    for key in ("X_train", "X_val", *stats):
+    targets = [key for key in ("target_mean", "target_std") if key in arrays]
+    k = arrays["y_train"].shape[1] if arrays["y_train"].ndim == 2 else 0
+    if targets and (len(targets) == 1 or task != "regression" or any(arrays[key].shape != (k,) for key in targets)):
+        return f"target_mean and target_std must both be there, each of {k} values (a regression's), or neither"
+    for key in ("X_train", "X_val", *stats, *targets):
         if arrays[key].dtype.kind not in "iuf" or not np.isfinite(arrays[key]).all():
             return f"{key} holds values that are not finite numbers"
-    if "std" in arrays and not (arrays["std"] > 0).all():
-        return "std holds a value that is not positive"
+    for key in ("std", "target_std"):
+        if key in arrays and not (arrays[key] > 0).all():
+            return f"{key} holds a value that is not positive"
     k = len(arrays["classes"])
     if task == "classification" and k < 2:
         return f"classes lists {k} label{'' if k == 1 else 's'} (a classification set has 2 or more)"
@@ -751,21 +792,23 @@ def array_table(A: Array, names: list[str], where: str) -> Table:
 class Preprocessing:
     """What turns raw rows (as in the data file) into the network's inputs, and its outputs back
     into labels or values, as the run was trained: the d feature columns in training order, their
-    standardisation (mean, std: (d,), or None), the task and the class labels.
+    standardisation (mean, std: (d,), or None), the task and the class labels, and the regression
+    target's standardisation (target_mean, target_std: (k,), or None), undone in `decode_values`.
 
-    Hooks for later: text feature columns (one-hot, categories fixed from the training part) go in
-    `_column_values`, one column becoming several inputs; a target standardisation is undone in
-    `decode_values`."""
+    Hook for later: text feature columns (one-hot, categories fixed from the training part) go in
+    `_column_values`, one column becoming several inputs."""
 
     feature_names: list[str]
     task: str
     classes: list
     mean: Array | None = None
     std: Array | None = None
+    target_mean: Array | None = None
+    target_std: Array | None = None
 
     @classmethod
     def of(cls, ds: Dataset) -> Preprocessing:
-        return cls(list(ds.feature_names), ds.task, list(ds.classes), ds.mean, ds.std)
+        return cls(list(ds.feature_names), ds.task, list(ds.classes), ds.mean, ds.std, ds.target_mean, ds.target_std)
 
     def columns(self, X, where: str = "X", lines: Array | None = None) -> Array:
         """Raw inputs -> (n, d) float64 in training order, not yet standardised. X: a 2-D array of
@@ -827,8 +870,9 @@ class Preprocessing:
 
     def encode_target(self, cells: Array, name: str, where: str = "y", lines: Array | None = None) -> Array:
         """Targets as in the data (n,) -> class indices (n,) int64 into `classes`, or (n, k)
-        regression values as the network's outputs are compared with (a target standardisation
-        would apply here). A label that is not one of the classes is refused, naming it."""
+        regression values (n, k) in the target's units, as Dataset.y_* hold them (a target's
+        standardisation is applied by assemble.encode_targets, as in training).
+        A label that is not one of the classes is refused, naming it."""
         cells = np.asarray(cells)
         if self.task == "regression":
             Y = cells.reshape(len(cells), -1)
@@ -853,5 +897,8 @@ class Preprocessing:
         return np.asarray(self.classes)[indices]
 
     def decode_values(self, out: Array) -> Array:
-        """(n, k) network outputs of a regression -> values in the target's units, (n,) when k = 1."""
+        """(n, k) network outputs of a regression -> values in the target's units (out × target_std
+        + target_mean when the run standardised the target), (n,) when k = 1."""
+        if self.target_mean is not None:
+            out = out * self.target_std + self.target_mean
         return out[:, 0] if out.shape[1] == 1 else out

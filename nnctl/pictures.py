@@ -73,10 +73,13 @@ def model_inputs(run, X):
 
 
 def predict_scores(run) -> Callable:
-    """X in the data's units -> (n, K) class scores in [0, 1], or (n, outputs) for a regression."""
-    model = run.model
-    if run.dataset.task == "regression":
-        return lambda X: model.output(model_inputs(run, X))
+    """X in the data's units -> (n, K) class scores in [0, 1], or (n, outputs) for a regression
+    in the target's units (a standardised target's outputs × target_std + target_mean)."""
+    model, d = run.model, run.dataset
+    if d.task == "regression":
+        if d.target_mean is None:
+            return lambda X: model.output(model_inputs(run, X))
+        return lambda X: model.output(model_inputs(run, X)) * d.target_std + d.target_mean
     return lambda X: model.loss.scores(model.logits(model_inputs(run, X)))
 
 

@@ -108,7 +108,7 @@ class TrainedRun:
         (n,) or regression targets (n, k)."""
         network_inputs = A if standardized else self.preprocessing.standardize(A, self.model.network.dense[0].W.dtype)
         loss, accuracy = evaluate(self.model, network_inputs, encode_targets(self.model, self.dataset, y),
-                                  y if self.task == "classification" else None)
+                                  y if self.task == "classification" else None, self.dataset.target_std)
         predicted = self._predicted(A, standardized=standardized)
         scores = {"rows": len(A), "loss": loss}
         if self.task == "classification":
@@ -232,7 +232,8 @@ def draw_evaluation(run: TrainedRun, data: tuple[Array, Array, bool], label: str
         return [plots.plot_confusion(y, predicted, names, folder / "confusion.png", title=title, split=label, dpi=dpi)]
     pre, d = run.preprocessing, run.dataset
     unstandardize = (lambda X: X) if pre.mean is None else (lambda X: X * pre.std + pre.mean)  # noqa: E731
-    predict = lambda X: run._predicted(np.asarray(X, dtype=float))  # noqa: E731  X in the data's units
+    predict = lambda X: run.preprocessing.decode_values(  # noqa: E731  X and the values in the data's units
+        run._predicted(np.asarray(X, dtype=float))).reshape(len(X), -1)
     shown = plots.PlotData(unstandardize(d.X_train), d.y_train, unstandardize(A) if standardized else A, y,
                            "regression", feature_names=list(d.feature_names))
     return [plots.plot_fit(predict, shown, folder / "fit.png", title=title, dpi=dpi)]

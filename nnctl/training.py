@@ -64,8 +64,14 @@ class TrainResult:
     run_dir: Path | None = None
 
 
-def evaluate(model: Model, X: Array, T: Array, labels: Array | None) -> tuple[float, float | None]:
+def evaluate(model: Model, X: Array, T: Array, labels: Array | None,
+             target_std: Array | None = None) -> tuple[float, float | None]:
     """(objective, accuracy) of the model on a whole set; accuracy None for regression.
+
+    With `target_std` (k,) (data.standardize_target), T holds standardised targets and the loss
+    is measured in the target's units: the mse of outputs × std against T × std, which is that of
+    the de-standardised predictions against the raw targets (the means cancel); the L2 penalty is
+    added as it is. So val_loss means the same with the option and without it.
 
     The set goes through the network `evaluation_rows` rows at a time, so measuring it never
     holds more activations than about a batch of a wide network (a 20 000-row set through
@@ -75,8 +81,10 @@ def evaluate(model: Model, X: Array, T: Array, labels: Array | None) -> tuple[fl
     values, rows, correct = [], [], 0
     for start in range(0, n, step):
         chunk = slice(start, start + step)
-        out = model.logits(X[chunk])
-        values.append(model.loss.value(out, T[chunk]))
+        out, T_chunk = model.logits(X[chunk]), T[chunk]
+        if target_std is not None:
+            out, T_chunk = out * target_std, T_chunk * target_std
+        values.append(model.loss.value(out, T_chunk))
         rows.append(out.shape[0])
         if labels is not None:
             correct += int(np.count_nonzero(model.loss.decode(out) == labels[chunk]))
@@ -387,10 +395,11 @@ class Loop:
                 train: tuple[float, float | None] | None = None) -> dict[str, Any]:
         """A metrics row; train metrics measured on the whole set unless given."""
         d = self.dataset
-        train_loss, train_acc = train or evaluate(self.model, d.X_train, self.T_train, self.train_labels)
+        train_loss, train_acc = train or evaluate(self.model, d.X_train, self.T_train, self.train_labels, d.target_std)
         row: dict[str, Any] = {"epoch": epoch, "train_loss": float(train_loss), "train_accuracy": train_acc}
         if self.has_val:
-            row["val_loss"], row["val_accuracy"] = evaluate(self.model, d.X_val, self.T_val, self.val_labels)
+            row["val_loss"], row["val_accuracy"] = evaluate(self.model, d.X_val, self.T_val, self.val_labels,
+                                                            d.target_std)
         row["lr"], row["seconds"] = lr, seconds
         return row
 
@@ -414,6 +423,8 @@ class Loop:
             if not self.train_batches(epoch, lr):
                 return
             train_loss = state.total / n
+            if self.dataset.target_std is not None:  # in the target's units, as every loss reported
+                train_loss = evaluate(self.model, self.dataset.X_train, self.T_train, None, self.dataset.target_std)[0]
             if train_loss > limit:  # finite, but grown far past where it started: one comparison an epoch
                 self.diverge({"epoch": epoch, "batch": state.batch, "train_loss": train_loss, "limit": limit})
                 return
