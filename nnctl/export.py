@@ -51,6 +51,9 @@ def export_run(run: TrainedRun, fmt: str, out: Path | str, *, overwrite: bool = 
     `overwrite`. Everything is checked before anything is written."""
     out = Path(out)
     _check_target(fmt, out, overwrite)
+    if run.dataset.target_std is not None:  # the graph and the script do not undo it yet: refuse, never mislead
+        raise NnctlError(f"{run.path}: a run trained with data.standardize_target cannot be exported yet "
+                         "(its predictions would be in standardised units); use nnctl predict or load_run")
     if fmt == "numpy":
         return write_text(out, numpy_script(run))
     data = onnx_model(run).SerializeToString()

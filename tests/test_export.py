@@ -149,3 +149,17 @@ def test_a_float32_run_exports_as_it_predicts(tmp_path):
     P, label = session.run(None, {"X": X.astype(np.float32)})
     np.testing.assert_allclose(P, run.predict_proba(X), rtol=1e-5, atol=1e-5)
     assert label.tolist() == labels
+
+
+def test_a_run_with_a_standardised_target_is_refused_not_exported_in_the_wrong_units(tmp_path):
+    """Neither the graph nor the script undoes data.standardize_target yet: an export would
+    predict (y - mean) / std, silently; it is one line instead, and nothing is written."""
+    X, y = table(60, None, 0)
+    (tmp_path / "train.csv").write_text(csv_text(X, 100 + 50 * y))
+    config = {"data": {"name": "csv", "path": "train.csv", "target": "target", "standardize_target": True},
+              "model": {"hidden": [4]}, "loss": "mse", "train": {"epochs": 3}, "output": {"plots": []}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    assert runner.invoke(app, ["train", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "run"), "-q"]).exit_code == 0
+    result = runner.invoke(app, ["export", str(tmp_path / "run"), "--format", "numpy", "--out", str(tmp_path / "p.py")])
+    assert result.exit_code == 2 and "cannot be exported yet" in result.output and "standardize_target" in result.output
+    assert not (tmp_path / "p.py").exists()
