@@ -159,7 +159,8 @@ def test_a_run_with_a_standardised_target_is_refused_not_exported_in_the_wrong_u
     config = {"data": {"name": "csv", "path": "train.csv", "target": "target", "standardize_target": True},
               "model": {"hidden": [4]}, "loss": "mse", "train": {"epochs": 3}, "output": {"plots": []}}
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
-    assert runner.invoke(app, ["train", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "run"), "-q"]).exit_code == 0
+    trained = runner.invoke(app, ["train", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "run"), "-q"])
+    assert trained.exit_code == 0
     result = runner.invoke(app, ["export", str(tmp_path / "run"), "--format", "numpy", "--out", str(tmp_path / "p.py")])
     assert result.exit_code == 2 and "cannot be exported yet" in result.output and "standardize_target" in result.output
     assert not (tmp_path / "p.py").exists()
