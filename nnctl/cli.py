@@ -370,6 +370,25 @@ def predict(
 
 
 @app.command(cls=Command)
+def export(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="A run directory written by `nnctl train`.",
+                                            show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", metavar="onnx|numpy", help="onnx: an ONNX model (needs the export "
+                                     "extra); numpy: a predict.py needing only NumPy.", show_default=False)],
+    out: Annotated[Path, typer.Option(metavar="FILE", help="The file to write.", show_default=False)],
+    checkpoint: Annotated[int | None, typer.Option(
+        metavar="N", help="Use checkpoints/epoch-N.npz's weights instead of model.npz.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace --out if it exists.")] = False,
+) -> None:
+    """Write a trained run as a model that predicts without nnctl: ONNX, or a NumPy script."""
+    from nnctl.export import export_file
+
+    with user_errors():
+        path = export_file(run_dir, fmt, out, overwrite=overwrite, checkpoint=checkpoint)
+    typer.echo(str(path))
+
+
+@app.command(cls=Command)
 def evaluate(
     run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="A run directory written by `nnctl train`.",
                                             show_default=False)],

@@ -489,9 +489,23 @@ EVALUATIONS = [
          "(pass --overwrite to replace it)", run=RUN, confusion_png=b"mine"),
 ]
 
+EXPORT = "export {dir}/run --format numpy --out {dir}/predict.py"
+EXPORTS = [
+    case("export-unknown-format", "export {dir}/run --format tflite --out {dir}/m.tflite",
+         "error: --format tflite: not an export format (choose from: onnx, numpy)", run=RUN, absent="m.tflite"),
+    case("export-out-exists", EXPORT, "error: --out {dir}/predict.py: exists (pass --overwrite to replace it)",
+         run=RUN, predict_py="mine\n"),
+    case("export-not-a-run", "export {dir} --format numpy --out {dir}/predict.py",
+         "error: {dir}: not a run directory (missing config.yaml, data.npz, model.npz)", absent="predict.py"),
+    case("export-checkpoint-not-saved", EXPORT + " --checkpoint 3", "error: --checkpoint 3: {dir}/run has no "
+         "checkpoint of epoch 3 (it saved none: train.checkpoint_every was 0)", run=RUN, absent="predict.py"),
+    case("export-out-folder-missing", "export {dir}/run --format numpy --out {dir}/nope/predict.py",
+         "error: {dir}/nope/predict.py: could not be written (its folder does not exist)", run=RUN),
+]
+
 CASES = [*YAML_AND_FILES, *UNKNOWN_KEYS, *WRONG_TYPES, *OUT_OF_RANGE, *UNKNOWN_NAMES, *SET_OPTIONS,
          *MISSING_FILES, *CSV_PROBLEMS, *LOSS_AND_DATA, *INIT_WEIGHTS, *RUN_DIRECTORIES, *ABSURD_SIZES, *PREDICTIONS,
-         *EVALUATIONS]
+         *EVALUATIONS, *EXPORTS]
 
 
 @pytest.fixture(scope="module")
@@ -532,7 +546,8 @@ def test_the_corpus_covers_every_kind_of_mistake():
     ids = [param.id for param in CASES]
     assert len(ids) == len(set(ids)) and len(ids) >= 45
     kinds = [YAML_AND_FILES, UNKNOWN_KEYS, WRONG_TYPES, OUT_OF_RANGE, UNKNOWN_NAMES, SET_OPTIONS, MISSING_FILES,
-             CSV_PROBLEMS, LOSS_AND_DATA, INIT_WEIGHTS, RUN_DIRECTORIES, ABSURD_SIZES, PREDICTIONS, EVALUATIONS]
+             CSV_PROBLEMS, LOSS_AND_DATA, INIT_WEIGHTS, RUN_DIRECTORIES, ABSURD_SIZES, PREDICTIONS, EVALUATIONS,
+             EXPORTS]
     assert all(len(kind) >= 5 for kind in kinds)
 
 
