@@ -51,9 +51,6 @@ def export_run(run: TrainedRun, fmt: str, out: Path | str, *, overwrite: bool = 
     `overwrite`. Everything is checked before anything is written."""
     out = Path(out)
     _check_target(fmt, out, overwrite)
-    if run.dataset.target_std is not None:  # the graph and the script do not undo it yet: refuse, never mislead
-        raise NnctlError(f"{run.path}: a run trained with data.standardize_target cannot be exported yet "
-                         "(its predictions would be in standardised units); use nnctl predict or load_run")
     if fmt == "numpy":
         return write_text(out, numpy_script(run))
     data = onnx_model(run).SerializeToString()
@@ -84,6 +81,9 @@ def numpy_script(run: TrainedRun) -> str:
         "classes": [c.item() if hasattr(c, "item") else c for c in pre.classes],
         "mean": None if pre.mean is None else _packed(np.asarray(pre.mean, dtype=np.float64)),
         "std": None if pre.std is None else _packed(np.asarray(pre.std, dtype=np.float64)),
+        # data.standardize_target: the network predicts (y - target_mean) / target_std
+        "target": None if pre.target_std is None else (_packed(np.asarray(pre.target_mean, dtype=np.float64)),
+                                                       _packed(np.asarray(pre.target_std, dtype=np.float64))),
         "threshold": float(run.model.loss.threshold), "steps": steps,
         "dtype": run.model.network.dense[0].W.dtype.str,
     }
@@ -148,7 +148,9 @@ def predict(X):
     """X: (n, d) raw features -> (n,) class labels, or (n, k) regression values."""
     out = outputs(X)
     if MODEL["task"] != "classification":
-        return out
+        if MODEL["target"] is None:
+            return out
+        return out * unpacked(MODEL["target"][1]) + unpacked(MODEL["target"][0])
     if out.shape[1] == 1:
         k = (out[:, 0] > MODEL["threshold"]).astype(np.int64)
     else:
@@ -287,10 +289,13 @@ def onnx_model(run: TrainedRun):
         outputs = [helper.make_tensor_value_info(_probabilities(g, run, out), float32, [None, len(run.classes)]),
                    helper.make_tensor_value_info(label, helper.np_dtype_to_tensor_dtype(np.dtype(
                        object if label_type is str else label_type)), [None])]
-    elif width == 1:
+    elif run.preprocessing.target_std is not None:  # back to the target's units, as decode_values does
+        out = g.op("Add", [g.op("Mul", [out, g.constant(run.preprocessing.target_std, "target_std")]),
+                           g.constant(run.preprocessing.target_mean, "target_mean")])
+    if run.task != "classification" and width == 1:
         flat = g.op("Reshape", [out, g.constant(np.array([-1], dtype=np.int64), "flat")], "prediction")
         outputs = [helper.make_tensor_value_info(flat, float32, [None])]
-    else:
+    elif run.task != "classification":
         outputs = [helper.make_tensor_value_info(g.op("Identity", [out], "prediction"), float32, [None, width])]
     graph = helper.make_graph(g.nodes, f"nnctl_{run.path.name}", [helper.make_tensor_value_info(
         "X", onnx.TensorProto.FLOAT, [None, d])], outputs, initializer=g.constants)

@@ -151,9 +151,11 @@ def test_a_float32_run_exports_as_it_predicts(tmp_path):
     assert label.tolist() == labels
 
 
-def test_a_run_with_a_standardised_target_is_refused_not_exported_in_the_wrong_units(tmp_path):
-    """Neither the graph nor the script undoes data.standardize_target yet: an export would
-    predict (y - mean) / std, silently; it is one line instead, and nothing is written."""
+def test_a_run_with_a_standardised_target_exports_predictions_in_the_targets_units(tmp_path):
+    """data.standardize_target: the network predicts (y - mean) / std; the script and the graph
+    undo it as run.predict does (an export in standardised units would be silently wrong)."""
+    onnx = pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
     X, y = table(60, None, 0)
     (tmp_path / "train.csv").write_text(csv_text(X, 100 + 50 * y))
     config = {"data": {"name": "csv", "path": "train.csv", "target": "target", "standardize_target": True},
@@ -161,6 +163,16 @@ def test_a_run_with_a_standardised_target_is_refused_not_exported_in_the_wrong_u
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
     trained = runner.invoke(app, ["train", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "run"), "-q"])
     assert trained.exit_code == 0
-    result = runner.invoke(app, ["export", str(tmp_path / "run"), "--format", "numpy", "--out", str(tmp_path / "p.py")])
-    assert result.exit_code == 2 and "cannot be exported yet" in result.output and "standardize_target" in result.output
-    assert not (tmp_path / "p.py").exists()
+    run = load_run(tmp_path / "run")
+    expected = run.predict(X)
+    assert np.abs(expected).mean() > 1000  # in the target's units (tens of thousands), not standardised ones
+    (tmp_path / "new.csv").write_text(csv_text(X, None))
+    script = export_run(run, "numpy", tmp_path / "predict.py")
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "new.csv")], capture_output=True,
+                          text=True, check=True, cwd=tmp_path)
+    np.testing.assert_allclose(np.array(done.stdout.split(), dtype=float), np.ravel(expected), rtol=1e-12)
+    model = export_run(run, "onnx", tmp_path / "model.onnx")
+    onnx.checker.check_model(onnx.load(str(model)), full_check=True)
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    [got] = session.run(["prediction"], {"X": X.astype(np.float32)})
+    np.testing.assert_allclose(got, np.ravel(expected), rtol=1e-6)
