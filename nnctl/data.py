@@ -511,19 +511,33 @@ def load_dataset(data: dict, *, seed_rng: np.random.Generator, base_dir: Path, d
         params["path"] = Path(base_dir) / params["path"]  # config._resolve_path has expanded and checked it
 
     X, y, feature_names = _make(name, params, seed_rng)
-    task = spec.task if spec.task != "auto" else task if task != "auto" else _infer_task(y)
-    where = params["path"] if name == "csv" else name
+    return split_dataset(X, y, feature_names, task=spec.task if spec.task != "auto" else task,
+                         validation_fraction=fraction, standardize=bool(data.get("standardize", False)),
+                         standardize_target=bool(data.get("standardize_target", False)), seed_rng=seed_rng,
+                         where=params["path"] if name == "csv" else name, dtype=dtype)
+
+
+def split_dataset(X: Array, y: Array, feature_names: list[str], *, task: str = "auto", validation_fraction: float = 0.2,
+                  standardize: bool = False, standardize_target: bool = False, seed_rng: np.random.Generator,
+                  where="data", dtype=np.float64) -> Dataset:
+    """Rows as made or read (X: (n, d) numbers, y: (n,) labels or numbers, or (n, k) numbers) ->
+    the Dataset: the task inferred when "auto", labels encoded, the rows split (stratified for
+    classes; draws from seed_rng only), standardised by the training part when asked, cast to
+    `dtype`. Errors name `where` (the file or the set). `load_dataset` makes the rows from a
+    config; a caller holding arrays (the scikit-learn estimators) comes here directly, so both
+    give the same split and the same numbers."""
+    task = task if task != "auto" else _infer_task(y)
     if task == "classification":
         classes, y = _encode(y, where)
-        train, val = _stratified_split(y, fraction, seed_rng)
+        train, val = _stratified_split(y, validation_fraction, seed_rng)
     else:
         classes, y = [], _regression_target(y, where)
-        train, val = _random_split(len(y), fraction, seed_rng)
+        train, val = _random_split(len(y), validation_fraction, seed_rng)
 
     X_train, X_val = X[train], X[val]
-    target_mean, target_std = _target_stats(y[train], task, bool(data.get("standardize_target", False)))
+    target_mean, target_std = _target_stats(y[train], task, standardize_target)
     mean = std = None
-    if data.get("standardize", False):
+    if standardize:
         X_train, X_val, mean, std = _standardize(X_train, X_val, feature_names, where)
     column = [f"column {_quote(name)}" for name in feature_names]
     y_dtype = np.int64 if task == "classification" else dtype
