@@ -19,6 +19,7 @@ One spelling for one meaning across the commands:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import signal
@@ -78,11 +79,25 @@ def _as_shown(params: list) -> list:
     return params
 
 
+BOOL_WORDS = {"true", "false", "yes", "no", "on", "off", "1", "0"}
+
+
 class Command(TyperCommand):
-    """Typer's command, with the help forms of `_as_shown` (its --help too)."""
+    """Typer's command, with the help forms of `_as_shown` (its --help too), refusing a value
+    after a flag (`--quiet true` would otherwise read `true` as the next argument: "true: no such
+    file")."""
 
     def get_params(self, ctx) -> list:
         return _as_shown(super().get_params(ctx))
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        flags = {name for param in self.get_params(ctx) if isinstance(param, TyperOption) and param.is_flag
+                 for name in param.opts}
+        for flag, value in itertools.pairwise(args):
+            if flag in flags and value.lower() in BOOL_WORDS:
+                raise typer.BadParameter(f"takes no value (write {flag} alone, without {value!r})", ctx,
+                                         param_hint=repr(flag))
+        return super().parse_args(ctx, args)
 
 
 class Group(TyperGroup):

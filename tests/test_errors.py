@@ -604,7 +604,9 @@ def test_a_real_process_prints_one_line_and_exits_2(name, tmp_path, trained_run)
     (["sweep", "c.yaml", "--jobs", "abc"], "error: Invalid value for '--jobs'"),
     (["plot"], "error: Missing argument"),
     (["trian"], "error: No such command 'trian'."),
-], ids=["unknown-option", "not-an-integer", "missing-argument", "unknown-command"])
+    (["train", "--quiet", "true"], "error: Invalid value for '--quiet': takes no value (write --quiet alone, "
+                                   "without 'true') (see nnctl train --help)"),
+], ids=["unknown-option", "not-an-integer", "missing-argument", "unknown-command", "value-after-a-flag"])
 def test_typer_usage_errors_are_one_line_too(args, expected, tmp_path):
     """Mistakes Typer itself catches, through the console script's entry point."""
 
