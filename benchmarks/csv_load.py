@@ -12,8 +12,9 @@ both alike, and prints the best and the median of each and their ratio:
   X (n, 9) float64 and y (float64, or the labels as str);
 - NumPy: `np.loadtxt(path, delimiter=",", skiprows=1)`, every column as float64; on the labelled
   table `usecols=range(9)`, the numeric columns only (loadtxt cannot read a label as a float);
-- `--row-by-row` adds nnctl's cell-by-cell reader (`_rows_table`, what every file took before
-  the NumPy path, and what a file with quotes or a bad cell still takes) on the same text.
+- `--row-by-row` adds nnctl's csv-module reader (`_table_arrays(..., fast=False)`: what every
+  file took before the NumPy path, and what a file with quotes or a bad cell still takes) on the
+  same text.
 
 Not part of the test run: timings belong here, not in unit tests.
 """
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnctl.data import _rows_table, load_csv
+from nnctl.data import _table_arrays, load_csv
 from nnctl.files import read_text
 
 N_FEATURES = 9
@@ -70,7 +71,8 @@ def tools_for(kind: str, path: Path, row_by_row: bool) -> dict[str, Callable[[],
     tools = {"nnctl load_csv": lambda: load_csv(path),
              "np.loadtxt": lambda: np.loadtxt(path, delimiter=",", skiprows=1, usecols=usecols)}
     if row_by_row:
-        tools["nnctl row by row"] = lambda: _rows_table(read_text(path, limit=10**10), path, None, ",")
+        tools["nnctl row by row"] = lambda: _table_arrays(read_text(path, limit=10**10), path, None, ",", {},
+                                                          fast=False)
     return tools
 
 

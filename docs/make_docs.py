@@ -334,7 +334,8 @@ DATASET_NOTES = {
     "noisy-linear": "seed 000: two noisy copies of one ramp, target x0/2 + x1/2",
     "step": "seed 003: x in [−5, 5], target ±1 (a step at 0)",
     "bump": "seed 004: x in [−0.5, 0.5]², target exp(−5r²)·\\|x0 + x1\\|",
-    "csv": "your own data: a header row, numeric features; `target` null = the last column",
+    "csv": "your own data: a header row, number and text (one-hot) features; `target` null = the last column; "
+           "`columns: {zip: text}` forces a column's kind",
 }
 
 

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from nnctl.data import DATASETS, feature_count
+from nnctl.data import COLUMN_KINDS, DATASETS, feature_count
 from nnctl.errors import NnctlError
 from nnctl.files import YamlTooLarge, parse_yaml, read_yaml
 from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
@@ -131,7 +131,7 @@ def _is_number(value: Any) -> bool:
 
 
 # Parameters whose default is None take this type when given; None stays allowed.
-NULLABLE_TYPES: dict[str, type] = {"T_max": int, "n_samples": int, "path": str, "target": str}
+NULLABLE_TYPES: dict[str, type] = {"T_max": int, "n_samples": int, "path": str, "target": str, "columns": dict}
 # Allowed ranges beyond the rule for every other number, "≥ 0".
 LIMITS: dict[str, tuple[Callable[[float], bool], str]] = {
     "n_samples": (lambda v: 1 <= v <= MAX_SAMPLES, f"between 1 and {MAX_SAMPLES:,}"),
@@ -167,6 +167,12 @@ def _check_param(key: str, value: Any, default: Any) -> Any:
     if key == "centers" and isinstance(value, list):  # blobs: a count, or the points themselves
         if not value or not all(isinstance(c, list) and c and all(_is_number(v) for v in c) for c in value):
             raise ValueError(f"{key}: expected a number or a list of points like [[0, 0], [3, 3]], got {shown(value)}")
+        return value
+    if key == "columns":  # csv: {name: number | text}; the names are checked against the file's header
+        kinds = isinstance(value, dict) and all(isinstance(k, str) and v in COLUMN_KINDS for k, v in value.items())
+        if not kinds:
+            raise ValueError(f"columns: expected column names with their kind, {' or '.join(COLUMN_KINDS)}, "
+                             f"like {{zip: text}}, got {shown(value)}")
         return value
     if key == "delimiter" and not (isinstance(value, str) and len(value) == 1):
         raise ValueError(f"delimiter: expected one character such as ',' or ';', got {shown(value)}")

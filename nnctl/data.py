@@ -19,7 +19,7 @@ import io
 import math
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ Array = np.ndarray
 TASKS = ("auto", "classification", "regression")
 # data keys that are not generator params
 SETTINGS = ("name", "task", "validation_fraction", "standardize", "standardize_target")
+COLUMN_KINDS = ("number", "text")  # data.columns: a CSV feature column's kind, forced
 MAX_AUTO_CLASSES = 20  # an integer target with more distinct values than this is taken as regression
 N_DIGITS = 1797
 # A CSV file is read whole: 1 GB holds MAX_ARRAY_VALUES (config.MAX_VALUES) numbers of up to 9
@@ -179,26 +180,272 @@ def load_digits(n_samples: int | None = None, *, rng: np.random.Generator) -> tu
     return X[keep], y[keep]
 
 
+# ---------------------------------------------------------------- CSV tables
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table read from a file: header (m,) names, columns name -> (n,) values: float64 where the
+    reader parsed the column as numbers (a plain CSV) or a .npy gave numbers, else the cells as
+    written (str); lines (n,) the file line of each row or None (errors then say "row i"), `where`
+    the file as errors name it."""
+
+    header: list[str]
+    columns: dict[str, Array]
+    lines: Array | None
+    where: str
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+
+# check(header cells as written, number of data rows): called once both are known, before a cell
+# is converted; load_csv refuses there what is not a training table, before any array is made
+HeaderCheck = Callable[[list[str], int], None]
+
+
+def read_table(text: str, where: str, delimiter: str = ",", *, check: HeaderCheck | None = None,
+               numbers: Collection[str] | None = None) -> Table:
+    """CSV text with a header row -> a Table; every row must have the header's cell count. The one
+    CSV reader: training tables (`load_csv`) and new rows (`nnctl predict`, `nnctl evaluate`).
+
+    A plain table (no quotes, no lone carriage return, no line over the csv module's field limit)
+    is parsed by NumPy's C reader (`_fast_table`): each column among `numbers` (None: none)
+    whose cells are all finite numbers comes out float64, the other columns as their cells, as
+    written. Any other file goes through the csv module (`_cells_table`): every column as its
+    cells. Values are the same float64 bits either way (both parse with a correctly rounded
+    strtod); the csv path is what names a problem's line and column."""
+    text = text.lstrip("\ufeff")
+    return _fast_table(text, where, delimiter, check, numbers) or _cells_table(text, where, delimiter, check)
+
+
+def _fast_table(text: str, where: str, delimiter: str, check: HeaderCheck | None,
+                numbers: Collection[str] | None) -> Table | None:
+    """The table by np.loadtxt, or None where that might differ from `_cells_table` (quotes, lone
+    carriage returns, long lines, ragged rows, a number column with a cell that is not a finite
+    number: None leaves the file, and its error message, to the csv module)."""
+    if len(delimiter) != 1 or delimiter in '"\r\n' or '"' in text:  # the csv module's quoting, its errors
+        return None
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    first, *rows = text.split("\n")
+    if rows and not rows[-1]:
+        rows.pop()  # the last line's end
+    lines = None
+    if "" in rows:  # blank lines are no rows, as in csv.reader
+        kept = [i for i, row in enumerate(rows) if row]
+        lines, rows = np.array(kept, dtype=np.int64) + 2, [rows[i] for i in kept]
+    if not first or not rows or max(len(first), *map(len, rows)) > csv.field_size_limit():
+        return None
+    header = first.split(delimiter)
+    if check is not None:
+        check(header, len(rows))
+    header = [name.strip() for name in header]
+    _check_header(header, Path(where))
+    lines = np.arange(2, len(rows) + 2, dtype=np.int64) if lines is None else lines
+    columns = _fast_columns(rows, header, delimiter, numbers)
+    return None if columns is None else Table(header, columns, lines, where)
+
+
+def _fast_columns(rows: list[str], header: list[str], delimiter: str,
+                  numbers: Collection[str] | None) -> dict[str, Array] | None:
+    """The columns of rows (each one line of len(header) cells): one np.loadtxt over the whole
+    table when every column is wanted as numbers and is; else the wanted columns whose first cell
+    is a number by np.loadtxt (usecols) and the others as their cells. None: a ragged row, or a
+    number column that is not all finite numbers."""
+    k = len(header)
+    wanted = [j for j, name in enumerate(header) if numbers is not None and name in numbers]
+    if not wanted:
+        return None  # cells only: the csv module's work
+    if len(wanted) == k:
+        table = _loadtxt(rows, delimiter, None)
+        if table is not None and table.shape[1] == k:
+            return {name: table[:, j] for j, name in enumerate(header)}
+    if any(row.count(delimiter) != k - 1 for row in rows):
+        return None
+    first = rows[0].split(delimiter)
+    parsed = [j for j in wanted if math.isfinite(_number(first[j]))]
+    table = _loadtxt(rows, delimiter, parsed) if parsed else np.empty((len(rows), 0))
+    if table is None or table.shape != (len(rows), len(parsed)):
+        return None
+    at = {j: i for i, j in enumerate(parsed)}
+    return {name: table[:, at[j]] if j in at else _cells_of(rows, j, k - 1, delimiter)
+            for j, name in enumerate(header)}
+
+
+def _loadtxt(rows: list[str], delimiter: str, usecols: list[int] | None) -> Array | None:
+    """np.loadtxt of the rows (every column, or `usecols`) as (n, c) float64, or None where a cell
+    is not a number or not finite (nan and inf are left to the csv path, which quotes them)."""
+    try:
+        table = np.loadtxt(rows, dtype=np.float64, delimiter=delimiter, comments=None, ndmin=2, usecols=usecols)
+    except ValueError:
+        return None
+    return table if np.isfinite(table).all() else None
+
+
+def _cells_of(rows: list[str], j: int, k: int, delimiter: str) -> Array:
+    """Cell j, as written, of every row (each with exactly k delimiters) as (n,) str: split at
+    most up to cell j, from whichever end is nearer."""
+    if j <= k // 2:
+        cells = [row.split(delimiter, j + 1)[j] for row in rows]
+    else:
+        cells = [row.rsplit(delimiter, k - j + 1)[1] for row in rows]
+    return np.array(cells, dtype=np.str_)
+
+
+def _cells_table(text: str, where: str, delimiter: str, check: HeaderCheck | None) -> Table:
+    """The table read row by row with the csv module (quotes, any line ends): every column as its
+    cells; a row of another length than the header is refused, naming its line."""
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        header = next(reader, None)
+        rows = [(reader.line_num, row) for row in reader if row]
+    except csv.Error as e:  # its messages quote nothing of the file
+        raise NnctlError(f"{where}: cannot read as CSV ({e})") from None
+    if check is not None:
+        check(header or [], len(rows))
+    if not header:
+        raise NnctlError(f"{where}: needs a header row naming the columns")
+    header = [name.strip() for name in header]
+    _check_header(header, Path(where))
+    for line, row in rows:
+        if len(row) != len(header):
+            fix = _other_delimiter_fits(text, delimiter) or "fix the row"
+            raise NnctlError(f"{where}: line {line} has {len(row)} cells, the header {len(header)} ({fix})")
+    cells = np.array([row for _, row in rows], dtype=np.str_).reshape(len(rows), len(header))
+    return Table(header, {name: cells[:, j] for j, name in enumerate(header)},
+                 np.array([line for line, _ in rows], dtype=np.int64), where)
+
+
 def load_csv(
-    path: str | Path, target: str | None = None, delimiter: str = ",", *, rng: np.random.Generator | None = None
+    path: str | Path, target: str | None = None, delimiter: str = ",", columns: dict[str, str] | None = None, *,
+    rng: np.random.Generator | None = None,
 ) -> tuple[Array, Array, list[str]]:
-    """A CSV table with a header row. Returns X: (n, d) float64 (every column but the target),
-    y: (n,) float64 if every target cell is a number, else str, and the d feature names.
-    `target` names the target column (None: the last one). `rng` is unused (all sets take one).
+    """A CSV table with a header row. Returns X: (n, d) (every column but the target), y: (n,)
+    float64 if every target cell is a number, else str, and the d feature names. `target` names
+    the target column (None: the last one). `rng` is unused (all sets take one).
+
+    Feature columns are numbers or text. A column is text when most of its filled cells (more
+    than half) are not numbers (nan and inf count as numbers); `columns` ({name: "text" or
+    "number"}, data.columns) forces a column's kind, e.g. a zip code that is really a category.
+    X is float64 when every feature column is numbers; else an object array whose number columns
+    hold floats and whose text columns hold the stripped cells (str), one-hot encoded later by
+    `split_dataset`. An empty cell is refused in either kind, and a cell that is not a finite
+    number in a number column, naming its line and column (a stray word in a mostly numeric
+    column suggests data.columns).
 
     The file is read whole through files.read_text: a regular file only (a FIFO or a device
     would block or never end) of at most MAX_CSV_BYTES, as UTF-8 with or without Excel's
-    byte-order mark. X holds at most MAX_ARRAY_VALUES values. Errors quote the file sparingly
-    (see `_quote`): nothing at all from a file that is not a table.
-
-    A plain numeric table is parsed by NumPy's C reader (`_fast_table`); any other file, and any
-    file with a problem, cell by cell (`_rows_table`), which finds and names the problem."""
+    byte-order mark, by `read_table` (NumPy's C reader for a plain table). X holds at most
+    MAX_ARRAY_VALUES values. Errors quote the file sparingly (see `_quote`): nothing at all from
+    a file that is not a table."""
     path = Path(path)
     try:
         text = read_text(path, limit=MAX_CSV_BYTES, what="CSV file")
     except NnctlError as e:
         raise NnctlError(f"data.path: {e}") from None
-    return _fast_table(text, path, target, delimiter) or _rows_table(text, path, target, delimiter)
+    return _table_arrays(text, path, target, delimiter, dict(columns or {}))
+
+
+def _table_arrays(text: str, path: Path, target: str | None, delimiter: str, kinds: dict[str, str],
+                  fast: bool = True) -> tuple[Array, Array, list[str]]:
+    """load_csv after the file is read: (X, y, feature names). The first problem in row order
+    (the target's cell before the features' in a row) is the one refused. `fast=False` reads
+    with the csv module only (tests and benchmarks compare the two paths)."""
+
+    def check(header: list[str], n: int) -> None:
+        if not header or not n:
+            raise NnctlError(f"{path}: needs a header row and at least one data row")
+        t, names = _columns(header, target, path, delimiter)
+        unknown = [name for name in kinds if name not in names]
+        if unknown:
+            raise NnctlError(f"data.columns: {path} has no feature column {_quote(unknown[0])} (its feature "
+                             f"columns: {_listed(names)})")
+        _check_size(n, names, path)
+
+    texts = [name for name, kind in kinds.items() if kind == "text"]
+    if fast:
+        table = read_table(text, str(path), delimiter, check=check, numbers=_Without(texts))
+    else:
+        table = _cells_table(text.lstrip("\ufeff"), str(path), delimiter, check)
+    target = table.header[-1] if target is None else str(target)
+    names = [name for name in table.header if name != target]
+    y, problems = _target_column(table, target)
+    values = []
+    for j, name in enumerate(names):
+        column, problem = _feature_column(table.columns[name], name, kinds.get(name), table.lines)
+        values.append(column)
+        problems += [(i, j + 1, message) for i, message in problem]
+    if problems:
+        raise NnctlError(f"{path}: {min(problems)[2]}")
+    if all(v.dtype.kind == "f" for v in values):
+        return np.column_stack(values), y, names
+    X = np.empty((len(y), len(names)), dtype=object)
+    for j, v in enumerate(values):
+        X[:, j] = v.tolist() if v.dtype.kind == "f" else v.astype(object)
+    return X, y, names
+
+
+class _Without:
+    """Every column name but these (read_table's `numbers`: the columns forced to text stay cells)."""
+
+    def __init__(self, names: list[str]):
+        self.names = set(names)
+
+    def __contains__(self, name: object) -> bool:
+        return name not in self.names
+
+
+def _target_column(table: Table, target: str) -> tuple[Array, list[tuple[int, int, str]]]:
+    """The target's values (see `_target_values`) and the first empty cell as a problem
+    (row index, 0, message)."""
+    cells = table.columns[target]
+    if cells.dtype.kind == "f":
+        return cells, []
+    cells = _strings.strip(cells)
+    empty = np.flatnonzero(cells == "")
+    if len(empty):
+        i = int(empty[0])
+        return cells, [(i, 0, f"line {table.lines[i]}, column {_quote(target)}: empty target "
+                              "(fill it or remove the row)")]
+    return _target_values(cells), []
+
+
+def _feature_column(cells: Array, name: str, kind: str | None, lines: Array) -> tuple[Array, list[tuple[int, str]]]:
+    """A feature column's cells (n,) -> (its values: float64 numbers or stripped str text, [the
+    first problem as (row index, message)] or []). `kind` "text" or "number" as data.columns
+    forces it, None: text when more than half of the filled cells are not numbers."""
+    if cells.dtype.kind == "f":
+        return cells, []
+    cells = _strings.strip(cells)
+    values, text = _numbers(cells)
+    filled = cells != ""
+    if kind == "text" or (kind is None and 2 * int(text.sum()) > int(filled.sum())):
+        empty = np.flatnonzero(~filled)
+        return cells, [(int(empty[0]), f"line {lines[empty[0]]}, column {_quote(name)}: empty cell "
+                                       "(fill it or remove the row)")] if len(empty) else []
+    bad = np.flatnonzero(~np.isfinite(values))
+    if not len(bad):
+        return values, []
+    i = int(bad[0])
+    what = f"{_quote(str(cells[i]))} is not a finite number" if cells[i] else "empty cell"
+    hint = (f"; if the column holds categories, set data.columns: {{{name}: text}}"
+            if kind is None and text[i] else "")
+    return values, [(i, f"line {lines[i]}, column {_quote(name)}: {what} (fix or remove the row{hint})")]
+
+
+def _numbers(cells: Array) -> tuple[Array, Array]:
+    """Stripped cells (n,) -> (float64 values (n,), NaN where a cell is not a finite number;
+    (n,) bool, True where a filled cell is not a number at all: text, not nan or inf)."""
+    try:
+        values = cells.astype(np.float64)
+    except (ValueError, TypeError):
+        values = np.array([_number(str(cell)) for cell in cells], dtype=np.float64).reshape(len(cells))
+        return values, np.array([_is_text(str(cell)) for cell in cells], dtype=bool).reshape(len(cells))
+    values[~np.isfinite(values)] = np.nan
+    return values, np.zeros(len(cells), dtype=bool)
 
 
 def _columns(header: list[str], target: str | None, path: Path, delimiter: str) -> tuple[int, list[str]]:
@@ -211,11 +458,15 @@ def _columns(header: list[str], target: str | None, path: Path, delimiter: str) 
     _check_header(header, path)
     target = header[-1] if target is None else str(target)
     if target not in header:
-        listed = ", ".join(map(_quote, header[:MAX_LISTED])) + (f", … ({len(header):,} columns)"
-                                                                if len(header) > MAX_LISTED else "")
-        raise NnctlError(f"{path}: no column {_quote(target)} (set data.target to one of: {listed})")
+        raise NnctlError(f"{path}: no column {_quote(target)} (set data.target to one of: {_listed(header)})")
     t = header.index(target)
     return t, header[:t] + header[t + 1 :]
+
+
+def _listed(names: list[str]) -> str:
+    """Column names as an error lists them: quoted, at most MAX_LISTED, then how many in all."""
+    return ", ".join(map(_quote, names[:MAX_LISTED])) + (f", … ({len(names):,} columns)"
+                                                         if len(names) > MAX_LISTED else "")
 
 
 def _check_size(n: int, names: list[str], path: Path) -> None:
@@ -225,101 +476,20 @@ def _check_size(n: int, names: list[str], path: Path) -> None:
                          f"values (at most {MAX_ARRAY_VALUES:,}; use fewer rows or columns)")
 
 
-def _target_values(cells: list[str]) -> Array:
+def _target_values(cells: Array) -> Array:
     """The target's stripped, filled cells (n,) -> float64 if each is a finite number, else str
     (a text target: class names). Stops at the first cell that is not a number."""
     try:
-        y = np.array([float(cell) for cell in cells])
+        y = np.array([float(cell) for cell in cells], dtype=np.float64)
     except ValueError:
         y = None
-    return y if y is not None and np.isfinite(y).all() else np.array(cells, dtype=np.str_)
+    if y is not None and np.isfinite(y).all():
+        return y
+    cells = np.asarray(cells, dtype=np.str_)  # as wide as the widest label, whichever reader read it
+    return cells.astype(f"<U{max(1, int(_strings.str_len(cells).max(initial=0)))}")
 
 
-def _fast_table(text: str, path: Path, target: str | None, delimiter: str) -> tuple[Array, Array, list[str]] | None:
-    """The table parsed by np.loadtxt, or None where that might differ from `_rows_table`: quotes,
-    a lone carriage return, a line over the csv module's field limit, a cell that is not a finite
-    number, a ragged row, an empty target. Every value is the same float64 (both parse with
-    Python's correctly rounded strtod); None leaves the error message to `_rows_table`."""
-    if len(delimiter) != 1 or delimiter in '"\r\n' or '"' in text:  # the csv module's quoting, its errors
-        return None
-    if "\r" in text:
-        if text.count("\r") != text.count("\r\n"):
-            return None
-        text = text.replace("\r\n", "\n")
-    first, *rows = text.split("\n")
-    if rows and not rows[-1]:
-        rows.pop()  # the last line's end
-    if "" in rows:
-        rows = [row for row in rows if row]  # blank lines are no rows, as in csv.reader
-    if not first or not rows or max(len(first), *map(len, rows)) > csv.field_size_limit():
-        return None
-    header = first.split(delimiter)
-    t, names = _columns(header, target, path, delimiter)  # raises as _rows_table would
-    _check_size(len(rows), names, path)
-    features = [j for j in range(len(header)) if j != t]
-    try:  # a numeric target: one pass over the whole table, which also refuses ragged rows
-        table = np.loadtxt(rows, dtype=np.float64, delimiter=delimiter, comments=None, ndmin=2)
-    except ValueError:
-        table = None
-    if table is not None and table.shape[1] == len(header) and np.isfinite(table[:, t]).all():
-        X, y = table[:, features], table[:, t]
-    else:  # text (or nan) in the target: its cells as _rows_table reads them, the features by NumPy
-        cells = _target_cells(rows, t, len(header) - 1, delimiter)
-        if cells is None:
-            return None
-        try:
-            X = np.loadtxt(rows, dtype=np.float64, delimiter=delimiter, comments=None, ndmin=2, usecols=features)
-        except ValueError:
-            return None
-        y = _target_values(cells)
-    if X.shape != (len(rows), len(names)) or not np.isfinite(X).all():
-        return None
-    return X, y, names
-
-
-def _target_cells(rows: list[str], t: int, k: int, delimiter: str) -> list[str] | None:
-    """Cell t of every row, stripped, if every row has exactly k delimiters and no target cell is
-    empty; else None. Splits at most up to cell t, from whichever end is nearer."""
-    if any(row.count(delimiter) != k for row in rows):
-        return None
-    if t <= k // 2:
-        cells = [row.split(delimiter, t + 1)[t].strip() for row in rows]
-    else:
-        cells = [row.rsplit(delimiter, k - t + 1)[1].strip() for row in rows]
-    return None if "" in cells else cells
-
-
-def _rows_table(text: str, path: Path, target: str | None, delimiter: str) -> tuple[Array, Array, list[str]]:
-    """The table read row by row with the csv module (quotes, any line ends), each cell checked:
-    the first problem is refused naming its line and column."""
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        header = next(reader, None)
-        rows = [(reader.line_num, row) for row in reader if row]
-    except csv.Error as e:  # its messages quote nothing of the file
-        raise NnctlError(f"{path}: cannot read as CSV ({e})") from None
-    if not header or not rows:
-        raise NnctlError(f"{path}: needs a header row and at least one data row")
-    t, names = _columns(header, target, path, delimiter)
-    _check_size(len(rows), names, path)
-    X = np.empty((len(rows), len(names)))
-    y_cells = []
-    for i, (line, row) in enumerate(rows):
-        if len(row) != len(header):
-            fix = _other_delimiter_fits(text, delimiter) or "fix the row"
-            raise NnctlError(f"{path}: line {line} has {len(row)} cells, the header {len(header)} ({fix})")
-        cells = [cell.strip() for cell in row]
-        if not cells[t]:
-            raise NnctlError(f"{path}: line {line}, column {_quote(header[t].strip())}: empty target "
-                             "(fill it or remove the row)")
-        y_cells.append(cells.pop(t))
-        for j, (name, cell) in enumerate(zip(names, cells, strict=True)):
-            X[i, j] = _number(cell)
-            if math.isnan(X[i, j]):
-                k = j + (j >= t)  # the column's index in the header
-                column = [r[k].strip() for _, r in rows if len(r) == len(header)]
-                raise NnctlError(f"{path}: {_bad_cell(name, column, line, cell)}")
-    return X, _target_values(y_cells), names
+_strings = getattr(np, "strings", np.char)  # NumPy 2's string functions are 3× faster than np.char's
 
 
 def _quote(cell: str) -> str:
@@ -360,18 +530,6 @@ def _other_delimiter_fits(text: str, delimiter: str) -> str | None:
             if counts[0] == counts[1] >= 2:
                 return f"set data.delimiter: {other!r}"
     return None
-
-
-def _bad_cell(name: str, column: list[str], line: int, cell: str) -> str:
-    """What is wrong with a feature cell that is not a finite number, `cell` on `line` in the column
-    `name` whose cells are `column`: a column of text (more than half its filled cells are not
-    numbers at all; nan and inf are numbers), which cannot be a feature yet; else the cell itself."""
-    filled = [c for c in column if c]
-    if cell and 2 * sum(map(_is_text, filled)) > len(filled):
-        return (f"column {_quote(name)} holds text ({_quote(cell)} on line {line}): text features are not "
-                "supported yet (remove the column, or make it the target with data.target)")
-    what = f"{_quote(cell)} is not a finite number" if cell else "empty cell"
-    return f"line {line}, column {_quote(name)}: {what} (fix or remove the row)"
 
 
 def _is_text(cell: str) -> bool:
@@ -433,7 +591,7 @@ DATASETS: dict[str, DatasetSpec] = {
                         "seed 004: target exp(-5 r^2)|x0 + x1| on [-0.5, 0.5]^2", _fixed(2)),
     "digits": DatasetSpec(load_digits, "classification", {"n_samples": None},
                           "scikit-learn's 8x8 handwritten digits (1797 images, 10 classes)", _fixed(64)),
-    "csv": DatasetSpec(load_csv, "auto", {"path": None, "target": None, "delimiter": ","},
+    "csv": DatasetSpec(load_csv, "auto", {"path": None, "target": None, "delimiter": ",", "columns": None},
                        "a CSV file with a header row; target = a column (default: the last)", lambda params: None),
 }
 
@@ -456,7 +614,13 @@ class Dataset:
     target_mean, target_std: (k,) the regression target's stats of the training part when
     data.standardize_target is on, or None. y_* stay in the target's units either way: the
     network trains on (y - target_mean) / target_std (assemble.encode_targets), and its outputs
-    are mapped back by `Preprocessing.decode_values`."""
+    are mapped back by `Preprocessing.decode_values`.
+
+    Text feature columns: `column_names` (m,) names the data file's feature columns and `categories`
+    (m,) holds, for each, None (a number column: one input) or its sorted categories in the
+    training part (a text column: one 0/1 input per category, named "column=category", in the
+    column's place); both None when every column is numbers. mean and std are 0 and 1 at the
+    one-hot inputs: standardisation applies to number columns only."""
 
     X_train: Array
     y_train: Array
@@ -469,10 +633,21 @@ class Dataset:
     std: Array | None = None
     target_mean: Array | None = None
     target_std: Array | None = None
+    column_names: list[str] | None = None
+    categories: list[list[str] | None] | None = None
 
     @property
     def n_features(self) -> int:
         return self.X_train.shape[1]
+
+    @property
+    def raw_columns(self) -> list[str]:
+        """The data file's feature columns in training order (feature_names unless some are text)."""
+        return list(self.feature_names) if self.column_names is None else list(self.column_names)
+
+    @property
+    def has_text(self) -> bool:
+        return self.column_names is not None
 
     @property
     def n_classes(self) -> int:
@@ -535,16 +710,51 @@ def split_dataset(X: Array, y: Array, feature_names: list[str], *, task: str = "
         train, val = _random_split(len(y), validation_fraction, seed_rng)
 
     X_train, X_val = X[train], X[val]
+    columns = categories = None
+    if X.dtype.kind in "OU":  # text columns, maybe: one-hot, with the training part's categories
+        categories = _categories(X_train)
+        if any(c is not None for c in categories):
+            pre = Preprocessing(input_names(feature_names, categories), task, [], column_names=list(feature_names),
+                                categories=categories)
+            X_train, X_val = pre.columns(X_train, str(where)), pre.columns(X_val, str(where))
+            columns, feature_names = list(feature_names), pre.feature_names
+        else:
+            categories = None
     target_mean, target_std = _target_stats(y[train], task, standardize_target)
     mean = std = None
     if standardize:
-        X_train, X_val, mean, std = _standardize(X_train, X_val, feature_names, where)
+        numbers = None if categories is None else ~_one_hot_inputs(categories)
+        X_train, X_val, mean, std = _standardize(X_train, X_val, feature_names, where, numbers)
     column = [f"column {_quote(name)}" for name in feature_names]
     y_dtype = np.int64 if task == "classification" else dtype
     target = ["the target"] * (y.shape[1] if y.ndim == 2 else 1)
     return Dataset(_cast(X_train, dtype, column, where), _cast(y[train], y_dtype, target, where),
                    _cast(X_val, dtype, column, where), _cast(y[val], y_dtype, target, where),
-                   task, classes, feature_names, mean, std, target_mean, target_std)
+                   task, classes, feature_names, mean, std, target_mean, target_std, columns, categories)
+
+
+def _categories(X_train: Array) -> list[list[str] | None]:
+    """Per column of raw rows (n, m) (objects or str): the sorted distinct stripped cells of a
+    text column (every cell a str), None for a number column."""
+    found = []
+    for j in range(X_train.shape[1]):
+        cells = X_train[:, j]
+        text = cells.dtype.kind == "U" or all(isinstance(c, str) for c in cells)
+        found.append(np.unique(_strings.strip(cells.astype(np.str_))).tolist() if text else None)
+    return found
+
+
+def input_names(columns: list[str], categories: list[list[str] | None]) -> list[str]:
+    """The network's input names: a number column's own, "column=category" for each category of
+    a text column, in column order."""
+    return [name for column, cats in zip(columns, categories, strict=True)
+            for name in ([column] if cats is None else [f"{column}={c}" for c in cats])]
+
+
+def _one_hot_inputs(categories: list[list[str] | None]) -> Array:
+    """(d,) bool: which of the network's inputs are one-hot (0/1) ones."""
+    return np.array([flag for cats in categories for flag in ([False] if cats is None else [True] * len(cats))],
+                    dtype=bool)
 
 
 def _target_stats(y_train: Array, task: str, wanted: bool) -> tuple[Array | None, Array | None]:
@@ -573,7 +783,7 @@ def _make(name: str, params: dict[str, Any], rng: np.random.Generator) -> tuple[
     try:
         with np.errstate(all="ignore"):  # overflow is refused below, in words
             X, y, *names = DATASETS[name].make(**params, rng=rng)
-        finite = np.isfinite(X).all() and (y.dtype.kind != "f" or np.isfinite(y).all())
+        finite = (X.dtype == object or np.isfinite(X).all()) and (y.dtype.kind != "f" or np.isfinite(y).all())
     except OverflowError:  # numpy's uniform(low, high) when high - low exceeds float64
         finite = False
     if not finite:
@@ -582,14 +792,18 @@ def _make(name: str, params: dict[str, Any], rng: np.random.Generator) -> tuple[
     return X, y, list(names[0]) if names else [f"x{j}" for j in range(X.shape[1])]
 
 
-def _standardize(X_train: Array, X_val: Array, names: list[str], where) -> tuple[Array, Array, Array, Array]:
+def _standardize(X_train: Array, X_val: Array, names: list[str], where,
+                 numbers: Array | None = None) -> tuple[Array, Array, Array, Array]:
     """(X - mean) / std by the training part's column means and standard deviations (d,), a
-    constant column's std taken as 1. Returns both parts, mean and std. A column whose mean,
+    constant column's std taken as 1; where `numbers` (d,) bool is False (one-hot inputs) mean is
+    0 and std 1, so those stay 0/1. Returns both parts, mean and std. A column whose mean,
     std (its squares) or standardised values leave float64's range is refused by name: values
     near 1e308 would otherwise become NaN and, later, a run that "diverged"."""
     with np.errstate(all="ignore"):  # overflow is refused below, naming the column
         mean, std = X_train.mean(axis=0), X_train.std(axis=0)
         std[std == 0] = 1.0  # a constant feature stays as it is instead of becoming NaN
+        if numbers is not None:
+            mean[~numbers], std[~numbers] = 0.0, 1.0
         train, val = (X_train - mean) / std, (X_val - mean) / std
     finite = np.isfinite(mean) & np.isfinite(std) & np.isfinite(train).all(axis=0) & np.isfinite(val).all(axis=0)
     if not finite.all():
@@ -676,7 +890,27 @@ def save_dataset(path: Path, ds: Dataset) -> Path:
         arrays.update(mean=ds.mean, std=ds.std)
     if ds.target_mean is not None:
         arrays.update(target_mean=ds.target_mean, target_std=ds.target_std)
+    if ds.column_names is not None:  # text columns: the raw columns, their kinds, the categories one after another
+        arrays.update(columns=np.array(ds.column_names, dtype=np.str_),
+                      column_kinds=np.array(["number" if c is None else "text" for c in ds.categories], dtype=np.str_),
+                      categories=np.array([c for cats in ds.categories for c in cats or []], dtype=np.str_),
+                      category_counts=np.array([len(cats or []) for cats in ds.categories], dtype=np.int64))
     return save_npz(Path(path), arrays)
+
+
+TEXT_KEYS = ("columns", "column_kinds", "categories", "category_counts")  # in data.npz: all or none
+
+
+def _raw_columns(arrays: dict[str, Array]) -> tuple[list[str] | None, list[list[str] | None] | None]:
+    """(columns, categories) from a data.npz's TEXT_KEYS; (None, None) in one without them (every
+    feature a number column, as every run before text columns)."""
+    if "columns" not in arrays:
+        return None, None
+    ends = np.cumsum(arrays["category_counts"])
+    categories = [None if kind == "number" else arrays["categories"][end - k:end].tolist()
+                  for kind, k, end in zip(arrays["column_kinds"].tolist(), arrays["category_counts"].tolist(),
+                                          ends.tolist(), strict=True)]
+    return arrays["columns"].tolist(), categories
 
 
 def read_dataset(path: Path) -> Dataset:
@@ -694,7 +928,8 @@ def read_dataset(path: Path) -> Dataset:
                       for key in ("y_train", "y_val"))
     return Dataset(arrays["X_train"], y_train, arrays["X_val"], y_val, task,
                    arrays["classes"].tolist(), arrays["feature_names"].tolist(), arrays.get("mean"), arrays.get("std"),
-                   arrays.get("target_mean"), arrays.get("target_std"))  # None in a data.npz from before them
+                   arrays.get("target_mean"), arrays.get("target_std"),  # None in a data.npz from before them
+                   *_raw_columns(arrays))
 
 
 def _shape_problem(arrays: dict[str, Array]) -> str | None:
@@ -715,6 +950,9 @@ def _shape_problem(arrays: dict[str, Array]) -> str | None:
     k = arrays["y_train"].shape[1] if arrays["y_train"].ndim == 2 else 0
     if targets and (len(targets) == 1 or task != "regression" or any(arrays[key].shape != (k,) for key in targets)):
         return f"target_mean and target_std must both be there, each of {k} values (a regression's), or neither"
+    problem = _text_problem(arrays)
+    if problem:
+        return problem
     for key in ("X_train", "X_val", *stats, *targets):
         if arrays[key].dtype.kind not in "iuf" or not np.isfinite(arrays[key]).all():
             return f"{key} holds values that are not finite numbers"
@@ -739,6 +977,24 @@ def _shape_problem(arrays: dict[str, Array]) -> str | None:
     return None
 
 
+def _text_problem(arrays: dict[str, Array]) -> str | None:
+    """What in a data.npz's TEXT_KEYS does not fit together or with feature_names, or None."""
+    present = [key for key in TEXT_KEYS if key in arrays]
+    if not present:
+        return None
+    if len(present) < len(TEXT_KEYS):
+        return f"{', '.join(TEXT_KEYS)} must all be there, or none"
+    columns, kinds, counts = arrays["columns"], arrays["column_kinds"], arrays["category_counts"]
+    if any(arrays[key].ndim != 1 for key in TEXT_KEYS) or not len(columns) == len(kinds) == len(counts):
+        return "columns, column_kinds and category_counts are not lists of one length"
+    if counts.dtype.kind not in "iu" or not set(kinds.tolist()) <= {"number", "text"} or \
+            counts.sum() != len(arrays["categories"]) or ((kinds == "text") != (counts > 0)).any():
+        return "column_kinds and category_counts do not describe the categories"
+    if input_names(*_raw_columns(arrays)) != arrays["feature_names"].tolist():
+        return "feature_names are not the inputs that columns and categories make"
+    return None
+
+
 def check_fits_config(ds: Dataset, name: str, params: dict[str, Any], task: str, path: Path) -> None:
     """A run's data.npz against its config.yaml's data section: the same task and, where the
     parameters tell, the same number of features."""
@@ -756,42 +1012,6 @@ def check_fits_config(ds: Dataset, name: str, params: dict[str, Any], task: str,
 # ---------------------------------------------------------------- new rows, as the run was trained
 
 
-@dataclass(frozen=True)
-class Table:
-    """A table read from a file: header (m,) names, columns name -> (n,) cells (text from a CSV,
-    numbers from a .npy), lines (n,) the file line of each row or None (errors then say "row i"),
-    `where` the file as errors name it."""
-
-    header: list[str]
-    columns: dict[str, Array]
-    lines: Array | None
-    where: str
-
-    def __len__(self) -> int:
-        return len(next(iter(self.columns.values()))) if self.columns else 0
-
-
-def read_table(text: str, where: str, delimiter: str = ",") -> Table:
-    """CSV text with a header row -> a Table; every row must have the header's cell count."""
-    try:
-        reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
-        header = next(reader, None)
-        rows = [(reader.line_num, row) for row in reader if row]
-    except csv.Error as e:  # its messages quote nothing of the file
-        raise NnctlError(f"{where}: cannot read as CSV ({e})") from None
-    if not header:
-        raise NnctlError(f"{where}: needs a header row naming the columns")
-    header = [name.strip() for name in header]
-    _check_header(header, Path(where))
-    for line, row in rows:
-        if len(row) != len(header):
-            fix = _other_delimiter_fits(text, delimiter) or "fix the row"
-            raise NnctlError(f"{where}: line {line} has {len(row)} cells, the header {len(header)} ({fix})")
-    cells = np.array([row for _, row in rows], dtype=np.str_).reshape(len(rows), len(header))
-    columns = {name: cells[:, j] for j, name in enumerate(header)}  # as written: float() and labels strip
-    return Table(header, columns, np.array([line for line, _ in rows], dtype=np.int64), where)
-
-
 def array_table(A: Array, names: list[str], where: str) -> Table:
     """A (n, d) array of numbers as a Table whose columns take `names` (the run's features, in
     training order); a wrong column count is refused, naming the columns expected."""
@@ -802,15 +1022,56 @@ def array_table(A: Array, names: list[str], where: str) -> Table:
     return Table(list(names), {name: A[:, j] for j, name in enumerate(names)}, None, where)
 
 
+def _finite_numbers(cells: Array, name: str, where: str, lines: Array | None, fix: str) -> Array:
+    """A column's cells (n,) (numbers, or text as written) -> (n,) finite float64; the first cell
+    that is not a finite number is refused, naming the column and its line (or row) and `fix`."""
+    values = cells if cells.dtype == np.float64 else _numbers(cells)[0]
+    bad = np.flatnonzero(~np.isfinite(values))
+    if len(bad):
+        i = int(bad[0])
+        row = f"line {lines[i]}" if lines is not None else f"row {i}"
+        cell = str(cells[i]).strip()
+        what = f"{_quote(cell)} is not a finite number" if cell else "empty cell"
+        raise NnctlError(f"{where}: {row}, column {_quote(name)}: {what} {fix}")
+    return values
+
+
+def _text_cells(cells: Array) -> Array:
+    """A text column's cells (n,) -> (n,) stripped str; None and NaN (a DataFrame's missing
+    values) become empty."""
+    if cells.dtype == object:
+        cells = np.array(["" if c is None or (isinstance(c, float) and c != c) else str(c) for c in cells],
+                         dtype=np.str_).reshape(len(cells))
+    return _strings.strip(cells.astype(np.str_))
+
+
+def one_hot(labels: Array, categories: list[str]) -> Array:
+    """(n,) stripped text -> (n, k) float64 0/1: 1 where labels[i] is categories[j] (sorted, as
+    np.unique sorts); a label that is none of them gives an all-zero row."""
+    known = np.asarray(categories, dtype=np.str_)
+    at = np.clip(np.searchsorted(known, labels), 0, len(known) - 1)
+    hit = known[at] == labels
+    out = np.zeros((len(labels), len(known)))
+    out[np.flatnonzero(hit), at[hit]] = 1.0
+    return out
+
+
 @dataclass(frozen=True)
 class Preprocessing:
     """What turns raw rows (as in the data file) into the network's inputs, and its outputs back
-    into labels or values, as the run was trained: the d feature columns in training order, their
-    standardisation (mean, std: (d,), or None), the task and the class labels, and the regression
-    target's standardisation (target_mean, target_std: (k,), or None), undone in `decode_values`.
+    into labels or values, as the run was trained: the d network inputs (`feature_names`) in
+    training order, their standardisation (mean, std: (d,), or None), the task and the class
+    labels, and the regression target's standardisation (target_mean, target_std: (k,), or
+    None), undone in `decode_values`.
 
-    Hook for later: text feature columns (one-hot, categories fixed from the training part) go in
-    `_column_values`, one column becoming several inputs."""
+    Text columns: `column_names` (m,) are the data file's feature columns and `categories` (m,) None
+    for a number column or its sorted training categories for a text one, which becomes one 0/1
+    input per category ("color=red"); both None when every column is numbers (feature_names
+    are then the columns). A text cell is stripped and compared with the categories as text. A
+    category the run never saw gives that column an all-zero row: the network sees "none of the
+    known ones", as ai.onnx.ml's OneHotEncoder (zeros=1) in the ONNX export and the NumPy
+    predict.py do, so every route predicts the same; `nnctl predict` and `nnctl evaluate` warn
+    once (`unseen`). An empty text cell is refused, as in training."""
 
     feature_names: list[str]
     task: str
@@ -819,57 +1080,102 @@ class Preprocessing:
     std: Array | None = None
     target_mean: Array | None = None
     target_std: Array | None = None
+    column_names: list[str] | None = None
+    categories: list[list[str] | None] | None = None
 
     @classmethod
     def of(cls, ds: Dataset) -> Preprocessing:
-        return cls(list(ds.feature_names), ds.task, list(ds.classes), ds.mean, ds.std, ds.target_mean, ds.target_std)
+        return cls(list(ds.feature_names), ds.task, list(ds.classes), ds.mean, ds.std, ds.target_mean, ds.target_std,
+                   ds.column_names, ds.categories)
 
-    def columns(self, X, where: str = "X", lines: Array | None = None) -> Array:
-        """Raw inputs -> (n, d) float64 in training order, not yet standardised. X: a 2-D array of
-        d columns in training order, a dict of columns by name (extra ones ignored), a pandas
-        DataFrame, or a Table (errors then name the file's lines). Every value must be a finite
-        number; errors name the column and the row (or line)."""
+    @property
+    def raw_columns(self) -> list[str]:
+        """The columns raw rows must have, in training order."""
+        return list(self.feature_names) if self.column_names is None else list(self.column_names)
+
+    @property
+    def text_columns(self) -> list[str]:
+        return [c for c, cats in zip(self.raw_columns, self._categories(), strict=True) if cats is not None]
+
+    def _categories(self) -> list[list[str] | None]:
+        return [None] * len(self.feature_names) if self.categories is None else list(self.categories)
+
+    def columns_of(self, X, where: str = "X", lines: Array | None = None) -> tuple[list[Array], Array | None]:
+        """Raw inputs -> the m raw columns in training order, each (n,), and the file lines (or None).
+        X: a 2-D array of m columns in training order (objects where some are text), a dict of
+        columns by name (extra ones ignored), a pandas DataFrame, or a Table."""
         if isinstance(X, Table):
-            return self.columns(X.columns, X.where, X.lines)
+            return self.columns_of(X.columns, X.where, X.lines)
         if type(X).__module__.split(".")[0] == "pandas" and hasattr(X, "columns"):  # pandas never imported
             X = {str(name): X[name].to_numpy() for name in X.columns}
+        names = self.raw_columns
         if isinstance(X, dict):
-            missing = [name for name in self.feature_names if name not in X]
+            missing = [name for name in names if name not in X]
             if missing:
-                raise NnctlError(f"{where}: no column {_quote(missing[0])} (the run's features: "
-                                 f"{', '.join(map(_quote, self.feature_names[:MAX_LISTED]))})")
-            values = [self._column_values(np.asarray(X[name]), name, where, lines) for name in self.feature_names]
-            n = {len(v) for v in values}
-            if len(n) > 1:
-                raise NnctlError(f"{where}: the columns have different lengths ({sorted(n)})")
-            return np.column_stack(values) if values else np.empty((0, 0))
+                raise NnctlError(f"{where}: no column {_quote(missing[0])} (the run's features: {_listed(names)})")
+            return [np.asarray(X[name]) for name in names], lines
         A = np.asarray(X)
-        d = len(self.feature_names)
-        if A.ndim != 2 or A.shape[1] != d:
+        if A.ndim != 2 or A.shape[1] != len(names):
             got = f"{A.shape[1]} column{'' if A.shape[1] == 1 else 's'}" if A.ndim == 2 else f"shape {A.shape}"
-            raise NnctlError(f"{where}: {got}, the run takes (n, {d}) with columns "
-                             f"{', '.join(map(_quote, self.feature_names[:MAX_LISTED]))}")
-        if A.dtype == np.float64 and np.isfinite(A).all():
-            return A  # no copy of a large, clean array
-        return np.column_stack([self._column_values(A[:, j], name, where, lines)
-                                for j, name in enumerate(self.feature_names)])
+            raise NnctlError(f"{where}: {got}, the run takes (n, {len(names)}) with columns {_listed(names)}")
+        return [A[:, j] for j in range(A.shape[1])], lines
 
-    def _column_values(self, cells: Array, name: str, where: str, lines: Array | None) -> Array:
-        """One feature column (n,) of numbers or text -> (n,) finite float64."""
+    def columns(self, X, where: str = "X", lines: Array | None = None) -> Array:
+        """Raw inputs (see `columns_of`) -> (n, d) float64 network inputs in training order, not
+        yet standardised: number columns as they are, text columns one-hot. A number cell must be
+        a finite number and a text cell filled; errors name the column and the row (or line)."""
+        if isinstance(X, np.ndarray) and self.categories is None:
+            A = X
+            if A.ndim == 2 and A.shape[1] == len(self.feature_names) and A.dtype == np.float64 and np.isfinite(A).all():
+                return A  # no copy of a large, clean array
+        cells, lines = self.columns_of(X, where, lines)
+        if isinstance(X, Table):
+            where = X.where
+        n = {len(c) for c in cells}
+        if len(n) > 1:
+            raise NnctlError(f"{where}: the columns have different lengths ({sorted(n)})")
+        values = [self._column_values(c, name, cats, where, lines)
+                  for c, name, cats in zip(cells, self.raw_columns, self._categories(), strict=True)]
+        return np.column_stack(values) if values else np.empty((0, 0))
+
+    def _column_values(self, cells: Array, name: str, categories: list[str] | None, where: str,
+                       lines: Array | None) -> Array:
+        """One raw column (n,) -> (n,) finite float64 (numbers), or (n, k) one-hot over its k
+        categories (text; an unseen category is an all-zero row)."""
         if cells.ndim != 1:
             raise NnctlError(f"{where}: column {_quote(name)} is not a list of values (shape {cells.shape})")
-        try:
-            values = cells.astype(np.float64)
-        except (ValueError, TypeError):
-            values = np.array([_number(str(c)) for c in cells])
-        bad = np.flatnonzero(~np.isfinite(values))
-        if len(bad):
-            i = int(bad[0])
-            row = f"line {lines[i]}" if lines is not None else f"row {i}"
-            cell = str(cells[i]).strip()
-            what = f"{_quote(cell)} is not a finite number" if cell else "empty cell"
-            raise NnctlError(f"{where}: {row}, column {_quote(name)}: {what} (the run's model takes numbers here)")
-        return values
+        if categories is None:
+            return _finite_numbers(cells, name, where, lines, "(the run's model takes numbers here)")
+        labels = _text_cells(cells)
+        empty = np.flatnonzero(labels == "")
+        if len(empty):
+            row = f"line {lines[empty[0]]}" if lines is not None else f"row {empty[0]}"
+            raise NnctlError(f"{where}: {row}, column {_quote(name)}: empty cell (the run's model takes one of "
+                             f"its categories here: {_listed(categories)})")
+        return one_hot(labels, categories)
+
+    def unseen(self, X, where: str = "X", lines: Array | None = None) -> str | None:
+        """The warning for raw rows X with a text cell the run never saw (encoded as all zeros),
+        one line naming how many rows, the first such column, value and line; None if none."""
+        if self.categories is None:
+            return None
+        cells, lines = self.columns_of(X, where, lines)
+        where = X.where if isinstance(X, Table) else where
+        first, rows = None, None
+        for c, name, cats in zip(cells, self.raw_columns, self.categories, strict=True):
+            if cats is not None:
+                new = ~np.isin(_text_cells(c), cats)
+                rows = new if rows is None else rows | new
+                if new.any() and (first is None or np.argmax(new) < first[0]):
+                    i = int(np.argmax(new))
+                    first = (i, name, str(_text_cells(c[i:i + 1])[0]))
+        if first is None:
+            return None
+        i, name, value = first
+        row = f"line {lines[i]}" if lines is not None else f"row {i}"
+        count = int(rows.sum())
+        return (f"warning: {where}: {count} row{'' if count == 1 else 's'} with a category the run never saw, "
+                f"encoded as all zeros (first: column {_quote(name)}, {_quote(value)} on {row})")
 
     def encode(self, X, dtype=np.float64, where: str = "X", lines: Array | None = None) -> Array:
         """Raw inputs (see `columns`) -> the network's inputs (n, d) in `dtype`, standardised by
@@ -890,9 +1196,10 @@ class Preprocessing:
         cells = np.asarray(cells)
         if self.task == "regression":
             Y = cells.reshape(len(cells), -1)
-            return np.column_stack([self._column_values(Y[:, j], name, where, lines) for j in range(Y.shape[1])])
+            return np.column_stack([_finite_numbers(Y[:, j], name, where, lines, "(the run's model takes numbers here)")
+                                    for j in range(Y.shape[1])])
         known = np.asarray(self.classes)
-        labels = np.char.strip(cells.astype(np.str_))
+        labels = _strings.strip(cells.astype(np.str_))
         if known.dtype.kind != "U":  # number labels: "1", "1.0" and 1 are all class 1; text is none
             labels = np.array([_number(label) for label in labels])
         order = np.argsort(known)

@@ -3,10 +3,13 @@
 - numpy: one self-contained `predict.py` (NumPy only) with the weights embedded as base64 of
   their bytes (exact), runnable as `python predict.py input.csv`.
 - onnx: an ONNX model (opset 17, float32) with the standardisation and the output activation
-  inside; input `X` (n, d) raw features in training order; outputs `label` and `probabilities`
-  (classification) or `prediction` (regression). Needs the optional `export` extra.
-
-Runs whose features are all numeric (today's runs); text features would add one input per column.
+  inside; outputs `label` and `probabilities` (classification) or `prediction` (regression).
+  Input: `X` (n, d) float32, the raw features in training order, when every feature column is
+  numbers; with text columns, one input per column named after it, float32 (n, 1) for a number
+  column and string (n, 1) for a text one, one-hot encoded by ai.onnx.ml's OneHotEncoder
+  (zeros=1: a category the run never saw is an all-zero row, as in nnctl; strings are matched
+  as given, where nnctl strips spaces), then concatenated in training order. Needs the optional
+  `export` extra.
 """
 
 from __future__ import annotations
@@ -77,7 +80,8 @@ def numpy_script(run: TrainedRun) -> str:
     pre = run.preprocessing
     steps = [("dense", _packed(s[1]), _packed(s[2])) if s[0] == "dense" else s for s in network_steps(run)]
     model = {
-        "features": list(pre.feature_names), "task": run.task,
+        "features": list(pre.feature_names), "columns": pre.raw_columns, "task": run.task,
+        "categories": [None] * len(pre.feature_names) if pre.categories is None else list(pre.categories),
         "classes": [c.item() if hasattr(c, "item") else c for c in pre.classes],
         "mean": None if pre.mean is None else _packed(np.asarray(pre.mean, dtype=np.float64)),
         "std": None if pre.std is None else _packed(np.asarray(pre.std, dtype=np.float64)),
@@ -96,6 +100,8 @@ SCRIPT = '''"""Predictions of an nnctl run, exported by `nnctl export --format n
     python predict.py input.csv     # a CSV with a header holding the run's feature columns
 
 prints one prediction per row: a class label as in the training data, or the regression value(s).
+A text column is one-hot encoded over the run's categories (a category the run never saw: all
+zeros). A problem with the input is one line on stderr, `error: ...`, and exit code 2.
 """
 
 import base64
@@ -158,23 +164,65 @@ def predict(X):
     return [MODEL["classes"][i] for i in k]
 
 
+def fail(message):
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def number(cell, where):
+    """A number column's cell as a finite float; anything else ends the script, naming `where`."""
+    try:
+        value = float(cell)
+    except ValueError:
+        fail(f"{where}: {cell.strip()!r} is not a number")
+    if not np.isfinite(value):
+        fail(f"{where}: {cell.strip()!r} is not a finite number")
+    return value
+
+
+def inputs_of(row, at, path, line):
+    """One row's cells -> the network's raw inputs: numbers as they are, a text column one 0/1
+    per category of the run (all zeros for one it never saw)."""
+    x = []
+    for j, name, categories in zip(at, MODEL["columns"], MODEL["categories"]):
+        where = f"{path}: line {line}, column {name!r}"
+        if categories is None:
+            x.append(number(row[j], where))
+            continue
+        cell = row[j].strip()
+        if not cell:
+            fail(f"{where}: empty cell (give one of the run's categories)")
+        x.extend(1.0 if cell == category else 0.0 for category in categories)
+    return x
+
+
 def read_features(path):
-    """The CSV's feature columns, by name, as an (n, d) float64 array."""
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
+    """The CSV's feature columns, by name -> the network's raw inputs, (n, d) float64."""
+    try:
+        with open(path, newline="") as f:
+            reader = csv.reader(f)
+            rows = [(reader.line_num, row) for row in reader if row]
+    except OSError as e:
+        fail(f"{path}: cannot read ({e.strerror})")
+    except (UnicodeDecodeError, csv.Error) as e:
+        fail(f"{path}: cannot read as CSV ({e})")
     if not rows:
-        sys.exit(f"error: {path}: empty (give a CSV with a header row naming the features)")
-    header, rows = [h.strip() for h in rows[0]], [r for r in rows[1:] if r]
-    missing = [name for name in MODEL["features"] if name not in header]
+        fail(f"{path}: empty (give a CSV with a header row naming the features)")
+    header, rows = [h.strip() for h in rows[0][1]], rows[1:]
+    missing = [name for name in MODEL["columns"] if name not in header]
     if missing:
-        sys.exit(f"error: {path}: no column {missing[0]!r} (the run's features: {', '.join(MODEL['features'])})")
-    at = [header.index(name) for name in MODEL["features"]]
-    return np.array([[float(row[j]) for j in at] for row in rows], dtype=np.float64).reshape(len(rows), len(at))
+        fail(f"{path}: no column {missing[0]!r} (the run's features: {', '.join(MODEL['columns'])})")
+    at = [header.index(name) for name in MODEL["columns"]]
+    for line, row in rows:
+        if len(row) != len(header):
+            fail(f"{path}: line {line} has {len(row)} cells, the header {len(header)} (fix the row)")
+    X = [inputs_of(row, at, path, line) for line, row in rows]
+    return np.array(X, dtype=np.float64).reshape(len(rows), len(MODEL["features"]))
 
 
 def main(argv):
     if len(argv) != 2:
-        sys.exit("usage: python predict.py input.csv")
+        fail("usage: python predict.py input.csv")
     for p in predict(read_features(argv[1])):
         if isinstance(p, np.ndarray):
             print(",".join(repr(float(v)) for v in p))
@@ -226,9 +274,31 @@ class _Graph:
         return name
 
 
-def _network(g: _Graph, run: TrainedRun) -> str:
-    """X -> (standardised) -> the network's layers; returns the name of what the loss sees."""
-    pre, A = run.preprocessing, "X"
+def _inputs(g: _Graph, run: TrainedRun, onnx) -> tuple[str, list]:
+    """The graph's inputs (value infos) and the name of the (n, d) raw network inputs they make:
+    `X` itself when every column is numbers; else one input per column, a text column one-hot
+    by ai.onnx.ml's OneHotEncoder ((n, 1) strings -> (n, 1, k), reshaped to (n, k)), all
+    concatenated in training order."""
+    pre, helper = run.preprocessing, g.helper
+    if not pre.text_columns:
+        return "X", [helper.make_tensor_value_info("X", onnx.TensorProto.FLOAT, [None, len(pre.feature_names)])]
+    parts, infos = [], []
+    for name, categories in zip(pre.raw_columns, pre.categories, strict=True):
+        kind = onnx.TensorProto.FLOAT if categories is None else onnx.TensorProto.STRING
+        infos.append(helper.make_tensor_value_info(name, kind, [None, 1]))
+        if categories is None:
+            parts.append(name)
+            continue
+        hot = g.op("OneHotEncoder", [name], domain="ai.onnx.ml", cats_strings=list(categories), zeros=1)
+        k = len(categories)
+        parts.append(g.op("Reshape", [hot, g.constant(np.array([-1, k], dtype=np.int64), f"shape_{k}")]))
+    return g.op("Concat", parts, axis=1), infos
+
+
+def _network(g: _Graph, run: TrainedRun, A: str) -> str:
+    """A (n, d) raw inputs -> (standardised) -> the network's layers; returns the name of what
+    the loss sees."""
+    pre = run.preprocessing
     if pre.mean is not None:
         A = g.op("Div", [g.op("Sub", [A, g.constant(pre.mean, "mean")]), g.constant(pre.std, "std")])
     for i, step in enumerate(network_steps(run)):
@@ -281,8 +351,8 @@ def onnx_model(run: TrainedRun):
     """The run as an onnx.ModelProto (opset 17, float32), checked by onnx.checker."""
     onnx, helper, numpy_helper = _onnx()
     g = _Graph(helper, numpy_helper)
-    d = len(run.preprocessing.feature_names)
-    out = _network(g, run)
+    X, inputs = _inputs(g, run, onnx)
+    out = _network(g, run, X)
     width, float32 = run.model.network.sizes[-1], onnx.TensorProto.FLOAT
     if run.task == "classification":
         label, label_type = _label(g, run, out)
@@ -297,8 +367,8 @@ def onnx_model(run: TrainedRun):
         outputs = [helper.make_tensor_value_info(flat, float32, [None])]
     elif run.task != "classification":
         outputs = [helper.make_tensor_value_info(g.op("Identity", [out], "prediction"), float32, [None, width])]
-    graph = helper.make_graph(g.nodes, f"nnctl_{run.path.name}", [helper.make_tensor_value_info(
-        "X", onnx.TensorProto.FLOAT, [None, d])], outputs, initializer=g.constants)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="nnctl")
+    graph = helper.make_graph(g.nodes, f"nnctl_{run.path.name}", inputs, outputs, initializer=g.constants)
+    opsets = [helper.make_opsetid("", OPSET)] + ([helper.make_opsetid("ai.onnx.ml", 1)] if X != "X" else [])
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="nnctl")
     onnx.checker.check_model(model)
     return model

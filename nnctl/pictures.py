@@ -174,7 +174,8 @@ class Picture:
 
 
 def _two_d(d) -> bool:
-    return d.n_features == 2
+    """Two inputs that span a plane: two number columns (a one-hot input takes 0 or 1 only)."""
+    return d.n_features == 2 and not d.has_text
 
 
 PICTURES: dict[str, Picture] = {

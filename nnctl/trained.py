@@ -94,7 +94,7 @@ class TrainedRun:
         took it) the last column that is not a feature."""
         name = self.config.data.params.get("target")
         if name is None:
-            others = [c for c in table.header if c not in self.preprocessing.feature_names]
+            others = [c for c in table.header if c not in self.preprocessing.raw_columns]
             if not others:
                 raise NnctlError(f"{table.where}: has no target column, only the run's features (add the "
                                  "targets as a last column)")

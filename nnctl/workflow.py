@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -293,7 +294,9 @@ def predict_file(run_dir: Path | str, source: str, *, out: Path | None = None, p
     if out is not None and (Path(out).exists() or Path(out).is_symlink()) and not overwrite:
         raise NnctlError(f"--out {out}: exists (pass --overwrite to replace it)")
     run = load_trained(run_dir, checkpoint)
-    text = columns_csv(prediction_columns(run, read_input(source, run, stdin), proba=proba))
+    table = read_input(source, run, stdin)
+    text = columns_csv(prediction_columns(run, table, proba=proba))
+    warn_unseen(run, table)
     if out is None:
         return text
     write_text(Path(out), text)
@@ -302,19 +305,34 @@ def predict_file(run_dir: Path | str, source: str, *, out: Path | None = None, p
 
 def read_input(source: str, run: TrainedRun, stdin=None) -> Table:
     """INPUT of `nnctl predict` and `nnctl evaluate` as a Table: "-" a CSV on stdin, *.npy an
-    array of the run's features (no pickles), anything else a CSV file with a header."""
+    array of the run's features (no pickles; not for a run with text columns), anything else a
+    CSV file with a header. The run's number columns are parsed as numbers (by NumPy's reader in
+    a plain file); every other column keeps its cells as written."""
+    pre = run.preprocessing
+    numbers = [name for name in pre.raw_columns if name not in pre.text_columns]
     if source == "-":
         text = stdin.read(MAX_CSV_BYTES + 1)
         if len(text) > MAX_CSV_BYTES:
             raise NnctlError(f"stdin: more than {MAX_CSV_BYTES:,} characters (give a file)")
-        return read_table(text, "stdin")
+        return read_table(text, "stdin", numbers=numbers)
     if source.endswith(".npy"):
+        if pre.text_columns:
+            raise NnctlError(f"{source}: a .npy array holds numbers, but the run's column "
+                             f"{pre.text_columns[0]!r} is text (give a CSV with a header)")
         try:  # mapped, not read: the rows are taken a chunk at a time
             A = np.load(regular_file(source, ".npy file"), mmap_mode="r", allow_pickle=False)
         except (OSError, ValueError, EOFError):  # ValueError: objects, or a pickle; EOFError: empty
             raise NnctlError(f"{source}: cannot read as a .npy array of numbers (save one with numpy.save)") from None
-        return array_table(A, run.preprocessing.feature_names, source)
-    return read_table(read_text(source, limit=MAX_CSV_BYTES, what="CSV file"), source)
+        return array_table(A, pre.raw_columns, source)
+    return read_table(read_text(source, limit=MAX_CSV_BYTES, what="CSV file"), source, numbers=numbers)
+
+
+def warn_unseen(run: TrainedRun, table: Table) -> None:
+    """One warning line on stderr when rows of `table` hold a category the run never saw (they
+    were encoded as all zeros; see data.Preprocessing)."""
+    warning = run.preprocessing.unseen(table)
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 def evaluate_file(run_dir: Path | str, source: str | None = None, *, out: Path | None = None,
@@ -329,6 +347,7 @@ def evaluate_file(run_dir: Path | str, source: str | None = None, *, out: Path |
         table = read_input(source, run, stdin)
         target = run.target_column(table)
         label, data = table.where, run.evaluation_data(table, table.columns[target], table.where, target)
+        warn_unseen(run, table)
     report = {"run": str(run.path), "data": label, **run.scores(*data)}
     if out is None:
         return report, []

@@ -10,7 +10,7 @@ import pytest
 from sklearn import datasets as sk
 
 import nnctl.data
-from nnctl.data import DATASETS, Dataset, _rows_table, load_csv, load_dataset, read_dataset, save_dataset
+from nnctl.data import DATASETS, Dataset, _table_arrays, load_csv, load_dataset, read_dataset, save_dataset
 from nnctl.errors import NnctlError
 from nnctl.files import read_text
 
@@ -258,6 +258,11 @@ def random_cells(seed, n, d):
     return [[styles[k](v) for k, v in zip(ks, vs, strict=True)] for ks, vs in zip(pick, values, strict=True)]
 
 
+def by_cells(path, target=None, delimiter=","):
+    """load_csv through the csv module only (the path of quotes and errors)."""
+    return _table_arrays(read_text(path, limit=10**8), path, target, delimiter, {}, fast=False)
+
+
 def bits(A):
     return np.ascontiguousarray(A, dtype=np.float64).view(np.int64)
 
@@ -281,7 +286,7 @@ def test_csv_values_are_np_loadtxts_bit_for_bit_and_the_row_by_row_readers(tmp_p
     assert names == list("abcde") and y.dtype.kind == "U" and y.tolist() == [lab.strip() for lab in labels]
     np.testing.assert_array_equal(bits(X), bits(oracle[:, :5]))
     for path, target in ((tmp_path / "numeric.csv", None), (tmp_path / "text.csv", "label")):
-        fast, rows = load_csv(path, target), _rows_table(read_text(path, limit=10**8), path, target, ",")
+        fast, rows = load_csv(path, target), by_cells(path, target)
         np.testing.assert_array_equal(bits(fast[0]), bits(rows[0]))
         assert fast[1].dtype == rows[1].dtype and fast[1].tolist() == rows[1].tolist() and fast[2] == rows[2]
 
@@ -297,7 +302,7 @@ def test_csv_odd_files_read_as_the_row_by_row_reader_reads_them(tmp_path, text, 
     or hex target (text, then): the same arrays whichever path reads them."""
     path = tmp_path / write_csv(tmp_path, text)
     X, y, names = load_csv(path, delimiter=delimiter)
-    rows = _rows_table(text, path, None, delimiter)
+    rows = by_cells(path, None, delimiter)
     np.testing.assert_array_equal(bits(X), bits(rows[0]))
     assert y.dtype == rows[1].dtype and y.tolist() == rows[1].tolist() and names == rows[2]
 
@@ -306,7 +311,7 @@ def test_a_plain_numeric_table_is_not_read_row_by_row(tmp_path, monkeypatch):
     """The common case (a header, numbers, maybe text labels) takes NumPy's C reader: 200 000 rows
     × 10 columns in about 1.3× np.loadtxt's time (benchmarks/csv_load.py), not the 5-10× of reading
     cell by cell."""
-    monkeypatch.setattr(nnctl.data, "_rows_table", lambda *args: pytest.fail("read row by row"))
+    monkeypatch.setattr(nnctl.data, "_cells_table", lambda *args: pytest.fail("read row by row"))
     cells = random_cells(0, 50, 3)
     write_csv(tmp_path, "a,b,y\n" + "".join(",".join(row) + "\n" for row in cells), "n.csv")
     write_csv(tmp_path, "a,b,c,y\r\n" + "".join(",".join([*row, "yes"]) + "\r\n" for row in cells), "s.csv")
@@ -316,7 +321,8 @@ def test_a_plain_numeric_table_is_not_read_row_by_row(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     ("row", "target", "message"),
-    [("1,2,oops,4,a", "label", "line 150000, column 'x2': 'oops' is not a finite number (fix or remove the row)"),
+    [("1,2,oops,4,a", "label", "line 150000, column 'x2': 'oops' is not a finite number (fix or remove the row; "
+      "if the column holds categories, set data.columns: {x2: text})"),
      ("1,2,3,inf,a", "number", "line 150000, column 'x3': 'inf' is not a finite number (fix or remove the row)"),
      ("1,2,3,4,", "number", "line 150000, column 'y': empty target (fill it or remove the row)"),
      ("1,2,3,a", "label", "line 150000 has 4 cells, the header 5 (fix the row)")],
@@ -330,6 +336,74 @@ def test_a_bad_cell_deep_in_a_large_table_is_named_by_line_and_column(tmp_path, 
     with pytest.raises(NnctlError) as error:
         load_csv(tmp_path / "t.csv")
     assert str(error.value) == f"{tmp_path / 't.csv'}: {message}"
+
+
+# ---------------------------------------------------------------- text feature columns (issue 15)
+
+SHOP = ("price,color,zip,size,label\n"
+        "1.5,red,02139,S,yes\n2.5,blue,02139,M,no\n3.5, red ,10001,10,yes\n4.5,green,10001,L,no\n"
+        "5.5,blue,02139,M,yes\n6.5,red,10001,S,no\n")
+
+
+def test_a_column_is_text_when_most_of_its_filled_cells_are_not_numbers(tmp_path):
+    X, y, names = load_csv(tmp_path / write_csv(tmp_path, SHOP))
+    assert names == ["price", "color", "zip", "size"] and X.dtype == object
+    assert X[:, 0].tolist() == [1.5, 2.5, 3.5, 4.5, 5.5, 6.5]  # numbers stay floats
+    assert X[:, 1].tolist() == ["red", "blue", "red", "green", "blue", "red"]  # stripped cells
+    assert X[:, 2].tolist() == [2139.0, 2139.0, 10001.0, 10001.0, 2139.0, 10001.0]  # a number unless forced
+    assert X[:, 3].tolist() == ["S", "M", "10", "L", "M", "S"]  # 1 number in 6 cells: text
+
+
+def test_data_columns_forces_a_columns_kind(tmp_path):
+    path = tmp_path / write_csv(tmp_path, SHOP)
+    X, _, _ = load_csv(path, columns={"zip": "text"})
+    assert X[:, 2].tolist() == ["02139", "02139", "10001", "10001", "02139", "10001"]  # as written
+    with pytest.raises(NnctlError) as error:
+        load_csv(path, columns={"size": "number"})
+    assert str(error.value) == f"{path}: line 2, column 'size': 'S' is not a finite number (fix or remove the row)"
+    assert load_csv(path, columns={"zip": "text"}, rng=None)[0].shape == (6, 4)
+
+
+def test_a_numeric_table_still_reads_as_float64(tmp_path):
+    X, y, _ = load_csv(tmp_path / write_csv(tmp_path, "a,b,y\n1,2,x\n3,4,z\n"))
+    assert X.dtype == np.float64 and X.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_text_columns_are_one_hot_with_the_training_parts_categories(tmp_path):
+    """A category seen only in the validation part is no input: its row is all zeros there."""
+    rows = "".join(f"{i},{['red', 'blue'][i % 2]},{'ab'[i % 2]}\n" for i in range(40)) + "99,purple,a\n"
+    path = write_csv(tmp_path, "x,color,label\n" + rows)
+    data = {"name": "csv", "path": path, "validation_fraction": 0.2, "standardize": True}
+    ds = next(ds for seed in range(20) if "purple" not in (ds := load_dataset(
+        data, seed_rng=rng(seed), base_dir=tmp_path)).categories[1])
+    assert ds.feature_names == ["x", "color=blue", "color=red"] and ds.column_names == ["x", "color"]
+    assert ds.categories == [None, ["blue", "red"]]
+    assert ds.mean[1:].tolist() == [0.0, 0.0] and ds.std[1:].tolist() == [1.0, 1.0]  # one-hot stays 0/1
+    assert abs(ds.X_train[:, 0].mean()) < 1e-12 and abs(ds.X_train[:, 0].std() - 1) < 1e-12  # numbers standardised
+    assert (ds.X_train[:, 1:].sum(axis=1) == 1).all()
+    assert (ds.X_val[:, 1:].sum(axis=1) == 0).sum() == 1 and (ds.X_val[:, 1:].sum(axis=1) <= 1).all()
+
+
+def test_a_text_dataset_round_trips_through_data_npz_and_an_old_one_reads_as_numbers(tmp_path):
+    ds = load(tmp_path, name="csv", path=write_csv(tmp_path, SHOP), standardize=True)
+    save_dataset(tmp_path / "data.npz", ds)
+    back = read_dataset(tmp_path / "data.npz")
+    assert back.column_names == ds.column_names == ["price", "color", "zip", "size"]
+    assert back.categories == ds.categories == [None, ["blue", "green", "red"], None, ["10", "L", "M", "S"]]
+    assert back.feature_names == ["price", "color=blue", "color=green", "color=red", "zip",
+                                  "size=10", "size=L", "size=M", "size=S"]
+    with np.load(tmp_path / "data.npz", allow_pickle=False) as npz:
+        assert npz["column_kinds"].tolist() == ["number", "text", "number", "text"]
+        old = {key: npz[key] for key in npz.files if key not in nnctl.data.TEXT_KEYS}
+    old["feature_names"] = np.array([f"x{j}" for j in range(9)])
+    np.savez(tmp_path / "old.npz", **old)  # as a run before text columns: every input a number column
+    before = read_dataset(tmp_path / "old.npz")
+    assert before.column_names is None and not before.has_text and before.raw_columns == old["feature_names"].tolist()
+    del old["X_val"]
+    np.savez(tmp_path / "damaged.npz", **{**{k: npz_value for k, npz_value in old.items()},
+                                          "X_val": ds.X_val, "columns": np.array(["price"])})
+    with pytest.raises(NnctlError, match="columns, column_kinds, categories, category_counts must all be there"):
+        read_dataset(tmp_path / "damaged.npz")
 
 
 # ---------------------------------------------------------------- data.npz and imports

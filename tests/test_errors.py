@@ -316,9 +316,8 @@ CSV_PROBLEMS = [
          c_yaml=config(data=TABLE), d_csv="x0,x1,label\n"),
     case("csv-target-only", "train {dir}/c.yaml", "d.csv: not a table: its first line has no ','",
          c_yaml=config(data=TABLE), d_csv="label\na\nb\n"),
-    case("csv-text-column", "train {dir}/c.yaml",
-         "d.csv: column 'color' holds text ('red' on line 2): text features are not supported yet (remove the "
-         "column, or make it the target with data.target)",
+    case("csv-text-column-with-an-empty-cell", "train {dir}/c.yaml",  # text columns are one-hot now (issue 15)
+         "d.csv: line 5, column 'color': empty cell (fill it or remove the row)",
          c_yaml=config(data=TABLE), d_csv="x0,color,label\n0.1,red,a\n0.3,blue,b\n0.5,red,a\n0.7,,b\n"),
     case("csv-semicolons-with-a-comma-in-a-name", "train {dir}/c.yaml",
          "d.csv: line 2 has 1 cells, the header 2 (set data.delimiter: ';')",

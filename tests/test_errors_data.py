@@ -406,3 +406,85 @@ def test_a_csv_beyond_the_size_limits_is_refused_before_it_is_read(tmp_path, mon
     monkeypatch.setattr(nnctl.data, "MAX_ARRAY_VALUES", 7)
     cli(tmp_path, "train", "{dir}/c.yaml", expected=[
         "d.csv: 4 rows × 2 feature columns = 8 values (at most 7; use fewer rows or columns)"])
+
+
+# ---------------------------------------------------------------- text feature columns (issue 15)
+
+TEXT_CSV = "x0,color,label\n0.1,red,a\n0.3,blue,b\n0.5,red,a\n0.7,green,b\n0.2,red,a\n0.9,blue,b\n"
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"c.yaml": table(columns={"color": "txt"}), "d.csv": TEXT_CSV},
+     "error: {dir}/c.yaml: data.columns: expected column names with their kind, number or text, like {zip: text}, "
+     "got {'color': 'txt'}"),
+    ({"c.yaml": table(columns={"colour": "text"}), "d.csv": TEXT_CSV},
+     "error: {dir}/c.yaml: data.columns: {dir}/d.csv has no feature column 'colour' (its feature columns: 'x0', "
+     "'color')"),
+    ({"c.yaml": config(data={"name": "moons", "columns": {"color": "text"}})},
+     "error: {dir}/c.yaml: data: unknown key 'columns' (allowed: name, task, validation_fraction, standardize, "
+     "standardize_target, n_samples, noise)"),
+    ({"c.yaml": table(), "d.csv": CSV.replace("0.4", "abc")},
+     "error: {dir}/c.yaml: {dir}/d.csv: line 3, column 'x1': 'abc' is not a finite number (fix or remove the row; "
+     "if the column holds categories, set data.columns: {x1: text})"),
+    ({"c.yaml": table(columns={"color": "number"}), "d.csv": TEXT_CSV},
+     "error: {dir}/c.yaml: {dir}/d.csv: line 2, column 'color': 'red' is not a finite number (fix or remove the row)"),
+    ({"c.yaml": table(), "d.csv": TEXT_CSV.replace("green", " ")},
+     "error: {dir}/c.yaml: {dir}/d.csv: line 5, column 'color': empty cell (fill it or remove the row)"),
+], ids=["unknown-kind", "unknown-column", "columns-not-for-moons", "a-stray-word-suggests-data-columns",
+        "forced-number-on-text", "empty-text-cell"])
+def test_text_column_config_errors_are_one_line(tmp_path, files, expected):
+    write(tmp_path, files)
+    line = cli(tmp_path, "train", "{dir}/c.yaml", expected=[])
+    assert line == expected.replace("{dir}", str(tmp_path)) + "\n"
+
+
+@pytest.fixture(scope="module")
+def text_run(tmp_path_factory) -> Path:
+    """A run on TEXT_CSV (x0 a number column, color a text one) and its exported predict.py."""
+    folder = tmp_path_factory.mktemp("text")
+    write(folder, {"c.yaml": table(), "d.csv": TEXT_CSV})
+    assert runner.invoke(app, ["train", str(folder / "c.yaml"), "--run-dir", str(folder / "run")]).exit_code == 0
+    assert runner.invoke(app, ["export", str(folder / "run"), "--format", "numpy", "--out",
+                               str(folder / "predict.py")]).exit_code == 0
+    return folder
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("new.npy", np.zeros((2, 2)),
+     "error: {dir}/new.npy: a .npy array holds numbers, but the run's column 'color' is text (give a CSV with a "
+     "header)"),
+    ("new.csv", "x0,color,label\n0.1,red,a\n0.2, ,b\n",
+     "error: {dir}/new.csv: line 3, column 'color': empty cell (the run's model takes one of its categories here: "
+     "'blue', 'red')"),
+    ("new.csv", "x0,colour,label\n0.1,red,a\n",
+     "error: {dir}/new.csv: no column 'color' (the run's features: 'x0', 'color')"),
+], ids=["npy-for-a-text-run", "empty-text-cell", "missing-text-column"])
+def test_predicting_a_text_run_refuses_bad_input_in_one_line(tmp_path, text_run, name, content, expected):
+    shutil.copytree(text_run / "run", tmp_path / "run")
+    if name.endswith(".npy"):
+        np.save(tmp_path / name, content)
+    else:
+        (tmp_path / name).write_text(content)
+    for command in (["predict", "{dir}/run", f"{{dir}}/{name}", "--out", "{dir}/p.csv"],
+                    ["evaluate", "{dir}/run", f"{{dir}}/{name}", "--out", "{dir}/pictures"]):
+        line = cli(tmp_path, *command, expected=[])
+        assert line == expected.replace("{dir}", str(tmp_path)) + "\n"
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("x0,color\n0.1,red\nabc,blue\n", "error: {dir}/in.csv: line 3, column 'x0': 'abc' is not a number"),
+    ("x0,color\n0.1,red\nnan,blue\n", "error: {dir}/in.csv: line 3, column 'x0': 'nan' is not a finite number"),
+    ("x0,colour\n0.1,red\n", "error: {dir}/in.csv: no column 'color' (the run's features: x0, color)"),
+    ("x0,color\n0.1,red\n0.2,\n", "error: {dir}/in.csv: line 3, column 'color': empty cell (give one of the run's "
+                                  "categories)"),
+    ("x0,color\n0.1,red\n0.2\n", "error: {dir}/in.csv: line 3 has 1 cells, the header 2 (fix the row)"),
+    (None, "error: {dir}/in.csv: cannot read (No such file or directory)"),
+], ids=["text-in-a-number-column", "nan", "missing-column", "empty-text-cell", "short-row", "missing-file"])
+def test_the_exported_numpy_script_refuses_bad_input_in_one_line(tmp_path, text_run, content, expected):
+    if content is not None:
+        (tmp_path / "in.csv").write_text(content)
+    before = snapshot(tmp_path)
+    done = subprocess.run([sys.executable, str(text_run / "predict.py"), str(tmp_path / "in.csv")],
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (2, "") and snapshot(tmp_path) == before
+    assert done.stderr == expected.replace("{dir}", str(tmp_path)) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -130,7 +131,7 @@ def test_the_numpy_script_says_an_empty_csv_is_empty(tmp_path):
     script = export_run(run, "numpy", tmp_path / "predict.py")
     (tmp_path / "empty.csv").write_text("")
     done = subprocess.run([sys.executable, str(script), str(tmp_path / "empty.csv")], capture_output=True, text=True)
-    assert done.returncode == 1 and done.stderr == f"error: {tmp_path / 'empty.csv'}: empty (give a CSV with a " \
+    assert done.returncode == 2 and done.stderr == f"error: {tmp_path / 'empty.csv'}: empty (give a CSV with a " \
         "header row naming the features)\n"
 
 
@@ -176,3 +177,61 @@ def test_a_run_with_a_standardised_target_exports_predictions_in_the_targets_uni
     session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     [got] = session.run(["prediction"], {"X": X.astype(np.float32)})
     np.testing.assert_allclose(got, np.ravel(expected), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- text feature columns (issue 15)
+
+def shop(n: int, seed: int, colors=("red", "blue", "green")) -> dict[str, np.ndarray]:
+    """Columns price (numbers), color and size (text), label (three classes)."""
+    rng = np.random.default_rng(seed)
+    price = rng.uniform(1, 90, n).round(2)
+    color, size = np.array(colors)[rng.integers(0, len(colors), n)], np.array(["S", "M", "L"])[rng.integers(0, 3, n)]
+    label = np.where(color == "red", "keep", np.where(price > 45, "sell", "give"))
+    return {"price": price, "color": color, "size": size, "label": label}
+
+
+def columns_text(columns: dict[str, np.ndarray]) -> str:
+    rows = zip(*columns.values(), strict=True)
+    return ",".join(columns) + "\n" + "".join(",".join(map(str, row)) + "\n" for row in rows)
+
+
+def text_run(folder: Path) -> Path:
+    (folder / "shop.csv").write_text(columns_text(shop(90, 0)))
+    config = {"data": {"name": "csv", "path": "shop.csv", "standardize": True}, "model": {"hidden": [6]},
+              "optimizer": {"name": "adam", "lr": 0.05}, "train": {"epochs": 20}, "output": {"plots": []}}
+    (folder / "c.yaml").write_text(yaml.safe_dump(config))
+    result = runner.invoke(app, ["train", str(folder / "c.yaml"), "--run-dir", str(folder / "run"), "-q"])
+    assert result.exit_code == 0, result.output
+    return folder / "run"
+
+
+def test_a_text_column_run_exports_one_input_per_column_and_all_routes_agree(tmp_path):
+    """ONNX (one input per column, text one-hot by ai.onnx.ml) and predict.py give
+    run.predict_proba's numbers, and a category the run never saw is an all-zero row in all three."""
+    run = load_run(text_run(tmp_path))
+    new = shop(200, 1, colors=("red", "blue", "green", "purple"))
+    del new["label"]
+    (tmp_path / "new.csv").write_text(columns_text(new))
+    expected, labels = run.predict_proba(new), run.predict(new).tolist()
+    assert run.preprocessing.unseen(new).startswith("warning: X: ") and len(set(labels)) == 3
+    purple = new["color"] == "purple"
+    zeros = run.predict_proba({**new, "color": np.full(200, "unseen")})
+    np.testing.assert_array_equal(expected[purple], zeros[purple])  # purple is no category: zeros as any other
+    script = runpy.run_path(str(export_run(run, "numpy", tmp_path / "predict.py")))
+    logits = script["outputs"](script["read_features"](str(tmp_path / "new.csv")))
+    np.testing.assert_allclose(script["softmax"](logits), expected, rtol=1e-12, atol=1e-15)
+    done = subprocess.run([sys.executable, str(tmp_path / "predict.py"), str(tmp_path / "new.csv")],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:-1] == labels
+    onnx = pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    path = export_run(run, "onnx", tmp_path / "model.onnx")
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [(i.name, i.type) for i in session.get_inputs()] == [
+        ("price", "tensor(float)"), ("color", "tensor(string)"), ("size", "tensor(string)")]
+    feed = {"price": new["price"].astype(np.float32)[:, None], "color": new["color"].astype(object)[:, None],
+            "size": new["size"].astype(object)[:, None]}
+    P, label = session.run(["probabilities", "label"], feed)
+    np.testing.assert_allclose(P, expected, rtol=1e-6, atol=1e-5)
+    assert label.tolist() == labels

@@ -75,3 +75,46 @@ def test_a_frame_is_read_by_column_name_and_pandas_is_never_imported_for_it():
     assert np.array_equal(pre.encode(FakeFrame({"b": [2.0, 4.0], "a": [1.0, 3.0]})), [[1.0, 2.0], [3.0, 4.0]])
     assert np.array_equal(pre.encode({"a": [1.0], "b": [2.0]}), [[1.0, 2.0]])
     assert ("pandas" in sys.modules) == had_pandas
+
+
+# ---------------------------------------------------------------- text columns (issue 15)
+
+TEXT = Preprocessing(["x", "color=blue", "color=red"], "classification", ["no", "yes"], np.array([2.0, 0.0, 0.0]),
+                     np.array([4.0, 1.0, 1.0]), column_names=["x", "color"], categories=[None, ["blue", "red"]])
+ONE_HOT = [[6.0, 0.0, 1.0], [2.0, 1.0, 0.0], [10.0, 0.0, 0.0]]  # green: a category the run never saw
+
+
+def test_text_columns_are_one_hot_from_arrays_dicts_frames_and_tables_alike():
+    objects = np.array([[6, "red"], [2.0, " blue "], [10, "green"]], dtype=object)
+    inputs = [objects, {"color": ["red", "blue", "green"], "x": [6, 2, 10], "id": [1, 2, 3]},
+              FakeFrame({"color": np.array(["red", "blue", "green"], dtype=object), "x": [6.0, 2.0, 10.0]}),
+              read_table("id,color,x\n1,red,6\n2, blue,2\n3,green,10\n", "new.csv", numbers=["x"])]
+    for X in inputs:
+        assert TEXT.columns(X).tolist() == ONE_HOT
+        assert TEXT.encode(X).tolist() == [[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [2.0, 0.0, 0.0]]  # numbers standardised
+
+
+def test_an_unseen_category_is_one_warning_naming_how_many_rows_the_column_value_and_line():
+    table = read_table("x,color\n1,red\n2,green\n3,pink\n4,blue\n", "new.csv")
+    assert TEXT.columns(table)[:, 1:].tolist() == [[0, 1], [0, 0], [0, 0], [1, 0]]
+    assert TEXT.unseen(table) == ("warning: new.csv: 2 rows with a category the run never saw, encoded as all zeros "
+                                  "(first: column 'color', 'green' on line 3)")
+    assert TEXT.unseen({"x": [1], "color": ["red"]}) is None
+    assert Preprocessing(["a"], "regression", []).unseen({}) is None
+
+
+@pytest.mark.parametrize(("X", "expected"), [
+    (read_table("x,color\n1,red\n2, \n", "new.csv"),
+     "new.csv: line 3, column 'color': empty cell (the run's model takes one of its categories here: 'blue', 'red')"),
+    (np.array([[1.0, None]], dtype=object), "X: row 0, column 'color': empty cell"),
+    (np.array([[1.0, 2.0]]), None),  # a number in a text column is a category's text: "2.0", unseen
+    ({"x": [1.0]}, "X: no column 'color' (the run's features: 'x', 'color')"),
+    (np.zeros((2, 3)), "X: 3 columns, the run takes (n, 2) with columns 'x', 'color'"),
+])
+def test_text_column_errors_name_the_raw_column_and_row(X, expected):
+    if expected is None:
+        assert TEXT.columns(X).tolist() == [[1.0, 0.0, 0.0]]
+        return
+    with pytest.raises(NnctlError) as e:
+        TEXT.encode(X)
+    assert str(e.value).startswith(expected)

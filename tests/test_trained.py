@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 import nnctl
 from nnctl.cli import app
 from nnctl.errors import NnctlError
+from nnctl.pictures import applicable
 from nnctl.trained import load_run
 
 runner = CliRunner()
@@ -282,3 +283,77 @@ def test_predict_starts_without_the_heavy_libraries(flower_run, tmp_path):
     out = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
                          capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out and (tmp_path / "p.csv").is_file(), out
+
+
+# ---------------------------------------------------------------- text feature columns (issue 15)
+
+def shop_csv(n: int, seed: int, colors=("red", "blue", "green")) -> str:
+    """price (numbers), color (text), label bought when a red item is cheap or a blue one dear."""
+    rng = np.random.default_rng(seed)
+    price, color = rng.uniform(1, 9, n), np.array(colors)[rng.integers(0, len(colors), n)]
+    bought = ((color == "red") & (price < 5)) | ((color == "blue") & (price > 5))
+    return "price,color,label\n" + "".join(f"{p:.2f},{c},{'yes' if b else 'no'}\n"
+                                           for p, c, b in zip(price, color, bought, strict=True))
+
+
+@pytest.fixture(scope="module")
+def shop_run(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("shop")
+    (folder / "shop.csv").write_text(shop_csv(120, 0))
+    config = {"name": "shop", "data": {"name": "csv", "path": "shop.csv", "standardize": True},
+              "model": {"hidden": [8]}, "optimizer": {"name": "adam", "lr": 0.05},
+              "train": {"epochs": 30}, "output": {"plots": "auto"}}
+    (folder / "c.yaml").write_text(yaml.safe_dump(config))
+    result = runner.invoke(app, ["train", str(folder / "c.yaml"), "--run-dir", str(folder / "run"), "-q"])
+    assert result.exit_code == 0, result.output
+    return folder / "run"
+
+
+def test_a_text_column_run_predicts_from_dicts_arrays_and_csv_alike(shop_run, tmp_path):
+    run = load_run(shop_run)
+    assert run.dataset.feature_names == ["price", "color=blue", "color=green", "color=red"]
+    assert sorted(p.name for p in shop_run.glob("*.png")) == ["confusion.png", "loss.png"]  # no plane to draw
+    rows = {"price": [2.0, 8.0, 8.0, 2.0], "color": ["red", "blue", "red", "purple"]}
+    by_dict = run.predict(rows)
+    assert by_dict[:3].tolist() == ["yes", "yes", "no"]
+    assert np.array_equal(run.predict(np.array([[2.0, "red"], [8, "blue"], [8, "red"], [2, "purple"]], dtype=object)),
+                          by_dict)
+    purple = run.predict_proba({"price": [2.0], "color": ["purple"]})
+    zeros = probabilities_by_hand(shop_run, np.array([[2.0, 0.0, 0.0, 0.0]]))
+    np.testing.assert_allclose(purple, zeros, rtol=1e-12)  # an unseen category: an all-zero one-hot row
+    (tmp_path / "new.csv").write_text("color,price,id\nred,2.0,a\nblue,8,b\nred,8,c\npurple,2,d\nteal,3,e\n")
+    result = runner.invoke(app, ["predict", str(shop_run), str(tmp_path / "new.csv")])
+    assert result.exit_code == 0, result.output
+    assert [r["prediction"] for r in read_csv(result.stdout)][:4] == by_dict.tolist()
+    assert result.stderr == (f"warning: {tmp_path / 'new.csv'}: 2 rows with a category the run never saw, encoded as "
+                             "all zeros (first: column 'color', 'purple' on line 5)\n")
+
+
+def probabilities_by_hand(run_dir: Path, inputs: np.ndarray) -> np.ndarray:
+    """Softmax probabilities of a one-hidden-layer tanh run for one-hot inputs, by hand."""
+    with np.load(run_dir / "data.npz") as d:
+        mean, std = d["mean"], d["std"]
+    with np.load(run_dir / "model.npz") as w:
+        Z = np.tanh(((inputs - mean) / std) @ w["W0"] + w["b0"]) @ w["W1"] + w["b1"]
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def test_a_text_column_run_evaluates_plots_and_resumes(shop_run, tmp_path):
+    import json
+    import shutil
+
+    (tmp_path / "held-out.csv").write_text(shop_csv(60, 1))
+    result = runner.invoke(app, ["evaluate", str(shop_run), str(tmp_path / "held-out.csv"), "--json"])
+    assert result.exit_code == 0 and result.stderr == "", result.output
+    assert json.loads(result.stdout)["accuracy"] > 0.8
+    run = load_run(shop_run)
+    assert applicable(run.dataset, run.config, shop_run) == ["loss", "hidden", "norms", "confusion"]  # no plane
+    plotted = runner.invoke(app, ["plot", str(shop_run), "--only", "hidden", "--out", str(tmp_path / "p")])
+    assert plotted.exit_code == 0 and (tmp_path / "p" / "hidden.png").read_bytes()[:4] == b"\x89PNG", plotted.output
+    shutil.copytree(shop_run, tmp_path / "again")  # as if killed before its end: resumed from the start
+    summary = json.loads((tmp_path / "again" / "summary.json").read_text())
+    (tmp_path / "again" / "summary.json").write_text(json.dumps({**summary, "status": "interrupted"}))
+    resumed = runner.invoke(app, ["train", "--resume", str(tmp_path / "again"), "-q"])
+    assert resumed.exit_code == 0, resumed.output  # the CSV made the same one-hot data as data.npz holds
+    assert (tmp_path / "again" / "model.npz").read_bytes() == (shop_run / "model.npz").read_bytes()
