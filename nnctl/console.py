@@ -307,7 +307,9 @@ def print_evaluation(report: dict[str, Any]) -> None:
     from rich.table import Table
 
     console = Console()
-    scores = Table(title=f"{report['data'].rsplit('/', 1)[-1]}, {report['rows']:,} rows")
+    # a line of its own: a table's title wider than the table would wrap mid-name
+    console.print(f"{report['data'].rsplit('/', 1)[-1]}, {report['rows']:,} rows", markup=False, highlight=False)
+    scores = Table()
     keys = [k for k in ("loss", "accuracy", "mse", "mae", "r2") if k in report]
     for key in keys:
         scores.add_column(key, justify="right")
