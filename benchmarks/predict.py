@@ -20,9 +20,10 @@ float64 and float32, in a temporary folder, then:
   NumPy's arrays), against the bound of 3× X's size.
 - **nnctl predict**: the whole process `nnctl predict RUN input.csv --out out.csv` on a CSV of
   `--csv-rows` rows (x0, x1 as `repr` writes floats), median of `--runs` runs, next to
-  `python -c pass` and `nnctl --help`; then, in this process, what its steps cost: reading the
-  CSV (files.read_text + data.read_table), predicting (trained.prediction_columns) and making
-  the output text (trained.columns_csv).
+  `python -c pass` and `nnctl --help` (wall time, and the CPU time of the process, which a busy
+  machine inflates less); then, in this process, what its steps cost: reading the CSV
+  (workflow.read_input: files.read_text + data.read_table), predicting
+  (trained.prediction_columns) and making the output text (trained.columns_csv).
 
 Not part of the test run: timings belong here, not in unit tests.
 """
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -44,9 +46,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nnctl.data import MAX_CSV_BYTES, read_table
-from nnctl.files import read_text
 from nnctl.trained import TrainedRun, columns_csv, load_run, prediction_columns
+from nnctl.workflow import read_input
 
 MOONS = """\
 name: moons
@@ -122,6 +123,10 @@ def timed(tools: dict[str, Callable[[], object]], runs: int) -> dict[str, list[f
 
 def proba_tools(paths: dict[str, Path], folder: Path, X: np.ndarray) -> dict[str, Callable[[], object]]:
     """The timed calls, each checked first against nnctl's float64 probabilities."""
+    import onnxruntime  # optional: the versions compared
+    import sklearn
+
+    print(f"scikit-learn {sklearn.__version__}, onnxruntime {onnxruntime.__version__}")
     runs = {dtype: load_run(paths[dtype]) for dtype in DTYPES}
     check = X[:20_000]
     reference = runs["float64"].predict_proba(check)
@@ -145,12 +150,15 @@ def proba_tools(paths: dict[str, Path], folder: Path, X: np.ndarray) -> dict[str
     return tools
 
 
-def report(times: dict[str, list[float]], title: str, pairs: list[tuple[str, str, str]]) -> None:
+def report(times: dict[str, list[float]], title: str, pairs: list[tuple[str, str, str]],
+           cpu: dict[str, list[float]] | None = None) -> None:
+    """The table of medians and bests (and with `cpu` the median CPU seconds, user + system, which a
+    busy machine inflates less than wall time), then the ratios of `pairs` against their targets."""
     print(f"\n{title}")
-    print(f"{'':38s} {'median s':>9s} {'best s':>8s} {'min..max s':>15s}")
+    print(f"{'':38s} {'median s':>9s} {'best s':>8s} {'min..max s':>15s}" + ("   median CPU s" if cpu else ""))
     for name, seconds in times.items():
         print(f"{name:38s} {statistics.median(seconds):9.3f} {min(seconds):8.3f} "
-              f"{min(seconds):7.3f}..{max(seconds):.3f}")
+              f"{min(seconds):7.3f}..{max(seconds):.3f}" + (f" {statistics.median(cpu[name]):15.3f}" if cpu else ""))
     print()
     for ours, theirs, target in pairs:
         if ours in times and theirs in times:
@@ -195,18 +203,25 @@ def cli_times(run_dir: Path, folder: Path, rows: int, runs: int) -> None:
         f"nnctl predict --proba ({rows:,} rows)": [nnctl, "predict", str(run_dir), str(csv), "--proba", "--out",
                                                    str(out), "--overwrite"],
     }
-    run = lambda cmd: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)  # noqa: E731
-    times = timed({name: (lambda cmd=cmd: run(cmd)) for name, cmd in commands.items()}, runs)
-    report(times, f"whole process, {runs} runs interleaved, CSV {csv.stat().st_size / 2**20:.1f} MiB", [])
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+
+    def run(name: str) -> None:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run(commands[name], check=True, stdout=subprocess.DEVNULL)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+
+    times = timed({name: (lambda name=name: run(name)) for name in commands}, runs)
+    report(times, f"whole process, {runs} runs interleaved, CSV {csv.stat().st_size / 2**20:.1f} MiB", [], cpu)
     trained = load_run(run_dir)
-    table = read_table(read_text(csv, limit=MAX_CSV_BYTES), str(csv))
-    columns = prediction_columns(trained, table)
+    table = read_input(str(csv), trained)
+    plain, with_proba = prediction_columns(trained, table), prediction_columns(trained, table, proba=True)
     steps = {
-        "read_text + read_table": lambda: read_table(read_text(csv, limit=MAX_CSV_BYTES), str(csv)),
+        "read_input (read_text, read_table)": lambda: read_input(str(csv), trained),
         "prediction_columns": lambda: prediction_columns(trained, table),
         "prediction_columns --proba": lambda: prediction_columns(trained, table, proba=True),
-        "columns_csv": lambda: columns_csv(columns),
-        "columns_csv --proba": lambda: columns_csv(prediction_columns(trained, table, proba=True)),
+        "columns_csv": lambda: columns_csv(plain),
+        "columns_csv --proba": lambda: columns_csv(with_proba),
         "np.loadtxt (for scale)": lambda: np.loadtxt(csv, delimiter=",", skiprows=1),
     }
     report(timed(steps, runs), f"its steps in one process ({rows:,} rows)", [])
