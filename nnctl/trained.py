@@ -243,7 +243,10 @@ def _unquoted(column: Array, cells: list) -> bool:
     gives it: numbers, and text without a delimiter, quote or line end."""
     if column.dtype.kind in "biuf":
         return True
-    return column.dtype.kind == "U" and not any(c in "".join(cells) for c in ',"\r\n')
+    if column.dtype.kind != "U":
+        return False
+    text = "".join(cells)
+    return not any(c in text for c in ',"\r\n')
 
 
 def draw_evaluation(run: TrainedRun, data: tuple[Array, Array, bool], label: str, folder: Path, *,
