@@ -48,11 +48,13 @@ docs: gallery
 
 # nnctl against PyTorch and scikit-learn on workloads W1-W5 (about 9 minutes on 2 cores; keep
 # the machine otherwise idle), then the floors under the targets not met (about 2 minutes), then
-# the CSV loader against np.loadtxt (about 1 minute)
+# the CSV loader against np.loadtxt (about 1 minute), then prediction against scikit-learn and
+# onnxruntime and `nnctl predict` on 100 000 rows (about 2 minutes)
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/peers.py
 	$(BIN)/python benchmarks/floors.py
 	$(BIN)/python benchmarks/csv_load.py
+	$(BIN)/python benchmarks/predict.py
 
 clean:
 	rm -rf $(VENV) runs/*/ .pytest_cache

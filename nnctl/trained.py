@@ -22,10 +22,16 @@ from nnctl import plots, runs
 from nnctl.assemble import encode_targets, trained_model
 from nnctl.data import Preprocessing, Table
 from nnctl.errors import NnctlError
+from nnctl.nn.activations import row_sum
+from nnctl.nn.layers import CACHED_ROWS
 from nnctl.training import evaluate
 
 Array = np.ndarray
-CHUNK_ROWS = 16_384  # rows per forward pass: a 2-16-16-2 net's activations stay about 2 MB a layer
+# Rows per forward pass: Dense keeps its [X, 1] buffers for batches up to CACHED_ROWS rows, so
+# chunks of that size allocate none, and their products are small enough for OpenBLAS to run on
+# one thread: larger ones start its second thread, which on a busy 2-core machine made 1 000 000
+# rows of a 2-16-16-2 net 3× slower in the median (chunks of 2 048-16 384 rows; benchmarks/README.md)
+CHUNK_ROWS = CACHED_ROWS
 
 
 class TrainedRun:
@@ -68,8 +74,7 @@ class TrainedRun:
         """Raw inputs -> (n, K) class probabilities, rows summing to 1, columns in `classes` order."""
         if self.task != "classification":
             raise NnctlError(f"{self.path}: a regression run has no class probabilities (use predict)")
-        proba = lambda A: probabilities(self.model.loss.scores(self.model.logits(A)))  # noqa: E731
-        return self._chunked(self.preprocessing.columns(X, where), proba, len(self.classes))
+        return self._proba(self.preprocessing.columns(X, where))
 
     def evaluate(self, X=None, y=None, where: str = "X", target: str = "y") -> dict[str, Any]:
         """Scores on raw inputs X with targets y as in the data (labels or values), or, without
@@ -123,6 +128,11 @@ class TrainedRun:
             return self._chunked(A, decode, 1, np.int64, standardized=standardized)[:, 0]
         return self._chunked(A, self.model.output, self.model.network.sizes[-1], standardized=standardized)
 
+    def _proba(self, A: Array) -> Array:
+        """(n, K) class probabilities for raw inputs A (n, d)."""
+        proba = lambda A: probabilities(self.model.loss.scores(self.model.logits(A)))  # noqa: E731
+        return self._chunked(A, proba, len(self.classes))
+
     def _decode(self, predicted: Array) -> Array:
         if self.task == "classification":
             return self.preprocessing.decode_classes(predicted)
@@ -168,9 +178,12 @@ def regression_scores(Y: Array, P: Array) -> dict[str, Any]:
 def probabilities(scores: Array) -> Array:
     """(n, K) class confidences in [0, 1] (the loss's `scores`) -> rows that sum to 1; a row of
     zeros (an mse output clipped everywhere) becomes uniform."""
-    total = scores.sum(axis=1, keepdims=True)
+    total = row_sum(scores)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        P = np.where(total > 0, scores / total, 1.0 / scores.shape[1])
+        P = np.divide(scores, total)
+    unscored = ~(total[:, 0] > 0)
+    if unscored.any():
+        P[unscored] = 1.0 / scores.shape[1]
     return P
 
 
@@ -195,11 +208,12 @@ def prediction_columns(run: TrainedRun, table: Table, *, proba: bool = False) ->
     every class. A column of the table with one of these names is refused."""
     if proba and run.task != "classification":
         raise NnctlError("--proba: a regression run has no class probabilities (leave --proba out)")
-    predicted = run.predict(table, table.where)
+    A = run.preprocessing.columns(table, table.where)  # the cells read once, for labels and probabilities
+    predicted = run._decode(run._predicted(A))
     added = {"prediction": predicted} if predicted.ndim == 1 else {
         f"prediction_{j}": predicted[:, j] for j in range(predicted.shape[1])}
     if proba:
-        P = run.predict_proba(table, table.where)
+        P = run._proba(A)
         added.update({f"p_{label}": P[:, k] for k, label in enumerate(run.classes)})
     taken = [name for name in added if name in table.columns]
     if taken:
@@ -214,8 +228,25 @@ def columns_csv(columns: dict[str, Array]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     cells = [c.tolist() for c in columns.values()]  # Python floats: repr gives the shortest exact text
-    writer.writerows(zip(*cells, strict=True))
-    return out.getvalue()
+    if len(cells) < 2 or not all(map(_unquoted, columns.values(), cells)):
+        writer.writerows(zip(*cells, strict=True))
+        return out.getvalue()
+    # what csv.writer would write, in about half its time: str() of every cell, as it takes them, and one join
+    texts = [column if kind == "U" else list(map(str, column))
+             for column, kind in zip(cells, (c.dtype.kind for c in columns.values()), strict=True)]
+    rows = "\n".join(map(",".join, zip(*texts, strict=True)))
+    return out.getvalue() + rows + "\n" * bool(rows)
+
+
+def _unquoted(column: Array, cells: list) -> bool:
+    """Whether csv.writer writes each cell of `column` (its `cells` as Python objects) as str()
+    gives it: numbers, and text without a delimiter, quote or line end."""
+    if column.dtype.kind in "biuf":
+        return True
+    if column.dtype.kind != "U":
+        return False
+    text = "".join(cells)
+    return not any(c in text for c in ',"\r\n')
 
 
 def draw_evaluation(run: TrainedRun, data: tuple[Array, Array, bool], label: str, folder: Path, *,

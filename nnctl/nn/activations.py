@@ -7,6 +7,7 @@ its backward is a vector-Jacobian product and it is only offered as an output ac
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -65,6 +66,22 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+# NumPy's reductions along a short last axis pay per row (z.max(axis=1) on 1024 × 2: ~25 µs, the
+# same column by column: ~3); below 8 columns its row sum adds the columns in order (its pairwise
+# sum starts at 8), so these give the same bits as z.max(axis=1) and z.sum(axis=1)
+SHORT_ROW = 8
+
+
+def row_max(z: Array) -> Array:
+    """z: (n, k) -> (n,) each row's max, as z.max(axis=1)."""
+    return functools.reduce(np.maximum, z.T) if z.shape[1] < SHORT_ROW else z.max(axis=1)
+
+
+def row_sum(z: Array) -> Array:
+    """z: (n, k) -> (n,) each row's sum, bit for bit as z.sum(axis=1)."""
+    return functools.reduce(np.add, z.T) if z.shape[1] < SHORT_ROW else z.sum(axis=1)
+
+
 class Softmax:
     """Row-wise softmax, an output activation. Not element-wise, so it has no `grad`."""
 
@@ -74,8 +91,9 @@ class Softmax:
     def fn(z: Array) -> Array:
         """z: (n, k) -> p: (n, k), rows summing to 1."""
         # shift by the row max so exp() cannot overflow; the result is unchanged
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
+        e = np.exp(z - row_max(z)[:, None])
+        e /= row_sum(e)[:, None]
+        return e
 
     @staticmethod
     def backward(z: Array, a: Array, da: Array, out: Array | None = None) -> Array:
