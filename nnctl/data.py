@@ -188,12 +188,15 @@ class Table:
     """A table read from a file: header (m,) names, columns name -> (n,) values: float64 where the
     reader parsed the column as numbers (a plain CSV) or a .npy gave numbers, else the cells as
     written (str); lines (n,) the file line of each row or None (errors then say "row i"), `where`
-    the file as errors name it."""
+    the file as errors name it. text: the header line and every row's line as written, when the
+    file was plain (no quotes, one line a row, "," between cells), else None: `nnctl predict`
+    appends its columns to them, so the input passes through byte for byte."""
 
     header: list[str]
     columns: dict[str, Array]
     lines: Array | None
     where: str
+    text: list[str] | None = None
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
@@ -246,7 +249,9 @@ def _fast_table(text: str, where: str, delimiter: str, check: HeaderCheck | None
     _check_header(header, Path(where))
     lines = np.arange(2, len(rows) + 2, dtype=np.int64) if lines is None else lines
     columns = _fast_columns(rows, header, delimiter, numbers)
-    return None if columns is None else Table(header, columns, lines, where)
+    if columns is None:
+        return None
+    return Table(header, columns, lines, where, [first, *rows] if delimiter == "," else None)
 
 
 def _fast_columns(rows: list[str], header: list[str], delimiter: str,

@@ -203,9 +203,14 @@ def load_run(path: str | Path, checkpoint: int | None = None) -> TrainedRun:
 
 
 def prediction_columns(run: TrainedRun, table: Table, *, proba: bool = False) -> dict[str, Array]:
-    """The table's columns (passed through as they are) plus `prediction` (one column per
-    target, prediction_j, for a regression of k > 1 targets) and, with `proba`, p_<class> for
-    every class. A column of the table with one of these names is refused."""
+    """The table's columns (passed through as they are) plus its `predicted_columns`."""
+    return {**table.columns, **predicted_columns(run, table, proba=proba)}
+
+
+def predicted_columns(run: TrainedRun, table: Table, *, proba: bool = False) -> dict[str, Array]:
+    """What `nnctl predict` adds to the table's rows: `prediction` (one column per target,
+    prediction_j, for a regression of k > 1 targets) and, with `proba`, p_<class> for every
+    class. A column of the table with one of these names is refused."""
     if proba and run.task != "classification":
         raise NnctlError("--proba: a regression run has no class probabilities (leave --proba out)")
     A = run.preprocessing.columns(table, table.where)  # the cells read once, for labels and probabilities
@@ -219,7 +224,20 @@ def prediction_columns(run: TrainedRun, table: Table, *, proba: bool = False) ->
     if taken:
         raise NnctlError(f"{table.where}: already has a column {taken[0]!r}, which the predictions would take "
                          "(rename or remove it)")
-    return {**table.columns, **added}
+    return added
+
+
+def predictions_csv(table: Table, added: dict[str, Array]) -> str:
+    """The table's rows with the `added` columns, as CSV text: appended to each line as written
+    when the reader kept them (a plain file: its cells pass through byte for byte, with no cost
+    of writing numbers back), else every cell written anew (`columns_csv`)."""
+    cells = [c.tolist() for c in added.values()]
+    if table.text is None or not all(map(_unquoted, added.values(), cells)):
+        return columns_csv({**table.columns, **added})
+    texts = [column if kind == "U" else list(map(str, column))  # str of a float: its shortest exact digits
+             for column, kind in zip(cells, (c.dtype.kind for c in added.values()), strict=True)]
+    extra = [",".join(added), *map(",".join, zip(*texts, strict=True))]
+    return "".join(f"{line},{cells}\n" for line, cells in zip(table.text, extra, strict=True))
 
 
 def columns_csv(columns: dict[str, Array]) -> str:

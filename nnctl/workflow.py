@@ -21,7 +21,7 @@ from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, os_reason, read_json, read_text, read_yaml, regular_file, write_text
 from nnctl.pictures import MAX_DPI, PICTURES, Progress, applicable, default_pictures
 from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
-from nnctl.trained import TrainedRun, columns_csv, draw_evaluation, prediction_columns
+from nnctl.trained import TrainedRun, draw_evaluation, predicted_columns, predictions_csv
 from nnctl.trained import load_run as load_trained
 from nnctl.training import EpochCallback, Loop, TrainResult, fit, prepare
 from nnctl.vocabulary import FINISHED, PICTURE_FORMATS
@@ -295,7 +295,7 @@ def predict_file(run_dir: Path | str, source: str, *, out: Path | None = None, p
         raise NnctlError(f"--out {out}: exists (pass --overwrite to replace it)")
     run = load_trained(run_dir, checkpoint)
     table = read_input(source, run, stdin)
-    text = columns_csv(prediction_columns(run, table, proba=proba))
+    text = predictions_csv(table, predicted_columns(run, table, proba=proba))
     warn_unseen(run, table)
     if out is None:
         return text

@@ -177,6 +177,22 @@ def test_predict_adds_labels_and_passes_other_columns_through(flower_run, tmp_pa
     assert np.array_equal(P, load_run(flower_run).predict_proba(X))  # every digit written
 
 
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+def test_predict_passes_the_input_through_byte_for_byte(flower_run, tmp_path, quoted):
+    """Numbers keep their spelling (1.50, 2e0, 07), the header its spaces: the plain file's lines
+    are appended to, the quoted one's cells written back as read."""
+    names = f"{FEATURES[0]}, {','.join(FEATURES[1:])},note"
+    cells = ["1.50", "2e0", "07", *(["0.5"] * (len(FEATURES) - 3)), '"a, b"' if quoted else "a b"]
+    (tmp_path / "new.csv").write_text(f"{names}\n{','.join(cells)}\n")
+    result = runner.invoke(app, ["predict", str(flower_run), str(tmp_path / "new.csv")])
+    assert result.exit_code == 0, result.output
+    X = np.array([[float(c) for c in cells[: len(FEATURES)]]])
+    label = by_hand(flower_run, X)[0]
+    written = ["1.50", "2e0", "07", *(["0.5"] * (len(FEATURES) - 3)), '"a, b"' if quoted else "a b", label]
+    header = f"{names},prediction" if not quoted else ",".join([*FEATURES, "note", "prediction"])
+    assert result.stdout == f"{header}\n{','.join(written)}\n"
+
+
 def test_predict_reads_stdin_and_npy_alike(flower_run, tmp_path):
     X, _ = flowers(10, 7)
     np.save(tmp_path / "new.npy", X)
