@@ -23,7 +23,7 @@ float64 and float32, in a temporary folder, then:
   `python -c pass` and `nnctl --help` (wall time, and the CPU time of the process, which a busy
   machine inflates less); then, in this process, what its steps cost: reading the CSV
   (workflow.read_input: files.read_text + data.read_table), predicting
-  (trained.prediction_columns) and making the output text (trained.columns_csv).
+  (trained.predicted_columns) and making the output text (trained.predictions_csv).
 
 Not part of the test run: timings belong here, not in unit tests.
 """
@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnctl.trained import TrainedRun, columns_csv, load_run, prediction_columns
+from nnctl.trained import TrainedRun, load_run, predicted_columns, predictions_csv
 from nnctl.workflow import read_input
 
 MOONS = """\
@@ -215,13 +215,13 @@ def cli_times(run_dir: Path, folder: Path, rows: int, runs: int) -> None:
     report(times, f"whole process, {runs} runs interleaved, CSV {csv.stat().st_size / 2**20:.1f} MiB", [], cpu)
     trained = load_run(run_dir)
     table = read_input(str(csv), trained)
-    plain, with_proba = prediction_columns(trained, table), prediction_columns(trained, table, proba=True)
+    plain, with_proba = predicted_columns(trained, table), predicted_columns(trained, table, proba=True)
     steps = {
         "read_input (read_text, read_table)": lambda: read_input(str(csv), trained),
-        "prediction_columns": lambda: prediction_columns(trained, table),
-        "prediction_columns --proba": lambda: prediction_columns(trained, table, proba=True),
-        "columns_csv": lambda: columns_csv(plain),
-        "columns_csv --proba": lambda: columns_csv(with_proba),
+        "predicted_columns": lambda: predicted_columns(trained, table),
+        "predicted_columns --proba": lambda: predicted_columns(trained, table, proba=True),
+        "predictions_csv": lambda: predictions_csv(table, plain),
+        "predictions_csv --proba": lambda: predictions_csv(table, with_proba),
         "np.loadtxt (for scale)": lambda: np.loadtxt(csv, delimiter=",", skiprows=1),
     }
     report(timed(steps, runs), f"its steps in one process ({rows:,} rows)", [])
