@@ -218,9 +218,9 @@ class _NNEstimator(BaseEstimator):
         if self._task == "classification":
             self.classes_ = np.asarray(loop.dataset.classes)
         if summary["status"] == "diverged":
-            warnings.warn(f"{type(self).__name__}: training diverged at {summary['diverged_at']}; the weights are "
-                          f"those of epoch {self.n_iter_} (lower lr, or standardize=True)", ConvergenceWarning,
-                          stacklevel=3)
+            warnings.warn(f"{type(self).__name__}: training diverged in epoch {summary['diverged_at']['epoch']}; "
+                          f"the weights are those of epoch {self.n_iter_}, the last good (try a lower lr)",
+                          ConvergenceWarning, stacklevel=3)
         return self
 
     # ---------------------------------------------------------------- use

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import yaml
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -235,3 +236,32 @@ def test_predict_refuses_other_widths():
     clf = NNClassifier(hidden=(3,), epochs=1).fit(X, y)
     with pytest.raises(ValueError, match="X has 3 features, but NNClassifier is expecting 2 features as input"):
         clf.predict(np.c_[X, X[:, :1]])
+
+
+def test_divergence_warns_and_keeps_finite_weights():
+    X, _ = moons(60)
+    reg = NNRegressor(hidden=(4,), lr=50.0, epochs=5)
+    with pytest.warns(ConvergenceWarning) as caught:
+        reg.fit(X, 1000 * X[:, 0])
+    assert str(caught[0].message) == ("NNRegressor: training diverged in epoch 2; the weights are those of epoch 1, "
+                                      "the last good (try a lower lr)")
+    assert reg.summary_["status"] == "diverged" and reg.n_iter_ == 1 and np.isfinite(reg.predict(X)).all()
+
+
+def test_random_state_none_draws_a_seed_and_records_it():
+    X, y = moons(40)
+    a, b = (NNClassifier(hidden=(3,), epochs=1, random_state=None).fit(X, y) for _ in range(2))
+    assert a.config_.seed != b.config_.seed
+    again = NNClassifier(hidden=(3,), epochs=1, random_state=a.config_.seed).fit(X, y)
+    assert np.array_equal(weights(again)["W0"], weights(a)["W0"])
+
+
+def test_dataframe_columns_become_the_runs_feature_names(tmp_path):
+    pd = pytest.importorskip("pandas")
+    X, y = moons(60)
+    frame = pd.DataFrame(X, columns=["width", "height"])
+    clf = NNClassifier(hidden=(3,), epochs=2).fit(frame, y)
+    assert clf.feature_names_in_.tolist() == ["width", "height"]
+    run = load_run(clf.save(tmp_path / "run"))
+    assert run.dataset.feature_names == ["width", "height"]
+    assert np.array_equal(run.predict({"height": X[:, 1], "width": X[:, 0]}), clf.predict(frame))
