@@ -242,7 +242,9 @@ class _NNEstimator(BaseEstimator):
         the training and validation rows, model.npz, metrics.csv, layers.csv, summary.json), so
         `nnctl plot`, `nnctl predict`, `nnctl evaluate` and `load_run` work on it. A folder that
         is not empty is refused unless `overwrite` (and then only a run directory is replaced).
-        config.yaml names `data: csv` without a path: the rows came from Python, not a file."""
+        No pictures (matplotlib stays unimported): `nnctl plot RUN` draws them. config.yaml names
+        `data: csv` without a path, the rows having come from Python: `nnctl train` cannot repeat
+        it until a data.path is added."""
         check_is_fitted(self)
         path = Path(run_dir)
         with self._errors():
