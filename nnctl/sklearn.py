@@ -179,7 +179,7 @@ class _NNEstimator(BaseEstimator):
             return loop
         unseen = np.setdiff1d(np.unique(y), known)
         if len(unseen):
-            raise EstimatorError(f"{type(self).__name__}: partial_fit: label {unseen[0]!r} is not in classes")
+            raise EstimatorError(f"{type(self).__name__}: partial_fit: label {unseen[0].item()!r} is not in classes")
         if len(known) == len(loop.dataset.classes):
             return loop
         # classes that the first rows do not show: the output layer is as wide as `classes`

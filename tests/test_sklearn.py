@@ -162,6 +162,9 @@ def test_partial_fit_classes_and_continuing_a_fit():
     clf = NNClassifier(hidden=(5,))
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         clf.partial_fit(X, k)
+    with pytest.raises(EstimatorError, match=r"^NNClassifier: partial_fit: label 2 is not in classes$"):
+        clf.partial_fit(X, k, classes=[0, 1])
+    clf = NNClassifier(hidden=(5,))
     first = k < 2
     clf.partial_fit(X[first], k[first], classes=[0, 1, 2])  # class 2 comes later
     assert clf.predict_proba(X).shape == (90, 3) and clf.classes_.tolist() == [0, 1, 2]
