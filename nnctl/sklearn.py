@@ -66,15 +66,18 @@ class EstimatorError(NnctlError, ValueError):
 
 
 def _plain(value: Any) -> Any:
-    """A parameter as the config reads it: tuples as lists, NumPy scalars (from a grid of
-    np.arange) as Python numbers, mappings (a schedule) likewise inside."""
-    if isinstance(value, np.generic):
-        return value.item()
+    """A parameter as the config reads it: tuples and arrays as lists, NumPy scalars (from a grid
+    of np.arange) as Python numbers, mappings (a schedule) likewise inside. Raises TypeError for
+    a value no YAML config could hold (a set, an object)."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(type(value).__name__)
 
 
 def _nest(raw: dict, dotted: str, value: Any) -> None:
@@ -105,8 +108,13 @@ class _NNEstimator(BaseEstimator):
         raw: dict[str, Any] = {"name": type(self).__name__, "data": {"name": "csv", "task": self._task},
                                "output": {"plots": "auto"}}
         for name, value in params.items():
-            if value is not None:
-                _nest(raw, PARAMETERS[name], _plain(value))
+            try:
+                plain = _plain(value)
+            except TypeError as e:
+                raise EstimatorError(f"{type(self).__name__}({name}={value!r}): {PARAMETERS[name]}: a {e} cannot be "
+                                     "a setting (use numbers, text, and tuples or lists of them)") from None
+            if plain is not None:
+                _nest(raw, PARAMETERS[name], plain)
         with self._errors():
             return load_config(raw)
 

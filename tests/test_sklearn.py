@@ -215,6 +215,8 @@ def test_pickled_estimator_goes_on_training_as_the_original():
     (NNClassifier(optimizer="sgd", betas=(0.9, 0.99)),
      "NNClassifier(betas=(0.9, 0.99)): optimizer: unknown key 'betas' (allowed: name, schedule, lr, momentum, "
      "nesterov)"),
+    (NNClassifier(hidden={4, 8}), "NNClassifier(hidden={8, 4}): model.hidden: a set cannot be a setting (use numbers, "
+                                  "text, and tuples or lists of them)"),
     (NNClassifier(hidden=(0,)), "NNClassifier(hidden=(0,)): model.hidden: widths must be between 1 and 100,000, "
                                 "got 0"),
     (NNClassifier(loss="hinge"), "NNClassifier(loss='hinge'): loss.name: hinge takes 2 classes, the data set has 3 "
@@ -232,6 +234,12 @@ def test_errors_name_the_parameter(estimator, message):
         estimator.fit(X, k.astype(float) if isinstance(estimator, NNRegressor) else k)
     assert str(caught.value) == message
     assert isinstance(caught.value, ValueError) and isinstance(caught.value, NnctlError)
+
+
+def test_numpy_values_are_settings_as_a_grid_gives_them():
+    X, y = moons(40)
+    clf = NNClassifier(hidden=np.array([4, 3]), epochs=np.int64(2), lr=np.float64(0.05)).fit(X, y)
+    assert clf.config_.model.hidden == [4, 3] and clf.n_iter_ == 2 and clf.config_.optimizer.params["lr"] == 0.05
 
 
 def test_predict_refuses_other_widths():
