@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from nnctl.config import Config, blame, rows_per_pass, size_problem
-from nnctl.data import Dataset, load_dataset
+from nnctl.data import Dataset, load_dataset, split_dataset
 from nnctl.errors import NnctlError
 from nnctl.files import load_npz
 from nnctl.nn import network
@@ -70,16 +70,26 @@ class Streams:
         return cls(*(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3)))
 
 
-def build_for(config: Config) -> tuple[Model, Dataset, Streams]:
-    """The data set and the initialised model of a config, from its seed's streams."""
+def build_for(config: Config, rows: tuple[Array, Array, list[str]] | None = None) -> tuple[Model, Dataset, Streams]:
+    """The data set and the initialised model of a config, from its seed's streams. rows:
+    (X (n, d), y (n,) or (n, k), the d feature names) given instead of the rows config.data
+    makes (the scikit-learn estimators): split, encoded and standardised as `load_dataset`
+    does its own, from the same data stream, so the same rows give the same Dataset and model."""
     streams = Streams.from_seed(config.seed)
+    data = config.data
     with blame(config):
-        dataset = load_dataset(
-            {**config.data.params, "name": config.data.name, "task": config.data.task,
-             "validation_fraction": config.data.validation_fraction, "standardize": config.data.standardize,
-             "standardize_target": config.data.standardize_target},
-            seed_rng=streams.data, base_dir=config.base_dir, dtype=np.dtype(config.dtype),
-        )
+        if rows is None:
+            dataset = load_dataset(
+                {**data.params, "name": data.name, "task": data.task, "validation_fraction": data.validation_fraction,
+                 "standardize": data.standardize, "standardize_target": data.standardize_target},
+                seed_rng=streams.data, base_dir=config.base_dir, dtype=np.dtype(config.dtype),
+            )
+        else:
+            dataset = split_dataset(
+                *rows, task=data.task, validation_fraction=data.validation_fraction, standardize=data.standardize,
+                standardize_target=data.standardize_target, seed_rng=streams.data, where="fit",
+                dtype=np.dtype(config.dtype),
+            )
         return build_model(config, dataset, streams.init), dataset, streams
 
 

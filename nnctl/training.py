@@ -152,12 +152,13 @@ class Norms:
         return row
 
 
-def prepare(config: Config | dict | str | Path) -> Loop:
+def prepare(config: Config | dict | str | Path, rows: tuple[Array, Array, list[str]] | None = None) -> Loop:
     """Everything that can refuse a config, done before any file is written: load and validate
-    it, make the data, build the model and the loop."""
+    it, make the data (or split the given `rows`, as `assemble.build_for` takes them), build the
+    model and the loop."""
     if not isinstance(config, Config):
         config = load_config(config)
-    model, dataset, streams = build_for(config)
+    model, dataset, streams = build_for(config, rows)
     with blame(config):
         return Loop(config, model, dataset, streams.shuffle)
 

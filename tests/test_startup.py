@@ -11,7 +11,8 @@ import pytest
 
 HEAVY = ("matplotlib", "sklearn", "scipy", "pandas", "nnctl.plots.common", "nnctl.plots.animation",
          "nnctl.plots.model", "nnctl.plots.sweep", "nnctl.plots.curves", "nnctl.sweeps.folder",
-         "nnctl.sweeps.spec", "nnctl.sweeps.report", "nnctl.sweeps.workers", "nnctl.sweeps.pictures")
+         "nnctl.sweeps.spec", "nnctl.sweeps.report", "nnctl.sweeps.workers", "nnctl.sweeps.pictures",
+         "nnctl.sklearn")
 PROBE = """
 import sys
 from nnctl.cli import app

@@ -1,0 +1,278 @@
+"""nnctl.sklearn: NNClassifier and NNRegressor pass scikit-learn's estimator checks, work in
+Pipeline, GridSearchCV and cross_val_score, train the same weights as `nnctl train`, and save
+ordinary run directories. Nets are tiny and epochs few: the file takes a few seconds."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import yaml
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from typer.testing import CliRunner
+
+from nnctl.cli import app
+from nnctl.data import make_blobs, make_moons
+from nnctl.errors import NnctlError
+from nnctl.files import load_npz
+from nnctl.sklearn import EstimatorError, NNClassifier, NNRegressor
+from nnctl.trained import load_run
+
+runner = CliRunner()
+
+
+@parametrize_with_checks([NNClassifier(hidden=(8,), epochs=30), NNRegressor(hidden=(8,), epochs=30, lr=0.05)])
+def test_sklearn_checks(estimator, check):
+    check(estimator)
+
+
+def moons(n: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    return make_moons(n, 0.2, rng=np.random.default_rng(seed))
+
+
+def weights(estimator) -> dict[str, np.ndarray]:
+    return estimator._loop.model.network.params()
+
+
+def csv_text(X: np.ndarray, Y: np.ndarray) -> str:
+    """X (n, d) and targets (n,) or (n, k) as a CSV whose numbers read back exactly (repr)."""
+    Y = Y.reshape(len(Y), -1)
+    header = [f"x{j}" for j in range(X.shape[1])] + [f"t{j}" for j in range(Y.shape[1])]
+    rows = [[*map(repr, x.tolist()), *map(str, y.tolist())] for x, y in zip(X, Y, strict=True)]
+    return "\n".join(",".join(row) for row in [header, *rows]) + "\n"
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_fit_gives_the_weights_of_nnctl_train(kind, tmp_path):
+    """The same settings, seed and rows as a CSV run: bit-identical weights, history and split."""
+    X, labels = moons(120)
+    if kind == "classifier":  # text labels, a validation part, standardised inputs, early stopping
+        y = np.array(["left", "right"])[labels]
+        estimator = NNClassifier(hidden=(6,), optimizer="adam", lr=0.02, epochs=15, batch_size=16, patience=3,
+                                 validation_fraction=0.25, standardize=True, random_state=7)
+        settings = {"data": {"validation_fraction": 0.25, "standardize": True},
+                    "optimizer": {"name": "adam", "lr": 0.02},
+                    "train": {"epochs": 15, "batch_size": 16, "early_stopping": {"patience": 3}}}
+    else:  # a target far from standardised, every row trained on
+        y = 3 * X[:, 0] + 40
+        estimator = NNRegressor(hidden=(6,), lr=0.05, epochs=8, momentum=0.5, standardize_target=True,
+                                random_state=7)
+        settings = {"data": {"validation_fraction": 0.0, "standardize_target": True}, "loss": "mse",
+                    "optimizer": {"name": "sgd", "lr": 0.05, "momentum": 0.5}, "train": {"epochs": 8}}
+    estimator.fit(X, y)
+    (tmp_path / "rows.csv").write_text(csv_text(X, y))
+    config = {"seed": 7, "model": {"hidden": [6]}, "output": {"plots": []}, **settings}
+    config["data"] |= {"name": "csv", "path": "rows.csv", "target": "t0"}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    result = runner.invoke(app, ["train", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "run"), "-q"])
+    assert result.exit_code == 0, result.output
+    saved, mine = load_npz(tmp_path / "run" / "model.npz"), weights(estimator)
+    assert list(saved) == list(mine)
+    for key in saved:
+        assert np.array_equal(saved[key], mine[key]), key
+    run = load_run(tmp_path / "run")
+    assert [row["train_loss"] for row in run.history[1:]] == estimator.loss_curve_
+    assert np.array_equal(run.dataset.X_val, estimator._loop.dataset.X_val)
+    assert run.summary["best_epoch"] == estimator.best_epoch_
+    if kind == "classifier":
+        assert estimator.validation_scores_ == [row["val_accuracy"] for row in run.history[1:]]
+        assert len(run.dataset.X_val) == 30
+
+
+def test_default_validation_fraction_uses_every_row_unless_early_stopping():
+    X, y = moons(100)
+    plain = NNClassifier(hidden=(4,), epochs=2).fit(X, y)
+    assert len(plain._loop.dataset.X_train) == 100 and plain.validation_scores_ is None
+    stopping = NNClassifier(hidden=(4,), epochs=2, patience=5).fit(X, y)
+    assert len(stopping._loop.dataset.X_val) == 10 and len(stopping.validation_scores_) == 2
+    assert plain.config_.data.validation_fraction == 0.0 and stopping.config_.data.validation_fraction == 0.1
+
+
+def test_string_labels_three_classes():
+    X, k = make_blobs(150, centers=3, rng=np.random.default_rng(1))
+    names = np.array(["setosa", "versicolor", "virginica"])
+    clf = NNClassifier(hidden=(8,), epochs=20, optimizer="adam", lr=0.03).fit(X, names[k])
+    assert clf.classes_.tolist() == names.tolist()
+    predicted = clf.predict(X)
+    assert predicted.dtype.kind == "U" and set(predicted) <= set(names)
+    P = clf.predict_proba(X)
+    assert P.shape == (150, 3) and np.allclose(P.sum(axis=1), 1.0)
+    assert np.array_equal(names[P.argmax(axis=1)], predicted)
+    assert clf.score(X, names[k]) > 0.9
+
+
+def test_regression_with_two_targets():
+    X, _ = moons(200)
+    Y = np.c_[X[:, 0] + X[:, 1], X[:, 0] - 0.5 * X[:, 1]]
+    reg = NNRegressor(hidden=(8,), epochs=30, optimizer="adam", lr=0.02).fit(X, Y)
+    assert reg.predict(X).shape == (200, 2)
+    assert reg.score(X, Y) > 0.95
+    one = NNRegressor(hidden=(8,), epochs=2).fit(X, Y[:, 0])
+    assert one.predict(X).shape == (200,)
+    assert NNRegressor(hidden=(8,), epochs=2).fit(X, Y[:, :1]).predict(X).shape == (200, 1)
+
+
+def test_pipeline_and_cross_val_score():
+    """Inputs in the hundreds: a scaler in front is what lets the net learn."""
+    X, y = moons(200)
+    X = 100 * X + 500
+    net = NNClassifier(hidden=(16,), optimizer="adam", lr=0.05, epochs=40)
+    assert Pipeline([("scale", StandardScaler()), ("net", net)]).fit(X, y).score(X, y) > 0.95
+    scores = cross_val_score(make_pipeline(StandardScaler(), net), X, y, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.9
+    assert clone(net).fit(X, y).score(X, y) == 0.5  # saturated tanh units: one class everywhere
+
+
+def test_grid_search_in_two_processes():
+    """Worker processes train what this one would: the best score is repeated here exactly."""
+    X, y = moons(150)
+    pipe = Pipeline([("scale", StandardScaler()), ("net", NNClassifier(epochs=15, optimizer="adam"))])
+    grid = {"net__hidden": [(2,), (8,)], "net__lr": [0.001, 0.05]}
+    search = GridSearchCV(pipe, grid, cv=2, n_jobs=2).fit(X, y)
+    assert len(search.cv_results_["mean_test_score"]) == 4
+    assert search.best_params_ == {"net__hidden": (8,), "net__lr": 0.05}
+    here = cross_val_score(clone(pipe).set_params(**search.best_params_), X, y, cv=2)
+    assert here.mean() == search.best_score_
+    assert search.best_estimator_.score(X, y) > 0.85
+
+
+def test_partial_fit_epochs_add_up_to_fit():
+    """k calls of partial_fit on the same rows train the weights of fit with epochs=k."""
+    X, y = moons(100)
+    stepped = NNClassifier(hidden=(5,), optimizer="adam", lr=0.01, standardize=True)
+    for _ in range(3):
+        stepped.partial_fit(X, y, classes=[0, 1])
+    whole = NNClassifier(hidden=(5,), optimizer="adam", lr=0.01, standardize=True, epochs=3).fit(X, y)
+    assert stepped.n_iter_ == 3 and stepped.loss_curve_ == whole.loss_curve_
+    for key, W in weights(whole).items():
+        assert np.array_equal(weights(stepped)[key], W), key
+    reg = NNRegressor(hidden=(5,))
+    reg.partial_fit(X, y.astype(float)).partial_fit(X, y.astype(float))
+    assert reg.n_iter_ == 2 and len(reg.loss_curve_) == 2
+
+
+def test_partial_fit_classes_and_continuing_a_fit():
+    X, k = make_blobs(90, centers=3, rng=np.random.default_rng(2))
+    clf = NNClassifier(hidden=(5,))
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        clf.partial_fit(X, k)
+    with pytest.raises(EstimatorError, match=r"^NNClassifier: partial_fit: label 2 is not in classes$"):
+        clf.partial_fit(X, k, classes=[0, 1])
+    clf = NNClassifier(hidden=(5,))
+    first = k < 2
+    clf.partial_fit(X[first], k[first], classes=[0, 1, 2])  # class 2 comes later
+    assert clf.predict_proba(X).shape == (90, 3) and clf.classes_.tolist() == [0, 1, 2]
+    clf.partial_fit(X, k)
+    assert clf.n_iter_ == 2
+    with pytest.raises(ValueError, match="'x' is not one of the run's classes"):
+        clf.partial_fit(X[:3], np.array(["x", "x", "x"], dtype=object))
+    fitted = NNClassifier(hidden=(5,), epochs=4, patience=2).fit(X, k)
+    before = weights(fitted)["W0"].copy()
+    fitted.partial_fit(X, k)
+    assert fitted.n_iter_ == 5 and not np.array_equal(weights(fitted)["W0"], before)
+
+
+def test_save_writes_a_run_that_nnctl_reads(tmp_path):
+    X, labels = moons(120)
+    y = np.array(["no", "yes"])[labels]
+    clf = NNClassifier(hidden=(6,), epochs=10, patience=3, standardize=True).fit(X, y)
+    run_dir = clf.save(tmp_path / "run")
+    run = load_run(run_dir)
+    assert np.array_equal(run.predict(X), clf.predict(X))
+    assert np.array_equal(run.predict_proba(X), clf.predict_proba(X))
+    assert run.summary["epochs"] == clf.n_iter_ and len(run.history) == clf.n_iter_ + 1
+    assert run.config.to_dict() == clf.config_.to_dict()
+    (tmp_path / "new.csv").write_text("x0,x1\n" + "".join(f"{a!r},{b!r}\n" for a, b in X[:5].tolist()))
+    predicted = runner.invoke(app, ["predict", str(run_dir), str(tmp_path / "new.csv")])
+    assert predicted.exit_code == 0, predicted.output
+    assert [line.split(",")[-1] for line in predicted.output.splitlines()[1:]] == clf.predict(X[:5]).tolist()
+    plotted = runner.invoke(app, ["plot", str(run_dir), "--only", "loss,boundary"])
+    assert plotted.exit_code == 0, plotted.output
+    assert sorted(p.name for p in run_dir.glob("*.png")) == ["boundary.png", "loss.png"]
+    with pytest.raises(NnctlError, match="run directory exists and is not empty"):
+        clf.save(run_dir)
+    clf.save(run_dir, overwrite=True)
+
+
+def test_pickled_estimator_goes_on_training_as_the_original():
+    X, y = moons(80)
+    clf = NNClassifier(hidden=(4,), optimizer="adam", epochs=3).fit(X, y)
+    copy = pickle.loads(pickle.dumps(clf))
+    clf.partial_fit(X, y)
+    copy.partial_fit(X, y)
+    for key, W in weights(clf).items():
+        assert np.array_equal(weights(copy)[key], W), key
+
+
+@pytest.mark.parametrize("estimator, message", [
+    (NNClassifier(lr=-1), "NNClassifier(lr=-1): optimizer.lr: must be > 0, got -1"),
+    (NNClassifier(optimizer="sgd", betas=(0.9, 0.99)),
+     "NNClassifier(betas=(0.9, 0.99)): optimizer: unknown key 'betas' (allowed: name, schedule, lr, momentum, "
+     "nesterov)"),
+    (NNClassifier(hidden={4, 8}), "NNClassifier(hidden={8, 4}): model.hidden: a set cannot be a setting (use numbers, "
+                                  "text, and tuples or lists of them)"),
+    (NNClassifier(hidden=(0,)), "NNClassifier(hidden=(0,)): model.hidden: widths must be between 1 and 100,000, "
+                                "got 0"),
+    (NNClassifier(loss="hinge"), "NNClassifier(loss='hinge'): loss.name: hinge takes 2 classes, the data set has 3 "
+                                 "(use cross-entropy)"),
+    (NNClassifier(patience=2, validation_fraction=0.0),
+     "NNClassifier(monitor='val_loss'): train.early_stopping.monitor: val_loss needs validation data (set "
+     "data.validation_fraction > 0, or monitor train_loss)"),
+    (NNRegressor(loss="cross-entropy"), "NNRegressor(loss='cross-entropy'): loss.name: cross-entropy needs class "
+                                        "labels, but the data set is a regression (use loss: mse, or data.task: "
+                                        "classification)"),
+])
+def test_errors_name_the_parameter(estimator, message):
+    X, k = make_blobs(30, centers=3, rng=np.random.default_rng(0))
+    with pytest.raises(EstimatorError) as caught:
+        estimator.fit(X, k.astype(float) if isinstance(estimator, NNRegressor) else k)
+    assert str(caught.value) == message
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, NnctlError)
+
+
+def test_numpy_values_are_settings_as_a_grid_gives_them():
+    X, y = moons(40)
+    clf = NNClassifier(hidden=np.array([4, 3]), epochs=np.int64(2), lr=np.float64(0.05)).fit(X, y)
+    assert clf.config_.model.hidden == [4, 3] and clf.n_iter_ == 2 and clf.config_.optimizer.params["lr"] == 0.05
+
+
+def test_predict_refuses_other_widths():
+    X, y = moons(50)
+    clf = NNClassifier(hidden=(3,), epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features, but NNClassifier is expecting 2 features as input"):
+        clf.predict(np.c_[X, X[:, :1]])
+
+
+def test_divergence_warns_and_keeps_finite_weights():
+    X, _ = moons(60)
+    reg = NNRegressor(hidden=(4,), lr=50.0, epochs=5)
+    with pytest.warns(ConvergenceWarning) as caught:
+        reg.fit(X, 1000 * X[:, 0])
+    assert str(caught[0].message) == ("NNRegressor: training diverged in epoch 2; the weights are those of epoch 1, "
+                                      "the last good (try a lower lr)")
+    assert reg.summary_["status"] == "diverged" and reg.n_iter_ == 1 and np.isfinite(reg.predict(X)).all()
+
+
+def test_random_state_none_draws_a_seed_and_records_it():
+    X, y = moons(40)
+    a, b = (NNClassifier(hidden=(3,), epochs=1, random_state=None).fit(X, y) for _ in range(2))
+    assert a.config_.seed != b.config_.seed
+    again = NNClassifier(hidden=(3,), epochs=1, random_state=a.config_.seed).fit(X, y)
+    assert np.array_equal(weights(again)["W0"], weights(a)["W0"])
+
+
+def test_dataframe_columns_become_the_runs_feature_names(tmp_path):
+    pd = pytest.importorskip("pandas")
+    X, y = moons(60)
+    frame = pd.DataFrame(X, columns=["width", "height"])
+    clf = NNClassifier(hidden=(3,), epochs=2).fit(frame, y)
+    assert clf.feature_names_in_.tolist() == ["width", "height"]
+    run = load_run(clf.save(tmp_path / "run"))
+    assert run.dataset.feature_names == ["width", "height"]
+    assert np.array_equal(run.predict({"height": X[:, 1], "width": X[:, 0]}), clf.predict(frame))
