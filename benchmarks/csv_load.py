@@ -26,11 +26,11 @@ import os
 import platform
 import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from timing import timed
 
 from nnctl.data import _table_arrays, load_csv
 from nnctl.files import read_text
@@ -54,16 +54,6 @@ def write_tables(folder: Path, n: int) -> dict[str, Path]:
                                                                for row, label in zip(numeric, labels, strict=True)))
     return paths
 
-
-def timed(tools: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
-    """Seconds per call of each tool, `runs` rounds, the tools interleaved within each round."""
-    times: dict[str, list[float]] = {name: [] for name in tools}
-    for _ in range(runs):
-        for name, call in tools.items():
-            start = time.perf_counter()
-            call()
-            times[name].append(time.perf_counter() - start)
-    return times
 
 
 def tools_for(kind: str, path: Path, row_by_row: bool) -> dict[str, Callable[[], object]]:

@@ -39,12 +39,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from timing import timed
 
 from nnctl.trained import TrainedRun, load_run, predicted_columns, predictions_csv
 from nnctl.workflow import read_input
@@ -109,16 +109,6 @@ def onnx_session(run_dir: Path, out: Path, threads: int | None = None):
         options.intra_op_num_threads = threads
     return onnxruntime.InferenceSession(str(out), options, providers=["CPUExecutionProvider"])
 
-
-def timed(tools: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
-    """Seconds per call of each tool, `runs` rounds, the tools interleaved within each round."""
-    times: dict[str, list[float]] = {name: [] for name in tools}
-    for _ in range(runs):
-        for name, tool in tools.items():
-            start = time.perf_counter()
-            tool()
-            times[name].append(time.perf_counter() - start)
-    return times
 
 
 def proba_tools(paths: dict[str, Path], folder: Path, X: np.ndarray) -> dict[str, Callable[[], object]]:
