@@ -29,6 +29,7 @@ from nnctl.errors import NnctlError
 from nnctl.sweeps.folder import foreign_entry
 from nnctl.sweeps.results import LOCK, RUNS, SWEEP_FILES
 from nnctl.sweeps.spec import MAX_POINTS
+from nnctl import workflow
 from nnctl.workflow import run_sweep
 
 runner = CliRunner()
@@ -564,6 +565,8 @@ def test_the_pool_has_no_more_workers_than_points(args, workers, tmp_path, monke
     assert result.exit_code == 0, result.output
     assert started == workers
     started.clear()
+    # the pictures and report were drawn above; drawn again they would only cost time here
+    monkeypatch.setattr(workflow, "draw_sweep", lambda folder: [])
     again = runner.invoke(app, ["sweep", str(config(tmp_path)), *args, "--out", str(tmp_path / "sw"), "-q"])
     assert again.exit_code == 0, again.output
     assert started == []  # every point finished: no pool at all
