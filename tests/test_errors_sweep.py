@@ -120,7 +120,7 @@ def no_temporary_files(folder: Path) -> bool:
 # ---------------------------------------------------------------- --out: the inventory
 
 
-def test_every_entry_nnctl_writes_in_a_sweep_folder_is_in_its_inventory(finished, tmp_path):
+def test_every_entry_nnctl_writes_in_a_sweep_folder_is_in_its_inventory(finished, tmp_path, monkeypatch):
     folder = finished / "sw"
     written = {p.name for p in folder.iterdir()}
     assert written == {"sweep.yaml", "results.csv", "report.html", "sweep.png", "boundaries.png", LOCK, RUNS}
@@ -130,7 +130,8 @@ def test_every_entry_nnctl_writes_in_a_sweep_folder_is_in_its_inventory(finished
     # so the same sweep asked again takes its folder, and finds nothing left to run
     folder = copy_sweep(finished, tmp_path)
     before = snapshot(folder / RUNS)
-    code, stdout, stderr, _ = nnctl(["sweep", str(finished / "c.yaml"), *GRID, "--out", "sw", "-q"], tmp_path)
+    code, stdout, stderr, _ = in_process(["sweep", finished / "c.yaml", *GRID, "--out", "sw", "-q"], tmp_path,
+                                         monkeypatch)
     assert code == 0 and stdout.strip() == "sw", stderr
     assert snapshot(folder / RUNS) == before
 
