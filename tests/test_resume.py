@@ -124,7 +124,7 @@ def test_a_state_of_another_network_is_refused(tmp_path):
 NNCTL = [sys.executable, "-c", "from nnctl.cli import main; main()"]  # what the console script runs
 LONG = {
     "name": "long",
-    "data": {"name": "moons", "n_samples": 3000},
+    "data": {"name": "moons", "n_samples": 1500},  # ~2.5 s of training alone, ~40 000 mini-batches
     "model": {"hidden": [16], "activation": "tanh"},
     "optimizer": {"name": "adam", "lr": 0.01},
     "train": {"epochs": 200, "batch_size": 8},
