@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import typer
 import yaml
+from helpers import trained_once
 
 from nnctl.cli import app
 from nnctl.config import Config
@@ -38,6 +39,20 @@ def load_make_docs():
 
 
 make_docs = load_make_docs()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _train_once():
+    """make_docs trains seed 001 (20 000 passes), noisy-linear twice and more; these tests and
+    test_seed001 read the same results: each config is trained once per session."""
+    real = make_docs.train
+
+    def train(config, *args, **kwargs):
+        return trained_once(config) if not args and not kwargs else real(config, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(make_docs, "train", train)
+        yield
 
 
 @pytest.mark.slow  # every command the docs show, and seed 001's 20 000 passes twice: ~20 s on 2 cores
