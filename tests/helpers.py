@@ -85,3 +85,16 @@ def trained_once(config: Config) -> TrainResult:
     if key not in _TRAINED:
         _TRAINED[key] = train(config)
     return _TRAINED[key]
+
+
+_TRAJECTORIES: dict[tuple, list] = {}
+
+
+def trajectory_once(trajectory, X: np.ndarray, y: np.ndarray, init: dict[str, np.ndarray], passes: int) -> list:
+    """list(trajectory(X, y, init, passes)) of configs/seed001/notebook.py, computed once per
+    test session for equal inputs (the notebook's loop is deterministic): the weights after
+    0 … passes passes, (passes + 1) tuples (W1, b1, W2, b2), which readers must not change."""
+    key = (X.tobytes(), y.tobytes(), tuple((k, init[k].tobytes()) for k in sorted(init)), passes)
+    if key not in _TRAJECTORIES:
+        _TRAJECTORIES[key] = list(trajectory(X, y, init, passes))
+    return _TRAJECTORIES[key]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import trained_once
+from helpers import trained_once, trajectory_once
 
 from nnctl.assemble import build_for
 from nnctl.config import load_config
@@ -61,8 +61,8 @@ def test_seed001_ends_on_a_cycle_of_two_one_pass_apart_from_the_notebook():
     assert abs(final - losses[-2]) < 1e-9 and abs(losses[-1] - losses[-3]) < 1e-9  # a period of two
     assert result.summary["final"]["train_accuracy"] == result.history[-1]["train_accuracy"] == 0.975
     dataset = result.dataset
-    *_, one_before, last = notebook.trajectory(dataset.X_train, dataset.y_train,
-                                               dict(np.load(CONFIG.parent / "seed001" / "init.npz")), passes)
+    *_, one_before, last = trajectory_once(notebook.trajectory, dataset.X_train, dataset.y_train,
+                                           dict(np.load(CONFIG.parent / "seed001" / "init.npz")), passes)
     params = result.model.network.params()
     mine = (params["W0"], params["b0"], params["W1"], params["b1"])
     # nnctl after `passes` passes is where the notebook was one pass before, and vice versa
