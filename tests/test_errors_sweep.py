@@ -256,10 +256,10 @@ def test_an_out_path_with_a_nul_byte_is_one_line_naming_out(tmp_path):
 
 
 @pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux's sysfs")
-def test_out_where_no_folder_can_be_made_is_one_line_naming_out(tmp_path):
+def test_out_where_no_folder_can_be_made_is_one_line_naming_out(tmp_path, monkeypatch):
     """sysfs refuses every mkdir, even root's: a read-only parent that chmod cannot fake for root."""
-    code, stdout, stderr, _ = nnctl(["sweep", str(config(tmp_path)), *GRID, "--out", "/sys/kernel/nnctl-sweep"],
-                                    tmp_path)
+    code, stdout, stderr, _ = in_process(["sweep", config(tmp_path), *GRID, "--out", "/sys/kernel/nnctl-sweep"],
+                                         tmp_path, monkeypatch)
     assert_one_line(code, stdout, stderr, "--out /sys/kernel/nnctl-sweep: cannot create the sweep folder (")
 
 
