@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnctl.config import Config
 from nnctl.nn.activations import OUTPUT_ACTIVATIONS
 from nnctl.nn.losses import LOSSES
 from nnctl.nn.network import Model, build_model
 from nnctl.nn.optimizers import SGD
+from nnctl.training import TrainResult, train
 
 KINK_MARGIN = 1e-3  # ≫ the gradcheck step 1e-6, so no central difference straddles a kink
 
@@ -69,3 +71,30 @@ def assert_layers_in_theta(model: Model) -> None:
     for layer, (W, b) in zip(net.dense, before, strict=True):
         np.testing.assert_array_equal(layer.W, W - layer.W.dtype.type(0.5))
         np.testing.assert_array_equal(layer.b, b - layer.b.dtype.type(0.5))
+
+
+_TRAINED: dict[str, TrainResult] = {}
+
+
+def trained_once(config: Config) -> TrainResult:
+    """`train(config)` (no run directory), computed once per test session for equal configs
+    (training is deterministic: the same resolved config gives the same result), for tests that
+    only read the result: seed 001's 20 000 passes are measured by docs/make_docs.py's check and
+    by test_seed001 alike."""
+    key = config.to_yaml()
+    if key not in _TRAINED:
+        _TRAINED[key] = train(config)
+    return _TRAINED[key]
+
+
+_TRAJECTORIES: dict[tuple, list] = {}
+
+
+def trajectory_once(trajectory, X: np.ndarray, y: np.ndarray, init: dict[str, np.ndarray], passes: int) -> list:
+    """list(trajectory(X, y, init, passes)) of configs/seed001/notebook.py, computed once per
+    test session for equal inputs (the notebook's loop is deterministic): the weights after
+    0 … passes passes, (passes + 1) tuples (W1, b1, W2, b2), which readers must not change."""
+    key = (X.tobytes(), y.tobytes(), tuple((k, init[k].tobytes()) for k in sorted(init)), passes)
+    if key not in _TRAJECTORIES:
+        _TRAJECTORIES[key] = list(trajectory(X, y, init, passes))
+    return _TRAJECTORIES[key]

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import typer
 import yaml
+from helpers import trained_once, trajectory_once
 
 from nnctl.cli import app
 from nnctl.config import Config
@@ -38,6 +39,35 @@ def load_make_docs():
 
 
 make_docs = load_make_docs()
+
+
+class _NotebookOnce:
+    """configs/seed001/notebook.py, whose 20 000-pass trajectory is computed once per session."""
+
+    def __init__(self, module):
+        self._module = module
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+    def trajectory(self, X, y, init, passes):
+        return iter(trajectory_once(self._module.trajectory, X, y, init, passes))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _train_once():
+    """make_docs trains seed 001 (20 000 passes, by nnctl and by the notebook's loop),
+    noisy-linear and more; these tests and test_seed001 read the same results: each is computed
+    once per session."""
+    real_train, real_notebook = make_docs.train, make_docs.notebook_module
+
+    def train(config, *args, **kwargs):
+        return trained_once(config) if not args and not kwargs else real_train(config, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(make_docs, "train", train)
+        patch.setattr(make_docs, "notebook_module", lambda: _NotebookOnce(real_notebook()))
+        yield
 
 
 @pytest.mark.slow  # every command the docs show, and seed 001's 20 000 passes twice: ~20 s on 2 cores

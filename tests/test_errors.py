@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
-import subprocess
+import signal
 import sys
 import time
 import tracemalloc
@@ -25,7 +25,7 @@ import yaml
 from processes import run_process
 from typer.testing import CliRunner
 
-from nnctl.cli import app
+from nnctl.cli import app, main
 from nnctl.data import DATASETS, feature_count
 
 runner = CliRunner()
@@ -606,10 +606,17 @@ def test_a_real_process_prints_one_line_and_exits_2(name, tmp_path, trained_run)
     (["train", "--quiet", "true"], "error: Invalid value for '--quiet': takes no value (write --quiet alone, "
                                    "without 'true') (see nnctl train --help)"),
 ], ids=["unknown-option", "not-an-integer", "missing-argument", "unknown-command", "value-after-a-flag"])
-def test_typer_usage_errors_are_one_line_too(args, expected, tmp_path):
-    """Mistakes Typer itself catches, through the console script's entry point."""
-
-    done = subprocess.run([sys.executable, "-c", "from nnctl.cli import main; main()", *args], cwd=tmp_path,
-                          capture_output=True, text=True)
-    assert done.returncode == 2 and done.stdout == ""
-    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith(expected), done.stderr
+def test_typer_usage_errors_are_one_line_too(args, expected, tmp_path, monkeypatch, capsys):
+    """Mistakes Typer itself catches, through the console script's entry point (`main`, in this
+    process: Typer refuses these before any command runs; real processes are tested above)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["nnctl", *args])
+    sigterm = signal.getsignal(signal.SIGTERM)  # main() makes SIGTERM interrupt like Ctrl-C
+    try:
+        with pytest.raises(SystemExit) as done:
+            main()
+    finally:
+        signal.signal(signal.SIGTERM, sigterm)
+    stdout, stderr = capsys.readouterr()
+    assert done.value.code == 2 and stdout == ""
+    assert len(stderr.splitlines()) == 1 and stderr.startswith(expected), stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -67,11 +68,20 @@ def config(tmp_path) -> Path:
     return path
 
 
-@pytest.fixture
-def trained(tmp_path, config) -> Path:
-    result = invoke("train", config, "--run-dir", tmp_path / "run", "-q")
+@pytest.fixture(scope="module")
+def trained_once(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("trained")
+    (folder / "c.yaml").write_text(yaml.safe_dump(TINY))
+    result = invoke("train", folder / "c.yaml", "--run-dir", folder / "run", "-q")
     assert result.exit_code == 0, result.output
-    return tmp_path / "run"
+    return folder / "run"
+
+
+@pytest.fixture
+def trained(tmp_path, config, trained_once) -> Path:
+    """TINY trained into tmp_path/run: a copy of one run trained once (its files name no path),
+    so each test may damage its own."""
+    return Path(shutil.copytree(trained_once, tmp_path / "run", symlinks=True))
 
 
 # ---------------------------------------------------------------- --overwrite of a run directory
@@ -266,9 +276,10 @@ def test_a_picture_that_cannot_be_written_leaves_the_old_one_and_no_temporary(tr
 
 def test_an_animation_cut_off_leaves_the_old_gif(tmp_path, config):
     run = tmp_path / "run"
-    done = invoke("train", config, "--run-dir", run, "--set", "output.plots=[animation]",
-                  "--set", "output.animation.frames=3", "-q")
+    done = invoke("train", config, "--run-dir", run, "--set", "output.plots=[]",
+                  "--set", "output.animation.frames=3", "-q")  # the checkpoints of three frames
     assert done.exit_code == 0, done.output
+    (run / "animation.gif").write_bytes(b"GIF89a the film drawn before")
     old = (run / "animation.gif").read_bytes()
     from PIL import Image
 

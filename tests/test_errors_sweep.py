@@ -24,6 +24,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from nnctl import workflow
 from nnctl.cli import app
 from nnctl.errors import NnctlError
 from nnctl.sweeps.folder import foreign_entry
@@ -49,6 +50,16 @@ def nnctl(args: list[str], cwd: Path, timeout: float = 60) -> tuple[int, str, st
     done = subprocess.run([sys.executable, "-c", "from nnctl.cli import main; main()", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
     return done.returncode, done.stdout, done.stderr, time.monotonic() - started
+
+
+def in_process(args: list[str], cwd: Path, monkeypatch) -> tuple[int, str, str, float]:
+    """(exit code, stdout, stderr, seconds) of the same command run in this process from `cwd`:
+    for mistakes that cannot hang (those run in a real process, under a time limit)."""
+    monkeypatch.chdir(cwd)
+    started = time.monotonic()
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.exit_code, result.stdout, result.stderr, time.monotonic() - started
 
 
 def assert_one_line(code: int, stdout: str, stderr: str, *expected: str) -> None:
@@ -109,7 +120,7 @@ def no_temporary_files(folder: Path) -> bool:
 # ---------------------------------------------------------------- --out: the inventory
 
 
-def test_every_entry_nnctl_writes_in_a_sweep_folder_is_in_its_inventory(finished, tmp_path):
+def test_every_entry_nnctl_writes_in_a_sweep_folder_is_in_its_inventory(finished, tmp_path, monkeypatch):
     folder = finished / "sw"
     written = {p.name for p in folder.iterdir()}
     assert written == {"sweep.yaml", "results.csv", "report.html", "sweep.png", "boundaries.png", LOCK, RUNS}
@@ -119,7 +130,8 @@ def test_every_entry_nnctl_writes_in_a_sweep_folder_is_in_its_inventory(finished
     # so the same sweep asked again takes its folder, and finds nothing left to run
     folder = copy_sweep(finished, tmp_path)
     before = snapshot(folder / RUNS)
-    code, stdout, stderr, _ = nnctl(["sweep", str(finished / "c.yaml"), *GRID, "--out", "sw", "-q"], tmp_path)
+    code, stdout, stderr, _ = in_process(["sweep", finished / "c.yaml", *GRID, "--out", "sw", "-q"], tmp_path,
+                                         monkeypatch)
     assert code == 0 and stdout.strip() == "sw", stderr
     assert snapshot(folder / RUNS) == before
 
@@ -147,11 +159,11 @@ def _user_runs(folder: Path) -> None:
     (lambda f: (f.mkdir(), (f / "sweep.yaml").write_text("config: c.yaml\ngrid: {optimizer.lr: [0.1]}\n")),
      ["sw/sweep.yaml: not a sweep.yaml nnctl wrote", "choose another --out"]),
 ], ids=["own-results-csv", "own-report-and-picture", "own-runs-folder", "own-sweep-file-named-sweep-yaml"])
-def test_a_folder_that_is_not_a_sweep_folder_is_refused_and_left_as_it_was(make, expected, tmp_path):
+def test_a_folder_that_is_not_a_sweep_folder_is_refused_and_left_as_it_was(make, expected, tmp_path, monkeypatch):
     make(tmp_path / "sw")
     before = snapshot(tmp_path / "sw")
     config(tmp_path)
-    code, stdout, stderr, _ = nnctl(["sweep", "c.yaml", *GRID, "--out", "sw"], tmp_path)
+    code, stdout, stderr, _ = in_process(["sweep", "c.yaml", *GRID, "--out", "sw"], tmp_path, monkeypatch)
     assert_one_line(code, stdout, stderr, *expected)
     assert snapshot(tmp_path / "sw") == before  # not even a lock file added
 
@@ -177,40 +189,41 @@ def _link(folder: Path) -> None:
     (_hidden, ".env"), (_in_a_run, "runs/lr0.1/checkpoints/model.pt"), (_file_in_runs, "runs/notes.txt"),
     (_link, "data"),
 ], ids=["hidden-file", "inside-a-run-directory", "file-in-runs", "symbolic-link"])
-def test_a_sweep_folder_holding_anything_else_is_refused_naming_it(add, named, finished, tmp_path):
+def test_a_sweep_folder_holding_anything_else_is_refused_naming_it(add, named, finished, tmp_path, monkeypatch):
     folder = copy_sweep(finished, tmp_path)
     add(folder)
     before = snapshot(folder)
-    code, stdout, stderr, _ = nnctl(["sweep", str(finished / "c.yaml"), *GRID, "--out", "sw"], tmp_path)
+    code, stdout, stderr, _ = in_process(["sweep", finished / "c.yaml", *GRID, "--out", "sw"], tmp_path, monkeypatch)
     assert_one_line(code, stdout, stderr, f"--out sw: holds {named}, which is not a file nnctl writes")
     assert snapshot(folder) == before
 
 
-def test_a_different_sweep_in_the_folder_is_refused_naming_both(finished, tmp_path):
+def test_a_different_sweep_in_the_folder_is_refused_naming_both(finished, tmp_path, monkeypatch):
     folder = copy_sweep(finished, tmp_path)
     before = snapshot(folder)
     theirs = yaml.safe_load((folder / "sweep.yaml").read_text())["digest"]
-    code, stdout, stderr, _ = nnctl(["sweep", str(finished / "c.yaml"), "--grid", "optimizer.lr=0.1,0.3", "--out",
-                                     "sw"], tmp_path)
+    code, stdout, stderr, _ = in_process(["sweep", finished / "c.yaml", "--grid", "optimizer.lr=0.1,0.3", "--out",
+                                          "sw"], tmp_path, monkeypatch)
     assert_one_line(code, stdout, stderr, "--out sw: holds a different sweep", f"sweep {theirs}: 2 points of c.yaml",
                     "than this one (sweep ")
     assert stderr.count("sweep ") >= 3 and stderr.split("than this one (sweep ")[1][:8] != theirs
     assert snapshot(folder) == before
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("points: [1, 2\n", "sw/sweep.yaml: invalid YAML at line 2"),
-    ("- a\n- b\n", "sw/sweep.yaml: not a sweep.yaml nnctl wrote (expected a mapping"),
-    ("points: {a: 1}\n", "sw/sweep.yaml: not a sweep.yaml nnctl wrote"),
-    ("points:\n" + BOMB, "sw/sweep.yaml: " + EXPANDS),
-    (f"points: {DEEP}\n", "sw/sweep.yaml: refused: nested more than 50 levels deep"),
+@pytest.mark.parametrize(("text", "expected", "hangs"), [
+    ("points: [1, 2\n", "sw/sweep.yaml: invalid YAML at line 2", False),
+    ("- a\n- b\n", "sw/sweep.yaml: not a sweep.yaml nnctl wrote (expected a mapping", False),
+    ("points: {a: 1}\n", "sw/sweep.yaml: not a sweep.yaml nnctl wrote", False),
+    ("points:\n" + BOMB, "sw/sweep.yaml: " + EXPANDS, True),
+    (f"points: {DEEP}\n", "sw/sweep.yaml: refused: nested more than 50 levels deep", True),
 ], ids=["broken", "a-list", "points-not-a-list", "alias-bomb", "deep"])
-def test_a_damaged_sweep_yaml_in_the_out_folder_is_one_line(text, expected, finished, tmp_path):
+def test_a_damaged_sweep_yaml_in_the_out_folder_is_one_line(text, expected, hangs, finished, tmp_path, monkeypatch):
     folder = copy_sweep(finished, tmp_path)
     (folder / "sweep.yaml").write_text(text)
     before = snapshot(folder)
-    code, stdout, stderr, seconds = nnctl(["sweep", str(finished / "c.yaml"), *GRID, "--out", "sw"], tmp_path,
-                                          timeout=30)
+    args = ["sweep", str(finished / "c.yaml"), *GRID, "--out", "sw"]
+    code, stdout, stderr, seconds = nnctl(args, tmp_path, timeout=30) if hangs else in_process(args, tmp_path,
+                                                                                              monkeypatch)
     assert_one_line(code, stdout, stderr, expected, "choose another --out")
     assert seconds < 10 and snapshot(folder) == before
 
@@ -243,10 +256,10 @@ def test_an_out_path_with_a_nul_byte_is_one_line_naming_out(tmp_path):
 
 
 @pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux's sysfs")
-def test_out_where_no_folder_can_be_made_is_one_line_naming_out(tmp_path):
+def test_out_where_no_folder_can_be_made_is_one_line_naming_out(tmp_path, monkeypatch):
     """sysfs refuses every mkdir, even root's: a read-only parent that chmod cannot fake for root."""
-    code, stdout, stderr, _ = nnctl(["sweep", str(config(tmp_path)), *GRID, "--out", "/sys/kernel/nnctl-sweep"],
-                                    tmp_path)
+    code, stdout, stderr, _ = in_process(["sweep", config(tmp_path), *GRID, "--out", "/sys/kernel/nnctl-sweep"],
+                                         tmp_path, monkeypatch)
     assert_one_line(code, stdout, stderr, "--out /sys/kernel/nnctl-sweep: cannot create the sweep folder (")
 
 
@@ -564,6 +577,8 @@ def test_the_pool_has_no_more_workers_than_points(args, workers, tmp_path, monke
     assert result.exit_code == 0, result.output
     assert started == workers
     started.clear()
+    # the pictures and report were drawn above; drawn again they would only cost time here
+    monkeypatch.setattr(workflow, "draw_sweep", lambda folder: [])
     again = runner.invoke(app, ["sweep", str(config(tmp_path)), *args, "--out", str(tmp_path / "sw"), "-q"])
     assert again.exit_code == 0, again.output
     assert started == []  # every point finished: no pool at all
@@ -582,30 +597,36 @@ def _edit_cell(folder: Path, column: str, value: str, row: int = 0) -> None:
         csv.writer(f, lineterminator="\n").writerows(rows)
 
 
-@pytest.mark.parametrize(("column", "value", "expected"), [
-    ("final.val_loss", "abc", "sw/results.csv: row 1, final.val_loss: not a number: 'abc'"),
-    ("epochs", "x" * 100, "sw/results.csv: row 1, epochs: not a number: '" + "x" * 40 + "…'"),
+# hangs: a YAML cell that would take unbounded time or memory, read by a real process under a limit
+@pytest.mark.parametrize(("column", "value", "expected", "hangs"), [
+    ("final.val_loss", "abc", "sw/results.csv: row 1, final.val_loss: not a number: 'abc'", False),
+    ("epochs", "x" * 100, "sw/results.csv: row 1, epochs: not a number: '" + "x" * 40 + "…'", False),
     ("optimizer.lr", "!!python/object/apply:os.system ['touch pwned']",
-     "sw/results.csv: row 1, optimizer.lr: invalid YAML at line 1: tag 'python/object/apply:os.system' is not allowed"),
-    ("optimizer.lr", "[0.1", "sw/results.csv: row 1, optimizer.lr: invalid YAML"),
-    ("optimizer.lr", DEEP, "sw/results.csv: row 1, optimizer.lr: refused: nested more than 50 levels deep"),
-    ("optimizer.lr", FLOW_BOMB, "sw/results.csv: row 1, optimizer.lr: " + EXPANDS),
-    ("run_dir", "../../..", "sw/results.csv: row 1, run_dir: '../../..' is not a folder under runs/"),
+     "sw/results.csv: row 1, optimizer.lr: invalid YAML at line 1: tag 'python/object/apply:os.system' is not allowed",
+     False),
+    ("optimizer.lr", "[0.1", "sw/results.csv: row 1, optimizer.lr: invalid YAML", False),
+    ("optimizer.lr", DEEP, "sw/results.csv: row 1, optimizer.lr: refused: nested more than 50 levels deep", True),
+    ("optimizer.lr", FLOW_BOMB, "sw/results.csv: row 1, optimizer.lr: " + EXPANDS, True),
+    ("run_dir", "../../..", "sw/results.csv: row 1, run_dir: '../../..' is not a folder under runs/", False),
 ], ids=["text-in-a-metric", "long-text-cut-at-40", "yaml-python-tag", "broken-yaml", "deep", "alias-bomb",
         "run-dir-outside"])
-def test_a_damaged_results_csv_is_one_line_naming_file_row_and_column(column, value, expected, finished, tmp_path):
+def test_a_damaged_results_csv_is_one_line_naming_file_row_and_column(column, value, expected, hangs, finished,
+                                                                     tmp_path, monkeypatch):
     folder = copy_sweep(finished, tmp_path)
     _edit_cell(folder, column, value)
     before = snapshot(folder)
-    code, stdout, stderr, seconds = nnctl(["plot", "sw"], tmp_path, timeout=30)
+    if hangs:
+        code, stdout, stderr, seconds = nnctl(["plot", "sw"], tmp_path, timeout=30)
+    else:
+        code, stdout, stderr, seconds = in_process(["plot", "sw"], tmp_path, monkeypatch)
     assert_one_line(code, stdout, stderr, expected)
     assert seconds < 15 and snapshot(folder) == before and not (tmp_path / "pwned").exists()
 
 
-def test_results_csv_of_another_tool_is_one_line(finished, tmp_path):
+def test_results_csv_of_another_tool_is_one_line(finished, tmp_path, monkeypatch):
     folder = copy_sweep(finished, tmp_path)
     (folder / "results.csv").write_text("experiment,accuracy\nmine,0.99\n")
-    code, stdout, stderr, _ = nnctl(["plot", "sw"], tmp_path)
+    code, stdout, stderr, _ = in_process(["plot", "sw"], tmp_path, monkeypatch)
     assert_one_line(code, stdout, stderr, "sw/results.csv: not a results.csv nnctl wrote (no name column)")
 
 

@@ -9,6 +9,7 @@ module finds its layer here first.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).parent.parent / "nnctl"
@@ -72,6 +73,7 @@ def imports(path: Path) -> list[tuple[str, int]]:
     return found
 
 
+@functools.cache  # the package's source does not change during a test session; tests only read it
 def graph() -> dict[str, list[tuple[str, int]]]:
     return {module_name(p): imports(p) for p in sorted(PACKAGE.rglob("*.py"))}
 

@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from nnctl.cli import app
 from nnctl.config import load_config
 from nnctl.runs import load_state, save_state
 from nnctl.training import fit, prepare
@@ -124,7 +126,7 @@ def test_a_state_of_another_network_is_refused(tmp_path):
 NNCTL = [sys.executable, "-c", "from nnctl.cli import main; main()"]  # what the console script runs
 LONG = {
     "name": "long",
-    "data": {"name": "moons", "n_samples": 3000},
+    "data": {"name": "moons", "n_samples": 1500},  # ~2.5 s of training alone, ~40 000 mini-batches
     "model": {"hidden": [16], "activation": "tanh"},
     "optimizer": {"name": "adam", "lr": 0.01},
     "train": {"epochs": 200, "batch_size": 8},
@@ -184,14 +186,15 @@ def test_killed_at_random_moments_and_resumed_ends_bit_identical(tmp_path):
     assert summary["status"] == "completed" and not (tmp_path / "cut" / "resume.npz").exists()
 
 
-def test_resume_refuses_finished_runs_and_extra_arguments(tmp_path):
+def test_resume_refuses_finished_runs_and_extra_arguments(tmp_path, monkeypatch):
+    """User errors, not signals: the commands run in this process."""
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "c.yaml").write_text(yaml.safe_dump({**LONG, "train": {"epochs": 1, "batch_size": 64}}))
-    done = subprocess.run([*NNCTL, "train", "c.yaml", "--run-dir", "r", "-q"], cwd=tmp_path, capture_output=True,
-                          text=True)
-    assert done.returncode == 0
-    again = subprocess.run([*NNCTL, "train", "--resume", "r"], cwd=tmp_path, capture_output=True, text=True)
-    assert again.returncode == 2 and again.stderr.strip() == "error: r: this run has already completed; there is " \
-                                                             "nothing to resume"
-    extra = subprocess.run([*NNCTL, "train", "c.yaml", "--resume", "r"], cwd=tmp_path, capture_output=True,
-                           text=True)
-    assert extra.returncode == 2 and "drop CONFIG" in extra.stderr
+    runner = CliRunner()
+    done = runner.invoke(app, ["train", "c.yaml", "--run-dir", "r", "-q"])
+    assert done.exit_code == 0, done.output
+    again = runner.invoke(app, ["train", "--resume", "r"])
+    assert again.exit_code == 2 and again.stderr.strip() == "error: r: this run has already completed; there is " \
+                                                            "nothing to resume"
+    extra = runner.invoke(app, ["train", "c.yaml", "--resume", "r"])
+    assert extra.exit_code == 2 and "drop CONFIG" in extra.stderr

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import trained_once, trajectory_once
 
 from nnctl.assemble import build_for
 from nnctl.config import load_config
-from nnctl.training import Loop, train
+from nnctl.training import Loop
 
 CONFIG = Path(__file__).parents[1] / "configs" / "seed001-moons.yaml"
 
@@ -53,15 +54,15 @@ def test_seed001_ends_on_a_cycle_of_two_one_pass_apart_from_the_notebook():
     # two points, and so does the loss. The notebook's loop, whose rounding differs, ends on the
     # same two points one pass apart (README "The seed notebooks", the config's comment).
     config = load_config(CONFIG)
-    result = train(config)
+    result = trained_once(config)  # docs/make_docs.py's check reads the same 20 000 passes
     passes, losses = config.train.epochs, [row["train_loss"] for row in result.history]
     final = result.summary["final"]["train_loss"]  # after `passes` passes; row e: after e − 1
     assert abs(final - losses[-1]) > 5e-4  # the two branches, 0.071316 and 0.070758
     assert abs(final - losses[-2]) < 1e-9 and abs(losses[-1] - losses[-3]) < 1e-9  # a period of two
     assert result.summary["final"]["train_accuracy"] == result.history[-1]["train_accuracy"] == 0.975
     dataset = result.dataset
-    *_, one_before, last = notebook.trajectory(dataset.X_train, dataset.y_train,
-                                               dict(np.load(CONFIG.parent / "seed001" / "init.npz")), passes)
+    *_, one_before, last = trajectory_once(notebook.trajectory, dataset.X_train, dataset.y_train,
+                                           dict(np.load(CONFIG.parent / "seed001" / "init.npz")), passes)
     params = result.model.network.params()
     mine = (params["W0"], params["b0"], params["W1"], params["b1"])
     # nnctl after `passes` passes is where the notebook was one pass before, and vice versa

@@ -155,7 +155,9 @@ def test_another_sweep_in_the_same_folder_is_refused(tmp_path):
 def test_killed_sweep_resumes_without_redoing_finished_runs(stop, tmp_path):
     config = base_config(tmp_path, train={"epochs": 150})
     folder = tmp_path / "sw"
-    cmd = [sys.executable, "-m", "nnctl.cli", "sweep", str(config), "--grid", "model.hidden=[2],[3],[4],[5],[6],[7]",
+    # six points: three finish before the signal, two workers are cut mid-run, one never starts
+    # (fewer points, fewer pictures for the resumed sweep to draw: its boundaries.png and report)
+    cmd = [sys.executable, "-m", "nnctl.cli", "sweep", str(config), "--grid", "model.hidden=[2],[3],[4]",
            "--seeds", "0,1", "--jobs", "2", "--out", str(folder), "-q"]
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
@@ -171,7 +173,7 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(stop, tmp_path):
     time.sleep(1.0)  # no worker outlives the sweep and goes on writing runs
     assert models() == written
     done = {r["name"] for r in read_rows(folder) if r["status"] == "completed"}
-    assert 3 <= len(done) < 12
+    assert 3 <= len(done) < 6
     started = {p.name for p in (folder / "runs").iterdir()}
     cut = {r["name"]: r["status"] for r in read_rows(folder) if r["name"] not in done}
     assert cut == {n: "interrupted" if n in started else "pending" for n in cut}  # not `pending` for all
@@ -179,7 +181,7 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(stop, tmp_path):
     finished = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
     rows = read_rows(folder)
-    assert len(rows) == 12 and {r["status"] for r in rows} == {"completed"}
+    assert len(rows) == 6 and {r["status"] for r in rows} == {"completed"}
     assert stamps == {n: (folder / "runs" / n / "model.npz").stat().st_mtime_ns for n in done}
 
 

@@ -36,9 +36,10 @@ def _png(path: Path, size: tuple[int, int], colour: str) -> None:
     Image.new("RGBA", size, colour).save(path)
 
 
-@pytest.fixture
-def sweep(tmp_path: Path) -> Path:
-    folder = tmp_path / "widths-sweep"
+def make_sweep(root: Path) -> Path:
+    """A hand-made sweep folder root/widths-sweep: results.csv (ROWS), sweep.yaml, pictures for
+    the first three runs, a failed run's folder without pictures."""
+    folder = root / "widths-sweep"
     folder.mkdir()
     with open(folder / "results.csv", "w", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
@@ -57,6 +58,11 @@ def sweep(tmp_path: Path) -> Path:
         _png(run / "loss.png", (1320, 462), "steelblue")
     (folder / ROWS[3][-1]).mkdir(parents=True)  # failed: a run folder without pictures
     return folder
+
+
+@pytest.fixture
+def sweep(tmp_path: Path) -> Path:
+    return make_sweep(tmp_path)
 
 
 def test_page_has_every_run_escaped_and_self_contained(sweep: Path) -> None:
@@ -144,25 +150,47 @@ class _Table(HTMLParser):
             self.rows[-1][-1] = (value, text + data)
 
 
-def _dump_dom(page: Path, fragment: str, profile: Path) -> _Table:
+def _dump_doms(page: Path, fragments: list[str], profiles: Path) -> dict[str, _Table]:
+    """The results table of `page` + each URL fragment after the page's own JavaScript has run,
+    read back from chromium's --dump-dom. One browser per fragment (each with its own profile),
+    all at once: a browser's start-up is mostly waiting, ~1.5 s each one after another."""
     if not CHROMIUM.exists():
         pytest.skip("chromium not installed (apt-get install chromium)")
-    command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={profile}", "--virtual-time-budget=2000", "--dump-dom",
-               page.resolve().as_uri() + fragment]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=30)
-    assert done.returncode == 0, done.stderr[-2000:]
-    table = _Table()
-    table.feed(done.stdout)
-    return table
+    browsers = {}
+    for i, fragment in enumerate(fragments):
+        command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                   f"--user-data-dir={profiles / f'profile-{i}'}", "--virtual-time-budget=2000", "--dump-dom",
+                   page.resolve().as_uri() + fragment]
+        browsers[fragment] = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tables = {}
+    try:
+        for fragment, browser in browsers.items():
+            stdout, stderr = browser.communicate(timeout=30)
+            assert browser.returncode == 0, stderr[-2000:]
+            tables[fragment] = _Table()
+            tables[fragment].feed(stdout)
+    finally:
+        for browser in browsers.values():
+            browser.kill()
+    return tables
 
 
-def test_browser_reads_back_the_table_and_sorts_it(sweep: Path, tmp_path: Path) -> None:
-    page = write_report(sweep)
-    profile = tmp_path / "chromium-profile"
+UNSORTED, BY_ACCURACY, BY_HIDDEN, BY_LOSS = "", "#sort=final.val_accuracy:desc", "#sort=model.hidden:asc", \
+    "#sort=final.val_loss:asc"
 
-    table = _dump_dom(page, "", profile)
+
+@pytest.fixture(scope="module")
+def browsed(tmp_path_factory) -> dict[str, _Table]:
+    """The report of the hand-made sweep as chromium shows it, unsorted and sorted three ways
+    (the browser tests only read it)."""
+    root = tmp_path_factory.mktemp("browsed")
+    page = write_report(make_sweep(root))
+    return _dump_doms(page, [UNSORTED, BY_ACCURACY, BY_HIDDEN, BY_LOSS], root)
+
+
+def test_browser_reads_back_the_table_and_sorts_it(browsed: dict[str, _Table]) -> None:
+    table = browsed[UNSORTED]
     assert table.columns == COLUMNS[:-1]  # run_dir is not shown
     assert [[value for value, _ in row] for row in table.rows] == [row[:-1] for row in ROWS]
     for row in table.rows:  # the shown text is the value, rounded
@@ -174,12 +202,12 @@ def test_browser_reads_back_the_table_and_sorts_it(sweep: Path, tmp_path: Path) 
     assert table.sort is None and set(table.arrows.values()) == {"↕"}
 
     # the page sorts itself by the URL's #sort=COLUMN:DIR, with the same code a header click runs
-    table = _dump_dom(page, "#sort=final.val_accuracy:desc", profile)
+    table = browsed[BY_ACCURACY]
     assert table.sort == "final.val_accuracy:desc" and table.arrows["final.val_accuracy"] == "▼"
     accuracy = [row[COLUMNS.index("final.val_accuracy")][0] for row in table.rows]
     assert accuracy == ["0.985", "0.97", "0.845", "0.4975", "", ""]  # numerically, empty cells last
 
-    table = _dump_dom(page, "#sort=model.hidden:asc", profile)
+    table = browsed[BY_HIDDEN]
     names = [row[0][0] for row in table.rows]
     hidden = [row[1][0] for row in table.rows]
     assert hidden == ["[4]"] * 3 + ["[16]"] * 3  # [4] < [16]: numbers inside text compare as numbers
@@ -187,9 +215,8 @@ def test_browser_reads_back_the_table_and_sorts_it(sweep: Path, tmp_path: Path) 
     assert table.arrows["model.hidden"] == "▲"
 
 
-def test_browser_sorts_final_val_loss_with_inf_and_nan(sweep: Path, tmp_path: Path) -> None:
-    table = _dump_dom(write_report(sweep), "#sort=final.val_loss:asc", tmp_path / "profile")
-    assert [row[COLUMNS.index("final.val_loss")][0] for row in table.rows] == [
+def test_browser_sorts_final_val_loss_with_inf_and_nan(browsed: dict[str, _Table]) -> None:
+    assert [row[COLUMNS.index("final.val_loss")][0] for row in browsed[BY_LOSS].rows] == [
         "0.0514", "0.2", "0.32937792587859555", "inf", "", ""]
 
 
