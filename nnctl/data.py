@@ -700,10 +700,15 @@ def load_dataset(data: dict, *, seed_rng: np.random.Generator, base_dir: Path, d
         params["path"] = Path(base_dir) / params["path"]  # config._resolve_path has expanded and checked it
 
     X, y, feature_names = _make(name, params, seed_rng)
-    return split_dataset(X, y, feature_names, task=spec.task if spec.task != "auto" else task,
-                         validation_fraction=fraction, standardize=bool(data.get("standardize", False)),
-                         standardize_target=bool(data.get("standardize_target", False)), seed_rng=seed_rng,
-                         where=params["path"] if name == "csv" else name, dtype=dtype)
+    ds = split_dataset(X, y, feature_names, task=spec.task if spec.task != "auto" else task,
+                       validation_fraction=fraction, standardize=bool(data.get("standardize", False)),
+                       standardize_target=bool(data.get("standardize_target", False)), seed_rng=seed_rng,
+                       where=params["path"] if name == "csv" else name, dtype=dtype)
+    std = far_target_std(ds)
+    if std is not None:
+        print(f"warning: the regression target's std on the training part is {std:.3g}, far from 1, so training "
+              "may end with flat predictions (set data.standardize_target: true)", file=sys.stderr)
+    return ds
 
 
 def split_dataset(X: Array, y: Array, feature_names: list[str], *, task: str = "auto", validation_fraction: float = 0.2,
@@ -773,22 +778,29 @@ def _one_hot_inputs(categories: list[list[str] | None]) -> Array:
 
 def _target_stats(y_train: Array, task: str, wanted: bool) -> tuple[Array | None, Array | None]:
     """The regression target's training mean and std (k,) (a constant target's std taken as
-    1) when `wanted`, else (None, None). Refused for classification; unwanted on a target whose
-    scale is far from 1 (see TARGET_SCALE), one warning line on stderr names the key."""
+    1) when `wanted`, else (None, None). Refused for classification."""
     if task != "regression":
         if wanted:
             raise NnctlError("data.standardize_target: only a regression target can be standardised, "
                              "this data set is classification (remove the key)")
         return None, None
-    spread = y_train.std(axis=0) if len(y_train) else np.ones(y_train.shape[1])
     if not wanted:
-        low, high = TARGET_SCALE
-        far = (spread < low) | (spread > high)
-        if far.any():
-            print(f"warning: the regression target's std on the training part is {spread[far][0]:.3g}, far from 1, "
-                  "so training may end with flat predictions (set data.standardize_target: true)", file=sys.stderr)
         return None, None
+    spread = y_train.std(axis=0) if len(y_train) else np.ones(y_train.shape[1])
     return y_train.mean(axis=0), np.where(spread == 0, 1.0, spread)
+
+
+def far_target_std(ds: Dataset) -> float | None:
+    """The first regression target's std on the training part that is far from 1 (see
+    TARGET_SCALE) when the target is not standardised, so that training may end with flat
+    predictions; None otherwise. Whoever made the Dataset says so in its own words: a warning
+    line naming data.standardize_target (load_dataset), or the estimator's parameter."""
+    if ds.task != "regression" or ds.target_std is not None or not len(ds.y_train):
+        return None
+    spread = ds.y_train.std(axis=0, dtype=np.float64)
+    low, high = TARGET_SCALE
+    far = (spread < low) | (spread > high)
+    return float(spread[far][0]) if far.any() else None
 
 
 def _make(name: str, params: dict[str, Any], rng: np.random.Generator) -> tuple[Array, Array, list[str]]:

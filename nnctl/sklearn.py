@@ -42,7 +42,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from nnctl import runs, training
 from nnctl.assemble import Streams, build_model
 from nnctl.config import Config, load_config
-from nnctl.data import feature_column, raw_rows, text_cells
+from nnctl.data import far_target_std, feature_column, raw_rows, text_cells
 from nnctl.errors import NnctlError
 from nnctl.trained import TrainedRun
 
@@ -219,9 +219,19 @@ class _NNEstimator(BaseEstimator):
         config = self._config()
         X, y = self._rows(X, y, reset=True)
         with self._errors():
-            loop = training.prepare(config, (X, y, self._feature_names()))
+            loop = self._prepare(config, X, y)
             result = training.fit(loop)
         return self._fitted(loop, result.summary, y)
+
+    def _prepare(self, config: Config, X: Array, y: Array) -> training.Loop:
+        """training.prepare on the rows, warning (as nnctl train does, naming the parameter) when
+        the regression target's scale may keep training from learning."""
+        loop = training.prepare(config, (X, y, self._feature_names()))
+        std = far_target_std(loop.dataset)
+        if std is not None:
+            warnings.warn(f"{type(self).__name__}: the target's std on the training part is {std:.3g}, far from 1, so "
+                          "training may end with flat predictions (set standardize_target=True)", stacklevel=4)
+        return loop
 
     def _partial_fit(self, X, y, classes=None) -> _NNEstimator:
         """One epoch over X, y (all of them: no validation part, no early stopping), from the
@@ -244,7 +254,7 @@ class _NNEstimator(BaseEstimator):
         return self._fitted(loop, result.summary, y)
 
     def _first_loop(self, config: Config, X: Array, y: Array) -> training.Loop:
-        loop = training.prepare(config, (X, y, self._feature_names()))
+        loop = self._prepare(config, X, y)
         known = getattr(self, "classes_", None)
         if known is None:
             return loop

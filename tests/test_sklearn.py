@@ -5,6 +5,7 @@ ordinary run directories. Nets are tiny and epochs few: the file takes a few sec
 from __future__ import annotations
 
 import pickle
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ from nnctl.trained import load_run
 runner = CliRunner()
 
 
+@pytest.mark.filterwarnings("ignore:NNRegressor. the target's std:UserWarning")  # the checks' targets: std ~100
 @parametrize_with_checks([NNClassifier(hidden=(8,), epochs=30), NNRegressor(hidden=(8,), epochs=30, lr=0.05)])
 def test_sklearn_checks(estimator, check):
     check(estimator)
@@ -253,8 +255,10 @@ def test_predict_refuses_other_widths():
 def test_divergence_warns_and_keeps_finite_weights():
     X, _ = moons(60)
     reg = NNRegressor(hidden=(4,), lr=50.0, epochs=5)
-    with pytest.warns(ConvergenceWarning) as caught:
+    with pytest.warns(UserWarning) as caught:
         reg.fit(X, 1000 * X[:, 0])
+    assert "set standardize_target=True" in str(caught[0].message)  # the target's scale, then the divergence
+    caught = [w for w in caught if w.category is ConvergenceWarning]
     assert str(caught[0].message) == ("NNRegressor: training diverged in epoch 2; the weights are those of epoch 1, "
                                       "the last good (try a lower lr)")
     assert reg.summary_["status"] == "diverged" and reg.n_iter_ == 1 and np.isfinite(reg.predict(X)).all()
@@ -406,3 +410,19 @@ def test_partial_fit_goes_on_with_text_rows():
     whole = NNClassifier(hidden=(4,), optimizer="adam", lr=0.01, standardize=True, epochs=3).fit(X, y)
     for key, W in weights(whole).items():
         assert np.array_equal(weights(stepped)[key], W), key
+
+
+def test_target_scale_warning_names_the_parameter(capfd):
+    """nnctl train prints a line naming data.standardize_target; the estimator warns, naming its
+    parameter, and prints nothing."""
+    X, _ = moons(60)
+    with pytest.warns(UserWarning) as caught:
+        NNRegressor(hidden=(3,), epochs=1).fit(X, 100 * X[:, 0])
+    std = (100 * X[:, 0]).std()
+    assert [str(w.message) for w in caught] == [
+        f"NNRegressor: the target's std on the training part is {std:.3g}, far from 1, so training may end with "
+        "flat predictions (set standardize_target=True)"]
+    assert capfd.readouterr().err == ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        NNRegressor(hidden=(3,), epochs=1, standardize_target=True).fit(X, 100 * X[:, 0])
