@@ -5,6 +5,7 @@ ordinary run directories. Nets are tiny and epochs few: the file takes a few sec
 from __future__ import annotations
 
 import pickle
+import runpy
 import warnings
 from pathlib import Path
 
@@ -328,6 +329,12 @@ def test_text_column_trains_as_nnctl_train_on_the_shop_csv(tmp_path):
     predicted = runner.invoke(app, ["predict", str(tmp_path / "sk"), str(tmp_path / "new.csv")])
     assert predicted.exit_code == 0, predicted.output
     assert [line.split(",")[-1] for line in predicted.output.splitlines()[1:]] == clf.predict(X_new[:5]).tolist()
+    exported = runner.invoke(app, ["export", str(tmp_path / "sk"), "--format", "numpy", "--out",
+                                   str(tmp_path / "predict.py")])
+    assert exported.exit_code == 0, exported.output
+    script = runpy.run_path(str(tmp_path / "predict.py"))
+    logits = script["outputs"](script["read_features"](str(tmp_path / "new.csv")))
+    np.testing.assert_allclose(script["softmax"](logits), clf.predict_proba(X_new[:5]), rtol=1e-12, atol=1e-15)
 
 
 def test_grid_search_over_a_text_column_in_two_processes():
