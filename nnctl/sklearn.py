@@ -163,7 +163,20 @@ class _NNEstimator(BaseEstimator):
                              multi_output=regression)
         if not regression:
             check_classification_targets(y)
-        return X if numeric or not reset else self._raw(X), y
+        if not reset:
+            return X, y
+        kinds = self._kinds()
+        return X if numeric else self._raw(X, kinds), y
+
+    def _kinds(self) -> dict[str, str]:
+        """`columns` as {feature name: kind}, every name one of X's (after validate_data)."""
+        names = self._feature_names()
+        kinds = {str(name): kind for name, kind in (self.columns or {}).items()}
+        unknown = [name for name in kinds if name not in names]
+        if unknown:
+            raise EstimatorError(f"{type(self).__name__}(columns={self.columns!r}): X has no column {unknown[0]!r} "
+                                 f"(its columns: {', '.join(names)}; arrays name them x0, x1, ...)")
+        return kinds
 
     def _floats(self, X, *, fitted: bool) -> bool:
         """Whether X takes the fast path, as float64 (never looking at cells one by one): an array
@@ -174,18 +187,13 @@ class _NNEstimator(BaseEstimator):
             return self._run.preprocessing.categories is None
         return "text" not in (self.columns or {}).values()
 
-    def _raw(self, X: Array) -> Array:
+    def _raw(self, X: Array, kinds: dict[str, str]) -> Array:
         """Rows (n, m) of numbers and text -> the raw rows `split_dataset` one-hot encodes, as
         load_csv gives them: float64 numbers if every column is one, else objects (floats in
         number columns, stripped str in text ones). A column's kind is that of a CSV column
         (text when more than half of its filled cells are not numbers; str cells that are
-        numbers count as numbers) unless `columns` forces it."""
+        numbers count as numbers) unless `kinds` (see `_kinds`) forces it."""
         names = self._feature_names()
-        kinds = {str(name): kind for name, kind in (self.columns or {}).items()}
-        unknown = [name for name in kinds if name not in names]
-        if unknown:
-            raise EstimatorError(f"{type(self).__name__}(columns={self.columns!r}): X has no column {unknown[0]!r} "
-                                 f"(its columns: {', '.join(names)}; arrays name them x0, x1, ...)")
         if X.dtype.kind in "biuf" and "text" not in kinds.values():
             return X.astype(np.float64)
         return raw_rows([self._column(X[:, j], name, kinds.get(name)) for j, name in enumerate(names)], len(X))

@@ -395,6 +395,9 @@ def test_text_column_errors_name_the_column(change, message):
     with pytest.raises(EstimatorError) as caught:
         NNClassifier(hidden=(3,), epochs=1, columns=change.get("columns")).fit(X, y)
     assert str(caught.value) == message
+    if "colour" in str(change):  # checked on the fast path too
+        with pytest.raises(EstimatorError, match="X has no column 'colour'"):
+            NNClassifier(hidden=(3,), epochs=1, columns={"colour": "number"}).fit(X[:, :2].astype(float), y)
 
 
 def test_predict_refuses_text_in_a_number_column():
