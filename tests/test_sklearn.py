@@ -436,3 +436,15 @@ def test_target_scale_warning_names_the_parameter(capfd):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         NNRegressor(hidden=(3,), epochs=1, standardize_target=True).fit(X, 100 * X[:, 0])
+
+
+def test_regressor_takes_a_text_column_and_pickles_with_it(tmp_path):
+    X, _ = shop_rows("train.csv")
+    price = X[:, 0].astype(float)
+    reg = NNRegressor(hidden=(4,), optimizer="adam", lr=0.05, epochs=3, standardize=True,
+                      standardize_target=True).fit(X[:, 1:], price)
+    assert reg._loop.dataset.feature_names == ["x0", "x1=black", "x1=blue", "x1=green", "x1=red"]
+    predicted = reg.predict(X[:, 1:])
+    assert predicted.shape == (300,) and 5 < predicted.mean() < 95  # in the target's units
+    assert np.array_equal(pickle.loads(pickle.dumps(reg)).predict(X[:, 1:]), predicted)
+    assert np.array_equal(load_run(reg.save(tmp_path / "run")).predict(X[:, 1:]), predicted)
