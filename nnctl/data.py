@@ -380,17 +380,23 @@ def _table_arrays(text: str, path: Path, target: str | None, delimiter: str, kin
     y, problems = _target_column(table, target)
     values = []
     for j, name in enumerate(names):
-        column, problem = _feature_column(table.columns[name], name, kinds.get(name), table.lines)
+        column, problem = feature_column(table.columns[name], name, kinds.get(name), table.lines)
         values.append(column)
         problems += [(i, j + 1, message) for i, message in problem]
     if problems:
         raise NnctlError(f"{path}: {min(problems)[2]}")
+    return raw_rows(values, len(y)), y, names
+
+
+def raw_rows(values: list[Array], n: int) -> Array:
+    """Feature columns' values, each (n,) float64 numbers or str text -> the raw rows (n, m) that
+    `split_dataset` takes: float64 when every column is numbers, else objects (floats and str)."""
     if all(v.dtype.kind == "f" for v in values):
-        return np.column_stack(values), y, names
-    X = np.empty((len(y), len(names)), dtype=object)
+        return np.column_stack(values) if values else np.empty((n, 0))
+    X = np.empty((n, len(values)), dtype=object)
     for j, v in enumerate(values):
         X[:, j] = v.tolist() if v.dtype.kind == "f" else v.astype(object)
-    return X, y, names
+    return X
 
 
 class _Without:
@@ -418,10 +424,13 @@ def _target_column(table: Table, target: str) -> tuple[Array, list[tuple[int, in
     return _target_values(cells), []
 
 
-def _feature_column(cells: Array, name: str, kind: str | None, lines: Array) -> tuple[Array, list[tuple[int, str]]]:
-    """A feature column's cells (n,) -> (its values: float64 numbers or stripped str text, [the
-    first problem as (row index, message)] or []). `kind` "text" or "number" as data.columns
-    forces it, None: text when more than half of the filled cells are not numbers."""
+def feature_column(cells: Array, name: str, kind: str | None, lines: Array, *, row: str = "line",
+                   force: str = "data.columns: {{{name}: text}}") -> tuple[Array, list[tuple[int, str]]]:
+    """A feature column's cells (n,) (floats, or str as written) -> (its values: float64 numbers
+    or stripped str text, [the first problem as (row index, message)] or []). `kind` "text" or
+    "number" as data.columns forces it, None: text when more than half of the filled cells are
+    not numbers. Messages name the cell as f"{row} {lines[i]}", and a stray word in a number
+    column suggests `force` (formatted with the column's name) to make it text."""
     if cells.dtype.kind == "f":
         return cells, []
     cells = _strings.strip(cells)
@@ -429,16 +438,16 @@ def _feature_column(cells: Array, name: str, kind: str | None, lines: Array) -> 
     filled = cells != ""
     if kind == "text" or (kind is None and 2 * int(text.sum()) > int(filled.sum())):
         empty = np.flatnonzero(~filled)
-        return cells, [(int(empty[0]), f"line {lines[empty[0]]}, column {_quote(name)}: empty cell "
+        return cells, [(int(empty[0]), f"{row} {lines[empty[0]]}, column {_quote(name)}: empty cell "
                                        "(fill it or remove the row)")] if len(empty) else []
     bad = np.flatnonzero(~np.isfinite(values))
     if not len(bad):
         return values, []
     i = int(bad[0])
     what = f"{_quote(str(cells[i]))} is not a finite number" if cells[i] else "empty cell"
-    hint = (f"; if the column holds categories, set data.columns: {{{name}: text}}"
-            if kind is None and text[i] else "")
-    return values, [(i, f"line {lines[i]}, column {_quote(name)}: {what} (fix or remove the row{hint})")]
+    word = kind is None and text[i] and cells[i]  # a stray word, maybe a category: not an empty cell
+    hint = f"; if the column holds categories, set {force.format(name=name)}" if word else ""
+    return values, [(i, f"{row} {lines[i]}, column {_quote(name)}: {what} (fix or remove the row{hint})")]
 
 
 def _numbers(cells: Array) -> tuple[Array, Array]:
@@ -691,10 +700,15 @@ def load_dataset(data: dict, *, seed_rng: np.random.Generator, base_dir: Path, d
         params["path"] = Path(base_dir) / params["path"]  # config._resolve_path has expanded and checked it
 
     X, y, feature_names = _make(name, params, seed_rng)
-    return split_dataset(X, y, feature_names, task=spec.task if spec.task != "auto" else task,
-                         validation_fraction=fraction, standardize=bool(data.get("standardize", False)),
-                         standardize_target=bool(data.get("standardize_target", False)), seed_rng=seed_rng,
-                         where=params["path"] if name == "csv" else name, dtype=dtype)
+    ds = split_dataset(X, y, feature_names, task=spec.task if spec.task != "auto" else task,
+                       validation_fraction=fraction, standardize=bool(data.get("standardize", False)),
+                       standardize_target=bool(data.get("standardize_target", False)), seed_rng=seed_rng,
+                       where=params["path"] if name == "csv" else name, dtype=dtype)
+    std = far_target_std(ds)
+    if std is not None:
+        print(f"warning: the regression target's std on the training part is {std:.3g}, far from 1, so training "
+              "may end with flat predictions (set data.standardize_target: true)", file=sys.stderr)
+    return ds
 
 
 def split_dataset(X: Array, y: Array, feature_names: list[str], *, task: str = "auto", validation_fraction: float = 0.2,
@@ -764,22 +778,29 @@ def _one_hot_inputs(categories: list[list[str] | None]) -> Array:
 
 def _target_stats(y_train: Array, task: str, wanted: bool) -> tuple[Array | None, Array | None]:
     """The regression target's training mean and std (k,) (a constant target's std taken as
-    1) when `wanted`, else (None, None). Refused for classification; unwanted on a target whose
-    scale is far from 1 (see TARGET_SCALE), one warning line on stderr names the key."""
+    1) when `wanted`, else (None, None). Refused for classification."""
     if task != "regression":
         if wanted:
             raise NnctlError("data.standardize_target: only a regression target can be standardised, "
                              "this data set is classification (remove the key)")
         return None, None
-    spread = y_train.std(axis=0) if len(y_train) else np.ones(y_train.shape[1])
     if not wanted:
-        low, high = TARGET_SCALE
-        far = (spread < low) | (spread > high)
-        if far.any():
-            print(f"warning: the regression target's std on the training part is {spread[far][0]:.3g}, far from 1, "
-                  "so training may end with flat predictions (set data.standardize_target: true)", file=sys.stderr)
         return None, None
+    spread = y_train.std(axis=0) if len(y_train) else np.ones(y_train.shape[1])
     return y_train.mean(axis=0), np.where(spread == 0, 1.0, spread)
+
+
+def far_target_std(ds: Dataset) -> float | None:
+    """The first regression target's std on the training part that is far from 1 (see
+    TARGET_SCALE) when the target is not standardised, so that training may end with flat
+    predictions; None otherwise. Whoever made the Dataset says so in its own words: a warning
+    line naming data.standardize_target (load_dataset), or the estimator's parameter."""
+    if ds.task != "regression" or ds.target_std is not None or not len(ds.y_train):
+        return None
+    spread = ds.y_train.std(axis=0, dtype=np.float64)
+    low, high = TARGET_SCALE
+    far = (spread < low) | (spread > high)
+    return float(spread[far][0]) if far.any() else None
 
 
 def _make(name: str, params: dict[str, Any], rng: np.random.Generator) -> tuple[Array, Array, list[str]]:
@@ -1041,7 +1062,7 @@ def _finite_numbers(cells: Array, name: str, where: str, lines: Array | None, fi
     return values
 
 
-def _text_cells(cells: Array) -> Array:
+def text_cells(cells: Array) -> Array:
     """A text column's cells (n,) -> (n,) stripped str; None and NaN (a DataFrame's missing
     values) become empty."""
     if cells.dtype == object:
@@ -1151,7 +1172,7 @@ class Preprocessing:
             raise NnctlError(f"{where}: column {_quote(name)} is not a list of values (shape {cells.shape})")
         if categories is None:
             return _finite_numbers(cells, name, where, lines, "(the run's model takes numbers here)")
-        labels = _text_cells(cells)
+        labels = text_cells(cells)
         empty = np.flatnonzero(labels == "")
         if len(empty):
             row = f"line {lines[empty[0]]}" if lines is not None else f"row {empty[0]}"
@@ -1169,11 +1190,11 @@ class Preprocessing:
         first, rows = None, None
         for c, name, cats in zip(cells, self.raw_columns, self.categories, strict=True):
             if cats is not None:
-                new = ~np.isin(_text_cells(c), cats)
+                new = ~np.isin(text_cells(c), cats)
                 rows = new if rows is None else rows | new
                 if new.any() and (first is None or np.argmax(new) < first[0]):
                     i = int(np.argmax(new))
-                    first = (i, name, str(_text_cells(c[i:i + 1])[0]))
+                    first = (i, name, str(text_cells(c[i:i + 1])[0]))
         if first is None:
             return None
         i, name, value = first

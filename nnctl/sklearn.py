@@ -3,8 +3,13 @@
     from nnctl.sklearn import NNClassifier
     from sklearn.model_selection import GridSearchCV
     search = GridSearchCV(NNClassifier(epochs=50), {"hidden": [(8,), (16, 16)], "lr": [0.03, 0.1]}, n_jobs=2)
-    search.fit(X, y)                        # X: (n, d) numbers, y: (n,) labels (strings stay strings)
+    search.fit(X, y)                        # X: (n, d) numbers and text, y: (n,) labels (strings stay strings)
     search.best_estimator_.save("runs/best")  # a run directory: nnctl plot, nnctl predict, load_run
+
+X is what `nnctl train` reads from a CSV, as an array (n, d) or a pandas DataFrame (pandas is
+never imported): number columns and text columns, one-hot encoded with the training part's
+sorted categories ("color=red"), kept in the run as `nnctl train` keeps them. A float array
+takes the fast path and never pays for text.
 
 The constructor's parameters are the YAML settings (`PARAMETERS` maps each to its dotted key),
 stored as given; `fit` builds a Config from them, so the defaults, the validation and the error
@@ -20,6 +25,7 @@ scikit-learn is imported at module top (this module exists for it); `import nnct
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import re
 import warnings
 from collections.abc import Iterator
@@ -36,6 +42,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from nnctl import runs, training
 from nnctl.assemble import Streams, build_model
 from nnctl.config import Config, load_config
+from nnctl.data import far_target_std, feature_column, raw_rows, text_cells
 from nnctl.errors import NnctlError
 from nnctl.trained import TrainedRun
 
@@ -53,7 +60,7 @@ PARAMETERS: dict[str, str] = {
     "epochs": "train.epochs", "batch_size": "train.batch_size", "shuffle": "train.shuffle",
     "patience": "train.early_stopping.patience", "min_delta": "train.early_stopping.min_delta",
     "monitor": "train.early_stopping.monitor",
-    "validation_fraction": "data.validation_fraction", "standardize": "data.standardize",
+    "validation_fraction": "data.validation_fraction", "standardize": "data.standardize", "columns": "data.columns",
     "standardize_target": "data.standardize_target",
     "random_state": "seed", "dtype": "dtype",
 }
@@ -63,6 +70,16 @@ EARLY_STOPPING_FRACTION = 0.1  # validation_fraction=None with early stopping on
 class EstimatorError(NnctlError, ValueError):
     """A mistake in an estimator's settings or data: nnctl's message, naming the parameter. A
     ValueError too, as scikit-learn's checks and GridSearchCV's error_score expect."""
+
+
+class CellTypeError(EstimatorError, TypeError):
+    """A cell of X that is neither a number nor text (a dict, None): a TypeError too, as
+    scikit-learn's check_dtype_object expects of an estimator taking numbers and categories."""
+
+
+def _numeric(X) -> bool:
+    """Whether X is an array of numbers: the fast path, which never looks at cells one by one."""
+    return isinstance(X, np.ndarray) and X.dtype.kind in "biuf"
 
 
 def _plain(value: Any) -> Any:
@@ -137,12 +154,66 @@ class _NNEstimator(BaseEstimator):
     # ---------------------------------------------------------------- training
 
     def _rows(self, X, y, *, reset: bool) -> tuple[Array, Array]:
-        """X (n, d) float64 and y as given (labels) or (n,)/(n, k) floats, checked by scikit-learn."""
+        """X and y checked by scikit-learn: y as given (labels) or (n,)/(n, k) floats; X (n, d)
+        float64 when it is an array of numbers and no column is forced to text, else raw rows as
+        `nnctl train` reads a CSV's (see `_raw`; on `reset`, else as given, for `encode`)."""
         regression = self._task == "regression"
-        X, y = validate_data(self, X, y, reset=reset, dtype=np.float64, y_numeric=regression, multi_output=regression)
+        numeric = self._floats(X, fitted=not reset)
+        X, y = validate_data(self, X, y, reset=reset, dtype=np.float64 if numeric else None, y_numeric=regression,
+                             multi_output=regression)
         if not regression:
             check_classification_targets(y)
-        return X, y
+        if not reset:
+            return X, y
+        kinds = self._kinds()
+        return X if numeric else self._raw(X, kinds), y
+
+    def _kinds(self) -> dict[str, str]:
+        """`columns` as {feature name: kind}, every name one of X's (after validate_data)."""
+        names = self._feature_names()
+        kinds = {str(name): kind for name, kind in (self.columns or {}).items()}
+        unknown = [name for name in kinds if name not in names]
+        if unknown:
+            raise EstimatorError(f"{type(self).__name__}(columns={self.columns!r}): X has no column {unknown[0]!r} "
+                                 f"(its columns: {', '.join(names)}; arrays name them x0, x1, ...)")
+        return kinds
+
+    def _floats(self, X, *, fitted: bool) -> bool:
+        """Whether X takes the fast path, as float64 (never looking at cells one by one): an array
+        of numbers, and no text column (in the fitted run, or forced by `columns` for a fit)."""
+        if not _numeric(X):
+            return False
+        if fitted:
+            return self._run.preprocessing.categories is None
+        return "text" not in (self.columns or {}).values()
+
+    def _raw(self, X: Array, kinds: dict[str, str]) -> Array:
+        """Rows (n, m) of numbers and text -> the raw rows `split_dataset` one-hot encodes, as
+        load_csv gives them: float64 numbers if every column is one, else objects (floats in
+        number columns, stripped str in text ones). A column's kind is that of a CSV column
+        (text when more than half of its filled cells are not numbers; str cells that are
+        numbers count as numbers) unless `kinds` (see `_kinds`) forces it."""
+        names = self._feature_names()
+        if X.dtype.kind in "biuf" and "text" not in kinds.values():
+            return X.astype(np.float64)
+        return raw_rows([self._column(X[:, j], name, kinds.get(name)) for j, name in enumerate(names)], len(X))
+
+    def _column(self, cells: Array, name: str, kind: str | None) -> Array:
+        """One column's cells (n,) -> (n,) float64 numbers or stripped str text (see `_raw`)."""
+        if kind != "text" and not any(isinstance(c, str) for c in cells):
+            try:
+                values = cells.astype(np.float64)
+            except TypeError as e:  # a dict, a list, None
+                i = next((i for i, c in enumerate(cells) if not isinstance(c, numbers.Real)), 0)
+                raise CellTypeError(f"{type(self).__name__}: X: row {i}, column {name!r}: {cells[i]!r} is neither a "
+                                    f"number nor text ({e})") from None
+            if np.isfinite(values).all():
+                return values
+        values, problem = feature_column(text_cells(cells), name, kind, np.arange(len(cells)), row="row",
+                                         force="columns={{{name!r}: 'text'}}")
+        if problem:
+            raise EstimatorError(f"{type(self).__name__}: X: {problem[0][1]}")
+        return values
 
     def _feature_names(self) -> list[str]:
         names = getattr(self, "feature_names_in_", None)
@@ -153,12 +224,22 @@ class _NNEstimator(BaseEstimator):
         the rows split off validation_fraction (stratified for classes) from the seed's data
         stream, the model initialised and the batches shuffled from its own streams. Early
         stopping (patience > 0) keeps the best epoch's weights."""
-        X, y = self._rows(X, y, reset=True)
         config = self._config()
+        X, y = self._rows(X, y, reset=True)
         with self._errors():
-            loop = training.prepare(config, (X, y, self._feature_names()))
+            loop = self._prepare(config, X, y)
             result = training.fit(loop)
         return self._fitted(loop, result.summary, y)
+
+    def _prepare(self, config: Config, X: Array, y: Array) -> training.Loop:
+        """training.prepare on the rows, warning (as nnctl train does, naming the parameter) when
+        the regression target's scale may keep training from learning."""
+        loop = training.prepare(config, (X, y, self._feature_names()))
+        std = far_target_std(loop.dataset)
+        if std is not None:
+            warnings.warn(f"{type(self).__name__}: the target's std on the training part is {std:.3g}, far from 1, so "
+                          "training may end with flat predictions (set standardize_target=True)", stacklevel=4)
+        return loop
 
     def _partial_fit(self, X, y, classes=None) -> _NNEstimator:
         """One epoch over X, y (all of them: no validation part, no early stopping), from the
@@ -181,7 +262,7 @@ class _NNEstimator(BaseEstimator):
         return self._fitted(loop, result.summary, y)
 
     def _first_loop(self, config: Config, X: Array, y: Array) -> training.Loop:
-        loop = training.prepare(config, (X, y, self._feature_names()))
+        loop = self._prepare(config, X, y)
         known = getattr(self, "classes_", None)
         if known is None:
             return loop
@@ -201,7 +282,7 @@ class _NNEstimator(BaseEstimator):
         old, pre = self._loop, self._run.preprocessing
         with self._errors():
             T = pre.encode_target(y, "y", "partial_fit")
-        A = pre.standardize(X, old.dataset.X_train.dtype)
+            A = pre.encode(X, old.dataset.X_train.dtype)
         dataset = dataclasses.replace(old.dataset, X_train=A, y_train=T, X_val=A[:0], y_val=T[:0])
         train = old.config.train  # one more epoch; early stopping off, as there is no validation part
         off = train.early_stopping.model_copy(update={"patience": 0})
@@ -234,8 +315,10 @@ class _NNEstimator(BaseEstimator):
     # ---------------------------------------------------------------- use
 
     def _inputs(self, X) -> Array:
+        """X checked by scikit-learn: float64 if an array of numbers, else as given (objects), for
+        the run's Preprocessing to encode and, where a cell does not fit its column, to refuse."""
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=np.float64)
+        return validate_data(self, X, reset=False, dtype=np.float64 if self._floats(X, fitted=True) else None)
 
     def predict(self, X) -> Array:
         """X (n, d) -> (n,) class labels as in y, or regression values in y's units ((n, k) for
@@ -260,6 +343,14 @@ class _NNEstimator(BaseEstimator):
             writer = runs.RunWriter(path, self._loop.config, self._loop.dataset)
             writer.finish(self._loop, self.summary_)
         return path
+
+    def __sklearn_tags__(self):
+        """categorical: text columns are one-hot encoded (as OneHotEncoder, which sets the same
+        tag). Not `string`: a cell that is neither text nor a number is refused (CellTypeError),
+        which scikit-learn's checks expect only of estimators without that tag."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.categorical = True
+        return tags
 
     # ---------------------------------------------------------------- pickling
 
@@ -297,7 +388,19 @@ class NNClassifier(ClassifierMixin, _NNEstimator):
     name for the L2 penalty; None: PyTorch's default for that optimizer; one the optimizer does
     not take is an error); schedule (a name or a mapping as in YAML, e.g.
     {"name": "step", "step_size": 50, "gamma": 0.5}); epochs, batch_size (or "full"), shuffle;
-    early stopping: patience (0: off), min_delta, monitor; standardize; dtype.
+    early stopping: patience (0: off), min_delta, monitor; standardize (number inputs only: the
+    one-hot ones stay 0/1); dtype.
+
+    Text columns: X may be an object or str array (n, d) or a DataFrame whose columns hold text,
+    read as `nnctl train` reads a CSV's: a column is text when more than half of its filled
+    cells are not numbers (str cells that are numbers, as csv.reader or np.loadtxt(dtype=str)
+    give them, count as numbers), else numbers; a text column becomes one 0/1 input per sorted
+    category of the training part, and a category that predict meets and fit never saw an
+    all-zero row. columns (data.columns): {name: "text" or "number"} forces a column's kind,
+    e.g. {"zip": "text"}; names are feature_names_in_ (a DataFrame's) or x0, x1, ... for an
+    array (a number in a text column is its str(): 10115 -> "10115", 10115.0 -> "10115.0"). A
+    cell that is no finite number in a number column, an empty text cell (None, NaN) or a cell
+    that is neither (a dict: CellTypeError) is an EstimatorError naming the row and column.
 
     validation_fraction: None (default) holds out 10% (stratified) only when early stopping
     watches a validation metric (patience > 0, monitor val_*), else trains on every row, as a
@@ -320,15 +423,15 @@ class NNClassifier(ClassifierMixin, _NNEstimator):
     def __init__(self, hidden=(16, 16), activation="tanh", output_activation="auto", init="auto", init_scale=1.0,
                  loss="cross-entropy", l2=0.0, optimizer="sgd", lr=None, momentum=None, nesterov=None, betas=None,
                  eps=None, rmsprop_alpha=None, schedule=None, epochs=100, batch_size=32, shuffle=True, patience=0,
-                 min_delta=0.0, monitor="val_loss", validation_fraction=None, standardize=False, random_state=0,
-                 dtype="float64"):
+                 min_delta=0.0, monitor="val_loss", validation_fraction=None, standardize=False, columns=None,
+                 random_state=0, dtype="float64"):
         self.hidden, self.activation, self.output_activation = hidden, activation, output_activation
         self.init, self.init_scale, self.loss, self.l2 = init, init_scale, loss, l2
         self.optimizer, self.lr, self.momentum, self.nesterov = optimizer, lr, momentum, nesterov
         self.betas, self.eps, self.rmsprop_alpha, self.schedule = betas, eps, rmsprop_alpha, schedule
         self.epochs, self.batch_size, self.shuffle = epochs, batch_size, shuffle
         self.patience, self.min_delta, self.monitor = patience, min_delta, monitor
-        self.validation_fraction, self.standardize = validation_fraction, standardize
+        self.validation_fraction, self.standardize, self.columns = validation_fraction, standardize, columns
         self.random_state, self.dtype = random_state, dtype
 
     def partial_fit(self, X, y, classes=None) -> NNClassifier:
@@ -355,14 +458,14 @@ class NNRegressor(RegressorMixin, _NNEstimator):
                  loss="mse", l2=0.0, optimizer="sgd", lr=None, momentum=None, nesterov=None, betas=None,
                  eps=None, rmsprop_alpha=None, schedule=None, epochs=100, batch_size=32, shuffle=True, patience=0,
                  min_delta=0.0, monitor="val_loss", validation_fraction=None, standardize=False,
-                 standardize_target=False, random_state=0, dtype="float64"):
+                 standardize_target=False, columns=None, random_state=0, dtype="float64"):
         self.hidden, self.activation, self.output_activation = hidden, activation, output_activation
         self.init, self.init_scale, self.loss, self.l2 = init, init_scale, loss, l2
         self.optimizer, self.lr, self.momentum, self.nesterov = optimizer, lr, momentum, nesterov
         self.betas, self.eps, self.rmsprop_alpha, self.schedule = betas, eps, rmsprop_alpha, schedule
         self.epochs, self.batch_size, self.shuffle = epochs, batch_size, shuffle
         self.patience, self.min_delta, self.monitor = patience, min_delta, monitor
-        self.validation_fraction, self.standardize = validation_fraction, standardize
+        self.validation_fraction, self.standardize, self.columns = validation_fraction, standardize, columns
         self.standardize_target, self.random_state, self.dtype = standardize_target, random_state, dtype
 
     def partial_fit(self, X, y) -> NNRegressor:

@@ -5,6 +5,9 @@ ordinary run directories. Nets are tiny and epochs few: the file takes a few sec
 from __future__ import annotations
 
 import pickle
+import runpy
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +21,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from typer.testing import CliRunner
 
 from nnctl.cli import app
-from nnctl.data import make_blobs, make_moons
+from nnctl.data import make_blobs, make_moons, read_table
 from nnctl.errors import NnctlError
 from nnctl.files import load_npz
 from nnctl.sklearn import EstimatorError, NNClassifier, NNRegressor
@@ -27,6 +30,7 @@ from nnctl.trained import load_run
 runner = CliRunner()
 
 
+@pytest.mark.filterwarnings("ignore:NNRegressor. the target's std:UserWarning")  # the checks' targets: std ~100
 @parametrize_with_checks([NNClassifier(hidden=(8,), epochs=30), NNRegressor(hidden=(8,), epochs=30, lr=0.05)])
 def test_sklearn_checks(estimator, check):
     check(estimator)
@@ -252,8 +256,10 @@ def test_predict_refuses_other_widths():
 def test_divergence_warns_and_keeps_finite_weights():
     X, _ = moons(60)
     reg = NNRegressor(hidden=(4,), lr=50.0, epochs=5)
-    with pytest.warns(ConvergenceWarning) as caught:
+    with pytest.warns(UserWarning) as caught:
         reg.fit(X, 1000 * X[:, 0])
+    assert "set standardize_target=True" in str(caught[0].message)  # the target's scale, then the divergence
+    caught = [w for w in caught if w.category is ConvergenceWarning]
     assert str(caught[0].message) == ("NNRegressor: training diverged in epoch 2; the weights are those of epoch 1, "
                                       "the last good (try a lower lr)")
     assert reg.summary_["status"] == "diverged" and reg.n_iter_ == 1 and np.isfinite(reg.predict(X)).all()
@@ -276,3 +282,169 @@ def test_dataframe_columns_become_the_runs_feature_names(tmp_path):
     run = load_run(clf.save(tmp_path / "run"))
     assert run.dataset.feature_names == ["width", "height"]
     assert np.array_equal(run.predict({"height": X[:, 1], "width": X[:, 0]}), clf.predict(frame))
+
+
+# ---------------------------------------------------------------- text feature columns
+
+SHOP = Path(__file__).parent.parent / "configs" / "shop"
+SHOP_SETTINGS = {"hidden": (8,), "activation": "tanh", "loss": "cross-entropy", "optimizer": "adam", "lr": 0.02,
+                 "epochs": 60, "batch_size": 16, "standardize": True, "validation_fraction": 0.2}  # configs/shop.yaml
+
+
+def shop_rows(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A shop table as people without pandas hold it: X (n, 3) objects (price, rating: str cells
+    as written; color: text), y (n,) string labels."""
+    table = read_table((SHOP / name).read_text(), name)
+    X = np.array([table.columns[c] for c in ["price", "rating", "color"]], dtype=object).T
+    return X, table.columns["label"]
+
+
+def test_text_column_trains_as_nnctl_train_on_the_shop_csv(tmp_path):
+    """configs/shop.yaml's settings and rows: bit-identical weights and split; predictions on the
+    held-out rows agree with load_run of the CLI's run, and with load_run of the saved run."""
+    config = yaml.safe_load((SHOP.parent / "shop.yaml").read_text())
+    config["data"]["path"] = str(SHOP / "train.csv")
+    config["output"] = {"plots": []}
+    (tmp_path / "shop.yaml").write_text(yaml.safe_dump(config))
+    trained = runner.invoke(app, ["train", str(tmp_path / "shop.yaml"), "--run-dir", str(tmp_path / "cli"), "-q"])
+    assert trained.exit_code == 0, trained.output
+    X, y = shop_rows("train.csv")
+    clf = NNClassifier(**SHOP_SETTINGS).fit(X, y)
+    saved, mine = load_npz(tmp_path / "cli" / "model.npz"), weights(clf)
+    assert list(saved) == list(mine)
+    for key in saved:
+        assert np.array_equal(saved[key], mine[key]), key
+    cli = load_run(tmp_path / "cli")
+    assert clf._loop.dataset.feature_names == ["x0", "x1", "x2=black", "x2=blue", "x2=green", "x2=red"]
+    assert cli.dataset.feature_names == ["price", "rating", "color=black", "color=blue", "color=green", "color=red"]
+    assert np.array_equal(cli.dataset.X_val, clf._loop.dataset.X_val)
+    X_new, y_new = shop_rows("held-out.csv")
+    assert np.array_equal(clf.predict(X_new), cli.predict(X_new))
+    assert np.array_equal(clf.predict_proba(X_new), cli.predict_proba(X_new))
+    assert clf.score(X_new, y_new) > 0.85
+    run = load_run(clf.save(tmp_path / "sk"))  # the categories are saved: the run encodes the text column
+    assert run.dataset.categories == [None, None, ["black", "blue", "green", "red"]]
+    assert np.array_equal(run.predict_proba(X_new), clf.predict_proba(X_new))
+    (tmp_path / "new.csv").write_text("x0,x1,x2\n" + "".join(f"{a},{b},{c}\n" for a, b, c in X_new[:5].tolist()))
+    predicted = runner.invoke(app, ["predict", str(tmp_path / "sk"), str(tmp_path / "new.csv")])
+    assert predicted.exit_code == 0, predicted.output
+    assert [line.split(",")[-1] for line in predicted.output.splitlines()[1:]] == clf.predict(X_new[:5]).tolist()
+    exported = runner.invoke(app, ["export", str(tmp_path / "sk"), "--format", "numpy", "--out",
+                                   str(tmp_path / "predict.py")])
+    assert exported.exit_code == 0, exported.output
+    script = runpy.run_path(str(tmp_path / "predict.py"))
+    logits = script["outputs"](script["read_features"](str(tmp_path / "new.csv")))
+    np.testing.assert_allclose(script["softmax"](logits), clf.predict_proba(X_new[:5]), rtol=1e-12, atol=1e-15)
+
+
+def test_grid_search_over_a_text_column_in_two_processes():
+    X, y = shop_rows("train.csv")
+    net = NNClassifier(optimizer="adam", epochs=4, batch_size=32, standardize=True)
+    search = GridSearchCV(net, {"hidden": [(2,), (8,)], "lr": [0.001, 0.05]}, cv=2, n_jobs=2).fit(X, y)
+    assert len(search.cv_results_["mean_test_score"]) == 4 and np.isfinite(search.cv_results_["mean_test_score"]).all()
+    here = cross_val_score(clone(net).set_params(**search.best_params_), X, y, cv=2)
+    assert here.mean() == search.best_score_
+    assert search.best_estimator_._loop.dataset.categories[2] == ["black", "blue", "green", "red"]
+
+
+def test_text_cells_of_every_kind_give_the_same_encoding():
+    """str cells as written, Python floats and a str array: the same raw rows, the same weights;
+    a float array pays nothing for the text path (no object rows)."""
+    X, y = shop_rows("train.csv")
+    floats = X.copy()
+    floats[:, :2] = X[:, :2].astype(float)
+    fits = [NNClassifier(hidden=(3,), epochs=2).fit(rows, y) for rows in (X, floats, X.astype(str))]
+    for fit in fits[1:]:
+        for key, W in weights(fits[0]).items():
+            assert np.array_equal(weights(fit)[key], W), key
+    numbers = X[:, :2].astype(float)
+    assert NNClassifier(hidden=(3,), epochs=1)._rows(numbers, y, reset=True)[0] is numbers
+
+
+def test_columns_forces_a_kind():
+    X, y = shop_rows("train.csv")
+    clf = NNClassifier(hidden=(3,), epochs=1, columns={"x1": "text"}).fit(X, y)
+    assert clf._run.preprocessing.categories[1] == sorted(set(X[:, 1].tolist()))
+    assert clf.config_.data.params["columns"] == {"x1": "text"}
+    zips = np.c_[np.arange(300) % 7, np.arange(300) % 3 + 10115]  # ints, the second column categories
+    forced = NNClassifier(hidden=(3,), epochs=1, columns={"x1": "text"}).fit(zips, y)
+    assert forced._loop.dataset.feature_names == ["x0", "x1=10115", "x1=10116", "x1=10117"]
+    assert np.array_equal(forced.predict(zips), forced._run.predict(zips.astype(object)))
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"columns": {"x2": "number"}}, "NNClassifier: X: row 0, column 'x2': 'red' is not a finite number (fix or "
+                                    "remove the row)"),
+    ({"columns": {"colour": "text"}}, "NNClassifier(columns={'colour': 'text'}): X has no column 'colour' (its "
+                                      "columns: x0, x1, x2; arrays name them x0, x1, ...)"),
+    ({"columns": {"x2": "words"}}, "NNClassifier(columns={'x2': 'words'}): data.columns: expected column names "
+                                   "with their kind, number or text, like {zip: text}, got {'x2': 'words'}"),
+    ({"cell": (3, 0, "cheap")}, "NNClassifier: X: row 3, column 'x0': 'cheap' is not a finite number (fix or "
+                                "remove the row; if the column holds categories, set columns={'x0': 'text'})"),
+    ({"cell": (5, 2, " ")}, "NNClassifier: X: row 5, column 'x2': empty cell (fill it or remove the row)"),
+    ({"cell": (7, 1, None)}, "NNClassifier: X: row 7, column 'x1': empty cell (fix or remove the row)"),  # pandas' gap
+    ({"cell": (8, 1, {"a": 1})}, "NNClassifier: X: row 8, column 'x1': {'a': 1} is neither a number nor text (float() "
+                                 "argument must be a string or a real number, not 'dict')"),
+])
+def test_text_column_errors_name_the_column(change, message):
+    X, y = shop_rows("train.csv")
+    X[:, :2] = X[:, :2].astype(float)
+    if "cell" in change:
+        i, j, value = change["cell"]
+        X[i, j] = value
+    with pytest.raises(EstimatorError) as caught:
+        NNClassifier(hidden=(3,), epochs=1, columns=change.get("columns")).fit(X, y)
+    assert str(caught.value) == message
+    if "colour" in str(change):  # checked on the fast path too
+        with pytest.raises(EstimatorError, match="X has no column 'colour'"):
+            NNClassifier(hidden=(3,), epochs=1, columns={"colour": "number"}).fit(X[:, :2].astype(float), y)
+
+
+def test_predict_refuses_text_in_a_number_column():
+    X, y = shop_rows("train.csv")
+    clf = NNClassifier(hidden=(3,), epochs=1).fit(X, y)
+    X[4, 1] = "good"
+    with pytest.raises(EstimatorError) as caught:
+        clf.predict(X)
+    assert str(caught.value) == ("NNClassifier: X: row 4, column 'x1': 'good' is not a finite number (the run's model "
+                                 "takes numbers here)")
+    X[4, 1], X[6, 2] = "3.5", "purple"  # an unseen category: an all-zero row, as load_run does
+    assert clf.predict_proba(X).shape == (300, 2)
+
+
+def test_partial_fit_goes_on_with_text_rows():
+    X, y = shop_rows("train.csv")
+    stepped = NNClassifier(hidden=(4,), optimizer="adam", lr=0.01, standardize=True)
+    for _ in range(3):
+        stepped.partial_fit(X, y, classes=["bought", "skipped"])
+    whole = NNClassifier(hidden=(4,), optimizer="adam", lr=0.01, standardize=True, epochs=3).fit(X, y)
+    for key, W in weights(whole).items():
+        assert np.array_equal(weights(stepped)[key], W), key
+
+
+def test_target_scale_warning_names_the_parameter(capfd):
+    """nnctl train prints a line naming data.standardize_target; the estimator warns, naming its
+    parameter, and prints nothing."""
+    X, _ = moons(60)
+    with pytest.warns(UserWarning) as caught:
+        NNRegressor(hidden=(3,), epochs=1).fit(X, 100 * X[:, 0])
+    std = (100 * X[:, 0]).std()
+    assert [str(w.message) for w in caught] == [
+        f"NNRegressor: the target's std on the training part is {std:.3g}, far from 1, so training may end with "
+        "flat predictions (set standardize_target=True)"]
+    assert capfd.readouterr().err == ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        NNRegressor(hidden=(3,), epochs=1, standardize_target=True).fit(X, 100 * X[:, 0])
+
+
+def test_regressor_takes_a_text_column_and_pickles_with_it(tmp_path):
+    X, _ = shop_rows("train.csv")
+    price = X[:, 0].astype(float)
+    reg = NNRegressor(hidden=(4,), optimizer="adam", lr=0.05, epochs=3, standardize=True,
+                      standardize_target=True).fit(X[:, 1:], price)
+    assert reg._loop.dataset.feature_names == ["x0", "x1=black", "x1=blue", "x1=green", "x1=red"]
+    predicted = reg.predict(X[:, 1:])
+    assert predicted.shape == (300,) and 5 < predicted.mean() < 95  # in the target's units
+    assert np.array_equal(pickle.loads(pickle.dumps(reg)).predict(X[:, 1:]), predicted)
+    assert np.array_equal(load_run(reg.save(tmp_path / "run")).predict(X[:, 1:]), predicted)
