@@ -104,6 +104,14 @@ def _nest(raw: dict, dotted: str, value: Any) -> None:
     raw[key] = value
 
 
+def _keep_parameters(estimator: BaseEstimator, given: dict[str, Any]) -> None:
+    """Set each of `__init__`'s parameters as given, as scikit-learn asks (no logic in
+    __init__): one line for both estimators instead of two copies of the same assignments."""
+    for name, value in given.items():
+        if name != "self":
+            setattr(estimator, name, value)
+
+
 class _NNEstimator(BaseEstimator):
     """What both estimators share: settings -> Config, fit, partial_fit, predict, save, pickling.
     Fitted state: `_loop` (training.Loop: config, model, dataset, TrainingState) and `_run` (the
@@ -425,14 +433,7 @@ class NNClassifier(ClassifierMixin, _NNEstimator):
                  eps=None, rmsprop_alpha=None, schedule=None, epochs=100, batch_size=32, shuffle=True, patience=0,
                  min_delta=0.0, monitor="val_loss", validation_fraction=None, standardize=False, columns=None,
                  random_state=0, dtype="float64"):
-        self.hidden, self.activation, self.output_activation = hidden, activation, output_activation
-        self.init, self.init_scale, self.loss, self.l2 = init, init_scale, loss, l2
-        self.optimizer, self.lr, self.momentum, self.nesterov = optimizer, lr, momentum, nesterov
-        self.betas, self.eps, self.rmsprop_alpha, self.schedule = betas, eps, rmsprop_alpha, schedule
-        self.epochs, self.batch_size, self.shuffle = epochs, batch_size, shuffle
-        self.patience, self.min_delta, self.monitor = patience, min_delta, monitor
-        self.validation_fraction, self.standardize, self.columns = validation_fraction, standardize, columns
-        self.random_state, self.dtype = random_state, dtype
+        _keep_parameters(self, locals())
 
     def partial_fit(self, X, y, classes=None) -> NNClassifier:
         """One more epoch on X, y (see `_NNEstimator._partial_fit`); `classes` (every label that
@@ -459,14 +460,7 @@ class NNRegressor(RegressorMixin, _NNEstimator):
                  eps=None, rmsprop_alpha=None, schedule=None, epochs=100, batch_size=32, shuffle=True, patience=0,
                  min_delta=0.0, monitor="val_loss", validation_fraction=None, standardize=False,
                  standardize_target=False, columns=None, random_state=0, dtype="float64"):
-        self.hidden, self.activation, self.output_activation = hidden, activation, output_activation
-        self.init, self.init_scale, self.loss, self.l2 = init, init_scale, loss, l2
-        self.optimizer, self.lr, self.momentum, self.nesterov = optimizer, lr, momentum, nesterov
-        self.betas, self.eps, self.rmsprop_alpha, self.schedule = betas, eps, rmsprop_alpha, schedule
-        self.epochs, self.batch_size, self.shuffle = epochs, batch_size, shuffle
-        self.patience, self.min_delta, self.monitor = patience, min_delta, monitor
-        self.validation_fraction, self.standardize, self.columns = validation_fraction, standardize, columns
-        self.standardize_target, self.random_state, self.dtype = standardize_target, random_state, dtype
+        _keep_parameters(self, locals())
 
     def partial_fit(self, X, y) -> NNRegressor:
         """One more epoch on X, y (see `_NNEstimator._partial_fit`)."""
