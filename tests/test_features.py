@@ -4,12 +4,16 @@ the feature-engineering-vs-depth lesson of configs/circles-features.yaml and cir
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from nnctl import pictures
+from nnctl.cli import app
 from nnctl.config import load_config
 from nnctl.data import Preprocessing, read_dataset, save_dataset, split_dataset
 from nnctl.errors import NnctlError
@@ -154,3 +158,33 @@ def test_pictures_draw_over_the_raw_plane(circles_run):
     scores = pictures.predict_scores(run)(grid)
     np.testing.assert_allclose(scores / scores.sum(axis=1, keepdims=True), trained.predict_proba(grid), rtol=1e-12)
     assert pictures.applicable(run.dataset, run.config)[:3] == ["loss", "boundary", "neurons"]
+
+
+def test_nnctl_predict_and_evaluate_repeat_the_features(circles_run, tmp_path):
+    run, runner = load_run(circles_run), CliRunner()
+    d = run.dataset
+    rows = "x0,x1,label\n" + "".join(f"{a!r},{b!r},{k}\n" for (a, b), k in zip(d.raw_val.tolist(), d.y_val.tolist(),
+                                                                               strict=True))
+    (tmp_path / "new.csv").write_text(rows)
+    predicted = runner.invoke(app, ["predict", str(circles_run), str(tmp_path / "new.csv"), "--proba"])
+    assert predicted.exit_code == 0, predicted.output
+    lines = predicted.stdout.splitlines()
+    assert lines[0] == "x0,x1,label,prediction,p_0,p_1"
+    P = np.array([[float(v) for v in line.split(",")[-2:]] for line in lines[1:]])
+    np.testing.assert_allclose(P, run.predict_proba(d.raw_val), rtol=1e-12)
+    scored = runner.invoke(app, ["evaluate", str(circles_run), str(tmp_path / "new.csv"), "--json"])
+    assert scored.exit_code == 0, scored.output
+    assert json.loads(scored.stdout)["loss"] == pytest.approx(run.evaluate()["loss"], rel=1e-12)
+
+
+def test_a_config_yaml_whose_features_are_not_the_data_npz_ones_is_named(circles_run, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(circles_run, copy)
+    text = (copy / "config.yaml").read_text()
+    assert "x0*x1" in text
+    (copy / "config.yaml").write_text(text.replace("x0*x1", "x1*x0"))
+    with pytest.raises(NnctlError) as e:
+        load_run(copy)
+    assert str(e.value) == (f"{copy / 'data.npz'}: computed from features ['x0', 'x1', 'x0^2', 'x1^2', 'x0*x1', "
+                            "'sin(x0)', 'sin(x1)'], but config.yaml's data.features is ['x0', 'x1', 'x0^2', 'x1^2', "
+                            "'x1*x0', 'sin(x0)', 'sin(x1)'] (the files come from different runs)")
