@@ -10,8 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from typer.testing import CliRunner
 
+import nnctl.sweeps.pictures
+import nnctl.sweeps.report
 from nnctl import pictures
 from nnctl.cli import app
 from nnctl.config import load_config
@@ -188,3 +191,21 @@ def test_a_config_yaml_whose_features_are_not_the_data_npz_ones_is_named(circles
     assert str(e.value) == (f"{copy / 'data.npz'}: computed from features ['x0', 'x1', 'x0^2', 'x1^2', 'x0*x1', "
                             "'sin(x0)', 'sin(x1)'], but config.yaml's data.features is ['x0', 'x1', 'x0^2', 'x1^2', "
                             "'x1*x0', 'sin(x0)', 'sin(x1)'] (the files come from different runs)")
+
+
+def test_a_sweep_over_features_draws_every_boundary_in_the_raw_plane(tmp_path, monkeypatch):
+    """Three computed inputs from two raw columns still make a plane: boundaries.png has a panel
+    per run, each over x0-x1 (the drawing itself is plots' own test; skipped here for time)."""
+    panels = []
+    monkeypatch.setattr(nnctl.sweeps.pictures, "plot_boundaries", lambda got, path, **kw: panels.extend(got) or path)
+    monkeypatch.setattr(nnctl.sweeps.pictures, "plot_sweep", lambda *args, **kw: args[2])
+    monkeypatch.setattr(nnctl.sweeps.report, "write_report", lambda folder: folder / "report.html")
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump({
+        "name": "lesson", "config": str(CONFIGS / "circles-raw.yaml"),
+        "set": ["data.n_samples=60", "train.epochs=2", "output.plots=[]"],
+        "grid": {"data.features": [["x0", "x1"], ["x0^2", "x1^2", "x0*x1"]]}}))
+    result = CliRunner().invoke(app, ["sweep", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "out"), "--jobs", "1",
+                                      "-q"])
+    assert result.exit_code == 0, result.output
+    assert [(label, data.feature_names) for label, _, data in panels] == [
+        ("features=[x0, x1]", ["x0", "x1"]), ("features=[x0^2, x1^2, x0*x1]", ["x0", "x1"])]
