@@ -231,6 +231,9 @@ KEY_NOTES: dict[str, str] = {
     "data.validation_fraction": "stratified for classification; 0 = no validation set",
     "data.standardize": "mean/std from the training part only, applied to both parts",
     "data.standardize_target": "regression: fit on (y - mean)/std, reported in y's units",
+    "data.features": "null = the raw columns; or the network's inputs computed from them before "
+                     "standardisation: a column, name^2, name^3, a*b, sin(name), cos(name), like "
+                     "[x0, x1, x0^2, x0*x1, sin(x1)] (a text column listed alone: its one-hot inputs)",
     "model": "",
     "model.hidden": "hidden widths; [] = a linear (or logistic) model",
     "model.activation": f"{choices(ACTIVATIONS)}, or a list: one per hidden layer",

@@ -81,14 +81,15 @@ def build_for(config: Config, rows: tuple[Array, Array, list[str]] | None = None
         if rows is None:
             dataset = load_dataset(
                 {**data.params, "name": data.name, "task": data.task, "validation_fraction": data.validation_fraction,
-                 "standardize": data.standardize, "standardize_target": data.standardize_target},
+                 "standardize": data.standardize, "standardize_target": data.standardize_target,
+                 "features": data.features},
                 seed_rng=streams.data, base_dir=config.base_dir, dtype=np.dtype(config.dtype),
             )
         else:
             dataset = split_dataset(
                 *rows, task=data.task, validation_fraction=data.validation_fraction, standardize=data.standardize,
                 standardize_target=data.standardize_target, seed_rng=streams.data, where="fit",
-                dtype=np.dtype(config.dtype),
+                dtype=np.dtype(config.dtype), features=data.features,
             )
         return build_model(config, dataset, streams.init), dataset, streams
 

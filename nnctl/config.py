@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from nnctl.data import COLUMN_KINDS, DATASETS, feature_count
 from nnctl.errors import NnctlError
+from nnctl.features import FORMS
 from nnctl.files import YamlTooLarge, parse_yaml, read_yaml
 from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nnctl.nn.initializers import INITIALIZERS
@@ -201,6 +202,17 @@ class DataConfig(Parametrised):
     validation_fraction: float = Field(0.2, ge=0.0, lt=1.0)
     standardize: bool = False
     standardize_target: bool = False  # regression: train on (y - mean) / std, report in y's units
+    # the network's inputs computed from the raw columns, before standardisation (nnctl.features):
+    # [x0, x0^2, x0*x1, sin(x1)]; null = the raw columns. Checked against the columns when the data is made
+    features: list[str] | None = None
+
+    @field_validator("features", mode="before")
+    @classmethod
+    def _feature_items(cls, value: Any) -> Any:
+        if value is not None and not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+            raise ValueError(f"expected a list of features like [x0, x0^2, x0*x1, sin(x1)], got {shown(value)} "
+                             f"(the forms: {FORMS})")
+        return value
 
     @model_validator(mode="after")
     def _fits_in_memory(self) -> DataConfig:
@@ -662,9 +674,9 @@ def _validate(raw: dict) -> Config:
 
 def _setter(given: list[tuple[str, str]], key: str) -> str | None:
     """The label of the last override in `given` ((label, dotted key) pairs) that set `key`, its
-    section, or a key inside it; None when none did."""
+    section, or a key inside it (an item of it: `data.features[1]`); None when none did."""
     for label, set_key in reversed(given):
-        if key and (key == set_key or key.startswith(f"{set_key}.") or set_key.startswith(f"{key}.")):
+        if key and (key == set_key or key.startswith((f"{set_key}.", f"{set_key}[")) or set_key.startswith(f"{key}.")):
             return label
     return None
 

@@ -15,6 +15,7 @@ read the run directory's data.npz. scikit-learn is imported only by `digits`, in
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import sys
@@ -27,12 +28,13 @@ from typing import Any
 import numpy as np
 
 from nnctl.errors import NnctlError
+from nnctl.features import Feature, feature_map, feature_vjp, parse_features
 from nnctl.files import MAX_ARRAY_VALUES, load_npz, read_text, save_npz
 
 Array = np.ndarray
 TASKS = ("auto", "classification", "regression")
 # data keys that are not generator params
-SETTINGS = ("name", "task", "validation_fraction", "standardize", "standardize_target")
+SETTINGS = ("name", "task", "validation_fraction", "standardize", "standardize_target", "features")
 COLUMN_KINDS = ("number", "text")  # data.columns: a CSV feature column's kind, forced
 MAX_AUTO_CLASSES = 20  # an integer target with more distinct values than this is taken as regression
 N_DIGITS = 1797
@@ -634,7 +636,14 @@ class Dataset:
     (m,) holds, for each, None (a number column: one input) or its sorted categories in the
     training part (a text column: one 0/1 input per category, named "column=category", in the
     column's place); both None when every column is numbers. mean and std are 0 and 1 at the
-    one-hot inputs: standardisation applies to number columns only."""
+    one-hot inputs: standardisation applies to number columns only.
+
+    Computed features (data.features): `features` holds the items as written and feature_names
+    the d network inputs they make (a listed text column: its one-hot inputs); X_* are those
+    inputs, standardised when asked; raw_* (n_*, b) the base inputs they were computed from (the
+    raw number columns, a text column one-hot), in float64, so pictures and `move-data` work in
+    the data's own plane. column_names and categories are then always set. All None without
+    data.features: the network's inputs are the base inputs."""
 
     X_train: Array
     y_train: Array
@@ -649,6 +658,9 @@ class Dataset:
     target_std: Array | None = None
     column_names: list[str] | None = None
     categories: list[list[str] | None] | None = None
+    features: list[str] | None = None
+    raw_train: Array | None = None
+    raw_val: Array | None = None
 
     @property
     def n_features(self) -> int:
@@ -661,7 +673,17 @@ class Dataset:
 
     @property
     def has_text(self) -> bool:
-        return self.column_names is not None
+        return self.categories is not None and any(cats is not None for cats in self.categories)
+
+    @property
+    def raw_parts(self) -> tuple[Array, Array]:
+        """(train, val) rows in the data's own units before the feature map: raw_* with
+        data.features, else X_* with the standardisation undone."""
+        if self.raw_train is not None:
+            return self.raw_train, self.raw_val
+        if self.mean is None:
+            return self.X_train, self.X_val
+        return tuple(np.asarray(X, dtype=float) * self.std + self.mean for X in (self.X_train, self.X_val))
 
     @property
     def n_classes(self) -> int:
@@ -703,7 +725,7 @@ def load_dataset(data: dict, *, seed_rng: np.random.Generator, base_dir: Path, d
     ds = split_dataset(X, y, feature_names, task=spec.task if spec.task != "auto" else task,
                        validation_fraction=fraction, standardize=bool(data.get("standardize", False)),
                        standardize_target=bool(data.get("standardize_target", False)), seed_rng=seed_rng,
-                       where=params["path"] if name == "csv" else name, dtype=dtype)
+                       where=params["path"] if name == "csv" else name, dtype=dtype, features=data.get("features"))
     std = far_target_std(ds)
     if std is not None:
         print(f"warning: the regression target's std on the training part is {std:.3g}, far from 1, so training "
@@ -713,7 +735,7 @@ def load_dataset(data: dict, *, seed_rng: np.random.Generator, base_dir: Path, d
 
 def split_dataset(X: Array, y: Array, feature_names: list[str], *, task: str = "auto", validation_fraction: float = 0.2,
                   standardize: bool = False, standardize_target: bool = False, seed_rng: np.random.Generator,
-                  where="data", dtype=np.float64) -> Dataset:
+                  where="data", dtype=np.float64, features: list[str] | None = None) -> Dataset:
     """Rows as made or read (X: (n, d) numbers, y: (n,) labels or numbers, or (n, k) numbers) ->
     the Dataset: the task inferred when "auto", labels encoded, the rows split (stratified for
     classes; draws from seed_rng only), standardised by the training part when asked, cast to
@@ -740,16 +762,28 @@ def split_dataset(X: Array, y: Array, feature_names: list[str], *, task: str = "
         else:
             categories = None
     target_mean, target_std = _target_stats(y[train], task, standardize_target)
+    raw_train = raw_val = None
+    numbers = None if categories is None else ~_one_hot_inputs(categories)
+    if features is not None:
+        columns = list(feature_names) if columns is None else columns
+        categories = [None] * len(columns) if categories is None else categories
+        computed = parse_features(features, columns, categories)
+        raw_train, raw_val = (_cast(R, np.float64, [f"column {_quote(n)}" for n in input_names(columns, categories)],
+                                    where) for R in (X_train, X_val))
+        X_train, X_val = feature_map(raw_train, computed), feature_map(raw_val, computed)
+        feature_names = [f.name for f in computed]
+        hot = _one_hot_inputs(categories)
+        numbers = np.array([not (f.op == "column" and hot[f.at[0]]) for f in computed], dtype=bool)
     mean = std = None
     if standardize:
-        numbers = None if categories is None else ~_one_hot_inputs(categories)
         X_train, X_val, mean, std = _standardize(X_train, X_val, feature_names, where, numbers)
     column = [f"column {_quote(name)}" for name in feature_names]
     y_dtype = np.int64 if task == "classification" else dtype
     target = ["the target"] * (y.shape[1] if y.ndim == 2 else 1)
     return Dataset(_cast(X_train, dtype, column, where), _cast(y[train], y_dtype, target, where),
                    _cast(X_val, dtype, column, where), _cast(y[val], y_dtype, target, where),
-                   task, classes, feature_names, mean, std, target_mean, target_std, columns, categories)
+                   task, classes, feature_names, mean, std, target_mean, target_std, columns, categories,
+                   None if features is None else [f.strip() for f in features], raw_train, raw_val)
 
 
 def _categories(X_train: Array) -> list[list[str] | None]:
@@ -921,10 +955,13 @@ def save_dataset(path: Path, ds: Dataset) -> Path:
                       column_kinds=np.array(["number" if c is None else "text" for c in ds.categories], dtype=np.str_),
                       categories=np.array([c for cats in ds.categories for c in cats or []], dtype=np.str_),
                       category_counts=np.array([len(cats or []) for cats in ds.categories], dtype=np.int64))
+    if ds.features is not None:  # data.features: the items as written, the base inputs they were computed from
+        arrays.update(features=np.array(ds.features, dtype=np.str_), raw_train=ds.raw_train, raw_val=ds.raw_val)
     return save_npz(Path(path), arrays)
 
 
 TEXT_KEYS = ("columns", "column_kinds", "categories", "category_counts")  # in data.npz: all or none
+FEATURE_KEYS = ("features", "raw_train", "raw_val")  # in data.npz: all or none, with TEXT_KEYS
 
 
 def _raw_columns(arrays: dict[str, Array]) -> tuple[list[str] | None, list[list[str] | None] | None]:
@@ -955,7 +992,8 @@ def read_dataset(path: Path) -> Dataset:
     return Dataset(arrays["X_train"], y_train, arrays["X_val"], y_val, task,
                    arrays["classes"].tolist(), arrays["feature_names"].tolist(), arrays.get("mean"), arrays.get("std"),
                    arrays.get("target_mean"), arrays.get("target_std"),  # None in a data.npz from before them
-                   *_raw_columns(arrays))
+                   *_raw_columns(arrays), arrays["features"].tolist() if "features" in arrays else None,
+                   arrays.get("raw_train"), arrays.get("raw_val"))  # None before data.features: raw columns
 
 
 def _shape_problem(arrays: dict[str, Array]) -> str | None:
@@ -1007,7 +1045,7 @@ def _text_problem(arrays: dict[str, Array]) -> str | None:
     """What in a data.npz's TEXT_KEYS does not fit together or with feature_names, or None."""
     present = [key for key in TEXT_KEYS if key in arrays]
     if not present:
-        return None
+        return "features needs columns, column_kinds, categories and category_counts" if "features" in arrays else None
     if len(present) < len(TEXT_KEYS):
         return f"{', '.join(TEXT_KEYS)} must all be there, or none"
     columns, kinds, counts = arrays["columns"], arrays["column_kinds"], arrays["category_counts"]
@@ -1016,22 +1054,47 @@ def _text_problem(arrays: dict[str, Array]) -> str | None:
     if counts.dtype.kind not in "iu" or not set(kinds.tolist()) <= {"number", "text"} or \
             counts.sum() != len(arrays["categories"]) or ((kinds == "text") != (counts > 0)).any():
         return "column_kinds and category_counts do not describe the categories"
+    if "features" in arrays:
+        return _features_problem(arrays)
     if input_names(*_raw_columns(arrays)) != arrays["feature_names"].tolist():
         return "feature_names are not the inputs that columns and categories make"
     return None
 
 
-def check_fits_config(ds: Dataset, name: str, params: dict[str, Any], task: str, path: Path) -> None:
-    """A run's data.npz against its config.yaml's data section: the same task and, where the
-    parameters tell, the same number of features."""
+def _features_problem(arrays: dict[str, Array]) -> str | None:
+    """What in a data.npz's FEATURE_KEYS does not fit its columns and feature_names, or None."""
+    if any(key not in arrays for key in FEATURE_KEYS) or arrays["features"].ndim != 1:
+        return f"{', '.join(FEATURE_KEYS)} must all be there, or none"
+    columns, categories = _raw_columns(arrays)
+    try:
+        names = [f.name for f in parse_features(arrays["features"].tolist(), columns, categories, "features")]
+    except NnctlError as e:
+        return str(e)
+    if names != arrays["feature_names"].tolist():
+        return "feature_names are not the inputs that features make"
+    b = len(input_names(columns, categories))
+    for part in ("train", "val"):
+        R = arrays[f"raw_{part}"]
+        if R.shape != (len(arrays[f"X_{part}"]), b) or R.dtype.kind != "f" or not np.isfinite(R).all():
+            return f"raw_{part} is not {len(arrays[f'X_{part}'])} rows of {b} finite numbers"
+    return None
+
+
+def check_fits_config(ds: Dataset, name: str, params: dict[str, Any], task: str, path: Path,
+                      features: list[str] | None = None) -> None:
+    """A run's data.npz against its config.yaml's data section: the same task, the same
+    data.features and, where the parameters tell, the same number of raw columns."""
+    if ds.features != (None if features is None else [f.strip() for f in features]):
+        raise NnctlError(f"{path}: computed from features {ds.features}, but config.yaml's data.features is "
+                         f"{features} (the files come from different runs)")
     spec_task = DATASETS[name].task
     expected = spec_task if spec_task != "auto" else task
     if expected != "auto" and ds.task != expected:
         raise NnctlError(f"{path}: a {ds.task} data set, but config.yaml's {name} is {expected} "
                          "(the files come from different runs)")
     d = feature_count(name, params)
-    if d is not None and ds.n_features != d:
-        raise NnctlError(f"{path}: {ds.n_features} features, but config.yaml's data set {name} has {d} "
+    if d is not None and len(ds.raw_columns) != d:
+        raise NnctlError(f"{path}: {len(ds.raw_columns)} features, but config.yaml's data set {name} has {d} "
                          "(the files come from different runs)")
 
 
@@ -1097,7 +1160,12 @@ class Preprocessing:
     category the run never saw gives that column an all-zero row: the network sees "none of the
     known ones", as ai.onnx.ml's OneHotEncoder (zeros=1) in the ONNX export and the NumPy
     predict.py do, so every route predicts the same; `nnctl predict` and `nnctl evaluate` warn
-    once (`unseen`). An empty text cell is refused, as in training."""
+    once (`unseen`). An empty text cell is refused, as in training.
+
+    Computed features (data.features): `features` (the items as written) map the base inputs
+    (the raw number columns, a text column one-hot; `base_names`) to the d network inputs
+    (`feature_names`, the items as written) before standardisation; column_names and categories
+    are then set. `raw_gradient` takes a gradient back through both to the raw columns."""
 
     feature_names: list[str]
     task: str
@@ -1108,11 +1176,23 @@ class Preprocessing:
     target_std: Array | None = None
     column_names: list[str] | None = None
     categories: list[list[str] | None] | None = None
+    features: list[str] | None = None
 
     @classmethod
     def of(cls, ds: Dataset) -> Preprocessing:
         return cls(list(ds.feature_names), ds.task, list(ds.classes), ds.mean, ds.std, ds.target_mean, ds.target_std,
-                   ds.column_names, ds.categories)
+                   ds.column_names, ds.categories, ds.features)
+
+    @property
+    def base_names(self) -> list[str]:
+        """The b base inputs' names: the number columns' own, "column=category" for a text column's."""
+        return list(self.feature_names) if self.features is None else input_names(self.raw_columns, self._categories())
+
+    @functools.cached_property
+    def computed(self) -> list[Feature] | None:
+        """The parsed data.features (nnctl.features.Feature, over the base inputs), or None."""
+        return None if self.features is None else parse_features(self.features, self.raw_columns, self._categories(),
+                                                                 "features")
 
     @property
     def raw_columns(self) -> list[str]:
@@ -1148,11 +1228,17 @@ class Preprocessing:
 
     def columns(self, X, where: str = "X", lines: Array | None = None) -> Array:
         """Raw inputs (see `columns_of`) -> (n, d) float64 network inputs in training order, not
-        yet standardised: number columns as they are, text columns one-hot. A number cell must be
-        a finite number and a text cell filled; errors name the column and the row (or line)."""
-        if isinstance(X, np.ndarray) and self.categories is None:
+        yet standardised: the base inputs (`base`), through data.features when the run has them."""
+        B = self.base(X, where, lines)
+        return B if self.computed is None else feature_map(B, self.computed)
+
+    def base(self, X, where: str = "X", lines: Array | None = None) -> Array:
+        """Raw inputs (see `columns_of`) -> (n, b) float64 base inputs in training order: number
+        columns as they are, text columns one-hot. A number cell must be a finite number and a
+        text cell filled; errors name the column and the row (or line)."""
+        if isinstance(X, np.ndarray) and not self.text_columns:
             A = X
-            if A.ndim == 2 and A.shape[1] == len(self.feature_names) and A.dtype == np.float64 and np.isfinite(A).all():
+            if A.ndim == 2 and A.shape[1] == len(self.raw_columns) and A.dtype == np.float64 and np.isfinite(A).all():
                 return A  # no copy of a large, clean array
         cells, lines = self.columns_of(X, where, lines)
         if isinstance(X, Table):
@@ -1207,6 +1293,19 @@ class Preprocessing:
         """Raw inputs (see `columns`) -> the network's inputs (n, d) in `dtype`, standardised by
         the training part's mean and std when the run was."""
         return self.standardize(self.columns(X, where, lines), dtype)
+
+    def raw_gradient(self, raw: Array, dA: Array) -> Array:
+        """The gradient of a loss with respect to the network's inputs, dA (n, d), taken back to
+        the raw number rows `raw` (n, m) they were computed from: through the standardisation
+        (dF = dA / std) and the feature map's vector-Jacobian product. Returns (n, m) in the
+        data's own units. A run with text columns has no gradient in them: refused."""
+        if self.text_columns:
+            raise NnctlError(f"the run's column {_quote(self.text_columns[0])} is text (one-hot): its inputs "
+                             "cannot move by a gradient")
+        dF = np.asarray(dA, dtype=np.float64)
+        if self.std is not None:
+            dF = dF / self.std
+        return dF if self.computed is None else feature_vjp(raw, self.computed, dF)
 
     def standardize(self, A: Array, dtype=np.float64) -> Array:
         """(n, d) raw numbers -> (A - mean) / std (when the run standardised) in `dtype`."""

@@ -4,12 +4,13 @@
   their bytes (exact), runnable as `python predict.py input.csv`.
 - onnx: an ONNX model (opset 17, float32) with the standardisation and the output activation
   inside; outputs `label` and `probabilities` (classification) or `prediction` (regression).
-  Input: `X` (n, d) float32, the raw features in training order, when every feature column is
+  Input: `X` (n, m) float32, the raw features in training order, when every feature column is
   numbers; with text columns, one input per column named after it, float32 (n, 1) for a number
   column and string (n, 1) for a text one, one-hot encoded by ai.onnx.ml's OneHotEncoder
   (zeros=1: a category the run never saw is an all-zero row, as in nnctl; strings are matched
   as given, where nnctl strips spaces), then concatenated in training order. Needs the optional
-  `export` extra.
+  `export` extra. data.features are computed inside the graph from the raw inputs (Gather,
+  Pow, Mul, Sin, Cos), as in predict.py.
 """
 
 from __future__ import annotations
@@ -80,8 +81,10 @@ def numpy_script(run: TrainedRun) -> str:
     pre = run.preprocessing
     steps = [("dense", _packed(s[1]), _packed(s[2])) if s[0] == "dense" else s for s in network_steps(run)]
     model = {
-        "features": list(pre.feature_names), "columns": pre.raw_columns, "task": run.task,
+        "features": pre.base_names, "columns": pre.raw_columns, "task": run.task,
         "categories": [None] * len(pre.feature_names) if pre.categories is None else list(pre.categories),
+        # data.features: (op, base input indices, power) of each network input, None for the base inputs
+        "computed": None if pre.computed is None else [(f.op, list(f.at), f.k) for f in pre.computed],
         "classes": [c.item() if hasattr(c, "item") else c for c in pre.classes],
         "mean": None if pre.mean is None else _packed(np.asarray(pre.mean, dtype=np.float64)),
         "std": None if pre.std is None else _packed(np.asarray(pre.std, dtype=np.float64)),
@@ -137,8 +140,22 @@ ACTIVATIONS = {
 }
 
 
+FEATURES = {
+    "column": lambda a, k: a[0], "power": lambda a, k: a[0] ** k, "product": lambda a, k: a[0] * a[1],
+    "sin": lambda a, k: np.sin(a[0]), "cos": lambda a, k: np.cos(a[0]),
+}
+
+
+def computed(X):
+    """X: (n, b) raw inputs -> the run's data.features (n, d), or X itself when it had none."""
+    if MODEL["computed"] is None:
+        return X
+    return np.column_stack([FEATURES[op]([X[:, i] for i in at], k) for op, at, k in MODEL["computed"]])
+
+
 def outputs(X):
-    """X: (n, d) raw features in training order -> the network's outputs (n, width)."""
+    """X: (n, b) raw features in training order -> the network's outputs (n, width)."""
+    X = computed(X)
     if MODEL["mean"] is not None:
         X = (X - unpacked(MODEL["mean"])) / unpacked(MODEL["std"])
     A = X.astype(MODEL["dtype"])
@@ -281,7 +298,7 @@ def _inputs(g: _Graph, run: TrainedRun, onnx) -> tuple[str, list]:
     concatenated in training order."""
     pre, helper = run.preprocessing, g.helper
     if not pre.text_columns:
-        return "X", [helper.make_tensor_value_info("X", onnx.TensorProto.FLOAT, [None, len(pre.feature_names)])]
+        return "X", [helper.make_tensor_value_info("X", onnx.TensorProto.FLOAT, [None, len(pre.raw_columns)])]
     parts, infos = [], []
     for name, categories in zip(pre.raw_columns, pre.categories, strict=True):
         kind = onnx.TensorProto.FLOAT if categories is None else onnx.TensorProto.STRING
@@ -295,10 +312,39 @@ def _inputs(g: _Graph, run: TrainedRun, onnx) -> tuple[str, list]:
     return g.op("Concat", parts, axis=1), infos
 
 
+ONNX_FEATURES = {"power": "Pow", "product": "Mul", "sin": "Sin", "cos": "Cos"}  # nnctl.features.OPS' nodes
+
+
+def _features(g: _Graph, run: TrainedRun, B: str) -> str:
+    """B (n, b) raw inputs -> the run's data.features (n, d), or B itself when it had none:
+    each argument a Gather of its column (n, 1), each feature one node of ONNX_FEATURES."""
+    computed = run.preprocessing.computed
+    if computed is None:
+        return B
+    gathered: dict[int, str] = {}
+
+    def column(i: int) -> str:  # once per base input, however many features take it
+        if i not in gathered:
+            gathered[i] = g.op("Gather", [B, g.constant(np.array([i], dtype=np.int64), f"at_{i}")], axis=1)
+        return gathered[i]
+
+    parts = []
+    for f in computed:
+        at = [column(i) for i in f.at]
+        if f.op == "column":
+            parts.append(at[0])
+        elif f.op == "power":
+            parts.append(g.op("Pow", [at[0], g.constant(float(f.k), f"power_{f.k}")]))
+        else:
+            parts.append(g.op(ONNX_FEATURES[f.op], at))
+    return g.op("Concat", parts, "features", axis=1)
+
+
 def _network(g: _Graph, run: TrainedRun, A: str) -> str:
-    """A (n, d) raw inputs -> (standardised) -> the network's layers; returns the name of what
-    the loss sees."""
+    """A (n, b) raw inputs -> (data.features) -> (standardised) -> the network's layers; returns
+    the name of what the loss sees."""
     pre = run.preprocessing
+    A = _features(g, run, A)
     if pre.mean is not None:
         A = g.op("Div", [g.op("Sub", [A, g.constant(pre.mean, "mean")]), g.constant(pre.std, "std")])
     for i, step in enumerate(network_steps(run)):

@@ -17,6 +17,7 @@ import numpy as np
 
 from nnctl import plots  # the drawing modules load when a picture is drawn (nnctl.plots)
 from nnctl.assemble import load_matching_weights
+from nnctl.data import Preprocessing
 from nnctl.files import read_metrics
 from nnctl.vocabulary import FINISHED
 
@@ -54,22 +55,23 @@ def weights_drawn(run) -> str:
 
 def plot_data(run) -> plots.PlotData:
     """The run's data in its own units: standardised inputs are drawn as they were in the file
-    (X * std + mean), so axes read 4 … 7.5 cm, not −3 … 3; `model_inputs` maps back."""
+    (X * std + mean), so axes read 4 … 7.5 cm, not −3 … 3; with data.features, the raw columns
+    the features were computed from (the x0-x1 plane of [x0^2, x1^2]); `model_inputs` maps back."""
     d = run.dataset
-    raw = (lambda X: X) if d.mean is None else (lambda X: np.asarray(X, dtype=float) * d.std + d.mean)
+    X_train, X_val = d.raw_parts
+    names = d.raw_columns if d.features is not None else d.feature_names
     return plots.PlotData(
-        X_train=raw(d.X_train), y_train=d.y_train, X_val=raw(d.X_val), y_val=d.y_val, task=d.task,
-        class_names=[str(c) for c in d.classes], feature_names=list(d.feature_names),
+        X_train=X_train, y_train=d.y_train, X_val=X_val, y_val=d.y_val, task=d.task,
+        class_names=[str(c) for c in d.classes], feature_names=list(names),
     )
 
 
 def model_inputs(run, X):
-    """Points X: (n, d) in the data's own units (as plot_data draws them) -> what the network
-    takes: standardised like the training data when the run standardised it, in its dtype."""
-    d = run.dataset
-    if d.mean is not None:
-        X = (np.asarray(X, dtype=float) - d.mean) / d.std
-    return X.astype(run.model.network.dense[0].W.dtype, copy=False)
+    """Points X: (n, m) in the data's own units (as plot_data draws them) -> what the network
+    takes: through data.features, standardised like the training data when the run was, in its dtype."""
+    pre = Preprocessing.of(run.dataset)
+    A = pre.columns(np.asarray(X, dtype=float)) if pre.features is not None else X
+    return pre.standardize(A, run.model.network.dense[0].W.dtype)
 
 
 def predict_scores(run) -> Callable:
@@ -174,8 +176,9 @@ class Picture:
 
 
 def _two_d(d) -> bool:
-    """Two inputs that span a plane: two number columns (a one-hot input takes 0 or 1 only)."""
-    return d.n_features == 2 and not d.has_text
+    """Two inputs that span a plane: two number columns (a one-hot input takes 0 or 1 only); with
+    data.features, two raw number columns, whatever the features computed from them."""
+    return len(d.raw_columns) == 2 and not d.has_text
 
 
 PICTURES: dict[str, Picture] = {

@@ -248,7 +248,8 @@ def load_run(path: Path, *, dtype=None) -> Run:
         raise NnctlError(f"{path}: not a run directory (missing {', '.join(missing)})")
     config = load_config(path / "config.yaml")
     dataset = read_dataset(path / "data.npz")
-    check_fits_config(dataset, config.data.name, config.data.params, config.data.task, path / "data.npz")
+    check_fits_config(dataset, config.data.name, config.data.params, config.data.task, path / "data.npz",
+                      config.data.features)
     model = trained_model(config, dataset, path / "model.npz", dtype=dtype, source=" of config.yaml and data.npz")
     metrics = read_metrics(path / "metrics.csv") if (path / "metrics.csv").is_file() else []
     summary = read_json(path / "summary.json") if (path / "summary.json").is_file() else {}

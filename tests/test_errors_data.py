@@ -422,7 +422,7 @@ TEXT_CSV = "x0,color,label\n0.1,red,a\n0.3,blue,b\n0.5,red,a\n0.7,green,b\n0.2,r
      "'color')"),
     ({"c.yaml": config(data={"name": "moons", "columns": {"color": "text"}})},
      "error: {dir}/c.yaml: data: unknown key 'columns' (allowed: name, task, validation_fraction, standardize, "
-     "standardize_target, n_samples, noise)"),
+     "standardize_target, features, n_samples, noise)"),
     ({"c.yaml": table(), "d.csv": CSV.replace("0.4", "abc")},
      "error: {dir}/c.yaml: {dir}/d.csv: line 3, column 'x1': 'abc' is not a finite number (fix or remove the row; "
      "if the column holds categories, set data.columns: {x1: text})"),
@@ -435,6 +435,39 @@ TEXT_CSV = "x0,color,label\n0.1,red,a\n0.3,blue,b\n0.5,red,a\n0.7,green,b\n0.2,r
 def test_text_column_config_errors_are_one_line(tmp_path, files, expected):
     write(tmp_path, files)
     line = cli(tmp_path, "train", "{dir}/c.yaml", expected=[])
+    assert line == expected.replace("{dir}", str(tmp_path)) + "\n"
+
+
+# ---------------------------------------------------------------- data.features (issue 16)
+
+FORMS = "(the forms: a column, name^2, name^3, a*b, sin(name), cos(name)"
+
+
+@pytest.mark.parametrize(("files", "args", "expected"), [
+    ({"c.yaml": config(data={"name": "moons", "n_samples": 60, "features": ["x0", "x0^4"]})}, (),
+     "error: {dir}/c.yaml: data.features[1]: 'x0^4': the power must be 2 or 3, not '4' " + FORMS + ")"),
+    ({"c.yaml": config(data={"name": "moons", "n_samples": 60, "features": ["x2^2"]})}, (),
+     "error: {dir}/c.yaml: data.features[0]: 'x2^2': no column 'x2' (the columns: 'x0', 'x1')"),
+    ({"c.yaml": config(data={"name": "moons", "n_samples": 60, "features": ["log(x0)"]})}, (),
+     "error: {dir}/c.yaml: data.features[0]: 'log(x0)' is neither a column nor a feature " + FORMS +
+     "; the columns: 'x0', 'x1')"),
+    ({"c.yaml": config(data={"name": "moons", "n_samples": 60})}, ("--set", "data.features=[x0, 'x0*x3']"),
+     "error: --set \"data.features=[x0, 'x0*x3']\": data.features[1]: 'x0*x3': no column 'x3' (the columns: 'x0', "
+     "'x1')"),
+    ({"c.yaml": table(features=["x0", "cos(color)"]), "d.csv": TEXT_CSV}, (),
+     "error: {dir}/c.yaml: data.features[1]: 'cos(color)': 'color' is a text column (one-hot inputs), which no "
+     "transform takes (list it alone: color)"),
+    ({"c.yaml": config(data={"name": "moons", "n_samples": 60, "features": "x0^2"})}, (),
+     "error: {dir}/c.yaml: data.features: expected a list of features like [x0, x0^2, x0*x1, sin(x1)], got 'x0^2' "
+     + FORMS + ")"),
+    ({"c.yaml": config(data={"name": "moons", "n_samples": 60, "features": ["x0", 2]})}, (),
+     "error: {dir}/c.yaml: data.features: expected a list of features like [x0, x0^2, x0*x1, sin(x1)], got "
+     "['x0', 2] " + FORMS + ")"),
+], ids=["power-4", "unknown-column", "unknown-form", "unknown-column-in-an-override", "text-in-a-transform",
+        "not-a-list", "not-text"])
+def test_feature_errors_name_the_item_and_the_forms(tmp_path, files, args, expected):
+    write(tmp_path, files)
+    line = cli(tmp_path, "train", "{dir}/c.yaml", *args, expected=[])
     assert line == expected.replace("{dir}", str(tmp_path)) + "\n"
 
 

@@ -235,3 +235,72 @@ def test_a_text_column_run_exports_one_input_per_column_and_all_routes_agree(tmp
     P, label = session.run(["probabilities", "label"], feed)
     np.testing.assert_allclose(P, expected, rtol=1e-6, atol=1e-5)
     assert label.tolist() == labels
+
+
+FEATURES = ["f0", "f1^3", "f0*f2", "f2^2", "sin(f1)", "cos(f2)"]
+
+
+def test_a_run_with_computed_features_exports_them_and_all_routes_agree(tmp_path):
+    """data.features (issue 16): the ONNX graph computes them from X's raw columns (Pow, Mul, Sin,
+    Cos nodes) and predict.py in NumPy, both as run.predict_proba does."""
+    X, y = table(60, ("a", "b", "c"), 0)
+    (tmp_path / "train.csv").write_text(csv_text(X, y))
+    config = {"data": {"name": "csv", "path": "train.csv", "standardize": True, "features": FEATURES},
+              "model": {"hidden": [5]}, "optimizer": {"name": "adam", "lr": 0.05}, "train": {"epochs": 30},
+              "output": {"plots": []}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    result = runner.invoke(app, ["train", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "run"), "-q"])
+    assert result.exit_code == 0, result.output
+    run = load_run(tmp_path / "run")
+    new, _ = table(300, ("a", "b", "c"), 1)
+    expected, labels = run.predict_proba(new), run.predict(new).tolist()
+    assert run.preprocessing.feature_names == FEATURES and len(set(labels)) == 3
+    (tmp_path / "new.csv").write_text(csv_text(new, None))
+    script = runpy.run_path(str(export_run(run, "numpy", tmp_path / "predict.py")))
+    logits = script["outputs"](script["read_features"](str(tmp_path / "new.csv")))
+    np.testing.assert_allclose(script["softmax"](logits), expected, rtol=1e-12, atol=1e-15)
+    done = subprocess.run([sys.executable, str(tmp_path / "predict.py"), str(tmp_path / "new.csv")],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:-1] == labels
+    onnx = pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    path = export_run(run, "onnx", tmp_path / "model.onnx")
+    model = onnx.load(str(path))
+    onnx.checker.check_model(model, full_check=True)
+    assert {"Pow", "Mul", "Sin", "Cos"} <= {node.op_type for node in model.graph.node}
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [(i.name, i.shape) for i in session.get_inputs()] == [("X", [None, 3])]
+    P, label = session.run(["probabilities", "label"], {"X": new.astype(np.float32)})
+    np.testing.assert_allclose(P, expected, rtol=1e-6, atol=1e-5)
+    assert label.tolist() == labels
+
+
+def test_features_beside_a_listed_text_column_export_as_the_run_predicts(tmp_path):
+    """A text column listed in data.features keeps its one-hot inputs; a number column's features
+    are computed beside them, in every route."""
+    (tmp_path / "shop.csv").write_text(columns_text(shop(90, 0)))
+    config = {"data": {"name": "csv", "path": "shop.csv", "standardize": True,
+                       "features": ["color", "price^2", "sin(price)", "price"]},
+              "model": {"hidden": [6]}, "optimizer": {"name": "adam", "lr": 0.05}, "train": {"epochs": 20},
+              "output": {"plots": []}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(config))
+    result = runner.invoke(app, ["train", str(tmp_path / "c.yaml"), "--run-dir", str(tmp_path / "run"), "-q"])
+    assert result.exit_code == 0, result.output
+    run = load_run(tmp_path / "run")
+    assert run.preprocessing.feature_names == ["color=blue", "color=green", "color=red", "price^2", "sin(price)",
+                                               "price"]
+    assert run.dataset.mean[:3].tolist() == [0.0, 0.0, 0.0] and run.dataset.std[:3].tolist() == [1.0, 1.0, 1.0]
+    new = shop(200, 1)
+    del new["label"]
+    (tmp_path / "new.csv").write_text(columns_text(new))
+    expected = run.predict_proba(new)
+    script = runpy.run_path(str(export_run(run, "numpy", tmp_path / "predict.py")))
+    logits = script["outputs"](script["read_features"](str(tmp_path / "new.csv")))
+    np.testing.assert_allclose(script["softmax"](logits), expected, rtol=1e-12, atol=1e-15)
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    session = ort.InferenceSession(str(export_run(run, "onnx", tmp_path / "model.onnx")),
+                                   providers=["CPUExecutionProvider"])
+    feed = {"price": new["price"].astype(np.float32)[:, None], "color": new["color"].astype(object)[:, None],
+            "size": new["size"].astype(object)[:, None]}
+    np.testing.assert_allclose(session.run(["probabilities"], feed)[0], expected, rtol=1e-6, atol=1e-5)

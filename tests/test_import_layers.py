@@ -18,7 +18,7 @@ LAYERS: dict[str, int] = {
     # 0: the backprop core, the one exception type, files (atomic writes, bounded reading)
     "nnctl.nn": 0, "nnctl.errors": 0, "nnctl.files": 0, "nnctl.vocabulary": 0, "nnctl.version": 0,
     # 1: arrays in, arrays out; figures from arrays; what the terminal shows
-    "nnctl.data": 1, "nnctl.plots": 1, "nnctl.console": 1,
+    "nnctl.data": 1, "nnctl.features": 1, "nnctl.plots": 1, "nnctl.console": 1,
     # 2: the config schema, with names from the registries below
     "nnctl.config": 2,
     # 3: config + data -> model; the run directory

@@ -56,7 +56,8 @@ def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = No
         if row.get("status") not in FINISHED:
             continue
         run = load_run(folder / row["run_dir"])
-        if run.dataset.task != "classification" or run.dataset.n_features != 2:
+        d = run.dataset  # two raw number columns: the plane plot_data draws (through data.features)
+        if d.task != "classification" or len(d.raw_columns) != 2 or d.has_text:
             return written
         panels.append((label, predict_scores(run), plot_data(run)))
         score_label = run.model.loss.score_label
