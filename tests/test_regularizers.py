@@ -3,6 +3,7 @@ masks in gradcheck and explain), early stopping's restore_best, and layers.csv's
 values against hand computations and against runs without the option."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -306,3 +307,21 @@ def test_cli_gradcheck_says_it_used_a_fixed_mask(tmp_path):
     assert data["passed"] and any("one fixed mask" in n for n in data["notes"])
     table = CliRunner().invoke(app, ["gradcheck", str(config)])
     assert "one fixed mask per hidden layer (drawn from seed 0" in " ".join(table.stdout.split())
+
+
+# ---------------------------------------------------------------- the lessons
+
+CONFIGS = Path(__file__).parents[1] / "configs"
+
+
+def test_the_l1_lesson_ends_with_the_useless_features_weights_exactly_zero():
+    config = load_config(CONFIGS / "l1-sparsity.yaml", ["output.plots=[]"])
+    result = fit(prepare(config))
+    W0 = result.model.network.dense[0].W
+    features = ["x0", "x1", "x0^2", "x1^2", "x0*x1", "sin(x0)", "sin(x1)"]
+    assert result.dataset.feature_names == features
+    zero_rows = [name for name, row in zip(features, W0, strict=True) if not row.any()]
+    assert zero_rows == ["x0", "x1", "x0*x1", "sin(x0)", "sin(x1)"]  # the config's comment says so
+    assert np.count_nonzero(W0) == 2 and result.summary["final"]["val_accuracy"] == 0.99
+    assert result.history[-1]["epoch"] == 300
+

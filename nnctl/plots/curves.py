@@ -234,7 +234,7 @@ def _norms_figure(rows: list[dict], *, title: str, layer_names: list[str] | None
         values = np.concatenate(drawn) if drawn else np.array([])
         if prefix == "zeros":  # a fraction: from 0, in percent, with room above the highest
             top = float(values.max()) if values.size else 0.0
-            ax.set_ylim(0.0, min(1.0, max(0.05, 1.1 * top)) + 0.01)
+            ax.set_ylim(-0.02, min(1.0, max(0.05, 1.1 * top)) + 0.02)  # a line at 0 stays visible
             ax.yaxis.set_major_formatter(percent_formatter())
         elif use_log_scale(values):
             log_axis(ax, values)
