@@ -171,8 +171,11 @@ class Model:
 
     def shrink(self, lr: float) -> None:
         """loss.l1_clip's step, after the optimizer's: W ← W − lr·λ₁·sign(W) for every weight
-        matrix, and a weight this would move across zero becomes exactly 0 (soft-thresholding,
-        TensorFlow Playground's rule). Nothing without `l1_clip`."""
+        matrix, and a weight this would move across zero becomes exactly 0 (TensorFlow
+        Playground's rule; with sign(W) taken after the optimizer's step it is soft-thresholding,
+        the proximal step of λ₁ Σ|W|). Playground takes the sign from before the gradient step
+        and never updates a zeroed weight again; here a zero weight comes back when one step's
+        gradient moves it further than lr·λ₁. Nothing without `l1_clip`."""
         if not (self.l1 and self.l1_clip):
             return
         step = lr * self.l1
