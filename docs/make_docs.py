@@ -241,9 +241,15 @@ KEY_NOTES: dict[str, str] = {
     "model.init": f"auto (xavier before sigmoid/tanh/linear, he before the relu family) | {choices(INITIALIZERS)}",
     "model.init_scale": "normal: N(0, scale²) weights and biases (Nielsen); uniform: U(−scale, scale) (Marquardt)",
     "model.init_from": "an npz of weights to start from, keys W0, b0, W1, b1, ... of matching shapes",
+    "model.dropout": "inverted dropout on the hidden activations, in training only (masks from the seed's shuffle "
+                     "stream, scaled by 1/(1 − p)); one rate p in [0, 1), or a list: one per hidden layer",
     "loss": "loss: NAME is short for loss: {name: NAME}",
     "loss.name": choices(LOSSES),
     "loss.l2": "adds l2/2 · Σ‖W‖² over weight matrices (not biases)",
+    "loss.l1": "adds l1 · Σ|W| over weight matrices (not biases); its subgradient l1 · sign(W) is 0 at 0",
+    "loss.l1_clip": "true: l1 is applied as its own step after the optimizer's, W ← W − lr · l1 · sign(W), a weight "
+                    "crossing 0 set to exactly 0 (TensorFlow Playground's rule); the reported loss still includes "
+                    "l1 · Σ|W|",
     "optimizer": "optimizer: NAME is short for optimizer: {name: NAME}",
     "optimizer.name": f"{choices(OPTIMIZERS)}: torch.optim's update rules and defaults",
     "optimizer.lr": "the optimizer's own parameters follow its name: sgd's here, the others' below",
@@ -263,6 +269,8 @@ KEY_NOTES: dict[str, str] = {
                                      "best weights",
     "train.early_stopping.min_delta": "an improvement must exceed this",
     "train.early_stopping.monitor": literal_choices(schema.EarlyStoppingConfig, "monitor"),
+    "train.early_stopping.restore_best": "on an early stop, model.npz holds the best epoch's weights (Keras's "
+                                         "restore_best_weights); false: the last epoch's",
     "output": "",
     "output.dir": "runs go to DIR/NAME-YYYYmmdd-HHMMSS unless --run-dir is given (from the current folder)",
     "output.plots": f"auto = loss, and boundary (2-D classification), fit (regression) or confusion (other "

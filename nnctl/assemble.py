@@ -117,7 +117,8 @@ def build_model(config: Config, dataset: Dataset, rng: np.random.Generator, *, d
         raise NnctlError(f"model.hidden: {problem}")
     model = network.build_model(
         sizes, config.model.activations, loss.name, rng, output=out_name, init=config.model.init,
-        init_scale=config.model.init_scale, l2=config.loss.l2, dtype=np.dtype(config.dtype if dtype is None else dtype),
+        init_scale=config.model.init_scale, l2=config.loss.l2, l1=config.loss.l1, l1_clip=config.loss.l1_clip,
+        dropout=config.model.dropout_rates, dtype=np.dtype(config.dtype if dtype is None else dtype),
     )
     if config.model.init_from:
         try:

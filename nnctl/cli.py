@@ -226,7 +226,7 @@ def gradcheck(
     passed = all(c.passed for c in checks)
     if json_:
         _print_json({"passed": passed, "epsilon": epsilon, "tolerance": tolerance,
-                     "tensors": [c.__dict__ | {"shape": list(c.shape)} for c in checks]})
+                     "tensors": [c.__dict__ | {"shape": list(c.shape)} for c in checks], "notes": checks.notes})
     else:
         print_gradcheck(checks, tolerance)
     raise typer.Exit(0 if passed else 1)

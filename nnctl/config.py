@@ -259,6 +259,8 @@ class ModelConfig(Section):
     init: str = "auto"
     init_scale: float = Field(1.0, gt=0.0)
     init_from: str | None = None
+    # inverted dropout on the hidden activations, in training only: one rate, or one per hidden layer
+    dropout: float | list[float] = 0.0
 
     @field_validator("hidden")
     @classmethod
@@ -285,6 +287,15 @@ class ModelConfig(Section):
     def _init(cls, value: str) -> str:
         return _check_name(value, ["auto", *INITIALIZERS])
 
+    @field_validator("dropout", mode="before")
+    @classmethod
+    def _rates(cls, value: Any) -> Any:
+        for p in value if isinstance(value, list) else [value]:
+            if not (_is_number(p) and 0 <= p < 1):
+                raise ValueError(f"expected a rate p with 0 ≤ p < 1 (the fraction of units dropped), or a "
+                                 f"list of one per hidden layer; got {shown(value)}")
+        return value
+
     @model_validator(mode="after")
     def _one_activation_per_layer(self) -> ModelConfig:
         if isinstance(self.activation, list) and len(self.activation) != len(self.hidden):
@@ -292,7 +303,18 @@ class ModelConfig(Section):
                 f"activation: {len(self.activation)} names for {len(self.hidden)} hidden layers "
                 "(give one name, or one per hidden layer)"
             )
+        if isinstance(self.dropout, list) and len(self.dropout) != len(self.hidden):
+            raise ValueError(
+                f"dropout: {len(self.dropout)} rates for {len(self.hidden)} hidden layers "
+                "(give one rate, or one per hidden layer)"
+            )
         return self
+
+    @property
+    def dropout_rates(self) -> list[float]:
+        """One dropout rate per hidden layer."""
+        p = self.dropout
+        return [float(p)] * len(self.hidden) if not isinstance(p, list) else [float(r) for r in p]
 
     @property
     def activations(self) -> list[str]:
@@ -304,6 +326,8 @@ class ModelConfig(Section):
 class LossConfig(Section):
     name: str = "cross-entropy"
     l2: float = Field(0.0, ge=0.0)
+    l1: float = Field(0.0, ge=0.0)
+    l1_clip: bool = False  # apply l1 as its own step after the optimizer's, weights crossing 0 set to 0
 
     @model_validator(mode="before")
     @classmethod
@@ -343,6 +367,7 @@ class EarlyStoppingConfig(Section):
     patience: int = Field(0, ge=0)
     min_delta: float = Field(0.0, ge=0.0)
     monitor: Literal[SUMMARY_METRICS] = "val_loss"  # a metric summary.json keeps (best.NAME)
+    restore_best: bool = True  # on an early stop, model.npz holds the best epoch's weights; false: the last's
 
 
 class TrainConfig(Section):

@@ -210,7 +210,11 @@ def ending(summary: dict) -> str:
     status = summary["status"]
     words = f"{in_words(status)} after {epochs} in {summary['seconds']:.2f} s"
     if status == "early_stopped":
-        words += f"; kept the weights of epoch {summary['best_epoch']} (best {summary.get('monitor', 'val_loss')})"
+        best, monitor = summary["best_epoch"], summary.get("monitor", "val_loss")
+        kept = summary.get("model_epoch", best)  # absent in runs written before restore_best
+        words += (f"; kept the weights of epoch {best} (best {monitor})" if kept == best else
+                  f"; kept the last epoch's weights, epoch {kept} (the best, by {monitor}, was epoch {best}; "
+                  "train.early_stopping.restore_best is false)")
     return words
 
 
@@ -251,6 +255,8 @@ def print_gradcheck(checks, tolerance: float) -> None:
     console.print(table)
     if any(c.passed and c.error > tolerance for c in checks):
         console.print("≈0: a zero gradient; the numeric one differs only by rounding noise (100·eps·|L|/ε)")
+    for note in getattr(checks, "notes", ()):  # how dropout and L1 entered the check
+        console.print(note, markup=False, highlight=False)
     failed = [c.name for c in checks if not c.passed]
     console.print("[bold red]failed:[/] " + ", ".join(failed) if failed else "[green]all gradients agree[/]")
 

@@ -7,7 +7,11 @@ backprop with the numerical one, (f(θ + ε) − f(θ − ε)) / 2ε element by 
 
 over the whole tensor. Per element the relative error of a correct gradient reaches 1e-2 on tiny
 entries from rounding alone; the whole-tensor one stays near 1e-9 in float64, and planted bugs
-give 1e-4 or more. The objective includes the L2 penalty, so its gradient is checked too.
+give 1e-4 or more. The objective includes the L2 and L1 penalties, so their gradients are
+checked too (L1's subgradient λ sign(W) only away from W = 0, where |W| > ε; with loss.l1_clip the
+L1 term is a step of its own, not part of the gradient, and is left out). With model.dropout the
+objective is that of one fixed set of masks (drawn from MASK_SEED), the same in every evaluation:
+the gradient of the network training samples, for one draw.
 
 The step ε is kept within EPSILON_RANGE. Measured on configs/moons.yaml (2-16-16-2 tanh, its
 initial weights, 8 samples), the largest whole-tensor error of its correct gradients is 5e-4 at
@@ -30,6 +34,7 @@ from nnctl.runs import load_source
 
 Array = np.ndarray
 EPSILON_RANGE = (1e-10, 1e-2)  # central-difference steps that can tell a bug from rounding (see above)
+MASK_SEED = 0  # dropout's one fixed set of masks comes from default_rng(MASK_SEED)
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,37 @@ class TensorCheck:
     error: float
     max_abs_diff: float
     passed: bool
+
+
+class Checks(list):
+    """The TensorChecks of one gradient check, in order, and `notes`: what was checked beyond the
+    plain objective (a fixed dropout mask, L1 left out), for the output to say."""
+
+    def __init__(self, checks=(), notes=()):
+        super().__init__(checks)
+        self.notes = list(notes)
+
+
+def fixed_masks(model: Model, n: int) -> list[Array | None] | None:
+    """Dropout's masks for n samples, one fixed draw (MASK_SEED), or None without dropout: what
+    gradcheck and explain run the network with."""
+    return model.draw_masks(np.random.default_rng(MASK_SEED), n)
+
+
+def regularizer_notes(model: Model, masks: list[Array | None] | None) -> list[str]:
+    """Sentences saying how dropout and L1 enter a check or an explanation of this model."""
+    notes = []
+    if masks is not None:
+        kept = ", ".join(f"layer {i + 1}: {np.count_nonzero(m)}/{m.size}" for i, m in enumerate(masks)
+                         if m is not None)
+        notes.append(f"model.dropout: one fixed mask per hidden layer (drawn from seed {MASK_SEED}; units kept, "
+                     f"{kept}, scaled by 1/(1 − p)), the same in every evaluation")
+    if model.l1 and model.l1_clip:
+        notes.append("loss.l1_clip: the L1 term is a step of its own after the optimizer's, not part of the "
+                     "gradient: left out here")
+    elif model.l1:
+        notes.append("loss.l1: its subgradient λ·sign(W) matches central differences only for |W| > ε")
+    return notes
 
 
 def rel_error(analytic: Array, numeric: Array) -> float:
@@ -80,17 +116,19 @@ def check_settings(epsilon: float, tolerance: float, batch: int = 1) -> None:
 
 def check_gradients(
     model: Model, X: Array, T: Array, *, epsilon: float = 1e-6, tolerance: float = 1e-6
-) -> list[TensorCheck]:
+) -> Checks:
     """Check dL/dθ for every parameter tensor and dL/dX, in the model's current state.
 
     X: (n, features); T: targets as the model's loss encodes them. Run it in float64: in
     float32 central differences lose most of their digits. A tensor passes when its error is
     at most `tolerance`, or when analytic and numeric differ only by rounding noise (see below).
+    With dropout, through one fixed set of masks (`fixed_masks`); the result's notes say so.
     """
     check_settings(epsilon, tolerance)
     X = X.copy()
-    objective = lambda: model.objective(X, T)
-    value, _ = model.loss_and_grads(X, T)
+    masks = fixed_masks(model, X.shape[0])
+    objective = lambda: model.objective(X, T, masks, differentiated=True)
+    value, _ = model.loss_and_grads(X, T, masks=masks)
     # A gradient that is exactly zero (hinge's db when the ±1 margins cancel) meets the numeric
     # one's rounding noise, about eps·|f|/ε, and its relative error is 1: accept differences
     # within that noise. An error of 1 means the two point in opposite directions (or one is
@@ -99,7 +137,7 @@ def check_gradients(
     noise = 100 * np.finfo(np.float64).eps * max(1.0, abs(value)) / epsilon
     analytic = {name: g.copy() for name, g in model.network.grads().items()}
     # dL/dX: backward already returned it once; recompute to keep loss_and_grads's signature lean
-    out = model.network.forward(X)
+    out = model.network.forward(X, masks=masks)
     analytic["X"] = model.network.backward(model.loss.grad(out, T))
     targets = {**model.network.params(), "X": X}
     checks = []
@@ -109,12 +147,12 @@ def check_gradients(
         max_abs_diff = float(np.max(np.abs(analytic[name] - numeric))) if numeric.size else 0.0
         checks.append(TensorCheck(name, tuple(tensor.shape), error, max_abs_diff,
                                   bool(error <= tolerance or max_abs_diff <= noise)))
-    return checks
+    return Checks(checks, regularizer_notes(model, masks))
 
 
 def check_source(
     source, overrides=(), *, epsilon: float = 1e-6, tolerance: float = 1e-6, batch: int = 8
-) -> list[TensorCheck]:
+) -> Checks:
     """`nnctl gradcheck`: a config (its initial weights) or a run directory (its trained
     weights), the first `batch` training samples, everything in float64 (a run trained in
     float32 is copied into a float64 model)."""

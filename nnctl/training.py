@@ -11,7 +11,10 @@ run stands is its `TrainingState`, which `snapshot` and `restore` carry through 
 Metrics per epoch, as Keras and scikit-learn report them: `train_loss` and `train_accuracy`
 are means over the epoch's mini-batches (free: the forward pass computed them already);
 `val_loss` and `val_accuracy` are measured on the validation set after the epoch. Row 0 holds
-the initial weights' metrics, all measured. Losses include the L2 penalty. The summary's
+the initial weights' metrics, all measured. Losses include the L2 and L1 penalties (also with
+loss.l1_clip, whose step is not part of the gradient). With model.dropout, the train_ metrics
+of an epoch are those of its dropped-out batches (as Keras reports them); every measurement
+(val_, the summary's final, evaluation, prediction) uses the whole network. The summary's
 `final` metrics are measured on the whole training set with the final weights.
 
 Divergence (status `diverged`, exit code 1 at the command line): a mini-batch whose loss or
@@ -123,9 +126,11 @@ class EarlyStopping:
 
 class Norms:
     """layers.csv: per epoch, the norm ‖W_l‖ of every weight matrix and the mean over the
-    epoch's batches of its gradient's norm ‖dW_l‖ (Frobenius): one BLAS dot per matrix."""
+    epoch's batches of its gradient's norm ‖dW_l‖ (Frobenius): one BLAS dot per matrix; with
+    `zeros` (a run with loss.l1), also the fraction of W_l's entries that are exactly 0."""
 
-    def __init__(self, network: Sequential):
+    def __init__(self, network: Sequential, zeros: bool = False):
+        self.zeros = zeros
         self.weights = [layer.W.reshape(-1) for layer in network.dense]  # flat views
         self.gradients = [layer.dW.reshape(-1) for layer in network.dense]
         self.sums = [0.0] * len(self.gradients)  # Σ ‖dW_l‖ over the epoch's batches so far
@@ -141,13 +146,16 @@ class Norms:
         return total
 
     def row(self, epoch: int, batches: int = 0) -> dict[str, Any]:
-        """{"epoch", "W0": ‖W0‖, …, "dW0": mean of ‖dW0‖ over the epoch's `batches`, …}; starts
-        the next epoch's sums."""
+        """{"epoch", "W0": ‖W0‖, …, "dW0": mean of ‖dW0‖ over the epoch's `batches`, …, and with
+        `zeros` "zeros0": the fraction of W0's entries exactly 0, …}; starts the next epoch's sums."""
         row: dict[str, Any] = {"epoch": epoch}
         for i, w in enumerate(self.weights):
             row[f"W{i}"] = math.sqrt(np.dot(w, w))
         for i, total in enumerate(self.sums):
             row[f"dW{i}"] = total / batches if batches else None
+        if self.zeros:
+            for i, w in enumerate(self.weights):
+                row[f"zeros{i}"] = float(w.size - np.count_nonzero(w)) / w.size
         self.sums = [0.0] * len(self.gradients)
         return row
 
@@ -386,7 +394,8 @@ class Loop:
         n = dataset.X_train.shape[0]
         self.batch_size = n if config.train.batch_size == "full" else min(config.train.batch_size, n)
         self.state = TrainingState(model.network.theta, make_optimizer(config), shuffle_rng,
-                                   early_stopping(config, self.has_val, classification), Norms(model.network), config)
+                                   early_stopping(config, self.has_val, classification),
+                                   Norms(model.network, zeros=bool(model.l1)), config)
         self.status = "completed"
         self.diverged_at: dict[str, Any] | None = None
         self.interrupted_at: dict[str, int] | None = None
@@ -432,20 +441,27 @@ class Loop:
             accuracy = None if self.train_labels is None else state.correct / n
             yield state.end_epoch(epoch, self.measure(epoch, time.perf_counter() - started, lr, (train_loss, accuracy)))
         if state.stopping.stopped:
-            np.copyto(state.theta, state.stopping.best_theta)
+            if self.config.train.early_stopping.restore_best:
+                np.copyto(state.theta, state.stopping.best_theta)
             self.status = "early_stopped"
 
     def train_batches(self, epoch: int, lr: float) -> bool:
         """The epoch's mini-batches from `state.batch` on, each a forward and backward pass and
-        a step at learning rate lr, adding to the epoch's sums; False when training stops in
-        the epoch (a loss or gradient not finite, or a stop requested)."""
-        state, X, T, labels = self.state, self.X1_train, self.T_train, self.train_labels
+        a step at learning rate lr (then loss.l1_clip's shrink), adding to the epoch's sums;
+        False when training stops in the epoch (a loss or gradient not finite, or a stop
+        requested). Dropout's masks come from the shuffle stream, after the epoch's order."""
+        state, X, T, labels, model = self.state, self.X1_train, self.T_train, self.train_labels, self.model
         n, size = X.shape[0], self.batch_size
-        if self.config.train.shuffle:
+        if self.config.train.shuffle or model.dropout:
             state.epoch_rng = state.rng.bit_generator.state
+        if self.config.train.shuffle:
             order = state.rng.permutation(n)  # one gather per epoch, then contiguous slices
             X, T, labels = X[order], T[order], None if labels is None else labels[order]
-        loss_and_grads, decode, step = self.model.loss_and_grads, self.model.loss.decode, state.optimizer.step
+        loss_and_grads, decode, step = model.loss_and_grads, model.loss.decode, state.optimizer.step
+        if model.dropout:
+            for b in range(state.batch):  # a resumed epoch: its done batches' masks, drawn again to go on
+                model.draw_masks(state.rng, min(size, n - b * size))
+            loss_and_grads = self.dropped_out(loss_and_grads)
         for b in range(state.batch, -(-n // size)):
             start, stop = b * size, min(b * size + size, n)
             value, out = loss_and_grads(X[start:stop], T[start:stop], ones=True)
@@ -456,11 +472,18 @@ class Loop:
             if labels is not None:
                 state.correct += int(np.count_nonzero(decode(out) == labels[start:stop]))
             step(state.theta, self.grad, lr)
+            model.shrink(lr)
             state.batch = b + 1
             if self.stop_requested:
                 self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": b + 1}
                 return False
         return True
+
+    def dropped_out(self, loss_and_grads: Callable) -> Callable:
+        """loss_and_grads through a fresh set of dropout masks each call, drawn from the shuffle
+        stream (`Model.draw_masks`)."""
+        draw, rng = self.model.draw_masks, self.state.rng
+        return lambda X, T, ones=False: loss_and_grads(X, T, ones, draw(rng, X.shape[0]))
 
     def divergence_limit(self) -> float:
         """The training loss an epoch may not exceed: train.divergence_factor × max(epoch 0's
@@ -496,6 +519,9 @@ def summarize(loop: Loop, status: str, seconds: float) -> dict[str, Any]:
         "seed": loop.config.seed,
         "versions": {"nnctl": __version__, "numpy": np.__version__, "python": platform.python_version()},
     }
+    if status == "early_stopped":  # which weights model.npz holds (train.early_stopping.restore_best)
+        restored = loop.config.train.early_stopping.restore_best
+        summary["model_epoch"] = state.stopping.best_epoch if restored else summary["epochs"]
     if loop.diverged_at:
         summary["diverged_at"] = loop.diverged_at
     if status == "interrupted" and loop.interrupted_at:

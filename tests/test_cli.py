@@ -269,7 +269,8 @@ def test_config_prints_the_resolved_config_without_training(tmp_path):
     assert result.exit_code == 0 and result.stderr == ""
     printed = yaml.safe_load(result.stdout)
     assert printed["optimizer"]["lr"] == 0.5 and printed["model"]["hidden"] == [7]
-    assert printed["train"]["early_stopping"] == {"patience": 0, "min_delta": 0.0, "monitor": "val_loss"}  # defaults
+    assert printed["train"]["early_stopping"] == {"patience": 0, "min_delta": 0.0, "monitor": "val_loss",
+                                                  "restore_best": True}  # defaults
     assert printed["name"] == "tiny" and not (tmp_path / "out").exists()  # nothing trained, nothing written
     (tmp_path / "printed.yaml").write_text(result.stdout)
     assert load_config(tmp_path / "printed.yaml").to_dict() == load_config(

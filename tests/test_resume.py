@@ -36,6 +36,13 @@ VARIANTS = {
     "rmsprop-cosine-full-batch": {"optimizer": {"name": "rmsprop", "lr": 0.01, "momentum": 0.5,
                                                 "schedule": {"name": "cosine"}},
                                   "train": {"epochs": 5, "batch_size": "full"}},
+    # dropout's masks come from the shuffle stream after the epoch's order: a resumed epoch draws
+    # its done batches' masks again; with l1_clip's step after each update
+    "adam-dropout-l1-clip-shuffled": {"model": {"hidden": [5, 4], "activation": "tanh", "dropout": [0.3, 0.5]},
+                                      "loss": {"name": "cross-entropy", "l1": 0.01, "l1_clip": True}},
+    "sgd-dropout-unshuffled": {"model": {"hidden": [5], "activation": "tanh", "dropout": 0.5},
+                               "optimizer": {"name": "sgd", "lr": 0.1},
+                               "train": {"epochs": 4, "batch_size": 16, "shuffle": False}},
 }
 
 

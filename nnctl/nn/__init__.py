@@ -25,7 +25,8 @@ The four backprop equations, and where each is computed:
   BP4  dW_l = A_{l-1}.T @ delta_l
        both in Dense.backward (layers.py), as one product [A_{l-1}, 1].T @ delta_l = [dW_l; db_l]
 The chain from layer to layer is Sequential.backward (network.py); Model.loss_and_grads
-(network.py) runs forward, the loss, the chain and the L2 term (Model.add_penalty_grads).
+(network.py) runs forward (with dropout's masks in training), the loss, the chain and the L2
+and L1 terms (Model.add_penalty_grads; Model.shrink for L1 as its own step).
 build_model (network.py) wires a network to its loss: a fused loss takes the logits.
 
 Layer 0 of nnctl: nothing in this package imports yaml, pydantic, typer, matplotlib or the rest

@@ -102,22 +102,38 @@ class Dense:
 
 
 class ActivationLayer:
-    """A = f(Z), element-wise (or softmax, row-wise). No parameters."""
+    """A = f(Z), element-wise (or softmax, row-wise), times a dropout mask M when one is given.
+    No parameters."""
 
     def __init__(self, name: str, f: Activation | Softmax):
         self.name = name
         self.f = f
         self.Z: Array | None = None
-        self.A: Array | None = None
+        self.A: Array | None = None  # f(Z), before any mask: the derivatives read it
+        self.mask: Array | None = None  # the mask of the last forward pass, or None
 
-    def forward(self, Z: Array) -> Array:
-        """Z: (n, k) -> A: (n, k). Caches Z and A: derivatives use either."""
-        self.Z = Z
+    def forward(self, Z: Array, mask: Array | None = None) -> Array:
+        """Z: (n, k) -> A: (n, k), or A ⊙ M with a dropout mask M: (n, k) (see `dropout_mask`).
+        Caches Z, A and M: derivatives use them."""
+        self.Z, self.mask = Z, mask
         self.A = self.f.fn(Z)
-        return self.A
+        return self.A if mask is None else self.A * mask
 
     def backward(self, dA: Array, in_place: bool = False) -> Array:
         """dA: (n, k) -> dZ: (n, k), written over dA when `in_place` (for a caller that owns dA
         and needs it no more: no new (n, k) array, the larger part of relu's backward on a wide
-        layer; figures in benchmarks/README.md)."""
+        layer; figures in benchmarks/README.md). With a mask M: dZ = (dA ⊙ M) ⊙ f'(Z)."""
+        if self.mask is not None:
+            dA = np.multiply(dA, self.mask, out=dA if in_place else None)
+            in_place = True  # dA is now an array of its own
         return self.f.backward(self.Z, self.A, dA, out=dA if in_place else None)
+
+
+def dropout_mask(rng: np.random.Generator, shape: tuple[int, int], p: float, dtype) -> Array:
+    """Inverted dropout's mask M: (n, k): each entry 1/(1 − p) with probability 1 − p, else 0
+    (kept where a uniform draw u ≥ p), so E[A ⊙ M] = A and evaluation needs no rescaling.
+    Draws n·k float64 uniforms from rng whatever the dtype, so float32 and float64 runs drop the
+    same units."""
+    keep = rng.random(shape) >= p
+    dtype = np.dtype(dtype)
+    return keep.astype(dtype) * dtype.type(1.0 / (1.0 - p))

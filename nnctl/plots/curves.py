@@ -189,10 +189,13 @@ def plot_norms(
 
     - rows: {"epoch", "W0", "W1", ..., "dW0", "dW1", ...}: ‖W_l‖ (Frobenius) at the end of the
       epoch and the mean over its mini-batches of ‖dW_l‖; epoch 0 has no gradient (None/NaN).
+      With L1 (loss.l1) the rows also hold "zeros0", "zeros1", …: the fraction of W_l's entries
+      that are exactly 0; runs without it (or written before) have no such keys.
     - layer_names: what each W_l feeds, as neurons.png names the rows ("hidden 1 (tanh)", …,
       "output (softmax)"), so that "W0" reads as "into hidden 1"; default: layer numbers only.
-    Two panels, one colour per layer in both; each y axis goes log when its values span more
-    than LOG_SCALE_DECADES decades (the rule of loss.png). Returns `path`.
+    Two panels, one colour per layer in both, and a third for the zero fractions when the rows
+    have them (in percent, from 0); the norms' y axes go log when their values span more than
+    LOG_SCALE_DECADES decades (the rule of loss.png). Returns `path`.
     """
     return save(_norms_figure(rows, title=title, layer_names=layer_names), path, dpi)
 
@@ -213,11 +216,14 @@ def _norms_figure(rows: list[dict], *, title: str, layer_names: list[str] | None
     epochs = metric_column(rows, "epoch")
     layers = _layer_indices(rows)
     colors = class_colors(max(len(layers), 1))
-    fig, (ax_w, ax_g) = new_figure(2, panel=(5.6, 4.2))
-    panels = (
-        (ax_w, "W", "‖W‖ (Frobenius norm)", "weight norm per layer, at the end of each epoch"),
-        (ax_g, "dW", "‖dW‖ (Frobenius norm)", "gradient norm per layer, mean over the epoch's mini-batches"),
-    )
+    zeros = any(np.isfinite(finite_column(rows, f"zeros{layer}")).any() for layer in layers)
+    fig, axes = new_figure(3 if zeros else 2, panel=(5.6, 4.2))
+    panels = [
+        (axes[0], "W", "‖W‖ (Frobenius norm)", "weight norm per layer, at the end of each epoch"),
+        (axes[1], "dW", "‖dW‖ (Frobenius norm)", "gradient norm per layer, mean over the epoch's mini-batches"),
+    ]
+    if zeros:
+        panels.append((axes[2], "zeros", "weights exactly 0", "fraction of weights exactly 0 (L1), per layer"))
     for ax, prefix, ylabel, what in panels:
         drawn = [
             _draw_series(
@@ -226,14 +232,18 @@ def _norms_figure(rows: list[dict], *, title: str, layer_names: list[str] | None
             for color, layer in zip(colors, layers, strict=False)
         ]
         values = np.concatenate(drawn) if drawn else np.array([])
-        if use_log_scale(values):
+        if prefix == "zeros":  # a fraction: from 0, in percent, with room above the highest
+            top = float(values.max()) if values.size else 0.0
+            ax.set_ylim(-0.02, min(1.0, max(0.05, 1.1 * top)) + 0.02)  # a line at 0 stays visible
+            ax.yaxis.set_major_formatter(percent_formatter())
+        elif use_log_scale(values):
             log_axis(ax, values)
         ax.set_title(what, fontsize=10)
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
         epoch_axis(ax)
         ax.grid(True, which="major", alpha=0.3)
-    handles = ax_w.get_legend_handles_labels()[0]
+    handles = axes[0].get_legend_handles_labels()[0]
     if handles:
         ncols = legend_columns(handles, fig.get_figwidth())
         fig.legend(handles=handles, ncols=ncols, loc="outside lower center", frameon=False)
