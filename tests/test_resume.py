@@ -5,9 +5,11 @@ continued ends with the weights and metrics of an uninterrupted run, bit for bit
 
 import json
 import random
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -151,37 +153,60 @@ def weights(run_dir: Path) -> dict:
         return {k: f[k] for k in f.files}
 
 
+class Progress:
+    """The epochs a training process has reported on stderr ("epoch 40/200 ...", a line per tenth
+    of the run in a pipe), read as they come by a thread; `text` is all it printed."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=lambda: self.lines.extend(process.stderr), daemon=True)
+        self.thread.start()
+
+    @property
+    def epoch(self) -> int:
+        reached = [int(m[1]) for line in list(self.lines) if (m := re.match(r"epoch (\d+)/", line))]
+        return max(reached, default=-1)
+
+    @property
+    def text(self) -> str:
+        self.thread.join(timeout=10)
+        return "".join(self.lines)
+
+
 def test_killed_at_random_moments_and_resumed_ends_bit_identical(tmp_path):
+    """Four signals land at random batches after four random tenths of the run: each waits for
+    its tenth's progress line, then a random part of a tenth's time more (measured by the epochs
+    themselves, not the wall clock, which a busy machine or a slow start-up would skew)."""
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(LONG))
-    began = time.monotonic()
     whole = start("train", "c.yaml", "--run-dir", "whole", "-q", cwd=tmp_path)
     assert whole.wait(timeout=120) == 0, whole.stderr.read()
-    duration = time.monotonic() - began
     expected = weights(tmp_path / "whole")
     expected_metrics = (tmp_path / "whole" / "metrics.csv").read_text().splitlines()
+    epochs = LONG["train"]["epochs"]
+    tenth = epochs // 10 * float(np.median([float(row.rsplit(",", 1)[1]) for row in expected_metrics[2:]]))
 
     rng = random.Random(20261123)
     kills = [signal.SIGTERM, signal.SIGINT, signal.SIGKILL, signal.SIGTERM]
-    process = start("train", "c.yaml", "--run-dir", "cut", "-q", cwd=tmp_path)
-    while not (tmp_path / "cut" / "data.npz").is_file():  # before this, there is no run to resume
-        assert process.poll() is None, process.stderr.read()
-        time.sleep(0.01)
+    at = sorted(rng.sample(range(1, 9), len(kills)))  # tenths: the last signal lands before 9/10
+    process = start("train", "c.yaml", "--run-dir", "cut", cwd=tmp_path)
     stops = []
-    for sig in kills:
-        time.sleep(rng.uniform(0.4, 0.3 * duration))
-        if process.poll() is not None:
-            break
+    for sig, tenths in zip(kills, at, strict=True):
+        progress = Progress(process)
+        while progress.epoch < tenths * epochs // 10:
+            assert process.poll() is None, progress.text
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0, tenth))
         process.send_signal(sig)
         code = process.wait(timeout=60)
         stops.append((sig, code))
-        assert code == (-signal.SIGKILL if sig == signal.SIGKILL else 130), process.stderr.read()
+        assert code == (-signal.SIGKILL if sig == signal.SIGKILL else 130), progress.text
         if sig != signal.SIGKILL:
             summary = json.loads((tmp_path / "cut" / "summary.json").read_text())
             assert summary["status"] == "interrupted" and summary["interrupted_at"]["batch"] >= 0
             assert (tmp_path / "cut" / "resume.npz").is_file()
-        process = start("train", "--resume", "cut", "-q", cwd=tmp_path)
-    assert process.wait(timeout=120) == 0, process.stderr.read()
-    assert len(stops) >= 3, f"the run ended after {stops}: make LONG longer"
+        process = start("train", "--resume", "cut", cwd=tmp_path)
+    assert process.wait(timeout=120) == 0, Progress(process).text
+    assert len(stops) == len(kills)
 
     got = weights(tmp_path / "cut")
     assert got.keys() == expected.keys()
