@@ -167,7 +167,8 @@ def test_plot_redraws_the_pictures_from_the_files(tmp_path):
     result = invoke("plot", run, "--out", tmp_path / "pics")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "pics").iterdir()) == [
-        "animation.gif", "boundary.png", "confusion.png", "hidden.png", "loss.png", "neurons.png", "norms.png"]
+        "animation.gif", "boundary.png", "confusion.png", "hidden.png", "loss.png", "network.png", "neurons.png",
+        "norms.png"]
     only = invoke("plot", run, "--only", "loss", "--image-format", "svg", "--out", tmp_path / "svg")
     assert only.exit_code == 0 and [p.name for p in (tmp_path / "svg").iterdir()] == ["loss.svg"]
     old = invoke("plot", run, "--only", "loss", "--format", "svg", "--out", tmp_path / "old")

@@ -11,6 +11,7 @@ tested without training anything.
     plot_fit(predict, data, path, title=...)             fit.png: regression curve / surface / parity
     plot_neurons(layer_maps, data, path, title=...)      neurons.png: every unit over the input plane
     plot_hidden(H_train, H_val, data, path, title=...)   hidden.png: the data as the last hidden layer sees it
+    plot_network(weights, data, path, title=...)         network.png: the net as Playground draws it
     plot_confusion(y_true, y_pred, names, path, ...)     confusion.png: true against predicted class
     render_animation(frames, data, metrics, path, ...)   animation.gif: boundary/fit, hidden layer, loss
     plot_sweep(rows, settings, path, metric=..., ...)    sweep.png: a metric against each swept setting
@@ -18,8 +19,8 @@ tested without training anything.
     model_thumbnail(predict, data, width=...)            report.html: a run's model, drawn small (PNG bytes)
     loss_thumbnail(metrics, width=..., height=...)       report.html: a run's loss, drawn small (PNG bytes)
 
-One module per family: `curves` (loss, norms), `model` (boundary, fit, neurons, hidden,
-confusion), `animation`, `sweep` (sweep, boundaries); `common` holds what two of them share:
+One module per family: `curves` (loss, norms), `model` (boundary, fit, neurons, network,
+hidden, confusion), `animation`, `sweep` (sweep, boundaries); `common` holds what two of them share:
 PlotData, the palette, the figure and save helpers, the input-plane grid, the hidden views.
 
 matplotlib is imported inside the functions that draw, never at module import: `nnctl --help`
@@ -58,8 +59,8 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "plot_loss", "plot_norms",
     ),
     "model": (
-        "MAX_UNITS_DRAWN", "confusion_counts", "decision_grid", "plot_boundary", "plot_confusion", "plot_fit",
-        "plot_hidden", "plot_neurons",
+        "MAX_NODES_DRAWN", "MAX_UNITS_DRAWN", "confusion_counts", "decision_grid", "edge_color", "plot_boundary",
+        "plot_confusion", "plot_fit", "plot_hidden", "plot_network", "plot_neurons", "strongest_units",
     ),
     "sweep": (
         "MAX_BOUNDARY_COLUMNS", "MAX_SWEEP_LINES", "MAX_VALUE_TICKS", "loss_thumbnail", "model_thumbnail",
