@@ -36,6 +36,7 @@ from nnctl.plots.common import (
     curve_points,
     draw_boundaries,
     epoch_axis,
+    figure_title,
     finite_column,
     grid_points,
     log_axis,
@@ -126,11 +127,69 @@ def render_animation(
             images.append(_frame_image(animation.fig, dpi))
             if progress is not None:
                 progress(i)
+    return _write_gif(images, path, fps)
+
+
+def _write_gif(images: list, path: Path, fps: int) -> Path:
+    """The frames (PIL images) as a looping GIF at `path`, each 1/fps s, the last
+    LAST_FRAME_SECONDS; written atomically. Returns `path`."""
     step = 10 * max(1, round(100 / fps))  # GIF durations are whole hundredths of a second
     durations = [step] * (len(images) - 1) + [max(step, round(1000 * LAST_FRAME_SECONDS))]
     with written(path, keep_suffix=True) as tmp:
         images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
     return path
+
+
+def render_moving_points(
+    predict_scores: Callable[[Array], Array],
+    data: PlotData,
+    frames: Array,
+    frame_steps: Sequence[int],
+    path: Path,
+    *,
+    title: str,
+    fps: int = 6,
+    dpi: int = 80,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
+    """moved.gif: a fixed 2-D classifier's regions (as the animation's first panel) and its
+    training points moving, frames: (F, n, 2) the points at frame_steps (F,), each in its true
+    class's colour (data.y_train) over a faint dot where it started; "step N" and how many the
+    model gets right in the title. Written as render_animation writes its GIF. Returns `path`."""
+    from matplotlib import rc_context
+
+    frames = np.asarray(frames, dtype=float)
+    path = Path(path)
+    if path.suffix.lower() != ".gif" or not len(frames):
+        raise ValueError(f"{path}: the moving points need at least one frame and a .gif")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    y = class_indices(data.y_train)
+    colors = class_colors(count_classes(data))
+    with rc_context(FONT_SIZES):
+        fig = constrained_figure((PANEL_INCHES[0] * 1.6, PANEL_INCHES[1] * 1.45))
+        ax = fig.add_subplot()
+        xx, yy, extent = plane_grid(frames.reshape(-1, 2), ANIMATION_RESOLUTION)
+        P = as_probabilities(np.asarray(predict_scores(grid_points(xx, yy)), dtype=float)).reshape(xx.shape + (-1,))
+        ax.imshow(region_colors(P, colors), origin="lower", extent=extent, interpolation="bilinear", aspect="auto")
+        draw_boundaries(ax, xx, yy, P)
+        ax.scatter(frames[0][:, 0], frames[0][:, 1], c=colors[y], s=6, alpha=0.3, linewidths=0)
+        points = scatter_split(ax, frames[0], "train", c=colors[y], s=16, linewidths=0.4)
+        plane_axes(ax, data, extent)
+        fig.legend(handles=class_handles(data, colors), ncols=min(len(colors), 7), loc="outside lower center",
+                   frameon=False)
+        figure_title(fig, title)  # broken over two lines when long, not cut off
+        images = []
+        for i, (X, step) in enumerate(zip(frames, frame_steps, strict=True)):
+            points.set_offsets(X)
+            right = int((predicted_classes(predict_scores, X) == y).sum())
+            ax.set_title(f"step {step} · {right} of {len(y)} classified correctly")
+            if i == 0:  # lay out once, then freeze (as render_animation does)
+                fig.draw_without_rendering()
+                fig.set_layout_engine(None)
+            images.append(_frame_image(fig, dpi))
+            if progress is not None:
+                progress(i)
+    return _write_gif(images, path, fps)
 
 
 def _frame_image(fig: Figure, dpi: int):

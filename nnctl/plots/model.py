@@ -755,6 +755,75 @@ def _network_note(weights: list[Array], chosen: list[Array], widest: float, maps
     return "\n".join(parts)
 
 
+# ---------------------------------------------------------------- moved.png
+
+
+def plot_moved(
+    predict_scores: Callable[[Array], Array],
+    data: PlotData,
+    X_start: Array,
+    X_end: Array,
+    path: Path,
+    *,
+    title: str,
+    dpi: int = DPI,
+    resolution: int = 200,
+    score_label: str = "P(class 1)",
+) -> Path:
+    """Seed 002's moved data: the model's class regions (as boundary.png) under the training
+    points, each drawn where it ended in its true class's colour, with an arrow from where it
+    started (a faint dot). Points the model got wrong before they moved are ringed at their
+    start (boundary.png's mark); the subtitle counts the points that changed class.
+
+    - predict_scores: X (n, 2) -> (n, K) class scores; data: 2-D classification, its training
+      split's labels y_train; X_start, X_end: (n, 2) the training points before and after.
+    Returns `path`.
+    """
+    return save(_moved_figure(predict_scores, data, X_start, X_end, title=title, resolution=resolution,
+                              score_label=score_label), path, dpi)
+
+
+def _moved_figure(predict_scores: Callable[[Array], Array], data: PlotData, X_start: Array, X_end: Array, *,
+                  title: str, resolution: int, score_label: str) -> Figure:
+    from matplotlib.lines import Line2D
+
+    X_start, X_end = np.asarray(X_start, dtype=float), np.asarray(X_end, dtype=float)
+    both = np.vstack([X_start, X_end])
+    xx, yy, raw = decision_grid(predict_scores, both, resolution, pad=span_margin(both, 0.12))
+    P = as_probabilities(raw.reshape(resolution * resolution, -1)).reshape(resolution, resolution, -1)
+    y = class_indices(data.y_train)
+    colors = class_colors(count_classes(data, P.shape[-1]))
+    extent = (xx[0, 0], xx[-1, -1], yy[0, 0], yy[-1, -1])
+    fig, (ax,) = new_figure(panel=(7.2, 6.4))
+    if P.shape[-1] == 2:
+        _shade_two_classes(fig, ax, xx, yy, P[..., 1], colors, score_label)
+    else:
+        shade_many_classes(ax, P, colors, extent)
+    draw_boundaries(ax, xx, yy, P)
+    before = predicted_classes(predict_scores, X_start) == y
+    after = predicted_classes(predict_scores, X_end) == y
+    ax.scatter(X_start[:, 0], X_start[:, 1], c=colors[y], s=8, alpha=0.35, linewidths=0, zorder=2)
+    moved = np.flatnonzero(np.linalg.norm(X_end - X_start, axis=1) > 1e-9 * max(span_margin(both, 1.0), 1e-12))
+    # hundreds of arrows (cross-entropy moves every point) are drawn lighter, so the regions show through
+    ax.quiver(X_start[moved, 0], X_start[moved, 1], *(X_end[moved] - X_start[moved]).T, angles="xy",
+              scale_units="xy", scale=1, color=BOUNDARY, width=0.003, headwidth=4,
+              alpha=0.9 if len(moved) <= 100 else 0.4, zorder=3)
+    scatter_split(ax, X_end, "train", c=colors[y], s=22, linewidths=0.5, zorder=4)
+    ax.scatter(X_start[~before, 0], X_start[~before, 1], zorder=5, label="_wrong", **_misclassified_style())
+    plane_axes(ax, data, extent)
+    changed = int((before != after).sum())
+    ax.set_title(f"{len(y)} training points · {changed} changed class · right before {int(before.sum())}, "
+                 f"after {int(after.sum())}", fontsize=10)
+    handles = class_handles(data, colors) + [
+        Line2D([], [], ls="", marker="o", color=NEUTRAL, alpha=0.5, markersize=4, label="start"),
+        Line2D([], [], ls="", marker="o", color=NEUTRAL, markeredgecolor=EDGE, markersize=6, label="end"),
+        Line2D([], [], ls="", marker="o", markerfacecolor="none", markeredgecolor=BOUNDARY, markersize=11,
+               markeredgewidth=1.5, path_effects=halo(3.5), label="wrong before moving")]
+    fig.legend(handles=handles, ncols=legend_columns(handles, 7.2), loc="outside lower center", frameon=False)
+    figure_title(fig, title)
+    return fig
+
+
 # ---------------------------------------------------------------- hidden.png
 
 
