@@ -270,6 +270,8 @@ KEY_NOTES: dict[str, str] = {
     "output.animation.frames": "0 = no animation; else training keeps this many checkpoints to draw",
     "output.animation.spacing": f"{literal_choices(schema.AnimationConfig, 'spacing')}: early spaces the frames "
                                 "densely at the start, where most changes",
+    "output.animation.network": "true: a panel of network.png in every frame (the edges' widths and colours, "
+                                "each unit's map, as training changes them)",
 }
 
 

@@ -117,13 +117,18 @@ def draw_neurons(run, path: Path, *, dpi: int, progress: Progress | None = None)
 def draw_network(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     """network.png: the weights of model.npz; with 2-D inputs every node is a map over the plane
     (the inputs as the network takes them, each hidden layer, the output's scores)."""
-    network = run.model.network
-    maps = None
-    if _two_d(run.dataset):
-        scores = predict_scores(run)
-        maps = lambda X: [model_inputs(run, X), *run.model.hidden(model_inputs(run, X)), scores(X)]
-    return plots.plot_network([layer.W for layer in network.dense], plot_data(run), path, title=title(run),
-                              layer_names=_layer_names(run), node_maps=maps, dpi=dpi)
+    return plots.plot_network([layer.W for layer in run.model.network.dense], plot_data(run), path, title=title(run),
+                              layer_names=_layer_names(run), node_maps=node_maps(run), dpi=dpi)
+
+
+def node_maps(run) -> Callable | None:
+    """X (n, 2) in the data's units -> every node's value as network.png draws it: the inputs as
+    the network takes them, each hidden layer's activations, the output's class scores (or ŷ);
+    None when the inputs are not a plane."""
+    if not _two_d(run.dataset):
+        return None
+    scores = predict_scores(run)
+    return lambda X: [model_inputs(run, X), *run.model.hidden(model_inputs(run, X)), scores(X)]
 
 
 def draw_hidden(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
@@ -164,13 +169,18 @@ def draw_animation(run, path: Path, *, dpi: int, progress: Progress | None = Non
         return evaluate
 
     hidden = (lambda X: model.hidden(model_inputs(run, X))[-1]) if run.config.model.hidden else None
-    frames = [plots.AnimationFrame(epoch, at(weights, scores), None if hidden is None else at(weights, hidden))
+    network = run.config.output.animation.network
+    maps = node_maps(run) if network else None
+    frames = [plots.AnimationFrame(epoch, at(weights, scores), None if hidden is None else at(weights, hidden),
+                                   [weights[f"W{i}"] for i in range(len(model.network.dense))] if network else None,
+                                   None if maps is None else at(weights, maps))
               for epoch, weights in checkpoints]
     total = len(frames)
     try:
         return plots.render_animation(
             frames, plot_data(run), run.metrics, path, title=title(run, weights=False), dpi=min(dpi, 80),
             progress=None if progress is None else (lambda i: progress(i + 1, total)),
+            network_names=_layer_names(run) if network else None,
         )
     finally:
         model.network.set_params(final)

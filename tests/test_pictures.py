@@ -123,6 +123,27 @@ def test_network_png_draws_the_runs_weights_and_its_units_over_the_plane(tmp_pat
     assert seen["layer_names"] == ["hidden 1 (tanh)", "output (softmax)"]
 
 
+def test_output_animation_network_gives_each_frame_its_checkpoints_weights(tmp_path, monkeypatch):
+    from nnctl import plots
+    from nnctl.files import load_npz
+    from nnctl.pictures import PICTURES
+
+    run = load_run(tiny(tmp_path, output={"animation": {"frames": 3, "network": True}}))
+    seen = {}
+    monkeypatch.setattr(plots, "render_animation", lambda frames, *a, **kw: seen.update(frames=frames, **kw))
+    PICTURES["animation"].draw(run, tmp_path / "a.gif", dpi=40)
+    assert seen["network_names"] == ["hidden 1 (tanh)", "output (softmax)"]
+    for frame, (epoch, path) in zip(seen["frames"], run.checkpoints(), strict=True):
+        saved = load_npz(path)
+        assert frame.epoch == epoch
+        np.testing.assert_array_equal(frame.weights[1], saved["W1"])
+        X = np.array([[0.3, -0.2]])
+        np.testing.assert_allclose(frame.node_maps(X)[1], np.tanh(X @ saved["W0"] + saved["b0"]))
+    plain = load_run(tiny(tmp_path / "plain", output={"animation": {"frames": 3}}))
+    PICTURES["animation"].draw(plain, tmp_path / "b.gif", dpi=40)
+    assert seen["network_names"] is None and seen["frames"][0].weights is None  # off by default
+
+
 def test_the_picture_registry_draws_exactly_the_names_the_config_and_the_inventory_know():
     from nnctl.pictures import PICTURES
     from nnctl.plots import PICTURE_NAMES

@@ -637,30 +637,41 @@ def plot_network(
 
 def _network_figure(weights: list[Array], data: PlotData, *, title: str, layer_names: list[str],
                     node_maps: Callable[[Array], list[Array]] | None, resolution: int) -> Figure:
-    """The figure of `plot_network`, unsaved: one axes in picture units, nodes centred on
-    (COLUMN_GAP · column, row)."""
+    """The figure of `plot_network`, unsaved: one axes (`draw_network`), the note below it."""
+    chosen = strongest_units([np.asarray(W) for W in weights])
+    rows = max(len(c) for c in chosen)
+    fig = constrained_figure((max(6.0, NETWORK_INCHES * (COLUMN_GAP * (len(chosen) - 1) + 3.2)),
+                              NETWORK_INCHES * (rows + 0.9) + 1.4))
+    note = draw_network(fig.add_subplot(), weights, data, layer_names=layer_names, node_maps=node_maps,
+                        resolution=resolution)
+    # below the nodes: above them it ran into the layers' names
+    fig.supxlabel(note, fontsize=8, wrap=True)
+    figure_title(fig, title)
+    return fig
+
+
+def draw_network(ax: Axes, weights: list[Array], data: PlotData, *, layer_names: list[str],
+                 node_maps: Callable[[Array], list[Array]] | None, resolution: int = NETWORK_RESOLUTION,
+                 fontsize: float = 9.0) -> str:
+    """The network of `plot_network` on `ax` in picture units, nodes centred on (COLUMN_GAP ·
+    column, row), each column centred; returns the note that says what the picture shows (the
+    animation's network panel draws each frame with this)."""
     weights = [np.asarray(W, dtype=float) for W in weights]
     if len(layer_names) != len(weights):
         raise ValueError(f"{len(weights)} weight matrices but {len(layer_names)} layer names")
     chosen = strongest_units(weights)
     rows = max(len(c) for c in chosen)
     at = [(len(c) - 1) / 2 - np.arange(len(c)) for c in chosen]  # each column centred, top down
-    fig = constrained_figure((max(6.0, NETWORK_INCHES * (COLUMN_GAP * (len(chosen) - 1) + 3.2)),
-                              NETWORK_INCHES * (rows + 0.9) + 1.4))
-    ax = fig.add_subplot()
     widest = _draw_edges(ax, weights, chosen, at)
     maps = _node_images(node_maps, data, chosen, resolution) if node_maps is not None else None
     for column, units in enumerate(chosen):
         _draw_column(ax, column, units, at[column], maps[column] if maps else None, data,
-                     ["inputs", *layer_names][column], len(chosen))
+                     ["inputs", *layer_names][column], len(chosen), fontsize)
     ax.set_xlim(-1.9, COLUMN_GAP * (len(chosen) - 1) + 1.3)
     ax.set_ylim(-(rows - 1) / 2 - 0.5, (rows - 1) / 2 + 1.0)
     ax.set_aspect("equal")
     ax.axis("off")
-    # below the nodes: above them it ran into the layers' names
-    fig.supxlabel(_network_note(weights, chosen, widest, maps is not None), fontsize=8, wrap=True)
-    figure_title(fig, title)
-    return fig
+    return _network_note(weights, chosen, widest, maps is not None)
 
 
 def _draw_edges(ax: Axes, weights: list[Array], chosen: list[Array], at: list[Array]) -> float:
@@ -714,7 +725,7 @@ def _node_images(node_maps: Callable[[Array], list[Array]], data: PlotData, chos
 
 
 def _draw_column(ax: Axes, column: int, units: Array, at: Array, maps: list | None, data: PlotData,
-                 name: str, n_columns: int) -> None:
+                 name: str, n_columns: int, fontsize: float) -> None:
     """One layer's nodes: a heatmap framed in black (or a plain grey box), the inputs named at
     the left, hidden units numbered above, outputs named at the right; the layer's name on top."""
     from matplotlib.patches import Rectangle
@@ -729,14 +740,15 @@ def _draw_column(ax: Axes, column: int, units: Array, at: Array, maps: list | No
         face = "none" if maps is not None else "#e8e8e8"
         ax.add_patch(Rectangle((box[0], box[2]), NODE, NODE, facecolor=face, edgecolor=EDGE, lw=0.8, zorder=4))
         if column == 0:
-            ax.text(box[0] - 0.12, y, data.feature_name(int(k)), ha="right", va="center", fontsize=9)
+            ax.text(box[0] - 0.12, y, data.feature_name(int(k)), ha="right", va="center", fontsize=fontsize)
         elif column == n_columns - 1:
             label = (f"P({data.class_label(int(k) if len(units) > 1 else 1)})" if data.task == "classification"
                      else ("ŷ" if len(units) == 1 else f"ŷ{int(k) + 1}"))
-            ax.text(box[1] + 0.12, y, label, ha="left", va="center", fontsize=9)
+            ax.text(box[1] + 0.12, y, label, ha="left", va="center", fontsize=fontsize)
         else:
-            ax.text(x, box[3] + 0.03, f"{int(k) + 1}", ha="center", va="bottom", fontsize=6.5, color=NEUTRAL_DARK)
-    ax.text(x, max(at) + NODE / 2 + 0.3, name.replace(" (", "\n("), ha="center", va="bottom", fontsize=9)
+            ax.text(x, box[3] + 0.03, f"{int(k) + 1}", ha="center", va="bottom", fontsize=0.72 * fontsize,
+                    color=NEUTRAL_DARK)
+    ax.text(x, max(at) + NODE / 2 + 0.3, name.replace(" (", "\n("), ha="center", va="bottom", fontsize=fontsize)
 
 
 def _network_note(weights: list[Array], chosen: list[Array], widest: float, maps: bool) -> str:
