@@ -375,13 +375,15 @@ def move_data(
         "--per-sample", help="One random point per step (seed 002's optimize_data), not every point.")] = False,
     out: Annotated[Path | None, typer.Option(
         metavar="FOLDER", help="Write moved.npz, moved.png, moved.gif here (default: the run directory).")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace files of the same names already in --out.")] = False,
 ) -> None:
     """Move the training points, not the weights: gradient descent on the inputs (seed 002)."""
     from nnctl.move_data import move_run, summary_line
 
     with user_errors(), FrameReporter() as frames:
         moved, written = move_run(run_dir, steps=steps, lr=lr, until_correct=until_correct, per_sample=per_sample,
-                                  out=out, progress=frames)
+                                  out=out, overwrite=overwrite, progress=frames)
     typer.echo(summary_line(moved, lr))
     for path in written:
         typer.echo(str(path))

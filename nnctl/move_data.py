@@ -28,7 +28,7 @@ from nnctl.data import Preprocessing
 from nnctl.errors import NnctlError
 from nnctl.files import os_reason, save_npz
 from nnctl.pictures import plot_data, predict_scores, title
-from nnctl.runs import frame_epochs, load_run
+from nnctl.runs import MOVED_FILES, frame_epochs, load_run
 
 Array = np.ndarray
 DEFAULT_STEPS = 1000
@@ -58,6 +58,12 @@ class Moved:
         return int((self.correct_before != self.correct_after).sum())
 
 
+def network_inputs(preprocessing: Preprocessing, X_raw: Array, dtype) -> Array:
+    """X_raw (n, d) in the data's units -> the network's inputs (n, d) in `dtype`: standardised
+    as the run was. With data.features: φ(X_raw) first (and `raw_gradient` takes its VJP)."""
+    return preprocessing.standardize(np.asarray(X_raw, dtype=float), dtype)
+
+
 def raw_gradient(preprocessing: Preprocessing, X_raw: Array, grad_inputs: Array) -> Array:
     """∂L/∂(network inputs) (n, d) -> ∂L/∂X_raw (n, d), the data's own units: the inputs are
     A = (X_raw − mean) / std when the run standardised, so ∂L/∂X_raw = ∂L/∂A / std.
@@ -70,8 +76,7 @@ def raw_gradient(preprocessing: Preprocessing, X_raw: Array, grad_inputs: Array)
 
 def point_gradients(model, preprocessing: Preprocessing, X_raw: Array, T: Array) -> tuple[float, Array, Array]:
     """(Σ l_i, ∂(Σ l_i)/∂X_raw (n, d), predicted classes (n,)) at the points X_raw: (n, d)."""
-    dtype = model.network.dense[0].W.dtype
-    A = preprocessing.standardize(np.asarray(X_raw, dtype=float), dtype)
+    A = network_inputs(preprocessing, X_raw, model.network.dense[0].W.dtype)
     out = model.network.forward(A)
     predicted = model.loss.decode(out)
     value, dOut = model.loss.value_and_grad(out, T)
@@ -134,13 +139,19 @@ def movable(run) -> None:
 
 
 def move_run(run_dir: Path | str, *, steps: int = DEFAULT_STEPS, lr: float = DEFAULT_LR, until_correct: bool = False,
-             per_sample: bool = False, out: Path | None = None, dpi: int = 110,
+             per_sample: bool = False, out: Path | None = None, overwrite: bool = False, dpi: int = 110,
              progress: Callable[[int, int], None] | None = None) -> tuple[Moved, list[Path]]:
     """`nnctl move-data`: move the run's training points (see the module's docstring), then
-    write moved.npz, and for 2 inputs moved.png and moved.gif, in the run directory or `out`."""
+    write moved.npz, and for 2 inputs moved.png and moved.gif, in the run directory (replacing
+    its own) or in `out` (where a file of the same name is replaced only with `overwrite`)."""
     check_options(steps, lr)
     run = load_run(Path(run_dir), dtype=np.float64)
     movable(run)
+    folder = _folder(run.path if out is None else Path(out))
+    if not overwrite and folder.resolve() != run.path.resolve():
+        taken = [name for name in MOVED_FILES if (folder / name).exists() or (folder / name).is_symlink()]
+        if taken:  # before any is written: all or nothing
+            raise NnctlError(f"--out {folder}: {taken[0]} exists (pass --overwrite to replace it)")
     d, preprocessing = run.dataset, Preprocessing.of(run.dataset)
     X_raw = plot_data(run).X_train  # in the data's units: the plane the user sees
     T = encode_targets(run.model, d, d.y_train)
@@ -148,7 +159,6 @@ def move_run(run_dir: Path | str, *, steps: int = DEFAULT_STEPS, lr: float = DEF
         moved = move_points(run.model, preprocessing, X_raw, d.y_train, T, steps=steps, lr=lr,
                             until_correct=until_correct, per_sample=per_sample,
                             rng=np.random.default_rng(run.config.seed))
-    folder = _folder(run.path if out is None else Path(out))
     paths = [save_npz(folder / "moved.npz", {
         "X_start": moved.X_start, "X_end": moved.X_end, "y": moved.y, "objective": moved.objective,
         "frames": moved.frames, "frame_steps": moved.frame_steps, "correct_before": moved.correct_before,

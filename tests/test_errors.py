@@ -513,6 +513,8 @@ MOVE_DATA = [
          "error: {dir}: not a run directory (missing config.yaml, data.npz, model.npz)", absent="moved"),
     case("move-data-out-is-a-file", "move-data {dir}/run --steps 1 --out {dir}/c.yaml",
          "error: --out {dir}/c.yaml: exists and is not a folder", run=RUN),
+    case("move-data-out-exists", MOVE, "error: --out {dir}/moved: moved.png exists (pass --overwrite to replace it)",
+         run=RUN, moved=lambda path, run: (path.mkdir(), (path / "moved.png").write_bytes(b"mine"))),
     case("move-data-damaged-model", MOVE, "{dir}/run/model.npz: holds Python objects",
          run=damaged_run(lambda run: OBJECTS(run / "model.npz", run)), absent="moved"),
 ]

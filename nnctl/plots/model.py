@@ -688,7 +688,10 @@ def _draw_edges(ax: Axes, weights: list[Array], chosen: list[Array], at: list[Ar
         for a, i in enumerate(chosen[layer]):
             for b, j in enumerate(chosen[layer + 1]):
                 w = float(W[i, j])
-                y0, y1 = at[layer][a], at[layer + 1][b]
+                # edges arrive spread over the middle of the node's side, in their sources' order,
+                # as Playground's do: a fan-in of eight reads as eight lines, not one knot
+                y0 = at[layer][a]
+                y1 = at[layer + 1][b] + (a - (len(chosen[layer]) - 1) / 2) / len(chosen[layer]) * 0.4 * NODE
                 curve = CurvePath([(x0, y0), (middle, y0), (middle, y1), (x1, y1)],
                                   [CurvePath.MOVETO, CurvePath.CURVE4, CurvePath.CURVE4, CurvePath.CURVE4])
                 style = ({"linewidth": MAX_EDGE_POINTS * abs(w) / widest, "linestyle": "-", "alpha": 0.85}
