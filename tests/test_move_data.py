@@ -148,3 +148,15 @@ def test_moved_png_draws_an_arrow_from_each_start_to_its_end_and_rings_the_wrong
     rings = [c for c in ax.collections if type(c).__name__ == "PathCollection" and c.get_label() == "_wrong"]
     np.testing.assert_array_equal(rings[0].get_offsets(), X0[[0, 2]])
     assert ax.get_title() == "4 training points · 2 changed class · right before 2, after 4"
+
+
+def test_more_than_two_inputs_write_the_arrays_only_and_an_unreached_goal_exits_1(tmp_path):
+    run = tmp_path / "run"
+    train(load_config({"data": {"name": "blobs", "n_samples": 60, "centers": [[0, 0, 0], [1, 1, 1]]},
+                       "model": {"hidden": [3]}, "train": {"epochs": 2}, "output": {"plots": []}}), run)
+    result = runner.invoke(app, ["move-data", str(run), "--steps", "1", "--lr", "0.01", "--until-correct"])
+    with np.load(run / "moved.npz") as f:
+        reached = bool(f["correct_after"].all())
+        assert f["X_end"].shape == (48, 3)
+    assert not reached and result.exit_code == 1  # one small step cannot fix overlapping clouds
+    assert result.stdout.splitlines()[1:] == [str(run / "moved.npz")]  # no plane: no moved.png, no moved.gif
