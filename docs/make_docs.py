@@ -274,12 +274,15 @@ KEY_NOTES: dict[str, str] = {
     "output": "",
     "output.dir": "runs go to DIR/NAME-YYYYmmdd-HHMMSS unless --run-dir is given (from the current folder)",
     "output.plots": f"auto = loss, and boundary (2-D classification), fit (regression) or confusion (other "
-                    f"classification), and animation with frames; [] = none; or a list of: "
+                    f"classification), network (2 inputs, hidden layers at most 8 wide), and animation with "
+                    f"frames; [] = none; or a list of: "
                     f"{choices(PICTURE_NAMES)}",
     "output.animation": "",
     "output.animation.frames": "0 = no animation; else training keeps this many checkpoints to draw",
     "output.animation.spacing": f"{literal_choices(schema.AnimationConfig, 'spacing')}: early spaces the frames "
                                 "densely at the start, where most changes",
+    "output.animation.network": "true: a panel of network.png in every frame (the edges' widths and colours, "
+                                "each unit's map, as training changes them)",
 }
 
 

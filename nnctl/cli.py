@@ -362,6 +362,34 @@ def plot(
         typer.echo(str(path))
 
 
+@app.command(name="move-data", cls=Command)
+def move_data(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="A run directory written by `nnctl train` "
+                                            "(classification, number inputs).", show_default=False)],
+    steps: Annotated[int, typer.Option(metavar="N", help="Gradient steps on the inputs (at most).")] = 1000,
+    lr: Annotated[float, typer.Option(metavar="ETA", help="Step size, in the data's units per unit of gradient.")]
+    = 0.05,
+    until_correct: Annotated[bool, typer.Option(
+        "--until-correct", help="Stop once every training point is classified correctly.")] = False,
+    per_sample: Annotated[bool, typer.Option(
+        "--per-sample", help="One random point per step (seed 002's optimize_data), not every point.")] = False,
+    out: Annotated[Path | None, typer.Option(
+        metavar="FOLDER", help="Write moved.npz, moved.png, moved.gif here (default: the run directory).")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace files of the same names already in --out.")] = False,
+) -> None:
+    """Move the training points, not the weights: gradient descent on the inputs (seed 002)."""
+    from nnctl.move_data import move_run, summary_line
+
+    with user_errors(), FrameReporter() as frames:
+        moved, written = move_run(run_dir, steps=steps, lr=lr, until_correct=until_correct, per_sample=per_sample,
+                                  out=out, overwrite=overwrite, progress=frames)
+    typer.echo(summary_line(moved, lr))
+    for path in written:
+        typer.echo(str(path))
+    raise typer.Exit(1 if until_correct and not moved.correct_after.all() else 0)
+
+
 @app.command(cls=Command)
 def predict(
     run_dir: Annotated[Path, typer.Argument(metavar="RUN_DIR", help="A run directory written by `nnctl train`.",

@@ -410,6 +410,8 @@ class AnimationConfig(Section):
     # log: a constant ratio between frames' epochs (0, 1, 2, 4, 7, …), dense where most changes;
     # early: quadratic; even: equal steps
     spacing: Literal["log", "early", "even"] = "log"
+    # a panel of network.png (the weights as edges, each unit's map) beside the others, per frame
+    network: bool = False
 
 
 class OutputConfig(Section):

@@ -116,6 +116,23 @@ def draw_neurons(run, path: Path, *, dpi: int, progress: Progress | None = None)
                               dpi=dpi)
 
 
+def draw_network(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
+    """network.png: the weights of model.npz; with 2-D inputs every node is a map over the plane
+    (the inputs as the network takes them, each hidden layer, the output's scores)."""
+    return plots.plot_network([layer.W for layer in run.model.network.dense], plot_data(run), path, title=title(run),
+                              layer_names=_layer_names(run), node_maps=node_maps(run), dpi=dpi)
+
+
+def node_maps(run) -> Callable | None:
+    """X (n, 2) in the data's units -> every node's value as network.png draws it: the inputs as
+    the network takes them, each hidden layer's activations, the output's class scores (or ŷ);
+    None when the inputs are not a plane."""
+    if not _two_d(run.dataset):
+        return None
+    scores = predict_scores(run)
+    return lambda X: [model_inputs(run, X), *run.model.hidden(model_inputs(run, X)), scores(X)]
+
+
 def draw_hidden(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     d = run.dataset
     last = lambda X: run.model.hidden(X)[-1]
@@ -154,13 +171,18 @@ def draw_animation(run, path: Path, *, dpi: int, progress: Progress | None = Non
         return evaluate
 
     hidden = (lambda X: model.hidden(model_inputs(run, X))[-1]) if run.config.model.hidden else None
-    frames = [plots.AnimationFrame(epoch, at(weights, scores), None if hidden is None else at(weights, hidden))
+    network = run.config.output.animation.network
+    maps = node_maps(run) if network else None
+    frames = [plots.AnimationFrame(epoch, at(weights, scores), None if hidden is None else at(weights, hidden),
+                                   [weights[f"W{i}"] for i in range(len(model.network.dense))] if network else None,
+                                   None if maps is None else at(weights, maps))
               for epoch, weights in checkpoints]
     total = len(frames)
     try:
         return plots.render_animation(
             frames, plot_data(run), run.metrics, path, title=title(run, weights=False), dpi=min(dpi, 80),
             progress=None if progress is None else (lambda i: progress(i + 1, total)),
+            network_names=_layer_names(run) if network else None,
         )
     finally:
         model.network.set_params(final)
@@ -188,6 +210,8 @@ PICTURES: dict[str, Picture] = {
     "fit": Picture(draw_fit, lambda d, c, p: d.task == "regression", "the fitted curve or surface (regression)"),
     "neurons": Picture(draw_neurons, lambda d, c, p: _two_d(d) and bool(c.model.hidden),
                        "every hidden unit's activation over the input plane (2 inputs)"),
+    "network": Picture(draw_network, lambda d, c, p: True,
+                       "the network: weights as edges, each unit's map over the input plane (2 inputs)"),
     "hidden": Picture(draw_hidden, lambda d, c, p: bool(c.model.hidden), "the data as the last hidden layer sees it"),
     "norms": Picture(draw_norms, lambda d, c, p: p is None or (p / "layers.csv").is_file(),
                      "weight and gradient norms per layer and epoch"),
@@ -208,7 +232,9 @@ def applicable(dataset, config, run_path: Path | None = None) -> list[str]:
 def default_pictures(dataset, config) -> list[str]:
     """What `nnctl train` draws with `output.plots: auto`: the loss; the boundary (2-D
     classification) or the fit (regression); the confusion matrix where no boundary can be
-    drawn; the animation when output.animation asks for frames. `nnctl plot` draws them all."""
+    drawn; the network when it is drawn whole with its maps (2 inputs, hidden layers, none wider
+    than plots.MAX_NODES_DRAWN: Playground's nets); the animation when output.animation asks for
+    frames. `nnctl plot` draws them all."""
     names = ["loss"]
     if dataset.task == "regression":
         names.append("fit")
@@ -216,6 +242,8 @@ def default_pictures(dataset, config) -> list[str]:
         names.append("boundary")
     else:
         names.append("confusion")
+    if _two_d(dataset) and config.model.hidden and max(config.model.hidden) <= plots.MAX_NODES_DRAWN:
+        names.append("network")
     if config.output.animation.frames > 1:
         names.append("animation")
     return names

@@ -47,9 +47,11 @@ Array = np.ndarray
 # The inventory: every entry nnctl may write in a run directory. `--overwrite` removes these and
 # nothing else, and refuses a folder holding anything not listed (hidden entries and links too).
 PICTURE_EXTENSIONS = (*(suffix.lstrip(".") for suffix in PICTURE_FORMATS), "gif")  # png, svg, pdf; the animation's gif
+MOVED_FILES = ("moved.npz", "moved.png", "moved.gif")  # `nnctl move-data` (nnctl.move_data)
 RUN_FILES = frozenset(
     {"config.yaml", "metrics.csv", "layers.csv", "summary.json", "model.npz", "data.npz", "resume.npz"}
     | {f"{name}.{fmt}" for name in PICTURE_NAMES for fmt in PICTURE_EXTENSIONS}
+    | set(MOVED_FILES)
 )
 CHECKPOINTS = "checkpoints"  # a folder of epoch-NNNN.npz files only
 _CHECKPOINT = re.compile(r"epoch-[0-9]{4,}\.npz")

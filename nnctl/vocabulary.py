@@ -31,7 +31,7 @@ FINAL_METRICS = tuple(f"final.{name}" for name in SUMMARY_METRICS)
 # The pictures of a run, by name: what output.plots and `nnctl plot --only` take, and the files a
 # run directory may hold (runs.RUN_FILES); pictures.PICTURES draws each, in this order. Here, at
 # the bottom, so that the config and the run inventory can name them without importing a drawing.
-PICTURE_NAMES = ("loss", "boundary", "fit", "neurons", "hidden", "norms", "confusion", "animation")
+PICTURE_NAMES = ("loss", "boundary", "fit", "neurons", "network", "hidden", "norms", "confusion", "animation")
 # The files a picture may be written as (`nnctl plot --image-format`; the animation is a GIF):
 # pdf for slides and handouts.
 PICTURE_FORMATS = (".png", ".svg", ".pdf")

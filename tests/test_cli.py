@@ -31,7 +31,7 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-COMMANDS = ["train", "gradcheck", "sweep", "runs", "explain", "plot", "config", "predict", "evaluate"]
+COMMANDS = ["train", "gradcheck", "sweep", "runs", "explain", "plot", "config", "predict", "evaluate", "move-data"]
 
 
 @pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
@@ -53,6 +53,7 @@ def test_help(command):
     ("config", "nnctl config [OPTIONS] CONFIG"),
     ("predict", "nnctl predict [OPTIONS] RUN_DIR INPUT"),
     ("evaluate", "nnctl evaluate [OPTIONS] RUN_DIR [INPUT]"),
+    ("move-data", "nnctl move-data [OPTIONS] RUN_DIR"),
 ])
 def test_usage_lines_name_arguments_one_way(command, usage):
     """Required bare, optional in brackets, repeated with dots, in capitals (not Typer's {run_dir})."""
@@ -167,7 +168,8 @@ def test_plot_redraws_the_pictures_from_the_files(tmp_path):
     result = invoke("plot", run, "--out", tmp_path / "pics")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "pics").iterdir()) == [
-        "animation.gif", "boundary.png", "confusion.png", "hidden.png", "loss.png", "neurons.png", "norms.png"]
+        "animation.gif", "boundary.png", "confusion.png", "hidden.png", "loss.png", "network.png", "neurons.png",
+        "norms.png"]
     only = invoke("plot", run, "--only", "loss", "--image-format", "svg", "--out", tmp_path / "svg")
     assert only.exit_code == 0 and [p.name for p in (tmp_path / "svg").iterdir()] == ["loss.svg"]
     old = invoke("plot", run, "--only", "loss", "--format", "svg", "--out", tmp_path / "old")

@@ -502,9 +502,26 @@ EXPORTS = [
          "error: {dir}/nope/predict.py: could not be written (its folder does not exist)", run=RUN),
 ]
 
+MOVE = "move-data {dir}/run --out {dir}/moved"
+MOVE_DATA = [
+    case("move-data-no-steps", MOVE + " --steps 0", "error: --steps: must be ≥ 1, got 0", run=RUN, absent="moved"),
+    case("move-data-negative-lr", MOVE + " --lr -0.1", "error: --lr: must be a number > 0, got -0.1 (seed 002 "
+         "takes 0.05)", run=RUN, absent="moved"),
+    case("move-data-nan-lr", MOVE + " --lr nan", "error: --lr: must be a number > 0, got nan", run=RUN,
+         absent="moved"),
+    case("move-data-not-a-run", "move-data {dir} --out {dir}/moved",
+         "error: {dir}: not a run directory (missing config.yaml, data.npz, model.npz)", absent="moved"),
+    case("move-data-out-is-a-file", "move-data {dir}/run --steps 1 --out {dir}/c.yaml",
+         "error: --out {dir}/c.yaml: exists and is not a folder", run=RUN),
+    case("move-data-out-exists", MOVE, "error: --out {dir}/moved: moved.png exists (pass --overwrite to replace it)",
+         run=RUN, moved=lambda path, run: (path.mkdir(), (path / "moved.png").write_bytes(b"mine"))),
+    case("move-data-damaged-model", MOVE, "{dir}/run/model.npz: holds Python objects",
+         run=damaged_run(lambda run: OBJECTS(run / "model.npz", run)), absent="moved"),
+]
+
 CASES = [*YAML_AND_FILES, *UNKNOWN_KEYS, *WRONG_TYPES, *OUT_OF_RANGE, *UNKNOWN_NAMES, *SET_OPTIONS,
          *MISSING_FILES, *CSV_PROBLEMS, *LOSS_AND_DATA, *INIT_WEIGHTS, *RUN_DIRECTORIES, *ABSURD_SIZES, *PREDICTIONS,
-         *EVALUATIONS, *EXPORTS]
+         *EVALUATIONS, *EXPORTS, *MOVE_DATA]
 
 
 @pytest.fixture(scope="module")
@@ -546,7 +563,7 @@ def test_the_corpus_covers_every_kind_of_mistake():
     assert len(ids) == len(set(ids)) and len(ids) >= 45
     kinds = [YAML_AND_FILES, UNKNOWN_KEYS, WRONG_TYPES, OUT_OF_RANGE, UNKNOWN_NAMES, SET_OPTIONS, MISSING_FILES,
              CSV_PROBLEMS, LOSS_AND_DATA, INIT_WEIGHTS, RUN_DIRECTORIES, ABSURD_SIZES, PREDICTIONS, EVALUATIONS,
-             EXPORTS]
+             EXPORTS, MOVE_DATA]
     assert all(len(kind) >= 5 for kind in kinds)
 
 

@@ -28,6 +28,8 @@ LAYERS: dict[str, int] = {
     # 5: many runs: sweeps, listings; the public run object (predict, later plot); its export; the
     # scikit-learn estimators (above training, whose loop they run; beside trained, which predicts)
     "nnctl.sweeps": 5, "nnctl.listing": 5, "nnctl.trained": 5, "nnctl.export": 5, "nnctl.sklearn": 5,
+    # seed 002's move-data: a trained run's points moved by the gradient, drawn (above pictures)
+    "nnctl.move_data": 5,
     # 6: the commands
     "nnctl.workflow": 6, "nnctl.cli": 6, "nnctl.__main__": 6,
     # the package's front door, which imports its public names lazily

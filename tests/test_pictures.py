@@ -86,11 +86,14 @@ def test_the_boundary_scores_are_the_models_predictions(tmp_path):
 @pytest.mark.parametrize(
     ("data", "hidden", "expected_all", "expected_default"),
     [
-        ({"name": "moons"}, [4], ["loss", "boundary", "neurons", "hidden", "norms", "confusion"],
+        ({"name": "moons"}, [4], ["loss", "boundary", "neurons", "network", "hidden", "norms", "confusion"],
+         ["loss", "boundary", "network"]),
+        ({"name": "moons"}, [9], ["loss", "boundary", "neurons", "network", "hidden", "norms", "confusion"],
          ["loss", "boundary"]),
-        ({"name": "step"}, [4], ["loss", "fit", "hidden", "norms"], ["loss", "fit"]),
-        ({"name": "bump"}, [], ["loss", "fit", "norms"], ["loss", "fit"]),
-        ({"name": "digits", "n_samples": 200}, [8], ["loss", "hidden", "norms", "confusion"], ["loss", "confusion"]),
+        ({"name": "step"}, [4], ["loss", "fit", "network", "hidden", "norms"], ["loss", "fit"]),
+        ({"name": "bump"}, [], ["loss", "fit", "network", "norms"], ["loss", "fit"]),
+        ({"name": "digits", "n_samples": 200}, [8], ["loss", "network", "hidden", "norms", "confusion"],
+         ["loss", "confusion"]),
     ],
 )
 def test_which_pictures_fit_which_run(data, hidden, expected_all, expected_default):
@@ -99,6 +102,46 @@ def test_which_pictures_fit_which_run(data, hidden, expected_all, expected_defau
     result = train(config)
     assert applicable(result.dataset, config) == expected_all
     assert default_pictures(result.dataset, config) == expected_default
+
+
+def test_network_png_draws_the_runs_weights_and_its_units_over_the_plane(tmp_path, monkeypatch):
+    from nnctl import plots
+    from nnctl.pictures import PICTURES
+
+    run = load_run(tiny(tmp_path))
+    seen = {}
+    monkeypatch.setattr(plots, "plot_network", lambda weights, data, path, **kw: seen.update(weights=weights, **kw))
+    PICTURES["network"].draw(run, tmp_path / "network.png", dpi=40)
+    model = run.model
+    assert [W.shape for W in seen["weights"]] == [(2, 4), (4, 2)]
+    np.testing.assert_array_equal(seen["weights"][1], model.network.dense[1].W)
+    X = np.random.default_rng(2).normal(size=(7, 2))
+    inputs, hidden, scores = seen["node_maps"](X)
+    np.testing.assert_array_equal(inputs, X)  # moons is not standardised: the plane is the inputs
+    np.testing.assert_allclose(hidden, np.tanh(X @ model.network.dense[0].W + model.network.dense[0].b))
+    np.testing.assert_allclose(scores, model.output(X))
+    assert seen["layer_names"] == ["hidden 1 (tanh)", "output (softmax)"]
+
+
+def test_output_animation_network_gives_each_frame_its_checkpoints_weights(tmp_path, monkeypatch):
+    from nnctl import plots
+    from nnctl.files import load_npz
+    from nnctl.pictures import PICTURES
+
+    run = load_run(tiny(tmp_path, output={"animation": {"frames": 3, "network": True}}))
+    seen = {}
+    monkeypatch.setattr(plots, "render_animation", lambda frames, *a, **kw: seen.update(frames=frames, **kw))
+    PICTURES["animation"].draw(run, tmp_path / "a.gif", dpi=40)
+    assert seen["network_names"] == ["hidden 1 (tanh)", "output (softmax)"]
+    for frame, (epoch, path) in zip(seen["frames"], run.checkpoints(), strict=True):
+        saved = load_npz(path)
+        assert frame.epoch == epoch
+        np.testing.assert_array_equal(frame.weights[1], saved["W1"])
+        X = np.array([[0.3, -0.2]])
+        np.testing.assert_allclose(frame.node_maps(X)[1], np.tanh(X @ saved["W0"] + saved["b0"]))
+    plain = load_run(tiny(tmp_path / "plain", output={"animation": {"frames": 3}}))
+    PICTURES["animation"].draw(plain, tmp_path / "b.gif", dpi=40)
+    assert seen["network_names"] is None and seen["frames"][0].weights is None  # off by default
 
 
 def test_the_picture_registry_draws_exactly_the_names_the_config_and_the_inventory_know():

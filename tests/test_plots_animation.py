@@ -238,3 +238,35 @@ def test_a_2d_regression_film_says_which_shape_is_which_split(tmp_path, monkeypa
     seen = spy_on_frames(monkeypatch, lambda fig, dpi: [t.get_text() for t in fig.legends[0].get_texts()])
     render_animation(frames, data, [{"epoch": 0, "train_loss": 1.0}], tmp_path / "a.gif", title="t", dpi=20)
     assert seen[-1] == ["train", "validation"]
+
+
+def test_the_network_panel_draws_each_frames_weights(tmp_path, monkeypatch):
+    """output.animation.network: a panel of network.png per frame, its edges the frame's weights."""
+    import nnctl.plots.animation as plots
+    from nnctl.plots.model import MAX_EDGE_POINTS
+
+    rng = np.random.default_rng(0)
+    data, _ = blobs(rng, 2, 10)
+    weights = [[rng.normal(size=(2, 3)), rng.normal(size=(3, 2))] for _ in range(2)]
+    frames = [AnimationFrame(e, lambda X, W=W: softmax(np.tanh(X @ W[0]) @ W[1]), None, W,
+                             lambda X, W=W: [X, np.tanh(X @ W[0]), softmax(np.tanh(X @ W[0]) @ W[1])])
+              for e, W in zip((0, 5), weights, strict=True)]
+    metrics = [{"epoch": e, "train_loss": 1 / (1 + e)} for e in range(6)]
+    seen = []
+    original = plots._Animation.update
+
+    def spy(self, i, frame):
+        original(self, i, frame)
+        patches = self.network.ax.patches if self.network else []
+        edges = {p.get_gid(): p.get_linewidth() for p in patches if (p.get_gid() or "")[:1] == "W"}
+        seen.append((len(self.fig.axes), edges, len(self.network.ax.images) if self.network else 0))
+
+    monkeypatch.setattr(plots._Animation, "update", spy)
+    render_animation(frames, data, metrics, tmp_path / "a.gif", title="t", dpi=20, network_names=["h", "out"])
+    for (n_axes, edges, n_images), W in zip(seen, weights, strict=True):
+        widest = max(np.abs(w).max() for w in W)
+        assert n_axes == 3 and n_images == 2 + 3 + 2  # model, network, loss; a map per node
+        assert edges["W1[2,0]"] == pytest.approx(MAX_EDGE_POINTS * abs(W[1][2, 0]) / widest)
+        assert edges["W0[1,2]"] == pytest.approx(MAX_EDGE_POINTS * abs(W[0][1, 2]) / widest)
+    without = render_animation(frames, data, metrics, tmp_path / "b.gif", title="t", dpi=20)
+    assert without.exists() and len(seen) == 4 and seen[-1][0] == 2  # no panel unless asked

@@ -364,7 +364,8 @@ def test_a_text_column_run_evaluates_plots_and_resumes(shop_run, tmp_path):
     assert result.exit_code == 0 and result.stderr == "", result.output
     assert json.loads(result.stdout)["accuracy"] > 0.8
     run = load_run(shop_run)
-    assert applicable(run.dataset, run.config, shop_run) == ["loss", "hidden", "norms", "confusion"]  # no plane
+    # no plane: no boundary, no neurons; the network as plain nodes
+    assert applicable(run.dataset, run.config, shop_run) == ["loss", "network", "hidden", "norms", "confusion"]
     plotted = runner.invoke(app, ["plot", str(shop_run), "--only", "hidden", "--out", str(tmp_path / "p")])
     assert plotted.exit_code == 0 and (tmp_path / "p" / "hidden.png").read_bytes()[:4] == b"\x89PNG", plotted.output
     shutil.copytree(shop_run, tmp_path / "again")  # as if killed before its end: resumed from the start

@@ -11,15 +11,18 @@ tested without training anything.
     plot_fit(predict, data, path, title=...)             fit.png: regression curve / surface / parity
     plot_neurons(layer_maps, data, path, title=...)      neurons.png: every unit over the input plane
     plot_hidden(H_train, H_val, data, path, title=...)   hidden.png: the data as the last hidden layer sees it
+    plot_network(weights, data, path, title=...)         network.png: the net as Playground draws it
     plot_confusion(y_true, y_pred, names, path, ...)     confusion.png: true against predicted class
     render_animation(frames, data, metrics, path, ...)   animation.gif: boundary/fit, hidden layer, loss
+    plot_moved(predict_scores, data, X0, X1, path, ...)  moved.png: seed 002's points moved to their class
+    render_moving_points(predict_scores, data, ...)      moved.gif: the points moving, the model fixed
     plot_sweep(rows, settings, path, metric=..., ...)    sweep.png: a metric against each swept setting
     plot_boundaries(panels, path, title=...)             boundaries.png: one small boundary per run of a sweep
     model_thumbnail(predict, data, width=...)            report.html: a run's model, drawn small (PNG bytes)
     loss_thumbnail(metrics, width=..., height=...)       report.html: a run's loss, drawn small (PNG bytes)
 
-One module per family: `curves` (loss, norms), `model` (boundary, fit, neurons, hidden,
-confusion), `animation`, `sweep` (sweep, boundaries); `common` holds what two of them share:
+One module per family: `curves` (loss, norms), `model` (boundary, fit, neurons, network,
+hidden, confusion), `animation`, `sweep` (sweep, boundaries); `common` holds what two of them share:
 PlotData, the palette, the figure and save helpers, the input-plane grid, the hidden views.
 
 matplotlib is imported inside the functions that draw, never at module import: `nnctl --help`
@@ -47,7 +50,7 @@ from nnctl.vocabulary import PICTURE_NAMES
 # the submodule that defines each public name
 _NAMES: dict[str, tuple[str, ...]] = {
     "animation": (
-        "ANIMATION_RESOLUTION", "AnimationFrame", "render_animation",
+        "ANIMATION_RESOLUTION", "AnimationFrame", "render_animation", "render_moving_points",
     ),
     "common": (
         "Array", "BOUNDARY", "CLASS_COLORS", "DIVERGING_CMAP", "DPI", "EDGE", "FINE_LOG_TICKS_DECADES",
@@ -58,8 +61,8 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "plot_loss", "plot_norms",
     ),
     "model": (
-        "MAX_UNITS_DRAWN", "confusion_counts", "decision_grid", "plot_boundary", "plot_confusion", "plot_fit",
-        "plot_hidden", "plot_neurons",
+        "MAX_NODES_DRAWN", "MAX_UNITS_DRAWN", "confusion_counts", "decision_grid", "edge_color", "plot_boundary",
+        "plot_confusion", "plot_fit", "plot_hidden", "plot_moved", "plot_network", "plot_neurons", "strongest_units",
     ),
     "sweep": (
         "MAX_BOUNDARY_COLUMNS", "MAX_SWEEP_LINES", "MAX_VALUE_TICKS", "loss_thumbnail", "model_thumbnail",

@@ -36,6 +36,7 @@ from nnctl.plots.common import (
     curve_points,
     draw_boundaries,
     epoch_axis,
+    figure_title,
     finite_column,
     grid_points,
     log_axis,
@@ -54,6 +55,7 @@ from nnctl.plots.common import (
     surface_dots,
     use_log_scale,
 )
+from nnctl.plots.model import draw_network  # network.png's own drawing, for its panel
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -66,11 +68,15 @@ class AnimationFrame:
 
     - predict: X (n, d) -> class scores (n, K) (classification) or the output (n, 1) (regression)
     - hidden: X -> activations (n, w) of the last hidden layer; None without a hidden layer
+    - weights: [W0, W1, ...] of the frame, for the network panel (see render_animation), and
+      node_maps: X (n, 2) -> each node's value as plot_network takes them (2-D inputs), or None
     """
 
     epoch: int
     predict: Callable[[Array], Array]
     hidden: Callable[[Array], Array] | None
+    weights: list[Array] | None = None
+    node_maps: Callable[[Array], list[Array]] | None = None
 
 
 ANIMATION_RESOLUTION = 90  # grid side of the moving boundary / surface: enough at GIF sizes
@@ -92,10 +98,13 @@ def render_animation(
     fps: int = 6,
     dpi: int = 80,
     progress: Callable[[int], None] | None = None,
+    network_names: list[str] | None = None,
 ) -> Path:
     """A GIF of training: per frame, side by side, the decision boundary (2-D classification) or
     the fit (1-D / 2-D regression), the hidden representation (as hidden.png), and the loss up
     to the frame's epoch; "epoch N" in the suptitle. Inputs with d > 2 have no first panel.
+    With network_names (one per layer after the inputs, as plot_network's layer_names) and
+    frames that carry their weights, a network panel after the first: network.png at each frame.
     Each frame lasts 1/fps s, the last LAST_FRAME_SECONDS.
 
     One figure is built and its artists updated frame by frame (no figure per frame); each frame
@@ -112,7 +121,7 @@ def render_animation(
     path.parent.mkdir(parents=True, exist_ok=True)
     images = []
     with rc_context(FONT_SIZES):
-        animation = _Animation(frames, data, metrics, title=title)
+        animation = _Animation(frames, data, metrics, title=title, network_names=network_names)
         for i, frame in enumerate(frames):
             animation.update(i, frame)
             if i == 0:
@@ -126,11 +135,69 @@ def render_animation(
             images.append(_frame_image(animation.fig, dpi))
             if progress is not None:
                 progress(i)
+    return _write_gif(images, path, fps)
+
+
+def _write_gif(images: list, path: Path, fps: int) -> Path:
+    """The frames (PIL images) as a looping GIF at `path`, each 1/fps s, the last
+    LAST_FRAME_SECONDS; written atomically. Returns `path`."""
     step = 10 * max(1, round(100 / fps))  # GIF durations are whole hundredths of a second
     durations = [step] * (len(images) - 1) + [max(step, round(1000 * LAST_FRAME_SECONDS))]
     with written(path, keep_suffix=True) as tmp:
         images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
     return path
+
+
+def render_moving_points(
+    predict_scores: Callable[[Array], Array],
+    data: PlotData,
+    frames: Array,
+    frame_steps: Sequence[int],
+    path: Path,
+    *,
+    title: str,
+    fps: int = 6,
+    dpi: int = 80,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
+    """moved.gif: a fixed 2-D classifier's regions (as the animation's first panel) and its
+    training points moving, frames: (F, n, 2) the points at frame_steps (F,), each in its true
+    class's colour (data.y_train) over a faint dot where it started; "step N" and how many the
+    model gets right in the title. Written as render_animation writes its GIF. Returns `path`."""
+    from matplotlib import rc_context
+
+    frames = np.asarray(frames, dtype=float)
+    path = Path(path)
+    if path.suffix.lower() != ".gif" or not len(frames):
+        raise ValueError(f"{path}: the moving points need at least one frame and a .gif")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    y = class_indices(data.y_train)
+    colors = class_colors(count_classes(data))
+    with rc_context(FONT_SIZES):
+        fig = constrained_figure((PANEL_INCHES[0] * 1.6, PANEL_INCHES[1] * 1.45))
+        ax = fig.add_subplot()
+        xx, yy, extent = plane_grid(frames.reshape(-1, 2), ANIMATION_RESOLUTION)
+        P = as_probabilities(np.asarray(predict_scores(grid_points(xx, yy)), dtype=float)).reshape(xx.shape + (-1,))
+        ax.imshow(region_colors(P, colors), origin="lower", extent=extent, interpolation="bilinear", aspect="auto")
+        draw_boundaries(ax, xx, yy, P)
+        ax.scatter(frames[0][:, 0], frames[0][:, 1], c=colors[y], s=6, alpha=0.3, linewidths=0)
+        points = scatter_split(ax, frames[0], "train", c=colors[y], s=16, linewidths=0.4)
+        plane_axes(ax, data, extent)
+        fig.legend(handles=class_handles(data, colors), ncols=min(len(colors), 7), loc="outside lower center",
+                   frameon=False)
+        figure_title(fig, title)  # broken over two lines when long, not cut off
+        images = []
+        for i, (X, step) in enumerate(zip(frames, frame_steps, strict=True)):
+            points.set_offsets(X)
+            right = int((predicted_classes(predict_scores, X) == y).sum())
+            ax.set_title(f"step {step} · {right} of {len(y)} classified correctly")
+            if i == 0:  # lay out once, then freeze (as render_animation does)
+                fig.draw_without_rendering()
+                fig.set_layout_engine(None)
+            images.append(_frame_image(fig, dpi))
+            if progress is not None:
+                progress(i)
+    return _write_gif(images, path, fps)
 
 
 def _frame_image(fig: Figure, dpi: int):
@@ -149,15 +216,20 @@ class _Animation:
     when d <= 2, the last hidden layer when there is one, the loss), the class legend and the
     suptitle. Each frame is handed to every panel."""
 
-    def __init__(self, frames: Sequence[AnimationFrame], data: PlotData, metrics: list[dict], *, title: str) -> None:
+    def __init__(self, frames: Sequence[AnimationFrame], data: PlotData, metrics: list[dict], *, title: str,
+                 network_names: list[str] | None = None) -> None:
         self.title = title
         colors = class_colors(count_classes(data)) if data.task == "classification" else None
         has_model_panel, has_hidden = data.n_features <= 2, frames[-1].hidden is not None
-        n_panels = has_model_panel + has_hidden + 1
-        fig = self.fig = constrained_figure((PANEL_INCHES[0] * n_panels, PANEL_INCHES[1]))
-        grid = fig.add_gridspec(1, n_panels)
+        has_network = network_names is not None and frames[-1].weights is not None
+        n_panels = has_model_panel + has_network + has_hidden + 1
+        # the network is wider than high (Playground's columns): its panel gets half a panel more
+        ratios = [1.0] * has_model_panel + [NETWORK_PANEL_WIDTH] * has_network + [1.0] * (has_hidden + 1)
+        fig = self.fig = constrained_figure((PANEL_INCHES[0] * sum(ratios), PANEL_INCHES[1]))
+        grid = fig.add_gridspec(1, n_panels, width_ratios=ratios)
         cells = [grid[0, column] for column in range(n_panels)]
         self.model = model_panel(fig, fig.add_subplot(cells.pop(0)), data, colors) if has_model_panel else None
+        self.network = _NetworkPanel(fig.add_subplot(cells.pop(0)), data, network_names) if has_network else None
         self.hidden = _HiddenPanel(fig, cells.pop(0), frames, data) if has_hidden else None
         self.loss = _LossPanel(fig.add_subplot(cells.pop(0)), metrics, frames, by_class=colors is not None)
         # one legend, below the panels, in the same place in every frame: what colour and shape mean
@@ -178,6 +250,8 @@ class _Animation:
         """Show frames[i]."""
         if self.model is not None:
             self.model.update(frame)
+        if self.network is not None:
+            self.network.update(frame)
         if self.hidden is not None:
             self.hidden.update(i)
         self.loss.update(frame.epoch)
@@ -314,6 +388,30 @@ def _line_axes(ax: Axes, data: PlotData, low: float, high: float) -> None:
     ax.set_xlim(low, high)
     ax.set_xlabel(data.feature_name(0))
     ax.grid(True, alpha=0.3)
+
+
+# ---------------------------------------------------------------- the network panel (output.animation.network)
+
+NETWORK_PANEL_RESOLUTION = 24  # a node's map side: its square is about 0.3 inches in a frame
+NETWORK_PANEL_WIDTH = 1.5  # in panels
+
+
+class _NetworkPanel:
+    """network.png at each frame, drawn anew (its edges change width and colour, its nodes'
+    maps change): the axes are cleared and `draw_network` draws the frame's weights."""
+
+    def __init__(self, ax: Axes, data: PlotData, layer_names: list[str]) -> None:
+        self.ax, self.data, self.layer_names = ax, data, layer_names
+
+    def update(self, frame: AnimationFrame) -> None:
+        self.ax.clear()
+        draw_network(self.ax, frame.weights, self.data, layer_names=self.layer_names, node_maps=frame.node_maps,
+                     resolution=NETWORK_PANEL_RESOLUTION, fontsize=8.0)
+        # room above the layers' names, which are in points while the net shrinks to the panel:
+        # without it the title ran into "hidden 1 (tanh)"
+        low, high = self.ax.get_ylim()
+        self.ax.set_ylim(low, high + 0.8)
+        self.ax.set_title("the network · edge width ∝ |w| · green w > 0, purple w < 0")
 
 
 # ---------------------------------------------------------------- panel 2: the hidden representation

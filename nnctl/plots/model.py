@@ -19,6 +19,7 @@ from nnctl.plots.common import (
     DIVERGING_CMAP,
     DPI,
     EDGE,
+    NEUTRAL,
     NEUTRAL_DARK,
     SEQUENTIAL_CMAP,
     TITLE_CHARACTERS_PER_INCH,
@@ -505,13 +506,8 @@ def _hidden_row(values: Array, name: str) -> dict[str, Any]:
     width = values.shape[-1]
     spread = values.reshape(-1, width).std(axis=0)
     chosen = np.sort(np.argsort(-spread, kind="stable")[:MAX_UNITS_DRAWN])
-    shown = values[..., chosen]
-    low, high = float(shown.min()), float(shown.max())
-    scale = max(abs(low), abs(high), 1e-12)
-    if low < -1e-9 * scale:  # takes both signs (tanh): white is 0
-        cmap, value_range, scale_note = DIVERGING_CMAP, (-scale, scale), "purple < 0 (white) < green"
-    else:  # non-negative (relu, sigmoid): dark is 0
-        cmap, value_range, scale_note = SEQUENTIAL_CMAP, (0.0, scale), "0 (dark) to high (yellow)"
+    cmap, value_range, scale_note = activation_scale(values[..., chosen])
+    scale = value_range[1]
     constant = spread <= 1e-9 * max(float(np.abs(values).max()), 1e-12)
     label = name
     if width > MAX_UNITS_DRAWN:
@@ -525,6 +521,17 @@ def _hidden_row(values: Array, name: str) -> dict[str, Any]:
         panels.append((f"unit {j + 1}{note}", unit))
     return {"label": label, "panels": panels, "cmap": cmap, "range": value_range, "bar_label": "activation",
             "is_output": False}
+
+
+def activation_scale(values: Array) -> tuple[str, tuple[float, float], str]:
+    """(colour map, (low, high), what the colours mean) of one layer's activations, any shape:
+    a diverging scale centred at 0 when they take both signs (tanh), a sequential one from 0
+    when they do not (relu, sigmoid)."""
+    low, high = float(values.min()), float(values.max())
+    scale = max(abs(low), abs(high), 1e-12)
+    if low < -1e-9 * scale:  # takes both signs (tanh): white is 0
+        return DIVERGING_CMAP, (-scale, scale), "purple < 0 (white) < green"
+    return SEQUENTIAL_CMAP, (0.0, scale), "0 (dark) to high (yellow)"  # non-negative: dark is 0
 
 
 def _output_row(values: Array, name: str, data: PlotData) -> dict[str, Any]:
@@ -557,6 +564,279 @@ def _class_dots(ax: Axes, data: PlotData) -> None:
     colors = class_colors(count_classes(data))
     for split, X, y in data.splits():
         scatter_split(ax, X, split, c=colors[class_indices(y)], s=9, linewidths=0.35, edgecolors="white", alpha=0.85)
+
+
+# ---------------------------------------------------------------- network.png
+
+MAX_NODES_DRAWN = 8  # per column, Playground's own limit: a wider layer shows its strongest units
+MAX_EDGE_POINTS = 7.0  # the line width of the largest |w| drawn; every other edge in proportion
+ZERO_EDGE_POINTS = 0.7  # an exact zero (L1) is drawn thin, dashed and grey, not left out
+NODE = 0.72  # a node's side, in the picture's units (a row is 1 apart, a column COLUMN_GAP)
+COLUMN_GAP = 2.6
+NETWORK_INCHES = 0.78  # inches per picture unit
+NETWORK_RESOLUTION = 40  # grid side of a node's map: enough at 0.56 inches
+
+
+def edge_color(w: float) -> tuple[float, float, float, float]:
+    """The colour of an edge of weight w, from the diverging map of signed values: green for
+    w > 0, purple for w < 0 (the ends of DIVERGING_CMAP, so they read on white), grey for 0."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_rgba
+
+    if w == 0:
+        return to_rgba(NEUTRAL)
+    return colormaps[DIVERGING_CMAP](0.88 if w > 0 else 0.12)
+
+
+def strongest_units(weights: list[Array], most: int = MAX_NODES_DRAWN) -> list[Array]:
+    """The nodes drawn in each column (inputs, each hidden layer, outputs), sorted indices.
+
+    weights: [W0 (d, h1), W1 (h1, h2), ..., W_L (h_L, K)]. A column of at most `most` nodes is
+    drawn whole, and so is the output; a wider one keeps the `most` nodes of largest strength,
+    Σ|w| over the edges into and out of the node (all of them, drawn or not)."""
+    sizes = [weights[0].shape[0], *(W.shape[1] for W in weights)]
+    chosen = []
+    for layer, size in enumerate(sizes):
+        if size <= most or layer == len(sizes) - 1:
+            chosen.append(np.arange(size))
+            continue
+        strength = np.abs(weights[layer]).sum(axis=1) if layer < len(weights) else 0.0
+        strength = strength + (np.abs(weights[layer - 1]).sum(axis=0) if layer > 0 else 0.0)
+        chosen.append(np.sort(np.argsort(-strength, kind="stable")[:most]))
+    return chosen
+
+
+def plot_network(
+    weights: list[Array],
+    data: PlotData,
+    path: Path,
+    *,
+    title: str,
+    layer_names: list[str],
+    node_maps: Callable[[Array], list[Array]] | None = None,
+    dpi: int = DPI,
+    resolution: int = NETWORK_RESOLUTION,
+) -> Path:
+    """The network as TensorFlow Playground draws it: a column of nodes per layer, inputs at the
+    left (named by data's features), outputs at the right, an edge for every weight drawn.
+
+    - weights: [W0 (d, h1), ..., W_L (h_L, K)], the dense layers' weights in order.
+    - layer_names: one per column after the inputs, e.g. ["hidden 1 (tanh)", "output (softmax)"].
+    - node_maps: X (n, 2) -> [inputs (n, d), hidden_1 (n, h1), ..., output scores (n, K)], each
+      node's value over the input plane; given (2-D inputs), every node is a small heatmap of it
+      (hidden layers on activation_scale, outputs as neurons.png's output), else a plain box.
+    Edges: line width ∝ |w| over the whole picture (the largest drawn is MAX_EDGE_POINTS),
+    green w > 0, purple w < 0 (`edge_color`), an exact 0 thin, dashed and grey. A column wider
+    than MAX_NODES_DRAWN shows its strongest nodes (`strongest_units`), and the note says so.
+    Returns `path`.
+    """
+    figure = _network_figure(weights, data, title=title, layer_names=layer_names, node_maps=node_maps,
+                             resolution=resolution)
+    return save(figure, path, dpi)
+
+
+def _network_figure(weights: list[Array], data: PlotData, *, title: str, layer_names: list[str],
+                    node_maps: Callable[[Array], list[Array]] | None, resolution: int) -> Figure:
+    """The figure of `plot_network`, unsaved: one axes (`draw_network`), the note below it."""
+    chosen = strongest_units([np.asarray(W) for W in weights])
+    rows = max(len(c) for c in chosen)
+    fig = constrained_figure((max(6.0, NETWORK_INCHES * (COLUMN_GAP * (len(chosen) - 1) + 3.2)),
+                              NETWORK_INCHES * (rows + 0.9) + 1.4))
+    note = draw_network(fig.add_subplot(), weights, data, layer_names=layer_names, node_maps=node_maps,
+                        resolution=resolution)
+    # below the nodes: above them it ran into the layers' names
+    fig.supxlabel(note, fontsize=8, wrap=True)
+    figure_title(fig, title)
+    return fig
+
+
+def draw_network(ax: Axes, weights: list[Array], data: PlotData, *, layer_names: list[str],
+                 node_maps: Callable[[Array], list[Array]] | None, resolution: int = NETWORK_RESOLUTION,
+                 fontsize: float = 9.0) -> str:
+    """The network of `plot_network` on `ax` in picture units, nodes centred on (COLUMN_GAP ·
+    column, row), each column centred; returns the note that says what the picture shows (the
+    animation's network panel draws each frame with this)."""
+    weights = [np.asarray(W, dtype=float) for W in weights]
+    if len(layer_names) != len(weights):
+        raise ValueError(f"{len(weights)} weight matrices but {len(layer_names)} layer names")
+    chosen = strongest_units(weights)
+    rows = max(len(c) for c in chosen)
+    at = [(len(c) - 1) / 2 - np.arange(len(c)) for c in chosen]  # each column centred, top down
+    widest = _draw_edges(ax, weights, chosen, at)
+    maps = _node_images(node_maps, data, chosen, resolution) if node_maps is not None else None
+    for column, units in enumerate(chosen):
+        _draw_column(ax, column, units, at[column], maps[column] if maps else None, data,
+                     ["inputs", *layer_names][column], len(chosen), fontsize)
+    ax.set_xlim(-1.9, COLUMN_GAP * (len(chosen) - 1) + 1.3)
+    ax.set_ylim(-(rows - 1) / 2 - 0.5, (rows - 1) / 2 + 1.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return _network_note(weights, chosen, widest, maps is not None)
+
+
+def _draw_edges(ax: Axes, weights: list[Array], chosen: list[Array], at: list[Array]) -> float:
+    """One curve per weight between drawn nodes (Playground's S-shaped links), width ∝ |w|;
+    returns the largest |w| drawn (0 when every one is 0). gid "W{layer}[i,j]" names each edge."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as CurvePath
+
+    widest = max(float(np.abs(W[np.ix_(chosen[layer], chosen[layer + 1])]).max(initial=0.0))
+                 for layer, W in enumerate(weights))
+    for layer, W in enumerate(weights):
+        x0, x1 = COLUMN_GAP * layer + NODE / 2, COLUMN_GAP * (layer + 1) - NODE / 2
+        middle = (x0 + x1) / 2
+        for a, i in enumerate(chosen[layer]):
+            for b, j in enumerate(chosen[layer + 1]):
+                w = float(W[i, j])
+                # edges arrive spread over the middle of the node's side, in their sources' order,
+                # as Playground's do: a fan-in of eight reads as eight lines, not one knot
+                y0 = at[layer][a]
+                y1 = at[layer + 1][b] + (a - (len(chosen[layer]) - 1) / 2) / len(chosen[layer]) * 0.4 * NODE
+                curve = CurvePath([(x0, y0), (middle, y0), (middle, y1), (x1, y1)],
+                                  [CurvePath.MOVETO, CurvePath.CURVE4, CurvePath.CURVE4, CurvePath.CURVE4])
+                style = ({"linewidth": MAX_EDGE_POINTS * abs(w) / widest, "linestyle": "-", "alpha": 0.85}
+                         if w != 0 else {"linewidth": ZERO_EDGE_POINTS, "linestyle": (0, (3, 2)), "alpha": 0.7})
+                ax.add_patch(PathPatch(curve, facecolor="none", edgecolor=edge_color(w), capstyle="butt",
+                                       zorder=1, gid=f"W{layer}[{i},{j}]", **style))
+    return widest
+
+
+def _node_images(node_maps: Callable[[Array], list[Array]], data: PlotData, chosen: list[Array],
+                 resolution: int) -> list[list[tuple[Array, Any, Any]]]:
+    """Per column, per drawn node: (its map (r, r), colour map, Normalize) over the input plane."""
+    from matplotlib.colors import Normalize
+
+    if data.n_features != 2:
+        raise ValueError(f"node maps need 2-D input, got {data.n_features}-D")
+    xx, yy, _ = plane_grid(all_X(data), resolution)
+    values = [np.asarray(m, dtype=float).reshape(resolution, resolution, -1) for m in node_maps(grid_points(xx, yy))]
+    if len(values) != len(chosen):
+        raise ValueError(f"{len(values)} node maps but {len(chosen)} columns of nodes")
+    columns = []
+    for column, (units, V) in enumerate(zip(chosen, values, strict=True)):
+        if column == len(chosen) - 1 and data.task == "classification":
+            P = as_probabilities(V.reshape(resolution * resolution, -1)).reshape(resolution, resolution, -1)
+            colors = class_colors(count_classes(data, P.shape[-1]))
+            if V.shape[-1] == 1:  # one score column: P(class 1) on class 0's colour → class 1's
+                columns.append([(P[..., 1], two_class_cmap(colors), Normalize(0.0, 1.0))])
+            else:
+                columns.append([(P[..., k], one_class_cmap(colors[k]), Normalize(0.0, 1.0)) for k in units])
+            continue
+        cmap, value_range, _ = activation_scale(V[..., units])
+        columns.append([(V[..., k], cmap, Normalize(*value_range)) for k in units])
+    return columns
+
+
+def _draw_column(ax: Axes, column: int, units: Array, at: Array, maps: list | None, data: PlotData,
+                 name: str, n_columns: int, fontsize: float) -> None:
+    """One layer's nodes: a heatmap framed in black (or a plain grey box), the inputs named at
+    the left, hidden units numbered above, outputs named at the right; the layer's name on top."""
+    from matplotlib.patches import Rectangle
+
+    x = COLUMN_GAP * column
+    for a, (k, y) in enumerate(zip(units, at, strict=True)):
+        box = (x - NODE / 2, x + NODE / 2, y - NODE / 2, y + NODE / 2)
+        if maps is not None and a < len(maps):
+            image, cmap, norm = maps[a]
+            ax.imshow(image, origin="lower", extent=box, cmap=cmap, norm=norm, interpolation="bilinear",
+                      zorder=3, gid=f"node {column}:{k}")
+        face = "none" if maps is not None else "#e8e8e8"
+        ax.add_patch(Rectangle((box[0], box[2]), NODE, NODE, facecolor=face, edgecolor=EDGE, lw=0.8, zorder=4))
+        if column == 0:
+            ax.text(box[0] - 0.12, y, data.feature_name(int(k)), ha="right", va="center", fontsize=fontsize)
+        elif column == n_columns - 1:
+            label = (f"P({data.class_label(int(k) if len(units) > 1 else 1)})" if data.task == "classification"
+                     else ("ŷ" if len(units) == 1 else f"ŷ{int(k) + 1}"))
+            ax.text(box[1] + 0.12, y, label, ha="left", va="center", fontsize=fontsize)
+        else:
+            ax.text(x, box[3] + 0.03, f"{int(k) + 1}", ha="center", va="bottom", fontsize=0.72 * fontsize,
+                    color=NEUTRAL_DARK)
+    ax.text(x, max(at) + NODE / 2 + 0.3, name.replace(" (", "\n("), ha="center", va="bottom", fontsize=fontsize)
+
+
+def _network_note(weights: list[Array], chosen: list[Array], widest: float, maps: bool) -> str:
+    """What the edges and nodes mean, and which nodes a wide layer shows, under the title."""
+    sizes = [weights[0].shape[0], *(W.shape[1] for W in weights)]
+    parts = [f"edge width ∝ |w| (widest |w| = {widest:.3g}) · green w > 0 · purple w < 0 · dashed grey: w = 0"]
+    zeros = sum(int((W == 0).sum()) for W in weights)
+    if zeros:
+        parts[0] += f" ({zeros} of {sum(W.size for W in weights)} weights)"
+    cut = [f"{'inputs' if layer == 0 else f'hidden {layer}'}: {len(c)} of {n}"
+           for layer, (c, n) in enumerate(zip(chosen, sizes, strict=True)) if len(c) < n]
+    if cut:
+        parts.append("shown: the strongest nodes (largest Σ|w| in and out) · " + ", ".join(cut))
+    if maps:
+        parts.append("each node: its value over the input plane (hidden: purple < 0 < green, or dark 0 to yellow)")
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- moved.png
+
+
+def plot_moved(
+    predict_scores: Callable[[Array], Array],
+    data: PlotData,
+    X_start: Array,
+    X_end: Array,
+    path: Path,
+    *,
+    title: str,
+    dpi: int = DPI,
+    resolution: int = 200,
+    score_label: str = "P(class 1)",
+) -> Path:
+    """Seed 002's moved data: the model's class regions (as boundary.png) under the training
+    points, each drawn where it ended in its true class's colour, with an arrow from where it
+    started (a faint dot). Points the model got wrong before they moved are ringed at their
+    start (boundary.png's mark); the subtitle counts the points that changed class.
+
+    - predict_scores: X (n, 2) -> (n, K) class scores; data: 2-D classification, its training
+      split's labels y_train; X_start, X_end: (n, 2) the training points before and after.
+    Returns `path`.
+    """
+    return save(_moved_figure(predict_scores, data, X_start, X_end, title=title, resolution=resolution,
+                              score_label=score_label), path, dpi)
+
+
+def _moved_figure(predict_scores: Callable[[Array], Array], data: PlotData, X_start: Array, X_end: Array, *,
+                  title: str, resolution: int, score_label: str) -> Figure:
+    from matplotlib.lines import Line2D
+
+    X_start, X_end = np.asarray(X_start, dtype=float), np.asarray(X_end, dtype=float)
+    both = np.vstack([X_start, X_end])
+    xx, yy, raw = decision_grid(predict_scores, both, resolution, pad=span_margin(both, 0.12))
+    P = as_probabilities(raw.reshape(resolution * resolution, -1)).reshape(resolution, resolution, -1)
+    y = class_indices(data.y_train)
+    colors = class_colors(count_classes(data, P.shape[-1]))
+    extent = (xx[0, 0], xx[-1, -1], yy[0, 0], yy[-1, -1])
+    fig, (ax,) = new_figure(panel=(7.2, 6.4))
+    if P.shape[-1] == 2:
+        _shade_two_classes(fig, ax, xx, yy, P[..., 1], colors, score_label)
+    else:
+        shade_many_classes(ax, P, colors, extent)
+    draw_boundaries(ax, xx, yy, P)
+    before = predicted_classes(predict_scores, X_start) == y
+    after = predicted_classes(predict_scores, X_end) == y
+    ax.scatter(X_start[:, 0], X_start[:, 1], c=colors[y], s=8, alpha=0.35, linewidths=0, zorder=2)
+    moved = np.flatnonzero(np.linalg.norm(X_end - X_start, axis=1) > 1e-9 * max(span_margin(both, 1.0), 1e-12))
+    # hundreds of arrows (cross-entropy moves every point) are drawn lighter, so the regions show through
+    ax.quiver(X_start[moved, 0], X_start[moved, 1], *(X_end[moved] - X_start[moved]).T, angles="xy",
+              scale_units="xy", scale=1, color=BOUNDARY, width=0.003, headwidth=4,
+              alpha=0.9 if len(moved) <= 100 else 0.4, zorder=3)
+    scatter_split(ax, X_end, "train", c=colors[y], s=22, linewidths=0.5, zorder=4)
+    ax.scatter(X_start[~before, 0], X_start[~before, 1], zorder=5, label="_wrong", **_misclassified_style())
+    plane_axes(ax, data, extent)
+    changed = int((before != after).sum())
+    ax.set_title(f"{len(y)} training points · {changed} changed class · right before {int(before.sum())}, "
+                 f"after {int(after.sum())}", fontsize=10)
+    handles = class_handles(data, colors) + [
+        Line2D([], [], ls="", marker="o", color=NEUTRAL, alpha=0.5, markersize=4, label="start"),
+        Line2D([], [], ls="", marker="o", color=NEUTRAL, markeredgecolor=EDGE, markersize=6, label="end"),
+        Line2D([], [], ls="", marker="o", markerfacecolor="none", markeredgecolor=BOUNDARY, markersize=11,
+               markeredgewidth=1.5, path_effects=halo(3.5), label="wrong before moving")]
+    fig.legend(handles=handles, ncols=legend_columns(handles, 7.2), loc="outside lower center", frameon=False)
+    figure_title(fig, title)
+    return fig
 
 
 # ---------------------------------------------------------------- hidden.png
