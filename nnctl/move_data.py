@@ -52,26 +52,26 @@ class Moved:
     frame_steps: Array
     correct_before: Array
     correct_after: Array
+    rose: bool = False  # the descent stopped where Σ l_i rose (a step too large), at the last check before
 
     @property
     def changed_class(self) -> int:
         return int((self.correct_before != self.correct_after).sum())
 
 
+RISE_TOLERANCE = 1e-9  # Σ l_i may grow by rounding alone; more than this relative rise stops the descent
+
+
 def network_inputs(preprocessing: Preprocessing, X_raw: Array, dtype) -> Array:
-    """X_raw (n, d) in the data's units -> the network's inputs (n, d) in `dtype`: standardised
-    as the run was. With data.features: φ(X_raw) first (and `raw_gradient` takes its VJP)."""
-    return preprocessing.standardize(np.asarray(X_raw, dtype=float), dtype)
+    """X_raw (n, m) number columns in the data's units -> the network's inputs (n, d) in `dtype`:
+    the run's features computed (data.features) and standardised, as in training."""
+    return preprocessing.encode(np.asarray(X_raw, dtype=float), dtype)
 
 
 def raw_gradient(preprocessing: Preprocessing, X_raw: Array, grad_inputs: Array) -> Array:
-    """∂L/∂(network inputs) (n, d) -> ∂L/∂X_raw (n, d), the data's own units: the inputs are
-    A = (X_raw − mean) / std when the run standardised, so ∂L/∂X_raw = ∂L/∂A / std.
-
-    The seam for data.features: with computed features A = (φ(X_raw) − mean) / std, and this
-    becomes the vector-Jacobian product of φ at X_raw with ∂L/∂A / std."""
-    grad = np.asarray(grad_inputs, dtype=float)
-    return grad if preprocessing.mean is None else grad / preprocessing.std
+    """∂L/∂(network inputs) (n, d) -> ∂L/∂X_raw (n, m), the data's own units: back through the
+    standardisation and the feature map (`Preprocessing.raw_gradient`)."""
+    return preprocessing.raw_gradient(np.asarray(X_raw, dtype=float), grad_inputs)
 
 
 def point_gradients(model, preprocessing: Preprocessing, X_raw: Array, T: Array) -> tuple[float, Array, Array]:
@@ -98,10 +98,17 @@ def move_points(model, preprocessing: Preprocessing, X: Array, y: Array, T: Arra
     step = 0
     check_every = len(X) if per_sample else 1
     rng = rng if rng is not None else np.random.default_rng(0)
+    checked, checked_step, rose = X.copy(), 0, False
     while True:
         if step % check_every == 0 or step == steps:
-            value, gradient, predicted = point_gradients(model, preprocessing, X, T)
+            with np.errstate(over="ignore", invalid="ignore"):  # a step too large: refused below, in words
+                value, gradient, predicted = point_gradients(model, preprocessing, X, T)
+            if objective and not value <= objective[-1] * (1 + RISE_TOLERANCE):  # also NaN: back to the last check
+                X, rose, step = checked, True, checked_step
+                value, gradient, predicted = point_gradients(model, preprocessing, X, T)
+                break
             objective.append(value)
+            checked, checked_step = X.copy(), step
             if step == steps or (until_correct and (predicted == y).all()):
                 break
         if per_sample:  # the seed's optimize_data: one random point per step
@@ -113,11 +120,14 @@ def move_points(model, preprocessing: Preprocessing, X: Array, y: Array, T: Arra
         if step in marks:
             frames.append(X.copy())
             frame_steps.append(step)
+    while frame_steps[-1] > step:  # frames past a rise are not where the points stay
+        frames.pop()
+        frame_steps.pop()
     if frame_steps[-1] != step:
         frames.append(X.copy())
         frame_steps.append(step)
     return Moved(np.array(frames[0]), X, np.asarray(y), step, np.array(objective), np.array(frames),
-                 np.array(frame_steps), before, predicted == y)
+                 np.array(frame_steps), before, predicted == y, rose)
 
 
 def check_options(steps: int, lr: float) -> None:
@@ -194,7 +204,9 @@ def summary_line(moved: Moved, lr: float) -> str:
     n = len(moved.y)
     fixed = int((~moved.correct_before & moved.correct_after).sum())
     broken = int((moved.correct_before & ~moved.correct_after).sum())
-    return (f"moved {n} training points for {moved.steps} steps of lr {lr:g}: {moved.changed_class} changed class "
+    steps = f"{moved.steps} step{'' if moved.steps == 1 else 's'}"
+    return (f"moved {n} training points for {steps} of lr {lr:g}: {moved.changed_class} changed class "
             f"({fixed} wrong → right, {broken} right → wrong); {int(moved.correct_after.sum())} of {n} now "
             f"classified correctly (before: {int(moved.correct_before.sum())}); Σ loss {moved.objective[0]:.4g} → "
-            f"{moved.objective[-1]:.4g}")
+            f"{moved.objective[-1]:.4g}" + (f"; stopped at step {moved.steps}, where the next steps raised Σ loss "
+                                              "(a smaller --lr goes on down)" if moved.rose else ""))

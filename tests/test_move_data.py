@@ -160,3 +160,38 @@ def test_more_than_two_inputs_write_the_arrays_only_and_an_unreached_goal_exits_
         assert f["X_end"].shape == (48, 3)
     assert not reached and result.exit_code == 1  # one small step cannot fix overlapping clouds
     assert result.stdout.splitlines()[1:] == [str(run / "moved.npz")]  # no plane: no moved.png, no moved.gif
+
+
+@pytest.fixture(scope="module")
+def features_run(tmp_path_factory) -> Path:
+    """2-4-2 tanh on 80 circles through computed features, standardised: the gradient goes back
+    through the standardisation and the feature map to the raw x0, x1."""
+    run = tmp_path_factory.mktemp("move") / "features"
+    train(load_config({"data": {"name": "circles", "n_samples": 80, "standardize": True,
+                                "features": ["x0", "x1^2", "x0*x1", "sin(x1)"]},
+                       "model": {"hidden": [4]}, "optimizer": {"name": "adam", "lr": 0.05},
+                       "train": {"epochs": 5, "batch_size": 16}, "output": {"plots": []}}), run)
+    return run
+
+
+def test_a_step_goes_back_through_the_features_to_the_raw_plane(features_run):
+    model, pre, X, y, T = parts(features_run)
+    assert X.shape[1] == 2 and pre.computed is not None  # two raw columns, four inputs
+    X0 = X.copy()
+    numeric = numerical_grad(lambda: len(X0) * model.loss.value(model.network.forward(pre.encode(X0)), T), X0)
+    _, analytic, _ = point_gradients(model, pre, X0, T)
+    assert rel_error(analytic, numeric) < 1e-7
+
+
+def test_a_step_too_large_stops_where_the_objective_would_rise(features_run):
+    model, pre, X, y, T = parts(features_run)
+    moved = move_points(model, pre, X, y, T, steps=200, lr=50.0)
+    assert moved.rose and moved.steps < 200
+    assert np.isfinite(moved.objective).all() and (np.diff(moved.objective) <= 0).all()
+    assert len(moved.objective) == moved.steps + 1 and moved.frame_steps[-1] == moved.steps
+    np.testing.assert_array_equal(moved.frames[-1], moved.X_end)
+    loss = len(X) * model.loss.value(model.network.forward(pre.encode(moved.X_end)), T)
+    assert moved.objective[-1] == pytest.approx(loss)
+    result = runner.invoke(app, ["move-data", str(features_run), "--steps", "200", "--lr", "50"])
+    assert result.exit_code == 0
+    assert f"stopped at step {moved.steps}, where the next steps raised Σ loss" in result.stdout
