@@ -368,6 +368,9 @@ SCHEDULE_NOTES = {
     "cosine": "eta_min + (lr − eta_min)(1 + cos(π e / T_max))/2, then eta_min after T_max (`T_max` null: the "
               "run's epochs)",
     "inverse-time": "lr / (1 + decay · e)",
+    "plateau": "Keras's ReduceLROnPlateau: lr, times `factor` (not below `min_lr`) after `patience` epochs whose "
+               "`monitor` (a metric of metrics.csv; a loss must fall, an accuracy rise, by more than `min_delta`) "
+               "did not improve on its best, then `cooldown` epochs without counting; its state is saved for resume",
 }
 
 

@@ -308,6 +308,12 @@ class ScheduleConfig(Parametrised):
     registry = SCHEDULES
     name: str = "constant"
 
+    @model_validator(mode="after")
+    def _monitor(self) -> ScheduleConfig:
+        if "monitor" in self.params and self.params["monitor"] not in SUMMARY_METRICS:  # plateau's metric
+            raise ValueError(f"monitor: {unknown_name(str(self.params['monitor']), SUMMARY_METRICS).args[0]}")
+        return self
+
 
 class OptimizerConfig(Parametrised):
     """The optimizer's name and its hyper-parameters; those not given take PyTorch's defaults."""

@@ -6,7 +6,9 @@ plots: the caller passes `on_epoch` to report progress, and with a `run_dir` the
 run are written as training goes (see nnctl.runs). `Loop` runs the epochs and batches; where a
 run stands is its `TrainingState`, which `snapshot` and `restore` carry through resume.npz;
 `summarize` gives summary.json. The learning rate of an epoch comes from the schedule
-(`assemble.learning_rate`) and goes to every `optimizer.step`: its one path.
+(`assemble.learning_rate`), or for `plateau`, which reads each epoch's metrics, from its rule
+(`TrainingState.plateau`, part of the resume state), and goes to every `optimizer.step`: its
+one path.
 
 Metrics per epoch, as Keras and scikit-learn report them: `train_loss` and `train_accuracy`
 are means over the epoch's mini-batches (free: the forward pass computed them already);
@@ -43,7 +45,7 @@ from nnctl.data import Dataset
 from nnctl.errors import NnctlError
 from nnctl.nn.layers import with_ones
 from nnctl.nn.network import Model, Sequential
-from nnctl.nn.optimizers import Optimizer
+from nnctl.nn.optimizers import SCHEDULES, Optimizer, Plateau
 from nnctl.runs import RunWriter
 from nnctl.version import __version__
 from nnctl.vocabulary import SUMMARY_METRICS
@@ -257,19 +259,35 @@ def early_stopping(config: Config, has_val: bool, classification: bool) -> Early
     patience asks for it, and falls back to its train_/loss counterpart when only the best epoch
     is asked (patience 0)."""
     stopping = config.train.early_stopping
-    if stopping.patience and stopping.monitor.startswith("val") and not has_val:
-        raise NnctlError(
-            f"train.early_stopping.monitor: {stopping.monitor} needs validation data "
-            "(set data.validation_fraction > 0, or monitor train_loss)"
-        )
-    if stopping.monitor.endswith("accuracy") and not classification:
-        raise NnctlError(f"train.early_stopping.monitor: {stopping.monitor} needs a classification data set")
+    check_monitor("train.early_stopping.monitor", stopping.monitor, has_val or not stopping.patience, classification)
     monitor = stopping.monitor
     if not has_val and monitor.startswith("val"):
         monitor = monitor.replace("val", "train")
     if not classification:
         monitor = monitor.replace("accuracy", "loss")
     return EarlyStopping(monitor, stopping.patience, stopping.min_delta)
+
+
+def check_monitor(key: str, monitor: str, has_val: bool, classification: bool) -> None:
+    """A metric the data cannot give (val_ without validation data, accuracy of a regression)
+    is an NnctlError naming the config `key` that asks for it."""
+    if monitor.startswith("val") and not has_val:
+        raise NnctlError(f"{key}: {monitor} needs validation data (set data.validation_fraction > 0, or monitor "
+                         "train_loss)")
+    if monitor.endswith("accuracy") and not classification:
+        raise NnctlError(f"{key}: {monitor} needs a classification data set")
+
+
+def plateau(config: Config, has_val: bool, classification: bool) -> Plateau | None:
+    """The rule of a schedule that reads metrics (optimizer.schedule: plateau), starting at
+    optimizer.lr; None for the others, whose rate is a function of the epoch alone. Its monitor
+    never falls back: a val_ metric without validation data is refused, as early stopping's."""
+    schedule = config.optimizer.schedule
+    rule = SCHEDULES[schedule.name].rule
+    if rule is None:
+        return None
+    check_monitor("optimizer.schedule.monitor", schedule.params["monitor"], has_val, classification)
+    return rule(config.optimizer.params["lr"], **schedule.params)
 
 
 @dataclass
@@ -285,6 +303,7 @@ class TrainingState:
     stopping: EarlyStopping
     norms: Norms
     config: Config  # what the state is trained with: a resume compares it with config.yaml
+    plateau: Plateau | None = None  # optimizer.schedule: plateau, the lr rule that reads metrics
     history: list[dict[str, Any]] = field(default_factory=list)  # metrics.csv: a row per epoch, 0 first
     layers: list[dict[str, Any]] = field(default_factory=list)  # layers.csv: weight and gradient norms
     # the epoch in progress
@@ -310,6 +329,8 @@ class TrainingState:
         self.layers.append(self.norms.row(epoch, batches=self.batch))
         self.batch = 0
         self.stopping.update(epoch, row, self.theta)
+        if epoch and self.plateau is not None:  # as Keras: the trained epochs' metrics, not the initial one
+            self.plateau.update(row[self.plateau.monitor])
         return row
 
     def snapshot(self, seconds: float) -> tuple[dict[str, Array], dict[str, Any]]:
@@ -329,6 +350,7 @@ class TrainingState:
             "stopping": {"best": self.stopping.best, "best_epoch": self.stopping.best_epoch,
                          "waited": self.stopping.waited, "stopped": self.stopping.stopped},
             "history": self.history, "layers": self.layers, "seconds": seconds,
+            **({"plateau": self.plateau.state} if self.plateau is not None else {}),
             "config": self.config.to_dict(),  # see runs.changed_setting
         }
         return arrays, facts
@@ -364,6 +386,8 @@ class TrainingState:
         self.stopping.best_theta = arrays["best_theta"].copy() if "best_theta" in arrays else None
         self.history, self.layers = facts["history"], facts["layers"]
         self.seconds_before = facts["seconds"]
+        if self.plateau is not None:
+            self.plateau.load_state(facts["plateau"])
 
 
 class Loop:
@@ -386,7 +410,8 @@ class Loop:
         n = dataset.X_train.shape[0]
         self.batch_size = n if config.train.batch_size == "full" else min(config.train.batch_size, n)
         self.state = TrainingState(model.network.theta, make_optimizer(config), shuffle_rng,
-                                   early_stopping(config, self.has_val, classification), Norms(model.network), config)
+                                   early_stopping(config, self.has_val, classification), Norms(model.network), config,
+                                   plateau(config, self.has_val, classification))
         self.status = "completed"
         self.diverged_at: dict[str, Any] | None = None
         self.interrupted_at: dict[str, int] | None = None
@@ -415,7 +440,7 @@ class Loop:
             if state.stopping.stopped:
                 break
             started = time.perf_counter()
-            lr = self.learning_rate(epoch - 1)
+            lr = self.learning_rate(epoch - 1) if state.plateau is None else state.plateau.lr
             if state.batch == 0:
                 if self.stop_requested:
                     self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": 0}

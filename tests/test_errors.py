@@ -243,7 +243,8 @@ UNKNOWN_NAMES = [
          "optimizer.name: unknown 'adamw' (choose from: adagrad, adam, rmsprop, sgd); did you mean 'adam'?",
          c_yaml=config(optimizer="adamw")),
     case("name-schedule", "train {dir}/c.yaml",
-         "optimizer.schedule.name: unknown 'cosin' (choose from: constant, cosine, exponential, inverse-time, step)",
+         "optimizer.schedule.name: unknown 'cosin' (choose from: constant, cosine, exponential, inverse-time, plateau, "
+         "step)",
          "did you mean 'cosine'?", c_yaml=config(optimizer={"schedule": "cosin"})),
     case("name-output-activation", "train {dir}/c.yaml",
          "model.output_activation: unknown 'softmaxx' (choose from: auto, linear, sigmoid, softmax, tanh)",
@@ -325,6 +326,15 @@ CSV_PROBLEMS = [
 ]
 
 LOSS_AND_DATA = [
+    case("plateau-monitor-without-validation", "train {dir}/c.yaml",
+         "c.yaml: optimizer.schedule.monitor: val_loss needs validation data (set data.validation_fraction > 0, "
+         "or monitor train_loss)",
+         c_yaml=config(data={"name": "moons", "n_samples": 60, "validation_fraction": 0},
+                       optimizer={"schedule": "plateau"})),
+    case("plateau-monitor-unknown", "train {dir}/c.yaml",
+         "optimizer.schedule.monitor: unknown 'val_acc' (choose from: train_accuracy, train_loss, val_accuracy, "
+         "val_loss); did you mean 'val_accuracy'?",
+         c_yaml=config(optimizer={"schedule": {"name": "plateau", "monitor": "val_acc"}})),
     case("hinge-with-three-classes", "train {dir}/c.yaml",
          "loss.name: hinge takes 2 classes, the data set has 3 (use cross-entropy)",
          c_yaml=config(data={"name": "spiral", "n_samples": 60}, loss="hinge")),
