@@ -242,7 +242,10 @@ KEY_NOTES: dict[str, str] = {
     "loss.name": choices(LOSSES),
     "loss.l2": "adds l2/2 · Σ‖W‖² over weight matrices (not biases)",
     "optimizer": "optimizer: NAME is short for optimizer: {name: NAME}",
-    "optimizer.name": f"{choices(OPTIMIZERS)}: torch.optim's update rules and defaults",
+    "optimizer.name": f"{choices(OPTIMIZERS)}: torch.optim's update rules and defaults; "
+                      f"{choices(schema.SOLVERS)}: SciPy's L-BFGS-B on the whole training set (train.batch_size: "
+                      "full; no lr, momentum or schedule; train.epochs = its iterations, a metrics row each; "
+                      "a resume restarts its memory from the saved weights)",
     "optimizer.lr": "the optimizer's own parameters follow its name: sgd's here, the others' below",
     "optimizer.momentum": "",
     "optimizer.nesterov": "",
@@ -297,6 +300,8 @@ def key_lines(section, prefix: str = "", depth: int = 0) -> list[tuple[str, str]
         if dotted == "optimizer.nesterov":
             lines += [(f"{indent}# {name}: {params_text(OPTIMIZERS[name].defaults)}", "")
                       for name in OPTIMIZERS if name != "sgd"]
+            lines += [(f"{indent}# {name}: {params_text(solver.defaults)}", "")
+                      for name, solver in schema.SOLVERS.items()]
     return lines
 
 

@@ -40,9 +40,10 @@ from typing import Any
 import numpy as np
 
 from nnctl.assemble import build_for, encode_targets, learning_rate, make_optimizer
-from nnctl.config import Config, blame, evaluation_rows, load_config
+from nnctl.config import SOLVERS, Config, blame, evaluation_rows, load_config
 from nnctl.data import Dataset
 from nnctl.errors import NnctlError
+from nnctl.lbfgs import FullBatch, solve
 from nnctl.nn.layers import with_ones
 from nnctl.nn.network import Model, Sequential
 from nnctl.nn.optimizers import SCHEDULES, Optimizer, Plateau
@@ -205,11 +206,13 @@ def fit(
             # may its final measurement
             with np.errstate(over="ignore", invalid="ignore"):
                 try:
-                    for row in loop.epochs():
+                    def emit(row: dict[str, Any]) -> None:
                         if writer:
                             writer.epoch(row, loop)
                         if on_epoch:
                             on_epoch(row)
+
+                    loop.run(emit)
                     status = loop.status
                 except KeyboardInterrupt:
                     status = "interrupted"
@@ -398,7 +401,8 @@ class Loop:
 
     def __init__(self, config: Config, model: Model, dataset: Dataset, shuffle_rng: np.random.Generator):
         self.config, self.model, self.dataset = config, model, dataset
-        self.learning_rate = learning_rate(config)  # the only source of the lr each step is given
+        self.solver = config.optimizer.name in SOLVERS  # lbfgs: `solve` instead of `epochs`, no lr
+        self.learning_rate = None if self.solver else learning_rate(config)  # the only source of each step's lr
         self.grad = model.network.grad
         classification = dataset.task == "classification"
         self.train_labels = dataset.y_train if classification else None
@@ -409,13 +413,73 @@ class Loop:
         self.has_val = dataset.X_val.shape[0] > 0
         n = dataset.X_train.shape[0]
         self.batch_size = n if config.train.batch_size == "full" else min(config.train.batch_size, n)
-        self.state = TrainingState(model.network.theta, make_optimizer(config), shuffle_rng,
+        # a solver keeps its memory inside SciPy: the update rule's place holds one with no state
+        optimizer = Optimizer() if self.solver else make_optimizer(config)
+        self.state = TrainingState(model.network.theta, optimizer, shuffle_rng,
                                    early_stopping(config, self.has_val, classification), Norms(model.network), config,
                                    plateau(config, self.has_val, classification))
         self.status = "completed"
         self.diverged_at: dict[str, Any] | None = None
         self.interrupted_at: dict[str, int] | None = None
         self.stop_requested = False  # set by a signal: stop after the current batch
+        self.solver_message: str | None = None  # why lbfgs ended (SciPy's words)
+
+    def run(self, emit: EpochCallback) -> None:
+        """Train to the end, handing each metrics row to `emit` as it is made."""
+        if self.solver:
+            self.solve(emit)
+            return
+        for row in self.epochs():
+            emit(row)
+
+    def solve(self, emit: EpochCallback) -> None:
+        """optimizer.name: lbfgs. Each accepted iterate of SciPy's L-BFGS-B is an epoch: its row
+        (train metrics on the whole set, lr empty) goes to `emit`, then early stopping, divergence
+        (a training loss not finite or past the limit puts back the previous iterate) and a stop
+        requested may end the solver there. After a resume it starts afresh from the saved θ."""
+        state = self.state
+        if not state.history:
+            emit(state.end_epoch(0, self.measure(0, 0.0, None)))
+        limit, epochs = self.divergence_limit(), self.config.train.epochs
+        objective, previous = FullBatch(self.model, self.X1_train, self.T_train), [None]
+        state.start_epoch()
+
+        def iteration(theta: Array) -> bool:
+            epoch = len(state.history)
+            objective.at(theta)
+            since = objective.started if previous[0] is None else previous[0]  # not SciPy's import
+            row = self.iterate_row(epoch, objective, time.perf_counter() - since)
+            state.norms.record_gradient()
+            if not math.isfinite(row["train_loss"]) or row["train_loss"] > limit:
+                self.diverge({"epoch": epoch, "batch": 1, "train_loss": row["train_loss"], "limit": limit})
+                return True
+            state.batch = 1
+            emit(state.end_epoch(epoch, row))
+            state.start_epoch()
+            previous[0] = time.perf_counter()
+            if self.stop_requested and not state.stopping.stopped:
+                self.status, self.interrupted_at = "interrupted", {"epoch": epoch + 1, "batch": 0}
+            return state.stopping.stopped or self.stop_requested  # the budget is SciPy's maxiter
+
+        if len(state.history) <= epochs and not state.stopping.stopped:
+            result = solve(objective, epochs - len(state.history) + 1, self.config.optimizer.params, iteration)
+            self.solver_message = str(result.message)
+            np.copyto(state.theta, state.last_good)  # the last iterate taken, not a trial point of the search
+        if state.stopping.stopped:
+            np.copyto(state.theta, state.stopping.best_theta)
+            self.status = "early_stopped"
+
+    def iterate_row(self, epoch: int, objective: FullBatch, seconds: float) -> dict[str, Any]:
+        """The metrics row of an L-BFGS iterate, the network holding it and its outputs on the
+        training set (objective.out): the training loss and accuracy from them, validation measured."""
+        d = self.dataset
+        if d.target_std is not None:  # in the target's units, as every loss reported
+            train = evaluate(self.model, d.X_train, self.T_train, None, d.target_std)
+        else:
+            labels = self.train_labels
+            correct = None if labels is None else int(np.count_nonzero(self.model.loss.decode(objective.out) == labels))
+            train = (objective.value, None if labels is None else correct / labels.shape[0])
+        return self.measure(epoch, seconds, None, train)
 
     def measure(self, epoch: int, seconds: float, lr: float | None,
                 train: tuple[float, float | None] | None = None) -> dict[str, Any]:
@@ -523,6 +587,8 @@ def summarize(loop: Loop, status: str, seconds: float) -> dict[str, Any]:
     }
     if loop.diverged_at:
         summary["diverged_at"] = loop.diverged_at
+    if loop.solver_message:
+        summary["solver"] = loop.solver_message  # why lbfgs ended: converged, its budget, or stopped
     if status == "interrupted" and loop.interrupted_at:
         summary["interrupted_at"] = loop.interrupted_at
     return summary

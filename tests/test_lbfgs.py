@@ -1,0 +1,107 @@
+"""optimizer.name: lbfgs — full-batch L-BFGS-B on the flat θ (nnctl.lbfgs): against scikit-learn's
+MLPClassifier(solver="lbfgs") from the same weights on the same data, a metrics row per
+iteration, train.epochs as the iteration budget, early stopping, and resume from the saved θ."""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnctl.config import load_config
+from nnctl.runs import load_state, save_state
+from nnctl.training import fit, prepare
+
+CONFIGS = Path(__file__).parents[1] / "configs"
+
+
+def seed001(epochs: int, **changes) -> dict:
+    """Seed 001's data and 2-3 tanh network with lbfgs; one sigmoid output and binary
+    cross-entropy, as MLPClassifier has for two classes, and no L2 (alpha 0)."""
+    raw = load_config(CONFIGS / "seed001-moons.yaml").to_dict()
+    raw["model"].pop("init_from")
+    raw["loss"] = {"name": "binary-cross-entropy", "l2": 0.0}
+    raw["optimizer"] = {"name": "lbfgs"}
+    raw["train"]["epochs"] = epochs
+    raw["output"]["plots"] = []
+    for section, values in changes.items():
+        raw[section] = {**raw[section], **values}
+    return raw
+
+
+def sklearn_lbfgs(params: dict, X: np.ndarray, y: np.ndarray, iterations: int):
+    """MLPClassifier(solver="lbfgs") trained from nnctl's initial weights `params` (W0, b0, W1, b1):
+    a one-iteration fit builds it, warm_start keeps the weights preset in coefs_ and intercepts_."""
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(hidden_layer_sizes=(3,), activation="tanh", solver="lbfgs", alpha=0.0, max_iter=1,
+                        warm_start=True, tol=1e-5, random_state=0)  # tol: SciPy's gtol, nnctl's default
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "lbfgs failed to converge": the budget is the point
+        clf.fit(X, y)
+        clf.coefs_, clf.intercepts_ = [params["W0"], params["W1"]], [params["b0"], params["b1"]]
+        clf.max_iter = iterations
+        clf.fit(X, y)
+    return clf
+
+
+def test_lbfgs_reaches_the_loss_of_scikit_learns_lbfgs_from_the_same_weights_and_budget():
+    loop = prepare(seed001(30))
+    start = {k: v.copy() for k, v in loop.model.network.params().items()}
+    result = fit(loop)
+    clf = sklearn_lbfgs(start, loop.dataset.X_train, loop.dataset.y_train, 30)
+    assert clf.n_iter_ == 30 and result.summary["epochs"] == 30
+    assert result.summary["solver"] == "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
+    nnctl_loss = result.summary["final"]["train_loss"]
+    # the same SciPy run on the same function: equal up to rounding, and far below the start
+    assert nnctl_loss <= clf.loss_ * (1 + 1e-9)
+    assert nnctl_loss == pytest.approx(clf.loss_, rel=1e-9) and nnctl_loss < 0.1 < result.history[0]["train_loss"]
+    assert np.allclose(result.model.network.params()["W0"], clf.coefs_[0], rtol=1e-6, atol=1e-9)
+
+
+def test_a_row_per_iteration_with_no_learning_rate_until_the_solver_converges():
+    result = fit(prepare(seed001(500)))
+    epochs = [row["epoch"] for row in result.history]
+    assert epochs == list(range(len(epochs))) and 30 < epochs[-1] < 500  # converged before the budget
+    assert result.summary["solver"] == "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH"  # ftol
+    assert all(row["lr"] is None for row in result.history)
+    losses = [row["train_loss"] for row in result.history]
+    assert all(b <= a for a, b in zip(losses, losses[1:], strict=False))  # the line search never goes up
+    assert losses[-1] == result.summary["final"]["train_loss"]  # the final weights are the last iterate's
+
+
+def test_train_epochs_is_the_iteration_budget_and_early_stopping_stops_the_solver():
+    assert fit(prepare(seed001(7))).summary["epochs"] == 7
+    stopping = seed001(200, data={"validation_fraction": 0.3},
+                       train={"early_stopping": {"patience": 3, "min_delta": 0.0}})
+    result = fit(prepare(stopping))
+    summary = result.summary
+    assert summary["status"] == "early_stopped" and summary["epochs"] == summary["best_epoch"] + 3
+    assert "solver" in summary and summary["solver"] != "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"
+    assert summary["final"]["val_loss"] == pytest.approx(result.history[summary["best_epoch"]]["val_loss"],
+                                                         rel=1e-12)
+
+
+def test_resume_goes_on_from_the_saved_weights_with_a_fresh_memory(tmp_path):
+    config = load_config(seed001(40))
+    first = prepare(config)
+
+    def stop_at_10(row):
+        if row["epoch"] == 10:
+            first.stop_requested = True
+
+    stopped = fit(first, on_epoch=stop_at_10)
+    assert stopped.summary["status"] == "interrupted" and stopped.summary["epochs"] == 10
+    save_state(tmp_path / "state.npz", *first.state.snapshot(0.5))
+    saved = first.state.theta.copy()
+
+    second = prepare(config)
+    second.state.restore(*load_state(tmp_path / "state.npz"))
+    assert np.array_equal(second.state.theta, saved)
+    result = fit(second)
+    rows = result.history
+    assert [row["epoch"] for row in rows] == list(range(41)) and result.summary["status"] == "completed"
+    assert rows[:11] == stopped.history
+    # it starts from epoch 10's weights (a fresh start would be back near epoch 0's loss) and goes down
+    assert rows[11]["train_loss"] <= rows[10]["train_loss"] < 0.5 * rows[0]["train_loss"]
+    assert rows[40]["train_loss"] < rows[10]["train_loss"]
