@@ -422,7 +422,9 @@ class Loop:
         self.diverged_at: dict[str, Any] | None = None
         self.interrupted_at: dict[str, int] | None = None
         self.stop_requested = False  # set by a signal: stop after the current batch
-        self.solver_message: str | None = None  # why lbfgs ended (SciPy's words)
+        # lbfgs: why it ended (SciPy's words) and its evaluations of the loss and gradient on the whole
+        # training set (forward and backward passes: those of the line search too) in this session
+        self.solver_result: dict[str, Any] | None = None
 
     def run(self, emit: EpochCallback) -> None:
         """Train to the end, handing each metrics row to `emit` as it is made."""
@@ -463,7 +465,10 @@ class Loop:
 
         if len(state.history) <= epochs and not state.stopping.stopped:
             result = solve(objective, epochs - len(state.history) + 1, self.config.optimizer.params, iteration)
-            self.solver_message = str(result.message)
+            # SciPy's words, unless the loop stopped it (the status says why)
+            message = f"stopped by nnctl after iteration {len(state.history) - 1}" if self.status != "completed" \
+                or state.stopping.stopped else str(result.message)
+            self.solver_result = {"message": message, "evaluations": int(result.nfev)}
             np.copyto(state.theta, state.last_good)  # the last iterate taken, not a trial point of the search
         if state.stopping.stopped:
             np.copyto(state.theta, state.stopping.best_theta)
@@ -587,8 +592,8 @@ def summarize(loop: Loop, status: str, seconds: float) -> dict[str, Any]:
     }
     if loop.diverged_at:
         summary["diverged_at"] = loop.diverged_at
-    if loop.solver_message:
-        summary["solver"] = loop.solver_message  # why lbfgs ended: converged, its budget, or stopped
+    if loop.solver_result:
+        summary["solver"] = loop.solver_result
     if status == "interrupted" and loop.interrupted_at:
         summary["interrupted_at"] = loop.interrupted_at
     return summary

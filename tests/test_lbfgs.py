@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from nnctl.config import load_config
 from nnctl.runs import load_state, save_state
@@ -36,7 +37,8 @@ def sklearn_lbfgs(params: dict, X: np.ndarray, y: np.ndarray, iterations: int):
 
     clf = MLPClassifier(hidden_layer_sizes=(3,), activation="tanh", solver="lbfgs", alpha=0.0, max_iter=1,
                         warm_start=True, tol=1e-5, random_state=0)  # tol: SciPy's gtol, nnctl's default
-    with warnings.catch_warnings():
+    # one BLAS thread, as nnctl's solver: OpenBLAS's threads slow SciPy's L-BFGS-B down on busy cores
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("ignore")  # "lbfgs failed to converge": the budget is the point
         clf.fit(X, y)
         clf.coefs_, clf.intercepts_ = [params["W0"], params["W1"]], [params["b0"], params["b1"]]
@@ -51,7 +53,8 @@ def test_lbfgs_reaches_the_loss_of_scikit_learns_lbfgs_from_the_same_weights_and
     result = fit(loop)
     clf = sklearn_lbfgs(start, loop.dataset.X_train, loop.dataset.y_train, 30)
     assert clf.n_iter_ == 30 and result.summary["epochs"] == 30
-    assert result.summary["solver"] == "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
+    assert result.summary["solver"]["message"] == "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"
+    assert result.summary["solver"]["evaluations"] >= 30
     nnctl_loss = result.summary["final"]["train_loss"]
     # the same SciPy run on the same function: equal up to rounding, and far below the start
     assert nnctl_loss <= clf.loss_ * (1 + 1e-9)
@@ -63,7 +66,7 @@ def test_a_row_per_iteration_with_no_learning_rate_until_the_solver_converges():
     result = fit(prepare(seed001(500)))
     epochs = [row["epoch"] for row in result.history]
     assert epochs == list(range(len(epochs))) and 30 < epochs[-1] < 500  # converged before the budget
-    assert result.summary["solver"] == "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH"  # ftol
+    assert result.summary["solver"]["message"] == "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH"  # ftol
     assert all(row["lr"] is None for row in result.history)
     losses = [row["train_loss"] for row in result.history]
     assert all(b <= a for a, b in zip(losses, losses[1:], strict=False))  # the line search never goes up
@@ -77,7 +80,7 @@ def test_train_epochs_is_the_iteration_budget_and_early_stopping_stops_the_solve
     result = fit(prepare(stopping))
     summary = result.summary
     assert summary["status"] == "early_stopped" and summary["epochs"] == summary["best_epoch"] + 3
-    assert "solver" in summary and summary["solver"] != "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"
+    assert summary["solver"]["message"] == f"stopped by nnctl after iteration {summary['epochs']}"
     assert summary["final"]["val_loss"] == pytest.approx(result.history[summary["best_epoch"]]["val_loss"],
                                                          rel=1e-12)
 
@@ -105,3 +108,15 @@ def test_resume_goes_on_from_the_saved_weights_with_a_fresh_memory(tmp_path):
     # it starts from epoch 10's weights (a fresh start would be back near epoch 0's loss) and goes down
     assert rows[11]["train_loss"] <= rows[10]["train_loss"] < 0.5 * rows[0]["train_loss"]
     assert rows[40]["train_loss"] < rows[10]["train_loss"]
+
+
+def test_the_lesson_config_beats_seed_001s_20000_sgd_passes_in_a_few_hundred_iterations():
+    """configs/lbfgs.yaml's comments: it converges by itself after 258 iterations at 0.067800,
+    below SGD's final 0.071316 (configs/seed001-moons.yaml) from iteration 63 on."""
+    result = fit(prepare(load_config(CONFIGS / "lbfgs.yaml")))
+    summary, losses = result.summary, [row["train_loss"] for row in result.history]
+    assert summary["status"] == "completed" and 200 < summary["epochs"] < 320
+    assert summary["solver"]["message"] == "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"
+    assert summary["final"]["train_loss"] == pytest.approx(0.067800, abs=5e-7)
+    assert summary["final"]["train_accuracy"] == 0.975
+    assert next(e for e, loss in enumerate(losses) if loss <= 0.071316) == 63
