@@ -2,6 +2,7 @@
 MLPClassifier(solver="lbfgs") from the same weights on the same data, a metrics row per
 iteration, train.epochs as the iteration budget, early stopping, and resume from the saved θ."""
 
+import json
 import warnings
 from pathlib import Path
 
@@ -120,3 +121,36 @@ def test_the_lesson_config_beats_seed_001s_20000_sgd_passes_in_a_few_hundred_ite
     assert summary["final"]["train_loss"] == pytest.approx(0.067800, abs=5e-7)
     assert summary["final"]["train_accuracy"] == 0.975
     assert next(e for e, loss in enumerate(losses) if loss <= 0.071316) == 63
+
+
+def test_an_iterate_past_the_divergence_limit_stops_the_solver_with_the_previous_weights():
+    # L-BFGS-B only takes steps that lower the loss, so the limit is lowered here to reach it: the
+    # first iterate's loss is above it, and the initial weights are kept
+    loop = prepare(seed001(20))
+    initial = {k: v.copy() for k, v in loop.model.network.params().items()}
+    first = fit(prepare(seed001(1))).history[1]["train_loss"]
+    loop.divergence_limit = lambda: first / 2
+    result = fit(loop)
+    assert result.summary["status"] == "diverged" and result.summary["epochs"] == 0
+    assert result.summary["diverged_at"] == {"epoch": 1, "batch": 1, "train_loss": first, "limit": first / 2}
+    assert all(np.array_equal(result.model.network.params()[k], v) for k, v in initial.items())
+
+
+def test_an_interrupted_lbfgs_run_directory_resumes_from_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from nnctl.cli import app
+
+    loop = prepare(seed001(25))
+
+    def stop_at_5(row):
+        if row["epoch"] == 5:
+            loop.stop_requested = True
+
+    assert fit(loop, tmp_path / "run", on_epoch=stop_at_5).summary["status"] == "interrupted"
+    result = CliRunner().invoke(app, ["train", "--resume", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["epochs"] == 25
+    epochs = [line.split(",")[0] for line in (tmp_path / "run" / "metrics.csv").read_text().splitlines()[1:]]
+    assert epochs == [str(e) for e in range(26)]
