@@ -375,7 +375,8 @@ SCHEDULE_NOTES = {
     "inverse-time": "lr / (1 + decay · e)",
     "plateau": "Keras's ReduceLROnPlateau: lr, times `factor` (not below `min_lr`) after `patience` epochs whose "
                "`monitor` (a metric of metrics.csv; a loss must fall, an accuracy rise, by more than `min_delta`) "
-               "did not improve on its best, then `cooldown` epochs without counting; its state is saved for resume",
+               "did not improve on its best, then `cooldown` epochs without counting; a val_ monitor needs "
+               "validation data (else say monitor: train_loss); its state is saved for resume",
 }
 
 
