@@ -251,7 +251,10 @@ KEY_NOTES: dict[str, str] = {
                     "crossing 0 set to exactly 0 (TensorFlow Playground's rule); the reported loss still includes "
                     "l1 · Σ|W|",
     "optimizer": "optimizer: NAME is short for optimizer: {name: NAME}",
-    "optimizer.name": f"{choices(OPTIMIZERS)}: torch.optim's update rules and defaults",
+    "optimizer.name": f"{choices(OPTIMIZERS)}: torch.optim's update rules and defaults; "
+                      f"{choices(schema.SOLVERS)}: SciPy's L-BFGS-B on the whole training set (train.batch_size: "
+                      "full; no lr, momentum or schedule; train.epochs = its iterations, a metrics row each; "
+                      "a resume restarts its memory from the saved weights)",
     "optimizer.lr": "the optimizer's own parameters follow its name: sgd's here, the others' below",
     "optimizer.momentum": "",
     "optimizer.nesterov": "",
@@ -311,6 +314,8 @@ def key_lines(section, prefix: str = "", depth: int = 0) -> list[tuple[str, str]
         if dotted == "optimizer.nesterov":
             lines += [(f"{indent}# {name}: {params_text(OPTIMIZERS[name].defaults)}", "")
                       for name in OPTIMIZERS if name != "sgd"]
+            lines += [(f"{indent}# {name}: {params_text(solver.defaults)}", "")
+                      for name, solver in schema.SOLVERS.items()]
     return lines
 
 
@@ -382,6 +387,10 @@ SCHEDULE_NOTES = {
     "cosine": "eta_min + (lr − eta_min)(1 + cos(π e / T_max))/2, then eta_min after T_max (`T_max` null: the "
               "run's epochs)",
     "inverse-time": "lr / (1 + decay · e)",
+    "plateau": "Keras's ReduceLROnPlateau: lr, times `factor` (not below `min_lr`) after `patience` epochs whose "
+               "`monitor` (a metric of metrics.csv; a loss must fall, an accuracy rise, by more than `min_delta`) "
+               "did not improve on its best, then `cooldown` epochs without counting; a val_ monitor needs "
+               "validation data (else say monitor: train_loss); its state is saved for resume",
 }
 
 

@@ -4,7 +4,7 @@
 relative path made absolute, so `config.to_dict()` written as YAML repeats the run exactly.
 Every mistake becomes an `NnctlError` whose message starts with the file and the dotted key:
 
-    configs/moons.yaml: optimizer.name: unknown 'adamw' (choose from: adagrad, adam, rmsprop, sgd)
+    configs/moons.yaml: optimizer.name: unknown 'adamw' (choose from: adagrad, adam, lbfgs, rmsprop, sgd)
 
 Allowed names come from the registries (ACTIVATIONS, LOSSES, …): there is no second list.
 """
@@ -144,6 +144,8 @@ LIMITS: dict[str, tuple[Callable[[float], bool], str]] = {
     "gamma": (lambda v: 0 < v <= 1, "in (0, 1]: a schedule decays the rate"),
     "alpha": (lambda v: 0 <= v < 1, "in [0, 1)"),
     "factor": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "maxcor": (lambda v: v >= 1, "≥ 1"),
+    "maxfun": (lambda v: v >= 1, "≥ 1"),
     "lr": (lambda v: v > 0, "> 0"),
 }
 
@@ -344,17 +346,55 @@ class ScheduleConfig(Parametrised):
     registry = SCHEDULES
     name: str = "constant"
 
+    @model_validator(mode="after")
+    def _monitor(self) -> ScheduleConfig:
+        if "monitor" in self.params and self.params["monitor"] not in SUMMARY_METRICS:  # plateau's metric
+            raise ValueError(f"monitor: {unknown_name(str(self.params['monitor']), SUMMARY_METRICS).args[0]}")
+        return self
+
+
+class FullBatchSolver:
+    """A solver that is not an update rule (nnctl.lbfgs trains with it, beside the training loop):
+    its parameters with their defaults, SciPy's names."""
+
+    def __init__(self, defaults: dict[str, Any]):
+        self.defaults = defaults
+
+
+# SciPy's L-BFGS-B defaults (scipy.optimize.minimize): gradient and relative-decrease tolerances,
+# the steps remembered, the evaluations allowed (line searches included) in the epochs' iterations
+SOLVERS = {"lbfgs": FullBatchSolver({"gtol": 1e-5, "ftol": 2.220446049250313e-09, "maxcor": 10, "maxfun": 15000})}
+# what lbfgs refuses, and why: its line search sets each step
+NOT_FOR_SOLVERS = {"lr": "no learning rate: its line search sets each step's length",
+                   "momentum": "no momentum: it builds its own curvature from its last maxcor steps",
+                   "nesterov": "no momentum: it builds its own curvature from its last maxcor steps"}
+
 
 class OptimizerConfig(Parametrised):
-    """The optimizer's name and its hyper-parameters; those not given take PyTorch's defaults."""
+    """The optimizer's name and its hyper-parameters; those not given take PyTorch's defaults.
+    lbfgs, a full-batch solver (SOLVERS), takes SciPy's parameters instead."""
 
-    registry = OPTIMIZERS
+    registry = {**OPTIMIZERS, **SOLVERS}
     name: str = "sgd"
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
 
     @classmethod
     def defaults_of(cls, entry: Any) -> dict[str, Any]:
         return dict(entry.defaults)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _solver_keys(cls, data: Any) -> Any:
+        if not (isinstance(data, dict) and data.get("name") in SOLVERS):
+            return data
+        for key, why in NOT_FOR_SOLVERS.items():
+            if key in data:
+                raise ValueError(f"{key}: {data['name']} takes {why} (remove optimizer.{key})")
+        schedule = data.get("schedule", "constant")
+        if schedule not in ("constant", {"name": "constant"}):
+            raise ValueError(f"schedule: {data['name']} takes no learning-rate schedule: its line search sets each "
+                             "step's length (remove optimizer.schedule)")
+        return data
 
     @model_validator(mode="after")
     def _nesterov_needs_momentum(self) -> OptimizerConfig:
@@ -456,6 +496,13 @@ class Config(Section):
         problem = size_problem([*([features] if features else []), *self.model.hidden], rows)
         if problem:
             raise ValueError(f"model.hidden: {problem}")
+        return self
+
+    @model_validator(mode="after")
+    def _solver_takes_the_whole_set(self) -> Config:
+        if self.optimizer.name in SOLVERS and self.train.batch_size != "full":
+            raise ValueError(f"train.batch_size: {self.optimizer.name} trains on the whole training set at once "
+                             f"(set train.batch_size: full, not {self.train.batch_size})")
         return self
 
     @field_validator("name")

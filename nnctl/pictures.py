@@ -31,8 +31,9 @@ def title(run, *, weights: bool = True) -> str:
     c = run.config
     sizes = "-".join(map(str, run.model.network.sizes))
     activations = sorted(set(c.model.activations)) or ["linear"]
-    lr = c.optimizer.params["lr"]
-    run_title = f"{c.name} · {sizes} {'/'.join(activations)} · {c.optimizer.name} lr {lr:.4g}"
+    lr = c.optimizer.params.get("lr")  # lbfgs has none: its line search sets each step
+    rule = c.optimizer.name if lr is None else f"{c.optimizer.name} lr {lr:.4g}"
+    run_title = f"{c.name} · {sizes} {'/'.join(activations)} · {rule}"
     return f"{run_title} · {weights_drawn(run)}" if weights else run_title
 
 

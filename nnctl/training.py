@@ -6,7 +6,9 @@ plots: the caller passes `on_epoch` to report progress, and with a `run_dir` the
 run are written as training goes (see nnctl.runs). `Loop` runs the epochs and batches; where a
 run stands is its `TrainingState`, which `snapshot` and `restore` carry through resume.npz;
 `summarize` gives summary.json. The learning rate of an epoch comes from the schedule
-(`assemble.learning_rate`) and goes to every `optimizer.step`: its one path.
+(`assemble.learning_rate`), or for `plateau`, which reads each epoch's metrics, from its rule
+(`TrainingState.plateau`, part of the resume state), and goes to every `optimizer.step`: its
+one path.
 
 Metrics per epoch, as Keras and scikit-learn report them: `train_loss` and `train_accuracy`
 are means over the epoch's mini-batches (free: the forward pass computed them already);
@@ -41,12 +43,13 @@ from typing import Any
 import numpy as np
 
 from nnctl.assemble import build_for, encode_targets, learning_rate, make_optimizer
-from nnctl.config import Config, blame, evaluation_rows, load_config
+from nnctl.config import SOLVERS, Config, blame, evaluation_rows, load_config
 from nnctl.data import Dataset
 from nnctl.errors import NnctlError
+from nnctl.lbfgs import FullBatch, solve
 from nnctl.nn.layers import with_ones
 from nnctl.nn.network import Model, Sequential
-from nnctl.nn.optimizers import Optimizer
+from nnctl.nn.optimizers import SCHEDULES, Optimizer, Plateau
 from nnctl.runs import RunWriter
 from nnctl.version import __version__
 from nnctl.vocabulary import SUMMARY_METRICS
@@ -211,11 +214,13 @@ def fit(
             # may its final measurement
             with np.errstate(over="ignore", invalid="ignore"):
                 try:
-                    for row in loop.epochs():
+                    def emit(row: dict[str, Any]) -> None:
                         if writer:
                             writer.epoch(row, loop)
                         if on_epoch:
                             on_epoch(row)
+
+                    loop.run(emit)
                     status = loop.status
                 except KeyboardInterrupt:
                     status = "interrupted"
@@ -265,19 +270,35 @@ def early_stopping(config: Config, has_val: bool, classification: bool) -> Early
     patience asks for it, and falls back to its train_/loss counterpart when only the best epoch
     is asked (patience 0)."""
     stopping = config.train.early_stopping
-    if stopping.patience and stopping.monitor.startswith("val") and not has_val:
-        raise NnctlError(
-            f"train.early_stopping.monitor: {stopping.monitor} needs validation data "
-            "(set data.validation_fraction > 0, or monitor train_loss)"
-        )
-    if stopping.monitor.endswith("accuracy") and not classification:
-        raise NnctlError(f"train.early_stopping.monitor: {stopping.monitor} needs a classification data set")
+    check_monitor("train.early_stopping.monitor", stopping.monitor, has_val or not stopping.patience, classification)
     monitor = stopping.monitor
     if not has_val and monitor.startswith("val"):
         monitor = monitor.replace("val", "train")
     if not classification:
         monitor = monitor.replace("accuracy", "loss")
     return EarlyStopping(monitor, stopping.patience, stopping.min_delta)
+
+
+def check_monitor(key: str, monitor: str, has_val: bool, classification: bool) -> None:
+    """A metric the data cannot give (val_ without validation data, accuracy of a regression)
+    is an NnctlError naming the config `key` that asks for it."""
+    if monitor.startswith("val") and not has_val:
+        raise NnctlError(f"{key}: {monitor} needs validation data (set data.validation_fraction > 0, or monitor "
+                         "train_loss)")
+    if monitor.endswith("accuracy") and not classification:
+        raise NnctlError(f"{key}: {monitor} needs a classification data set")
+
+
+def plateau(config: Config, has_val: bool, classification: bool) -> Plateau | None:
+    """The rule of a schedule that reads metrics (optimizer.schedule: plateau), starting at
+    optimizer.lr; None for the others, whose rate is a function of the epoch alone. Its monitor
+    never falls back: a val_ metric without validation data is refused, as early stopping's."""
+    schedule = config.optimizer.schedule
+    rule = SCHEDULES[schedule.name].rule
+    if rule is None:
+        return None
+    check_monitor("optimizer.schedule.monitor", schedule.params["monitor"], has_val, classification)
+    return rule(config.optimizer.params["lr"], **schedule.params)
 
 
 @dataclass
@@ -293,6 +314,7 @@ class TrainingState:
     stopping: EarlyStopping
     norms: Norms
     config: Config  # what the state is trained with: a resume compares it with config.yaml
+    plateau: Plateau | None = None  # optimizer.schedule: plateau, the lr rule that reads metrics
     history: list[dict[str, Any]] = field(default_factory=list)  # metrics.csv: a row per epoch, 0 first
     layers: list[dict[str, Any]] = field(default_factory=list)  # layers.csv: weight and gradient norms
     # the epoch in progress
@@ -318,6 +340,8 @@ class TrainingState:
         self.layers.append(self.norms.row(epoch, batches=self.batch))
         self.batch = 0
         self.stopping.update(epoch, row, self.theta)
+        if epoch and self.plateau is not None:  # as Keras: the trained epochs' metrics, not the initial one
+            self.plateau.update(row[self.plateau.monitor])
         return row
 
     def snapshot(self, seconds: float) -> tuple[dict[str, Array], dict[str, Any]]:
@@ -337,6 +361,7 @@ class TrainingState:
             "stopping": {"best": self.stopping.best, "best_epoch": self.stopping.best_epoch,
                          "waited": self.stopping.waited, "stopped": self.stopping.stopped},
             "history": self.history, "layers": self.layers, "seconds": seconds,
+            **({"plateau": self.plateau.state} if self.plateau is not None else {}),
             "config": self.config.to_dict(),  # see runs.changed_setting
         }
         return arrays, facts
@@ -372,6 +397,8 @@ class TrainingState:
         self.stopping.best_theta = arrays["best_theta"].copy() if "best_theta" in arrays else None
         self.history, self.layers = facts["history"], facts["layers"]
         self.seconds_before = facts["seconds"]
+        if self.plateau is not None:
+            self.plateau.load_state(facts["plateau"])
 
 
 class Loop:
@@ -382,7 +409,8 @@ class Loop:
 
     def __init__(self, config: Config, model: Model, dataset: Dataset, shuffle_rng: np.random.Generator):
         self.config, self.model, self.dataset = config, model, dataset
-        self.learning_rate = learning_rate(config)  # the only source of the lr each step is given
+        self.solver = config.optimizer.name in SOLVERS  # lbfgs: `solve` instead of `epochs`, no lr
+        self.learning_rate = None if self.solver else learning_rate(config)  # the only source of each step's lr
         self.grad = model.network.grad
         classification = dataset.task == "classification"
         self.train_labels = dataset.y_train if classification else None
@@ -393,13 +421,79 @@ class Loop:
         self.has_val = dataset.X_val.shape[0] > 0
         n = dataset.X_train.shape[0]
         self.batch_size = n if config.train.batch_size == "full" else min(config.train.batch_size, n)
-        self.state = TrainingState(model.network.theta, make_optimizer(config), shuffle_rng,
+        # a solver keeps its memory inside SciPy: the update rule's place holds one with no state
+        optimizer = Optimizer() if self.solver else make_optimizer(config)
+        self.state = TrainingState(model.network.theta, optimizer, shuffle_rng,
                                    early_stopping(config, self.has_val, classification),
-                                   Norms(model.network, zeros=bool(model.l1)), config)
+                                   Norms(model.network, zeros=bool(model.l1)), config,
+                                   plateau(config, self.has_val, classification))
         self.status = "completed"
         self.diverged_at: dict[str, Any] | None = None
         self.interrupted_at: dict[str, int] | None = None
         self.stop_requested = False  # set by a signal: stop after the current batch
+        # lbfgs: why it ended (SciPy's words) and its evaluations of the loss and gradient on the whole
+        # training set (forward and backward passes: those of the line search too) in this session
+        self.solver_result: dict[str, Any] | None = None
+
+    def run(self, emit: EpochCallback) -> None:
+        """Train to the end, handing each metrics row to `emit` as it is made."""
+        if self.solver:
+            self.solve(emit)
+            return
+        for row in self.epochs():
+            emit(row)
+
+    def solve(self, emit: EpochCallback) -> None:
+        """optimizer.name: lbfgs. Each accepted iterate of SciPy's L-BFGS-B is an epoch: its row
+        (train metrics on the whole set, lr empty) goes to `emit`, then early stopping, divergence
+        (a training loss not finite or past the limit puts back the previous iterate) and a stop
+        requested may end the solver there. After a resume it starts afresh from the saved θ."""
+        state = self.state
+        if not state.history:
+            emit(state.end_epoch(0, self.measure(0, 0.0, None)))
+        limit, epochs = self.divergence_limit(), self.config.train.epochs
+        objective, previous = FullBatch(self.model, self.X1_train, self.T_train), [None]
+        state.start_epoch()
+
+        def iteration(theta: Array) -> bool:
+            epoch = len(state.history)
+            objective.at(theta)
+            since = objective.started if previous[0] is None else previous[0]  # not SciPy's import
+            row = self.iterate_row(epoch, objective, time.perf_counter() - since)
+            state.norms.record_gradient()
+            if not math.isfinite(row["train_loss"]) or row["train_loss"] > limit:
+                self.diverge({"epoch": epoch, "batch": 1, "train_loss": row["train_loss"], "limit": limit})
+                return True
+            state.batch = 1
+            emit(state.end_epoch(epoch, row))
+            state.start_epoch()
+            previous[0] = time.perf_counter()
+            if self.stop_requested and not state.stopping.stopped:
+                self.status, self.interrupted_at = "interrupted", {"epoch": epoch + 1, "batch": 0}
+            return state.stopping.stopped or self.stop_requested  # the budget is SciPy's maxiter
+
+        if len(state.history) <= epochs and not state.stopping.stopped:
+            result = solve(objective, epochs - len(state.history) + 1, self.config.optimizer.params, iteration)
+            # SciPy's words, unless the loop stopped it (the status says why)
+            message = f"stopped by nnctl after iteration {len(state.history) - 1}" if self.status != "completed" \
+                or state.stopping.stopped else str(result.message)
+            self.solver_result = {"message": message, "evaluations": int(result.nfev)}
+            np.copyto(state.theta, state.last_good)  # the last iterate taken, not a trial point of the search
+        if state.stopping.stopped:
+            np.copyto(state.theta, state.stopping.best_theta)
+            self.status = "early_stopped"
+
+    def iterate_row(self, epoch: int, objective: FullBatch, seconds: float) -> dict[str, Any]:
+        """The metrics row of an L-BFGS iterate, the network holding it and its outputs on the
+        training set (objective.out): the training loss and accuracy from them, validation measured."""
+        d = self.dataset
+        if d.target_std is not None:  # in the target's units, as every loss reported
+            train = evaluate(self.model, d.X_train, self.T_train, None, d.target_std)
+        else:
+            labels = self.train_labels
+            correct = None if labels is None else int(np.count_nonzero(self.model.loss.decode(objective.out) == labels))
+            train = (objective.value, None if labels is None else correct / labels.shape[0])
+        return self.measure(epoch, seconds, None, train)
 
     def measure(self, epoch: int, seconds: float, lr: float | None,
                 train: tuple[float, float | None] | None = None) -> dict[str, Any]:
@@ -424,7 +518,7 @@ class Loop:
             if state.stopping.stopped:
                 break
             started = time.perf_counter()
-            lr = self.learning_rate(epoch - 1)
+            lr = self.learning_rate(epoch - 1) if state.plateau is None else state.plateau.lr
             if state.batch == 0:
                 if self.stop_requested:
                     self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": 0}
@@ -524,6 +618,8 @@ def summarize(loop: Loop, status: str, seconds: float) -> dict[str, Any]:
         summary["model_epoch"] = state.stopping.best_epoch if restored else summary["epochs"]
     if loop.diverged_at:
         summary["diverged_at"] = loop.diverged_at
+    if loop.solver_result:
+        summary["solver"] = loop.solver_result
     if status == "interrupted" and loop.interrupted_at:
         summary["interrupted_at"] = loop.interrupted_at
     return summary

@@ -69,7 +69,7 @@ def test_relative_paths_resolve_from_the_config_folder(tmp_path):
     [
         (
             {"optimizer": {"name": "adamw"}}, [],
-            "optimizer.name: unknown 'adamw' (choose from: adagrad, adam, rmsprop, sgd); did you mean 'adam'?",
+            "optimizer.name: unknown 'adamw' (choose from: adagrad, adam, lbfgs, rmsprop, sgd); did you mean 'adam'?",
         ),
         ({"model": {"activation": "tanhh"}}, [], "model.activation: unknown 'tanhh'"),
         ({"model": {"activaton": "tanh"}}, [], "model: unknown key 'activaton' (did you mean 'activation'?"),

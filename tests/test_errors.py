@@ -240,10 +240,11 @@ UNKNOWN_NAMES = [
          "loss.name: unknown 'hinj' (choose from: binary-cross-entropy, cross-entropy, hinge, mse); "
          "did you mean 'hinge'?", c_yaml=config(loss="hinj")),
     case("name-optimizer", "train {dir}/c.yaml",
-         "optimizer.name: unknown 'adamw' (choose from: adagrad, adam, rmsprop, sgd); did you mean 'adam'?",
+         "optimizer.name: unknown 'adamw' (choose from: adagrad, adam, lbfgs, rmsprop, sgd); did you mean 'adam'?",
          c_yaml=config(optimizer="adamw")),
     case("name-schedule", "train {dir}/c.yaml",
-         "optimizer.schedule.name: unknown 'cosin' (choose from: constant, cosine, exponential, inverse-time, step)",
+         "optimizer.schedule.name: unknown 'cosin' (choose from: constant, cosine, exponential, inverse-time, plateau, "
+         "step)",
          "did you mean 'cosine'?", c_yaml=config(optimizer={"schedule": "cosin"})),
     case("name-output-activation", "train {dir}/c.yaml",
          "model.output_activation: unknown 'softmaxx' (choose from: auto, linear, sigmoid, softmax, tanh)",
@@ -325,6 +326,29 @@ CSV_PROBLEMS = [
 ]
 
 LOSS_AND_DATA = [
+    case("lbfgs-with-a-learning-rate", "train {dir}/c.yaml",
+         "c.yaml: optimizer.lr: lbfgs takes no learning rate: its line search sets each step's length (remove "
+         "optimizer.lr)", c_yaml=config(optimizer={"name": "lbfgs", "lr": 0.1}, train={"batch_size": "full"})),
+    case("lbfgs-with-momentum", "train {dir}/c.yaml",
+         "c.yaml: optimizer.momentum: lbfgs takes no momentum: it builds its own curvature from its last maxcor "
+         "steps (remove optimizer.momentum)",
+         c_yaml=config(optimizer={"name": "lbfgs", "momentum": 0.9}, train={"batch_size": "full"})),
+    case("lbfgs-with-a-schedule", "train {dir}/c.yaml",
+         "c.yaml: optimizer.schedule: lbfgs takes no learning-rate schedule: its line search sets each step's "
+         "length (remove optimizer.schedule)",
+         c_yaml=config(optimizer={"name": "lbfgs", "schedule": {"name": "plateau"}}, train={"batch_size": "full"})),
+    case("lbfgs-with-mini-batches", "train {dir}/c.yaml --set optimizer.name=lbfgs",
+         "train.batch_size: lbfgs trains on the whole training set at once (set train.batch_size: full, not 32)",
+         c_yaml=config(optimizer={"name": "sgd"})),
+    case("plateau-monitor-without-validation", "train {dir}/c.yaml",
+         "c.yaml: optimizer.schedule.monitor: val_loss needs validation data (set data.validation_fraction > 0, "
+         "or monitor train_loss)",
+         c_yaml=config(data={"name": "moons", "n_samples": 60, "validation_fraction": 0},
+                       optimizer={"schedule": "plateau"})),
+    case("plateau-monitor-unknown", "train {dir}/c.yaml",
+         "optimizer.schedule.monitor: unknown 'val_acc' (choose from: train_accuracy, train_loss, val_accuracy, "
+         "val_loss); did you mean 'val_accuracy'?",
+         c_yaml=config(optimizer={"schedule": {"name": "plateau", "monitor": "val_acc"}})),
     case("hinge-with-three-classes", "train {dir}/c.yaml",
          "loss.name: hinge takes 2 classes, the data set has 3 (use cross-entropy)",
          c_yaml=config(data={"name": "spiral", "n_samples": 60}, loss="hinge")),

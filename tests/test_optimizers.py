@@ -252,3 +252,46 @@ def test_every_schedule_starts_at_lr0_and_never_grows(name):
     assert values[0] == pytest.approx(0.3, rel=1e-15)
     assert all(b <= a for a, b in zip(values, values[1:], strict=False))
     assert all(v >= 0 for v in values)  # cosine reaches eta_min = 0
+
+
+# ---- plateau (Keras's ReduceLROnPlateau), the schedule that reads metrics ----
+
+
+def plateau_rates(values, **params):
+    """The rate of each epoch after the one whose metric is values[i], for lr0 = 1."""
+    rule = SCHEDULES["plateau"].rule(1.0, **{**SCHEDULES["plateau"].params, **params})
+    return [rule.update(v) for v in values]
+
+
+def test_plateau_cuts_after_patience_epochs_without_an_improvement_of_more_than_min_delta():
+    # best 1.0 (epoch 1); 0.95 is not below 1.0 − 0.1: epochs 2, 3 wait, the cut comes after epoch 3;
+    # 0.85 improves (wait 0), then two more flat epochs cut again after epoch 6
+    values = [1.0, 0.95, 0.99, 0.85, 0.9, 0.86, 0.7]
+    assert plateau_rates(values, patience=2, factor=0.5, min_delta=0.1) == [1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25]
+    # patience 0: every epoch that does not improve cuts
+    assert plateau_rates([1.0, 1.0, 0.5, 0.6], patience=0, factor=0.5, min_delta=0.0) == [1.0, 0.5, 0.5, 0.25]
+
+
+def test_plateau_on_an_accuracy_waits_for_a_rise_and_cooldown_pauses_the_count():
+    # accuracy: higher is better. Cut after epoch 3 (epochs 2, 3 wait); cooldown 3, counted down as
+    # Keras does (the epoch that ends it counts again): epochs 4, 5 do not wait, 6 and 7 do; cut
+    values = [0.5] * 8
+    assert plateau_rates(values, monitor="val_accuracy", patience=2, factor=0.1, cooldown=3) == pytest.approx(
+        [1.0, 1.0, 0.1, 0.1, 0.1, 0.1, 0.01, 0.01], rel=1e-15)
+    assert plateau_rates([0.5, 0.6, 0.7, 0.8], monitor="train_accuracy", patience=1) == [1.0] * 4
+
+
+def test_plateau_never_goes_below_min_lr_and_stops_cutting_there():
+    rates = plateau_rates([1.0] * 8, patience=1, factor=0.5, min_lr=0.2)
+    assert rates == [1.0, 0.5, 0.25, 0.2, 0.2, 0.2, 0.2, 0.2]  # 0.125 would be below the floor
+
+
+def test_plateau_state_round_trips_mid_wait():
+    params = {**SCHEDULES["plateau"].params, "patience": 3, "factor": 0.5, "cooldown": 1}
+    one = SCHEDULES["plateau"].rule(1.0, **params)
+    for v in [1.0, 2.0, 2.0, 2.0, 2.0]:
+        one.update(v)
+    two = SCHEDULES["plateau"].rule(1.0, **params)
+    two.load_state(dict(one.state))
+    assert [one.update(v) for v in [3.0] * 6] == [two.update(v) for v in [3.0] * 6]
+    assert one.state == two.state and one.lr == 0.125

@@ -45,6 +45,11 @@ VARIANTS = {
     "sgd-dropout-unshuffled": {"model": {"hidden": [5], "activation": "tanh", "dropout": 0.5},
                                "optimizer": {"name": "sgd", "lr": 0.1},
                                "train": {"epochs": 4, "batch_size": 16, "shuffle": False}},
+    # the rate halves after epoch 4 (its val_loss 0.217 misses the best, 0.171): stops before, in and after
+    # that epoch resume to the same cut (plateau's state is part of resume.npz)
+    "sgd-plateau-cut": {"optimizer": {"name": "sgd", "lr": 0.5, "momentum": 0.5,
+                                      "schedule": {"name": "plateau", "patience": 0, "factor": 0.5, "min_delta": 0.02}},
+                        "train": {"epochs": 5, "batch_size": 16}},
 }
 
 
@@ -75,6 +80,8 @@ def test_stopping_between_any_two_batches_and_resuming_is_bit_identical(variant,
     reference = prepare(config)
     expected = fit(reference)
     assert expected.summary["status"] in ("completed", "early_stopped")
+    if "plateau" in variant:
+        assert [row["lr"] for row in expected.history] == [None, 0.5, 0.5, 0.5, 0.5, 0.25]
     total_batches = len(range(0, reference.dataset.X_train.shape[0], reference.batch_size)) * expected.summary["epochs"]
     for batches in range(1, total_batches + 1):
         first = prepare(config)

@@ -100,11 +100,43 @@ def test_init_from_loads_weights_and_names_a_mismatched_layer(tmp_path):
         ({"data": {"name": "bump"}, "loss": "cross-entropy"}, "cross-entropy needs class labels"),
         ({"model": {"output_activation": "tanh"}, "loss": "binary-cross-entropy"}, "needs sigmoid outputs"),
         ({"data": {"validation_fraction": 0}, "train": {"early_stopping": {"patience": 3}}}, "needs validation data"),
+        ({"data": {"validation_fraction": 0}, "optimizer": {"schedule": "plateau"}},
+         "optimizer.schedule.monitor: val_loss needs validation data"),
+        ({"data": {"name": "bump"}, "loss": "mse",
+          "optimizer": {"schedule": {"name": "plateau", "monitor": "val_accuracy"}}},
+         "optimizer.schedule.monitor: val_accuracy needs a classification data set"),
     ],
 )
 def test_a_loss_or_setting_that_does_not_fit_the_data_is_a_user_error(raw, message):
     with pytest.raises(NnctlError, match=message):
         train(raw)
+
+
+PLATEAU = {"data": {"name": "moons", "n_samples": 90}, "model": {"hidden": [5]},
+           "optimizer": {"name": "sgd", "lr": 0.5, "schedule": {"name": "plateau", "patience": 1, "min_delta": 0.01,
+                                                               "factor": 0.5, "min_lr": 0.1}},
+           "train": {"epochs": 12, "batch_size": 16}, "output": {"plots": []}}
+
+
+def test_plateau_cuts_the_rate_after_the_epochs_whose_val_loss_did_not_improve_down_to_min_lr():
+    history = train(PLATEAU).history
+    lrs = [row["lr"] for row in history]
+    # epochs 4, 7 and 8 missed the best val_loss by more than min_delta: the rate halves after each,
+    # the last time to the floor 0.1 (not 0.0625), and stays there
+    assert lrs == [None, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.125, 0.1, 0.1, 0.1, 0.1]
+    best, missed = float("inf"), []
+    for row in history[1:]:
+        if row["val_loss"] < best - 0.01:
+            best = row["val_loss"]
+        else:
+            missed.append(row["epoch"])
+    assert missed[:3] == [4, 7, 8]
+    # loss.png draws the rate on its own axis, as steps, when it changes: each cut is a step down
+    from nnctl.plots.curves import _loss_figure
+
+    lr_axis = _loss_figure(history, title="t", best_epoch=None).axes[-1]
+    epochs, drawn = lr_axis.lines[0].get_data()
+    assert lr_axis.get_ylabel() == "learning rate" and list(drawn[4:10]) == [0.5, 0.25, 0.25, 0.25, 0.125, 0.1]
 
 
 def test_every_optimizer_and_schedule_learns_moons():

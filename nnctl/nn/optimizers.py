@@ -155,10 +155,59 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "rmsprop": R
 
 @dataclass(frozen=True)
 class Schedule:
-    """lr(epoch) = fn(lr0, epoch, **params); epoch counts from 0. `params` holds the defaults."""
+    """lr(epoch) = fn(lr0, epoch, **params); epoch counts from 0. `params` holds the defaults.
+    A schedule that reads metrics has a `rule` (Plateau): the training loop keeps one, asks it
+    for each epoch's rate and tells it each epoch's metrics; `fn` is then its rate before any cut."""
 
     fn: Callable[..., float]
     params: dict[str, object] = field(default_factory=dict)
+    rule: type | None = None
+
+
+@dataclass
+class Plateau:
+    """Keras's ReduceLROnPlateau: after `patience` epochs in a row whose monitored metric did not
+    improve on the best so far by more than `min_delta` (a loss must fall below best − min_delta,
+    an accuracy rise above best + min_delta), lr ← max(lr·factor, min_lr), then `cooldown` epochs
+    in which no epoch counts as waiting. `update` takes each trained epoch's metric (epoch 0, the
+    initial weights, is not one) and returns the rate of the next epoch. Its whole state is
+    `state`: five numbers that a resume puts back with `load_state`."""
+
+    lr: float  # the rate of the epoch to come
+    monitor: str = "val_loss"
+    factor: float = 0.1
+    patience: int = 10
+    min_lr: float = 0.0
+    min_delta: float = 1e-4
+    cooldown: int = 0
+    best: float = math.inf  # the best metric so far, times `sign`: lower is better
+    wait: int = 0  # epochs since the best, outside cooldowns
+    cooling: int = 0  # cooldown epochs left
+
+    @property
+    def sign(self) -> float:
+        return -1.0 if self.monitor.endswith("accuracy") else 1.0  # accuracy: higher is better
+
+    def update(self, value: float) -> float:
+        """Record one trained epoch's metric `value`; return the next epoch's rate."""
+        if self.cooling:
+            self.cooling -= 1
+            self.wait = 0
+        if self.sign * value < self.best - self.min_delta:
+            self.best, self.wait = self.sign * value, 0
+        elif not self.cooling:
+            self.wait += 1
+            if self.wait >= self.patience and self.lr > self.min_lr:
+                self.lr = max(self.lr * self.factor, self.min_lr)
+                self.cooling, self.wait = self.cooldown, 0
+        return self.lr
+
+    @property
+    def state(self) -> dict[str, float]:
+        return {"lr": self.lr, "best": self.best, "wait": self.wait, "cooling": self.cooling}
+
+    def load_state(self, state: dict[str, float]) -> None:
+        self.lr, self.best, self.wait, self.cooling = state["lr"], state["best"], state["wait"], state["cooling"]
 
 
 def _cosine(lr0: float, epoch: int, T_max: int, eta_min: float = 0.0) -> float:
@@ -174,4 +223,8 @@ SCHEDULES: dict[str, Schedule] = {
     "exponential": Schedule(lambda lr0, epoch, gamma: lr0 * gamma**epoch, {"gamma": 0.99}),
     "cosine": Schedule(_cosine, {"T_max": None, "eta_min": 0.0}),  # T_max None: the run's epochs
     "inverse-time": Schedule(lambda lr0, epoch, decay: lr0 / (1.0 + decay * epoch), {"decay": 0.01}),
+    # Keras's defaults; monitor: one of vocabulary.SUMMARY_METRICS
+    "plateau": Schedule(lambda lr0, epoch, **rule: lr0,
+                        {"factor": 0.1, "patience": 10, "min_lr": 0.0, "min_delta": 1e-4, "cooldown": 0,
+                         "monitor": "val_loss"}, Plateau),
 }
