@@ -503,6 +503,13 @@ class Config(Section):
         if self.optimizer.name in SOLVERS and self.train.batch_size != "full":
             raise ValueError(f"train.batch_size: {self.optimizer.name} trains on the whole training set at once "
                              f"(set train.batch_size: full, not {self.train.batch_size})")
+        rates = self.model.dropout if isinstance(self.model.dropout, list) else [self.model.dropout]
+        if self.optimizer.name in SOLVERS and any(rates):
+            raise ValueError(f"model.dropout: {self.optimizer.name}'s line search needs one fixed objective, and "
+                             "dropout draws a new one every step (remove model.dropout, or use sgd or adam)")
+        if self.optimizer.name in SOLVERS and self.loss.l1_clip:
+            raise ValueError(f"loss.l1_clip: the clip is a step after each update, which {self.optimizer.name}'s "
+                             "line search would not see (use loss.l1 without l1_clip)")
         return self
 
     @field_validator("name")

@@ -340,6 +340,16 @@ LOSS_AND_DATA = [
     case("lbfgs-with-mini-batches", "train {dir}/c.yaml --set optimizer.name=lbfgs",
          "train.batch_size: lbfgs trains on the whole training set at once (set train.batch_size: full, not 32)",
          c_yaml=config(optimizer={"name": "sgd"})),
+    case("lbfgs-with-dropout", "train {dir}/c.yaml",
+         "c.yaml: model.dropout: lbfgs's line search needs one fixed objective, and dropout draws a new one every "
+         "step (remove model.dropout, or use sgd or adam)",
+         c_yaml=config(optimizer={"name": "lbfgs"}, model={"hidden": [3], "dropout": 0.2},
+                       train={"batch_size": "full"})),
+    case("lbfgs-with-l1-clip", "train {dir}/c.yaml",
+         "c.yaml: loss.l1_clip: the clip is a step after each update, which lbfgs's line search would not see "
+         "(use loss.l1 without l1_clip)",
+         c_yaml=config(optimizer={"name": "lbfgs"}, loss={"name": "cross-entropy", "l1": 0.01, "l1_clip": True},
+                       train={"batch_size": "full"})),
     case("plateau-monitor-without-validation", "train {dir}/c.yaml",
          "c.yaml: optimizer.schedule.monitor: val_loss needs validation data (set data.validation_fraction > 0, "
          "or monitor train_loss)",
