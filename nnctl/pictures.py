@@ -121,7 +121,8 @@ def draw_network(run, path: Path, *, dpi: int, progress: Progress | None = None)
     """network.png: the weights of model.npz; with 2-D inputs every node is a map over the plane
     (the inputs as the network takes them, each hidden layer, the output's scores)."""
     return plots.plot_network([layer.W for layer in run.model.network.dense], plot_data(run), path, title=title(run),
-                              layer_names=_layer_names(run), node_maps=node_maps(run), dpi=dpi)
+                              layer_names=_layer_names(run), node_maps=node_maps(run),
+                              input_names=list(run.dataset.feature_names), dpi=dpi)
 
 
 def node_maps(run) -> Callable | None:
@@ -184,6 +185,7 @@ def draw_animation(run, path: Path, *, dpi: int, progress: Progress | None = Non
             frames, plot_data(run), run.metrics, path, title=title(run, weights=False), dpi=min(dpi, 80),
             progress=None if progress is None else (lambda i: progress(i + 1, total)),
             network_names=_layer_names(run) if network else None,
+            network_inputs=list(run.dataset.feature_names) if network else None,
         )
     finally:
         model.network.set_params(final)

@@ -123,6 +123,27 @@ def test_network_png_draws_the_runs_weights_and_its_units_over_the_plane(tmp_pat
     assert seen["layer_names"] == ["hidden 1 (tanh)", "output (softmax)"]
 
 
+def test_network_png_names_its_inputs_by_the_features_and_maps_them_over_the_raw_plane(tmp_path, monkeypatch):
+    """With data.features the input nodes are the computed features (x0^2, not x0), each mapped
+    over the raw x0-x1 plane; the picture itself writes those names beside the input nodes."""
+    from nnctl import plots
+    from nnctl.pictures import PICTURES
+
+    run = load_run(tiny(tmp_path, data={"features": ["x0^2", "x0*x1"]}))
+    seen = {}
+    monkeypatch.setattr(plots, "plot_network", lambda weights, data, path, **kw: seen.update(data=data, **kw))
+    PICTURES["network"].draw(run, tmp_path / "network.png", dpi=40)
+    assert seen["input_names"] == ["x0^2", "x0*x1"] and seen["data"].feature_names == ["x0", "x1"]
+    X = np.array([[2.0, -3.0], [0.5, 4.0]])
+    np.testing.assert_array_equal(seen["node_maps"](X)[0], np.column_stack([X[:, 0] ** 2, X[:, 0] * X[:, 1]]))
+    monkeypatch.undo()
+    weights = [layer.W for layer in run.model.network.dense]
+    figure = plots.model._network_figure(weights, seen["data"], title="t", layer_names=seen["layer_names"],
+                                         node_maps=None, input_names=seen["input_names"], resolution=8)
+    texts = {t.get_text() for t in figure.axes[0].texts}
+    assert {"x0^2", "x0*x1"} <= texts and "x0" not in texts
+
+
 def test_output_animation_network_gives_each_frame_its_checkpoints_weights(tmp_path, monkeypatch):
     from nnctl import plots
     from nnctl.files import load_npz

@@ -99,12 +99,14 @@ def render_animation(
     dpi: int = 80,
     progress: Callable[[int], None] | None = None,
     network_names: list[str] | None = None,
+    network_inputs: list[str] | None = None,
 ) -> Path:
     """A GIF of training: per frame, side by side, the decision boundary (2-D classification) or
     the fit (1-D / 2-D regression), the hidden representation (as hidden.png), and the loss up
     to the frame's epoch; "epoch N" in the suptitle. Inputs with d > 2 have no first panel.
     With network_names (one per layer after the inputs, as plot_network's layer_names) and
-    frames that carry their weights, a network panel after the first: network.png at each frame.
+    frames that carry their weights, a network panel after the first: network.png at each frame
+    (its inputs named network_inputs, as plot_network's input_names).
     Each frame lasts 1/fps s, the last LAST_FRAME_SECONDS.
 
     One figure is built and its artists updated frame by frame (no figure per frame); each frame
@@ -121,7 +123,8 @@ def render_animation(
     path.parent.mkdir(parents=True, exist_ok=True)
     images = []
     with rc_context(FONT_SIZES):
-        animation = _Animation(frames, data, metrics, title=title, network_names=network_names)
+        animation = _Animation(frames, data, metrics, title=title, network_names=network_names,
+                               network_inputs=network_inputs)
         for i, frame in enumerate(frames):
             animation.update(i, frame)
             if i == 0:
@@ -217,7 +220,7 @@ class _Animation:
     suptitle. Each frame is handed to every panel."""
 
     def __init__(self, frames: Sequence[AnimationFrame], data: PlotData, metrics: list[dict], *, title: str,
-                 network_names: list[str] | None = None) -> None:
+                 network_names: list[str] | None = None, network_inputs: list[str] | None = None) -> None:
         self.title = title
         colors = class_colors(count_classes(data)) if data.task == "classification" else None
         has_model_panel, has_hidden = data.n_features <= 2, frames[-1].hidden is not None
@@ -229,7 +232,8 @@ class _Animation:
         grid = fig.add_gridspec(1, n_panels, width_ratios=ratios)
         cells = [grid[0, column] for column in range(n_panels)]
         self.model = model_panel(fig, fig.add_subplot(cells.pop(0)), data, colors) if has_model_panel else None
-        self.network = _NetworkPanel(fig.add_subplot(cells.pop(0)), data, network_names) if has_network else None
+        self.network = (_NetworkPanel(fig.add_subplot(cells.pop(0)), data, network_names, network_inputs)
+                        if has_network else None)
         self.hidden = _HiddenPanel(fig, cells.pop(0), frames, data) if has_hidden else None
         self.loss = _LossPanel(fig.add_subplot(cells.pop(0)), metrics, frames, by_class=colors is not None)
         # one legend, below the panels, in the same place in every frame: what colour and shape mean
@@ -400,13 +404,13 @@ class _NetworkPanel:
     """network.png at each frame, drawn anew (its edges change width and colour, its nodes'
     maps change): the axes are cleared and `draw_network` draws the frame's weights."""
 
-    def __init__(self, ax: Axes, data: PlotData, layer_names: list[str]) -> None:
-        self.ax, self.data, self.layer_names = ax, data, layer_names
+    def __init__(self, ax: Axes, data: PlotData, layer_names: list[str], input_names: list[str] | None) -> None:
+        self.ax, self.data, self.layer_names, self.input_names = ax, data, layer_names, input_names
 
     def update(self, frame: AnimationFrame) -> None:
         self.ax.clear()
         draw_network(self.ax, frame.weights, self.data, layer_names=self.layer_names, node_maps=frame.node_maps,
-                     resolution=NETWORK_PANEL_RESOLUTION, fontsize=8.0)
+                     input_names=self.input_names, resolution=NETWORK_PANEL_RESOLUTION, fontsize=8.0)
         # room above the layers' names, which are in points while the net shrinks to the panel:
         # without it the title ran into "hidden 1 (tanh)"
         low, high = self.ax.get_ylim()

@@ -614,11 +614,14 @@ def plot_network(
     title: str,
     layer_names: list[str],
     node_maps: Callable[[Array], list[Array]] | None = None,
+    input_names: list[str] | None = None,
     dpi: int = DPI,
     resolution: int = NETWORK_RESOLUTION,
 ) -> Path:
     """The network as TensorFlow Playground draws it: a column of nodes per layer, inputs at the
-    left (named by data's features), outputs at the right, an edge for every weight drawn.
+    left (named by `input_names`, the network's inputs, e.g. x0^2 when features were computed
+    from data's plane; default: data's feature names), outputs at the right, an edge for every
+    weight drawn.
 
     - weights: [W0 (d, h1), ..., W_L (h_L, K)], the dense layers' weights in order.
     - layer_names: one per column after the inputs, e.g. ["hidden 1 (tanh)", "output (softmax)"].
@@ -631,19 +634,20 @@ def plot_network(
     Returns `path`.
     """
     figure = _network_figure(weights, data, title=title, layer_names=layer_names, node_maps=node_maps,
-                             resolution=resolution)
+                             input_names=input_names, resolution=resolution)
     return save(figure, path, dpi)
 
 
 def _network_figure(weights: list[Array], data: PlotData, *, title: str, layer_names: list[str],
-                    node_maps: Callable[[Array], list[Array]] | None, resolution: int) -> Figure:
+                    node_maps: Callable[[Array], list[Array]] | None, resolution: int,
+                    input_names: list[str] | None = None) -> Figure:
     """The figure of `plot_network`, unsaved: one axes (`draw_network`), the note below it."""
     chosen = strongest_units([np.asarray(W) for W in weights])
     rows = max(len(c) for c in chosen)
     fig = constrained_figure((max(6.0, NETWORK_INCHES * (COLUMN_GAP * (len(chosen) - 1) + 3.2)),
                               NETWORK_INCHES * (rows + 0.9) + 1.4))
     note = draw_network(fig.add_subplot(), weights, data, layer_names=layer_names, node_maps=node_maps,
-                        resolution=resolution)
+                        input_names=input_names, resolution=resolution)
     # below the nodes: above them it ran into the layers' names
     fig.supxlabel(note, fontsize=8, wrap=True)
     figure_title(fig, title)
@@ -651,8 +655,8 @@ def _network_figure(weights: list[Array], data: PlotData, *, title: str, layer_n
 
 
 def draw_network(ax: Axes, weights: list[Array], data: PlotData, *, layer_names: list[str],
-                 node_maps: Callable[[Array], list[Array]] | None, resolution: int = NETWORK_RESOLUTION,
-                 fontsize: float = 9.0) -> str:
+                 node_maps: Callable[[Array], list[Array]] | None, input_names: list[str] | None = None,
+                 resolution: int = NETWORK_RESOLUTION, fontsize: float = 9.0) -> str:
     """The network of `plot_network` on `ax` in picture units, nodes centred on (COLUMN_GAP ·
     column, row), each column centred; returns the note that says what the picture shows (the
     animation's network panel draws each frame with this)."""
@@ -666,7 +670,7 @@ def draw_network(ax: Axes, weights: list[Array], data: PlotData, *, layer_names:
     maps = _node_images(node_maps, data, chosen, resolution) if node_maps is not None else None
     for column, units in enumerate(chosen):
         _draw_column(ax, column, units, at[column], maps[column] if maps else None, data,
-                     ["inputs", *layer_names][column], len(chosen), fontsize)
+                     ["inputs", *layer_names][column], len(chosen), fontsize, input_names)
     ax.set_xlim(-1.9, COLUMN_GAP * (len(chosen) - 1) + 1.3)
     ax.set_ylim(-(rows - 1) / 2 - 0.5, (rows - 1) / 2 + 1.0)
     ax.set_aspect("equal")
@@ -728,7 +732,7 @@ def _node_images(node_maps: Callable[[Array], list[Array]], data: PlotData, chos
 
 
 def _draw_column(ax: Axes, column: int, units: Array, at: Array, maps: list | None, data: PlotData,
-                 name: str, n_columns: int, fontsize: float) -> None:
+                 name: str, n_columns: int, fontsize: float, input_names: list[str] | None = None) -> None:
     """One layer's nodes: a heatmap framed in black (or a plain grey box), the inputs named at
     the left, hidden units numbered above, outputs named at the right; the layer's name on top."""
     from matplotlib.patches import Rectangle
@@ -743,7 +747,8 @@ def _draw_column(ax: Axes, column: int, units: Array, at: Array, maps: list | No
         face = "none" if maps is not None else "#e8e8e8"
         ax.add_patch(Rectangle((box[0], box[2]), NODE, NODE, facecolor=face, edgecolor=EDGE, lw=0.8, zorder=4))
         if column == 0:
-            ax.text(box[0] - 0.12, y, data.feature_name(int(k)), ha="right", va="center", fontsize=fontsize)
+            named = input_names[int(k)] if input_names is not None else data.feature_name(int(k))
+            ax.text(box[0] - 0.12, y, named, ha="right", va="center", fontsize=fontsize)
         elif column == n_columns - 1:
             label = (f"P({data.class_label(int(k) if len(units) > 1 else 1)})" if data.task == "classification"
                      else ("ŷ" if len(units) == 1 else f"ŷ{int(k) + 1}"))
