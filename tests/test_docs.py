@@ -96,9 +96,9 @@ def config_md_keys() -> dict:
 
 def test_config_md_lists_every_schema_key_with_its_default():
     # the block reads as YAML, comments aside: the whole default config, keys and values,
-    # output.animation.frames and .spacing included
+    # output.animation.frames, .spacing and .network included
     assert config_md_keys() == Config.model_validate({}).model_dump(mode="json")
-    assert config_md_keys()["output"]["animation"] == {"frames": 0, "spacing": "log"}
+    assert config_md_keys()["output"]["animation"] == {"frames": 0, "spacing": "log", "network": False}
 
 
 def shown_commands() -> list[str]:
