@@ -114,6 +114,19 @@ def os_reason(e: BaseException) -> str:
     return _REASONS.get(getattr(e, "errno", None), (getattr(e, "strerror", None) or str(e)).lower())
 
 
+def out_folder(folder: Path | str) -> Path:
+    """`--out FOLDER`, made (with its parents) when missing; one line naming it when it cannot
+    be: a file in the way, no permission, a NUL byte in the name."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NnctlError(f"--out {folder}: exists and is not a folder") from None
+    except (OSError, ValueError) as e:
+        raise NnctlError(f"--out {folder}: cannot create it ({os_reason(e)})") from None
+    return folder
+
+
 def _write_error(path: Path, e: OSError) -> NnctlError:
     """The one line for a file that could not be written: which file, and why, in words."""
     return NnctlError(f"{path}: could not be written ({os_reason(e)})")

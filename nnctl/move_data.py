@@ -26,7 +26,7 @@ from nnctl import plots
 from nnctl.assemble import encode_targets
 from nnctl.data import Preprocessing
 from nnctl.errors import NnctlError
-from nnctl.files import os_reason, save_npz
+from nnctl.files import out_folder, save_npz
 from nnctl.pictures import plot_data, predict_scores, title
 from nnctl.runs import MOVED_FILES, frame_epochs, load_run
 
@@ -157,7 +157,7 @@ def move_run(run_dir: Path | str, *, steps: int = DEFAULT_STEPS, lr: float = DEF
     check_options(steps, lr)
     run = load_run(Path(run_dir), dtype=np.float64)
     movable(run)
-    folder = _folder(run.path if out is None else Path(out))
+    folder = out_folder(run.path if out is None else out)
     if not overwrite and folder.resolve() != run.path.resolve():
         taken = [name for name in MOVED_FILES if (folder / name).exists() or (folder / name).is_symlink()]
         if taken:  # before any is written: all or nothing
@@ -186,16 +186,6 @@ def move_run(run_dir: Path | str, *, steps: int = DEFAULT_STEPS, lr: float = DEF
                                                 progress=None if progress is None else (
                                                     lambda i: progress(i + 1, len(moved.frames)))))
     return moved, paths
-
-
-def _folder(folder: Path) -> Path:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        raise NnctlError(f"--out {folder}: exists and is not a folder") from None
-    except (OSError, ValueError) as e:
-        raise NnctlError(f"--out {folder}: cannot create it ({os_reason(e)})") from None
-    return folder
 
 
 def summary_line(moved: Moved, lr: float) -> str:

@@ -18,7 +18,7 @@ from nnctl.config import blame, load_config, shown
 from nnctl.console import EpochReporter, FrameReporter, in_words
 from nnctl.data import MAX_CSV_BYTES, Dataset, Table, array_table, read_dataset, read_table
 from nnctl.errors import NnctlError
-from nnctl.files import FolderLock, os_reason, read_json, read_text, read_yaml, regular_file, write_text
+from nnctl.files import FolderLock, out_folder, read_json, read_text, read_yaml, regular_file, write_text
 from nnctl.pictures import MAX_DPI, PICTURES, Progress, applicable, default_pictures
 from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
 from nnctl.trained import TrainedRun, draw_evaluation, predicted_columns, predictions_csv
@@ -219,13 +219,7 @@ def plot_run(
         if name not in fits:
             raise NnctlError(f"{run.path}: no {name} picture for this run ({PICTURES[name].doc}; "
                              f"this run has: {', '.join(fits)})")
-    folder = Path(out) if out is not None else run.path
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        raise NnctlError(f"--out {folder}: exists and is not a folder") from None
-    except (OSError, ValueError) as e:
-        raise NnctlError(f"--out {folder}: cannot create it ({os_reason(e)})") from None
+    folder = out_folder(out if out is not None else run.path)
     paths = [folder / f"{name}.{'gif' if name == 'animation' else fmt}" for name in names]
     if out is not None and not overwrite and folder.resolve() != run.path.resolve():
         taken = [p for p in paths if p.exists() or p.is_symlink()]
@@ -354,8 +348,4 @@ def evaluate_file(run_dir: Path | str, source: str | None = None, *, out: Path |
     picture = Path(out) / ("confusion.png" if run.task == "classification" else "fit.png")
     if picture.exists() and not overwrite:
         raise NnctlError(f"--out {out}: {picture.name} exists (pass --overwrite to replace it)")
-    try:
-        Path(out).mkdir(parents=True, exist_ok=True)
-    except (OSError, ValueError) as e:
-        raise NnctlError(f"--out {out}: cannot create it ({os_reason(e)})") from None
-    return report, draw_evaluation(run, data, label, Path(out))
+    return report, draw_evaluation(run, data, label, out_folder(out))
