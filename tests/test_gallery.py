@@ -25,3 +25,15 @@ def test_gallery_picture_and_film_are_readable_sizes(seed):
             film.seek(k)
             durations.append(film.info["duration"])
     assert len(set(durations[:-1])) == 1 and durations[-1] >= 2000 > durations[0]  # a pause on the last
+
+
+LESSONS = ["circles-raw-boundary", "circles-features-boundary", "l1-sparsity-network", "l1-sparsity-norms",
+           "dropout-loss", "dropout-off-loss", "lbfgs-loss", "seed002-moved"]
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_the_lessons_pictures_are_there_at_a_readable_size(lesson):
+    """The teaching lab's pictures (docs/make_gallery.py LESSONS), each one the README shows."""
+    with Image.open(GALLERY / f"lesson-{lesson}.png") as image:
+        assert image.width >= 700 and image.height >= 380
+    assert f"(docs/gallery/lesson-{lesson}.png)" in (GALLERY.parent.parent / "README.md").read_text()
