@@ -111,10 +111,15 @@ def draw_fit(run, path: Path, *, dpi: int, progress: Progress | None = None) -> 
 
 
 def draw_neurons(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
-    scores = predict_scores(run)
-    layer_maps = lambda X: [*run.model.hidden(model_inputs(run, X)), scores(X)]
+    """neurons.png: each hidden unit and the output over the plane; with data.features, first a
+    row of the computed inputs (x0^2, sin(x1), ...) as the network takes them."""
+    if run.dataset.features is not None:  # the same maps as network.png's nodes
+        layer_maps, input_names = node_maps(run), list(run.dataset.feature_names)
+    else:
+        scores = predict_scores(run)
+        layer_maps, input_names = (lambda X: [*run.model.hidden(model_inputs(run, X)), scores(X)]), None
     return plots.plot_neurons(layer_maps, plot_data(run), path, title=title(run), layer_names=_layer_names(run),
-                              dpi=dpi)
+                              input_names=input_names, dpi=dpi)
 
 
 def draw_network(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from nnctl import load_config
-from nnctl.pictures import applicable, default_pictures, predict_scores
+from nnctl.pictures import applicable, default_pictures, plot_data, predict_scores
 from nnctl.runs import frame_epochs, load_run
 from nnctl.training import train
 from nnctl.workflow import plot_run
@@ -264,3 +264,46 @@ def test_pictures_can_be_pdf_for_slides_and_the_inventory_knows_them(tmp_path):
     assert {f"{name}.pdf" for name in PICTURE_NAMES if name != "animation"} <= RUN_FILES
     claim_run_dir(run, overwrite=True)  # --overwrite replaces a run holding pdf pictures
     assert list(run.iterdir()) == []
+
+
+def drawn_neurons(run, path: Path, monkeypatch) -> list:
+    """neurons.png's rows as drawn: per row (its label, [(panel title, image array, colour map name)])."""
+    import nnctl.plots.model
+    from nnctl.pictures import PICTURES
+
+    figures = []
+    monkeypatch.setattr(nnctl.plots.model, "save", lambda fig, path, dpi: figures.append(fig) or path)
+    PICTURES["neurons"].draw(run, path, dpi=40)
+    [fig] = figures
+    return [(sub._suptitle.get_text(), [(ax.get_title(), np.asarray(ax.images[0].get_array()),
+                                                                     ax.images[0].get_cmap().name)
+                                        for ax in sub.axes if ax.images]) for sub in fig.subfigs]
+
+
+def test_neurons_png_draws_the_computed_inputs_first_over_the_raw_plane(tmp_path, monkeypatch):
+    """With data.features the first row is each input as the network takes it (x0^2 and x0*x1
+    of the raw plane's grid, standardised with the training data's mean and std), titled by its
+    name, on the hidden units' signed scale; then the hidden layer and the output as before."""
+    from nnctl.plots.common import DIVERGING_CMAP, all_X, grid_points, plane_grid
+
+    run = load_run(tiny(tmp_path, data={"features": ["x0^2", "x0*x1"], "standardize": True}))
+    rows = drawn_neurons(run, tmp_path / "neurons.png", monkeypatch)
+    (label, inputs), (hidden_label, hidden), (output_label, _) = rows
+    assert label.startswith("inputs (data.features") and hidden_label.startswith("hidden 1 (tanh)")
+    assert output_label.startswith("output (softmax)")
+    assert [name for name, _, _ in inputs] == ["x0^2", "x0*x1"] and len(hidden) == 4
+    assert {cmap for _, _, cmap in inputs} == {DIVERGING_CMAP}
+    d = run.dataset
+    xx, yy, _ = plane_grid(all_X(plot_data(run)), 80)  # the raw x0-x1 plane, 80 cells a side
+    x0, x1 = grid_points(xx, yy).T
+    F = (np.column_stack([x0**2, x0 * x1]) - d.mean) / d.std
+    for j, (_, image, _) in enumerate(inputs):
+        np.testing.assert_allclose(image, F[:, j].reshape(80, 80), rtol=1e-6, atol=1e-6)
+    assert F.min() < 0 < F.max()
+
+
+def test_neurons_png_without_features_has_no_inputs_row(tmp_path, monkeypatch):
+    run = load_run(tiny(tmp_path))
+    rows = drawn_neurons(run, tmp_path / "neurons.png", monkeypatch)
+    assert [label.split(" · ")[0] for label, _ in rows] == ["hidden 1 (tanh)", "output (softmax)"]
+    assert [title for title, _, _ in rows[0][1]] == ["unit 1", "unit 2", "unit 3", "unit 4"]

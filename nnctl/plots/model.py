@@ -403,6 +403,7 @@ def plot_neurons(
     *,
     title: str,
     layer_names: list[str],
+    input_names: list[str] | None = None,
     dpi: int = DPI,
     resolution: int = 80,
 ) -> Path:
@@ -411,6 +412,10 @@ def plot_neurons(
     - layer_maps: X (n, 2) -> one array per layer: each hidden layer's activations (n, width),
       and last the output: (n, K) class scores in [0, 1] (classification) or (n, 1) (regression).
     - layer_names: one row label per array, e.g. ["hidden 1 (tanh)", "output"].
+    - input_names: given (the network's inputs are computed from the plane, data.features), the
+      first array of layer_maps is the inputs (n, d) and is drawn first, one panel per input
+      titled by its name (x0^2, sin(x1), ...), on the hidden units' colour rule; layer_names
+      then name the arrays after it.
     A row whose values take both signs is drawn on a diverging scale centred at 0 (tanh), a
     non-negative one on a sequential scale from 0 (relu, sigmoid); one colour bar per row.
     A layer wider than MAX_UNITS_DRAWN shows its most active units (the largest spread of
@@ -419,21 +424,25 @@ def plot_neurons(
     class for more (white to the class's colour), ŷ for regression, with the data as dots.
     Returns `path`.
     """
-    figure = _neurons_figure(layer_maps, data, title=title, layer_names=layer_names, resolution=resolution)
+    figure = _neurons_figure(layer_maps, data, title=title, layer_names=layer_names, input_names=input_names,
+                             resolution=resolution)
     return save(figure, path, dpi)
 
 
 def _neurons_figure(
-    layer_maps: Callable[[Array], list[Array]], data: PlotData, *, title: str, layer_names: list[str], resolution: int
+    layer_maps: Callable[[Array], list[Array]], data: PlotData, *, title: str, layer_names: list[str],
+    resolution: int, input_names: list[str] | None = None,
 ) -> Figure:
-    """The figure of `plot_neurons`, unsaved: one subfigure per layer, top to bottom."""
+    """The figure of `plot_neurons`, unsaved: one subfigure per layer (the inputs' first when
+    input_names is given), top to bottom."""
     if data.n_features != 2:
         raise ValueError(f"neurons needs 2-D input, got {data.n_features}-D")
     xx, yy, extent = plane_grid(all_X(data), resolution)
     maps = [np.asarray(m, dtype=float).reshape(resolution, resolution, -1) for m in layer_maps(grid_points(xx, yy))]
+    inputs = [] if input_names is None else [_input_row(maps.pop(0), input_names)]
     if len(layer_names) != len(maps):
         raise ValueError(f"{len(maps)} layer maps but {len(layer_names)} layer names")
-    rows = [_hidden_row(m, name) for m, name in zip(maps[:-1], layer_names[:-1], strict=True)]
+    rows = [*inputs, *(_hidden_row(m, name) for m, name in zip(maps[:-1], layer_names[:-1], strict=True))]
     rows.append(_output_row(maps[-1], layer_names[-1], data))
     layouts = [_row_layout(row, extent) for row in rows]
     width = max(6.5, *(per_line * (w + 0.12) + 1.5 for _, per_line, w, _ in layouts))
@@ -521,6 +530,18 @@ def _hidden_row(values: Array, name: str) -> dict[str, Any]:
         panels.append((f"unit {j + 1}{note}", unit))
     return {"label": label, "panels": panels, "cmap": cmap, "range": value_range, "bar_label": "activation",
             "is_output": False}
+
+
+def _input_row(values: Array, names: list[str]) -> dict[str, Any]:
+    """The panels of the network's inputs, values: (r, r, d) as the network takes them (computed
+    by data.features, standardised when the run was), one per input titled by its name, on one
+    colour scale as a hidden layer's (`activation_scale`)."""
+    if len(names) != values.shape[-1]:
+        raise ValueError(f"{values.shape[-1]} input maps but {len(names)} input names")
+    cmap, value_range, scale_note = activation_scale(values)
+    return {"label": f"inputs (data.features, as the network takes them) · value: {scale_note}",
+            "panels": [(name, values[..., j]) for j, name in enumerate(names)], "cmap": cmap, "range": value_range,
+            "bar_label": "input", "is_output": False}
 
 
 def activation_scale(values: Array) -> tuple[str, tuple[float, float], str]:
