@@ -33,8 +33,18 @@ def title(run, *, weights: bool = True) -> str:
     activations = sorted(set(c.model.activations)) or ["linear"]
     lr = c.optimizer.params.get("lr")  # lbfgs has none: its line search sets each step
     rule = c.optimizer.name if lr is None else f"{c.optimizer.name} lr {lr:.4g}"
-    run_title = f"{c.name} · {sizes} {'/'.join(activations)} · {rule}"
+    run_title = f"{c.name} · {sizes} {'/'.join(activations)} · {rule}{regularizers(c)}"
     return f"{run_title} · {weights_drawn(run)}" if weights else run_title
+
+
+def regularizers(c) -> str:
+    """' · dropout 0.5 · L1 0.03 (clip)' for the lessons' pictures: what besides the net and the
+    rule shapes the weights drawn; '' when neither is on (L2 is in every seed's config, unnamed)."""
+    rates = c.model.dropout if isinstance(c.model.dropout, list) else [c.model.dropout]
+    parts = [f"dropout {'/'.join(f'{p:g}' for p in rates)}"] if any(rates) else []
+    if c.loss.l1:
+        parts.append(f"L1 {c.loss.l1:g}{' (clip)' if c.loss.l1_clip else ''}")
+    return "".join(f" · {part}" for part in parts)
 
 
 def weights_drawn(run) -> str:

@@ -307,3 +307,13 @@ def test_neurons_png_without_features_has_no_inputs_row(tmp_path, monkeypatch):
     rows = drawn_neurons(run, tmp_path / "neurons.png", monkeypatch)
     assert [label.split(" · ")[0] for label, _ in rows] == ["hidden 1 (tanh)", "output (softmax)"]
     assert [title for title, _, _ in rows[0][1]] == ["unit 1", "unit 2", "unit 3", "unit 4"]
+
+
+def test_titles_name_dropout_and_l1_which_shape_the_weights_drawn(tmp_path):
+    from nnctl.pictures import title
+
+    run = load_run(tiny(tmp_path, model={"hidden": [4, 3], "dropout": [0.5, 0.25]},
+                        loss={"name": "cross-entropy", "l1": 0.01, "l1_clip": True}))
+    assert title(run, weights=False) == "run · 2-4-3-2 tanh · adam lr 0.05 · dropout 0.5/0.25 · L1 0.01 (clip)"
+    plain = load_run(tiny(tmp_path / "plain"))
+    assert title(plain, weights=False) == "run · 2-4-2 tanh · adam lr 0.05"
