@@ -17,6 +17,7 @@ import numpy as np
 
 from nnctl import plots  # the drawing modules load when a picture is drawn (nnctl.plots)
 from nnctl.assemble import load_matching_weights
+from nnctl.config import SOLVERS
 from nnctl.data import Preprocessing
 from nnctl.files import read_metrics
 from nnctl.vocabulary import FINISHED
@@ -47,21 +48,28 @@ def regularizers(c) -> str:
     return "".join(f" · {part}" for part in parts)
 
 
+def step_name(run) -> str:
+    """What one row of metrics.csv is: an "epoch", or for a full-batch solver (lbfgs) an
+    "iteration"."""
+    return "iteration" if run.config is not None and run.config.optimizer.name in SOLVERS else "epoch"
+
+
 def weights_drawn(run) -> str:
     """The epoch of the weights in model.npz, which every picture of the model draws, and why it
     is not the last epoch when it is not: 'epoch 55 (best; early stopped at 60)', 'epoch 7
-    (diverged in epoch 8)', 'epoch 12 + 5 batches (interrupted)', 'epoch 100'."""
-    summary = run.summary
+    (diverged in epoch 8)', 'epoch 12 + 5 batches (interrupted)', 'epoch 100' ('iteration 258'
+    for lbfgs)."""
+    summary, step = run.summary, step_name(run)
     last = summary.get("epochs", run.metrics[-1]["epoch"] if run.metrics else 0)
     status = summary.get("status")
     if status == "early_stopped" and summary.get("best_epoch") is not None:
-        return f"epoch {summary['best_epoch']} (best; early stopped at {last})"
+        return f"{step} {summary['best_epoch']} (best; early stopped at {last})"
     stopped = summary.get("diverged_at") if status == "diverged" else summary.get("interrupted_at")
     if status == "diverged" and stopped:
-        return f"epoch {last} (diverged in epoch {stopped.get('epoch', last + 1)})"
+        return f"{step} {last} (diverged in {step} {stopped.get('epoch', last + 1)})"
     if status == "interrupted" and stopped and stopped.get("batch"):
-        return f"epoch {last} + {stopped['batch']} batches (interrupted)"
-    return f"epoch {last}" + (f" ({status})" if status and status not in FINISHED else "")  # interrupted, failed
+        return f"{step} {last} + {stopped['batch']} batches (interrupted)"
+    return f"{step} {last}" + (f" ({status})" if status and status not in FINISHED else "")  # interrupted, failed
 
 
 def plot_data(run) -> plots.PlotData:
@@ -108,7 +116,8 @@ def draw_loss(run, path: Path, *, dpi: int, progress: Progress | None = None) ->
     status = run.summary.get("status")
     best = run.summary.get("best_epoch") if status == "early_stopped" else None
     diverged = run.summary.get("diverged_at") if status == "diverged" else None
-    return plots.plot_loss(run.metrics, path, title=title(run), best_epoch=best, diverged=diverged or None, dpi=dpi)
+    return plots.plot_loss(run.metrics, path, title=title(run), best_epoch=best, diverged=diverged or None,
+                           step=step_name(run), dpi=dpi)
 
 
 def draw_boundary(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:

@@ -317,3 +317,22 @@ def test_titles_name_dropout_and_l1_which_shape_the_weights_drawn(tmp_path):
     assert title(run, weights=False) == "run · 2-4-3-2 tanh · adam lr 0.05 · dropout 0.5/0.25 · L1 0.01 (clip)"
     plain = load_run(tiny(tmp_path / "plain"))
     assert title(plain, weights=False) == "run · 2-4-2 tanh · adam lr 0.05"
+
+
+def test_an_lbfgs_run_counts_iterations_not_epochs(tmp_path, monkeypatch):
+    """A row of an lbfgs run's metrics.csv is one iteration: its titles and loss.png's axis say so."""
+    from nnctl import plots
+    from nnctl.pictures import PICTURES, weights_drawn
+
+    train(load_config({"data": {"name": "moons", "n_samples": 120}, "model": {"hidden": [4]},
+                       "optimizer": {"name": "lbfgs"}, "train": {"epochs": 5, "batch_size": "full"},
+                       "output": {"plots": []}}), tmp_path / "run")
+    run = load_run(tmp_path / "run")
+    assert weights_drawn(run) == f"iteration {run.summary['epochs']}"
+    figure = plots.curves._loss_figure(run.metrics, title="t", best_epoch=2, step="iteration")
+    assert {ax.get_xlabel() for ax in figure.axes} == {"iteration"}
+    assert "best (iteration 2)" in figure.axes[0].get_legend_handles_labels()[1]
+    seen = {}
+    monkeypatch.setattr(plots, "plot_loss", lambda metrics, path, **kw: seen.update(kw))
+    PICTURES["loss"].draw(run, tmp_path / "loss.png", dpi=40)
+    assert seen["step"] == "iteration"

@@ -48,10 +48,12 @@ def plot_loss(
     title: str,
     best_epoch: int | None = None,
     diverged: dict | None = None,
+    step: str = "epoch",
     dpi: int = DPI,
 ) -> Path:
     """Loss per epoch (train and val), accuracy beside it when the rows have it, and the
-    learning rate when a schedule changed it.
+    learning rate when a schedule changed it. step: what a row is, on the x axis ("epoch", or
+    "iteration" for a full-batch solver).
 
     - metrics: rows of metrics.csv, keys `epoch`, `train_loss` and optionally `val_loss`,
       `train_accuracy`, `val_accuracy`; a missing value may be None, NaN or absent.
@@ -61,10 +63,11 @@ def plot_loss(
       panel shows the rise to it, marks the epoch and says "diverged".
     Returns `path`.
     """
-    return save(_loss_figure(metrics, title=title, best_epoch=best_epoch, diverged=diverged), path, dpi)
+    return save(_loss_figure(metrics, title=title, best_epoch=best_epoch, diverged=diverged, step=step), path, dpi)
 
 
-def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None, diverged: dict | None = None) -> Figure:
+def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None, diverged: dict | None = None,
+                 step: str = "epoch") -> Figure:
     """The figure of `plot_loss`, unsaved, so tests can inspect its axes."""
     epochs = metric_column(metrics, "epoch")
     panels = ["loss"] + (["accuracy"] if _has_values(metrics, "train_accuracy", "val_accuracy") else [])
@@ -83,8 +86,8 @@ def _loss_figure(metrics: list[dict], *, title: str, best_epoch: int | None, div
             ax.yaxis.set_major_formatter(percent_formatter())
         if best_epoch is not None:
             # dotted: dashed is the validation curve's style
-            ax.axvline(best_epoch, color=BOUNDARY, ls=":", lw=1.5, label=f"best (epoch {best_epoch})")
-        ax.set_xlabel("epoch")
+            ax.axvline(best_epoch, color=BOUNDARY, ls=":", lw=1.5, label=f"best ({step} {best_epoch})")
+        ax.set_xlabel(step)
         ax.set_ylabel(quantity)
         epoch_axis(ax)
         ax.grid(True, which="major", alpha=0.3)
