@@ -21,7 +21,7 @@ import math
 import sys
 import unicodedata
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -1180,8 +1180,8 @@ class Preprocessing:
 
     @classmethod
     def of(cls, ds: Dataset) -> Preprocessing:
-        return cls(list(ds.feature_names), ds.task, list(ds.classes), ds.mean, ds.std, ds.target_mean, ds.target_std,
-                   ds.column_names, ds.categories, ds.features)
+        """The Dataset's fields of the same names: what rows need to become its inputs again."""
+        return cls(**{f.name: getattr(ds, f.name) for f in fields(cls)})
 
     @property
     def base_names(self) -> list[str]:
