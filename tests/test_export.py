@@ -205,6 +205,18 @@ def text_run(folder: Path) -> Path:
     return folder / "run"
 
 
+def assert_script_predicts(run, folder: Path, expected: np.ndarray, labels: list | None = None) -> None:
+    """The exported predict.py on folder/new.csv: its probabilities equal `expected` within
+    1e-12 (in this process), and run as a script it prints `labels`, one a line."""
+    script = runpy.run_path(str(export_run(run, "numpy", folder / "predict.py")))
+    logits = script["outputs"](script["read_features"](str(folder / "new.csv")))
+    np.testing.assert_allclose(script["softmax"](logits), expected, rtol=1e-12, atol=1e-15)
+    if labels is not None:
+        done = subprocess.run([sys.executable, str(folder / "predict.py"), str(folder / "new.csv")],
+                              capture_output=True, text=True, check=True)
+        assert done.stdout.split("\n")[:-1] == labels
+
+
 def test_a_text_column_run_exports_one_input_per_column_and_all_routes_agree(tmp_path):
     """ONNX (one input per column, text one-hot by ai.onnx.ml) and predict.py give
     run.predict_proba's numbers, and a category the run never saw is an all-zero row in all three."""
@@ -217,12 +229,7 @@ def test_a_text_column_run_exports_one_input_per_column_and_all_routes_agree(tmp
     purple = new["color"] == "purple"
     zeros = run.predict_proba({**new, "color": np.full(200, "unseen")})
     np.testing.assert_array_equal(expected[purple], zeros[purple])  # purple is no category: zeros as any other
-    script = runpy.run_path(str(export_run(run, "numpy", tmp_path / "predict.py")))
-    logits = script["outputs"](script["read_features"](str(tmp_path / "new.csv")))
-    np.testing.assert_allclose(script["softmax"](logits), expected, rtol=1e-12, atol=1e-15)
-    done = subprocess.run([sys.executable, str(tmp_path / "predict.py"), str(tmp_path / "new.csv")],
-                          capture_output=True, text=True, check=True)
-    assert done.stdout.split("\n")[:-1] == labels
+    assert_script_predicts(run, tmp_path, expected, labels)
     onnx = pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
     path = export_run(run, "onnx", tmp_path / "model.onnx")
@@ -256,12 +263,7 @@ def test_a_run_with_computed_features_exports_them_and_all_routes_agree(tmp_path
     expected, labels = run.predict_proba(new), run.predict(new).tolist()
     assert run.preprocessing.feature_names == FEATURES and len(set(labels)) == 3
     (tmp_path / "new.csv").write_text(csv_text(new, None))
-    script = runpy.run_path(str(export_run(run, "numpy", tmp_path / "predict.py")))
-    logits = script["outputs"](script["read_features"](str(tmp_path / "new.csv")))
-    np.testing.assert_allclose(script["softmax"](logits), expected, rtol=1e-12, atol=1e-15)
-    done = subprocess.run([sys.executable, str(tmp_path / "predict.py"), str(tmp_path / "new.csv")],
-                          capture_output=True, text=True, check=True)
-    assert done.stdout.split("\n")[:-1] == labels
+    assert_script_predicts(run, tmp_path, expected, labels)
     onnx = pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
     path = export_run(run, "onnx", tmp_path / "model.onnx")
@@ -294,9 +296,7 @@ def test_features_beside_a_listed_text_column_export_as_the_run_predicts(tmp_pat
     del new["label"]
     (tmp_path / "new.csv").write_text(columns_text(new))
     expected = run.predict_proba(new)
-    script = runpy.run_path(str(export_run(run, "numpy", tmp_path / "predict.py")))
-    logits = script["outputs"](script["read_features"](str(tmp_path / "new.csv")))
-    np.testing.assert_allclose(script["softmax"](logits), expected, rtol=1e-12, atol=1e-15)
+    assert_script_predicts(run, tmp_path, expected)
     pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
     session = ort.InferenceSession(str(export_run(run, "onnx", tmp_path / "model.onnx")),
