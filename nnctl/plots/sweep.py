@@ -528,6 +528,77 @@ def _boundaries_figure(
 ) -> Figure:
     """The figure of `plot_boundaries`, unsaved: the panels, in rows, then the shared colour bar
     and legend. Empty cells of the last row are removed."""
+    labels, shared = _split_common_parts([label for label, _, _ in panels])
+    runs = run_boundaries(panels, labels, resolution=resolution, ncols=ncols)
+    fig = constrained_figure((runs.width, runs.height + 0.95), w_pad=0.04, hspace=0.02, wspace=0.02)
+    runs.draw(fig, score_label)
+    heading = title + (f"\nevery run: {shared}" if shared else "")
+    fig.suptitle(heading, fontweight="bold", fontsize=12 if runs.grid.n <= 12 else 11)
+    return fig
+
+
+@dataclass(frozen=True)
+class RunBoundaries:
+    """Runs' decision regions on one shared plane, laid out as a grid of small panels: what
+    boundaries.png draws, and compare.png below its curves.
+
+    - panels: (label, predict_scores, data) per run; labels: the panels' titles, wrapped.
+    - plane: (xx, yy, extent), the grid every run is evaluated on (the union of their data,
+      padded as boundary.png); probabilities: (r, r, K) per run; colors: (K', 3) class colours.
+    """
+
+    panels: list[tuple[str, Callable[[Array], Array], PlotData]]
+    labels: list[str]
+    grid: _RunGrid
+    plane: tuple
+    probabilities: list[Array]
+    colors: Array
+
+    @property
+    def has_bar(self) -> bool:
+        return any(P.shape[-1] == 2 for P in self.probabilities)
+
+    @property
+    def width(self) -> float:
+        """Inches the panels, their colour bar and margins take across."""
+        return self.grid.ncols * (self.grid.width + 0.1) + 0.45 + (0.75 if self.has_bar else 0.0)
+
+    @property
+    def height(self) -> float:
+        return self.grid.nrows * self.grid.row_height
+
+    def draw(self, fig: Figure, score_label: str) -> list[Axes]:
+        """The panels in `fig` (a figure or subfigure), sharing x and y limits, with one colour
+        bar and one legend (classes, splits, the boundary line) below; returns the axes."""
+        grid, extent = self.grid, self.plane[2]
+        axes = fig.subplots(grid.nrows, grid.ncols, squeeze=False, sharex=True, sharey=True).ravel()
+        for ax in axes[grid.n :]:
+            fig.delaxes(ax)
+        axes = list(axes[: grid.n])
+        banded = _banded_two_classes(self.colors)
+        shading, splits = None, []
+        for index, (ax, (_, predict, data), label, P) in enumerate(
+                zip(axes, self.panels, self.labels, self.probabilities, strict=True)):
+            image = _shade_run(ax, P, self.plane, self.colors, banded)
+            shading = image if image is not None else shading
+            accuracy = _run_points(ax, predict, data, self.colors)
+            splits += [split for split in accuracy if split not in splits]
+            _run_panel_axes(ax, index, grid, data, label, accuracy, extent)
+        if shading is not None:
+            _runs_colour_bar(fig, axes, shading, grid, score_label)
+        _runs_legend(fig, self.panels[0][2], self.colors, splits, grid.font)
+        return axes
+
+
+def run_boundaries(
+    panels: list[tuple[str, Callable[[Array], Array], PlotData]],
+    labels: list[str],
+    *,
+    resolution: int = 100,
+    ncols: int | None = None,
+) -> RunBoundaries:
+    """Every run of `panels` evaluated on one plane covering all their data, laid out in
+    `ncols` columns (default: about square) under `labels`, ready to draw."""
     _check_runs(panels)
     xx, yy, extent = plane_grid(np.vstack([all_X(data) for _, _, data in panels]), resolution)
     points = grid_points(xx, yy)
@@ -536,24 +607,8 @@ def _boundaries_figure(
         for _, predict, _ in panels
     ]
     n_classes = max(count_classes(data, P.shape[-1]) for (_, _, data), P in zip(panels, probabilities, strict=True))
-    colors = class_colors(n_classes)
-    labels, shared = _split_common_parts([label for label, _, _ in panels])
-    grid, labels = _run_grid(labels, ncols, extent)
-    fig, axes = _run_axes(grid, has_bar=any(P.shape[-1] == 2 for P in probabilities))
-    banded = _banded_two_classes(colors)
-    shading, splits = None, []
-    for index, (ax, (_, predict, data), label, P) in enumerate(zip(axes, panels, labels, probabilities, strict=True)):
-        image = _shade_run(ax, P, (xx, yy, extent), colors, banded)
-        shading = image if image is not None else shading
-        accuracy = _run_points(ax, predict, data, colors)
-        splits += [split for split in accuracy if split not in splits]
-        _run_panel_axes(ax, index, grid, data, label, accuracy, extent)
-    if shading is not None:
-        _runs_colour_bar(fig, axes, shading, grid, score_label)
-    _runs_legend(fig, panels[0][2], colors, splits, grid.font)
-    heading = title + (f"\nevery run: {shared}" if shared else "")
-    fig.suptitle(heading, fontweight="bold", fontsize=12 if grid.n <= 12 else 11)
-    return fig
+    grid, wrapped = _run_grid(labels, ncols, extent)
+    return RunBoundaries(panels, wrapped, grid, (xx, yy, extent), probabilities, class_colors(n_classes))
 
 
 def _check_runs(panels: list[tuple[str, Callable[[Array], Array], PlotData]]) -> None:
@@ -562,20 +617,6 @@ def _check_runs(panels: list[tuple[str, Callable[[Array], Array], PlotData]]) ->
     for label, _, data in panels:
         if data.n_features != 2 or data.task != "classification":
             raise ValueError(f"{label}: boundaries need 2-D classification data, got {data.n_features}-D {data.task}")
-
-
-def _run_axes(grid: _RunGrid, *, has_bar: bool) -> tuple[Figure, list[Axes]]:
-    """The figure and one axes per run in reading order, all sharing x and y limits."""
-    fig = constrained_figure(
-        (grid.ncols * (grid.width + 0.1) + 0.45 + (0.75 if has_bar else 0.0), grid.nrows * grid.row_height + 0.95),
-        w_pad=0.04,
-        hspace=0.02,
-        wspace=0.02,
-    )
-    axes = fig.subplots(grid.nrows, grid.ncols, squeeze=False, sharex=True, sharey=True).ravel()
-    for ax in axes[grid.n :]:
-        fig.delaxes(ax)
-    return fig, list(axes[: grid.n])
 
 
 def _banded_two_classes(colors: Array) -> tuple[Any, Any]:
@@ -641,7 +682,7 @@ def _runs_colour_bar(fig: Figure, axes: list[Axes], shading: Any, grid: _RunGrid
         ax=list(axes),
         shrink=bar_inches / (grid.nrows * grid.row_height),
         aspect=20 * bar_inches / 3.2,
-        fraction=0.3 / fig.get_figwidth(),
+        fraction=0.3 / fig.get_figure(root=True).get_figwidth(),  # fig may be a subfigure (compare.png)
         ticks=np.linspace(0, 1, 6),
     )
     bar.set_label(score_label, fontsize=grid.font + 1)
