@@ -5,8 +5,8 @@ Exit codes: 0 success (also an early stop), 1 diverged or gradcheck failed, 2 us
 file that could not be written: the run then says `failed`), 130 interrupted.
 
 One spelling for one meaning across the commands:
-- `--format` is the format of tables and data on stdout: table, csv, json (`nnctl runs`; later
-  `compare` and `export`). `--image-format` is the file format of pictures: png, svg, pdf
+- `--format` is the format of tables and data on stdout: table, csv, json (`nnctl runs`,
+  `nnctl compare`; later `export`). `--image-format` is the file format of pictures: png, svg, pdf
   (`nnctl plot`). A command that writes both takes both.
 - Arguments and values are named in capitals, the same everywhere: CONFIG (a YAML config), RUN_DIR
   (a run directory), FOLDER, KEY=VALUE, N. A usage line writes a required argument bare (RUN_DIR), an
@@ -310,6 +310,42 @@ def runs(
         sys.stdout.write(format_json(cols, rows))
     elif rows:
         print_table(cols, rows, chosen=columns is not None)
+
+
+@app.command(cls=Command)
+def compare(
+    dirs: Annotated[list[Path], typer.Argument(
+        metavar="RUN_DIR", help="Run directories, sweep folders (their runs) or globs such as 'runs/moons-*'.",
+        show_default=False)],
+    out: Annotated[Path | None, typer.Option(
+        metavar="FOLDER", help="Write compare.png here (default: the current folder).")] = None,
+    metric: Annotated[str | None, typer.Option(
+        metavar="NAME", help="The second panel's curve and the table's order: val_accuracy, val_loss, train_accuracy "
+                             "or train_loss (default: the first of these the runs have).")] = None,
+    x: Annotated[str, typer.Option("--x", metavar="epochs|seconds", help="The curves' x axis.")] = "epochs",
+    format: Annotated[str, typer.Option(
+        "--format", "-f", metavar="table|csv|json", help="The table, or CSV or JSON for pandas.")] = "table",
+    image_format: Annotated[str, typer.Option(
+        "--image-format", metavar="png|svg|pdf", help="The picture's file format.")] = "png",
+    dpi: Annotated[int, typer.Option(metavar="N", help="Resolution of a PNG, in dots per inch.")] = 110,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="Replace a compare picture in --out that nnctl did not write.")] = False,
+) -> None:
+    """Put runs side by side: a table of what differs and their metrics, and compare.png (curves, boundaries)."""
+    from nnctl.compare import check_format, draw_comparison, format_table, print_comparison, read_comparison
+
+    with user_errors():
+        check_format(format)  # before anything is read or drawn
+        comparison = read_comparison(dirs, metric)
+        picture = draw_comparison(comparison, out, x=x, fmt=image_format, dpi=dpi, overwrite=overwrite)
+        text = None if format == "table" else format_table(comparison, format)
+    for note in comparison.notes:
+        typer.echo(f"note: {note}", err=True)
+    if text is None:
+        print_comparison(comparison)
+    else:
+        sys.stdout.write(text)
+    typer.echo(f"wrote {picture}", err=True)
 
 
 @app.command(cls=Command)

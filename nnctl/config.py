@@ -127,6 +127,20 @@ class Parametrised(Section):
         return dict(self.model_extra or {})
 
 
+def entry_defaults(flat: dict[str, Any]) -> dict[str, Any]:
+    """The parameters' defaults of the registry entries a flattened config names (dotted keys:
+    optimizer.name adam gives {'optimizer.eps': 1e-08, 'optimizer.betas': [0.9, 0.999], …}; the
+    same for data.name and optimizer.schedule.name); nothing for a name no registry has."""
+    sections = (("data", DataConfig), ("optimizer", OptimizerConfig), ("optimizer.schedule", ScheduleConfig))
+    defaults: dict[str, Any] = {}
+    for section, cls in sections:
+        entry = cls.registry.get(flat.get(f"{section}.name"))
+        if entry is not None:
+            defaults.update({f"{section}.{k}": list(v) if isinstance(v, tuple) else v
+                             for k, v in cls.defaults_of(entry).items()})
+    return defaults
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 

@@ -162,10 +162,31 @@ def save_npz(path: Path, arrays: dict[str, Array]) -> Path:
     return atomic_write(path, lambda f: np.savez(f, **arrays), binary=True)
 
 
-def save_figure(fig, path: Path, *, dpi: int) -> Path:
-    """A matplotlib figure as the format `path`'s suffix names (png, svg, pdf), atomically."""
+def save_figure(fig, path: Path, *, dpi: int, creator: str | None = None) -> Path:
+    """A matplotlib figure as the format `path`'s suffix names (png, svg, pdf), atomically.
+    creator: the file's Creator in its metadata (a PNG text chunk, SVG's dc:creator, PDF's
+    /Creator), so that `made_by` can tell the file as nnctl's own later."""
     fmt = Path(path).suffix.lower().lstrip(".")
-    return atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi), binary=True)
+    metadata = {"Creator": creator} if creator else None
+    return atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi, metadata=metadata), binary=True)
+
+
+MAX_PICTURE_BYTES = 200_000_000  # a picture nnctl wrote is far smaller, even at 600 dpi
+
+
+def made_by(path: Path | str, creator: str) -> bool:
+    """Whether `path` is a regular file (not a link) whose metadata names `creator` as
+    `save_figure` writes it: the proof that replacing it destroys nothing but nnctl's own picture."""
+    path = Path(path)
+    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_PICTURE_BYTES:
+        return False
+    try:
+        content = read_bytes(path, limit=MAX_PICTURE_BYTES, what="picture")
+    except NnctlError:
+        return False
+    marks = (b"Creator\x00" + creator.encode(), b"<dc:title>" + creator.encode() + b"</dc:title>",
+             b"/Creator (" + creator.encode() + b")")
+    return any(mark in content for mark in marks)
 
 
 def figure_bytes(fig, *, fmt: str, dpi: int) -> bytes:

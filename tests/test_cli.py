@@ -31,7 +31,8 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
-COMMANDS = ["train", "gradcheck", "sweep", "runs", "explain", "plot", "config", "predict", "evaluate", "move-data"]
+COMMANDS = ["train", "gradcheck", "sweep", "runs", "compare", "explain", "plot", "config", "predict", "evaluate",
+            "move-data"]
 
 
 @pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])

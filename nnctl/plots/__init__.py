@@ -18,12 +18,13 @@ tested without training anything.
     render_moving_points(predict_scores, data, ...)      moved.gif: the points moving, the model fixed
     plot_sweep(rows, settings, path, metric=..., ...)    sweep.png: a metric against each swept setting
     plot_boundaries(panels, path, title=...)             boundaries.png: one small boundary per run of a sweep
+    plot_compare(curves, path, metrics=..., ...)         compare.png: runs' curves and boundaries side by side
     model_thumbnail(predict, data, width=...)            report.html: a run's model, drawn small (PNG bytes)
     loss_thumbnail(metrics, width=..., height=...)       report.html: a run's loss, drawn small (PNG bytes)
 
 One module per family: `curves` (loss, norms), `model` (boundary, fit, neurons, network,
-hidden, confusion), `animation`, `sweep` (sweep, boundaries); `common` holds what two of them share:
-PlotData, the palette, the figure and save helpers, the input-plane grid, the hidden views.
+hidden, confusion), `animation`, `sweep` (sweep, boundaries), `compare` (compare); `common` holds
+what two of them share: PlotData, the palette, the figure and save helpers, the input-plane grid, the hidden views.
 
 matplotlib is imported inside the functions that draw, never at module import: `nnctl --help`
 and runs without plots must not pay for it. Figures are built with the object-oriented API
@@ -57,6 +58,9 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "FORMATS", "LAYOUT_PAD", "LOG_SCALE_DECADES", "MAX_POINTS_ON_SURFACE", "MORE_CLASS_COLORS", "NEUTRAL",
         "NEUTRAL_DARK", "PlotData", "SEQUENTIAL_CMAP", "SPLIT_COLORS", "SPLIT_LINESTYLES", "SPLIT_MARKERS",
     ),
+    "compare": (
+        "Curve", "compare_figure", "plot_compare", "run_colors",
+    ),
     "curves": (
         "plot_loss", "plot_norms",
     ),
@@ -66,7 +70,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
     ),
     "sweep": (
         "MAX_BOUNDARY_COLUMNS", "MAX_SWEEP_LINES", "MAX_VALUE_TICKS", "loss_thumbnail", "model_thumbnail",
-        "plot_boundaries", "plot_sweep", "reading_order",
+        "plot_boundaries", "plot_sweep", "reading_order", "RunBoundaries", "run_boundaries",
     ),
 }
 _WHERE = {name: module for module, names in _NAMES.items() for name in names}

@@ -169,14 +169,15 @@ def new_figure(ncols: int = 1, *, panel: tuple[float, float] = (6.0, 4.4)) -> tu
     return fig, list(fig.subplots(1, ncols, squeeze=False)[0])
 
 
-def save(fig: Figure, path: Path, dpi: int) -> Path:
+def save(fig: Figure, path: Path, dpi: int, *, creator: str | None = None) -> Path:
     """Write `fig` in the format named by the suffix of `path` (FORMATS); returns the path.
+    creator: named in the file's metadata (`files.save_figure`).
     The figure is unreferenced afterwards: without pyplot nothing else holds it."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"{path}: unknown picture format (use one of {', '.join(FORMATS)})")
     path.parent.mkdir(parents=True, exist_ok=True)
-    return save_figure(fig, path, dpi=dpi)
+    return save_figure(fig, path, dpi=dpi, creator=creator)
 
 
 def scatter_split(ax: Axes, X2: Array, split: str, **style: Any):

@@ -1,5 +1,5 @@
-"""Layer 5: how a sweep writes the values it swept, in its run folders' names (`point_names`)
-and in its pictures' labels (`setting_labels`).
+"""Layer 5: how a sweep writes the values it swept, in its run folders' names (`point_names`),
+in its pictures' labels (`setting_labels`) and in `nnctl compare`'s legend (`run_labels`).
 
 A run folder is named by its settings, each its key and value, parted by '-':
 `hidden16x16-lr0.03-seed0`, `optimizer_adam-lr1e-4-seed2`. Only letters, digits and `. _ - +`
@@ -108,6 +108,35 @@ def setting_labels(rows: list[dict[str, Any]], keys: list[str]) -> list[str]:
     label = _labels(keys)
     floats = {k: float_texts([row.get(k) for row in rows]) for k in keys}
     return [" · ".join(f"{label[k]}={_label_text(row[k], floats[k])}" for k in keys if k in row) for row in rows]
+
+
+def run_labels(rows: list[dict[str, Any]], keys: list[str], defaults: list[dict[str, Any]] | None = None) -> list[str]:
+    """'adam lr=0.01' for each row, its values of `keys` in a legend's few words: a `.name` key
+    (optimizer.name, data.name) by its value alone, a true one by its label alone ('nesterov'),
+    others as `label=value`, floats as `setting_labels` rounds them. A key a row does not have is
+    left out, and so is a value equal to the row's `defaults` (dotted key -> default) of a key
+    that not every row has (adam's eps, rmsprop's alpha: parameters of one choice), unless
+    leaving it out makes two distinct rows read alike."""
+    label = _labels(keys)
+    floats = {k: float_texts([row.get(k) for row in rows]) for k in keys}
+    partial = {k for k in keys if any(k not in row for row in rows)}
+
+    def words(row: dict[str, Any], default: dict[str, Any], terse: bool) -> str:
+        parts = []
+        for k in (k for k in keys if k in row):
+            value = row[k]
+            if terse and k in partial and k in default and flow(default[k]) == flow(value):
+                continue
+            if k.endswith(".name") and isinstance(value, str):
+                parts.append(value)
+            else:
+                parts.append(label[k] if value is True else f"{label[k]}={_label_text(value, floats[k])}")
+        return " ".join(parts)
+
+    defaults = defaults or [{} for _ in rows]
+    full = [words(row, d, terse=False) for row, d in zip(rows, defaults, strict=True)]
+    terse = [words(row, d, terse=True) for row, d in zip(rows, defaults, strict=True)]
+    return terse if len(set(terse)) == len(set(full)) else full
 
 
 def point_names(settings: list[dict[str, Any]]) -> list[str]:
