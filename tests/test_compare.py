@@ -294,3 +294,18 @@ def test_a_picture_names_its_creator_in_every_format(tmp_path, fmt):
     other.symlink_to(ours)  # a link is never provably nnctl's own: it may point anywhere
     assert not made_by(other, CREATOR)
 
+
+def test_the_optimizer_race_finishes_in_the_order_its_comment_says():
+    """configs/sweeps/optimizers.yaml's numbers: the epoch each rule's validation accuracy first
+    reaches 95%, and 98.8-100% for all six after 100 epochs."""
+    from nnctl.sweeps.spec import load_sweep_file, sweep_points
+
+    spec = load_sweep_file(Path(__file__).parent.parent / "configs" / "sweeps" / "optimizers.yaml")
+    first, final = [], []
+    for point in sweep_points(spec):
+        rows = []
+        train(load_config(spec.config, [*spec.overrides, *point.overrides]), on_epoch=lambda row, *_: rows.append(row))
+        first.append(next(r["epoch"] for r in rows if r["val_accuracy"] >= 0.95))
+        final.append(rows[-1]["val_accuracy"])
+    assert first == [85, 34, 34, 50, 10, 10]  # sgd, momentum, nesterov, adam, rmsprop, adagrad
+    assert min(final) == 0.9875 and max(final) == 1.0
