@@ -58,6 +58,7 @@ CREATOR = "nnctl compare"  # in the picture's metadata: a file of that name nnct
 MAX_RUN_LINES = 8  # more runs than this that differ by seed: a line per setting, mean and min–max over seeds
 MAX_BOUNDARY_PANELS = 8
 TABLE_WIDTH = 80  # characters a column-per-run table must fit off a terminal
+MAX_HEADING_WORDS = 4  # a longer label heads its column by the run folder's name instead
 GLOB = "*?["
 
 
@@ -200,15 +201,22 @@ def column_layout(keys: list[str], rows: list[dict[str, Any]], width: int, spare
     texts = {k: [_cell(k, r.get(k)) for r in rows] for k in keys}
     differ = [k for k in keys if len(rows) == 1 or len(set(texts[k])) > 1]
     spare = [k for k in spare if k in differ] + [k for k in reversed(spare_columns(differ)) if k not in spare]
+    heads = [heading(r) for r in rows]
     for dropped in range(len(spare) + 1):
         shown = {k: texts[k] for k in differ if k not in spare[:dropped]}
         key_width = max(map(len, shown), default=0)
         for breaks in (" ", " ="):
-            words = [_words(r["label"], breaks) for r in rows]
+            words = [_words(head, breaks) for head in heads]
             widths = [max([*map(len, w), *(len(t[i]) for t in shown.values())]) for i, w in enumerate(words)]
             if key_width + sum(w + 2 for w in widths) <= width:
                 return shown, [k for k in keys if k not in differ], [k for k in differ if k not in shown], widths
     return None
+
+
+def heading(row: dict[str, Any]) -> str:
+    """A run's column heading: its label, or when that is longer than MAX_HEADING_WORDS (the
+    lines below spell every setting anyway) its folder's name."""
+    return row["label"] if len(row["label"].split(" ")) <= MAX_HEADING_WORDS else row["name"]
 
 
 def _words(label: str, breaks: str) -> list[str]:
@@ -247,7 +255,7 @@ def print_columns(keys: list[str], rows: list[dict[str, Any]], console, width: i
     grid = Table(box=box.SIMPLE_HEAD, show_edge=False, header_style="bold", pad_edge=False, collapse_padding=True)
     grid.add_column("", no_wrap=True)
     for row, w in zip(rows, widths, strict=True):
-        grid.add_column(Text(header(row["label"], w)), justify="right", width=w, overflow="fold")
+        grid.add_column(Text(header(heading(row), w)), justify="right", width=w, overflow="fold")
     for key, cells in shown.items():
         grid.add_row(Text(key), *map(Text, cells))
     console.print(grid)
@@ -330,7 +338,7 @@ def comparable(comparison: Comparison) -> list[dict[str, Any]]:
 
 
 def _names(records: list[dict[str, Any]]) -> str:
-    return _listed([r["label"] for r in records])
+    return _listed([r["name"] for r in records])
 
 
 def _listed(names: list[str], most: int = 3) -> str:
@@ -403,13 +411,13 @@ def boundary_panels(comparison: Comparison, groups: list[tuple[str, list[dict[st
         return None, ""
     finished = [(label, next((r for r in members if r.get("status") in FINISHED), None)) for label, members in groups]
     runs = [(label, load_run(Path(r["path"]))) for label, r in finished if r is not None]
-    flat = [label for label, run in runs if len(run.dataset.raw_columns) != 2 or run.dataset.has_text]
+    flat = [run.path.name for _, run in runs if len(run.dataset.raw_columns) != 2 or run.dataset.has_text]
     if len(flat) == len(runs):
         return None, ""
     if flat:
         comparison.notes.append(f"compare.png leaves out the decision boundaries: {_listed(flat)} not 2-D")
         return None, ""
-    unfinished = [label for label, r in finished if r is None]
+    unfinished = [members[0]["name"] for (_, r), (_, members) in zip(finished, groups, strict=True) if r is None]
     if unfinished:
         comparison.notes.append(f"compare.png leaves out the decision boundaries of {_listed(unfinished)}: "
                                 "not finished (no final weights to draw)")

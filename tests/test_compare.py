@@ -223,9 +223,22 @@ def test_runs_of_another_task_are_left_out_of_the_picture_in_one_line(root):
     comparison = read_comparison([*race(root), root / "mixed"], "val_loss")
     inputs = picture_inputs(comparison)
     assert [c.label for c in inputs["curves"]] == [r["label"] for r in comparison.records[:3]]
-    assert comparison.notes == [f"compare.png leaves out 1 run ({comparison.records[3]['label']}): not "
+    assert comparison.notes == ["compare.png leaves out 1 run (line): not "
                                 "classification: their losses and metrics do not compare with the others'"]
     assert len(comparison_table(comparison)[1]) == 4  # the table has every run
+    assert comparison.notes[0] in inputs["caption"]  # and the picture says it too
+
+
+def test_a_long_label_heads_its_column_by_the_folder_name(root):
+    from rich.console import Console
+
+    out = io.StringIO()
+    comparison = read_comparison([*race(root), root / "mixed"], "val_loss")
+    print_comparison(comparison, Console(file=out, width=200))
+    lines = out.getvalue().splitlines()
+    heading = " ".join(lines[:next(i for i, line in enumerate(lines) if line.startswith("─"))]).split()
+    assert len(comparison.records[3]["label"].split()) > 4
+    assert "line" in heading and "noisy-linear" not in heading and "adam" in heading
 
 
 # -- the command -----------------------------------------------------------------------------------
@@ -241,7 +254,7 @@ def test_the_command_prints_the_table_and_writes_its_own_picture_again(root, tmp
     assert result.exit_code == 0, result.output
     line = "noisy-linear noise=0.05 mse sgd lr=0.1"  # what differs from the race: data, loss, optimizer
     assert [r["label"] for r in csv.DictReader(io.StringIO(result.stdout))][-1] == line
-    assert f"note: compare.png leaves out 1 run ({line}): not classification" in result.stderr
+    assert "note: compare.png leaves out 1 run (line): not classification" in result.stderr
     assert result.stderr.splitlines()[-1] == f"wrote {out / 'compare.png'}"
     assert made_by(out / "compare.png", CREATOR)
     again = invoke(root / "race", "--out", out, "--dpi", 30, "--format", "json")  # its own picture: replaced
@@ -304,7 +317,8 @@ def test_the_optimizer_race_finishes_in_the_order_its_comment_says():
     first, final = [], []
     for point in sweep_points(spec):
         rows = []
-        train(load_config(spec.config, [*spec.overrides, *point.overrides]), on_epoch=lambda row, *_: rows.append(row))
+        train(load_config(spec.config, [*spec.overrides, *point.overrides]),
+              on_epoch=lambda row, *_, rows=rows: rows.append(row))
         first.append(next(r["epoch"] for r in rows if r["val_accuracy"] >= 0.95))
         final.append(rows[-1]["val_accuracy"])
     assert first == [85, 34, 34, 50, 10, 10]  # sgd, momentum, nesterov, adam, rmsprop, adagrad

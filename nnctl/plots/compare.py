@@ -35,6 +35,7 @@ from nnctl.plots.common import (
     log_axis,
     percent_formatter,
     save,
+    text_inches,
     use_log_scale,
 )
 from nnctl.plots.sweep import RunBoundaries, run_boundaries
@@ -48,6 +49,7 @@ METRIC_WORDS = {"train_loss": "training loss", "val_loss": "validation loss",
 CURVES_HEIGHT = 3.6  # inches of the curve panels, their titles and axis labels
 LEAST_WIDTH = 10.0  # inches: two curve panels and a legend of six runs side by side
 BAND_ALPHA = 0.2
+CAPTION_POINTS = 8.5
 FRAME_POINTS = 2.5  # the line width of a boundary panel's frame in its run's colour
 
 
@@ -109,30 +111,40 @@ def compare_figure(
     score_label: str = "P(class 1)",
     caption: str = "",
 ) -> Figure:
-    """The figure of `plot_compare`, unsaved: the curve panels (axes named by their metric in
-    `ax.get_label()`), their legend, then the boundary row when there is one."""
+    """The figure of `plot_compare`, unsaved, in rows (subfigures): the curve panels (axes named
+    by their metric in `ax.get_label()`) and their legend; the boundary row when there is one;
+    the caption, wrapped to the figure's width."""
     runs = _boundary_row(boundaries)
-    n_classes = len(runs.colors) if runs is not None else 0
-    colors = run_colors(len(curves), n_classes)
+    colors = run_colors(len(curves), len(runs.colors) if runs is not None else 0)
     width = max(LEAST_WIDTH, runs.width if runs is not None else 0.0, 4.2 * len(metrics))
-    legend_height = 0.3 * -(-len(curves) // 3)
-    top_height = CURVES_HEIGHT + legend_height
-    extra = 0.75 + (0.25 if caption else 0.0)
-    height = top_height + extra + (runs.height + 1.0 if runs is not None else 0.0)
-    fig = constrained_figure((width, height))
-    if runs is not None:
-        top, bottom = fig.subfigures(2, 1, height_ratios=[top_height, runs.height + 1.0])
-    else:
-        top, bottom = fig, None
-    _curve_panels(top, curves, metrics, colors, x_label)
+    handles = _line_handles(curves, colors)
+    ncols = _legend_columns(handles, width)
+    lines = _wrapped(caption, width)
+    heights = [CURVES_HEIGHT + 0.28 * -(-len(handles) // ncols) + 0.2]
+    heights += [runs.height + 1.0] if runs is not None else []
+    heights += [0.18 * len(lines) + 0.1] if lines else []
+    fig = constrained_figure((width, sum(heights) + 0.45))
+    rows = list(fig.subfigures(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0])
+    _curve_panels(rows[0], curves, metrics, colors, x_label)
+    rows[0].legend(handles=reading_order(handles, ncols), loc="outside lower center", frameon=False, fontsize=9,
+                   ncols=ncols)
     if runs is not None:
         by_label = dict(zip((c.label for c in curves), colors, strict=True))
-        for ax, (label, _, _) in zip(runs.draw(bottom, score_label), runs.panels, strict=True):
+        for ax, (label, _, _) in zip(runs.draw(rows[1], score_label), runs.panels, strict=True):
             _frame(ax, by_label.get(label))
+    if lines:
+        rows[-1].text(0.5, 0.5, "\n".join(lines), ha="center", va="center", fontsize=CAPTION_POINTS,
+                      color=NEUTRAL_DARK)
     figure_title(fig, title)
-    if caption:
-        fig.supxlabel(caption, fontsize=8.5, color=NEUTRAL_DARK)
     return fig
+
+
+def _wrapped(caption: str, width: float) -> list[str]:
+    """The caption's lines, each broken between words to fit `width` inches at CAPTION_POINTS."""
+    import textwrap
+
+    fits = max(20, int((width - 0.4) / text_inches("x", CAPTION_POINTS)))
+    return [part for line in caption.splitlines() for part in textwrap.wrap(line, fits)]
 
 
 def _boundary_row(boundaries: list[tuple[str, Callable[[Array], Array], PlotData]] | None) -> RunBoundaries | None:
@@ -159,22 +171,26 @@ def run_colors(n: int, n_classes: int = 0) -> list:
 
 def _curve_panels(fig: Figure | SubFigure, curves: list[Curve], metrics: list[str], colors: list,
                   x_label: str) -> list[Axes]:
-    """One panel per metric, a line per curve (and its band), and one legend under them."""
-    from matplotlib.lines import Line2D
-
+    """One panel per metric, a line per curve (and its band)."""
     axes = list(fig.subplots(1, len(metrics), squeeze=False)[0])
     for ax, metric in zip(axes, metrics, strict=True):
         _draw_metric(ax, curves, metric, colors)
         ax.set_xlabel(x_label)
         if x_label == "epoch":
             epoch_axis(ax)
-    handles = [Line2D([], [], color=color, lw=2.2, label=curve.label) for curve, color in zip(curves, colors,
-                                                                                             strict=True)]
-    most = legend_columns(handles, fig.get_figure(root=True).get_figwidth(), most=4)
-    ncols = next((c for c in range(most, 1, -1) if len(handles) % c == 0 and c * 2 > most), most)  # full rows
-    fig.legend(handles=reading_order(handles, ncols), loc="outside lower center", frameon=False, fontsize=9,
-               ncols=ncols)
     return axes
+
+
+def _line_handles(curves: list[Curve], colors: list) -> list:
+    from matplotlib.lines import Line2D
+
+    return [Line2D([], [], color=color, lw=2.2, label=curve.label) for curve, color in zip(curves, colors, strict=True)]
+
+
+def _legend_columns(handles: list, width: float) -> int:
+    """As many columns as fit `width` inches, at most four; fewer when that fills every row."""
+    most = legend_columns(handles, width, most=4)
+    return next((c for c in range(most, 1, -1) if len(handles) % c == 0 and c * 2 > most), most)
 
 
 def reading_order(items: list, ncols: int) -> list:
