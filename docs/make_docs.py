@@ -808,6 +808,9 @@ def draw_pictures(ws: Workspace, measured_: Measured) -> None:
         copy(ws.path / "runs" / "demo" / f"{name}.png", docs / f"moons-{name}.png")
     ws.run("nnctl sweep configs/sweeps/hidden-size.yaml --out runs/hidden-size -q", name="hidden-size", check=True)
     copy(ws.path / "runs" / "hidden-size" / "boundaries.png", docs / "hidden-size.png")
+    ws.run("nnctl sweep configs/sweeps/optimizers.yaml --out runs/optimizers -q", name="optimizers", check=True)
+    ws.run("nnctl compare runs/optimizers --out runs/optimizers-compare", check=True)
+    copy(ws.path / "runs" / "optimizers-compare" / "compare.png", docs / "optimizers-compare.png")
     ws.run("nnctl train configs/moons.yaml --run-dir runs/frames --set output.animation.frames=60 "
            "--set output.plots=[] -q", check=True)
     ws.run("nnctl plot runs/frames --only animation", name="animation", check=True)

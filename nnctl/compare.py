@@ -83,7 +83,8 @@ class Comparison:
 
     def at_defaults(self) -> list[str]:
         """The keys that differ only by being parameters of some runs' choices alone, each at
-        its default there (adam's betas, rmsprop's alpha): the least wanted lines of the table."""
+        its default there (adam's betas, rmsprop's alpha): the terminal table names them below
+        instead of giving each a line."""
         return [k for k in self.keys if all(k not in r or flow(r[k]) == flow(d.get(k))
                                             for r, d in zip(self.records, self.defaults, strict=True))]
 
@@ -178,29 +179,35 @@ def format_table(comparison: Comparison, fmt: str) -> str:
 
 
 def print_comparison(comparison: Comparison, console=None) -> None:
-    """The table on a terminal: a column per run (`print_columns`) when that fits its width (80
-    characters off a terminal), else `listing.print_table`'s row per run."""
+    """The table on a terminal, without the wall seconds (so that the same runs print the same
+    table): a column per run (`print_columns`) when that fits its width (80 characters off a
+    terminal), else `listing.print_table`'s row per run."""
     from rich.console import Console
 
     console = console or Console()
     width = console.width if console.is_terminal else TABLE_WIDTH
     columns, rows = comparison_table(comparison)
-    shown = [c for c in columns if c not in ("label", "name", "path")]
-    if not print_columns(shown, rows, console, width, spare=comparison.at_defaults()):
+    # wall seconds differ from one run of the same config to the next: --format csv has them
+    shown = [c for c in columns if c not in ("label", "name", "path", "seconds")]
+    defaults = comparison.at_defaults()
+    if not print_columns([c for c in shown if c not in defaults], rows, console, width):
         print_table(["label", *shown], rows, console=console if console.is_terminal else None)
+    elif defaults:
+        console.print(f"not shown (each run's default, or not one of its settings): {', '.join(defaults)}", style="dim",
+                      highlight=False, width=width)
 
 
-def column_layout(keys: list[str], rows: list[dict[str, Any]], width: int, spare: list[str] = ()
+def column_layout(keys: list[str], rows: list[dict[str, Any]], width: int
                   ) -> tuple[dict[str, list[str]], list[str], list[str], list[int]] | None:
     """The table turned: a line per key and a column per run, headed by its label broken between
     words (and after '=' when words are too wide). Keys whose cells read the same in every run
-    are left out, and so are, when that is needed to fit `width`, the `spare` keys, then
-    listing's (train metrics, epochs, seconds, …), least wanted first. Returns (cells per key
+    are left out, and so are, when that is needed to fit `width`, listing's spare keys (train
+    metrics, epochs, seconds, …), least wanted first. Returns (cells per key
     shown, keys the same in every run, keys left out to fit, column widths), or None when it
     cannot fit."""
     texts = {k: [_cell(k, r.get(k)) for r in rows] for k in keys}
     differ = [k for k in keys if len(rows) == 1 or len(set(texts[k])) > 1]
-    spare = [k for k in spare if k in differ] + [k for k in reversed(spare_columns(differ)) if k not in spare]
+    spare = list(reversed(spare_columns(differ)))
     heads = [heading(r) for r in rows]
     for dropped in range(len(spare) + 1):
         shown = {k: texts[k] for k in differ if k not in spare[:dropped]}
@@ -240,7 +247,7 @@ def header(label: str, width: int) -> str:
     return "\n".join(lines)
 
 
-def print_columns(keys: list[str], rows: list[dict[str, Any]], console, width: int, spare: list[str] = ()) -> bool:
+def print_columns(keys: list[str], rows: list[dict[str, Any]], console, width: int) -> bool:
     """A column per run, a line per key (`column_layout`), and below it the keys every run has
     the same value of and those left out to fit; False (nothing printed) when it does not fit
     in `width`."""
@@ -248,7 +255,7 @@ def print_columns(keys: list[str], rows: list[dict[str, Any]], console, width: i
     from rich.table import Table
     from rich.text import Text
 
-    layout = column_layout(keys, rows, width, spare)
+    layout = column_layout(keys, rows, width)
     if layout is None:
         return False
     shown, same, left_out, widths = layout
@@ -261,10 +268,10 @@ def print_columns(keys: list[str], rows: list[dict[str, Any]], console, width: i
     console.print(grid)
     if same and len(rows) > 1:
         console.print("every run: " + ", ".join(f"{k} {_cell(k, rows[0].get(k)) or '—'}" for k in same),
-                      style="dim", highlight=False)
+                      style="dim", highlight=False, width=width)
     if left_out:
         console.print(f"left out at {width} columns: {', '.join(left_out)}; --format csv has all", style="dim",
-                      highlight=False)
+                      highlight=False, width=width)
     return True
 
 

@@ -143,6 +143,11 @@ def test_the_terminal_table_is_a_column_per_run_within_80_characters(root):
     assert body["optimizer.name"] == [r["optimizer.name"] for r in rows]
     assert body["final.val_loss"] == [f"{summary(r)['final']['val_loss']:.4g}" for r in rows]
     assert "every run: status completed, epochs 3" in out.getvalue()
+    # parameters of one choice at its defaults (sgd's nesterov, adam's betas and eps): named once
+    # below, not a line each; no wall seconds
+    assert "optimizer.betas" not in body and not any(line.startswith("seconds") for line in lines)
+    assert ("not shown (each run's default, or not one of its settings): optimizer.nesterov, optimizer.betas, "
+            "optimizer.eps") in " ".join(" ".join(lines).split())
 
 
 def test_run_labels_leave_out_defaults_of_one_choice_unless_that_merges_two():
