@@ -31,7 +31,6 @@ from nnctl.console import counted
 from nnctl.errors import NnctlError
 from nnctl.files import flow, made_by, out_folder, read_metrics
 from nnctl.listing import (
-    _cell,
     default_columns,
     differing_keys,
     find_runs,
@@ -39,6 +38,7 @@ from nnctl.listing import (
     format_json,
     print_table,
     run_record,
+    shown_cell,
     sort_records,
     spare_columns,
 )
@@ -205,7 +205,7 @@ def column_layout(keys: list[str], rows: list[dict[str, Any]], width: int
     metrics, epochs, seconds, …), least wanted first. Returns (cells per key
     shown, keys the same in every run, keys left out to fit, column widths), or None when it
     cannot fit."""
-    texts = {k: [_cell(k, r.get(k)) for r in rows] for k in keys}
+    texts = {k: [shown_cell(k, r.get(k)) for r in rows] for k in keys}
     differ = [k for k in keys if len(rows) == 1 or len(set(texts[k])) > 1]
     spare = list(reversed(spare_columns(differ)))
     heads = [heading(r) for r in rows]
@@ -267,7 +267,7 @@ def print_columns(keys: list[str], rows: list[dict[str, Any]], console, width: i
         grid.add_row(Text(key), *map(Text, cells))
     console.print(grid)
     if same and len(rows) > 1:
-        console.print("every run: " + ", ".join(f"{k} {_cell(k, rows[0].get(k)) or '—'}" for k in same),
+        console.print("every run: " + ", ".join(f"{k} {shown_cell(k, rows[0].get(k)) or '—'}" for k in same),
                       style="dim", highlight=False, width=width)
     if left_out:
         console.print(f"left out at {width} columns: {', '.join(left_out)}; --format csv has all", style="dim",
@@ -433,11 +433,11 @@ def boundary_panels(comparison: Comparison, groups: list[tuple[str, list[dict[st
 
 
 def picture_title(kept: list[dict[str, Any]]) -> str:
-    """'compare · 6 runs · moons · hidden [8, 8] tanh': how many, and what they all share of the
-    data and the net."""
+    """'compare · 6 runs · moons · hidden [8, 8] · tanh · seed 0': how many, and what they all
+    share of the data, the net and the seed (one seed: the same data and initial weights)."""
     parts = [f"compare · {counted(len(kept), 'run')}"]
-    for key, word in (("data.name", ""), ("model.hidden", "hidden "), ("model.activation", "")):
-        values = {_cell(key, r.get(key)) for r in kept}
+    for key, word in (("data.name", ""), ("model.hidden", "hidden "), ("model.activation", ""), ("seed", "seed ")):
+        values = {shown_cell(key, r.get(key)) for r in kept}
         if len(values) == 1 and values != {""}:
             parts.append(word + values.pop())
     return " · ".join(parts)

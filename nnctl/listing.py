@@ -320,7 +320,9 @@ def format_json(columns: list[str], rows: list[dict[str, Any]]) -> str:
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
-def _cell(column: str, value: Any) -> str:
+def shown_cell(column: str, value: Any) -> str:
+    """A value as the terminal table shows it: losses to 4 significant digits, accuracies as
+    percentages, seconds to 3; everything else as its CSV cell."""
     if value is None:
         return ""
     if isinstance(value, float):
@@ -350,7 +352,7 @@ def print_table(columns: list[str], rows: list[dict[str, Any]], console=None, *,
         console = Console()
         if not console.is_terminal:
             console = Console(width=100_000, soft_wrap=True)
-    texts = {c: [_cell(c, row.get(c)) for row in rows] for c in columns}
+    texts = {c: [shown_cell(c, row.get(c)) for row in rows] for c in columns}
     shown, widths = fit_columns(columns, texts, console.width, spare=() if chosen else spare_columns(columns))
     if _total(widths, shown) > console.width:  # too many to fit even broken and folded: a block per run
         print_records(columns, rows, texts, console)

@@ -17,7 +17,6 @@ import pytest
 from nnctl.errors import NnctlError
 from nnctl.listing import (
     GAP,
-    _cell,
     break_key,
     csv_cell,
     find_runs,
@@ -27,6 +26,7 @@ from nnctl.listing import (
     print_table,
     read_runs,
     run_record,
+    shown_cell,
     sort_records,
     spare_columns,
     table,
@@ -301,7 +301,7 @@ def test_the_table_is_readable_at_80_columns():
 
 
 def test_fit_columns_keeps_names_settings_status_and_validation_metrics():
-    texts = {c: [_cell(c, r[c]) for r in WIDE_ROWS] for c in WIDE_COLUMNS}  # as print_table shows them
+    texts = {c: [shown_cell(c, r[c]) for r in WIDE_ROWS] for c in WIDE_COLUMNS}  # as print_table shows them
     shown, widths = fit_columns(WIDE_COLUMNS, texts, 80, spare=spare_columns(WIDE_COLUMNS))
     assert shown == ["name", "model.hidden", "optimizer.lr", "status", "final.val_loss", "final.val_accuracy"]
     assert widths["name"] == len("lr0.01-w16-20261201-101500")  # whole: the name before any spare column
