@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from plot_helpers import drawn
 from typer.testing import CliRunner
 
 from nnctl import load_config
@@ -262,8 +263,8 @@ def test_the_command_prints_the_table_and_writes_its_own_picture_again(root, tmp
     assert "note: compare.png leaves out 1 run (line): not classification" in result.stderr
     assert result.stderr.splitlines()[-1] == f"wrote {out / 'compare.png'}"
     assert made_by(out / "compare.png", CREATOR)
-    again = invoke(root / "race", "--out", out, "--dpi", 30, "--format", "json")  # its own picture: replaced
-    assert again.exit_code == 0 and len(json.loads(again.stdout)) == 3
+    again = invoke(root / "mixed", "--out", out, "--dpi", 30, "--format", "json")  # its own picture: replaced
+    assert again.exit_code == 0 and [r["name"] for r in json.loads(again.stdout)] == ["line"]
 
 
 def test_a_file_nnctl_did_not_write_is_not_replaced(root, tmp_path):
@@ -328,3 +329,14 @@ def test_the_optimizer_race_finishes_in_the_order_its_comment_says():
         final.append(rows[-1]["val_accuracy"])
     assert first == [85, 34, 34, 50, 10, 10]  # sgd, momentum, nesterov, adam, rmsprop, adagrad
     assert min(final) == 0.9875 and max(final) == 1.0
+
+
+def test_the_caption_sits_under_the_legend_not_over_it(root):
+    """supxlabel drew the notes over a legend placed outside the panels: the caption has its row."""
+    comparison = read_comparison([*race(root), root / "mixed"], "val_loss")
+    inputs = picture_inputs(comparison) | {"boundaries": None}
+    fig = drawn(compare_figure(**inputs))
+    renderer = fig.canvas.get_renderer()
+    legend = fig.subfigs[0].legends[0].get_window_extent(renderer)
+    caption = next(t for sub in fig.subfigs for t in sub.texts if comparison.notes[0][:30] in t.get_text())
+    assert caption.get_window_extent(renderer).y1 < legend.y0

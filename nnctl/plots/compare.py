@@ -13,6 +13,7 @@ boundaries are shown the lines take the palette's hues that no class there uses.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,8 +142,6 @@ def compare_figure(
 
 def _wrapped(caption: str, width: float) -> list[str]:
     """The caption's lines, each broken between words to fit `width` inches at CAPTION_POINTS."""
-    import textwrap
-
     fits = max(20, int((width - 0.4) / text_inches("x", CAPTION_POINTS)))
     return [part for line in caption.splitlines() for part in textwrap.wrap(line, fits)]
 

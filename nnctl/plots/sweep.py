@@ -682,7 +682,7 @@ def _runs_colour_bar(fig: Figure, axes: list[Axes], shading: Any, grid: _RunGrid
         ax=list(axes),
         shrink=bar_inches / (grid.nrows * grid.row_height),
         aspect=20 * bar_inches / 3.2,
-        fraction=0.3 / fig.get_figure(root=True).get_figwidth(),  # fig may be a subfigure (compare.png)
+        fraction=0.3 / fig.figure.get_figwidth(),  # fig may be a subfigure (compare.png): its root figure
         ticks=np.linspace(0, 1, 6),
     )
     bar.set_label(score_label, fontsize=grid.font + 1)
