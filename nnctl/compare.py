@@ -408,13 +408,18 @@ def curve(label: str, members: list[dict[str, Any]], x: str) -> plots.Curve:
 def boundary_panels(comparison: Comparison, groups: list[tuple[str, list[dict[str, Any]]]]
                     ) -> tuple[list[tuple[str, Any, plots.PlotData]] | None, str]:
     """(label, predict_scores, data) of each line's first finished run, for the boundary row,
-    and what the colour bar means; None when the runs are not 2-D classifiers (a note says why
-    when some are)."""
+    and what the colour bar means; None when the runs are not 2-D classifiers of one data set
+    (a note says why when some are, or the data sets differ)."""
     if task(groups[0][1][0]) != "classification":
         return None, ""
     if len(groups) > MAX_BOUNDARY_PANELS:
         comparison.notes.append(f"compare.png leaves out the decision boundaries: {len(groups)} lines are too many "
                                 "panels to read side by side")
+        return None, ""
+    data = list(dict.fromkeys(str(members[0].get("data.name")) for _, members in groups))
+    if len(data) > 1:
+        comparison.notes.append(f"compare.png leaves out the decision boundaries: the runs learn different data "
+                                f"({', '.join(data)}), whose planes do not compare")
         return None, ""
     finished = [(label, next((r for r in members if r.get("status") in FINISHED), None)) for label, members in groups]
     runs = [(label, load_run(Path(r["path"]))) for label, r in finished if r is not None]

@@ -62,6 +62,7 @@ def root(tmp_path_factory) -> Path:
         for seed in SEEDS:
             train(tiny([f"optimizer.lr={lr}", f"seed={seed}"]), run_dir=root / "seeds" / f"lr{lr}-seed{seed}")
     train(tiny(data={"name": "noisy-linear", "n_samples": 60}, loss="mse"), run_dir=root / "mixed" / "line")
+    train(tiny(data={"name": "circles", "n_samples": 60}), run_dir=root / "circles")
     return root
 
 
@@ -233,6 +234,14 @@ def test_runs_of_another_task_are_left_out_of_the_picture_in_one_line(root):
                                 "classification: their losses and metrics do not compare with the others'"]
     assert len(comparison_table(comparison)[1]) == 4  # the table has every run
     assert comparison.notes[0] in inputs["caption"]  # and the picture says it too
+
+
+def test_boundaries_of_different_data_sets_are_left_out_in_one_line(root):
+    comparison = read_comparison([*race(root)[:1], root / "circles"], "val_loss")
+    inputs = picture_inputs(comparison)
+    assert inputs["boundaries"] is None and len(inputs["curves"]) == 2  # the curves of one task compare
+    assert comparison.notes == ["compare.png leaves out the decision boundaries: the runs learn different data "
+                                "(moons, circles), whose planes do not compare"]
 
 
 def test_a_long_label_heads_its_column_by_the_folder_name(root):
