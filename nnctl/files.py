@@ -178,9 +178,9 @@ def made_by(path: Path | str, creator: str) -> bool:
     """Whether `path` is a regular file (not a link) whose metadata names `creator` as
     `save_figure` writes it: the proof that replacing it destroys nothing but nnctl's own picture."""
     path = Path(path)
-    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_PICTURE_BYTES:
+    if path.is_symlink():
         return False
-    try:
+    try:  # a folder, a FIFO, a file too large for a picture, or unreadable: not nnctl's
         content = read_bytes(path, limit=MAX_PICTURE_BYTES, what="picture")
     except NnctlError:
         return False
