@@ -157,11 +157,14 @@ def check_metric(records: list[dict[str, Any]], metric: str | None) -> str:
 
 
 def comparison_table(comparison: Comparison) -> tuple[list[str], list[dict[str, Any]]]:
-    """The columns and rows of `--format csv|json`: a row per run, best `metric` first: its label,
+    """The columns and rows of `--format csv|json`: a row per run, best `metric` first (between
+    equal accuracies, the lower loss of the same split first): its label,
     folder name, the settings that differ, status, epochs, the final metrics, the best epoch and
     its monitored value, seconds, path."""
-    metric = ("-" if comparison.descending else "") + f"final.{comparison.metric}"
-    rows = sort_records(comparison.records, metric)
+    rows = comparison.records
+    if comparison.descending:  # accuracies tie often (100% of a small validation set): the loss decides
+        rows = sort_records(rows, f"final.{comparison.metric.split('_')[0]}_loss")
+    rows = sort_records(rows, ("-" if comparison.descending else "") + f"final.{comparison.metric}")
     columns = ["label", *(c for c in default_columns(rows) if c != "label"), "path"]
     return columns, [{c: r.get(c) for c in columns} for r in rows]
 

@@ -119,6 +119,15 @@ def test_table_values_read_back_equal_summary_json_sorted_by_the_metric(root):
         assert columns[:2] == ["label", "name"] and key in columns and columns[-1] == "path"
 
 
+def test_equal_accuracies_are_ordered_by_the_loss_of_the_same_split():
+    from nnctl.compare import Comparison
+
+    records = [{"name": n, "label": n, "final.val_accuracy": a, "final.val_loss": loss, "final.train_loss": 0.1}
+               for n, a, loss in (("a", 1.0, 0.3), ("b", 0.9, 0.01), ("c", 1.0, 0.1), ("d", 1.0, 0.2))]
+    _, rows = comparison_table(Comparison(records, [], "val_accuracy", [{}] * 4))
+    assert [r["name"] for r in rows] == ["c", "d", "a", "b"]
+
+
 def test_csv_and_json_are_listings_with_every_digit(root):
     comparison = read_comparison(race(root), "val_loss")
     columns, rows = comparison_table(comparison)
