@@ -184,7 +184,7 @@ def format_table(comparison: Comparison, fmt: str) -> str:
 def print_comparison(comparison: Comparison, console=None) -> None:
     """The table on a terminal, without the wall seconds (so that the same runs print the same
     table): a column per run (`print_columns`) when that fits its width (80 characters off a
-    terminal), else `listing.print_table`'s row per run."""
+    terminal), else `listing.print_table`'s row per run, fitted to the same width."""
     from rich.console import Console
 
     console = console or Console()
@@ -194,7 +194,8 @@ def print_comparison(comparison: Comparison, console=None) -> None:
     shown = [c for c in columns if c not in ("label", "name", "path", "seconds")]
     defaults = comparison.at_defaults()
     if not print_columns([c for c in shown if c not in defaults], rows, console, width):
-        print_table(["label", *shown], rows, console=console if console.is_terminal else None)
+        narrow = console if console.is_terminal else Console(file=console.file, width=width)
+        print_table(["label", *shown], rows, console=narrow, hint="--format csv has all")
     elif defaults:
         console.print(f"not shown (each run's default, or not one of its settings): {', '.join(defaults)}", style="dim",
                       highlight=False, width=width)

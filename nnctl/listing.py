@@ -336,13 +336,15 @@ def shown_cell(column: str, value: Any) -> str:
     return csv_cell(value)
 
 
-def print_table(columns: list[str], rows: list[dict[str, Any]], console=None, *, chosen: bool = False) -> None:
+def print_table(columns: list[str], rows: list[dict[str, Any]], console=None, *, chosen: bool = False,
+                hint: str = "--columns chooses, --format csv has all") -> None:
     """A rich table: numbers right-aligned, losses to 4 significant digits, accuracies as
     percentages, the status coloured. Without a console, one on stdout that, off a terminal, is as
     wide as the table (no wrapping in a pipe or a file: one line per run). Narrower than the
     table, it keeps every value whole (see `fit_columns`): of the default columns (not `chosen`
-    with --columns) it leaves out those that do not fit, and says which below the table; columns
-    that cannot fit even so are shown a run per block (`print_records`)."""
+    with --columns) it leaves out those that do not fit, and says which below the table, and
+    `hint` where the rest is; columns that cannot fit even so are shown a run per block
+    (`print_records`)."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -373,7 +375,7 @@ def print_table(columns: list[str], rows: list[dict[str, Any]], console=None, *,
     left_out = [c for c in columns if c not in widths]
     if left_out:
         console.print(f"left out at {console.width} columns: {', '.join(_left_out(c, texts[c]) for c in left_out)}; "
-                      "--columns chooses, --format csv has all", style="dim", highlight=False)
+                      f"{hint}", style="dim", highlight=False)
 
 
 def print_records(columns: list[str], rows: list[dict[str, Any]], texts: dict[str, list[str]], console) -> None:

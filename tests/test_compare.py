@@ -161,6 +161,19 @@ def test_the_terminal_table_is_a_column_per_run_within_80_characters(root):
             "optimizer.eps") in " ".join(" ".join(lines).split())
 
 
+def test_many_runs_are_a_row_each_within_80_characters(root):
+    from rich.console import Console
+
+    out = io.StringIO()
+    comparison = read_comparison([root / "seeds"], "val_loss")
+    print_comparison(comparison, Console(file=out, width=200))
+    lines = out.getvalue().splitlines()
+    assert max(map(len, lines)) <= 80
+    labels = [line.split("  ")[0].strip() for line in lines if line.startswith("lr=")]
+    assert labels == [r["label"] for r in comparison_table(comparison)[1]] and len(labels) == 10
+    assert "--format csv has all" in out.getvalue() and "--columns" not in out.getvalue()  # compare has none
+
+
 def test_run_labels_leave_out_defaults_of_one_choice_unless_that_merges_two():
     rows = [{"optimizer.name": "sgd", "optimizer.lr": 0.1, "optimizer.nesterov": False},
             {"optimizer.name": "sgd", "optimizer.lr": 0.1, "optimizer.nesterov": True},
