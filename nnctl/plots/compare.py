@@ -127,7 +127,7 @@ def compare_figure(
     fig = constrained_figure((width, sum(heights) + 0.45))
     rows = list(fig.subfigures(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0])
     _curve_panels(rows[0], curves, metrics, colors, x_label)
-    rows[0].legend(handles=reading_order(handles, ncols), loc="outside lower center", frameon=False, fontsize=9,
+    rows[0].legend(handles=_row_major(handles, ncols), loc="outside lower center", frameon=False, fontsize=9,
                    ncols=ncols)
     if runs is not None:
         by_label = dict(zip((c.label for c in curves), colors, strict=True))
@@ -192,7 +192,7 @@ def _legend_columns(handles: list, width: float) -> int:
     return next((c for c in range(most, 1, -1) if len(handles) % c == 0 and c * 2 > most), most)
 
 
-def reading_order(items: list, ncols: int) -> list:
+def _row_major(items: list, ncols: int) -> list:
     """`items` ordered so that a legend in `ncols` columns, which matplotlib fills column by
     column, reads them row by row; the order as it is when the last row is not full."""
     nrows = -(-len(items) // ncols)
