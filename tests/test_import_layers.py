@@ -30,6 +30,8 @@ LAYERS: dict[str, int] = {
     "nnctl.sweeps": 5, "nnctl.listing": 5, "nnctl.trained": 5, "nnctl.export": 5, "nnctl.sklearn": 5,
     # seed 002's move-data: a trained run's points moved by the gradient, drawn (above pictures)
     "nnctl.move_data": 5,
+    # what a notebook shows of runs and sweeps (HTML, inline pictures): beside trained, which uses it
+    "nnctl.notebook": 5,
     # 6: the commands
     "nnctl.workflow": 6, "nnctl.cli": 6, "nnctl.__main__": 6,
     # the package's front door, which imports its public names lazily
