@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nnctl import sweeps  # its modules load when a sweep is shown: a run's display needs none
-from nnctl.console import ending, shown
+from nnctl.console import ending, in_jupyter, shown
 from nnctl.errors import NnctlError
 from nnctl.files import figure_bytes, read_bytes
 from nnctl.pictures import PICTURES, applicable, title
@@ -28,6 +28,22 @@ from nnctl.vocabulary import SUMMARY_METRICS
 HTML_DPI = 80  # the inline pictures: legible in a cell, about 60 kB each
 MODEL_PICTURES = ("boundary", "fit")  # the one that shows what the model learned, the first that applies
 MAX_PICTURE_BYTES = 64_000_000  # a boundaries.png or animation.gif read back to be shown
+
+
+def figures_inline() -> None:
+    """In a Jupyter kernel, have IPython show matplotlib figures as PNG (what `%matplotlib inline`
+    sets up), so that `run.plot(...)` as a cell's value is the picture, not '<Figure size ...>'.
+    A figure format chosen already (svg, retina, ipympl) is kept; elsewhere nothing is done."""
+    if not in_jupyter():
+        return
+    from IPython import get_ipython  # in_jupyter: IPython runs this
+    from IPython.core.pylabtools import select_figure_formats
+    from matplotlib.figure import Figure  # loaded already: a figure is being shown
+
+    shell = get_ipython()
+    formatters = [*shell.display_formatter.formatters.values(), shell.display_formatter.ipython_display_formatter]
+    if not any(Figure in f.type_printers for f in formatters):
+        select_figure_formats(shell, {"png"})
 
 
 def data_uri(data: bytes, mime: str = "image/png") -> str:

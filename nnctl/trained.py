@@ -128,6 +128,7 @@ class TrainedRun:
         figure = PICTURES[name].draw(self._picture_run(epoch), None, dpi=dpi)
         if path is not None:
             save_figure(figure, Path(path), dpi=dpi)
+        notebook.figures_inline()
         return figure
 
     def animation(self, *, video: bool = False, dpi: int = 80):
