@@ -275,7 +275,7 @@ print(f"final val_loss {bump.summary['final']['val_loss']:.2g}")"""),
 The final validation loss (mean squared error) is 1.9e-05; the target's values reach about 0.3.
 The seed's animation: the network's picture, its hidden layer and the loss, through training
 (`bump` alone, as a cell's value, shows the run with its final picture and loss)."""),
-    new_code_cell("bump.animation()"),
+    new_code_cell("bump.animation(dpi=60)  # small frames: drawn in a few seconds"),
     new_code_cell("""\
 assert f"{bump.summary['final']['val_loss']:.2g}" == "1.9e-05"
 assert bump.summary["epochs"] == 100"""),

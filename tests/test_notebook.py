@@ -158,17 +158,43 @@ def test_notebook_progress_redraws_one_display_in_place(monkeypatch):
     assert '<progress value="2" max="2"' in shown[-1]._repr_html_() and "\x1b[" not in shown[-1]._repr_html_()
 
 
-def test_run_sweep_returns_records_that_show_their_table_and_boundaries(tmp_path):
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    """A two-run sweep of TINY's width, run from Python."""
     import yaml
 
-    config = tmp_path / "tiny.yaml"
+    folder = tmp_path_factory.mktemp("sweep")
+    config = folder / "tiny.yaml"
     config.write_text(yaml.safe_dump({**TINY, "train": {"epochs": 5}}))
-    results = nnctl.run_sweep(config, {"model.hidden": [[2], [4]]}, jobs=1, out=tmp_path / "sweep", quiet=True)
-    assert [(r["name"], r["model.hidden"], r["status"]) for r in results] == [
+    return nnctl.run_sweep(config, {"model.hidden": [[2], [4]]}, jobs=1, out=folder / "sweep", quiet=True)
+
+
+def test_run_sweep_returns_records_that_show_their_table_and_boundaries(sweep):
+    assert [(r["name"], r["model.hidden"], r["status"]) for r in sweep] == [
         ("hidden2", [2], "completed"), ("hidden4", [4], "completed")]
-    page = results._repr_html_()
+    page = sweep._repr_html_()
     assert "<td>hidden4</td><td>[4]</td><td>completed</td>" in page
-    assert f"{results[1]['final.val_loss']:.4f}" in page
-    assert len(pngs(page)) == 1 and (tmp_path / "sweep" / "boundaries.png").is_file()
+    assert f"{sweep[1]['final.val_loss']:.4f}" in page
+    assert len(pngs(page)) == 1 and (sweep.folder / "boundaries.png").is_file()
 
 
+def test_run_sweep_gives_a_dataframe_with_the_picture_when_pandas_is_there(sweep, monkeypatch):
+    import sys
+    import types
+
+    from nnctl.notebook import sweep_results
+
+    class DataFrame:  # the little of pandas.DataFrame that sweep_results relies on
+        def __init__(self, records):
+            self.records = records
+
+        def _repr_html_(self):
+            return "<table>pandas' own table</table>"
+
+    pandas = types.ModuleType("pandas")
+    pandas.DataFrame = DataFrame
+    monkeypatch.setitem(sys.modules, "pandas", pandas)
+    frame = sweep_results(sweep.folder)
+    assert isinstance(frame, DataFrame) and frame.records == list(sweep) and frame.folder == sweep.folder
+    page = frame._repr_html_()
+    assert "<table>pandas' own table</table>" in page and len(pngs(page)) == 1
