@@ -110,12 +110,11 @@ def show_video(gif: bytes):
     from IPython.display import Video  # optional, as in show_gif
 
     with tempfile.TemporaryDirectory(prefix="nnctl-video-") as folder:
-        source, target = Path(folder) / "animation.gif", Path(folder) / "animation.mp4"
-        source.write_bytes(gif)
+        target = Path(folder) / "animation.mp4"  # written by ffmpeg; the GIF goes in on its stdin
         # even width and height, yuv420p: what browsers' H.264 decoders take
-        subprocess.run([ffmpeg, "-loglevel", "error", "-y", "-i", str(source), "-movflags", "faststart",
+        subprocess.run([ffmpeg, "-loglevel", "error", "-y", "-f", "gif", "-i", "pipe:0", "-movflags", "faststart",
                         "-pix_fmt", "yuv420p", "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", str(target)],
-                       check=True)
+                       input=gif, check=True)
         return Video(data=target.read_bytes(), embed=True, mimetype="video/mp4")
 
 

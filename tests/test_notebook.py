@@ -125,6 +125,15 @@ def test_video_needs_ffmpeg_and_says_so(trained, monkeypatch):
         trained.animation(video=True)
 
 
+def test_video_is_the_gif_converted_by_ffmpeg(trained, tmp_path, monkeypatch):
+    fake = tmp_path / "ffmpeg"  # a stand-in: keeps the GIF's first 6 bytes as the "video" it writes
+    fake.write_text('#!/bin/sh\nfor last; do :; done\nhead -c 6 > "$last"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(tmp_path), "/usr/bin", "/bin"]))
+    video = trained.animation(video=True)
+    assert video.data == b"GIF89a" and video.mimetype == "video/mp4" and video.embed
+
+
 def test_a_run_in_memory_shows_itself_and_has_no_animation():
     run = nnctl.train({**TINY, "train": {"epochs": 3}}, quiet=True)
     assert run.path is None and repr(run).endswith("in memory (no run directory)")
