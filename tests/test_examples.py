@@ -81,5 +81,8 @@ def test_example_runs_on_a_fresh_kernel(path, executed):
     outputs = json.dumps([c.outputs for c in nb.cells if c.cell_type == "code"])
     assert "\\u001b[" not in outputs and "\x1b[" not in outputs
     assert nb.cells[-1].outputs == []  # the asserts passed silently (a failure raises above)
+    for cell in nb.cells:  # a figure as a cell's value shows as a picture, not '<Figure size ...>'
+        if cell.cell_type == "code" and "plot" in cell.source.splitlines()[-1]:
+            assert any("image/png" in o.get("data", {}) for o in cell.outputs), cell.source
     if path.name.startswith("seed001"):  # trained without quiet: the progress bar, redrawn in place
         assert '<progress value=\\"1000\\" max=\\"1000\\"' in outputs
