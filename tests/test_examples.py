@@ -72,6 +72,7 @@ def executed() -> dict[Path, tuple]:
         return dict(zip(NOTEBOOKS, asyncio.run(run_all()), strict=True))
 
 
+@pytest.mark.slow  # the five kernels together: ~21 s on 2 busy cores (make test runs them)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_example_runs_on_a_fresh_kernel(path, executed):
     nb, error = executed[path]
