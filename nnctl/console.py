@@ -11,6 +11,7 @@ explanation, a sweep) it reads by attribute, so the layers above can all use it.
 
 from __future__ import annotations
 
+import html
 import math
 import sys
 import time
@@ -96,6 +97,73 @@ class EpochReporter:
                 self.last_redraw = now
         elif epoch % self.every == 0 or epoch == self.epochs:
             print(f"epoch {epoch}/{self.epochs}  {describe(row)}", file=self.stream, flush=True)
+
+
+def shown(key: str, value: Any) -> str:
+    """A metric as every table of nnctl shows it: an accuracy as a percentage, a loss by `_fmt`."""
+    return _percent(value) if "accuracy" in key and value is not None else _fmt(value)
+
+
+def in_jupyter() -> bool:
+    """Whether this runs in a Jupyter kernel (rich's own test: IPython's ZMQ shell), where a cell
+    shows HTML and a terminal's escape codes would print as text."""
+    from rich.console import Console
+
+    return Console().is_jupyter
+
+
+def live_progress(epochs: int, *, quiet: bool = False):
+    """The progress of training where the call is (the Python front door's train): a bar redrawn
+    in place in a Jupyter cell, else `EpochReporter`'s (rich's bar on a terminal, a line every
+    tenth elsewhere); nothing when quiet. A context manager that is the `on_epoch` callback."""
+    if not quiet and in_jupyter():
+        return NotebookProgress(epochs)
+    return EpochReporter(epochs, quiet=quiet)
+
+
+class ProgressView:
+    """One state of a progress bar for IPython's display: HTML (a <progress> element and the
+    metrics) in a notebook, a line of text elsewhere. No escape codes either way."""
+
+    def __init__(self, epoch: int, epochs: int, metrics: str):
+        self.epoch, self.epochs, self.metrics = epoch, epochs, metrics
+
+    def __repr__(self) -> str:
+        return f"epoch {self.epoch}/{self.epochs}  {self.metrics}".rstrip()
+
+    def _repr_html_(self) -> str:
+        return (f'<div style="font-family:monospace"><progress value="{self.epoch}" max="{self.epochs}" '
+                f'style="width:16em;vertical-align:middle"></progress> '
+                f"{html.escape(repr(self))}</div>")
+
+
+class NotebookProgress:
+    """The `on_epoch` callback of training in a Jupyter cell: one bar, redrawn in place through
+    an IPython display handle (at most 10 times a second, and at the last epoch). Use it as a
+    context manager."""
+
+    def __init__(self, epochs: int):
+        self.epochs, self.handle, self.row, self.last_redraw = epochs, None, None, 0.0
+
+    def __enter__(self) -> NotebookProgress:
+        from IPython.display import display  # only in a kernel: in_jupyter() said IPython runs this
+
+        self.handle = display(ProgressView(0, self.epochs, ""), display_id=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.row is not None:  # where training ended, whatever the redraw limit skipped
+            self._draw()
+
+    def __call__(self, row: dict[str, Any]) -> None:
+        self.row = row
+        now = time.monotonic()
+        if now - self.last_redraw > 0.1 or row["epoch"] == self.epochs:
+            self._draw()
+            self.last_redraw = now
+
+    def _draw(self) -> None:
+        self.handle.update(ProgressView(self.row["epoch"], self.epochs, describe(self.row)))
 
 
 class FrameReporter:

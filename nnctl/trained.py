@@ -6,25 +6,37 @@
 
 It wraps what `runs.load_run` reads (config, summary, metrics, data, model) and applies the run's
 `data.Preprocessing` to raw inputs, so predictions repeat the training's encodings and
-standardisation. Above `pictures`, so that it may later draw (`run.plot(...)`).
+standardisation. Above `pictures`, so it draws: `run.plot("boundary")` is a matplotlib figure
+from `nnctl plot`'s own code, `run.animation()` the film of training, and in a notebook the run
+shows itself (`_repr_html_`: nnctl.notebook).
+
+The Python front door's `nnctl.train` is `train` here, not `training.train`: it returns this
+object (which holds what TrainResult held: model, history, summary, dataset, config, run_dir), so
+what a user holds after training can predict, draw and display itself, and the training loop
+(layer 4) stays free of pictures and notebooks.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nnctl import plots, runs
+from nnctl import notebook, plots, runs
 from nnctl.assemble import encode_targets, trained_model
+from nnctl.console import describe, live_progress
 from nnctl.data import Preprocessing, Table
 from nnctl.errors import NnctlError
+from nnctl.files import read_bytes, save_figure
 from nnctl.nn.activations import row_sum
 from nnctl.nn.layers import CACHED_ROWS
-from nnctl.training import evaluate
+from nnctl.pictures import PICTURES, applicable, title
+from nnctl.training import EpochCallback, TrainResult, evaluate, fit, prepare
+from nnctl.vocabulary import PICTURE_FORMATS
 
 Array = np.ndarray
 # Rows per forward pass: Dense keeps its [X, 1] buffers for batches up to CACHED_ROWS rows, so
@@ -46,6 +58,23 @@ class TrainedRun:
         self.model = model
         self.checkpoint = checkpoint
         self.preprocessing = Preprocessing.of(run.dataset)
+        self._html: str | None = None  # the weights never change: the page is drawn once
+
+    @classmethod
+    def of(cls, result: TrainResult) -> TrainedRun:
+        """The run `training.fit` has just trained, as held in memory (`path` is its run
+        directory, None when it wrote none)."""
+        run = runs.Run(result.run_dir, result.config, result.history, result.summary, result.dataset, result.model)
+        return cls(run, result.model)
+
+    @property
+    def run_dir(self) -> Path | None:
+        """`path`, by the name TrainResult gave it."""
+        return self.path
+
+    @property
+    def name(self) -> str:
+        return self.config.name
 
     @property
     def task(self) -> str:
@@ -57,8 +86,85 @@ class TrainedRun:
         return list(self.dataset.classes)
 
     def __repr__(self) -> str:
+        """Plain text, where no HTML is shown: what the run is, how it ended, its final metrics,
+        and how to load it again ('in memory' when it has no run directory)."""
         at = "" if self.checkpoint is None else f", checkpoint={self.checkpoint}"
-        return f"load_run({str(self.path)!r}{at})"
+        s = self.summary
+        ended = f"{s.get('status', '?')} after {s.get('epochs', '?')} epochs"
+        final = f"final: {describe(s['final'])}" if s.get("final", {}).get("train_loss") is not None else ""
+        where = f"load_run({str(self.path)!r}{at})" if self.path is not None else "in memory (no run directory)"
+        return "\n".join(part for part in (title(self._picture_run(), weights=False), ended, final, where) if part)
+
+    def _repr_html_(self) -> str:
+        """The run in a notebook cell: name, network, status, final metrics, its boundary (or fit)
+        and loss pictures (nnctl.notebook.run_html)."""
+        if self._html is None:
+            self._html = notebook.run_html(self, self._picture_run())
+        return self._html
+
+    def picture_names(self) -> list[str]:
+        """The pictures `plot` draws for this run: those `nnctl plot` would (pictures.applicable),
+        but the animation (`animation()`), and norms only with a run directory's layers.csv."""
+        return [n for n in applicable(self.dataset, self.config, self.path)
+                if n != "animation" and (n != "norms" or self.path is not None)]
+
+    def plot(self, name: str, *, epoch: int | None = None, path: str | Path | None = None, dpi: int | None = None):
+        """The picture `name` as a matplotlib Figure, drawn by `nnctl plot`'s code (one of
+        `picture_names()`: loss, boundary, fit, neurons, network, hidden, norms, confusion).
+        epoch: the weights of checkpoints/epoch-N.npz, titled 'epoch N', the metrics up to it.
+        path: also written there, in the format its suffix names (.png, .svg, .pdf); without
+        it, nothing is written. dpi: of the saved file (default: `nnctl plot`'s)."""
+        dpi = dpi or plots.DPI  # looked up here: nnctl.plots loads its drawing modules on first use
+        names = self.picture_names()
+        if name not in names:
+            if name == "animation":
+                raise NnctlError("plot('animation'): the animation is a film, not a figure (use run.animation())")
+            known = [n for n in PICTURES if n != "animation"]
+            what = (f"unknown picture (choose from: {', '.join(known)})" if name not in known else
+                    f"no such picture for this run ({PICTURES[name].doc}; this run has: {', '.join(names)})")
+            raise NnctlError(f"plot({name!r}): {what}")
+        if path is not None and Path(path).suffix.lower() not in PICTURE_FORMATS:
+            raise NnctlError(f"path={str(path)!r}: unknown picture format (use one of {', '.join(PICTURE_FORMATS)})")
+        figure = PICTURES[name].draw(self._picture_run(epoch), None, dpi=dpi)
+        if path is not None:
+            save_figure(figure, Path(path), dpi=dpi)
+        notebook.figures_inline()
+        return figure
+
+    def animation(self, *, video: bool = False, dpi: int = 80):
+        """Training as a film, for a notebook cell: the run's animation.gif, or one drawn from its
+        checkpoints when it has none (no file is left behind), as IPython's Image; with `video`, an
+        HTML5 video (ffmpeg must be on PATH). Without IPython, the GIF's bytes."""
+        if video:
+            notebook.find_ffmpeg()
+        return notebook.show_gif(self.animation_gif(dpi=dpi), video=video)
+
+    def animation_gif(self, *, dpi: int = 80) -> bytes:
+        """The GIF of `animation`: animation.gif as written, else drawn from the checkpoints."""
+        if self.path is None:
+            raise NnctlError(f"{self.name}: no animation: it is drawn from checkpoints, and this run was trained "
+                             "without a run directory (train it with run_dir=... and train.checkpoint_every)")
+        saved = self.path / "animation.gif"
+        if saved.is_file():
+            return read_bytes(saved, limit=notebook.MAX_PICTURE_BYTES, what="picture")
+        if len(self._run.checkpoints()) < 2:
+            raise NnctlError(f"{self.path}: no animation: it is drawn from checkpoints, and this run saved "
+                             f"{len(self._run.checkpoints())} (train with train.checkpoint_every, or "
+                             "output.animation.frames)")
+        with tempfile.TemporaryDirectory(prefix="nnctl-animation-") as folder:
+            gif = PICTURES["animation"].draw(self._picture_run(), Path(folder) / "animation.gif", dpi=dpi)
+            return gif.read_bytes()
+
+    def _picture_run(self, epoch: int | None = None) -> runs.Run:
+        """The runs.Run the pictures draw: this run's weights as held, or with `epoch` (or when
+        loaded at a checkpoint) those of checkpoints/epoch-N.npz, with the metrics up to that
+        epoch and a summary that says it (pictures.title: 'epoch N')."""
+        epoch = self.checkpoint if epoch is None else epoch
+        if epoch is None:
+            return runs.Run(self.path, self.config, self.history, self.summary, self.dataset, self.model)
+        model = self.model if epoch == self.checkpoint else checkpoint_model(self._run, epoch, f"epoch={epoch}")
+        metrics = [row for row in self.history if row["epoch"] <= epoch]
+        return runs.Run(self.path, self.config, metrics, {"epochs": epoch}, self.dataset, model)
 
     def outputs(self, X, where: str = "X") -> Array:
         """Raw inputs (a 2-D array in training column order, a dict of columns by name, a pandas
@@ -194,12 +300,37 @@ def load_run(path: str | Path, checkpoint: int | None = None) -> TrainedRun:
     run = runs.load_run(Path(path))
     if checkpoint is None:
         return TrainedRun(run, run.model)
+    return TrainedRun(run, checkpoint_model(run, checkpoint, f"--checkpoint {checkpoint}"), checkpoint)
+
+
+def checkpoint_model(run: runs.Run, epoch: int, option: str):
+    """The run's network with the weights of checkpoints/epoch-N.npz; `option` names what asked
+    for them in the message when there is no such checkpoint."""
+    if run.path is None:
+        raise NnctlError(f"{option}: this run was trained without a run directory, so it kept no checkpoints "
+                         "(train it with run_dir=... and train.checkpoint_every)")
     saved = dict(run.checkpoints())
-    if checkpoint not in saved:
+    if epoch not in saved:
         have = f"saved: {', '.join(map(str, saved))}" if saved else "it saved none: train.checkpoint_every was 0"
-        raise NnctlError(f"--checkpoint {checkpoint}: {run.path} has no checkpoint of epoch {checkpoint} ({have})")
-    model = trained_model(run.config, run.dataset, saved[checkpoint], source=" of config.yaml and data.npz")
-    return TrainedRun(run, model, checkpoint)
+        raise NnctlError(f"{option}: {run.path} has no checkpoint of epoch {epoch} ({have})")
+    return trained_model(run.config, run.dataset, saved[epoch], source=" of config.yaml and data.npz")
+
+
+def train(config, run_dir: Path | str | None = None, *, quiet: bool = False,
+          on_epoch: EpochCallback | None = None) -> TrainedRun:
+    """`nnctl.train`: train the network a config describes (a Config, a dict, or a YAML file),
+    showing progress where the call is (a bar redrawn in place in a Jupyter cell, rich's bar on
+    a terminal, a line every tenth elsewhere; nothing with `quiet`), and return the run as users
+    hold it. Writes a run directory only when `run_dir` is given (as `training.train`);
+    `on_epoch` is called with every metrics row too."""
+    loop = prepare(config)
+    with live_progress(loop.config.train.epochs, quiet=quiet) as progress:
+        def report(row: dict[str, Any]) -> None:
+            progress(row)
+            if on_epoch is not None:
+                on_epoch(row)
+
+        return TrainedRun.of(fit(loop, run_dir, on_epoch=report))
 
 
 def prediction_columns(run: TrainedRun, table: Table, *, proba: bool = False) -> dict[str, Array]:

@@ -13,9 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from nnctl import sweeps  # its modules load when a sweep is asked for: `nnctl train` starts without them
+from nnctl import (
+    notebook,
+    sweeps,  # its modules load when a sweep is asked for: `nnctl train` starts without them
+)
 from nnctl.config import blame, load_config, shown
-from nnctl.console import EpochReporter, FrameReporter, in_words
+from nnctl.console import EpochReporter, FrameReporter, SweepReporter, in_words
 from nnctl.data import MAX_CSV_BYTES, Dataset, Table, array_table, read_dataset, read_table
 from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, out_folder, read_json, read_text, read_yaml, regular_file, write_text
@@ -256,6 +259,22 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
             reporter.stop()
         draw_sweep(sweep.folder)
     return sweep
+
+
+def python_sweep(config, grid: dict[str, list] | list[str] | None = None, *, seeds: list[int] | None = None,
+                 overrides: list[str] = (), jobs: int | None = None, out: Path | str | None = None,
+                 quiet: bool = False):
+    """`nnctl.run_sweep(...)`: `nnctl sweep` from Python. config: a config or sweep file; grid:
+    {key: [values]} (or --grid texts); seeds: a list; `quiet` silences the line per finished
+    run. Returns the results (notebook.sweep_results): a pandas DataFrame when pandas is
+    importable, else a list of records; in a notebook either shows its table and boundaries.png."""
+    if isinstance(grid, dict):  # JSON is YAML's flow style: each value reads back as it was given
+        grid = [f"{key}={','.join(json.dumps(v) for v in values)}" for key, values in grid.items()]
+    seed_text = None if seeds is None else ",".join(map(str, seeds))
+    with SweepReporter(quiet=quiet) as reporter:
+        sweep = run_sweep(config, list(grid or []), seed_text, list(overrides), jobs=jobs,
+                          out=None if out is None else Path(out), reporter=reporter)
+    return notebook.sweep_results(sweep.folder)
 
 
 def run_point(config_path: str, overrides: list[str], run_dir: str) -> dict[str, Any]:

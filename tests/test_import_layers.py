@@ -32,6 +32,8 @@ LAYERS: dict[str, int] = {
     "nnctl.move_data": 5,
     # `nnctl compare`: runs side by side, beside listing (read as it reads them; drawn through pictures)
     "nnctl.compare": 5,
+    # what a notebook shows of runs and sweeps (HTML, inline pictures): beside trained, which uses it
+    "nnctl.notebook": 5,
     # 6: the commands
     "nnctl.workflow": 6, "nnctl.cli": 6, "nnctl.__main__": 6,
     # the package's front door, which imports its public names lazily

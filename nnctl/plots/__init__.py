@@ -22,6 +22,9 @@ tested without training anything.
     model_thumbnail(predict, data, width=...)            report.html: a run's model, drawn small (PNG bytes)
     loss_thumbnail(metrics, width=..., height=...)       report.html: a run's loss, drawn small (PNG bytes)
 
+Every plot_* function given `path=None` writes nothing and returns its matplotlib Figure
+(`common.save`): `TrainedRun.plot` and a notebook's inline pictures are this same drawing code.
+
 One module per family: `curves` (loss, norms), `model` (boundary, fit, neurons, network,
 hidden, confusion), `animation`, `sweep` (sweep, boundaries), `compare` (compare); `common` holds
 what two of them share: PlotData, the palette, the figure and save helpers, the input-plane grid, the hidden views.

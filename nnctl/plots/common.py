@@ -169,10 +169,14 @@ def new_figure(ncols: int = 1, *, panel: tuple[float, float] = (6.0, 4.4)) -> tu
     return fig, list(fig.subplots(1, ncols, squeeze=False)[0])
 
 
-def save(fig: Figure, path: Path, dpi: int, *, creator: str | None = None) -> Path:
+def save(fig: Figure, path: Path | None, dpi: int, *, creator: str | None = None) -> Path | Figure:
     """Write `fig` in the format named by the suffix of `path` (FORMATS); returns the path.
     creator: named in the file's metadata (`files.save_figure`).
-    The figure is unreferenced afterwards: without pyplot nothing else holds it."""
+    The figure is unreferenced afterwards: without pyplot nothing else holds it. With path None
+    nothing is written and the figure is returned: every plot_* function then gives its figure
+    (`TrainedRun.plot`, for a notebook to show, restyle or save)."""
+    if path is None:
+        return fig
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"{path}: unknown picture format (use one of {', '.join(FORMATS)})")
