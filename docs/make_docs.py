@@ -815,6 +815,8 @@ def draw_pictures(ws: Workspace, measured_: Measured) -> None:
            "--set output.plots=[] -q", check=True)
     ws.run("nnctl plot runs/frames --only animation", name="animation", check=True)
     draw_seed001(measured_.seed001, docs / "seed001-cycle.png")
+    # "In a notebook": the cell run on a fresh Jupyter kernel, the PNG it displays and its text
+    ws.output([sys.executable, str(docs / "notebook_figure.py")], check=True)
 
 
 # ---------------------------------------------------------------- the whole
