@@ -30,6 +30,9 @@ LAYERS: dict[str, int] = {
     "nnctl.sweeps": 5, "nnctl.listing": 5, "nnctl.trained": 5, "nnctl.export": 5, "nnctl.sklearn": 5,
     # seed 002's move-data: a trained run's points moved by the gradient, drawn (above pictures)
     "nnctl.move_data": 5,
+    # the watch page: a run's state as JSON (above pictures, whose adapters it reuses; reads sweep
+    # folders), its read-only server and the training side's publisher (an on_epoch of training.fit)
+    "nnctl.watch": 5,
     # 6: the commands
     "nnctl.workflow": 6, "nnctl.cli": 6, "nnctl.__main__": 6,
     # the package's front door, which imports its public names lazily

@@ -1,0 +1,347 @@
+"""What the watch page shows, as JSON (layer 5): one state per run directory or sweep folder.
+
+A run's state:
+
+    {"mode": "run", "name", "title", "step": "epoch" | "iteration", "epoch", "epochs" (planned),
+     "lr", "status": "waiting" | "training" | a run status (vocabulary.STATUSES), "live": bool,
+     "history": {"columns": [...], "rows": [[...], ...]}   metrics.csv's rows, thinned (`Curve`),
+     "data":  {"kind": "boundary" | "surface" | "fit" | "none", "features", "classes", "colors",
+               "extent": [x0_low, x0_high, x1_low, x1_high] (the plane, in the data's units),
+               "points": {"train": {"x": [[x0, x1], ...], "y": [...]}, "validation": ...}},
+     "model": {"boundary": {"side", "classes", "p"} | "surface": {"side", "range", "values"}
+               | "fit": {"x", "y"},
+               "network": {"columns": [{"name", "units", "scale", "range", "maps"}], "weights": [...]}},
+     finished runs also "summary" (summary.json), "weights" (which epoch's weights are drawn),
+     "replay" (the checkpoints' epochs, when there are two or more) or "hint"}
+
+Grids travel as base64 of uint8 (a value v of a map with range [lo, hi] is round(255 (v - lo) /
+(hi - lo))): 64 × 64 class probabilities are 11 kB of JSON where floats would be 100 kB, and
+Python encodes them in microseconds. `p` holds side × side × classes bytes, rows of the grid
+from x1's low end up, x0 fastest; `maps` holds units × map_side × map_side bytes.
+
+A --watch run publishes its state through `Publisher`, the on_epoch callback of
+`training.fit`: live.json in the run directory, rewritten atomically at most once per
+PUBLISH_EVERY seconds (and at epoch 0 and at the end); ordinary runs write nothing. A finished
+run's state is computed from its files (`RunSource`), and `RunSource.frame` gives the model at
+each checkpoint for the replay.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnctl import pictures
+from nnctl.assemble import load_matching_weights
+from nnctl.files import read_json, read_metrics, write_text
+from nnctl.plots.common import CLASS_COLORS, MORE_CLASS_COLORS, padded_box, plane_grid
+from nnctl.plots.model import MAX_UNITS_DRAWN, strongest_units
+from nnctl.runs import LIVE_FILE, Run, load_run
+from nnctl.sweeps.results import RUNS, read_sweep_yaml
+from nnctl.vocabulary import METRICS
+
+Array = np.ndarray
+
+PUBLISH_EVERY = 1.0  # seconds between two live.json of a --watch run: the page polls about as often
+BOUNDARY_SIDE = 64  # the boundary's or surface's grid; the page smooths it when drawing it larger
+MAP_SIDE = 28  # a unit's map: a node of the network picture, a panel of the neurons row
+FIT_POINTS = 200  # x values of a 1-D fit's curve
+MAX_CURVE_POINTS = 1500  # rows of the curves sent: the page is ~600 pixels wide
+MAX_SWEEP_CURVE_POINTS = 300  # per run of a sweep
+MAX_DATA_POINTS = 400  # per split drawn over the boundary or fit (plots.MAX_POINTS_ON_SURFACE's rule)
+CURVE_COLUMNS = tuple(c for c in METRICS if c != "seconds")
+NO_CHECKPOINTS_HINT = ("this run kept no checkpoints to replay; train with --set output.animation.frames=30 "
+                       "(or train.checkpoint_every) to watch it again epoch by epoch")
+NOT_PUBLISHED_HINT = ("no live state yet: `nnctl train CONFIG --watch` publishes one (live.json); "
+                      "a run started without --watch shows here when it ends")
+
+
+def encode(values: Array, low: float, high: float) -> str:
+    """values in [low, high] -> base64 of uint8 (0 at low, 255 at high); a constant map is 0."""
+    span = high - low
+    q = np.zeros(values.shape, np.uint8) if not span > 0 else \
+        np.clip(np.rint((values - low) * (255.0 / span)), 0, 255).astype(np.uint8)
+    return base64.b64encode(q.tobytes()).decode("ascii")
+
+
+def value_range(values: Array) -> tuple[float, float, str]:
+    """(low, high, scale) of a layer's maps: symmetric about 0 on the diverging scale when the
+    values take both signs (tanh), from 0 on the sequential one when they do not (relu, sigmoid)."""
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    if low < 0 < high:
+        m = max(-low, high)
+        return -m, m, "diverging"
+    return min(low, 0.0), max(high, 0.0), "sequential"
+
+
+def finite(value: Any) -> Any:
+    """A float that JSON can carry: NaN and infinities (a diverged run's loss) become None."""
+    return value if not isinstance(value, float) or math.isfinite(value) else None
+
+
+class Curve:
+    """The rows of metrics.csv a page draws, at most MAX_CURVE_POINTS of them: every row while
+    they fit, then every 2nd, 4th, ... (the stride doubles when the list is full), and the last."""
+
+    def __init__(self, most: int = MAX_CURVE_POINTS):
+        self.most, self.stride, self.rows = most, 1, []
+        self.last: dict[str, Any] | None = None
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.last = row
+        if row["epoch"] % self.stride == 0:
+            self.rows.append(row)
+        if len(self.rows) > self.most:
+            self.stride *= 2
+            self.rows = [r for r in self.rows if r["epoch"] % self.stride == 0]
+
+    def view(self) -> dict[str, Any]:
+        """{"columns", "rows"}: the columns any row has a value in, rows as lists."""
+        rows = self.rows if self.last is None or (self.rows and self.rows[-1] is self.last) \
+            else [*self.rows, self.last]
+        columns = [c for c in CURVE_COLUMNS if any(r.get(c) is not None for r in rows)]
+        return {"columns": columns, "rows": [[finite(r.get(c)) for c in columns] for r in rows]}
+
+
+def curve_of(rows: list[dict[str, Any]], most: int = MAX_CURVE_POINTS) -> dict[str, Any]:
+    curve = Curve(most)
+    for row in rows:
+        curve.add(row)
+    return curve.view()
+
+
+class View:
+    """A run's model as the page draws it, for whatever weights its model holds now: the grids
+    (fixed by the data, made once) and the data's part of the state (made once)."""
+
+    def __init__(self, run: Run):
+        self.run = run
+        d = run.dataset
+        data = pictures.plot_data(run)
+        X = np.vstack([data.X_train, data.X_val])
+        self.maps = pictures.node_maps(run)  # None unless the inputs are a plane
+        if self.maps is not None:
+            xx, yy, extent = plane_grid(X, BOUNDARY_SIDE)
+            self.grid = np.column_stack([xx.ravel(), yy.ravel()])
+            mx, my, _ = plane_grid(X, MAP_SIDE)
+            self.map_grid = np.column_stack([mx.ravel(), my.ravel()])
+            kind = "boundary" if d.task == "classification" else "surface"
+        elif d.task == "regression" and X.shape[1] == 1:
+            low, high = padded_box(X, 0.05)
+            self.grid = np.linspace(low[0], high[0], FIT_POINTS)[:, None]
+            extent, kind = [float(low[0]), float(high[0])], "fit"
+        else:
+            extent, kind = [], "none"
+        self.kind, self.scores = kind, pictures.predict_scores(run)
+        classes = [str(c) for c in d.classes] if d.task == "classification" else []
+        palette = CLASS_COLORS + MORE_CLASS_COLORS
+        self.data = {"kind": kind, "task": d.task, "features": list(data.feature_names), "classes": classes,
+                     "colors": [palette[k % len(palette)] for k in range(len(classes))],
+                     "extent": [float(e) for e in extent], "points": _points(data) if kind != "none" else {}}
+        self.data_json = json.dumps(self.data)
+        self.names = [list(d.feature_names), *pictures.layer_names(run)]
+
+    def model(self) -> dict[str, Any]:
+        """The model part of the state, for the weights the run's model holds now."""
+        out: dict[str, Any] = {"network": self.network()}
+        if self.kind == "boundary":
+            P = self.scores(self.grid)
+            out["boundary"] = {"side": BOUNDARY_SIDE, "classes": P.shape[1], "p": encode(P, 0.0, 1.0)}
+        elif self.kind == "surface":
+            y = self.scores(self.grid)[:, 0]
+            low, high, _ = value_range(np.concatenate([y, self.data_targets()]))
+            out["surface"] = {"side": BOUNDARY_SIDE, "range": [low, high], "values": encode(y, low, high)}
+        elif self.kind == "fit":
+            y = self.scores(self.grid)[:, 0]
+            out["fit"] = {"x": self.grid[:, 0].round(6).tolist(), "y": [finite(v) for v in y.round(6).tolist()]}
+        return out
+
+    def data_targets(self) -> Array:
+        return np.asarray([v for split in self.data["points"].values() for v in split["y"]], dtype=float)
+
+    def network(self) -> dict[str, Any]:
+        """The network picture: the drawn units of each column (inputs, hidden layers, output;
+        a column wider than MAX_UNITS_DRAWN shows its strongest units, as neurons.png), the
+        weights between them, and each unit's map when the inputs are a plane."""
+        weights = [layer.W for layer in self.run.model.network.dense]
+        chosen = strongest_units(weights, MAX_UNITS_DRAWN)
+        values = self.maps(self.map_grid) if self.maps is not None else None
+        columns = []
+        for i, (name, units) in enumerate(zip(["inputs", *self.names[1:]], chosen, strict=True)):
+            column: dict[str, Any] = {"name": name, "units": units.tolist(),
+                                      "labels": self.names[0] if i == 0 else None}
+            if values is not None:
+                column.update(self.column_maps(np.asarray(values[i], dtype=float)[:, units], last=i == len(chosen) - 1))
+            columns.append(column)
+        edges = [np.asarray(W, dtype=float)[np.ix_(chosen[i], chosen[i + 1])].round(5).tolist()
+                 for i, W in enumerate(weights)]
+        return {"columns": columns, "weights": edges, "sizes": [int(c.size) for c in chosen],
+                "widths": self.run.model.network.sizes}
+
+    def column_maps(self, values: Array, *, last: bool) -> dict[str, Any]:
+        """A column's maps (values: (map points, units)) on one scale: class scores in [0, 1]
+        (the output of a classifier), else `value_range`'s."""
+        if last and self.kind == "boundary":
+            low, high, scale = 0.0, 1.0, "class"
+        else:
+            low, high, scale = value_range(values)
+        return {"scale": scale, "range": [low, high], "side": MAP_SIDE, "maps": encode(values.T, low, high)}
+
+
+def _points(data) -> dict[str, Any]:
+    """The data drawn over the model: at most MAX_DATA_POINTS of each split, evenly spread."""
+    out = {}
+    for split, X, y in data.splits():
+        keep = np.unique(np.linspace(0, len(X) - 1, min(len(X), MAX_DATA_POINTS)).astype(int))
+        targets = np.asarray(y)[keep].reshape(len(keep), -1)[:, 0]
+        out[split] = {"x": np.asarray(X)[keep].round(5).tolist(),
+                      "y": targets.astype(int).tolist() if data.task == "classification"
+                      else targets.astype(float).round(6).tolist()}
+    return out
+
+
+def _run_fields(run: Run) -> dict[str, Any]:
+    """The run's names, alike live and finished."""
+    return {"mode": "run", "name": run.path.name, "title": pictures.title(run, weights=False),
+            "step": pictures.step_name(run), "epochs": run.config.train.epochs}
+
+
+def state_json(view: View, fields: dict[str, Any]) -> str:
+    """The state as JSON text, with the data part encoded once (View.data_json) spliced in."""
+    return '{"data": ' + view.data_json + ", " + json.dumps(fields, allow_nan=False)[1:]
+
+
+class Publisher:
+    """on_epoch for `training.fit` of a --watch run: keeps the curve's rows and writes live.json
+    (the state, status `training`) at epoch 0, then at most once per `every` seconds; `finish`
+    writes the final one. Costs an append per epoch, and a forward pass over the grids per
+    publication (benchmarks/watch.py measures it)."""
+
+    def __init__(self, loop, run_dir: Path | str, *, every: float = PUBLISH_EVERY):
+        self.run = Run(Path(run_dir), loop.config, [], {}, loop.dataset, loop.model)
+        self.view, self.curve = View(self.run), Curve()
+        self.every, self.published = every, -math.inf
+
+    def __call__(self, row: dict[str, Any]) -> None:
+        self.curve.add(row)
+        if time.monotonic() - self.published >= self.every:
+            self.publish("training")
+
+    def publish(self, status: str, summary: dict[str, Any] | None = None) -> None:
+        row = self.curve.last or {"epoch": 0}
+        fields = {**_run_fields(self.run), "epoch": row["epoch"], "lr": finite(row.get("lr")), "status": status,
+                  "live": status == "training", "history": self.curve.view(), "model": self.view.model()}
+        if summary is not None:
+            fields["summary"] = _strict(summary)
+        write_text(self.run.path / LIVE_FILE, state_json(self.view, fields))
+        self.published = time.monotonic()
+
+    def finish(self, summary: dict[str, Any]) -> None:
+        """The final live.json: the run's status and summary."""
+        self.publish(summary["status"], summary)
+
+
+class RunSource:
+    """A run directory as the server reads it, request after request: the live.json of a
+    --watch run while it trains; once summary.json exists, the state computed from its files
+    (kept until summary.json changes) and its checkpoints' frames. Thread-safe: the model's
+    weights are swapped for a frame under a lock."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.lock = threading.Lock()
+        self.key: tuple | None = None
+        self.finished: tuple[Run, View, bytes] | None = None
+        self.frames: dict[int, bytes] = {}
+
+    def state(self) -> bytes:
+        summary = self.path / "summary.json"
+        if summary.is_file():
+            return self._finished(summary)[2]
+        live = self.path / LIVE_FILE
+        if live.is_file():
+            return live.read_bytes()
+        waiting = {"mode": "run", "name": self.path.name, "status": "waiting", "live": True, "hint": NOT_PUBLISHED_HINT}
+        return json.dumps(waiting).encode()
+
+    def _finished(self, summary: Path) -> tuple[Run, View, bytes]:
+        info = summary.stat()
+        key = (info.st_mtime_ns, info.st_size)
+        with self.lock:
+            if self.key != key:
+                run = load_run(self.path)
+                view = View(run)
+                self.finished, self.key, self.frames = (run, view, state_json(view, finished_fields(run, view))
+                                                        .encode()), key, {}
+            return self.finished
+
+    def frame(self, epoch: int) -> bytes | None:
+        """{"epoch", "model"} at checkpoint `epoch` of a finished run; None when there is none."""
+        summary = self.path / "summary.json"
+        if not summary.is_file():
+            return None
+        run, view, _ = self._finished(summary)
+        with self.lock:
+            if epoch not in self.frames:
+                found = dict(run.checkpoints()).get(epoch)
+                if found is None:
+                    return None
+                network = run.model.network
+                final = {k: v.copy() for k, v in network.params().items()}
+                try:
+                    network.set_params(load_matching_weights(found, network.params(), " of config.yaml and data.npz"))
+                    self.frames[epoch] = json.dumps({"epoch": epoch, "model": view.model()}).encode()
+                finally:
+                    network.set_params(final)
+            return self.frames[epoch]
+
+
+def finished_fields(run: Run, view: View) -> dict[str, Any]:
+    """The state of a finished run, from its files: the final weights (model.npz), every
+    metrics row (thinned), summary.json, and the checkpoints to replay or a hint."""
+    last = run.metrics[-1] if run.metrics else {}
+    epochs = [epoch for epoch, _ in run.checkpoints()]
+    fields = {**_run_fields(run), "epoch": run.summary.get("epochs", last.get("epoch", 0)),
+              "lr": finite(last.get("lr")), "status": run.summary.get("status", "completed"), "live": False,
+              "history": curve_of(run.metrics), "model": view.model(), "summary": _strict(run.summary),
+              "weights": pictures.weights_drawn(run)}
+    if len(epochs) > 1:
+        fields["replay"] = epochs
+    else:
+        fields["hint"] = NO_CHECKPOINTS_HINT
+    return fields
+
+
+def _strict(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strict(v) for v in value]
+    return finite(value)
+
+
+def sweep_state(folder: Path) -> bytes:
+    """A sweep folder's state: every point's run, its status ("pending" before its run
+    directory exists, "training" until its summary.json does) and its curves once it has
+    finished; live while a point has no summary."""
+    points = read_sweep_yaml(folder)["points"]
+    runs = []
+    for point in points:
+        path = Path(folder) / RUNS / point["name"]
+        summary = read_json(path / "summary.json") if (path / "summary.json").is_file() else None
+        status = summary["status"] if summary else "training" if (path / "config.yaml").is_file() else "pending"
+        metrics = read_metrics(path / "metrics.csv") if summary and (path / "metrics.csv").is_file() else []
+        runs.append({"name": point["name"], "settings": _strict(point["settings"]), "status": status,
+                     "history": curve_of(metrics, MAX_SWEEP_CURVE_POINTS),
+                     "final": _strict(summary.get("final", {})) if summary else {}})
+    live = any(r["status"] in ("pending", "training") for r in runs)
+    return json.dumps({"mode": "sweep", "name": Path(folder).resolve().name, "runs": runs, "live": live,
+                       "status": "training" if live else "completed"}, allow_nan=False).encode()
