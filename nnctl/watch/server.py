@@ -85,7 +85,8 @@ class WatchServer(http.server.ThreadingHTTPServer):
 
     def start(self) -> threading.Thread:
         """Serve in a background thread (`nnctl train --watch`, tests); `shutdown` ends it."""
-        thread = threading.Thread(target=self.serve_forever, name="nnctl-watch", daemon=True)
+        # polled every 0.1 s for `shutdown`, which then returns at once (the default waits 0.5 s)
+        thread = threading.Thread(target=self.serve_forever, args=(0.1,), name="nnctl-watch", daemon=True)
         thread.start()
         return thread
 
