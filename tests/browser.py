@@ -124,12 +124,16 @@ class Page:
         return result["result"].get("value")
 
     def wait_for(self, expression: str, timeout: float = 30.0, every: float = 0.05) -> Any:
-        """Evaluate `expression` until it is truthy; its value, or AssertionError after `timeout`."""
+        """Evaluate `expression` until it is truthy; its value, or AssertionError after `timeout`.
+        An expression that throws counts as false (the page may still be loading: no body yet)."""
         deadline = time.monotonic() + timeout
         while True:
-            value = self.evaluate(expression)
+            try:
+                value, problem = self.evaluate(expression), None
+            except RuntimeError as e:
+                value, problem = None, e
             if value:
                 return value
             if time.monotonic() > deadline:
-                raise AssertionError(f"still false after {timeout} s: {expression}")
+                raise AssertionError(f"still false after {timeout} s: {expression} ({problem or value!r})")
             time.sleep(every)

@@ -109,7 +109,8 @@ def test_a_finished_runs_state_is_its_files(finished: Path) -> None:
     boundary, extent = state["model"]["boundary"], state["data"]["extent"]
     side, K = boundary["side"], boundary["classes"]
     P = np.frombuffer(base64.b64decode(boundary["p"]), np.uint8).reshape(side, side, K) / 255
-    corner = np.array([[extent[0], extent[2]], [extent[1], extent[3]]])
+    half = (np.array([extent[1] - extent[0], extent[3] - extent[2]]) / side) / 2  # extent: the pixels' edges
+    corner = np.array([[extent[0], extent[2]] + half, [extent[1], extent[3]] - half])
     expected = run.model.loss.scores(run.model.logits(corner))
     np.testing.assert_allclose([P[0, 0], P[-1, -1]], expected, atol=1 / 255 + 1e-9)
     columns = state["model"]["network"]["columns"]
@@ -135,20 +136,31 @@ def test_a_run_without_checkpoints_says_how_to_keep_them(tmp_path) -> None:
 
 
 def test_publisher_writes_live_json_throttled_and_listed(tmp_path) -> None:
-    loop = prepare(config(epochs=12))
-    path = claim_run_dir(tmp_path / "run", overwrite=False)
-    writes = []
-    publisher = Publisher(loop, path, every=3600.0)
-    original = publisher.publish
-    publisher.publish = lambda *a, **k: (writes.append(len(publisher.curve.rows)), original(*a, **k))
-    result = fit(loop, path, on_epoch=publisher)
-    assert writes == [1]  # epoch 0 only: the next is an hour away
+    handed = []
+
+    def watched(every: float, folder: str) -> tuple[Publisher, Path, dict]:
+        loop = prepare(config(epochs=12))
+        path = claim_run_dir(tmp_path / folder, overwrite=False)
+        publisher = Publisher(loop, path, every=every)
+        publish = publisher.publish
+        publisher.publish = lambda *a, **k: (handed.append(publisher.curve.last["epoch"]), publish(*a, **k))
+        return publisher, path, fit(loop, path, on_epoch=publisher).summary
+
+    publisher, path, summary = watched(3600.0, "hourly")
+    publisher.wait()
+    assert handed == [] and not (path / LIVE_FILE).exists()  # the first is an hour away: nothing while training
+    publisher.finish(summary)
     live = json.loads((path / LIVE_FILE).read_text())
-    assert (live["status"], live["epoch"], live["live"]) == ("training", 0, True)
-    publisher.finish(result.summary)
-    live = json.loads((path / LIVE_FILE).read_text())
-    assert (live["status"], live["epoch"], len(live["history"]["rows"])) == ("completed", 12, 13)
+    assert (live["status"], live["epoch"], live["live"], len(live["history"]["rows"])) == ("completed", 12, False, 13)
+    final = np.load(path / "model.npz")["W0"]
+    assert np.allclose(live["model"]["network"]["weights"][0], final, atol=1e-5)
+    assert not publisher.thread.is_alive()
     assert LIVE_FILE in RUN_FILES and foreign_entry(path) is None  # --overwrite may replace the run
+
+    handed.clear()
+    publisher, path, summary = watched(0.0, "always")
+    assert handed == list(range(13))  # every epoch, when asked
+    publisher.finish(summary)
 
 
 def test_curve_keeps_at_most_its_points_and_the_last_row() -> None:

@@ -21,7 +21,7 @@ from x1's low end up, x0 fastest; `maps` holds units × map_side × map_side byt
 
 A --watch run publishes its state through `Publisher`, the on_epoch callback of
 `training.fit`: live.json in the run directory, rewritten atomically at most once per
-PUBLISH_EVERY seconds (and at epoch 0 and at the end); ordinary runs write nothing. A finished
+PUBLISH_EVERY seconds (the first after as long, and at the end); ordinary runs write nothing. A finished
 run's state is computed from its files (`RunSource`), and `RunSource.frame` gives the model at
 each checkpoint for the replay.
 """
@@ -39,10 +39,11 @@ from typing import Any
 import numpy as np
 
 from nnctl import pictures
-from nnctl.assemble import load_matching_weights
+from nnctl.assemble import load_matching_weights, network_of
+from nnctl.errors import NnctlError
 from nnctl.files import read_json, read_metrics, write_text
 from nnctl.plots.common import CLASS_COLORS, MORE_CLASS_COLORS, padded_box, plane_grid
-from nnctl.plots.model import MAX_UNITS_DRAWN, strongest_units
+from nnctl.plots.model import MAX_NODES_DRAWN, MAX_UNITS_DRAWN, strongest_units
 from nnctl.runs import LIVE_FILE, Run, load_run
 from nnctl.sweeps.results import RUNS, read_sweep_yaml
 from nnctl.vocabulary import METRICS
@@ -50,8 +51,11 @@ from nnctl.vocabulary import METRICS
 Array = np.ndarray
 
 PUBLISH_EVERY = 1.0  # seconds between two live.json of a --watch run: the page polls about as often
-BOUNDARY_SIDE = 64  # the boundary's or surface's grid; the page smooths it when drawing it larger
-MAP_SIDE = 28  # a unit's map: a node of the network picture, a panel of the neurons row
+# the boundary's or surface's grid, which the page smooths when it draws it larger: its points
+# are what a publication costs (a forward pass over them; 41² = 1681 rows)
+BOUNDARY_SIDE = 41
+MAP_STRIDE = 2  # a unit's map (a node of the network picture, a panel of the neurons row): every 2nd point
+MAP_SIDE = (BOUNDARY_SIDE - 1) // MAP_STRIDE + 1  # 21: both edges of the plane kept
 FIT_POINTS = 200  # x values of a 1-D fit's curve
 MAX_CURVE_POINTS = 1500  # rows of the curves sent: the page is ~600 pixels wide
 MAX_SWEEP_CURVE_POINTS = 300  # per run of a sweep
@@ -103,12 +107,19 @@ class Curve:
             self.stride *= 2
             self.rows = [r for r in self.rows if r["epoch"] % self.stride == 0]
 
+    def taken(self) -> list[dict[str, Any]]:
+        """The rows drawn now: those kept, and the last one (a new list; the rows are not copied)."""
+        last_kept = self.rows and self.rows[-1] is self.last
+        return list(self.rows) if self.last is None or last_kept else [*self.rows, self.last]
+
     def view(self) -> dict[str, Any]:
-        """{"columns", "rows"}: the columns any row has a value in, rows as lists."""
-        rows = self.rows if self.last is None or (self.rows and self.rows[-1] is self.last) \
-            else [*self.rows, self.last]
-        columns = [c for c in CURVE_COLUMNS if any(r.get(c) is not None for r in rows)]
-        return {"columns": columns, "rows": [[finite(r.get(c)) for c in columns] for r in rows]}
+        return history(self.taken())
+
+
+def history(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """{"columns", "rows"}: the columns any row has a value in, rows as lists."""
+    columns = [c for c in CURVE_COLUMNS if any(r.get(c) is not None for r in rows)]
+    return {"columns": columns, "rows": [[finite(r.get(c)) for c in columns] for r in rows]}
 
 
 def curve_of(rows: list[dict[str, Any]], most: int = MAX_CURVE_POINTS) -> dict[str, Any]:
@@ -131,8 +142,6 @@ class View:
         if self.maps is not None:
             xx, yy, extent = plane_grid(X, BOUNDARY_SIDE)
             self.grid = np.column_stack([xx.ravel(), yy.ravel()])
-            mx, my, _ = plane_grid(X, MAP_SIDE)
-            self.map_grid = np.column_stack([mx.ravel(), my.ravel()])
             kind = "boundary" if d.task == "classification" else "surface"
         elif d.task == "regression" and X.shape[1] == 1:
             low, high = padded_box(X, 0.05)
@@ -151,12 +160,13 @@ class View:
 
     def model(self) -> dict[str, Any]:
         """The model part of the state, for the weights the run's model holds now."""
-        out: dict[str, Any] = {"network": self.network()}
+        values = self.node_values() if self.maps is not None else None
+        out: dict[str, Any] = {"network": self.network(values)}
         if self.kind == "boundary":
-            P = self.scores(self.grid)
+            P = np.asarray(values[-1], dtype=float)
             out["boundary"] = {"side": BOUNDARY_SIDE, "classes": P.shape[1], "p": encode(P, 0.0, 1.0)}
         elif self.kind == "surface":
-            y = self.scores(self.grid)[:, 0]
+            y = np.asarray(values[-1], dtype=float)[:, 0]
             low, high, _ = value_range(np.concatenate([y, self.data_targets()]))
             out["surface"] = {"side": BOUNDARY_SIDE, "range": [low, high], "values": encode(y, low, high)}
         elif self.kind == "fit":
@@ -164,27 +174,42 @@ class View:
             out["fit"] = {"x": self.grid[:, 0].round(6).tolist(), "y": [finite(v) for v in y.round(6).tolist()]}
         return out
 
+    def node_values(self) -> list[Array]:
+        """Every node's values on the grid: [inputs (n, d), hidden_1 (n, h1), ..., output (n, K)],
+        as `pictures.node_maps` gives them; for a classifier from one forward pass (the hidden
+        layers' activations are those the network keeps from it), whose output's class scores
+        are the boundary's."""
+        if self.kind != "boundary":
+            return self.maps(self.grid)
+        model = self.run.model
+        A = pictures.model_inputs(self.run, self.grid)
+        logits = model.logits(A)
+        return [A, *(layer.A for layer in model.network.hidden_activations), model.loss.scores(logits)]
+
     def data_targets(self) -> Array:
         return np.asarray([v for split in self.data["points"].values() for v in split["y"]], dtype=float)
 
-    def network(self) -> dict[str, Any]:
-        """The network picture: the drawn units of each column (inputs, hidden layers, output;
-        a column wider than MAX_UNITS_DRAWN shows its strongest units, as neurons.png), the
-        weights between them, and each unit's map when the inputs are a plane."""
+    def network(self, values: list[Array] | None) -> dict[str, Any]:
+        """The network's columns (inputs, hidden layers, output) with their units' maps when the
+        inputs are a plane (values: every node's values on the grid, a (grid points, width)
+        array per column). A column wider than MAX_UNITS_DRAWN sends its strongest units, as
+        neurons.png shows them (`units`); the network picture draws at most MAX_NODES_DRAWN of
+        them, as network.png (`nodes`: their places in `units`), and `weights` between those."""
         weights = [layer.W for layer in self.run.model.network.dense]
-        chosen = strongest_units(weights, MAX_UNITS_DRAWN)
-        values = self.maps(self.map_grid) if self.maps is not None else None
+        shown, drawn = strongest_units(weights, MAX_UNITS_DRAWN), strongest_units(weights, MAX_NODES_DRAWN)
         columns = []
-        for i, (name, units) in enumerate(zip(["inputs", *self.names[1:]], chosen, strict=True)):
+        for i, (name, units) in enumerate(zip(["inputs", *self.names[1:]], shown, strict=True)):
             column: dict[str, Any] = {"name": name, "units": units.tolist(),
+                                      "nodes": np.searchsorted(units, drawn[i]).tolist(),
                                       "labels": self.names[0] if i == 0 else None}
             if values is not None:
-                column.update(self.column_maps(np.asarray(values[i], dtype=float)[:, units], last=i == len(chosen) - 1))
+                on_grid = np.asarray(values[i], dtype=float).reshape(BOUNDARY_SIDE, BOUNDARY_SIDE, -1)
+                maps = on_grid[::MAP_STRIDE, ::MAP_STRIDE][..., units].reshape(MAP_SIDE * MAP_SIDE, -1)
+                column.update(self.column_maps(maps, last=i == len(shown) - 1))
             columns.append(column)
-        edges = [np.asarray(W, dtype=float)[np.ix_(chosen[i], chosen[i + 1])].round(5).tolist()
+        edges = [np.asarray(W, dtype=float)[np.ix_(drawn[i], drawn[i + 1])].round(5).tolist()
                  for i, W in enumerate(weights)]
-        return {"columns": columns, "weights": edges, "sizes": [int(c.size) for c in chosen],
-                "widths": self.run.model.network.sizes}
+        return {"columns": columns, "weights": edges, "widths": self.run.model.network.sizes}
 
     def column_maps(self, values: Array, *, last: bool) -> dict[str, Any]:
         """A column's maps (values: (map points, units)) on one scale: class scores in [0, 1]
@@ -220,15 +245,34 @@ def state_json(view: View, fields: dict[str, Any]) -> str:
 
 
 class Publisher:
-    """on_epoch for `training.fit` of a --watch run: keeps the curve's rows and writes live.json
-    (the state, status `training`) at epoch 0, then at most once per `every` seconds; `finish`
-    writes the final one. Costs an append per epoch, and a forward pass over the grids per
-    publication (benchmarks/watch.py measures it)."""
+    """on_epoch for `training.fit` of a --watch run: keeps the curve's rows and has live.json
+    (the state, status `training`) written once per `every` seconds at most, the first `every`
+    seconds after it is made; `finish` writes the final one and stops.
+
+    What training pays is an append per epoch and, per publication, a copy of the weights: the
+    forward passes over the grid, the JSON and the write are done by a thread of the publisher's
+    own, on its own copy of the model (NumPy lets go of the interpreter in its loops, so on two
+    cores they overlap the training; benchmarks/watch.py measures it). A publication still
+    waiting when the next is due is replaced by it. A live.json that cannot be written (a full
+    disk) leaves the page at the last state and does not stop the run (`error` keeps why)."""
 
     def __init__(self, loop, run_dir: Path | str, *, every: float = PUBLISH_EVERY):
-        self.run = Run(Path(run_dir), loop.config, [], {}, loop.dataset, loop.model)
+        self.theta = loop.model.network.theta  # the live weights, copied at each publication
+        # the thread's own model (its own θ): training goes on while it draws
+        model = network_of(loop.config, loop.dataset, dtype=self.theta.dtype)
+        self.run = Run(Path(run_dir), loop.config, [], {}, loop.dataset, model)
         self.view, self.curve = View(self.run), Curve()
-        self.every, self.published = every, -math.inf
+        for row in loop.state.history:  # a resumed run's epochs so far
+            self.curve.add(row)
+        # the first publication `every` seconds after this: a run shorter than that publishes its
+        # final state alone, and pays nothing while it trains (benchmarks/watch.py)
+        self.every, self.published = every, time.monotonic()
+        self.error: NnctlError | None = None
+        self.wake = threading.Condition()
+        self.pending: tuple | None = None
+        self.busy = False
+        self.thread = threading.Thread(target=self._write_states, name="nnctl-publisher", daemon=True)
+        self.thread.start()
 
     def __call__(self, row: dict[str, Any]) -> None:
         self.curve.add(row)
@@ -236,17 +280,50 @@ class Publisher:
             self.publish("training")
 
     def publish(self, status: str, summary: dict[str, Any] | None = None) -> None:
+        """Hand the state of now (weights, rows, status) to the thread, which writes it."""
+        self.published = time.monotonic()
         row = self.curve.last or {"epoch": 0}
         fields = {**_run_fields(self.run), "epoch": row["epoch"], "lr": finite(row.get("lr")), "status": status,
-                  "live": status == "training", "history": self.curve.view(), "model": self.view.model()}
+                  "live": status == "training"}
         if summary is not None:
             fields["summary"] = _strict(summary)
-        write_text(self.run.path / LIVE_FILE, state_json(self.view, fields))
-        self.published = time.monotonic()
+        with self.wake:
+            self.pending = (self.theta.copy(), self.curve.taken(), fields)
+            self.wake.notify_all()
+
+    def _write_states(self) -> None:
+        while True:
+            with self.wake:
+                while self.pending is None:
+                    self.wake.wait()
+                (theta, rows, fields), self.pending, self.busy = self.pending, None, True
+            if theta is None:
+                return
+            np.copyto(self.run.model.network.theta, theta)
+            try:
+                if self.error is None:
+                    text = state_json(self.view, {**fields, "history": history(rows), "model": self.view.model()})
+                    write_text(self.run.path / LIVE_FILE, text)
+            except NnctlError as e:
+                self.error = e
+            with self.wake:
+                self.busy = False
+                self.wake.notify_all()
+
+    def wait(self) -> None:
+        """Until every state handed over is written."""
+        with self.wake:
+            while self.pending is not None or self.busy:
+                self.wake.wait()
 
     def finish(self, summary: dict[str, Any]) -> None:
-        """The final live.json: the run's status and summary."""
+        """The final live.json (the run's status and summary), then the thread ends."""
         self.publish(summary["status"], summary)
+        self.wait()
+        with self.wake:
+            self.pending = (None, None, None)
+            self.wake.notify_all()
+        self.thread.join()
 
 
 class RunSource:

@@ -91,8 +91,13 @@ function legend(ctx, items, right, top) {
   ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(x0 - 6, top - 4, widest + 44, items.length * 17 + 6);
   items.forEach((it, i) => {
     const y = top + 8 + i * 17;
-    ctx.strokeStyle = it.color; ctx.setLineDash(it.dash || []); ctx.lineWidth = 2;
-    ctx.beginPath(); ctx.moveTo(x0, y); ctx.lineTo(x0 + 26, y); ctx.stroke(); ctx.setLineDash([]);
+    if (it.dot) {
+      ctx.fillStyle = it.color; ctx.strokeStyle = "#222"; ctx.lineWidth = 0.7;
+      ctx.beginPath(); ctx.arc(x0 + 13, y, 4, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
+    } else {
+      ctx.strokeStyle = it.color; ctx.setLineDash(it.dash || []); ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.moveTo(x0, y); ctx.lineTo(x0 + 26, y); ctx.stroke(); ctx.setLineDash([]);
+    }
     ctx.fillStyle = "#333"; ctx.fillText(it.label, x0 + 32, y);
   });
 }
@@ -183,7 +188,7 @@ function drawPlane(ctx, state, model, box) {
   }
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(image(side, pixel), box.x, box.y, box.w, box.h);
-  const a = axes(ctx, box, [ext[0], ext[1]], [ext[2], ext[3]], { grid: false, xticks: 5, xlabel: d.features[0], ylabel: d.features[1] });
+  const a = axes(ctx, box, [ext[0], ext[1]], [ext[2], ext[3]], { grid: false, xticks: 8, xlabel: d.features[0], ylabel: d.features[1] });
   for (const [split, shape] of [["train", "circle"], ["validation", "square"]]) {
     const pts = d.points[split]; if (!pts) continue;
     pts.x.forEach((p, i) => {
@@ -194,7 +199,7 @@ function drawPlane(ctx, state, model, box) {
       ctx.fill(); ctx.stroke();
     });
   }
-  if (model.boundary) legend(ctx, d.classes.map((c, k) => ({ label: /^-?[\d.]+$/.test(c) ? `class ${c}` : c, color: d.colors[k] })),
+  if (model.boundary) legend(ctx, d.classes.map((c, k) => ({ label: /^-?[\d.]+$/.test(c) ? `class ${c}` : c, color: d.colors[k], dot: true })),
                              box.x + box.w - 4, box.y + 4);
 }
 function drawFit(ctx, state, model, w, h) {
@@ -231,12 +236,13 @@ function mapPixel(col, u, colors) {
   return (i) => ramp(stops, m[base + i] / 255);
 }
 function drawNetwork(state, model) {
-  const { ctx, w, h } = context($("network")), net = model.network, cols = net.columns, colors = state.data ? state.data.colors : [];
-  const most = Math.max(...cols.map((c) => c.units.length)), top = 34, bottom = 10;
-  const node = Math.min(46, (h - top - bottom) / most * 0.78), gap = (h - top - bottom) / most;
+  const { ctx, w, h } = context($("network")), net = model.network, cols = net.columns;
+  const colors = state.data ? state.data.colors : [];
+  const most = Math.max(...cols.map((c) => c.nodes.length)), top = 34, bottom = 10;
+  const gap = (h - top - bottom) / most, node = Math.min(46, gap * 0.78);
   const names = cols[0].labels || [], left = 14 + Math.max(0, ...names.map((n) => ctx.measureText(n).width));
   const xs = cols.map((_, i) => left + node / 2 + i * (w - left - 30 - node) / Math.max(1, cols.length - 1));
-  const ys = cols.map((c) => c.units.map((_, j) => top + (h - top - bottom) / 2 + (j - (c.units.length - 1) / 2) * gap));
+  const ys = cols.map((c) => c.nodes.map((_, j) => top + (h - top - bottom) / 2 + (j - (c.nodes.length - 1) / 2) * gap));
   const biggest = Math.max(1e-12, ...net.weights.flat(2).map(Math.abs));
   net.weights.forEach((W, l) => W.forEach((row, i) => row.forEach((v, j) => {
     const s = Math.abs(v) / biggest;
@@ -246,17 +252,17 @@ function drawNetwork(state, model) {
   })));
   cols.forEach((c, i) => {
     ctx.fillStyle = "#333"; ctx.textAlign = "center"; ctx.textBaseline = "alphabetic";
-    const shown = net.widths[i] > c.units.length ? ` ${c.units.length} of ${net.widths[i]}` : "";
+    const shown = net.widths[i] > c.nodes.length ? ` (${c.nodes.length} of ${net.widths[i]})` : "";
     ctx.fillText(c.name.replace(/ \(.*\)/, "") + shown, xs[i], 14);
     const act = (c.name.match(/\((.*)\)/) || [])[1]; if (act) { ctx.fillStyle = "#777"; ctx.fillText(act, xs[i], 27); }
-    c.units.forEach((u, j) => {
+    c.nodes.forEach((k, j) => {
       const x = xs[i] - node / 2, y = ys[i][j] - node / 2;
-      if (c.maps) { ctx.imageSmoothingEnabled = true; ctx.drawImage(image(c.side, mapPixel(c, j, colors)), x, y, node, node); }
+      if (c.maps) { ctx.imageSmoothingEnabled = true; ctx.drawImage(image(c.side, mapPixel(c, k, colors)), x, y, node, node); }
       else { ctx.fillStyle = "#f3f3f3"; ctx.fillRect(x, y, node, node); }
       ctx.strokeStyle = "#555"; ctx.lineWidth = 1; ctx.strokeRect(x + 0.5, y + 0.5, node, node);
       if (c.labels) {
         ctx.fillStyle = "#333"; ctx.textAlign = "right"; ctx.textBaseline = "middle";
-        ctx.fillText(c.labels[u] || "", x - 5, ys[i][j]);
+        ctx.fillText(c.labels[c.units[k]] || "", x - 5, ys[i][j]);
       }
     });
   });
@@ -274,7 +280,8 @@ function drawNeurons(state, model) {
       row.appendChild(name);
       c.units.forEach((u, j) => {
         const fig = document.createElement("figure"), cv = document.createElement("canvas");
-        const big = i === cols.length - 1; cv.width = cv.height = big ? 120 : 76; cv.id = `unit-${i}-${j}`;
+        const big = i === cols.length - 1; cv.width = cv.height = big ? 120 : c.units.length > 12 ? 60 : 76;
+        cv.id = `unit-${i}-${j}`;
         const cap = document.createElement("figcaption");
         cap.textContent = big && state.data.classes.length ? `P(${state.data.classes[u]})` : `unit ${u + 1}`;
         fig.append(cv, cap); row.appendChild(fig);
