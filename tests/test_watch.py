@@ -64,7 +64,7 @@ def get(server: WatchServer, path: str, method: str = "GET", host: str | None = 
 @pytest.fixture
 def served(finished: Path):
     server = open_folder(finished)
-    server.start()
+    server.start(poll_interval=0.05)
     yield server
     server.shutdown()
     server.server_close()
@@ -255,7 +255,7 @@ def test_page_follows_a_live_run_then_replays_it(tmp_path) -> None:
     loop = prepare(config(epochs=40, frames=4))
     path = claim_run_dir(tmp_path / "run", overwrite=False)
     server = WatchServer(poll=0.1).follow(path)
-    server.start()
+    server.start(poll_interval=0.05)
     publisher = Publisher(loop, path, every=0.1)
     done = threading.Event()
 

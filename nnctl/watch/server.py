@@ -83,10 +83,10 @@ class WatchServer(http.server.ThreadingHTTPServer):
         shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}/"
 
-    def start(self) -> threading.Thread:
-        """Serve in a background thread (`nnctl train --watch`, tests); `shutdown` ends it."""
-        # polled every 0.1 s for `shutdown`, which then returns at once (the default waits 0.5 s)
-        thread = threading.Thread(target=self.serve_forever, args=(0.1,), name="nnctl-watch", daemon=True)
+    def start(self, poll_interval: float = 0.5) -> threading.Thread:
+        """Serve in a background thread (`nnctl train --watch`, tests); `shutdown` ends it within
+        `poll_interval` seconds (each wake-up takes the interpreter from training a moment)."""
+        thread = threading.Thread(target=self.serve_forever, args=(poll_interval,), name="nnctl-watch", daemon=True)
         thread.start()
         return thread
 

@@ -132,7 +132,9 @@ function drawCurves(canvas, series, o) {
     ctx.moveTo(a.x(o.marker), box.y); ctx.lineTo(a.x(o.marker), box.y + box.h); ctx.stroke();
   }
   ctx.restore();
-  if (o.legend !== false) legend(ctx, series, box.x + box.w - 6, box.y + 6);
+  // accuracies climb to the top: their legend goes to the bottom
+  const top = o.percent ? box.y + box.h - 14 - 17 * series.length : box.y + 6;
+  if (o.legend !== false) legend(ctx, series, box.x + box.w - 6, top);
 }
 function column(history, key) {
   const i = history.columns.indexOf(key), e = history.columns.indexOf("epoch");
@@ -367,10 +369,12 @@ function drawSweep(state) {
   showHeader({ ...state, title: `sweep: ${state.runs.length} runs`, epochs: null }, null);
   const done = state.runs.filter((r) => r.history.rows.length);
   $("epoch").textContent = `${done.length} of ${state.runs.length} runs finished`;
-  $("step").textContent = "";
+  $("step").textContent = ""; $("lr").parentElement.hidden = true; document.querySelector("footer").hidden = true;
+  $("status").textContent = state.live ? "sweep running" : "sweep finished";
+  const label = (r) => Object.entries(r.settings).map(([k, v]) => `${k.split(".").pop()}=${JSON.stringify(v)}`).join(" ") || r.name;
   const series = (keys) => done.map((r) => {
     const key = keys.find((k) => r.history.columns.includes(k));
-    return key && { label: r.name, color: RUN_COLORS[state.runs.indexOf(r) % RUN_COLORS.length], width: 1.5,
+    return key && { label: label(r), color: RUN_COLORS[state.runs.indexOf(r) % RUN_COLORS.length], width: 1.5,
                     points: column(r.history, key) };
   }).filter(Boolean);
   const xmax = Math.max(1, ...done.flatMap((r) => r.history.rows.map((row) => row[0])));
@@ -382,7 +386,7 @@ function drawSweep(state) {
     const tr = body.insertRow(), f = r.final || {};
     const sw = document.createElement("span"); sw.className = "swatch"; sw.style.background = RUN_COLORS[i % RUN_COLORS.length];
     tr.insertCell().appendChild(sw);
-    tr.insertCell().textContent = r.name;
+    tr.insertCell().textContent = label(r);
     const st = document.createElement("span"); st.className = "badge " + r.status; st.textContent = WORDS[r.status] || r.status;
     tr.insertCell().appendChild(st);
     [fmt(f.train_loss), fmt(f.val_loss), pct(f.val_accuracy)].forEach((t) => (tr.insertCell().textContent = t));
