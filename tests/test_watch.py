@@ -5,7 +5,9 @@ only; the bind address is read from the server object."""
 
 from __future__ import annotations
 
+import ast
 import base64
+import fnmatch
 import http.client
 import itertools
 import json
@@ -68,6 +70,18 @@ def served(finished: Path):
     yield server
     server.shutdown()
     server.server_close()
+
+
+def test_the_page_ships_in_the_package() -> None:
+    """pyproject.toml's package data names every file of the page: a wheel (a non-editable
+    install) serves the same page as this tree."""
+    text = (ROOT / "pyproject.toml").read_text()  # tomllib is Python 3.11's; nnctl runs on 3.10
+    section = text.split("[tool.setuptools.package-data]", 1)[1].split("\n[", 1)[0]
+    globs = ast.literal_eval(section.split('"nnctl.watch" =', 1)[1].split("\n", 1)[0].strip())
+    static = ROOT / "nnctl" / "watch" / "static"
+    files = sorted(p.relative_to(static.parent).as_posix() for p in static.iterdir())
+    assert files == ["static/index.html", "static/watch.css", "static/watch.js"]
+    assert all(any(fnmatch.fnmatch(f, g) for g in globs) for f in files)
 
 
 def test_bound_to_loopback_on_a_free_port(served: WatchServer) -> None:
