@@ -142,6 +142,22 @@ def test_replay_frames_are_the_checkpoints(finished: Path) -> None:
     assert json.loads(source.state())["epoch"] == 30  # the final weights are back after a frame
 
 
+def test_a_run_started_without_watch_is_followed_from_its_resume_state(tmp_path) -> None:
+    loop = prepare(config(epochs=10, frames=0))
+    path = claim_run_dir(tmp_path / "run", overwrite=False)
+
+    def stop_after_3(row: dict) -> None:
+        loop.stop_requested = row["epoch"] == 3
+
+    fit(loop, path, on_epoch=stop_after_3)  # interrupted: resume.npz holds the state after epoch 3
+    (path / "summary.json").unlink()  # as while the run still trains
+    state = json.loads(RunSource(path).state())
+    assert (state["status"], state["epoch"], state["live"]) == ("training", 3, True)
+    assert len(state["history"]["rows"]) == 4 and 0 <= state["age"] < 60
+    assert "without --watch" in state["hint"]
+    assert np.allclose(state["model"]["network"]["weights"][0], loop.model.network.dense[0].W, atol=1e-5)
+
+
 def test_a_run_without_checkpoints_says_how_to_keep_them(tmp_path) -> None:
     train(config(epochs=3, frames=0), tmp_path / "run")
     state = json.loads(RunSource(tmp_path / "run").state())

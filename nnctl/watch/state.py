@@ -40,11 +40,13 @@ import numpy as np
 
 from nnctl import pictures
 from nnctl.assemble import load_matching_weights, network_of
+from nnctl.config import load_config
+from nnctl.data import read_dataset
 from nnctl.errors import NnctlError
 from nnctl.files import read_json, read_metrics, write_text
 from nnctl.plots.common import CLASS_COLORS, MORE_CLASS_COLORS, padded_box, plane_grid
 from nnctl.plots.model import MAX_NODES_DRAWN, MAX_UNITS_DRAWN, strongest_units
-from nnctl.runs import LIVE_FILE, Run, load_run
+from nnctl.runs import LIVE_FILE, RESUME_EVERY, RESUME_FILE, Run, load_run, load_state
 from nnctl.sweeps.results import RUNS, read_sweep_yaml
 from nnctl.vocabulary import METRICS
 
@@ -63,8 +65,10 @@ MAX_DATA_POINTS = 400  # per split drawn over the boundary or fit (plots.MAX_POI
 CURVE_COLUMNS = tuple(c for c in METRICS if c != "seconds")
 NO_CHECKPOINTS_HINT = ("this run kept no checkpoints to replay; train with --set output.animation.frames=30 "
                        "(or train.checkpoint_every) to watch it again epoch by epoch")
-NOT_PUBLISHED_HINT = ("no live state yet: `nnctl train CONFIG --watch` publishes one (live.json); "
-                      "a run started without --watch shows here when it ends")
+NOT_PUBLISHED_HINT = ("no live state yet: `nnctl train CONFIG --watch` publishes one (live.json) about once a "
+                      "second, and any run its resume state every few seconds")
+FROM_RESUME_HINT = (f"started without --watch: shown from its resume state, saved every {RESUME_EVERY:g} s "
+                    "(nnctl train --watch shows a run once a second)")
 
 
 def encode(values: Array, low: float, high: float) -> str:
@@ -328,8 +332,11 @@ class Publisher:
 
 class RunSource:
     """A run directory as the server reads it, request after request: the live.json of a
-    --watch run while it trains; once summary.json exists, the state computed from its files
-    (kept until summary.json changes) and its checkpoints' frames. Thread-safe: the model's
+    --watch run while it trains, or else, for a run started without --watch, its resume.npz
+    (saved every runs.RESUME_EVERY seconds: the weights and the rows so far); once summary.json
+    exists, the state computed from its files (kept until summary.json changes) and its
+    checkpoints' frames. A live state carries its `age`, the seconds since its file was written
+    (the page asks whether a run that stays silent still trains). Thread-safe: the model's
     weights are swapped for a frame under a lock."""
 
     def __init__(self, path: Path):
@@ -338,16 +345,44 @@ class RunSource:
         self.key: tuple | None = None
         self.finished: tuple[Run, View, bytes] | None = None
         self.frames: dict[int, bytes] = {}
+        self.resumed: tuple[tuple, bytes] | None = None  # (resume.npz's stat, the state made from it)
+        self.resumed_view: View | None = None
 
     def state(self) -> bytes:
         summary = self.path / "summary.json"
         if summary.is_file():
             return self._finished(summary)[2]
-        live = self.path / LIVE_FILE
-        if live.is_file():
-            return live.read_bytes()
+        for found, read in ((self.path / LIVE_FILE, Path.read_bytes), (self.path / RESUME_FILE, self._resumed)):
+            try:
+                age = time.time() - found.stat().st_mtime
+            except OSError:
+                continue
+            return read(found)[:-1] + f', "age": {age:.1f}}}'.encode()
         waiting = {"mode": "run", "name": self.path.name, "status": "waiting", "live": True, "hint": NOT_PUBLISHED_HINT}
         return json.dumps(waiting).encode()
+
+    def _resumed(self, resume: Path) -> bytes:
+        """The state of a run that publishes none, from its resume.npz (`runs.save_state`)."""
+        info = resume.stat()
+        key = (info.st_mtime_ns, info.st_size)
+        with self.lock:
+            if self.resumed is None or self.resumed[0] != key:
+                arrays, facts = load_state(resume)
+                if self.resumed_view is None:
+                    config, dataset = load_config(self.path / "config.yaml"), read_dataset(self.path / "data.npz")
+                    model = network_of(config, dataset)
+                    self.resumed_view = View(Run(self.path, config, [], {}, dataset, model))
+                view = self.resumed_view
+                theta = arrays.get("theta")
+                if theta is None or theta.shape != view.run.model.network.theta.shape:
+                    raise NnctlError(f"{resume}: does not hold the weights of the network config.yaml describes")
+                np.copyto(view.run.model.network.theta, theta)
+                rows = facts.get("history") or [{"epoch": 0}]
+                fields = {**_run_fields(view.run), "epoch": rows[-1]["epoch"], "lr": finite(rows[-1].get("lr")),
+                          "status": "training", "live": True, "history": curve_of(rows), "model": view.model(),
+                          "hint": FROM_RESUME_HINT}
+                self.resumed = key, state_json(view, fields).encode()
+            return self.resumed[1]
 
     def _finished(self, summary: Path) -> tuple[Run, View, bytes]:
         info = summary.stat()

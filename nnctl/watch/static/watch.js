@@ -313,7 +313,10 @@ function showHeader(state, epoch) {
     const parts = Object.entries(f).map(([k, v]) => { final.dataset[k] = v; return `${k} ${k.endsWith("accuracy") ? pct(v) : fmt(v)}`; });
     final.textContent = "final: " + parts.join(" · ");
   } else final.textContent = "";
-  const hint = state.hint || (state.weights && !state.replay ? `drawn: the weights of ${state.weights}` : "");
+  const silent = state.live && state.age > Math.max(10, 5 * (state.poll || 1))
+    ? `no news from the run for ${Math.round(state.age)} s: is it still training?` : "";
+  const hint = [state.hint, silent].filter(Boolean).join(" · ")
+    || (state.weights && !state.replay ? `drawn: the weights of ${state.weights}` : "");
   $("hint").hidden = !hint; $("hint").textContent = hint;
   document.body.dataset.status = status;
   document.body.dataset.epoch = epoch === undefined || epoch === null ? "" : epoch;
