@@ -128,7 +128,7 @@ ConfigOrRun = Annotated[Path, typer.Argument(metavar="CONFIG|RUN_DIR", help="A Y
 
 
 WatchHost = Annotated[str, typer.Option(metavar="ADDRESS", help="The address the watch page is served on "
-                                         "(another than 127.0.0.1 shows the run to the network).")]
+                                         "(any but 127.0.0.1 shows the run to the network).")]
 WatchPort = Annotated[int, typer.Option(metavar="N", help="The watch page's port (0: any free one).")]
 
 
@@ -214,6 +214,8 @@ def train(
     with user_errors(), interruptions():
         from nnctl.workflow import train_and_draw  # 0.55 s of imports: a signal there says "starting"
 
+        if not watch and (host, port) != ("127.0.0.1", 0):
+            raise NnctlError(f"{'--host' if host != '127.0.0.1' else '--port'}: applies to the watch page; add --watch")
         live = _live_watch(host, port) if watch else None
         result = train_and_draw(config, set_ or [], run_dir=run_dir, name=name, overwrite=overwrite, resume=resume,
                                 quiet=quiet or json_, watch=live)

@@ -204,13 +204,18 @@ def test_curve_keeps_at_most_its_points_and_the_last_row() -> None:
     assert curve.view()["columns"] == ["epoch", "train_loss", "lr"]
 
 
-def test_sweep_folder_shows_finished_runs_and_waits_for_the_rest(tmp_path, finished: Path) -> None:
-    (tmp_path / "sweep.yaml").write_text("config: c.yaml\npoints:\n- {name: a, settings: {optimizer.lr: 0.05}}\n"
-                                         "- {name: b, settings: {optimizer.lr: 0.5}}\n")
-    (tmp_path / "runs" / "a").mkdir(parents=True)
+def make_sweep(folder: Path, finished: Path) -> Path:
+    """A sweep folder of two points, a (the run `finished`, copied) and b (pending)."""
+    (folder / "runs" / "a").mkdir(parents=True)
+    (folder / "sweep.yaml").write_text("config: c.yaml\npoints:\n- {name: a, settings: {optimizer.lr: 0.05}}\n"
+                                       "- {name: b, settings: {optimizer.lr: 0.5}}\n")
     for name in ("summary.json", "metrics.csv", "config.yaml"):
-        (tmp_path / "runs" / "a" / name).write_bytes((finished / name).read_bytes())
-    state = json.loads(sweep_state(tmp_path))
+        (folder / "runs" / "a" / name).write_bytes((finished / name).read_bytes())
+    return folder
+
+
+def test_sweep_folder_shows_finished_runs_and_waits_for_the_rest(tmp_path, finished: Path) -> None:
+    state = json.loads(sweep_state(make_sweep(tmp_path, finished)))
     assert [(r["name"], r["status"], len(r["history"]["rows"])) for r in state["runs"]] == [
         ("a", "completed", 31), ("b", "pending", 0)]
     assert state["live"] is True
@@ -275,6 +280,8 @@ def test_watch_errors_are_one_line(tmp_path) -> None:
     assert result.exit_code == 2
     assert result.stderr == (f"error: --host 127.0.0.1 --port {port}: cannot listen there (address already in use)\n")
     assert not (tmp_path / "run").exists()  # refused before a folder was made
+    result = CliRunner().invoke(app, ["train", str(yaml), "--port", "8000"])
+    assert (result.exit_code, result.stderr) == (2, "error: --port: applies to the watch page; add --watch\n")
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=SKIP_REASON)
@@ -333,5 +340,18 @@ def test_page_follows_a_live_run_then_replays_it(tmp_path) -> None:
         page.evaluate("document.getElementById('play').click(); 0")
         page.wait_for("document.getElementById('frame').textContent.startsWith('final weights')", timeout=30)
         assert page.evaluate("document.body.dataset.epoch") == "40"
+        # a sweep folder of two points, one finished: its curve, both rows, still polling
+        sweep = make_sweep(tmp_path / "sweep", path)
+        folder = open_folder(sweep)
+        folder.start(poll_interval=0.05)
+        page = browser.open(folder.url)
+        page.wait_for("document.getElementById('runs').tBodies[0].rows.length === 2")
+        assert page.evaluate("[document.body.dataset.points, document.getElementById('status').textContent, "
+                             "document.getElementById('epoch').textContent]") == [
+            "1", "sweep running", "1 of 2 runs finished"]
+        rows = page.evaluate("[...document.getElementById('runs').tBodies[0].rows].map(r => r.innerText)")
+        assert [r.split("\t")[1:3] for r in rows] == [["lr=0.05", "completed"], ["lr=0.5", "pending"]]
+        folder.shutdown()
+        folder.server_close()
     server.shutdown()
     server.server_close()
