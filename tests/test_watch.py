@@ -332,26 +332,32 @@ def test_page_follows_a_live_run_then_replays_it(tmp_path) -> None:
         # outside the run directory, from the page itself
         assert page.evaluate("fetch('/files/..%2f..%2fsummary.json').then(r => r.status)") == 404
         assert page.evaluate("fetch('/../../etc/passwd').then(r => r.status)") == 404
-        # the replay: the slider over the checkpoints, then play to the end
-        assert not page.evaluate("document.getElementById('replay').hidden")
-        page.evaluate("const s = document.getElementById('slider'); s.value = 0; "
-                      "s.dispatchEvent(new Event('input')); 0")
-        page.wait_for("document.body.dataset.epoch === '0'")
-        page.evaluate("document.getElementById('play').click(); 0")
-        page.wait_for("document.getElementById('frame').textContent.startsWith('final weights')", timeout=30)
-        assert page.evaluate("document.body.dataset.epoch") == "40"
-        # a sweep folder of two points, one finished: its curve, both rows, still polling
-        sweep = make_sweep(tmp_path / "sweep", path)
-        folder = open_folder(sweep)
-        folder.start(poll_interval=0.05)
-        page = browser.open(folder.url)
-        page.wait_for("document.getElementById('runs').tBodies[0].rows.length === 2")
-        assert page.evaluate("[document.body.dataset.points, document.getElementById('status').textContent, "
-                             "document.getElementById('epoch').textContent]") == [
-            "1", "sweep running", "1 of 2 runs finished"]
-        rows = page.evaluate("[...document.getElementById('runs').tBodies[0].rows].map(r => r.innerText)")
-        assert [r.split("\t")[1:3] for r in rows] == [["lr=0.05", "completed"], ["lr=0.5", "pending"]]
-        folder.shutdown()
-        folder.server_close()
+        check_replay(page, last="40")
+        check_sweep_page(browser, make_sweep(tmp_path / "sweep", path))
+    server.shutdown()
+    server.server_close()
+
+
+def check_replay(page, last: str) -> None:
+    """The replay of a finished run: the slider to the first checkpoint, then play to the end."""
+    assert not page.evaluate("document.getElementById('replay').hidden")
+    page.evaluate("const s = document.getElementById('slider'); s.value = 0; s.dispatchEvent(new Event('input')); 0")
+    page.wait_for("document.body.dataset.epoch === '0'")
+    page.evaluate("document.getElementById('play').click(); 0")
+    page.wait_for("document.getElementById('frame').textContent.startsWith('final weights')", timeout=30)
+    assert page.evaluate("document.body.dataset.epoch") == last
+
+
+def check_sweep_page(browser: Browser, sweep: Path) -> None:
+    """A sweep folder of two points, one finished: its curve, both rows, still polling."""
+    server = open_folder(sweep)
+    server.start(poll_interval=0.05)
+    page = browser.open(server.url)
+    page.wait_for("document.getElementById('runs').tBodies[0].rows.length === 2")
+    shown = page.evaluate("[document.body.dataset.points, document.getElementById('status').textContent, "
+                          "document.getElementById('epoch').textContent]")
+    assert shown == ["1", "sweep running", "1 of 2 runs finished"]
+    rows = page.evaluate("[...document.getElementById('runs').tBodies[0].rows].map(r => r.innerText)")
+    assert [r.split("\t")[1:3] for r in rows] == [["lr=0.05", "completed"], ["lr=0.5", "pending"]]
     server.shutdown()
     server.server_close()
