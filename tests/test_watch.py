@@ -26,6 +26,7 @@ from browser import CHROMIUM, SKIP_REASON, Browser
 from typer.testing import CliRunner
 
 from nnctl.cli import app
+from nnctl.errors import NnctlError
 from nnctl.runs import LIVE_FILE, RUN_FILES, claim_run_dir, foreign_entry, load_run
 from nnctl.training import fit, prepare, train
 from nnctl.watch.server import WatchServer, open_folder
@@ -191,6 +192,20 @@ def test_publisher_writes_live_json_throttled_and_listed(tmp_path) -> None:
     publisher, path, summary = watched(0.0, "always")
     assert handed == list(range(13))  # every epoch, when asked
     publisher.finish(summary)
+
+
+def test_a_live_json_that_cannot_be_written_does_not_stop_the_run(tmp_path, monkeypatch) -> None:
+    def full_disk(path, text):
+        raise NnctlError(f"{path}: could not be written (the disk is full)")
+
+    monkeypatch.setattr("nnctl.watch.state.write_text", full_disk)
+    loop = prepare(config(epochs=4))
+    path = claim_run_dir(tmp_path / "run", overwrite=False)
+    publisher = Publisher(loop, path, every=0.0)
+    result = fit(loop, path, on_epoch=publisher)
+    publisher.finish(result.summary)  # returns: the thread ended, having kept the first error
+    assert result.summary["status"] == "completed" and not publisher.thread.is_alive()
+    assert str(publisher.error) == f"{path / LIVE_FILE}: could not be written (the disk is full)"
 
 
 def test_curve_keeps_at_most_its_points_and_the_last_row() -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import socket
 import stat
 import threading
 import time
@@ -62,6 +63,7 @@ class WatchServer(http.server.ThreadingHTTPServer):
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, poll: float = POLL_SECONDS):
         self.folder: Path | None = None
         self.sweep, self.source, self.poll = False, None, poll
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET  # --host ::1
         try:
             super().__init__((host, port), Handler)
         except OSError as e:
@@ -117,14 +119,17 @@ class LiveWatch:
 
     def __init__(self, host: str, port: int, say):
         self.server, self.say = WatchServer(host, port), say
+        self.publisher: Publisher | None = None
 
     def __call__(self, loop, run_dir: Path) -> Publisher:
-        publisher = Publisher(loop, run_dir)
+        self.publisher = Publisher(loop, run_dir)
         self.server.follow(run_dir).start()
         self.say(f"watch the run at {self.server.url}")
-        return publisher
+        return self.publisher
 
     def serve_until_interrupted(self, status: str) -> None:
+        if self.publisher is not None and self.publisher.error is not None:
+            self.say(f"warning: the page was not updated after a point ({self.publisher.error})")
         self.say(f"training {in_words(status)}; still serving the run at {self.server.url} (Ctrl-C to stop)")
         serve_until_interrupted(self.server, started=True)
 

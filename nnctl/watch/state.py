@@ -258,7 +258,8 @@ class Publisher:
     own, on its own copy of the model (NumPy lets go of the interpreter in its loops, so on two
     cores they overlap the training; benchmarks/watch.py measures it). A publication still
     waiting when the next is due is replaced by it. A live.json that cannot be written (a full
-    disk) leaves the page at the last state and does not stop the run (`error` keeps why)."""
+    disk) leaves the page at the last state and does not stop the run (`error` keeps why, and
+    `nnctl train --watch` says it at the end)."""
 
     def __init__(self, loop, run_dir: Path | str, *, every: float = PUBLISH_EVERY):
         self.theta = loop.model.network.theta  # the live weights, copied at each publication
@@ -271,7 +272,7 @@ class Publisher:
         # the first publication `every` seconds after this: a run shorter than that publishes its
         # final state alone, and pays nothing while it trains (benchmarks/watch.py)
         self.every, self.published = every, time.monotonic()
-        self.error: NnctlError | None = None
+        self.error: Exception | None = None
         self.wake = threading.Condition()
         self.pending: tuple | None = None
         self.busy = False
@@ -308,7 +309,7 @@ class Publisher:
                 if self.error is None:
                     text = state_json(self.view, {**fields, "history": history(rows), "model": self.view.model()})
                     write_text(self.run.path / LIVE_FILE, text)
-            except NnctlError as e:
+            except Exception as e:  # a full disk, or a bug in the drawing: the page stays, training goes on
                 self.error = e
             with self.wake:
                 self.busy = False

@@ -300,6 +300,7 @@ function drawNeurons(state, model) {
 // ---------------------------------------------------------------- the run: header, replay
 function showHeader(state, epoch) {
   $("name").textContent = state.name || "nnctl watch";
+  document.title = state.name ? `${state.name} · ${epoch ?? "–"} · nnctl watch` : "nnctl watch";
   $("title").textContent = state.title || "";
   const status = state.status || "loading", badge = $("status");
   badge.textContent = state.live ? WORDS[status] || status : ENDED[status] || WORDS[status] || status;
