@@ -20,6 +20,8 @@ function fmt(v) {
   if (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3)) return v.toExponential(2);
   return Number(v.toPrecision(4)).toString();
 }
+// "class 3" for a label that is a number, the label itself otherwise (plots.common.class_label)
+const classLabel = (c) => (/^-?[\d.]+$/.test(c) ? `class ${c}` : c);
 const pct = (v) => (v === null || v === undefined ? "–" : (100 * v).toFixed(1) + "%");
 function hexRgb(hex) { const n = parseInt(hex.slice(1), 16); return [n >> 16, (n >> 8) & 255, n & 255]; }
 function ramp(stops, t) {
@@ -201,7 +203,7 @@ function drawPlane(ctx, state, model, box) {
       ctx.fill(); ctx.stroke();
     });
   }
-  if (model.boundary) legend(ctx, d.classes.map((c, k) => ({ label: /^-?[\d.]+$/.test(c) ? `class ${c}` : c, color: d.colors[k], dot: true })),
+  if (model.boundary) legend(ctx, d.classes.map((c, k) => ({ label: classLabel(c), color: d.colors[k], dot: true })),
                              box.x + box.w - 4, box.y + 4);
 }
 function drawFit(ctx, state, model, w, h) {
@@ -285,7 +287,7 @@ function drawNeurons(state, model) {
         const big = i === cols.length - 1; cv.width = cv.height = big ? 120 : c.units.length > 12 ? 60 : 76;
         cv.id = `unit-${i}-${j}`;
         const cap = document.createElement("figcaption");
-        cap.textContent = big && state.data.classes.length ? `P(${state.data.classes[u]})` : `unit ${u + 1}`;
+        cap.textContent = big && state.data.classes.length ? `P(${classLabel(state.data.classes[u])})` : `unit ${u + 1}`;
         fig.append(cv, cap); row.appendChild(fig);
       });
       host.appendChild(row);
