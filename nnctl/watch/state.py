@@ -171,7 +171,9 @@ class View:
             out["boundary"] = {"side": BOUNDARY_SIDE, "classes": P.shape[1], "p": encode(P, 0.0, 1.0)}
         elif self.kind == "surface":
             y = np.asarray(values[-1], dtype=float)[:, 0]
-            low, high, _ = value_range(np.concatenate([y, self.data_targets()]))
+            both = np.concatenate([y, self.data_targets()])  # one colour scale for surface and data
+            both = both[np.isfinite(both)]
+            low, high = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
             out["surface"] = {"side": BOUNDARY_SIDE, "range": [low, high], "values": encode(y, low, high)}
         elif self.kind == "fit":
             y = self.scores(self.grid)[:, 0]
