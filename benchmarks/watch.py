@@ -1,7 +1,7 @@
 """What `nnctl train --watch` costs training: workload W1 of peers.py with the watch page's
 publisher and server, against the same run without them (issue 17; target: < 5 %).
 
-    .venv/bin/python benchmarks/watch.py [--runs 15] [--epochs 5,50]
+    .venv/bin/python benchmarks/watch.py [--runs 30] [--epochs 5,50]
 
 W1 (peers.WORKLOADS): moons from nnctl's generator (seed 0), 10 000 points, noise 0.2, all of
 them trained on; 2-16-16-2 tanh, sgd lr 0.1, batches of 32; 5 epochs as in peers.py, and 50
@@ -9,7 +9,8 @@ them trained on; 2-16-16-2 tanh, sgd lr 0.1, batches of 32; 5 epochs as in peers
 
 Both variants are `training.fit` into a run directory (as `nnctl train` writes one), timed from
 the call to its return, in this one process, which is where `nnctl train --watch` serves the
-page from; rounds are interleaved (plain, watched, plain, ...), medians reported:
+page from; rounds are interleaved (plain then watched, watched then plain, ...), medians and
+best times reported:
 - plain: fit(loop, run_dir), nothing published;
 - watched: fit(loop, run_dir, on_epoch=Publisher(loop, run_dir)) while the process's
   WatchServer serves that run directory and a thread asks it for /api/state once a second, as
@@ -91,6 +92,7 @@ def timed_fit(config: dict, folder: Path, server: WatchServer | None) -> float:
     seconds = time.perf_counter() - start
     if page is not None:
         page.stop()
+        publisher.finish({"status": "completed"})  # its thread ends
     return seconds
 
 
@@ -115,25 +117,26 @@ def publication_seconds(config: dict, folder: Path, times: int = 50) -> tuple[fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--epochs", default="5,50", help="comma-separated epoch counts of W1")
     args = parser.parse_args()
     server = WatchServer()
     server.start()
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.node()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.2f} at the start")
-    print(f"{'workload':<16}{'plain (s)':>12}{'watched (s)':>13}{'overhead':>10}   ({args.runs} interleaved rounds, "
-          "medians)")
+    print(f"{'workload':<16}{'plain (s)':>12}{'watched (s)':>13}{'overhead':>10}   ({args.runs} interleaved rounds)")
     with tempfile.TemporaryDirectory() as scratch:
         for epochs in (int(e) for e in args.epochs.split(",")):
             config, folder = w1_config(epochs), Path(scratch) / f"run-{epochs}"
             timed_fit(config, folder, None)  # warm-up: imports, caches
             plain, watched = [], []
-            for _ in range(args.runs):
-                plain.append(timed_fit(config, folder, None))
-                watched.append(timed_fit(config, folder, server))
-            a, b = statistics.median(plain), statistics.median(watched)
-            print(f"{'W1, ' + str(epochs) + ' epochs':<16}{a:>12.4f}{b:>13.4f}{(b - a) / a:>+10.1%}")
+            for i in range(args.runs):  # ABBA: plain first in even rounds, watched first in odd ones
+                for variant in ((None, server) if i % 2 == 0 else (server, None)):
+                    (plain if variant is None else watched).append(timed_fit(config, folder, variant))
+            for stat in (statistics.median, min):
+                a, b = stat(plain), stat(watched)
+                print(f"{'W1, ' + str(epochs) + ' epochs':<16}{a:>12.4f}{b:>13.4f}{(b - a) / a:>+10.1%}   "
+                      f"({stat.__name__})")
     with tempfile.TemporaryDirectory() as scratch:
         handed, whole = publication_seconds(w1_config(5), Path(scratch) / "run")
     print(f"one publication (live.json of W1), medians of 50: {1000 * handed:.3f} ms in the training thread, "
