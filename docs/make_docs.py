@@ -814,9 +814,18 @@ def draw_pictures(ws: Workspace, measured_: Measured) -> None:
     ws.run("nnctl train configs/moons.yaml --run-dir runs/frames --set output.animation.frames=60 "
            "--set output.plots=[] -q", check=True)
     ws.run("nnctl plot runs/frames --only animation", name="animation", check=True)
+    watch_screenshot(ws.path / "runs" / "frames", docs / "watch.png")  # `nnctl watch runs/frames`, replay and all
     draw_seed001(measured_.seed001, docs / "seed001-cycle.png")
     # "In a notebook": the cell run on a fresh Jupyter kernel, the PNG it displays and its text
     ws.output([sys.executable, str(docs / "notebook_figure.py")], check=True)
+
+
+def watch_screenshot(run_dir: Path, out: Path) -> Path:
+    """docs/watch_screenshot.py's picture of the watch page on `run_dir` (headless chromium)."""
+    spec = importlib.util.spec_from_file_location("watch_screenshot", ROOT / "docs" / "watch_screenshot.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.watch_screenshot(run_dir, out)
 
 
 # ---------------------------------------------------------------- the whole

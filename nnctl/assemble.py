@@ -98,12 +98,18 @@ def trained_model(config: Config, dataset: Dataset, weights: Path, *, dtype=None
     """The network of this config and data holding the weights saved in `weights` (an npz, checked
     against it; errors name the network as `source` describes it), in `dtype` (default: the
     config's). model.init_from is not read: the starting weights need not exist any more."""
-    without_start = config.model_copy(update={"model": config.model.model_copy(update={"init_from": None})})
-    with blame(config):
-        model = build_model(without_start, dataset, np.random.default_rng(0), dtype=dtype)
+    model = network_of(config, dataset, dtype=dtype)
     # set_params copies (and casts) into the model's own θ: every layer stays a view of it
     model.network.set_params(load_matching_weights(weights, model.network.params(), source))
     return model
+
+
+def network_of(config: Config, dataset: Dataset, *, dtype=None) -> Model:
+    """The network of this config and data with weights to be replaced (seed 0's; model.init_from
+    is not read): what saved or live weights are copied into."""
+    without_start = config.model_copy(update={"model": config.model.model_copy(update={"init_from": None})})
+    with blame(config):
+        return build_model(without_start, dataset, np.random.default_rng(0), dtype=dtype)
 
 
 def build_model(config: Config, dataset: Dataset, rng: np.random.Generator, *, dtype=None) -> Model:

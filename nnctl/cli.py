@@ -127,6 +127,18 @@ ConfigOrRun = Annotated[Path, typer.Argument(metavar="CONFIG|RUN_DIR", help="A Y
                                              show_default=False)]
 
 
+WatchHost = Annotated[str, typer.Option(metavar="ADDRESS", help="The address the watch page is served on "
+                                         "(any but 127.0.0.1 shows the run to the network).")]
+WatchPort = Annotated[int, typer.Option(metavar="N", help="The watch page's port (0: any free one).")]
+
+
+def _live_watch(host: str, port: int):
+    """`nnctl train --watch`'s server, listening before training starts."""
+    from nnctl.watch.server import LiveWatch  # loads the run and pictures modules: only with --watch
+
+    return LiveWatch(host, port, say=lambda line: typer.echo(line, err=True))
+
+
 def _print_version(value: bool) -> None:
     if value:
         typer.echo(f"nnctl {__version__}")
@@ -193,18 +205,27 @@ def train(
         help="Go on with an interrupted run directory from its last saved state (no CONFIG).")] = None,
     quiet: Quiet = False,
     json_: JsonOut = False,
+    watch: Annotated[bool, typer.Option("--watch", help="Show the run in the browser as it trains (a local page; "
+                                        "it keeps serving the finished run until Ctrl-C).")] = False,
+    host: WatchHost = "127.0.0.1",
+    port: WatchPort = 0,
 ) -> None:
     """Train a network from CONFIG and write a run directory (or go on with one: --resume)."""
     with user_errors(), interruptions():
         from nnctl.workflow import train_and_draw  # 0.55 s of imports: a signal there says "starting"
 
+        if not watch and (host, port) != ("127.0.0.1", 0):
+            raise NnctlError(f"{'--host' if host != '127.0.0.1' else '--port'}: applies to the watch page; add --watch")
+        live = _live_watch(host, port) if watch else None
         result = train_and_draw(config, set_ or [], run_dir=run_dir, name=name, overwrite=overwrite, resume=resume,
-                                quiet=quiet or json_)
+                                quiet=quiet or json_, watch=live)
     if json_:
         _print_json({"run_dir": str(result.run_dir), **result.summary})
     elif not quiet:
         print_summary(result)
     status = result.summary["status"]
+    if live is not None:
+        live.serve_until_interrupted(status)
     raise typer.Exit(1 if status == "diverged" else 130 if status == "interrupted" else 0)
 
 
@@ -491,6 +512,25 @@ def evaluate(
         print_evaluation(report)
         for path in written:
             typer.echo(str(path))
+
+
+@app.command(cls=Command)
+def watch(
+    folder: Annotated[Path, typer.Argument(
+        metavar="RUN_DIR", help="A run directory (live or finished) or a sweep folder.", show_default=False)],
+    host: WatchHost = "127.0.0.1",
+    port: WatchPort = 0,
+) -> None:
+    """Watch a run in the browser: live while it trains, a replay of its checkpoints once finished,
+    a sweep's runs as they finish. Prints the page's address; Ctrl-C stops."""
+    from nnctl.watch.server import open_folder, serve_until_interrupted
+
+    with user_errors():
+        server = open_folder(folder, host, port)
+    typer.echo(server.url)
+    typer.echo(f"serving {folder} read-only; Ctrl-C to stop", err=True)
+    serve_until_interrupted(server)
+    typer.echo("stopped", err=True)
 
 
 @app.command("config", cls=Command)

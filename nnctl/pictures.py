@@ -112,6 +112,9 @@ def _layer_names(run) -> list[str]:
     return [*names, f"output ({output})"]
 
 
+layer_names = _layer_names  # public for the watch page, which names its network's columns alike
+
+
 def draw_loss(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     status = run.summary.get("status")
     best = run.summary.get("best_epoch") if status == "early_stopped" else None

@@ -48,8 +48,9 @@ Array = np.ndarray
 # nothing else, and refuses a folder holding anything not listed (hidden entries and links too).
 PICTURE_EXTENSIONS = (*(suffix.lstrip(".") for suffix in PICTURE_FORMATS), "gif")  # png, svg, pdf; the animation's gif
 MOVED_FILES = ("moved.npz", "moved.png", "moved.gif")  # `nnctl move-data` (nnctl.move_data)
+LIVE_FILE = "live.json"  # `nnctl train --watch`: what the watch page shows, rewritten about once a second (nnctl.watch)
 RUN_FILES = frozenset(
-    {"config.yaml", "metrics.csv", "layers.csv", "summary.json", "model.npz", "data.npz", "resume.npz"}
+    {"config.yaml", "metrics.csv", "layers.csv", "summary.json", "model.npz", "data.npz", "resume.npz", LIVE_FILE}
     | {f"{name}.{fmt}" for name in PICTURE_NAMES for fmt in PICTURE_EXTENSIONS}
     | set(MOVED_FILES)
 )

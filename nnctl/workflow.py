@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +65,14 @@ def train_and_draw(
     overwrite: bool = False,
     resume: Path | None = None,
     quiet: bool = False,
+    watch: Callable[[Loop, Path], Any] | None = None,
 ) -> TrainResult:
     """`nnctl train`: train CONFIG (with its --set overrides and --name) into a new run directory
     (`run_dir`, or one under output.dir), or go on with the run directory `resume`; then draw
     the pictures output.plots asks for. Progress goes to stderr unless quiet; Ctrl-C and SIGTERM
-    stop training after the current batch, resumably."""
+    stop training after the current batch, resumably. watch (--watch): given the loop and the
+    run directory, returns a publisher (nnctl.watch.LiveWatch): called with every metrics row,
+    then `finish(summary)`."""
     if resume is not None:
         given = [flag for flag, value in (("CONFIG", config), ("--set", overrides), ("--run-dir", run_dir),
                                           ("--name", name), ("--overwrite", overwrite)) if value]
@@ -80,8 +84,12 @@ def train_and_draw(
     else:
         named = load_config(config, overrides, name=name)
         loop, path = prepare_new(named, run_dir=run_dir, overwrite=overwrite)
+    publisher = watch(loop, path) if watch is not None else None
     with stage("training"), EpochReporter(loop.config.train.epochs, quiet=quiet) as reporter:
-        result = fit(loop, path, on_epoch=reporter, resume=resume is not None, handle_signals=True)
+        on_epoch = reporter if publisher is None else (lambda row: (reporter(row), publisher(row)))
+        result = fit(loop, path, on_epoch=on_epoch, resume=resume is not None, handle_signals=True)
+    if publisher is not None:
+        publisher.finish(result.summary)
     with FrameReporter(quiet=quiet) as frames:
         draw_pictures(result, progress=frames)
     return result

@@ -32,7 +32,7 @@ def invoke(*args):
 
 
 COMMANDS = ["train", "gradcheck", "sweep", "runs", "compare", "explain", "plot", "config", "predict", "evaluate",
-            "move-data"]
+            "move-data", "watch"]
 
 
 @pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
@@ -55,6 +55,7 @@ def test_help(command):
     ("predict", "nnctl predict [OPTIONS] RUN_DIR INPUT"),
     ("evaluate", "nnctl evaluate [OPTIONS] RUN_DIR [INPUT]"),
     ("move-data", "nnctl move-data [OPTIONS] RUN_DIR"),
+    ("watch", "nnctl watch [OPTIONS] RUN_DIR"),
 ])
 def test_usage_lines_name_arguments_one_way(command, usage):
     """Required bare, optional in brackets, repeated with dots, in capitals (not Typer's {run_dir})."""

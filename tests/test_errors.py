@@ -650,7 +650,8 @@ def test_a_real_process_prints_one_line_and_exits_2(name, tmp_path, trained_run)
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["train", "c.yaml", "--bogus"], "error: No such option: --bogus (see nnctl train --help)"),
+    # an option like no other (Click suggests a close one: --bogus gets "(Possible options: --host)")
+    (["train", "c.yaml", "--xyzzy"], "error: No such option: --xyzzy (see nnctl train --help)"),
     (["sweep", "c.yaml", "--jobs", "abc"], "error: Invalid value for '--jobs'"),
     (["plot"], "error: Missing argument"),
     (["trian"], "error: No such command 'trian'."),

@@ -34,6 +34,9 @@ LAYERS: dict[str, int] = {
     "nnctl.compare": 5,
     # what a notebook shows of runs and sweeps (HTML, inline pictures): beside trained, which uses it
     "nnctl.notebook": 5,
+    # the watch page: a run's state as JSON (above pictures, whose adapters it reuses; reads sweep
+    # folders), its read-only server and the training side's publisher (an on_epoch of training.fit)
+    "nnctl.watch": 5,
     # 6: the commands
     "nnctl.workflow": 6, "nnctl.cli": 6, "nnctl.__main__": 6,
     # the package's front door, which imports its public names lazily
