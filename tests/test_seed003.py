@@ -1,6 +1,7 @@
 """Seed 003 replayed: nnctl's mini-batch SGD equals the book's update written out (Nielsen's
 network.py: quadratic cost with its ½, sigmoid units, weights drawn N(0, 1)), weight for weight."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,32 +12,19 @@ from nnctl.config import load_config
 CONFIG = Path(__file__).parents[1] / "configs" / "seed003-circles.yaml"
 
 
-def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
+NOTEBOOK = Path(__file__).parents[1] / "examples" / "seed003-beside-nielsen.ipynb"
 
 
 def book_epoch(weights, biases, X, y, eta, m):
-    """One epoch of network.py's SGD without shuffling, column vectors: W_l (out, in), b_l (out, 1);
-    per example backprop, the gradients summed over each mini-batch (m rows, the last may have
-    fewer), a step of eta/len(mini_batch) as the book's."""
-    for k in range(0, len(X), m):
-        nabla_w = [np.zeros_like(w) for w in weights]
-        nabla_b = [np.zeros_like(b) for b in biases]
-        for x, t in zip(X[k:k + m], y[k:k + m], strict=True):
-            activations = [x.reshape(-1, 1)]
-            for w, b in zip(weights, biases, strict=True):
-                activations.append(sigmoid(w @ activations[-1] + b))
-            a = activations[-1]
-            delta = (a - t) * a * (1 - a)  # BP1, C = ½(a − y)²
-            for l in range(1, len(weights) + 1):
-                if l > 1:
-                    a = activations[-l]
-                    delta = (weights[-l + 1].T @ delta) * a * (1 - a)  # BP2
-                nabla_b[-l] += delta  # BP3
-                nabla_w[-l] += delta @ activations[-l - 1].T  # BP4
-        weights = [w - eta / len(X[k:k + m]) * nw for w, nw in zip(weights, nabla_w, strict=True)]
-        biases = [b - eta / len(X[k:k + m]) * nb for b, nb in zip(biases, nabla_b, strict=True)]
-    return weights, biases
+    """One epoch of network.py's SGD without shuffling, as the seed 003 example writes it out (the
+    cell that defines `book_epoch`, read from the notebook: one copy of the book's update, the one
+    its readers see): W_l (out, in), b_l (out, 1), the gradients summed per example over each
+    mini-batch of m rows and a step of eta/len(mini_batch)."""
+    cells = ["".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"] if c["cell_type"] == "code"]
+    source = next(c for c in cells if "def book_epoch(" in c)
+    namespace = {"np": np}
+    exec(source[:source.index("\n\n\nepochs")], namespace)  # the two definitions, not the cell's run
+    return namespace["book_epoch"](weights, biases, X, y, eta, m)
 
 
 def test_nnctl_equals_the_books_mini_batch_update_after_five_epochs(tmp_path):
