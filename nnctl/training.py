@@ -185,6 +185,11 @@ def train(
     return fit(prepare(config), run_dir, on_epoch=on_epoch)
 
 
+class Pruned(Exception):
+    """Raised by an `on_epoch` callback: a search's study stopped this run after the epoch just
+    handed to it; the run ends with status `pruned` and `pruned_at` (that epoch) in summary.json."""
+
+
 def fit(
     loop: Loop,
     run_dir: Path | str | None = None,
@@ -224,6 +229,8 @@ def fit(
                     status = loop.status
                 except KeyboardInterrupt:
                     status = "interrupted"
+                except Pruned:
+                    status = "pruned"
                 summary = summarize(loop, status, loop.state.seconds_before + time.perf_counter() - started)
             if writer:
                 writer.finish(loop, summary)
@@ -622,4 +629,6 @@ def summarize(loop: Loop, status: str, seconds: float) -> dict[str, Any]:
         summary["solver"] = loop.solver_result
     if status == "interrupted" and loop.interrupted_at:
         summary["interrupted_at"] = loop.interrupted_at
+    if status == "pruned":
+        summary["pruned_at"] = summary["epochs"]
     return summary

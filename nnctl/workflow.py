@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -229,7 +230,8 @@ def plot_run(
 
 
 def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], *, jobs: int | None = None,
-              out: Path | None = None, scheduler: str | None = None, reporter=None):
+              out: Path | None = None, scheduler: str | None = None, reporter=None,
+              search: dict[str, Any] | None = None, storage: str | None = None):
     """`nnctl sweep`: build the spec (a sweep file, or a config with --grid/--seeds), prepare
     the folder (skipping finished points), run the rest on at most `jobs` workers (default: the
     cores), never more than points, then draw the sweep's pictures and report.html, all under
@@ -246,27 +248,64 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
         folder, where = Path(out), sweeps.folder.named("--out", out)
     else:
         folder, where = sweeps.folder.default_folder(spec), None
+    spec = sweeps.spec.with_search_options(spec, search or {})
+    if storage is not None and not spec.search:
+        raise NnctlError("--storage: holds a search's study; give a sweep file with search: (or --search tpe)")
     with sweeps.folder.Sweep(spec, folder, where=where) as sweep:
         todo = sweep.prepare()
-        if reporter is not None:
-            reporter.start(sweep, len(todo))
-        sweeps.workers.execute(sweep, todo, run_point, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
-                               on_done=None if reporter is None else reporter.done)
+        if spec.search:
+            search_sweep(sweep, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler, storage=storage,
+                       reporter=reporter)
+        else:
+            if reporter is not None:
+                reporter.start(sweep, len(todo))
+            sweeps.workers.execute(sweep, todo, run_point, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
+                                   on_done=None if reporter is None else reporter.done)
         if reporter is not None:
             reporter.stop()
         draw_sweep(sweep.folder)
     return sweep
 
 
-def run_point(config_path: str, overrides: list[str], run_dir: str) -> dict[str, Any]:
+def search_sweep(sweep, *, jobs: int, scheduler: str | None, storage: str | None, reporter=None):
+    """A sweep whose spec has search: its trials asked of the study, run `jobs` at a time, told;
+    then best.yaml. Returns the `sweeps.search.Search`."""
+    optuna = sweeps.search.import_optuna()
+    spec = sweep.spec
+    if spec.search["trials"] is None:
+        raise NnctlError(f"{spec.where}: search.trials: is required (how many trials the study asks), "
+                         "e.g. trials: 60, or --trials 60")
+    if scheduler and spec.pruning:
+        print(sweeps.trials.NO_PRUNING_ON_DASK, file=sys.stderr)
+    study = sweeps.search.open_study(optuna, spec, sweep.folder, storage)
+    search = sweeps.search.Search(optuna, spec, sweep, study, trials=spec.search["trials"],
+                                  timeout=spec.search["timeout"], shared=storage is not None)
+    if reporter is not None:  # counted in runs: a trial has one per seed (a pruned one, fewer)
+        per_trial, asked = max(len(spec.seeds), 1), study.get_trials(deepcopy=False)
+        ended = sum(t.state.is_finished() for t in asked)
+        runs = max(spec.search["trials"], len(asked)) * per_trial
+        reporter.start(SimpleNamespace(folder=sweep.folder, points=range(runs)), runs - ended * per_trial)
+    try:
+        sweeps.trials.run_search(search, run_point, jobs=jobs, scheduler=scheduler,
+                                 on_done=None if reporter is None else reporter.done)
+    finally:
+        search.write_best()
+    return search
+
+
+def run_point(config_path: str, overrides: list[str], run_dir: str, on_epoch: EpochCallback | None = None
+              ) -> dict[str, Any]:
     """One point of a sweep, in a worker process (local pool or dask; `sweeps.workers.execute`
     calls it): train it into run_dir, or go on from the resume state an earlier sweep left there,
-    and draw its pictures; returns its results.csv values. Never raises, so a sweep goes on."""
+    and draw its pictures; returns its results.csv values. Never raises, so a sweep goes on.
+    on_epoch: gets every metrics row (a search's worker reports it to the study, and may stop the
+    run by raising training.Pruned)."""
     try:
         if (Path(run_dir) / RESUME_FILE).is_file():  # cut off in an earlier sweep: go on from its state
-            result = resume_run(Path(run_dir))
+            result = resume_run(Path(run_dir), on_epoch=on_epoch)
         else:
-            result = train_run(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True)
+            result = train_run(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True,
+                               on_epoch=on_epoch)
         draw_pictures(result)
         return sweeps.results.record(result.summary)
     except NnctlError as e:

@@ -1,0 +1,187 @@
+"""Layer 5: a search's trials run on worker processes or a Dask cluster, while the parent alone
+holds the study (`sweeps.search.Search`).
+
+Locally, `jobs` worker processes, each with its own pipe to the parent: the parent sends a
+worker a run (`run_point`'s arguments); the worker trains it and, after each epoch, sends the
+epoch's metric and waits for the answer (go on, or stop: `training.Pruned`); at the end it sends
+the run's results.csv row. The parent waits on every pipe at once and hands out a new run, asked
+of the study, as soon as a worker is free: with one worker, the order of asks, reports and tells
+is fixed, and so is the search.
+
+On Dask, runs go to the cluster as a grid sweep's do, `jobs` at a time, without pruning: the
+workers there cannot reach the parent's pipes (the parent says so once).
+
+`run_point(config_path, overrides, run_dir, on_epoch=None) -> row` is the workflow's, as for
+`sweeps.workers.execute`; `on_epoch(row)` gets each metrics row and may raise `Pruned`.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import sys
+from collections import deque
+from collections.abc import Callable
+from multiprocessing.connection import wait
+from typing import Any
+
+from nnctl.errors import NnctlError
+from nnctl.sweeps.search import Search, Task
+from nnctl.sweeps.workers import _start_worker
+from nnctl.training import Pruned
+
+NO_PRUNING_ON_DASK = "note: runs on a Dask cluster are not pruned (their workers cannot reach this process)"
+
+
+def run_search(search: Search, run_point: Callable, *, jobs: int, scheduler: str | None = None,
+               on_done: Callable | None = None) -> None:
+    """Ask, run and tell trials until the study holds `search.trials` (or the time is up), `jobs`
+    runs at a time. Ctrl-C stops the workers: finished rows stay, the runs cut off say
+    `interrupted` and their trials stay running in the study, to go on when the command is run
+    again."""
+    workers = _Dask(run_point, scheduler, jobs) if scheduler else _Pool(run_point, jobs, search.sweep)
+    queue: deque[Task] = deque(search.resume())
+    running: dict[Any, Task] = {}  # the worker (or future) running each task
+    try:
+        while True:
+            while workers.idle() and (queue or search.can_ask()):
+                task = queue.popleft() if queue else search.ask()
+                if task is not None:
+                    running[workers.submit(search, task)] = task
+            if not running:
+                break
+            for worker, message in workers.wait(list(running)):
+                if message[0] == "epoch":
+                    workers.answer(worker, search.report(running[worker].number, *message[1:]))
+                    continue
+                task = running.pop(worker)
+                workers.release(worker)
+                follow = search.done(task, message[1])
+                if on_done is not None:
+                    on_done(task.point, message[1])
+                if follow is not None:
+                    queue.appendleft(follow)
+    except KeyboardInterrupt:
+        workers.close()
+        search.sweep.interrupted([task.point for task in running.values()])
+        raise
+    finally:
+        workers.close()
+
+
+class _Pool:
+    """`jobs` forked worker processes, each talking to the parent through its own pipe."""
+
+    def __init__(self, run_point: Callable, jobs: int, sweep):
+        context = multiprocessing.get_context("fork")
+        lock = sweep.lock.fd if sweep.lock is not None else None
+        self.run_point, self.free, self.processes = run_point, [], []
+        for _ in range(max(jobs, 1)):
+            parent, child = context.Pipe()
+            process = context.Process(target=_serve, args=(run_point, child, lock, os.getpid()), daemon=True)
+            process.start()
+            child.close()
+            self.free.append(parent)
+            self.processes.append(process)
+
+    def idle(self) -> bool:
+        return bool(self.free)
+
+    def submit(self, search: Search, task: Task):
+        conn = self.free.pop(0)
+        spec = search.sweep.spec
+        metric = search.metric if task.reports and spec.pruning else None
+        conn.send(((str(spec.config), [*spec.overrides, *task.point.overrides], str(search.sweep.run_dir(task.point))),
+                   metric))
+        return conn
+
+    def wait(self, busy: list) -> list[tuple[Any, tuple]]:
+        ready = wait(busy)
+        messages = []
+        for conn in ready:
+            try:
+                messages.append((conn, conn.recv()))
+            except EOFError:  # the worker died (killed, out of memory): its run failed
+                messages.append((conn, ("done", {"status": "failed", "error": "the worker process died"})))
+        return messages
+
+    def answer(self, conn, prune: bool) -> None:
+        conn.send(prune)
+
+    def release(self, conn) -> None:
+        self.free.append(conn)
+
+    def close(self) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self.processes:
+            process.join()
+        self.processes = []
+
+
+def _serve(run_point: Callable, conn, lock: int | None, parent: int) -> None:
+    """A worker: runs what the parent sends until it sends None (or goes away)."""
+    _start_worker(lock, parent)
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            break
+        if task is None:
+            break
+        args, metric = task
+        on_epoch = functools.partial(_ask_parent, conn, metric) if metric else None
+        conn.send(("done", run_point(*args, on_epoch=on_epoch)))
+    sys.exit(0)
+
+
+def _ask_parent(conn, metric: str, row: dict[str, Any]) -> None:
+    """After a trained epoch: its metric to the parent, and stop if the parent says so."""
+    if row["epoch"] == 0:
+        return
+    conn.send(("epoch", row["epoch"], row.get(metric)))
+    if conn.recv():
+        raise Pruned
+
+
+class _Dask:
+    """A dask.distributed cluster running `jobs` runs at a time, without pruning."""
+
+    def __init__(self, run_point: Callable, scheduler: str, jobs: int):
+        try:  # dask is optional (nnctl[dask]) and takes a second to import: only for --scheduler
+            from dask.distributed import Client
+        except ImportError:
+            raise NnctlError("--scheduler needs dask: pip install 'nnctl[dask]'") from None
+        try:
+            self.client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as e:
+            raise NnctlError(f"--scheduler {scheduler}: cannot reach the scheduler ({e})") from None
+        self.run_point, self.jobs, self.busy = run_point, max(jobs, 1), 0
+
+    def idle(self) -> bool:
+        return self.busy < self.jobs
+
+    def submit(self, search: Search, task: Task):
+        spec = search.sweep.spec
+        self.busy += 1
+        return self.client.submit(self.run_point, str(spec.config), [*spec.overrides, *task.point.overrides],
+                                  str(search.sweep.run_dir(task.point)), pure=False, key=f"nnctl-{task.point.name}")
+
+    def wait(self, busy: list) -> list[tuple[Any, tuple]]:
+        from dask.distributed import wait as dask_wait  # imported in __init__ already
+
+        done = dask_wait(busy, return_when="FIRST_COMPLETED").done
+        return [(future, ("done", future.result())) for future in done]
+
+    def answer(self, future, prune: bool) -> None:  # never asked: runs on Dask do not report
+        raise AssertionError("runs on Dask do not report epochs")
+
+    def release(self, future) -> None:
+        self.busy -= 1
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None

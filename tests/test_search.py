@@ -1,0 +1,174 @@
+"""Sweeps that search (issue 19): an Optuna study held by the parent asks the trials, prunes runs
+from their per-epoch reports, resumes without asking a trial twice, writes best.yaml; the
+pictures hold the study's values. Tiny nets, a few epochs, a few trials."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from nnctl import workflow
+from nnctl.cli import app
+from nnctl.errors import NnctlError
+from nnctl.sweeps import search as search_module
+from nnctl.workflow import run_sweep, train_and_draw
+
+optuna = pytest.importorskip("optuna")
+
+TINY = {"name": "tiny", "data": {"name": "moons", "n_samples": 100, "noise": 0.25},
+        "model": {"hidden": [4], "activation": "tanh"}, "optimizer": {"name": "adam", "lr": 0.01},
+        "train": {"epochs": 6, "batch_size": 40}, "output": {"plots": []}}
+SPACE = {"model.hidden": {"depth": {"int": [1, 2]}, "width": {"int": [2, 16], "log": True}},
+         "optimizer.lr": {"loguniform": [1.0e-3, 0.3]}, "model.activation": {"choice": ["tanh", "relu"]}}
+
+
+@pytest.fixture(autouse=True)
+def no_sweep_pictures(monkeypatch):
+    """The sweep's pictures and report take seconds to draw; the test of the pictures draws them."""
+    monkeypatch.setattr(workflow, "draw_sweep", lambda folder: [])
+
+
+def search_file(tmp_path: Path, trials: int = 6, pruning: dict | None = None, **search) -> Path:
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(TINY))
+    sweep = {"name": "tiny-search", "config": "base.yaml", "random": SPACE,
+             "search": {"method": "tpe", "trials": trials, **search}, "seed": 3}
+    if pruning is not None:
+        sweep["pruning"] = pruning
+    path = tmp_path / "search.yaml"
+    path.write_text(yaml.safe_dump(sweep))
+    return path
+
+
+def rows(folder: Path) -> list[dict[str, str]]:
+    with open(folder / "results.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def load_study(folder: Path):
+    from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+    storage = JournalStorage(JournalFileBackend(str(folder / "study.journal")))
+    (summary,) = optuna.get_all_study_summaries(storage)
+    return optuna.load_study(study_name=summary.study_name, storage=storage)
+
+
+def trials_seen(study) -> list[tuple]:
+    """(number, params, state, last reported epoch) of every trial: what a search decided."""
+    return [(t.number, t.params, t.state.name, max(t.intermediate_values, default=None)) for t in study.trials]
+
+
+def test_pruned_runs_stop_at_the_epoch_recorded(tmp_path):
+    path = search_file(tmp_path, trials=6, pruning={"method": "asha", "min_epochs": 1})
+    folder = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out").folder
+    table = rows(folder)
+    study = {t.number: t for t in load_study(folder).trials}
+    statuses = [r["status"] for r in table]
+    assert len(table) == 6 and "pruned" in statuses and "completed" in statuses
+    for row in table:
+        run = folder / row["run_dir"]
+        epochs = [int(r["epoch"]) for r in csv.DictReader(open(run / "metrics.csv"))]
+        summary = json.loads((run / "summary.json").read_text())
+        trial = study[int(row["name"].removeprefix("trial"))]
+        assert summary["status"] == row["status"] and epochs[-1] == int(row["epochs"]) == summary["epochs"]
+        if row["status"] == "pruned":  # stopped right after the epoch the study last heard of
+            assert summary["pruned_at"] == epochs[-1] < 6 and epochs == list(range(epochs[-1] + 1))
+            assert trial.state.name == "PRUNED" and max(trial.intermediate_values) == epochs[-1]
+            assert not (run / "resume.npz").exists()
+        else:
+            assert epochs[-1] == 6 and trial.value == pytest.approx(float(row["final.val_loss"]), rel=1e-12)
+
+
+def test_the_same_seed_with_one_job_makes_the_same_trials_and_decisions(tmp_path):
+    path = search_file(tmp_path, trials=5, pruning={"method": "median", "min_epochs": 2})
+    first = load_study(run_sweep(path, [], None, [], jobs=1, out=tmp_path / "a").folder)
+    again = load_study(run_sweep(path, [], None, [], jobs=1, out=tmp_path / "b").folder)
+    assert trials_seen(first) == trials_seen(again)
+    assert len({json.dumps(t.params, sort_keys=True) for t in first.trials}) == 5
+
+
+def test_a_cut_search_resumes_without_asking_a_trial_twice(tmp_path, monkeypatch):
+    """Ctrl-C during trial 2's run, then the same command: trials 0-2 are the study's first three
+    still (trial 2 goes on under its number), new ones are asked up to `trials`, and the study ends
+    as an uncut search's does."""
+    path = search_file(tmp_path, trials=5, pruning={"method": "asha", "min_epochs": 1})
+    uncut = load_study(run_sweep(path, [], None, [], jobs=1, out=tmp_path / "uncut").folder)
+    report, asks = search_module.Search.report, []
+
+    def cut(self, number, epoch, value):
+        if number == 2 and epoch == 1:
+            raise KeyboardInterrupt
+        return report(self, number, epoch, value)
+
+    monkeypatch.setattr(search_module.Search, "report", cut)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(path, [], None, [], jobs=1, out=tmp_path / "cut")
+    assert [t.state.name for t in load_study(tmp_path / "cut").trials][2] == "RUNNING"
+    assert {r["name"]: r["status"] for r in rows(tmp_path / "cut")}["trial0002"] == "interrupted"
+    monkeypatch.setattr(search_module.Search, "report", report)
+    ask = search_module.Search.ask
+    monkeypatch.setattr(search_module.Search, "ask", lambda self: asks.append(1) or ask(self))
+    resumed = load_study(run_sweep(path, [], None, [], jobs=1, out=tmp_path / "cut").folder)
+    assert len(asks) == 2  # trials 3 and 4; trial 2 went on
+    assert trials_seen(resumed) == trials_seen(uncut)
+    assert [r["name"] for r in rows(tmp_path / "cut")] == [f"trial{i:04d}" for i in range(5)]
+
+
+def test_more_trials_go_on_with_the_same_study_and_folder(tmp_path):
+    path = search_file(tmp_path, trials=2)
+    first = run_sweep(path, [], None, [], jobs=1).folder
+    more = run_sweep(path, [], None, [], jobs=1, search={"trials": 4}).folder
+    assert more == first and len(load_study(first).trials) == 4 and len(rows(first)) == 4
+
+
+def test_best_yaml_trains_the_best_trial_again(tmp_path):
+    path = search_file(tmp_path, trials=4, direction="maximize", metric="val_accuracy")
+    folder = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out").folder
+    best = load_study(folder).best_trial
+    text = (folder / "best.yaml").read_text()
+    assert text.startswith(f"# The best trial of this search: trial {best.number}, val_accuracy")
+    result = train_and_draw(folder / "best.yaml", [f"output.dir={tmp_path / 'again'}"], quiet=True)
+    assert result.summary["final"]["val_accuracy"] == best.value
+    assert yaml.safe_load(text)["optimizer"]["lr"] == best.params["optimizer.lr"]
+
+
+def test_a_study_in_a_sqlite_database(tmp_path):
+    path = search_file(tmp_path, trials=3)
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    folder = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out", storage=url).folder
+    assert not (folder / "study.journal").exists()
+    (summary,) = optuna.get_all_study_summaries(url)
+    study = optuna.load_study(study_name=summary.study_name, storage=url)
+    assert [t.state.name for t in study.trials] == ["COMPLETE"] * 3
+    assert {t.user_attrs["folder"] for t in study.trials} == {str(folder.resolve())}
+    run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out", storage=url, search={"trials": 4})
+    assert len(optuna.load_study(study_name=summary.study_name, storage=url).trials) == 4
+
+
+def test_without_optuna_a_search_is_one_line(tmp_path, monkeypatch):
+    path = search_file(tmp_path)
+    monkeypatch.setitem(sys.modules, "optuna", None)  # `import optuna` raises ImportError
+    result = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: search: needs Optuna, which is not installed: pip install 'nnctl[search]'\n"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"search": {"method": "bayes", "trials": 3}}, "search.method: unknown 'bayes' (choose from: tpe, random)"),
+    ({"search": {"trials": 3}, "samples": 4}, "samples: has no place in a search"),
+    ({"pruning": {"method": "asha"}, "samples": 2}, "pruning: needs search:"),
+    ({"random": {"model.hidden": {"depth": {"int": [1, 2]}, "width": {"int": [0, 8], "log": True}}},
+      "samples": 2}, "random.model.hidden.width: int needs log: true (or false) and, on a log scale, 0 < low"),
+])
+def test_search_keys_are_checked(tmp_path, change, message):
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(TINY))
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"config": "base.yaml", "random": SPACE, **change}))
+    with pytest.raises(NnctlError, match="^" + re.escape(f"{path}: {message}")):
+        run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out")
