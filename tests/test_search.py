@@ -172,3 +172,17 @@ def test_search_keys_are_checked(tmp_path, change, message):
     path.write_text(yaml.safe_dump({"config": "base.yaml", "random": SPACE, **change}))
     with pytest.raises(NnctlError, match="^" + re.escape(f"{path}: {message}")):
         run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out")
+
+
+def test_the_study_journal_survives_a_line_cut_by_a_kill(tmp_path):
+    """A kill in the middle of an append leaves half a line: the search goes on from the whole
+    lines (Optuna's own JournalFileBackend reads the same file)."""
+    path = search_file(tmp_path, trials=2)
+    folder = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out").folder
+    journal = folder / "study.journal"
+    whole = journal.read_bytes()
+    journal.write_bytes(whole + b'{"op_code":4,"worker_id":"x","stu')
+    backend = search_module.ParentJournal(journal)
+    assert journal.read_bytes() == whole and len(backend.logs) == whole.count(b"\n")
+    run_sweep(path, [], None, [], jobs=1, out=folder, search={"trials": 3})
+    assert [t.state.name for t in load_study(folder).trials] == ["COMPLETE"] * 3
