@@ -42,7 +42,7 @@ def search_file(tmp_path: Path, trials: int = 6, pruning: dict | None = None, **
     if pruning is not None:
         sweep["pruning"] = pruning
     path = tmp_path / "search.yaml"
-    path.write_text(yaml.safe_dump(sweep))
+    path.write_text(yaml.safe_dump(sweep, sort_keys=False))
     return path
 
 
@@ -186,3 +186,65 @@ def test_the_study_journal_survives_a_line_cut_by_a_kill(tmp_path):
     assert journal.read_bytes() == whole and len(backend.logs) == whole.count(b"\n")
     run_sweep(path, [], None, [], jobs=1, out=folder, search={"trials": 3})
     assert [t.state.name for t in load_study(folder).trials] == ["COMPLETE"] * 3
+
+
+def test_search_png_holds_the_study_values(tmp_path, monkeypatch):
+    """search.png's panels, read back from the figure: the history's dots and best-so-far line
+    are the study's values, the parallel coordinates' lines are coloured by them and their lr
+    axis spans the trials' lr (labelled in data units on a log axis), the curves of pruned trials
+    end at the epoch they were pruned, the importance bars name every setting."""
+    from nnctl.plots.search import search_figure
+    from nnctl.sweeps.pictures import draw_search_picture
+    from nnctl.sweeps.study import search_data
+
+    path = search_file(tmp_path, trials=8, pruning={"method": "median", "min_epochs": 3})
+    folder = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out").folder
+    study = load_study(folder)
+    data = search_data(folder)
+    fig = search_figure(data, title="tiny")
+    history, curves, importance, parallel = fig.axes[:4]
+    told = [(t.number, t.value) for t in study.trials if t.state.name == "COMPLETE"]
+    assert len(told) >= 5
+    dots = history.collections[0].get_offsets()
+    assert dots[:, 0].tolist() == [n for n, _ in told] and dots[:, 1].tolist() == [v for _, v in told]
+    best = history.lines[0].get_ydata()
+    running, expected = float("inf"), []
+    for t in study.trials:
+        running = min(running, t.value) if t.state.name == "COMPLETE" else running
+        expected.append(running)
+    assert best.tolist() == expected
+    colored = parallel.collections[1].get_array()
+    assert sorted(colored.tolist()) == sorted(v for _, v in told)
+    lrs = [t.params["optimizer.lr"] for t in study.trials]
+    labels = [t.get_text() for t in parallel.texts]
+    assert f"{min(lrs):.3g}" in labels and f"{max(lrs):.3g}" in labels
+    assert [t.get_text() for t in parallel.get_xticklabels()] == [
+        "model.hidden.depth", "model.hidden.width\n(log)", "optimizer.lr\n(log)", "model.activation", "val_loss"]
+    pruned = [t for t in study.trials if t.state.name == "PRUNED"]
+    for t in pruned:
+        epochs, _ = data.curves[t.number]
+        assert epochs[-1] == max(t.intermediate_values)
+    assert {t.get_text() for t in importance.get_yticklabels()} == set(data.params)
+    assert sum(data.importance.values()) == pytest.approx(1.0)
+    from nnctl.sweeps import pictures
+
+    drawn = []
+    monkeypatch.setattr(pictures, "plot_search", lambda data, path, **kw: drawn.append((data.numbers, path)) or path)
+    monkeypatch.setattr(pictures, "search_data", lambda folder: data)
+    assert draw_search_picture(folder) == [folder / "search.png"] and drawn[0][0].tolist() == list(range(8))
+
+
+def test_a_random_sweep_draws_shapes_and_log_ints():
+    """model.hidden: {depth, width} is [width] * depth in a plain random sweep too, and int with
+    log: true stays in its range, drawn evenly in log (about as many below 16 as above)."""
+    import numpy as np
+
+    from nnctl.sweeps.spec import _draw, check_distribution
+
+    space = {"depth": {"int": [1, 3]}, "width": {"int": [1, 255], "log": True}}
+    check_distribution("random.model.hidden", space)
+    rng = np.random.default_rng(1)
+    hidden = [_draw(space, rng) for _ in range(400)]
+    assert all(1 <= len(h) <= 3 and len(set(h)) == 1 and 1 <= h[0] <= 255 for h in hidden)
+    assert {len(h) for h in hidden} == {1, 2, 3}
+    assert 0.4 < sum(h[0] < 16 for h in hidden) / len(hidden) < 0.6

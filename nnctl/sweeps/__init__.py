@@ -16,11 +16,12 @@ state goes on from it, the others run from the start.
     workers    execute: the points on a pool of worker processes or a Dask cluster
     search     a search's study (Optuna, ask-and-tell): trials asked, their epochs reported, told; best.yaml
     trials     a search's runs on workers that report each epoch to the parent (or on Dask, unpruned)
+    study      a search's trials read back from the folder (no Optuna): search.png's arrays, the best trial
     pictures   sweep.png, boundaries.png and report.html's thumbnails, gathered from the folder and drawn by nnctl.plots
     report     report.html
 
 Within the package, imports go down this list's dependencies (names → spec, results → folder →
-workers → search → trials; names, results → pictures → report) and never up. What a point does (train, resume,
+workers → search → trials; names, results → study → pictures → report) and never up. What a point does (train, resume,
 draw) is the
 workflow's (layer 6), handed to `workers.execute` as a function.
 
@@ -33,7 +34,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-SUBMODULES = ("names", "spec", "results", "folder", "workers", "search", "trials", "pictures", "report")
+SUBMODULES = ("names", "spec", "results", "folder", "workers", "search", "trials", "study", "pictures", "report")
 
 
 def __getattr__(name: str) -> ModuleType:
