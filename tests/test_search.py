@@ -248,3 +248,38 @@ def test_a_random_sweep_draws_shapes_and_log_ints():
     assert all(1 <= len(h) <= 3 and len(set(h)) == 1 and 1 <= h[0] <= 255 for h in hidden)
     assert {len(h) for h in hidden} == {1, 2, 3}
     assert 0.4 < sum(h[0] < 16 for h in hidden) / len(hidden) < 0.6
+
+
+def test_runs_and_the_report_mark_the_best_trial_and_the_pruned_epoch(tmp_path):
+    from nnctl.listing import default_columns, read_runs
+    from nnctl.sweeps.report import write_report
+
+    path = search_file(tmp_path, trials=4, pruning={"method": "asha", "min_epochs": 1})
+    folder = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out").folder
+    best = f"trial{load_study(folder).best_trial.number:04d}"
+    records = read_runs([folder])
+    assert [r["name"] for r in records if r.get("search.best")] == [best]
+    assert default_columns(records)[-1] == "search.best"
+    html = write_report(folder).read_text()
+    assert f'data-v="{best}"><a href="#run-{int(best[5:])}">{best} <span title="the search' in html
+    pruned = [r for r in rows(folder) if r["status"] == "pruned"]
+    assert pruned and all(f'data-v="pruned"><span class="badge st-pruned">pruned at epoch {r["epochs"]}</span>'
+                          in html for r in pruned)
+
+
+def test_a_search_on_a_two_worker_dask_cluster_gives_a_valid_study(tmp_path, capsys):
+    """Dask runs the trials (not pruned: its workers cannot reach the parent; one line says so).
+    Workers in threads of this process: a cluster of processes takes 8 s to start on 2 cores
+    (tests/test_sweep.py runs one for grid sweeps)."""
+    distributed = pytest.importorskip("distributed")
+    path = search_file(tmp_path, trials=4, pruning={"method": "asha", "min_epochs": 1})
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        folder = run_sweep(path, [], None, [], jobs=2, out=tmp_path / "out",
+                           scheduler=cluster.scheduler_address).folder
+    study = load_study(folder)
+    assert [t.number for t in study.trials] == [0, 1, 2, 3]
+    assert all(t.state.name == "COMPLETE" and t.value == float(r["final.val_loss"])
+               for t, r in zip(study.trials, rows(folder), strict=True))
+    assert capsys.readouterr().err.count("not pruned") == 1
+    assert (folder / "best.yaml").is_file()
