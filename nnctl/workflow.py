@@ -249,13 +249,12 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
     else:
         folder, where = sweeps.folder.default_folder(spec), None
     spec = sweeps.spec.with_search_options(spec, search or {})
-    if storage is not None and not spec.search:
-        raise NnctlError("--storage: holds a search's study; give a sweep file with search: (or --search tpe)")
+    optuna = check_search(spec, storage)
     with sweeps.folder.Sweep(spec, folder, where=where) as sweep:
         todo = sweep.prepare()
         if spec.search:
-            search_sweep(sweep, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler, storage=storage,
-                       reporter=reporter)
+            search_sweep(optuna, sweep, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler, storage=storage,
+                         reporter=reporter)
         else:
             if reporter is not None:
                 reporter.start(sweep, len(todo))
@@ -267,14 +266,23 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
     return sweep
 
 
-def search_sweep(sweep, *, jobs: int, scheduler: str | None, storage: str | None, reporter=None):
-    """A sweep whose spec has search: its trials asked of the study, run `jobs` at a time, told;
-    then best.yaml. Returns the `sweeps.search.Search`."""
-    optuna = sweeps.search.import_optuna()
-    spec = sweep.spec
+def check_search(spec, storage: str | None):
+    """Before any folder is made: a search has its trials and Optuna, --storage goes with a
+    search. Returns the optuna module for a search, else None."""
+    if not spec.search:
+        if storage is not None:
+            raise NnctlError("--storage: holds a search's study; give a sweep file with search: (or --search tpe)")
+        return None
     if spec.search["trials"] is None:
         raise NnctlError(f"{spec.where}: search.trials: is required (how many trials the study asks), "
                          "e.g. trials: 60, or --trials 60")
+    return sweeps.search.import_optuna()
+
+
+def search_sweep(optuna, sweep, *, jobs: int, scheduler: str | None, storage: str | None, reporter=None):
+    """A sweep whose spec has search: its trials asked of the study, run `jobs` at a time, told;
+    then best.yaml. Returns the `sweeps.search.Search`."""
+    spec = sweep.spec
     if scheduler and spec.pruning:
         print(sweeps.trials.NO_PRUNING_ON_DASK, file=sys.stderr)
     study = sweeps.search.open_study(optuna, spec, sweep.folder, storage)

@@ -35,7 +35,7 @@ def no_sweep_pictures(monkeypatch):
     monkeypatch.setattr(workflow, "draw_sweep", lambda folder: [])
 
 
-def search_file(tmp_path: Path, trials: int = 6, pruning: dict | None = None, **search) -> Path:
+def search_file(tmp_path: Path, trials: int | None = 6, pruning: dict | None = None, **search) -> Path:
     (tmp_path / "base.yaml").write_text(yaml.safe_dump(TINY))
     sweep = {"name": "tiny-search", "config": "base.yaml", "random": SPACE,
              "search": {"method": "tpe", "trials": trials, **search}, "seed": 3}
@@ -157,6 +157,7 @@ def test_without_optuna_a_search_is_one_line(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 2
     assert result.stderr == "error: search: needs Optuna, which is not installed: pip install 'nnctl[search]'\n"
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -283,3 +284,49 @@ def test_a_search_on_a_two_worker_dask_cluster_gives_a_valid_study(tmp_path, cap
                for t, r in zip(study.trials, rows(folder), strict=True))
     assert capsys.readouterr().err.count("not pruned") == 1
     assert (folder / "best.yaml").is_file()
+
+
+def test_a_trial_with_several_seeds_is_told_their_mean(tmp_path):
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(TINY))
+    path = tmp_path / "seeds.yaml"
+    path.write_text(yaml.safe_dump({"config": "base.yaml", "random": {"optimizer.lr": {"loguniform": [1e-3, 0.3]}},
+                                    "search": {"trials": 2}, "seeds": [0, 1]}))
+    folder = run_sweep(path, [], None, [], jobs=2, out=tmp_path / "out").folder
+    table = rows(folder)
+    assert [r["name"] for r in table] == ["trial0000-seed0", "trial0000-seed1", "trial0001-seed0", "trial0001-seed1"]
+    for trial in load_study(folder).trials:
+        runs = table[2 * trial.number: 2 * trial.number + 2]
+        assert trial.value == pytest.approx(sum(float(r["final.val_loss"]) for r in runs) / 2, rel=1e-12)
+        assert {r["seed"] for r in runs} == {"0", "1"} and len({r["optimizer.lr"] for r in runs}) == 1
+
+
+def test_the_shipped_search_file_reads(tmp_path):
+    from nnctl.sweeps.spec import load_sweep_file
+
+    spec = load_sweep_file(Path(__file__).parent.parent / "configs" / "sweeps" / "search-digits.yaml")
+    assert spec.search == {"method": "tpe", "trials": 60, "metric": "val_loss", "direction": "minimize",
+                           "timeout": None}
+    assert spec.pruning == {"method": "asha", "min_epochs": 3}
+    assert spec.random["model.hidden"] == {"depth": {"int": [1, 3]}, "width": {"int": [16, 512], "log": True}}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--storage", "sqlite:///x.db"], "error: --storage: holds a search's study; give a sweep file with search: "
+                                      "(or --search tpe)\n"),
+    (["--search", "tpe"], "error: --search: a search needs a sweep file with random: (the space to search)\n"),
+    (["--pruning", "often"], "error: --pruning: a search needs a sweep file with random: (the space to search)\n"),
+])
+def test_search_options_on_a_config_are_one_line(tmp_path, args, message):
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(TINY))
+    result = CliRunner().invoke(app, ["sweep", str(tmp_path / "base.yaml"), "--seeds", "0,1", *args, "--quiet",
+                                      "--out", str(tmp_path / "out")])
+    assert (result.exit_code, result.stderr) == (2, message)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_search_without_trials_is_one_line_before_any_folder(tmp_path):
+    path = search_file(tmp_path, trials=None)
+    result = CliRunner().invoke(app, ["sweep", str(path), "--quiet", "--out", str(tmp_path / "out")])
+    assert (result.exit_code, result.stderr) == (2, f"error: {path}: search.trials: is required (how many trials "
+                                                    "the study asks), e.g. trials: 60, or --trials 60\n")
+    assert not (tmp_path / "out").exists()
