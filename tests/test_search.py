@@ -330,3 +330,16 @@ def test_a_search_without_trials_is_one_line_before_any_folder(tmp_path):
     assert (result.exit_code, result.stderr) == (2, f"error: {path}: search.trials: is required (how many trials "
                                                     "the study asks), e.g. trials: 60, or --trials 60\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_run_that_reached_its_last_epoch_is_not_pruned(tmp_path, monkeypatch):
+    """A pruner asked after the last epoch may say stop (ASHA's rung at 9 of 9 epochs): the run
+    has run its course by then, and is told as completed."""
+    path = search_file(tmp_path, trials=3, pruning={"method": "asha", "min_epochs": 1})
+    monkeypatch.setattr(optuna.trial.Trial, "should_prune", lambda self: True)
+    folder = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out").folder
+    assert [(r["status"], r["epochs"]) for r in rows(folder)] == [("pruned", "1")] * 3
+    monkeypatch.setattr(optuna.trial.Trial, "should_prune", lambda self: self.number != 1 or
+                        max(self.study.trials[self.number].intermediate_values) >= 6)
+    folder = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "again").folder
+    assert [(r["status"], r["epochs"]) for r in rows(folder)] == [("pruned", "1"), ("completed", "6"), ("pruned", "1")]

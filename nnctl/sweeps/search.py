@@ -192,6 +192,7 @@ class Running:
 
     trial: Any
     points: list[Point]
+    epochs: int  # its runs' train.epochs: a run that reached it is not pruned (it has run its course)
     values: list[float] = field(default_factory=list)
     reported: set[int] = field(default_factory=set)  # epochs the study holds a value of
 
@@ -236,9 +237,14 @@ class Search:
             self.sweep.add(points)
             if frozen.state == State.RUNNING:
                 trial = self.optuna.trial.Trial(self.study, frozen._trial_id)
-                self.running[frozen.number] = Running(trial, points, reported=set(frozen.intermediate_values))
+                self.running[frozen.number] = Running(trial, points, self.epochs_of(points[0]),
+                                                      reported=set(frozen.intermediate_values))
                 tasks.append(self.next_task(frozen.number))
         return tasks
+
+    def epochs_of(self, point: Point) -> int:
+        """The epochs a point's run trains at most (train.epochs may be searched too)."""
+        return load_config(self.spec.config, [*self.spec.overrides, *point.overrides]).train.epochs
 
     def next_task(self, number: int) -> Task | None:
         """The trial's next run not finished yet (those finished count their value), or None."""
@@ -273,7 +279,7 @@ class Search:
         self.study_seconds += time.perf_counter() - started
         points = self.points_of(trial.number, params)
         self.sweep.add(points)
-        self.running[trial.number] = Running(trial, points)
+        self.running[trial.number] = Running(trial, points, self.epochs_of(points[0]))
         self.asked += 1
         return self.next_task(trial.number)
 
@@ -286,7 +292,7 @@ class Search:
         if epoch not in running.reported:  # a resumed run goes over epochs reported before it was cut off
             running.trial.report(value, epoch)
             running.reported.add(epoch)
-        prune = running.trial.should_prune()
+        prune = epoch < running.epochs and running.trial.should_prune()  # at the last epoch the run is done
         self.study_seconds += time.perf_counter() - started
         return prune
 
