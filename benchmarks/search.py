@@ -16,7 +16,8 @@ trial; digits standardised, 20% held out (the config's seed 0: the same split fo
   (a PredefinedSplit), refit=False; widths drawn from 11 log-spaced values 16-512 (its hidden
   parameter is a tuple, drawn from a list).
 
-For each method and search seed (the sampler's seed; the data's stays 0): the epochs trained in
+BLAS runs one thread a process (OMP/OPENBLAS/MKL_NUM_THREADS=1 unless set): `--jobs` workers
+share the cores. For each method and search seed (the sampler's seed; the data's stays 0): the epochs trained in
 all (the sum over trials of the epochs each ran), wall time (with `--jobs` workers; pictures
 not drawn) and the best validation loss found. Then the median over seeds of each. Sweep folders
 go under --out (default: a temporary folder, removed).
@@ -34,6 +35,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve()
 sys.path[:0] = [str(HERE.parent.parent)]  # this tree's nnctl
+# one BLAS thread a process (before numpy loads): --jobs workers share the cores; two threads each
+# on 2 cores made a 512-512-512 epoch several times slower on the shared machine
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
 
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402

@@ -191,7 +191,8 @@ def draw_parallel(fig: Figure, ax: Axes, data: SearchData) -> None:
         columns.append(position)
         labels.append(ticks)
     metric_values = np.where(np.isfinite(data.values), data.values, data.last)
-    position, ticks = axis_position(list(metric_values), use_log_scale(metric_values), None)
+    metric_log = use_log_scale(metric_values)
+    position, ticks = axis_position(list(metric_values), metric_log, None)
     columns.append(position)
     labels.append(ticks)
     Y = np.column_stack(columns) if columns else np.zeros((0, 1))
@@ -212,7 +213,7 @@ def draw_parallel(fig: Figure, ax: Axes, data: SearchData) -> None:
         for spot, text in ticks:
             ax.text(x + 0.02, spot, text, fontsize=8, va="center", ha="left",
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.5})
-    axis_names = [f"{n}\n(log)" if data.log.get(n) else n for n in names] + [data.metric]
+    axis_names = [f"{n}\n(log)" if data.log.get(n) else n for n in names] + [data.metric + "\n(log)" * metric_log]
     ax.set_xticks(xs, axis_names, fontsize=9)
     ax.set_xlim(-0.1, xs[-1] + 0.5 if xs.size else 1)
     ax.set_ylim(-0.05, 1.05)
