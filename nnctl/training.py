@@ -438,6 +438,7 @@ class Loop:
         self.diverged_at: dict[str, Any] | None = None
         self.interrupted_at: dict[str, int] | None = None
         self.stop_requested = False  # set by a signal: stop after the current batch
+        self.stop_status = "interrupted"  # how a stop requested between epochs ends (a search's pruner: pruned)
         # lbfgs: why it ended (SciPy's words) and its evaluations of the loss and gradient on the whole
         # training set (forward and backward passes: those of the line search too) in this session
         self.solver_result: dict[str, Any] | None = None
@@ -528,7 +529,7 @@ class Loop:
             lr = self.learning_rate(epoch - 1) if state.plateau is None else state.plateau.lr
             if state.batch == 0:
                 if self.stop_requested:
-                    self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": 0}
+                    self.status, self.interrupted_at = self.stop_status, {"epoch": epoch, "batch": 0}
                     return
                 state.start_epoch()
             if not self.train_batches(epoch, lr):

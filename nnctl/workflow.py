@@ -24,7 +24,7 @@ from nnctl.pictures import MAX_DPI, PICTURES, Progress, applicable, default_pict
 from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
 from nnctl.trained import TrainedRun, draw_evaluation, predicted_columns, predictions_csv
 from nnctl.trained import load_run as load_trained
-from nnctl.training import EpochCallback, Loop, TrainResult, fit, prepare
+from nnctl.training import EpochCallback, Loop, Pruned, TrainResult, fit, prepare
 from nnctl.vocabulary import FINISHED, PICTURE_FORMATS
 
 
@@ -101,8 +101,15 @@ def train_run(
 
 
 def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_signals: bool = False) -> TrainResult:
-    """`nnctl train --resume RUN_DIR` up to the pictures (see `prepare_resume`)."""
+    """`nnctl train --resume RUN_DIR` up to the pictures (see `prepare_resume`). on_epoch gets
+    the saved state's last row first, when it ended an epoch: a search's study may not have
+    heard it (a run cut while the parent was deciding), and may stop the run there (Pruned)."""
     loop, path = prepare_resume(run_dir)
+    if on_epoch is not None and loop.state.history and loop.state.batch == 0:
+        try:
+            on_epoch(loop.state.history[-1])
+        except Pruned:
+            loop.stop_requested, loop.stop_status = True, "pruned"  # ends before the next epoch starts
     with stage("training"):
         return fit(loop, path, on_epoch=on_epoch, resume=True, handle_signals=handle_signals)
 

@@ -95,11 +95,13 @@ def test_the_same_seed_with_one_job_makes_the_same_trials_and_decisions(tmp_path
 
 def test_a_cut_search_resumes_without_asking_a_trial_twice(tmp_path, monkeypatch):
     """Ctrl-C during trial 2's run, then the same command: trials 0-2 are the study's first three
-    still (trial 2 goes on under its number), new ones are asked up to `trials`, and the study ends
-    as an uncut search's does."""
+    still (trial 2 goes on under its number, from the resume state its run saved), new ones are
+    asked up to `trials`, and the study ends as an uncut search's does, value for value."""
+    import nnctl.runs
+
     path = search_file(tmp_path, trials=5, pruning={"method": "asha", "min_epochs": 1})
     uncut = load_study(run_sweep(path, [], None, [], jobs=1, out=tmp_path / "uncut").folder)
-    report, asks = search_module.Search.report, []
+    report, asks, resume_run = search_module.Search.report, [], workflow.resume_run
 
     def cut(self, number, epoch, value):
         if number == 2 and epoch == 1:
@@ -107,15 +109,20 @@ def test_a_cut_search_resumes_without_asking_a_trial_twice(tmp_path, monkeypatch
         return report(self, number, epoch, value)
 
     monkeypatch.setattr(search_module.Search, "report", cut)
+    monkeypatch.setattr(nnctl.runs, "RESUME_EVERY", 0.0)  # a resume state after every epoch
     with pytest.raises(KeyboardInterrupt):
         run_sweep(path, [], None, [], jobs=1, out=tmp_path / "cut")
     assert [t.state.name for t in load_study(tmp_path / "cut").trials][2] == "RUNNING"
     assert {r["name"]: r["status"] for r in rows(tmp_path / "cut")}["trial0002"] == "interrupted"
+    assert (tmp_path / "cut" / "runs" / "trial0002" / "resume.npz").is_file()
     monkeypatch.setattr(search_module.Search, "report", report)
+    monkeypatch.setattr(workflow, "resume_run", lambda run_dir, **kw: (tmp_path / "resumed").write_text(
+        str(run_dir)) and resume_run(run_dir, **kw))
     ask = search_module.Search.ask
     monkeypatch.setattr(search_module.Search, "ask", lambda self: asks.append(1) or ask(self))
     resumed = load_study(run_sweep(path, [], None, [], jobs=1, out=tmp_path / "cut").folder)
-    assert len(asks) == 2  # trials 3 and 4; trial 2 went on
+    assert len(asks) == 2  # trials 3 and 4; trial 2 went on from its resume state
+    assert (tmp_path / "resumed").read_text() == str(tmp_path / "cut" / "runs" / "trial0002")
     assert trials_seen(resumed) == trials_seen(uncut)
     assert [r["name"] for r in rows(tmp_path / "cut")] == [f"trial{i:04d}" for i in range(5)]
 
@@ -343,3 +350,46 @@ def test_a_run_that_reached_its_last_epoch_is_not_pruned(tmp_path, monkeypatch):
                         max(self.study.trials[self.number].intermediate_values) >= 6)
     folder = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "again").folder
     assert [(r["status"], r["epochs"]) for r in rows(folder)] == [("pruned", "1"), ("completed", "6"), ("pruned", "1")]
+
+
+def test_a_worker_that_dies_fails_its_run_and_is_replaced(tmp_path, monkeypatch):
+    """A worker killed in the middle of a run (out of memory, kill -9): its run is failed, its
+    trial too, and a new worker takes the next trials."""
+    import os
+    import signal
+
+    report = search_module.Search.report
+
+    def kill_worker(self, number, epoch, value):
+        if number == 1 and epoch == 2:
+            os.kill(self.worker_pid, signal.SIGKILL)
+        return report(self, number, epoch, value)
+
+    path = search_file(tmp_path, trials=4, pruning={"method": "median", "min_epochs": 1})
+    from nnctl.sweeps import trials as trials_module
+
+    submit = trials_module._Pool.submit
+
+    def remember(self, search, task):
+        conn = submit(self, search, task)
+        search.worker_pid = self.processes[conn].pid
+        return conn
+
+    monkeypatch.setattr(trials_module._Pool, "submit", remember)
+    monkeypatch.setattr(search_module.Search, "report", kill_worker)
+    folder = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out").folder
+    assert [r["status"] for r in rows(folder)] == ["completed", "failed", "completed", "completed"]
+    assert [t.state.name for t in load_study(folder).trials] == ["COMPLETE", "FAIL", "COMPLETE", "COMPLETE"]
+
+
+def test_a_timeout_stops_asking(tmp_path):
+    path = search_file(tmp_path, trials=500, timeout=0.3)
+    folder = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out").folder
+    assert 1 <= len(load_study(folder).trials) < 500
+
+
+def test_hyperband_prunes_too(tmp_path):
+    path = search_file(tmp_path, trials=6, pruning={"method": "hyperband", "min_epochs": 1})
+    folder = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out").folder
+    states = [t.state.name for t in load_study(folder).trials]
+    assert len(states) == 6 and set(states) <= {"COMPLETE", "PRUNED"} and "PRUNED" in states

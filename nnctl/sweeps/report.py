@@ -190,7 +190,8 @@ def _header(title: str, rows: list[dict[str, str]], spec: dict[str, Any]) -> str
     random = spec.get("random") or {}
     if isinstance(random, dict) and random:
         items = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(flow(v))}</code></td></tr>" for k, v in random.items())
-        facts.append(("random", f'<table class="grid">{items}</table> {_e(spec.get("samples", 0))} samples'))
+        drawn = "searched (see Search)" if is_search(spec) else f"{_e(spec.get('samples', 0))} samples"
+        facts.append(("random", f'<table class="grid">{items}</table> {drawn}'))
     overrides = spec.get("set") or spec.get("overrides")
     if isinstance(overrides, list) and overrides:  # KEY=VALUE texts, shown as they were written
         facts.append(("set", " ".join(f"<code>{_e(o)}</code>" for o in overrides)))

@@ -74,16 +74,21 @@ class _Pool:
     """`jobs` forked worker processes, each talking to the parent through its own pipe."""
 
     def __init__(self, run_point: Callable, jobs: int, sweep):
-        context = multiprocessing.get_context("fork")
-        lock = sweep.lock.fd if sweep.lock is not None else None
-        self.run_point, self.free, self.processes = run_point, [], []
+        self.context = multiprocessing.get_context("fork")
+        self.lock = sweep.lock.fd if sweep.lock is not None else None
+        self.run_point, self.free, self.processes, self.dead = run_point, [], {}, set()
         for _ in range(max(jobs, 1)):
-            parent, child = context.Pipe()
-            process = context.Process(target=_serve, args=(run_point, child, lock, os.getpid()), daemon=True)
-            process.start()
-            child.close()
-            self.free.append(parent)
-            self.processes.append(process)
+            self.start()
+
+    def start(self) -> None:
+        """A new worker, free."""
+        parent, child = self.context.Pipe()
+        process = self.context.Process(target=_serve, args=(self.run_point, child, self.lock, os.getpid()),
+                                       daemon=True)
+        process.start()
+        child.close()
+        self.free.append(parent)
+        self.processes[parent] = process
 
     def idle(self) -> bool:
         return bool(self.free)
@@ -102,23 +107,37 @@ class _Pool:
         for conn in ready:
             try:
                 messages.append((conn, conn.recv()))
-            except EOFError:  # the worker died (killed, out of memory): its run failed
+            except (EOFError, OSError):  # the worker died (killed, out of memory): its run failed
+                self.dead.add(conn)
                 messages.append((conn, ("done", {"status": "failed", "error": "the worker process died"})))
         return messages
 
     def answer(self, conn, prune: bool) -> None:
-        conn.send(prune)
+        try:
+            conn.send(prune)
+        except OSError:  # the worker died meanwhile: the next wait reads its end
+            pass
 
     def release(self, conn) -> None:
-        self.free.append(conn)
+        """The worker on `conn` is free again; one that died (killed, out of memory) is replaced."""
+        process = self.processes[conn]
+        if conn not in self.dead and process.is_alive():
+            self.free.append(conn)
+            return
+        self.dead.discard(conn)
+        process.kill()  # it may not have quite ended when its pipe did
+        process.join()
+        conn.close()
+        del self.processes[conn]
+        self.start()
 
     def close(self) -> None:
-        for process in self.processes:
+        for process in self.processes.values():
             if process.is_alive():
                 process.terminate()
-        for process in self.processes:
+        for process in self.processes.values():
             process.join()
-        self.processes = []
+        self.processes = {}
 
 
 def _serve(run_point: Callable, conn, lock: int | None, parent: int) -> None:
