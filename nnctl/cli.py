@@ -253,7 +253,7 @@ def sweep(
         metavar="ADDRESS",
         help="A dask.distributed scheduler, e.g. tcp://HOST:8786; the sweep folder must be shared.")] = None,
     search: Annotated[str | None, typer.Option(
-        metavar="tpe|random", help="Search the sweep file's random: space with an Optuna study (nnctl[search]).",
+        metavar="tpe|random", help="Search the sweep file's random: space with an Optuna study (the search extra).",
         )] = None,
     trials: Annotated[int | None, typer.Option(
         metavar="N", help="Trials the search's study holds in the end (search.trials).")] = None,

@@ -6,6 +6,12 @@ product × the samples × the seeds, each with its settings and a name that need
 (`sweeps.names`); `digest` names the question, so that asking it again finds the same folder.
 A sweep file's `name:` names the folder and the pictures; it is not part of the question.
 
+A sweep file with `search:` ({method: tpe|random, trials, metric, direction, timeout}) and
+optionally `pruning:` ({method: asha|median|hyperband, min_epochs}) searches its `random:` space
+instead (`sweeps.search`): it has no points up front. `random:` entries may be `{int: [lo, hi],
+log: true}` and, for model.hidden, `{depth: <distribution>, width: <distribution>}` ([width] *
+depth), in plain random sweeps too. A search's budget (trials, timeout) is not in its digest.
+
 Each key is swept in one place: a key given twice (two --grid, a file's grid: and --grid, grid:
 and random:, seeds: and a swept seed) or both swept and set is refused, never silently settled.
 
