@@ -15,7 +15,7 @@ state goes on from it, the others run from the start.
     folder     Sweep: the folder checked, locked and written as points finish
     workers    execute: the points on a pool of worker processes or a Dask cluster
     search     a search's study (Optuna, ask-and-tell): trials asked, their epochs reported, told; best.yaml
-    trials     a search's runs on workers that report each epoch to the parent (or on Dask, unpruned)
+    trials     a search's runs on workers (or Dask) that report each epoch to the parent and stop when told
     study      a search's trials read back from the folder (no Optuna): search.png's arrays, the best trial
     pictures   sweep.png, boundaries.png and report.html's thumbnails, gathered from the folder and drawn by nnctl.plots
     report     report.html
