@@ -290,6 +290,8 @@ def search_sweep(optuna, sweep, *, jobs: int, scheduler: str | None, storage: st
     """A sweep whose spec has search: its trials asked of the study, run `jobs` at a time, told;
     then best.yaml. Returns the `sweeps.search.Search`."""
     spec = sweep.spec
+    if jobs > 1 and reporter is not None and not reporter.quiet:
+        print(sweeps.search.MANY_JOBS, file=sys.stderr)
     study = sweeps.search.open_study(optuna, spec, sweep.folder, storage)
     search = sweeps.search.Search(optuna, spec, sweep, study, trials=spec.search["trials"],
                                   timeout=spec.search["timeout"], shared=storage is not None)

@@ -399,3 +399,13 @@ def test_hyperband_prunes_too(tmp_path):
     folder = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out").folder
     states = [t.state.name for t in load_study(folder).trials]
     assert len(states) == 6 and set(states) <= {"COMPLETE", "PRUNED"} and "PRUNED" in states
+
+
+def test_a_search_on_several_jobs_says_what_can_vary(tmp_path):
+    path = search_file(tmp_path, trials=2)
+    result = CliRunner().invoke(app, ["sweep", str(path), "--jobs", "2", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines().count(search_module.MANY_JOBS) == 1
+    result = CliRunner().invoke(app, ["sweep", str(path), "--jobs", "1", "--trials", "3",
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0 and search_module.MANY_JOBS not in result.stderr

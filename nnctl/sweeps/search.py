@@ -38,6 +38,9 @@ from nnctl.vocabulary import FINISHED
 MAX_CONFIG_BYTES = 1_000_000  # a run's config.yaml, copied into best.yaml
 MAX_JOURNAL_BYTES = 1_000_000_000  # about 200 bytes a line: 5 million reports
 STUDY_NAME = "nnctl-search"  # the study's name in study.journal (one study a folder)
+# said once when a search runs on more than one job
+MANY_JOBS = ("note: with more than one job, which trials finish first varies from run to run, and with it what "
+             "the sampler and the pruner have seen when they decide; --jobs 1 repeats a search exactly")
 
 
 def import_optuna():
