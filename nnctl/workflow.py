@@ -283,6 +283,10 @@ def check_search(spec, storage: str | None):
     if spec.search["trials"] is None:
         raise NnctlError(f"{spec.where}: search.trials: is required (how many trials the study asks), "
                          "e.g. trials: 60, or --trials 60")
+    metric = spec.search["metric"]
+    if metric.startswith("val_") and load_config(spec.config, spec.overrides).data.validation_fraction == 0:
+        raise NnctlError(f"{spec.where}: search.metric: {metric} needs validation data, and the config holds none "
+                         "out (data.validation_fraction: 0); hold some out, or search a train_ metric")
     return sweeps.search.import_optuna()
 
 

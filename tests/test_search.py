@@ -409,3 +409,22 @@ def test_a_search_on_several_jobs_says_what_can_vary(tmp_path):
     result = CliRunner().invoke(app, ["sweep", str(path), "--jobs", "1", "--trials", "3",
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 0 and search_module.MANY_JOBS not in result.stderr
+
+
+def test_an_accuracy_is_maximized_unless_told_otherwise(tmp_path):
+    from nnctl.sweeps.spec import load_sweep_file
+
+    assert load_sweep_file(search_file(tmp_path, metric="val_accuracy")).search["direction"] == "maximize"
+    assert load_sweep_file(search_file(tmp_path)).search["direction"] == "minimize"
+    path = search_file(tmp_path, metric="train_accuracy", direction="minimize")
+    assert load_sweep_file(path).search["direction"] == "minimize"
+
+
+def test_a_validation_metric_without_validation_data_is_one_line(tmp_path):
+    path = search_file(tmp_path)
+    result = CliRunner().invoke(app, ["sweep", str(path), "--set", "data.validation_fraction=0", "--quiet",
+                                      "--out", str(tmp_path / "out")])
+    assert (result.exit_code, result.stderr) == (2, f"error: {path}: search.metric: val_loss needs validation data, "
+                                                    "and the config holds none out (data.validation_fraction: 0); "
+                                                    "hold some out, or search a train_ metric\n")
+    assert not (tmp_path / "out").exists()

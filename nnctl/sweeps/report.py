@@ -197,7 +197,7 @@ def _header(title: str, rows: list[dict[str, str]], spec: dict[str, Any]) -> str
         facts.append(("set", " ".join(f"<code>{_e(o)}</code>" for o in overrides)))
     if spec.get("seeds"):
         facts.append(("seeds", _values(spec["seeds"])))
-    best = _best(rows)
+    best = "" if is_search(spec) else _best(rows)  # a search's is the study's, in its own section
     if best:
         facts.append(("best", best))
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in facts)

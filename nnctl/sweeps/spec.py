@@ -383,6 +383,8 @@ def _search(where: str, value: Any, raw: dict[str, Any]) -> dict[str, Any]:
         if key not in SEARCH_DEFAULTS:
             raise NnctlError(f"{where}: search: unknown key {shown(key)} (allowed: {', '.join(SEARCH_DEFAULTS)})")
     search = {**SEARCH_DEFAULTS, **{k: v for k, v in value.items() if v is not None}}
+    if value.get("direction") is None:  # an accuracy is maximized, a loss minimized
+        search["direction"] = "maximize" if str(search["metric"]).endswith("accuracy") else "minimize"
     for key, allowed in (("method", SEARCH_METHODS), ("metric", SEARCH_METRICS), ("direction", DIRECTIONS)):
         if search[key] not in allowed:
             raise NnctlError(f"{where}: search.{key}: unknown {shown(search[key])} (choose from: {', '.join(allowed)})")
