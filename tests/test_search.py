@@ -156,6 +156,12 @@ def test_a_study_in_a_sqlite_database(tmp_path):
     assert {t.user_attrs["folder"] for t in study.trials} == {str(folder.resolve())}
     run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out", storage=url, search={"trials": 4})
     assert len(optuna.load_study(study_name=summary.study_name, storage=url).trials) == 4
+    # a second client, its own folder, the same database: 2 more trials, its best.yaml of its own
+    study = optuna.load_study(study_name=summary.study_name, storage=url)
+    study.tell(study.ask({"optimizer.lr": optuna.distributions.FloatDistribution(1e-3, 0.3, log=True)}), -1.0)
+    other = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "other", storage=url, search={"trials": 7}).folder
+    assert [r["name"] for r in rows(other)] == ["trial0005", "trial0006"]
+    assert "trial 5," in (other / "best.yaml").read_text() or "trial 6," in (other / "best.yaml").read_text()
 
 
 def test_without_optuna_a_search_is_one_line(tmp_path, monkeypatch):

@@ -331,12 +331,14 @@ class Search:
 
     def write_best(self) -> Path | None:
         """best.yaml: the config of the best trial's run (its first seed's), with a comment naming
-        it; `nnctl train SWEEP/best.yaml` trains it. None while no trial has completed."""
+        it; `nnctl train SWEEP/best.yaml` trains it. None while no trial has completed. In a study
+        shared through --storage, the best of this folder's trials (the others' runs are elsewhere)."""
         State = self.optuna.trial.TrialState
-        completed = [t for t in self.study.get_trials(deepcopy=False) if t.state == State.COMPLETE]
+        completed = [t for t in self.study.get_trials(deepcopy=False) if t.state == State.COMPLETE
+                     and t.user_attrs.get("folder") == self.owner]  # this folder's (a shared study holds others')
         if not completed:
             return None
-        best = self.study.best_trial
+        best = (min if self.spec.search["direction"] == "minimize" else max)(completed, key=lambda t: t.value)
         point = self.points_of(best.number, best.params)[0]
         config = read_text(self.sweep.run_dir(point) / "config.yaml", limit=MAX_CONFIG_BYTES, what="config")
         head = (f"# The best trial of this search: trial {best.number}, {self.metric} {best.value:.6g} "
