@@ -273,16 +273,31 @@ def sweep(
     scheduler: Annotated[str | None, typer.Option(
         metavar="ADDRESS",
         help="A dask.distributed scheduler, e.g. tcp://HOST:8786; the sweep folder must be shared.")] = None,
+    search: Annotated[str | None, typer.Option(
+        metavar="tpe|random", help="Search the sweep file's random: space with an Optuna study (the search extra).",
+        )] = None,
+    trials: Annotated[int | None, typer.Option(
+        metavar="N", help="Trials the search's study holds in the end (search.trials).")] = None,
+    timeout: Annotated[float | None, typer.Option(
+        metavar="SECONDS", help="Ask no new trial after this long (search.timeout).")] = None,
+    pruning: Annotated[str | None, typer.Option(
+        metavar="asha|median|hyperband", help="Stop hopeless runs early (pruning.method).",
+        )] = None,
+    storage: Annotated[str | None, typer.Option(
+        metavar="URL", help="The study's database (Optuna RDB, e.g. sqlite:///search.db) instead of the "
+        "sweep folder's study.journal; several machines may share one.")] = None,
     quiet: Quiet = False,
 ) -> None:
-    """Train a config at every point of a grid or random space; re-run the same command to resume."""
+    """Train a config at every point of a grid or random space, or search it (search: in a sweep
+    file); re-run the same command to resume."""
     from nnctl.workflow import run_sweep
 
+    options = {"search": search, "trials": trials, "timeout": timeout, "pruning": pruning}
     with user_errors():
         try:
             with SweepReporter(quiet=quiet) as reporter:
                 sweep = run_sweep(source, grid or [], seeds, set_ or [], jobs=jobs, out=out, scheduler=scheduler,
-                                  reporter=reporter)
+                                  reporter=reporter, search=options, storage=storage)
         except KeyboardInterrupt:
             typer.echo("interrupted: finished runs are kept; run the same command again to resume", err=True)
             raise typer.Exit(130) from None

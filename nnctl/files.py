@@ -151,6 +151,20 @@ def write_text(path: Path, text: str) -> Path:
     return atomic_write(path, lambda f: f.write(text))
 
 
+def append_bytes(path: Path, data: bytes) -> None:
+    """Append `data` to a file (made when missing) in one write: an append-only log (a search's
+    study journal), which a reader takes up to its last whole line. Like every file nnctl writes,
+    not synced to the disk: a killed process loses nothing of it, a crash of the machine may."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+    except (OSError, ValueError) as e:
+        raise _write_error(Path(path), e) from None
+
+
 def write_json(path: Path, data: dict) -> Path:
     return write_text(path, json.dumps(data, indent=2) + "\n")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import functools
 import json
 import math
 import os
@@ -28,10 +29,12 @@ from typing import Any
 import yaml
 
 from nnctl.errors import NnctlError
-from nnctl.files import YamlTooLarge, flow, parse_yaml, read_json, read_yaml, rows_csv
+from nnctl.files import YamlTooLarge, flow, parse_yaml, read_json, read_text, read_yaml, rows_csv
+from nnctl.sweeps.results import BEST, RUNS
 from nnctl.vocabulary import FINAL_METRICS, STATUSES, SUMMARY_METRICS
 
 RUN_FILES = ("config.yaml", "summary.json")
+MAX_BEST_BYTES = 1_000_000  # a search's best.yaml: a run's config.yaml and two lines of comment
 # config keys never shown as "differing": where the run was written says nothing about it
 IGNORED_CONFIG_KEYS = frozenset({"name", "output.dir"})
 # how the status column colours each of vocabulary.STATUSES (a test holds the two together)
@@ -111,7 +114,21 @@ def run_record(path: Path) -> dict[str, Any]:
         record[key] = summary.get(key)
     if isinstance(summary.get("diverged_at"), dict):
         record.update(flatten(summary["diverged_at"], "diverged_at."))
+    if path.resolve().parent.name == RUNS and best_run(path.resolve().parent.parent) == path.resolve().name:
+        record["search.best"] = True  # the run of a search's best trial, as its best.yaml names it
     return record
+
+
+@functools.lru_cache(maxsize=256)
+def best_run(sweep_folder: Path) -> str | None:
+    """The run directory's name that a search's best.yaml names in its first line ('… run
+    runs/trial0012.'), or None (no best.yaml: a grid sweep, or a folder that is no sweep's)."""
+    try:
+        head = read_text(sweep_folder / BEST, limit=MAX_BEST_BYTES, what="best.yaml")[:500]
+    except NnctlError:
+        return None
+    found = re.search(rf"run {RUNS}/([^\s/]+)\.\n", head)
+    return found.group(1) if found else None
 
 
 def read_runs(paths: list[Path]) -> list[dict[str, Any]]:
@@ -237,7 +254,8 @@ def filter_records(records: list[dict[str, Any]], where: list[str],
 def differing_keys(records: list[dict[str, Any]]) -> list[str]:
     """The config keys whose values are not the same in every run (a missing key counts as None),
     in config order; the config's name and output.dir are left out."""
-    summary_keys = {"name", "path", "status", "epochs", "best_epoch", "monitor", "parameters", "seconds"}
+    summary_keys = {"name", "path", "status", "epochs", "best_epoch", "monitor", "parameters", "seconds",
+                    "search.best"}
     keys = [k for k in _known_keys(records)
             if k not in summary_keys and k not in IGNORED_CONFIG_KEYS
             and not k.startswith(("final.", "best.", "diverged_at."))]
@@ -251,7 +269,8 @@ def default_columns(records: list[dict[str, Any]]) -> list[str]:
     monitors = dict.fromkeys(f"best.{r['monitor']}" for r in records if isinstance(r.get("monitor"), str))
     return ["name", *differing_keys(records), "status", "epochs",
             *[f"final.{m}" for m in SUMMARY_METRICS if f"final.{m}" in present],
-            "best_epoch", *[m for m in monitors if m in present], "seconds"]
+            "best_epoch", *[m for m in monitors if m in present], "seconds",
+            *(["search.best"] if "search.best" in present else [])]
 
 
 def _expand_columns(columns: Iterable[str], known: list[str]) -> list[str]:
@@ -325,6 +344,8 @@ def shown_cell(column: str, value: Any) -> str:
     percentages, seconds to 3; everything else as its CSV cell."""
     if value is None:
         return ""
+    if column == "search.best":
+        return "★" if value else ""
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)

@@ -185,6 +185,11 @@ def train(
     return fit(prepare(config), run_dir, on_epoch=on_epoch)
 
 
+class Pruned(Exception):
+    """Raised by an `on_epoch` callback: a search's study stopped this run after the epoch just
+    handed to it; the run ends with status `pruned` and `pruned_at` (that epoch) in summary.json."""
+
+
 def fit(
     loop: Loop,
     run_dir: Path | str | None = None,
@@ -224,6 +229,8 @@ def fit(
                     status = loop.status
                 except KeyboardInterrupt:
                     status = "interrupted"
+                except Pruned:
+                    status = "pruned"
                 summary = summarize(loop, status, loop.state.seconds_before + time.perf_counter() - started)
             if writer:
                 writer.finish(loop, summary)
@@ -431,6 +438,7 @@ class Loop:
         self.diverged_at: dict[str, Any] | None = None
         self.interrupted_at: dict[str, int] | None = None
         self.stop_requested = False  # set by a signal: stop after the current batch
+        self.stop_status = "interrupted"  # how a stop requested between epochs ends (a search's pruner: pruned)
         # lbfgs: why it ended (SciPy's words) and its evaluations of the loss and gradient on the whole
         # training set (forward and backward passes: those of the line search too) in this session
         self.solver_result: dict[str, Any] | None = None
@@ -521,7 +529,7 @@ class Loop:
             lr = self.learning_rate(epoch - 1) if state.plateau is None else state.plateau.lr
             if state.batch == 0:
                 if self.stop_requested:
-                    self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": 0}
+                    self.status, self.interrupted_at = self.stop_status, {"epoch": epoch, "batch": 0}
                     return
                 state.start_epoch()
             if not self.train_batches(epoch, lr):
@@ -622,4 +630,6 @@ def summarize(loop: Loop, status: str, seconds: float) -> dict[str, Any]:
         summary["solver"] = loop.solver_result
     if status == "interrupted" and loop.interrupted_at:
         summary["interrupted_at"] = loop.interrupted_at
+    if status == "pruned":
+        summary["pruned_at"] = summary["epochs"]
     return summary

@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ from nnctl.pictures import MAX_DPI, PICTURES, Progress, applicable, default_pict
 from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
 from nnctl.trained import TrainedRun, draw_evaluation, predicted_columns, predictions_csv
 from nnctl.trained import load_run as load_trained
-from nnctl.training import EpochCallback, Loop, TrainResult, fit, prepare
+from nnctl.training import EpochCallback, Loop, Pruned, TrainResult, fit, prepare
 from nnctl.vocabulary import FINISHED, PICTURE_FORMATS
 
 
@@ -111,8 +112,15 @@ def train_run(
 
 
 def resume_run(run_dir: Path, *, on_epoch: EpochCallback | None = None, handle_signals: bool = False) -> TrainResult:
-    """`nnctl train --resume RUN_DIR` up to the pictures (see `prepare_resume`)."""
+    """`nnctl train --resume RUN_DIR` up to the pictures (see `prepare_resume`). on_epoch gets
+    the saved state's last row first, when it ended an epoch: a search's study may not have
+    heard it (a run cut while the parent was deciding), and may stop the run there (Pruned)."""
     loop, path = prepare_resume(run_dir)
+    if on_epoch is not None and loop.state.history and loop.state.batch == 0:
+        try:
+            on_epoch(loop.state.history[-1])
+        except Pruned:
+            loop.stop_requested, loop.stop_status = True, "pruned"  # ends before the next epoch starts
     with stage("training"):
         return fit(loop, path, on_epoch=on_epoch, resume=True, handle_signals=handle_signals)
 
@@ -240,7 +248,8 @@ def plot_run(
 
 
 def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], *, jobs: int | None = None,
-              out: Path | None = None, scheduler: str | None = None, reporter=None):
+              out: Path | None = None, scheduler: str | None = None, reporter=None,
+              search: dict[str, Any] | None = None, storage: str | None = None):
     """`nnctl sweep`: build the spec (a sweep file, or a config with --grid/--seeds), prepare
     the folder (skipping finished points), run the rest on at most `jobs` workers (default: the
     cores), never more than points, then draw the sweep's pictures and report.html, all under
@@ -257,12 +266,18 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
         folder, where = Path(out), sweeps.folder.named("--out", out)
     else:
         folder, where = sweeps.folder.default_folder(spec), None
+    spec = sweeps.spec.with_search_options(spec, search or {})
+    optuna = check_search(spec, storage)
     with sweeps.folder.Sweep(spec, folder, where=where) as sweep:
         todo = sweep.prepare()
-        if reporter is not None:
-            reporter.start(sweep, len(todo))
-        sweeps.workers.execute(sweep, todo, run_point, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
-                               on_done=None if reporter is None else reporter.done)
+        if spec.search:
+            search_sweep(optuna, sweep, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler, storage=storage,
+                         reporter=reporter)
+        else:
+            if reporter is not None:
+                reporter.start(sweep, len(todo))
+            sweeps.workers.execute(sweep, todo, run_point, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
+                                   on_done=None if reporter is None else reporter.done)
         if reporter is not None:
             reporter.stop()
         draw_sweep(sweep.folder)
@@ -285,15 +300,58 @@ def python_sweep(config, grid: dict[str, list] | list[str] | None = None, *, see
     return notebook.sweep_results(sweep.folder)
 
 
-def run_point(config_path: str, overrides: list[str], run_dir: str) -> dict[str, Any]:
+def check_search(spec, storage: str | None):
+    """Before any folder is made: a search has its trials and Optuna, --storage goes with a
+    search. Returns the optuna module for a search, else None."""
+    if not spec.search:
+        if storage is not None:
+            raise NnctlError("--storage: holds a search's study; give a sweep file with search: (or --search tpe)")
+        return None
+    if spec.search["trials"] is None:
+        raise NnctlError(f"{spec.where}: search.trials: is required (how many trials the study asks), "
+                         "e.g. trials: 60, or --trials 60")
+    metric = spec.search["metric"]
+    if metric.startswith("val_") and load_config(spec.config, spec.overrides).data.validation_fraction == 0:
+        raise NnctlError(f"{spec.where}: search.metric: {metric} needs validation data, and the config holds none "
+                         "out (data.validation_fraction: 0); hold some out, or search a train_ metric")
+    return sweeps.search.import_optuna()
+
+
+def search_sweep(optuna, sweep, *, jobs: int, scheduler: str | None, storage: str | None, reporter=None):
+    """A sweep whose spec has search: its trials asked of the study, run `jobs` at a time, told;
+    then best.yaml. Returns the `sweeps.search.Search`."""
+    spec = sweep.spec
+    if jobs > 1 and reporter is not None and not reporter.quiet:
+        print(sweeps.search.MANY_JOBS, file=sys.stderr)
+    study = sweeps.search.open_study(optuna, spec, sweep.folder, storage)
+    search = sweeps.search.Search(optuna, spec, sweep, study, trials=spec.search["trials"],
+                                  timeout=spec.search["timeout"], shared=storage is not None)
+    if reporter is not None:  # counted in runs: a trial has one per seed (a pruned one, fewer)
+        per_trial, asked = max(len(spec.seeds), 1), study.get_trials(deepcopy=False)
+        ended = sum(t.state.is_finished() for t in asked)
+        runs = max(spec.search["trials"], len(asked)) * per_trial
+        reporter.start(SimpleNamespace(folder=sweep.folder, points=range(runs)), runs - ended * per_trial)
+    try:
+        sweeps.trials.run_search(search, run_point, jobs=jobs, scheduler=scheduler,
+                                 on_done=None if reporter is None else reporter.done)
+    finally:
+        search.write_best()
+    return search
+
+
+def run_point(config_path: str, overrides: list[str], run_dir: str, on_epoch: EpochCallback | None = None
+              ) -> dict[str, Any]:
     """One point of a sweep, in a worker process (local pool or dask; `sweeps.workers.execute`
     calls it): train it into run_dir, or go on from the resume state an earlier sweep left there,
-    and draw its pictures; returns its results.csv values. Never raises, so a sweep goes on."""
+    and draw its pictures; returns its results.csv values. Never raises, so a sweep goes on.
+    on_epoch: gets every metrics row (a search's worker reports it to the study, and may stop the
+    run by raising training.Pruned)."""
     try:
         if (Path(run_dir) / RESUME_FILE).is_file():  # cut off in an earlier sweep: go on from its state
-            result = resume_run(Path(run_dir))
+            result = resume_run(Path(run_dir), on_epoch=on_epoch)
         else:
-            result = train_run(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True)
+            result = train_run(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True,
+                               on_epoch=on_epoch)
         draw_pictures(result)
         return sweeps.results.record(result.summary)
     except NnctlError as e:
@@ -303,8 +361,9 @@ def run_point(config_path: str, overrides: list[str], run_dir: str) -> dict[str,
 
 
 def draw_sweep(folder: Path) -> list[Path]:
-    """sweep.png, boundaries.png (when the runs have boundaries) and report.html."""
-    return [*sweeps.pictures.draw_sweep_pictures(folder), sweeps.report.write_report(folder)]
+    """sweep.png, boundaries.png (when the runs have boundaries), search.png (a search's) and report.html."""
+    return [*sweeps.pictures.draw_sweep_pictures(folder), *sweeps.pictures.draw_search_picture(folder),
+            sweeps.report.write_report(folder)]
 
 
 def predict_file(run_dir: Path | str, source: str, *, out: Path | None = None, proba: bool = False,

@@ -19,6 +19,7 @@ tested without training anything.
     plot_sweep(rows, settings, path, metric=..., ...)    sweep.png: a metric against each swept setting
     plot_boundaries(panels, path, title=...)             boundaries.png: one small boundary per run of a sweep
     plot_compare(curves, path, metrics=..., ...)         compare.png: runs' curves and boundaries side by side
+    plot_search(data, path, title=...)                   search.png: a search, its history and settings
     model_thumbnail(predict, data, width=...)            report.html: a run's model, drawn small (PNG bytes)
     loss_thumbnail(metrics, width=..., height=...)       report.html: a run's loss, drawn small (PNG bytes)
 
@@ -70,6 +71,9 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "model": (
         "MAX_NODES_DRAWN", "MAX_UNITS_DRAWN", "confusion_counts", "decision_grid", "edge_color", "plot_boundary",
         "plot_confusion", "plot_fit", "plot_hidden", "plot_moved", "plot_network", "plot_neurons", "strongest_units",
+    ),
+    "search": (
+        "SearchData", "plot_search", "search_figure",
     ),
     "sweep": (
         "MAX_BOUNDARY_COLUMNS", "MAX_SWEEP_LINES", "MAX_VALUE_TICKS", "loss_thumbnail", "model_thumbnail",

@@ -14,11 +14,14 @@ state goes on from it, the others run from the start.
     results    the folder's inventory, results.csv's columns, the one reader of results.csv and sweep.yaml
     folder     Sweep: the folder checked, locked and written as points finish
     workers    execute: the points on a pool of worker processes or a Dask cluster
+    search     a search's study (Optuna, ask-and-tell): trials asked, their epochs reported, told; best.yaml
+    trials     a search's runs on workers (or Dask) that report each epoch to the parent and stop when told
+    study      a search's trials read back from the folder (no Optuna): search.png's arrays, the best trial
     pictures   sweep.png, boundaries.png and report.html's thumbnails, gathered from the folder and drawn by nnctl.plots
     report     report.html
 
 Within the package, imports go down this list's dependencies (names → spec, results → folder →
-workers; names, results → pictures → report) and never up. What a point does (train, resume,
+workers → search → trials; names, results → study → pictures → report) and never up. What a point does (train, resume,
 draw) is the
 workflow's (layer 6), handed to `workers.execute` as a function.
 
@@ -31,7 +34,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-SUBMODULES = ("names", "spec", "results", "folder", "workers", "pictures", "report")
+SUBMODULES = ("names", "spec", "results", "folder", "workers", "search", "trials", "study", "pictures", "report")
 
 
 def __getattr__(name: str) -> ModuleType:

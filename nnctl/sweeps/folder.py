@@ -51,6 +51,8 @@ class Sweep:
         self.where = where or str(folder)  # how messages name the folder: "--out PATH"
         self.points = sweep_points(spec)
         self.keys = list(dict.fromkeys(k for p in self.points for k in p.settings))
+        if spec.search:  # a search's points come as it asks them (`add`): its columns are known before
+            self.keys = [*spec.random, *(["seed"] if spec.seeds else [])]
         self._start_rows()
         self.lock: FolderLock | None = None
         self.checked: tuple[int, int, int] | None = None  # the sweep.yaml found to be this sweep's (inode, time, size)
@@ -99,19 +101,39 @@ class Sweep:
         if self.lock is None:
             self.lock = FolderLock(self.folder, self.where, LOCK)
         self.check_same_sweep()  # again, now that no other sweep can write here
+        self.write_asked()
+        todo = self._pick_up(self.points)
+        self.save()
+        return todo
+
+    def write_asked(self) -> None:
+        """sweep.yaml: the question, its digest and every point."""
         named = {"name": self.spec.name} if self.spec.name else {}
         asked = {**named, "digest": self.spec.digest(), **self.spec.to_dict(),
                  "points": [{"name": p.name, "settings": p.settings} for p in self.points]}
         write_text(self.folder / SWEEP_YAML, dump_yaml(asked))
+
+    def _pick_up(self, points: list[Point]) -> list[Point]:
+        """Of `points`, those not finished: rows set from what their run directories say."""
         todo = []
-        for point in self.points:
+        for point in points:
             found = self._found(point)
             if found is not None:
                 self._set(point.name, found)
             if found is None or found["status"] not in FINISHED:
                 todo.append(point)
-        self.save()
         return todo
+
+    def add(self, points: list[Point]) -> None:
+        """Points a search has asked (sweeps.search), after `prepare`: their rows (`pending`, or
+        what their run directories say) and sweep.yaml listing them."""
+        for point in points:
+            self.points.append(point)
+            self._set(point.name, {"name": point.name, **point.settings, "status": "pending",
+                                   "run_dir": f"{RUNS}/{point.name}"})
+        self._pick_up(points)
+        self.write_asked()
+        self.save()
 
     def _found(self, point: Point) -> dict[str, Any] | None:
         """What a point's run directory says of it: its summary's row (finished, or cut off with

@@ -19,12 +19,14 @@ from nnctl.plots import (
     loss_thumbnail,
     model_thumbnail,
     plot_boundaries,
+    plot_search,
     plot_sweep,
     reading_order,
 )
 from nnctl.runs import load_run
 from nnctl.sweeps.names import setting_labels
-from nnctl.sweeps.results import SWEEP_PICTURES, read_results, sweep_name
+from nnctl.sweeps.results import SEARCH_PICTURE, SWEEP_PICTURES, read_results, sweep_name
+from nnctl.sweeps.study import search_data
 from nnctl.vocabulary import FINAL_METRICS, FINISHED, SUMMARY_METRICS
 
 
@@ -65,6 +67,15 @@ def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = No
         written.append(plot_boundaries(panels, boundaries_png, title=title, dpi=dpi,
                                        score_label=score_label))
     return written
+
+
+def draw_search_picture(folder: Path, *, dpi: int = 110) -> list[Path]:
+    """search.png, for a search's sweep folder with trials (`sweeps.study`); [] for any other."""
+    data = search_data(folder)
+    if data is None:
+        return []
+    _, _, asked = read_results(folder)
+    return [plot_search(data, folder / SEARCH_PICTURE, title=sweep_name(folder, asked), dpi=dpi)]
 
 
 @dataclass(frozen=True)

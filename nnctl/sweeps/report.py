@@ -27,10 +27,21 @@ from urllib.parse import quote
 
 from nnctl.files import flow, write_text
 from nnctl.sweeps.pictures import run_thumbnails
-from nnctl.sweeps.results import REPORT, RUNS, SWEEP_YAML, read_sweep_yaml, results_table, sweep_name
+from nnctl.sweeps.results import (
+    BEST,
+    REPORT,
+    RUNS,
+    SEARCH_PICTURE,
+    SWEEP_YAML,
+    read_sweep_yaml,
+    results_table,
+    sweep_name,
+)
+from nnctl.sweeps.study import best_trial, is_search, trial_groups
 from nnctl.vocabulary import FINAL_METRICS, STATUSES, SUMMARY_METRICS
 
 THUMB_WIDTH = 260  # the model's thumbnail; the loss curve's is twice as wide
+SEARCH_WIDTH = 1400  # search.png, as wide as the page
 TEXT_COLUMNS = frozenset({"name", "status", "error", "run_dir"})
 # the run's main picture, in order of preference; the loss curve is shown beside it
 MAIN_PICTURES = (("boundary.png", "decision boundary"), ("fit.png", "fit"), ("confusion.png", "confusion matrix"))
@@ -142,7 +153,8 @@ def render(sweep_dir: Path, columns: list[str], rows: list[dict[str, str]], spec
         f"<title>{_e(title)} · nnctl sweep report</title>",
         f"<style>{CSS}</style></head><body>",
         _header(title, rows, spec),
-        _table(shown, numeric, rows),
+        _search_section(sweep_dir, rows, spec),
+        _table(shown, numeric, rows, _best_names(rows, spec)),
         '<h2 id="runs">Runs</h2>',
         '<div class="cards">',
         *(_card(i, row, points.get(row.get("name", "")), setting_keys, sweep_dir) for i, row in enumerate(rows)),
@@ -178,13 +190,14 @@ def _header(title: str, rows: list[dict[str, str]], spec: dict[str, Any]) -> str
     random = spec.get("random") or {}
     if isinstance(random, dict) and random:
         items = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(flow(v))}</code></td></tr>" for k, v in random.items())
-        facts.append(("random", f'<table class="grid">{items}</table> {_e(spec.get("samples", 0))} samples'))
+        drawn = "searched (see Search)" if is_search(spec) else f"{_e(spec.get('samples', 0))} samples"
+        facts.append(("random", f'<table class="grid">{items}</table> {drawn}'))
     overrides = spec.get("set") or spec.get("overrides")
     if isinstance(overrides, list) and overrides:  # KEY=VALUE texts, shown as they were written
         facts.append(("set", " ".join(f"<code>{_e(o)}</code>" for o in overrides)))
     if spec.get("seeds"):
         facts.append(("seeds", _values(spec["seeds"])))
-    best = _best(rows)
+    best = "" if is_search(spec) else _best(rows)  # a search's is the study's, in its own section
     if best:
         facts.append(("best", best))
     dl = "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in facts)
@@ -209,7 +222,36 @@ def _best(rows: list[dict[str, str]]) -> str:
     return ""
 
 
-def _table(columns: list[str], numeric: set[str], rows: list[dict[str, str]]) -> str:
+def _best_names(rows: list[dict[str, str]], spec: dict[str, Any]) -> set[str]:
+    """The runs of a search's best trial (marked ★ in the table), none for another sweep."""
+    best = best_trial(rows, spec) if is_search(spec) else None
+    return {row["name"] for row in trial_groups(rows).get(best[0], [])} if best else set()
+
+
+def _search_section(sweep_dir: Path, rows: list[dict[str, str]], spec: dict[str, Any]) -> str:
+    """A search's: its study's settings, the best trial and best.yaml, and search.png."""
+    if not is_search(spec):
+        return ""
+    search, pruning = spec["search"], spec.get("pruning") or {}
+    facts = (f"{_e(search.get('method'))} · {_e(search.get('trials'))} trials · {_e(search.get('direction'))} "
+             f"<code>{_e(search.get('metric'))}</code>"
+             + (f" · pruning {_e(pruning.get('method'))} after {_e(pruning.get('min_epochs'))} epochs" if pruning
+                else " · no pruning"))
+    best = best_trial(rows, spec)
+    if best:
+        index = next(i for i, row in enumerate(rows) if row.get("name") in _best_names(rows, spec))
+        facts += (f'<br>best: <a href="#run-{index}">trial {best[0]}</a> ({_e(search.get("metric"))} '
+                  f"{best[1]:.6g}); its config: <code>{_e(BEST)}</code> "
+                  f"(<code>nnctl train {_e(sweep_dir.name)}/{_e(BEST)}</code>)")
+    picture = sweep_dir / SEARCH_PICTURE
+    image = _thumbnail(picture, SEARCH_WIDTH) if picture.is_file() else None
+    figure = (f'<figure><a href="{SEARCH_PICTURE}"><img src="{image}" alt="the search: history, curves, '
+              f'importance, parallel coordinates" style="max-width: 100%"></a></figure>' if image else "")
+    return f'<h2 id="search">Search</h2><p>{facts}</p>{figure}'
+
+
+def _table(columns: list[str], numeric: set[str], rows: list[dict[str, str]], best: frozenset | set = frozenset()
+           ) -> str:
     heads = "".join(
         f'<th data-col="{_e(c)}" data-type="{"num" if c in numeric else "text"}" tabindex="0" '
         f'title="sort by {_e(c)}"><span class="label">{_breakable(c)}</span><span class="arrow">↕</span></th>'
@@ -224,10 +266,12 @@ def _table(columns: list[str], numeric: set[str], rows: list[dict[str, str]]) ->
                 cells.append(f'<td class="num"{attrs} data-n="{_sort_key(raw)}" title="{_e(raw)}">'
                              f"{_e(format_number(raw, c))}</td>")
             elif c == "status":
-                cells.append(f'<td{attrs}><span class="badge {_status_class(raw)}">{_e(raw)}</span></td>')
+                at = f" at epoch {row['epochs']}" if raw == "pruned" and row.get("epochs") else ""
+                cells.append(f'<td{attrs}><span class="badge {_status_class(raw)}">{_e(raw + at)}</span></td>')
             elif c == "name":
                 # may wrap after its commas when the table is tight
-                link = _e(raw).replace(",", ",<wbr>")
+                link = _e(raw).replace(",", ",<wbr>") + (' <span title="the search\'s best trial">★ best</span>'
+                                                         if raw in best else "")
                 cells.append(f'<td class="runname"{attrs}><a href="#run-{i}">{link}</a></td>')
             elif c == "error":
                 cells.append(f'<td class="error"{attrs} title="{_e(raw)}">{_e(raw)}</td>')

@@ -30,7 +30,13 @@ RESULTS = "results.csv"
 REPORT = "report.html"
 SWEEP_PICTURES = ("sweep.png", "boundaries.png")
 LOCK = ".sweep.lock"  # empty; locked while a sweep or `nnctl plot` writes in the folder, left in place after
-SWEEP_FILES = frozenset({SWEEP_YAML, RESULTS, REPORT, *SWEEP_PICTURES, LOCK})
+# a search's (sweeps.search): its study (Optuna's journal, and the lock file Optuna takes while it
+# appends to it), the best trial's config, and its pictures
+STUDY = "study.journal"
+BEST = "best.yaml"
+SEARCH_PICTURE = "search.png"
+SEARCH_FILES = (STUDY, f"{STUDY}.lock", BEST, SEARCH_PICTURE)
+SWEEP_FILES = frozenset({SWEEP_YAML, RESULTS, REPORT, *SWEEP_PICTURES, LOCK, *SEARCH_FILES})
 RUNS = "runs"  # a folder of run directories, one per point, each holding run files alone (runs.foreign_entry)
 
 METRIC_COLUMNS = FINAL_METRICS  # final.val_accuracy: summary.json's key path

@@ -6,6 +6,12 @@ product × the samples × the seeds, each with its settings and a name that need
 (`sweeps.names`); `digest` names the question, so that asking it again finds the same folder.
 A sweep file's `name:` names the folder and the pictures; it is not part of the question.
 
+A sweep file with `search:` ({method: tpe|random, trials, metric, direction, timeout}) and
+optionally `pruning:` ({method: asha|median|hyperband, min_epochs}) searches its `random:` space
+instead (`sweeps.search`): it has no points up front. `random:` entries may be `{int: [lo, hi],
+log: true}` and, for model.hidden, `{depth: <distribution>, width: <distribution>}` ([width] *
+depth), in plain random sweeps too. A search's budget (trials, timeout) is not in its digest.
+
 Each key is swept in one place: a key given twice (two --grid, a file's grid: and --grid, grid:
 and random:, seeds: and a swept seed) or both swept and set is refused, never silently settled.
 
@@ -32,10 +38,23 @@ from nnctl.config import SAFE_NAME, parse_value, shown
 from nnctl.errors import NnctlError
 from nnctl.files import YamlTooLarge, flow, read_yaml, regular_file, yaml_error
 from nnctl.sweeps.names import point_names
+from nnctl.vocabulary import SUMMARY_METRICS
 
 DISTRIBUTIONS = ("choice", "uniform", "loguniform", "int")
+SHAPE = ("depth", "width")  # model.hidden's random: entry {depth: …, width: …}: [width] * depth
 SPEC_KEYS = ("config", "set", "grid", "random", "samples", "seeds", "seed")  # the question: its digest's keys
-FILE_KEYS = ("name", *SPEC_KEYS)  # a sweep file's keys
+# A search (issue 19): the study's settings, and its pruner's. In the digest only when given, so a
+# grid sweep's digest (and folder) is what it was before; a search's budget (trials, timeout) is not
+# part of the question: asking for more trials goes on with the same study.
+SEARCH_KEYS = ("search", "pruning")
+BUDGET_KEYS = ("trials", "timeout")
+SEARCH_METHODS = ("tpe", "random")
+PRUNERS = ("asha", "median", "hyperband")
+SEARCH_DEFAULTS = {"method": "tpe", "trials": None, "metric": "val_loss", "direction": "minimize", "timeout": None}
+PRUNING_DEFAULTS = {"method": "asha", "min_epochs": 1}
+SEARCH_METRICS = SUMMARY_METRICS  # what a search may minimize or maximize: a run's final metrics
+DIRECTIONS = ("minimize", "maximize")
+FILE_KEYS = ("name", *SPEC_KEYS, *SEARCH_KEYS)  # a sweep file's keys
 # Where a key is swept (grid, random, seeds) or set, as messages name them: in a sweep file, and
 # on the command line
 FILE_PLACES = ("grid", "random", "seeds", "set")
@@ -127,11 +146,15 @@ class SweepSpec:
     seed: int = 0  # draws the random space's samples
     where: str = field(default="", compare=False)
     name: str | None = field(default=None, compare=False)  # names the folder and the pictures
+    search: dict[str, Any] = field(default_factory=dict)  # SEARCH_DEFAULTS' keys, when the sweep is a search
+    pruning: dict[str, Any] = field(default_factory=dict)  # PRUNING_DEFAULTS' keys, when a search prunes
 
     def to_dict(self) -> dict[str, Any]:
-        """The question (SPEC_KEYS), as sweep.yaml holds it; the name is not part of it."""
+        """The question (SPEC_KEYS, and SEARCH_KEYS when given), as sweep.yaml holds it; the name
+        is not part of it."""
+        searched = {key: getattr(self, key) for key in SEARCH_KEYS if getattr(self, key)}
         return {"config": str(self.config), "set": self.overrides, "grid": self.grid, "random": self.random,
-                "samples": self.samples, "seeds": self.seeds, "seed": self.seed}
+                "samples": self.samples, "seeds": self.seeds, "seed": self.seed, **searched}
 
     def digest(self) -> str:
         """Eight hex digits naming this sweep, so the same command finds the same folder."""
@@ -141,6 +164,9 @@ class SweepSpec:
 def digest_of(asked: dict[str, Any]) -> str:
     """The digest of a sweep's question: `SweepSpec.to_dict()`, or the same keys of a sweep.yaml."""
     question = {key: asked.get(key) for key in SPEC_KEYS}
+    for key in SEARCH_KEYS:  # a search's settings but not its budget; nothing for a grid sweep
+        if isinstance(asked.get(key), dict) and asked[key]:
+            question[key] = {k: v for k, v in asked[key].items() if k not in BUDGET_KEYS}
     return hashlib.sha1(json.dumps(question, sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 
@@ -170,16 +196,19 @@ def load_sweep_file(path: Path, extra: SweepSpec | None = None) -> SweepSpec:
     if raw.get("config") is None:
         raise NnctlError(f"{where}: config: is required (the base config's path, relative to this file)")
     random = _random(where, raw.get("random"))
+    search = _search(where, raw.get("search"), raw)
     spec = SweepSpec(
         config=_base_config(where, path, raw["config"]),
         overrides=_overrides(where, raw.get("set")),
         grid=_grid(where, raw.get("grid")),
         random=random,
-        samples=_samples(where, raw.get("samples"), random),
+        samples=0 if search else _samples(where, raw.get("samples"), random),
         seeds=_seeds(f"{where}: seeds", raw.get("seeds")),
         seed=_whole(f"{where}: seed", 0 if raw.get("seed") is None else raw["seed"]),
         where=where,
         name=_name(where, raw.get("name")),
+        search=search,
+        pruning=_pruning(where, raw.get("pruning"), search),
     )
     if extra is not None:
         _add(spec, extra)
@@ -292,11 +321,20 @@ def _random(where: str, value: Any) -> dict[str, dict[str, Any]]:
 
 def check_distribution(where: str, space: Any) -> None:
     """One random: entry: {choice: [values]}, {uniform: [low, high]} (low < high),
-    {loguniform: [low, high]} (0 < low < high) or {int: [low, high]} (whole, low ≤ high, both ends in)."""
-    if not isinstance(space, dict) or len(space) != 1 or next(iter(space)) not in DISTRIBUTIONS:
-        raise NnctlError(f"{where}: expected one of {{{', '.join(d + ': …' for d in DISTRIBUTIONS)}}}, "
+    {loguniform: [low, high]} (0 < low < high), {int: [low, high]} (whole, low ≤ high, both ends
+    in; with `log: true`, 0 < low, drawn on a log scale) or, for model.hidden, a shape
+    {depth: <one of those>, width: <one of those>}, meaning [width] * depth."""
+    if isinstance(space, dict) and set(space) == set(SHAPE):
+        for part in SHAPE:
+            check_distribution(f"{where}.{part}", space[part])
+        return
+    kinds = [k for k in space if k in DISTRIBUTIONS] if isinstance(space, dict) else []
+    extra = set(space) - {*kinds, "log"} if isinstance(space, dict) else set()
+    if len(kinds) != 1 or extra or ("log" in space and kinds != ["int"]):
+        raise NnctlError(f"{where}: expected one of {{{', '.join(d + ': …' for d in DISTRIBUTIONS)}}} "
+                         f"({{int: …, log: true}} for a log scale, {{depth: …, width: …}} for model.hidden), "
                          f"got {shown(space)}")
-    kind, args = next(iter(space.items()))
+    kind, args = kinds[0], space[kinds[0]]
     if kind == "choice":
         if not isinstance(args, list) or not args:
             raise NnctlError(f"{where}: choice needs a list of at least one value, got {shown(args)}")
@@ -307,12 +345,20 @@ def check_distribution(where: str, space: Any) -> None:
         # both ends fit numpy's int64 (the draw is rng.integers(low, high + 1))
         ok = pair and all(isinstance(a, int) and abs(a) < 2**62 for a in args) and args[0] <= args[1]
         need = "whole numbers [low, high] with low ≤ high (each under 2^62)"
+        if ok and space.get("log", False) is not False:
+            ok, need = space["log"] is True and args[0] > 0, "log: true (or false) and, on a log scale, 0 < low"
     elif kind == "uniform":
         ok, need = pair and args[0] < args[1], "numbers [low, high] with low < high"
     else:
         ok, need = pair and 0 < args[0] < args[1], "0 < low < high"
     if not ok:
         raise NnctlError(f"{where}: {kind} needs {need}, got {shown(args)}")
+
+
+def distribution(space: dict[str, Any]) -> tuple[str, Any, bool]:
+    """A checked random: entry (not a shape) as (kind, its arguments, on a log scale)."""
+    kind = next(k for k in space if k in DISTRIBUTIONS)
+    return kind, space[kind], kind == "loguniform" or space.get("log") is True
 
 
 def _samples(where: str, value: Any, random: dict) -> int:
@@ -324,6 +370,83 @@ def _samples(where: str, value: Any, random: dict) -> int:
     if value is None:
         raise NnctlError(f"{where}: samples: is required with random: (how many points to draw), e.g. samples: 20")
     return _whole(f"{where}: samples", value, low=1)
+
+
+def _search(where: str, value: Any, raw: dict[str, Any]) -> dict[str, Any]:
+    """search: {method, trials, metric, direction, timeout} with SEARCH_DEFAULTS filled in, over
+    the file's random: space (a grid has no place in a search: write it as {choice: [...]})."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise NnctlError(f"{where}: search: expected a mapping, e.g. {{method: tpe, trials: 60}}, got {shown(value)}")
+    for key in value:
+        if key not in SEARCH_DEFAULTS:
+            raise NnctlError(f"{where}: search: unknown key {shown(key)} (allowed: {', '.join(SEARCH_DEFAULTS)})")
+    search = {**SEARCH_DEFAULTS, **{k: v for k, v in value.items() if v is not None}}
+    if value.get("direction") is None:  # an accuracy is maximized, a loss minimized
+        search["direction"] = "maximize" if str(search["metric"]).endswith("accuracy") else "minimize"
+    for key, allowed in (("method", SEARCH_METHODS), ("metric", SEARCH_METRICS), ("direction", DIRECTIONS)):
+        if search[key] not in allowed:
+            raise NnctlError(f"{where}: search.{key}: unknown {shown(search[key])} (choose from: {', '.join(allowed)})")
+    if search["trials"] is not None:
+        _whole(f"{where}: search.trials", search["trials"], low=1)
+    if search["timeout"] is not None and not (_number(search["timeout"]) and search["timeout"] > 0):
+        raise NnctlError(f"{where}: search.timeout: expected seconds > 0, got {shown(search['timeout'])}")
+    if not raw.get("random"):
+        raise NnctlError(f"{where}: search: needs random: (the space to search), e.g. "
+                         "random: {optimizer.lr: {loguniform: [1.0e-4, 0.1]}}")
+    for key in ("grid", "samples"):
+        if raw.get(key) is not None:
+            raise NnctlError(f"{where}: {key}: has no place in a search (search.trials says how many points; "
+                             "a grid's values go in random: as {choice: [...]}); drop it")
+    return search
+
+
+def _pruning(where: str, value: Any, search: dict[str, Any]) -> dict[str, Any]:
+    """pruning: {method: asha|median|hyperband, min_epochs: k}, PRUNING_DEFAULTS filled in; only with search:."""
+    if value is None:
+        return {}
+    if not search:
+        raise NnctlError(f"{where}: pruning: needs search: (only a search's study decides which runs to stop)")
+    if not isinstance(value, dict) or any(key not in PRUNING_DEFAULTS for key in value):
+        raise NnctlError(f"{where}: pruning: expected a mapping of {', '.join(PRUNING_DEFAULTS)}, "
+                         f"e.g. {{method: asha, min_epochs: 5}}, got {shown(value)}")
+    pruning = {**PRUNING_DEFAULTS, **{k: v for k, v in value.items() if v is not None}}
+    if pruning["method"] not in PRUNERS:
+        raise NnctlError(f"{where}: pruning.method: unknown {shown(pruning['method'])} "
+                         f"(choose from: {', '.join(PRUNERS)})")
+    _whole(f"{where}: pruning.min_epochs", pruning["min_epochs"], low=1)
+    return pruning
+
+
+def with_search_options(spec: SweepSpec, options: dict[str, Any]) -> SweepSpec:
+    """The command line's --search METHOD, --trials N, --timeout SECONDS and --pruning METHOD
+    (`options`, by those names, None when not given) over a sweep file's search: and pruning:
+    (a search needs the file's random: space)."""
+    given = {k: v for k, v in options.items() if v is not None}
+    if not given:
+        return spec
+    if not spec.random:
+        flags = ", ".join(f"--{k}" for k in given)
+        raise NnctlError(f"{flags}: a search needs a sweep file with random: (the space to search)")
+    if spec.grid:
+        raise NnctlError(f"--search: {spec.where} has grid: (or --grid), which has no place in a search; "
+                         "write its values in random: as {choice: [...]}")
+    if "search" in given and given["search"] not in SEARCH_METHODS:
+        raise NnctlError(f"--search: unknown {shown(given['search'])} (choose from: {', '.join(SEARCH_METHODS)})")
+    if "pruning" in given and given["pruning"] not in PRUNERS:
+        raise NnctlError(f"--pruning: unknown {shown(given['pruning'])} (choose from: {', '.join(PRUNERS)})")
+    for key in ("trials", "timeout"):
+        if key in given and not (_number(given[key]) and given[key] > 0):
+            raise NnctlError(f"--{key}: must be > 0, got {given[key]}")
+    search = {**(spec.search or SEARCH_DEFAULTS)}
+    search.update({k: given[k] for k in ("trials", "timeout") if k in given})
+    search["method"] = given.get("search", search["method"])
+    pruning = spec.pruning if "pruning" not in given else {**PRUNING_DEFAULTS, **spec.pruning,
+                                                           "method": given["pruning"]}
+    return SweepSpec(config=spec.config, overrides=spec.overrides, grid=spec.grid, random=spec.random,
+                     seeds=spec.seeds, seed=spec.seed, where=spec.where, name=spec.name, search=search,
+                     pruning=pruning)
 
 
 def _seeds(where: str, value: Any) -> list[int]:
@@ -351,7 +474,10 @@ class Point:
 
 def _draw(space: dict[str, Any], rng) -> Any:
     """One value of a distribution checked by `check_distribution`."""
-    kind, args = next(iter(space.items()))
+    if set(space) == set(SHAPE):
+        depth, width = (_draw(space[part], rng) for part in SHAPE)
+        return [width] * depth
+    kind, args, log = distribution(space)
     if kind == "choice":
         return args[int(rng.integers(len(args)))]
     low, high = args
@@ -359,12 +485,15 @@ def _draw(space: dict[str, Any], rng) -> Any:
         return float(rng.uniform(low, high))
     if kind == "loguniform":
         return float(math.exp(rng.uniform(math.log(low), math.log(high))))
+    if log:  # log-uniform over [low, high + 1), floored: k drawn with probability ∝ log((k + 1) / k)
+        return int(min(math.floor(math.exp(rng.uniform(math.log(low), math.log(high + 1)))), high))
     return int(rng.integers(low, high + 1))
 
 
 def count_points(spec: SweepSpec) -> int:
     """How many points `sweep_points` makes, counted without making them."""
-    return math.prod(len(values) for values in spec.grid.values()) * max(spec.samples, 1) * max(len(spec.seeds), 1)
+    samples = (spec.search["trials"] or 1) if spec.search else max(spec.samples, 1)
+    return math.prod(len(values) for values in spec.grid.values()) * samples * max(len(spec.seeds), 1)
 
 
 def swept_once(where: str, spec: SweepSpec, places: tuple[str, str, str, str] = FILE_PLACES) -> None:
@@ -401,6 +530,8 @@ def sweep_points(spec: SweepSpec) -> list[Point]:
     for key, space in spec.random.items():
         check_distribution(f"{where}random.{key}", space)
     swept_once(where, spec)
+    if spec.search:  # a search's points are the study's trials, asked as it goes (sweeps.search)
+        return []
     rng = np.random.default_rng(spec.seed)
     draws = [{k: _draw(space, rng) for k, space in spec.random.items()} for _ in range(spec.samples)]
     grid = [dict(zip(spec.grid, values, strict=True)) for values in itertools.product(*spec.grid.values())]
