@@ -450,14 +450,24 @@ def draw_boundaries(ax: Axes, xx: Array, yy: Array, P: Array) -> list:
     """The lines where the argmax changes: for each class, where its probability equals the best
     of the others. For K == 2 this is the P = 0.5 contour. Returns the contour sets drawn."""
     drawn = []
-    for k in range(P.shape[-1]):
+    for margin in boundary_margins(P):
+        # above the points (a boundary runs through the densest data), under the rings of mistakes
+        line = ax.contour(xx, yy, margin, levels=[0.0], colors=BOUNDARY, linewidths=2.2, zorder=4)
+        line.set_path_effects(halo(5.5))
+        drawn.append(line)
+    return drawn
+
+
+def boundary_margins(P: Array) -> list[Array]:
+    """The fields whose zero level lines are the boundaries of P: (..., K): for each class that
+    wins somewhere but not everywhere, its probability minus the best of the others. Two
+    classes have one line: class 0's field is class 1's negated, so it is given once."""
+    margins = []
+    for k in range(1 if P.shape[-1] == 2 else 0, P.shape[-1]):
         margin = P[..., k] - np.delete(P, k, axis=-1).max(axis=-1)
         if margin.min() < 0 < margin.max():  # a class that wins nowhere (or everywhere) has no line
-            # above the points (a boundary runs through the densest data), under the rings of mistakes
-            line = ax.contour(xx, yy, margin, levels=[0.0], colors=BOUNDARY, linewidths=2.2, zorder=4)
-            line.set_path_effects(halo(5.5))
-            drawn.append(line)
-    return drawn
+            margins.append(margin)
+    return margins
 
 
 # ---------------------------------------------------------------- regression targets over a picture
@@ -510,6 +520,20 @@ def surface_dots(ax: Axes, data: PlotData, norm) -> str:
             edgecolors="white",
         )
     return "" if shown_all.all() else f", {shown_all.sum()} of {n_points}"
+
+
+def sample_rows(labels: Array, most: int) -> Array:
+    """(m,) sorted row indices, m <= about `most`: every row when there are no more than `most`,
+    else a sample stratified by label (each class in its share, at least one row), the same rows
+    every time (seed 0), so a picture of a million points is reproducible. labels: (n,)."""
+    labels = np.asarray(labels).reshape(-1)
+    if len(labels) <= most:
+        return np.arange(len(labels))
+    rng = np.random.default_rng(0)
+    classes, counts = np.unique(labels, return_counts=True)
+    quotas = np.maximum(1, most * counts // len(labels))
+    return np.sort(np.concatenate([rng.choice(np.flatnonzero(labels == c), q, replace=False)
+                                   for c, q in zip(classes, quotas, strict=True)]))
 
 
 def _sample_mask(n: int, most: int) -> Array:
