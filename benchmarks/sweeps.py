@@ -124,10 +124,13 @@ print(len(scores), sum(scores) / len(scores))
 """
 
 
+TREE = [ROOT]  # the nnctl measured: this checkout, or another one's (--tree, for a before/after)
+
+
 def env() -> dict[str, str]:
-    """This environment, with the worktree first on the path (so the nnctl measured is this one)."""
+    """This environment, with the tree measured first on the path."""
     path = os.environ.get("PYTHONPATH", "")
-    return os.environ | {"PYTHONPATH": f"{ROOT}{os.pathsep}{path}" if path else str(ROOT)}
+    return os.environ | {"PYTHONPATH": f"{TREE[0]}{os.pathsep}{path}" if path else str(TREE[0])}
 
 
 def peer_script(template: str, seeds: list[int]) -> str:
@@ -280,13 +283,14 @@ def bench_large(tmp: Path, rounds: int) -> Measured:
 
 
 def where() -> str:
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "nnctl"], capture_output=True, text=True)
+    commit = subprocess.run(["git", "-C", str(TREE[0]), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(TREE[0]), "status", "--porcelain", "nnctl"], capture_output=True,
+                           text=True)
     import matplotlib
     import numpy
 
     return (f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, nnctl at {commit.stdout.strip()}"
-            f"{' (+ uncommitted changes)' if dirty.stdout.strip() else ''}, {platform.machine()}, "
+            f"{' (+ uncommitted changes)' if dirty.stdout.strip() else ''} ({TREE[0]}), {platform.machine()}, "
             f"{os.cpu_count()} cores, Python {platform.python_version()}, numpy {numpy.__version__}, "
             f"matplotlib {matplotlib.__version__}, load average {os.getloadavg()[0]:.2f}")
 
@@ -298,7 +302,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="rounds (medians over them)")
     parser.add_argument("--only", default="grid,train,large", help=f"comma-separated: {', '.join(BENCHES)}")
+    parser.add_argument("--tree", type=Path, default=ROOT, help="measure the nnctl of this checkout (default: here)")
     args = parser.parse_args()
+    TREE[0] = args.tree.resolve()
     print(where())
     for name in args.only.split(","):
         with tempfile.TemporaryDirectory() as tmp:

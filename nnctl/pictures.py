@@ -122,7 +122,22 @@ def draw_loss(run, path: Path, *, dpi: int, progress: Progress | None = None) ->
 
 def draw_boundary(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:
     return plots.plot_boundary(predict_scores(run), plot_data(run), path, title=title(run), dpi=dpi,
-                               score_label=run.model.loss.score_label)
+                               score_label=run.model.loss.score_label, accuracy=measured_accuracy(run))
+
+
+def measured_accuracy(run) -> dict[str, float] | None:
+    """{split: accuracy} of model.npz's weights on all the training and validation points, as
+    summary.json's final metrics measured them when the run ended, or None when model.npz may
+    hold other weights than those (a run restored to its best epoch, diverged, interrupted): a
+    picture of a million points then need not predict them all again to say it."""
+    summary = run.summary
+    final = summary.get("final", {})
+    if summary.get("status") != "completed" or "train_accuracy" not in final:
+        return None
+    measured = {"train": final["train_accuracy"]}
+    if "val_accuracy" in final:
+        measured["validation"] = final["val_accuracy"]
+    return measured
 
 
 def draw_fit(run, path: Path, *, dpi: int, progress: Progress | None = None) -> Path:

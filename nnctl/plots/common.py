@@ -55,6 +55,7 @@ FINE_LOG_TICKS_DECADES = 3.0  # up to this span, log ticks at 1, 2, 5 x 10^k; be
 TITLE_CHARACTERS_PER_INCH = 9.5  # of the bold 12-pt suptitle, measured on typical run titles
 LAYOUT_PAD = 0.09  # inches between panels, titles and the suptitle (constrained layout)
 MAX_POINTS_ON_SURFACE = 400  # data drawn over a predicted surface: a sample, so the surface shows
+MAX_POINTS_DRAWN = 2000  # points drawn over class regions: a stratified sample of larger sets (sample_rows)
 
 # Okabe & Ito (2008). Black is left out: it draws edges, boundaries and error marks.
 CLASS_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
@@ -371,9 +372,16 @@ def class_indices(y: Array) -> Array:
     return np.asarray(y).reshape(-1).astype(int)
 
 
+PREDICT_CHUNK = 16_384  # rows a picture predicts at once: a million points cost no more memory than this
+
+
 def predicted_classes(predict_scores: Callable[[Array], Array], X: Array) -> Array:
-    """(n,) ints: the argmax of the model's scores for X: (n, d), whatever form they take."""
-    return np.argmax(as_probabilities(predict_scores(X)), axis=1)
+    """(n,) ints: the argmax of the model's scores for X: (n, d), whatever form they take;
+    PREDICT_CHUNK rows at a time, so the network's activations of a large set never exist whole."""
+    if len(X) == 0:
+        return np.argmax(as_probabilities(predict_scores(X)), axis=1)
+    return np.concatenate([np.argmax(as_probabilities(predict_scores(X[i : i + PREDICT_CHUNK])), axis=1)
+                           for i in range(0, len(X), PREDICT_CHUNK)])
 
 
 def as_probabilities(scores: Array) -> Array:
@@ -523,17 +531,27 @@ def surface_dots(ax: Axes, data: PlotData, norm) -> str:
 
 
 def sample_rows(labels: Array, most: int) -> Array:
-    """(m,) sorted row indices, m <= about `most`: every row when there are no more than `most`,
-    else a sample stratified by label (each class in its share, at least one row), the same rows
-    every time (seed 0), so a picture of a million points is reproducible. labels: (n,)."""
+    """(min(n, most),) sorted row indices: every row when there are no more than `most`, else
+    exactly `most` of them, stratified by label (each label's rows in their share, rounded by
+    largest remainder), the same rows every time (seed 0), so a picture of a million points is
+    reproducible. labels: (n,) ints."""
     labels = np.asarray(labels).reshape(-1)
     if len(labels) <= most:
         return np.arange(len(labels))
     rng = np.random.default_rng(0)
     classes, counts = np.unique(labels, return_counts=True)
-    quotas = np.maximum(1, most * counts // len(labels))
+    shares = most * counts / len(labels)
+    quotas = np.floor(shares).astype(int)
+    quotas[np.argsort(quotas - shares, kind="stable")[: most - quotas.sum()]] += 1
     return np.sort(np.concatenate([rng.choice(np.flatnonzero(labels == c), q, replace=False)
                                    for c, q in zip(classes, quotas, strict=True)]))
+
+
+def split_quotas(data: PlotData, most: int) -> dict[str, int]:
+    """How many points of each split a picture drawing at most about `most` draws: all of a
+    small set, else each split its share (rounded up)."""
+    total = sum(len(y) for _, _, y in data.splits())
+    return {split: min(len(y), -(-most * len(y) // total)) for split, _, y in data.splits()}
 
 
 def _sample_mask(n: int, most: int) -> Array:

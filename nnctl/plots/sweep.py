@@ -21,6 +21,7 @@ from nnctl.plots.common import (
     CLASS_COLORS,
     DPI,
     EDGE,
+    MAX_POINTS_DRAWN,
     NEUTRAL_DARK,
     SEQUENTIAL_CMAP,
     SPLIT_COLORS,
@@ -44,11 +45,13 @@ from nnctl.plots.common import (
     percent_formatter,
     plane_grid,
     predicted_classes,
+    sample_rows,
     save,
     scatter_split,
     shade_many_classes,
     split_handles,
     split_line,
+    split_quotas,
     target_column,
     two_class_cmap,
     use_log_scale,
@@ -618,10 +621,12 @@ def _shade_run(ax: Axes, P: Array, plane: tuple, colors: Array, banded: tuple[An
 def _run_points(ax: Axes, predict: Callable[[Array], Array], data: PlotData, colors: Array) -> dict[str, float]:
     """One run's points, small, in their class's colour; returns {split: accuracy}."""
     accuracy = {}
+    quotas = split_quotas(data, MAX_POINTS_DRAWN)  # a large set: a stratified sample (boundary.png's)
     for split, X, y in data.splits():
         y = class_indices(y)
         size = 5 if split == "train" else 7
-        scatter_split(ax, X, split, c=colors[y], s=size, linewidths=0.3, zorder=3)
+        shown = sample_rows(y, quotas[split])
+        scatter_split(ax, X[shown], split, c=colors[y[shown]], s=size, linewidths=0.3, zorder=3)
         accuracy[split] = float(np.mean(predicted_classes(predict, X) == y))
     return accuracy
 
