@@ -250,6 +250,8 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
         todo = sweep.prepare()
         if reporter is not None:
             reporter.start(sweep, len(todo))
+        if scheduler is None:  # local workers fork from here: they start with matplotlib loaded
+            sweeps.pictures.preload_drawing()
         sweeps.workers.execute(sweep, todo, run_point, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
                                on_done=None if reporter is None else reporter.done)
         if reporter is not None:
