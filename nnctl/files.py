@@ -162,10 +162,11 @@ def save_npz(path: Path, arrays: dict[str, Array]) -> Path:
     return atomic_write(path, lambda f: np.savez(f, **arrays), binary=True)
 
 
-def save_figure(fig, path: Path, *, dpi: int) -> Path:
-    """A matplotlib figure as the format `path`'s suffix names (png, svg, pdf), atomically."""
+def save_figure(fig, path: Path, *, dpi: int, **options) -> Path:
+    """A matplotlib figure as the format `path`'s suffix names (png, svg, pdf), atomically;
+    `options` go to savefig (pil_kwargs, metadata)."""
     fmt = Path(path).suffix.lower().lstrip(".")
-    return atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi), binary=True)
+    return atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi, **options), binary=True)
 
 
 def figure_bytes(fig, *, fmt: str, dpi: int) -> bytes:

@@ -177,7 +177,10 @@ def save(fig: Figure, path: Path, dpi: int) -> Path:
     if path.suffix.lower() not in FORMATS:
         raise ValueError(f"{path}: unknown picture format (use one of {', '.join(FORMATS)})")
     path.parent.mkdir(parents=True, exist_ok=True)
-    return save_figure(fig, path, dpi=dpi)
+    # zlib's fastest level: a plot's PNG is 0-3% larger than at the default 6, and encoded in
+    # 60% of the time (18 against 31 ms for loss.png, 12 ms a picture of a sweep's 80)
+    options = {"pil_kwargs": {"compress_level": 1}} if path.suffix.lower() == ".png" else {}
+    return save_figure(fig, path, dpi=dpi, **options)
 
 
 def scatter_split(ax: Axes, X2: Array, split: str, **style: Any):
@@ -428,6 +431,16 @@ def two_class_cmap(colors: Array):
     from matplotlib.colors import LinearSegmentedColormap
 
     return LinearSegmentedColormap.from_list("two-classes", [tint(colors[0], 0.45), (1, 1, 1), tint(colors[1], 0.45)])
+
+
+def banded_two_classes(colors: Array) -> tuple[Any, Any]:
+    """(cmap, norm): `two_class_cmap` in ten bands of P(class 1), each its middle's colour (as
+    contourf colours its bands), for an image of P: boundary.png's regions and boundaries.png's."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    levels = np.linspace(0, 1, 11)
+    cmap = ListedColormap(two_class_cmap(colors)(0.5 * (levels[:-1] + levels[1:])))
+    return cmap, BoundaryNorm(levels, cmap.N)
 
 
 def one_class_cmap(color):

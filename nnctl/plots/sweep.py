@@ -29,6 +29,7 @@ from nnctl.plots.common import (
     PlotData,
     all_X,
     as_probabilities,
+    banded_two_classes,
     class_colors,
     class_handles,
     class_indices,
@@ -53,7 +54,6 @@ from nnctl.plots.common import (
     split_line,
     split_quotas,
     target_column,
-    two_class_cmap,
     use_log_scale,
 )
 from nnctl.plots.model import confusion_counts
@@ -545,7 +545,7 @@ def _boundaries_figure(
     heading = title + (f"\nevery run: {shared}" if shared else "")
     fig, axes = _run_axes(grid, has_bar=any(P.shape[-1] == 2 for P in probabilities),
                           heading_lines=heading.count("\n") + 1)
-    banded = _banded_two_classes(colors)
+    banded = banded_two_classes(colors)
     shading, splits = None, []
     for index, (ax, (_, predict, data), label, P) in enumerate(zip(axes, panels, labels, probabilities, strict=True)):
         image = _shade_run(ax, P, (xx, yy, extent), colors, banded)
@@ -591,16 +591,6 @@ def _run_axes(grid: _RunGrid, *, has_bar: bool, heading_lines: int) -> tuple[Fig
         bottom = height - top - (row + 1) * grid.row_height + 0.04  # the row's title above the panel
         axes.append(fig.add_axes((left / width, bottom / height, grid.width / width, grid.height / height)))
     return fig, axes
-
-
-def _banded_two_classes(colors: Array) -> tuple[Any, Any]:
-    """(cmap, norm): the look of boundary.png, class-0 colour → white → class-1 colour in ten
-    bands of P(class 1), for an image instead of contourf in every small panel."""
-    from matplotlib.colors import BoundaryNorm, ListedColormap
-
-    levels = np.linspace(0, 1, 11)
-    cmap = ListedColormap(two_class_cmap(colors)(0.5 * (levels[:-1] + levels[1:])))
-    return cmap, BoundaryNorm(levels, cmap.N)
 
 
 def _shade_run(ax: Axes, P: Array, plane: tuple, colors: Array, banded: tuple[Any, Any]) -> Any:
