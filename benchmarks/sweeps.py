@@ -257,10 +257,55 @@ def bench_train(tmp: Path, rounds: int) -> Measured:
         m.run("nnctl train moons.yaml, default pictures",
               nnctl("train", str(MOONS), "--run-dir", str(tmp / f"drawn-{i}")), tmp)
     m.table(f"one run, whole process ({rounds} rounds interleaved)")
+    floors(tmp / "drawn-0", rounds)
     drawn = m.median("nnctl train moons.yaml, default pictures")
     bare = m.median("nnctl train moons.yaml, output.plots=[]")
     print(f"  default pictures add {drawn - bare:.2f} s; the whole process {drawn:.2f} s   (target < 1.0 s)")
     return m
+
+
+FLOORS = """
+import io, statistics, sys, time
+from pathlib import Path
+start = time.perf_counter()
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+imported = time.perf_counter() - start
+from nnctl.pictures import PICTURES
+from nnctl.runs import load_run
+run, out, rounds = load_run(Path(sys.argv[1])), Path(sys.argv[2]), int(sys.argv[3])
+
+def empty():
+    fig = Figure(figsize=(12, 4.2))
+    fig.subplots(1, 2)
+    fig.savefig(io.BytesIO(), format="png", dpi=110)
+
+def best(f):
+    f()
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+print(f"  importing matplotlib's Figure and Agg: {imported:.3f} s (in this process, first)")
+print(f"  an empty figure of two panels saved as loss.png's PNG: {best(empty):.3f} s")
+for name in ("loss", "boundary"):
+    seconds = best(lambda: PICTURES[name].draw(run, out / f"{name}.png", dpi=110))
+    print(f"  {name}.png of this run, in one process: {seconds:.3f} s")
+"""
+
+
+def floors(run: Path, rounds: int) -> None:
+    """What one run's default pictures cost in a process that has them loaded: matplotlib's
+    import, an empty figure's PNG (the floor of any matplotlib picture), loss.png, boundary.png."""
+    print("\nmatplotlib's floor (medians in one process):")
+    out = run.parent / "floors"
+    out.mkdir()
+    done = subprocess.run([sys.executable, "-c", FLOORS, str(run), str(out), str(rounds)], env=env(),
+                          capture_output=True, text=True)
+    print(done.stdout.rstrip() or done.stderr[-2000:])
 
 
 def bench_large(tmp: Path, rounds: int) -> Measured:
