@@ -626,6 +626,8 @@ def _run_panel_axes(
 ) -> None:
     """Title (the run's label and accuracy), limits, and tick labels on the left column and
     under the lowest panel of each column only."""
+    from matplotlib.ticker import MaxNLocator
+
     font = grid.font
     scores = " · ".join(f"{'val' if s == 'validation' else s} {percent(a)}" for s, a in accuracy.items())
     # y given: matplotlib leaves the title where it is instead of measuring every tick label
@@ -634,6 +636,10 @@ def _run_panel_axes(
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     ax.set_aspect("equal")
+    # at most five ticks a side (seven half-steps at 5-pt were a crowd): every tick is a
+    # matplotlib object of its own, made anew in each of 30 panels
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
     ax.tick_params(labelsize=font - 1, length=2, pad=1)
     ax.tick_params(labelleft=grid.is_left(index), labelbottom=grid.is_lowest(index))
     if grid.is_left(index):
