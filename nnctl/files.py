@@ -176,13 +176,15 @@ def save_npz(path: Path, arrays: dict[str, Array]) -> Path:
     return atomic_write(path, lambda f: np.savez(f, **arrays), binary=True)
 
 
-def save_figure(fig, path: Path, *, dpi: int, creator: str | None = None) -> Path:
+def save_figure(fig, path: Path, *, dpi: int, creator: str | None = None, **options) -> Path:
     """A matplotlib figure as the format `path`'s suffix names (png, svg, pdf), atomically.
     creator: the file's Creator in its metadata (a PNG text chunk, SVG's dc:creator, PDF's
-    /Creator), so that `made_by` can tell the file as nnctl's own later."""
+    /Creator), so that `made_by` can tell the file as nnctl's own later; `options` go to savefig
+    (pil_kwargs)."""
     fmt = Path(path).suffix.lower().lstrip(".")
     metadata = {"Creator": creator} if creator else None
-    return atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi, metadata=metadata), binary=True)
+    return atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=dpi, metadata=metadata, **options),
+                        binary=True)
 
 
 MAX_PICTURE_BYTES = 200_000_000  # a picture nnctl wrote is far smaller, even at 600 dpi

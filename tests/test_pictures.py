@@ -336,3 +336,18 @@ def test_an_lbfgs_run_counts_iterations_not_epochs(tmp_path, monkeypatch):
     monkeypatch.setattr(plots, "plot_loss", lambda metrics, path, **kw: seen.update(kw))
     PICTURES["loss"].draw(run, tmp_path / "loss.png", dpi=40)
     assert seen["step"] == "iteration"
+
+
+def test_pictures_predict_in_chunks_so_a_network_keeps_no_buffer_of_a_whole_grid(tmp_path):
+    """boundaries.png holds every run's network at once: a 200 x 200 grid predicted in one call
+    left ~4 MB of buffers in each (a 300-run sweep's parent grew to 1.3 GB); issue 18."""
+    from nnctl.nn.layers import CACHED_ROWS
+    from nnctl.pictures import model_inputs
+
+    path = tiny(tmp_path)
+    X = np.random.default_rng(0).normal(size=(5000, 2))
+    whole = load_run(path)
+    expected = whole.model.loss.scores(whole.model.logits(model_inputs(whole, X)))
+    run = load_run(path)
+    np.testing.assert_allclose(predict_scores(run)(X), expected, rtol=1e-12, atol=1e-15)
+    assert max(max(layer.buffers) for layer in run.model.network.dense) <= CACHED_ROWS

@@ -464,3 +464,65 @@ def test_hidden_3d_is_seen_from_where_the_points_spread_not_along_their_line():
     e, a = np.radians([ax.elev, ax.azim])
     sight = np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)])
     assert abs(sight @ np.array([1.0, -1.0, 1.0]) / np.sqrt(3)) < 0.3  # the line lies across the screen
+
+
+# ---------------------------------------------------------------- issue 18: a picture costs no more for more data
+
+
+def many_points(n: int, n_val: int):
+    """Two overlapping Gaussian classes of n points (a tenth class 1), so a linear model errs."""
+    rng = np.random.default_rng(3)
+    y = (np.arange(n) % 10 == 0).astype(int)
+    X = rng.normal(size=(n, 2)) + 1.5 * y[:, None]
+    return PlotData(X[n_val:], y[n_val:], X[:n_val], y[:n_val], "classification"), linear_classifier(
+        np.array([[-1.0, 1.0], [-1.0, 1.0]]), np.array([0.0, -1.5]))
+
+
+def scattered(ax) -> list:
+    """The offsets of each scatter of `ax`, in drawing order."""
+    from matplotlib.collections import PathCollection
+
+    return [c.get_offsets() for c in ax.collections if isinstance(c, PathCollection)]
+
+
+def test_a_large_set_is_drawn_as_a_stratified_sample_that_says_so_and_keeps_the_error_rate():
+    from nnctl.plots import MAX_POINTS_DRAWN
+
+    data, predict = many_points(40_000, 10_000)
+    ax = _boundary_figure(predict, data, title="b", resolution=20).axes[0]
+    train, validation, marks = scattered(ax)
+    assert (len(train), len(validation)) == (1500, 500) and len(train) + len(validation) == MAX_POINTS_DRAWN
+    # the accuracy of every point, the note of how many are drawn
+    accuracy = {s: np.mean(predict(X).argmax(axis=1) == y) for s, X, y in data.splits()}
+    assert ax.get_title() == (f"accuracy: train {100 * accuracy['train']:.1f}% (n=30,000) · validation "
+                              f"{100 * accuracy['validation']:.1f}% (n=10,000)\n"
+                              "a stratified sample of 2,000 of 40,000 points drawn")
+    # class shares and the share of rings are the whole set's (within one point per stratum)
+    drawn_y = np.concatenate([data.y_train[np.isin(data.X_train, train).all(axis=1)],
+                              data.y_val[np.isin(data.X_val, validation).all(axis=1)]])
+    assert abs(drawn_y.mean() - 0.1) < 0.002
+    wrong = sum(np.sum(predict(X).argmax(axis=1) != y) for _, X, y in data.splits())
+    assert abs(len(marks) / MAX_POINTS_DRAWN - wrong / 40_000) < 0.002 and len(marks) > 50
+    # the same sample every time: pictures are reproducible
+    again = _boundary_figure(predict, data, title="b", resolution=20).axes[0]
+    np.testing.assert_array_equal(scattered(again)[0], train)
+
+
+def test_known_accuracy_spares_predicting_every_point_of_a_large_set():
+    data, predict = many_points(40_000, 10_000)
+    rows = []
+    counting = lambda X: rows.append(len(X)) or predict(X)  # noqa: E731
+    ax = _boundary_figure(counting, data, title="b", resolution=20, accuracy={"train": 0.25, "validation": 0.5})
+    assert sum(rows) <= 20 * 20 + 2000  # the grid and the points drawn, not the 40 000
+    assert ax.axes[0].get_title().startswith("accuracy: train 25.0% (n=30,000) · validation 50.0% (n=10,000)\n")
+
+
+def test_sample_rows_is_exact_stratified_and_the_same_every_time():
+    from nnctl.plots.common import sample_rows
+
+    labels = np.repeat([0, 1, 2], [7000, 2000, 1000])
+    rows = sample_rows(labels, 1000)
+    assert len(rows) == 1000 and np.all(np.diff(rows) > 0)
+    assert np.bincount(labels[rows]).tolist() == [700, 200, 100]
+    np.testing.assert_array_equal(rows, sample_rows(labels, 1000))
+    np.testing.assert_array_equal(sample_rows(labels[:500], 1000), np.arange(500))

@@ -275,3 +275,51 @@ def test_model_thumbnail_is_drawn_at_its_width_and_says_what_it_shows(case, show
     image = Image.open(io.BytesIO(png))
     assert image.width == 200 and 100 <= image.height <= 240 and label == shows
     assert len(np.unique(np.asarray(image.convert("RGB")).reshape(-1, 3), axis=0)) >= 2  # drawn, not blank
+
+
+# ---------------------------------------------------------------- issue 18: drawn as pixels, laid out by their sizes
+
+
+def test_a_boundary_thumbnail_drawn_as_pixels_shows_regions_line_and_points_where_they_are():
+    import io
+
+    from PIL import Image
+
+    from nnctl.plots import model_thumbnail
+    from nnctl.plots.common import class_colors, region_colors, tint
+
+    rng = np.random.default_rng(0)
+    y = np.arange(40) % 2
+    X = np.column_stack([np.where(y == 1, 2.0, -2.0), np.zeros(40)]) + 0.2 * rng.normal(size=(40, 2))
+    data = PlotData(X, y, X[:0], y[:0], "classification")
+    predict = linear_classifier(np.array([[-4.0, 4.0], [0.0, 0.0]]), np.zeros(2))  # x0 > 0: class 1, sure
+    png, label = model_thumbnail(predict, data, width=200)
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(float)
+    height, width, _ = pixels.shape
+    colors = class_colors(2)
+    sure = 255 * region_colors(np.array([[1.0, 0.0], [0.0, 1.0]]), colors)  # each region far from the line
+    np.testing.assert_allclose(pixels[3, 3], sure[0], atol=12)
+    np.testing.assert_allclose(pixels[3, -4], sure[1], atol=12)
+    # the boundary: a dark column where x0 = 0, the middle of the data's padded box
+    middle = pixels[3 : height // 4, width // 2 - 3 : width // 2 + 4].min(axis=1)
+    assert middle.max() < 80 and label == "decision boundary"
+    # the points: class 0's colour around (-2, 0), left of the middle at mid height
+    left = pixels[height // 2 - 4 : height // 2 + 4, : width // 2 - 10].reshape(-1, 3)
+    assert np.min(np.abs(left - 255 * np.asarray(colors[0])).sum(axis=1)) < 40
+    assert not np.allclose(left, tint(colors[0], 0.45) * 255, atol=12)  # points, not only region
+
+
+def test_boundaries_panels_bar_and_legend_do_not_overlap():
+    fig = drawn(_boundaries_figure(boundary_panels(7), title="b", score_label="p", resolution=8, ncols=None))
+    renderer = fig.canvas.get_renderer()
+    panels = image_axes(fig)
+    boxes = [ax.get_tightbbox(renderer) for ax in panels]  # with titles and tick labels
+    for i, a in enumerate(boxes):
+        assert all(a.x1 <= b.x0 + 1 or b.x1 <= a.x0 + 1 or a.y1 <= b.y0 + 1 or b.y1 <= a.y0 + 1
+                   for b in boxes[i + 1 :])
+    bar = next(ax for ax in fig.axes if ax not in panels).get_tightbbox(renderer)
+    legend = fig.legends[0].get_window_extent(renderer)
+    assert bar.x0 >= max(b.x1 for b in boxes) and legend.y1 <= min(b.y0 for b in boxes)
+    width, height = fig.get_size_inches() * fig.dpi
+    assert 0 <= min(b.x0 for b in boxes) and bar.x1 <= width and legend.y0 >= 0
+    assert fig._suptitle.get_window_extent(renderer).y0 >= max(b.y1 for b in boxes)

@@ -59,8 +59,8 @@ _NAMES: dict[str, tuple[str, ...]] = {
     ),
     "common": (
         "Array", "BOUNDARY", "CLASS_COLORS", "DIVERGING_CMAP", "DPI", "EDGE", "FINE_LOG_TICKS_DECADES",
-        "FORMATS", "LAYOUT_PAD", "LOG_SCALE_DECADES", "MAX_POINTS_ON_SURFACE", "MORE_CLASS_COLORS", "NEUTRAL",
-        "NEUTRAL_DARK", "PlotData", "SEQUENTIAL_CMAP", "SPLIT_COLORS", "SPLIT_LINESTYLES", "SPLIT_MARKERS",
+        "FORMATS", "LAYOUT_PAD", "LOG_SCALE_DECADES", "MAX_POINTS_DRAWN", "MAX_POINTS_ON_SURFACE", "MORE_CLASS_COLORS",
+        "NEUTRAL", "NEUTRAL_DARK", "PlotData", "SEQUENTIAL_CMAP", "SPLIT_COLORS", "SPLIT_LINESTYLES", "SPLIT_MARKERS",
     ),
     "compare": (
         "Curve", "compare_figure", "plot_compare", "run_colors",

@@ -19,6 +19,7 @@ from nnctl.plots.common import (
     DIVERGING_CMAP,
     DPI,
     EDGE,
+    MAX_POINTS_DRAWN,
     NEUTRAL,
     NEUTRAL_DARK,
     SEQUENTIAL_CMAP,
@@ -29,6 +30,7 @@ from nnctl.plots.common import (
     all_targets,
     all_X,
     as_probabilities,
+    banded_two_classes,
     box_grid,
     class_colors,
     class_handles,
@@ -52,11 +54,13 @@ from nnctl.plots.common import (
     plane_axes,
     plane_grid,
     predicted_classes,
+    sample_rows,
     save,
     scatter_split,
     shade_many_classes,
     span_margin,
     split_handles,
+    split_quotas,
     surface_dots,
     target_column,
     text_inches,
@@ -102,6 +106,7 @@ def plot_boundary(
     dpi: int = DPI,
     resolution: int = 200,
     score_label: str = "P(class 1)",
+    accuracy: dict[str, float] | None = None,
 ) -> Path:
     """Predicted class regions of a 2-D classifier, with the data on top.
 
@@ -115,10 +120,15 @@ def plot_boundary(
     K > 2: each class its own colour, paler where the model is less sure.
     Training points are circles, validation points squares, misclassified points are ringed
     (black with a white halo, drawn above every point, so it shows on any colour, and the point
-    keeps its colour and shape inside).
+    keeps its colour and shape inside). More than MAX_POINTS_DRAWN points: a stratified sample of
+    that many is drawn (class, split, right and wrong in their shares), and the title says so.
+    - accuracy: {split: accuracy} of these predictions on all of a split's points when the caller
+      knows them (a run's summary): a split too large to draw whole is then predicted only where
+      it is drawn (a million points: a second less), its sample stratified by class alone.
     Returns `path`.
     """
-    figure = _boundary_figure(predict_scores, data, title=title, resolution=resolution, score_label=score_label)
+    figure = _boundary_figure(predict_scores, data, title=title, resolution=resolution, score_label=score_label,
+                              accuracy=accuracy)
     return save(figure, path, dpi)
 
 
@@ -129,6 +139,7 @@ def _boundary_figure(
     title: str,
     resolution: int,
     score_label: str = "P(class 1)",
+    accuracy: dict[str, float] | None = None,
 ) -> Figure:
     """The figure of `plot_boundary`, unsaved: regions, boundary lines, points, legend."""
     if data.n_features != 2 or data.task != "classification":
@@ -142,69 +153,93 @@ def _boundary_figure(
 
     extent = (low[0], high[0], low[1], high[1])
     handles, ncols = _boundary_legend(data, colors, [split for split, _, _ in data.splits()])
-    fig, ax = _boundary_canvas(extent, data, handles, ncols, colour_bar=P.shape[-1] == 2, title=title)
+    note = sample_note(data)
+    fig, ax = _boundary_canvas(extent, data, handles, ncols, colour_bar=P.shape[-1] == 2, title=title, note=note)
     if P.shape[-1] == 2:
         _shade_two_classes(fig, ax, xx, yy, P[..., 1], colors, score_label)
     else:
         shade_many_classes(ax, P, colors, extent)
     draw_boundaries(ax, xx, yy, P)
-    accuracy = _draw_labelled_points(ax, predict_scores, data, colors)
+    accuracy = _draw_labelled_points(ax, predict_scores, data, colors, accuracy)
 
     plane_axes(ax, data, extent)
-    ax.set_title("accuracy: " + " · ".join(f"{s} {percent(a)} (n={n})" for s, (a, n) in accuracy.items()),
-                 fontsize=10)
+    ax.set_title("accuracy: " + " · ".join(f"{s} {percent(a)} (n={n:,})" for s, (a, n) in accuracy.items())
+                 + (f"\n{note}" if note else ""), fontsize=10)
     fig.legend(handles=handles, ncols=ncols, loc="outside lower center", frameon=False)
     figure_title(fig, title)
     return fig
 
 
 def _boundary_canvas(
-    extent: tuple, data: PlotData, handles: list, ncols: int, *, colour_bar: bool, title: str
+    extent: tuple, data: PlotData, handles: list, ncols: int, *, colour_bar: bool, title: str, note: str = ""
 ) -> tuple[Figure, Axes]:
     """A figure that fits one equal-aspect plane over `extent` (x0, x1, y0, y1) with its labels,
     the titles, the legend of `handles` below and, with `colour_bar`, a colour bar: no empty
     band beside the plane (a fixed 7.2 inches left a quarter of three classes' width blank) nor
     above it. A plane taller than wide (data in its own units) gets up to 5 inches."""
     # as wide as the legend below and the accuracy line above need (100.0% is the longest)
-    subtitle = "accuracy: " + " · ".join(f"{split} 100.0% (n={len(y)})" for split, _, y in data.splits())
-    least = max(legend_inches(handles, ncols) + 0.3, text_inches(subtitle) + 0.8)
+    subtitle = "accuracy: " + " · ".join(f"{split} 100.0% (n={len(y):,})" for split, _, y in data.splits())
+    least = max(legend_inches(handles, ncols) + 0.3, text_inches(subtitle) + 0.8, text_inches(note) + 0.8)
     aspect = (extent[1] - extent[0]) / max(extent[3] - extent[2], 1e-12)
     plane_width = min(min(max(3.6, 3.6 / aspect), 5.0) * aspect, 9.0)
     width = max(least, plane_width + 0.6 + (1.2 if colour_bar else 0.0))
     rows = -(-len(handles) // ncols)
     title_lines = 2 if len(title) > width * TITLE_CHARACTERS_PER_INCH else 1
-    fig, (ax,) = new_figure(panel=(width, plane_width / aspect + 1.15 + 0.22 * rows + 0.3 * title_lines))
+    fig, (ax,) = new_figure(panel=(width, plane_width / aspect + 1.15 + 0.22 * rows + 0.3 * title_lines
+                                   + (0.2 if note else 0.0)))
     return fig, ax
 
 
 def _draw_labelled_points(
-    ax: Axes, predict_scores: Callable[[Array], Array], data: PlotData, colors: Array
+    ax: Axes, predict_scores: Callable[[Array], Array], data: PlotData, colors: Array,
+    known: dict[str, float] | None = None,
 ) -> dict[str, tuple[float, int]]:
     """Each split's points in their true class's colour, a ring around those the model gets
-    wrong; returns {split: (accuracy, number of points)}.
+    wrong; returns {split: (accuracy, number of points)}. A split larger than its share of
+    MAX_POINTS_DRAWN is drawn as a stratified sample (`sample_rows`); its accuracy is `known`'s
+    when given (then only the sample is predicted), else that of every point.
 
     The rings are drawn after every split's points (validation squares would cover training
     rings otherwise), wider than a point and black with a white halo: visible on any class
     colour and on dense clusters, and the meaning does not rest on hue."""
     accuracy = {}
     wrong_points = []
+    quotas = split_quotas(data, MAX_POINTS_DRAWN)
     for split, X, y in data.splits():
-        predicted = predicted_classes(predict_scores, X)
         y = class_indices(y)
-        scatter_split(ax, X, split, c=colors[y])
-        wrong = predicted != y
-        wrong_points.append(X[wrong])
-        accuracy[split] = (float(np.mean(~wrong)), len(y))
+        if known is not None and split in known and quotas[split] < len(y):
+            shown = sample_rows(y, quotas[split])
+            wrong_shown = predicted_classes(predict_scores, X[shown]) != y[shown]
+            accuracy[split] = (float(known[split]), len(y))
+        else:
+            wrong = predicted_classes(predict_scores, X) != y  # every point: the accuracy is the whole set's
+            accuracy[split] = (float(np.mean(~wrong)), len(y))
+            # its share of MAX_POINTS_DRAWN in the proportions of class and of right and wrong of
+            # the whole split: the rings' share is still the error rate
+            shown = sample_rows(2 * y + wrong, quotas[split])
+            wrong_shown = wrong[shown]
+        scatter_split(ax, X[shown], split, c=colors[y[shown]])
+        wrong_points.append(X[shown][wrong_shown])
     wrong_X = np.vstack(wrong_points)
     ax.scatter(wrong_X[:, 0], wrong_X[:, 1], zorder=5, label="_misclassified", **_misclassified_style())
     return accuracy
 
 
+def sample_note(data: PlotData) -> str:
+    """'' when every point is drawn, else how many are: 'a stratified sample of 2,000 of
+    1,000,000 points drawn'."""
+    total, drawn = sum(len(y) for _, _, y in data.splits()), sum(split_quotas(data, MAX_POINTS_DRAWN).values())
+    return "" if drawn == total else f"a stratified sample of {drawn:,} of {total:,} points drawn"
+
+
 def _shade_two_classes(fig: Figure, ax: Axes, xx: Array, yy: Array, p1: Array, colors: Array, label: str) -> None:
     """Bands of P(class 1) on a class-0 colour → white → class-1 colour scale, with a colour bar
     labelled `label`."""
-    cmap = two_class_cmap(colors)
-    bands = ax.contourf(xx, yy, p1, levels=np.linspace(0, 1, 11), cmap=cmap, vmin=0, vmax=1, zorder=0)
+    cmap, norm = banded_two_classes(colors)
+    half = 0.5 * (xx[0, 1] - xx[0, 0]), 0.5 * (yy[1, 0] - yy[0, 0])  # each pixel's centre on its grid point
+    extent = (xx[0, 0] - half[0], xx[0, -1] + half[0], yy[0, 0] - half[1], yy[-1, 0] + half[1])
+    # an image of the bands, not contourf's polygons: the same colours, a third of the time
+    bands = ax.imshow(p1, origin="lower", extent=extent, cmap=cmap, norm=norm, aspect="auto", zorder=0)
     bar = fig.colorbar(bands, ax=ax, shrink=0.8, ticks=np.linspace(0, 1, 6))
     bar.set_label(label)
 

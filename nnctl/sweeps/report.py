@@ -18,15 +18,19 @@ by its one name, summary.json's key path (final.val_accuracy).
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import math
+import multiprocessing
+import os
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from nnctl.files import flow, write_text
-from nnctl.sweeps.pictures import run_thumbnails
+from nnctl.sweeps.pictures import Thumbnails, run_thumbnails
 from nnctl.sweeps.results import (
     BEST,
     REPORT,
@@ -157,7 +161,8 @@ def render(sweep_dir: Path, columns: list[str], rows: list[dict[str, str]], spec
         _table(shown, numeric, rows, _best_names(rows, spec)),
         '<h2 id="runs">Runs</h2>',
         '<div class="cards">',
-        *(_card(i, row, points.get(row.get("name", "")), setting_keys, sweep_dir) for i, row in enumerate(rows)),
+        *(_card(i, row, points.get(row.get("name", "")), setting_keys, sweep_dir, drawn)
+          for i, (row, drawn) in enumerate(zip(rows, _thumbnails(sweep_dir, rows), strict=True))),
         "</div>",
         f"<script>{JS}</script>",
         "</body></html>",
@@ -285,7 +290,28 @@ def _table(columns: list[str], numeric: set[str], rows: list[dict[str, str]], be
             f'<tbody>{"".join(body)}{empty}</tbody></table></div>')
 
 
-def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir: Path) -> str:
+def _run_dir(i: int, row: dict[str, str]) -> str:
+    """The run's folder in the sweep folder: results.csv's run_dir, else runs/NAME."""
+    return row.get("run_dir", "") or f"{RUNS}/{row.get('name', '') or f'run {i + 1}'}"
+
+
+PARALLEL_FROM = 8  # runs: from this many, the thumbnails are drawn by one process a core
+
+
+def _thumbnails(sweep_dir: Path, rows: list[dict[str, str]]) -> list[Thumbnails]:
+    """Every run's thumbnails (`run_thumbnails`), in the order of `rows`: for a sweep of many
+    runs in forked processes, one a core (each run's are independent; with 30 runs they were
+    most of the page's time, on one core of two)."""
+    folders = [sweep_dir / _run_dir(i, row) for i, row in enumerate(rows)]
+    draw = functools.partial(run_thumbnails, width=THUMB_WIDTH)
+    cores = os.cpu_count() or 1
+    if len(folders) < PARALLEL_FROM or cores == 1 or sys.platform != "linux":
+        return [draw(folder) for folder in folders]
+    with multiprocessing.get_context("fork").Pool(min(cores, len(folders))) as pool:
+        return pool.map(draw, folders, chunksize=1)
+
+
+def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir: Path, drawn: Thumbnails) -> str:
     name = row.get("name", "") or f"run {i + 1}"
     status = row.get("status", "")
     if isinstance(settings, dict) and settings:
@@ -295,9 +321,8 @@ def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir
     settings_html = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in pairs)
     metrics = [(c, row.get(c, "")) for c in (FINAL["val_accuracy"], FINAL["val_loss"], "epochs")]
     metrics_html = " · ".join(f"{_e(c)} <b>{_e(format_number(v, c))}</b>" for c, v in metrics if v)
-    run_dir = row.get("run_dir", "") or f"{RUNS}/{name}"
+    run_dir = _run_dir(i, row)
     folder = sweep_dir / run_dir
-    drawn = run_thumbnails(folder, THUMB_WIDTH)
     main_file, main_label = next(((file, label) for file, label in MAIN_PICTURES if (folder / file).is_file()),
                                  ("boundary.png, fit.png", "decision boundary or fit"))
     main_html = _figure(folder, run_dir, main_file, drawn.model_label or main_label, THUMB_WIDTH, drawn.model)
