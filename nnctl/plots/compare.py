@@ -39,7 +39,7 @@ from nnctl.plots.common import (
     text_inches,
     use_log_scale,
 )
-from nnctl.plots.sweep import RunBoundaries, run_boundaries
+from nnctl.plots.sweep import RUNS_BOTTOM, RunBoundaries, run_boundaries
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -122,7 +122,7 @@ def compare_figure(
     ncols = _legend_columns(handles, width)
     lines = _wrapped(caption, width)
     heights = [CURVES_HEIGHT + 0.28 * -(-len(handles) // ncols) + 0.2]
-    heights += [runs.height + 1.0] if runs is not None else []
+    heights += [runs.height + RUNS_BOTTOM + 0.1] if runs is not None else []  # the panels, their legend below
     heights += [0.18 * len(lines) + 0.1] if lines else []
     fig = constrained_figure((width, sum(heights) + 0.45))
     rows = list(fig.subfigures(len(heights), 1, height_ratios=heights, squeeze=False)[:, 0])
