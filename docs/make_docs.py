@@ -66,9 +66,11 @@ from nnctl.data import DATASETS  # noqa: E402
 from nnctl.files import atomic_write, flow, save_figure, write_text  # noqa: E402
 from nnctl.nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS  # noqa: E402
 from nnctl.nn.initializers import INITIALIZERS  # noqa: E402
+from nnctl.nn.layers import CACHED_ROWS  # noqa: E402
 from nnctl.nn.losses import LOSSES  # noqa: E402
 from nnctl.nn.optimizers import OPTIMIZERS, SCHEDULES  # noqa: E402
 from nnctl.plots import PICTURE_NAMES  # noqa: E402
+from nnctl.plots.common import MAX_POINTS_DRAWN  # noqa: E402
 from nnctl.sweeps import spec as sweep_spec  # noqa: E402
 from nnctl.training import train  # noqa: E402
 
@@ -727,6 +729,9 @@ FACTS: list[Fact] = [
         r"`gradcheck~--epsilon`~within~(\S+~…~\S+)~\(": lambda m: " … ".join(f"{e:.0e}".replace("e-0", "e-")
                                                                            for e in gradcheck.EPSILON_RANGE),
         r"saves~`resume.npz`~every~(\d+)~seconds": lambda m: f"{runs.RESUME_EVERY:g}",
+        r"of~a~set~larger~than~([\d ]+)~points": lambda m: spaced(MAX_POINTS_DRAWN),
+        r"draw~a~seeded~sample~of~([\d ]+),": lambda m: spaced(MAX_POINTS_DRAWN),
+        r"predicted~([\d ]+)~rows~at~a~time": lambda m: spaced(CACHED_ROWS),
         r"quotes~at~most~(\d+)~characters~of~a~cell": lambda m: str(data.MAX_QUOTE),
         r"\(default~(\S+);~`null`~turns~it~off\)": lambda m: power_of_ten(
             schema.TrainConfig.model_fields["divergence_factor"].default),
@@ -811,6 +816,9 @@ def draw_pictures(ws: Workspace, measured_: Measured) -> None:
     ws.run("nnctl sweep configs/sweeps/optimizers.yaml --out runs/optimizers -q", name="optimizers", check=True)
     ws.run("nnctl compare runs/optimizers --out runs/optimizers-compare", check=True)
     copy(ws.path / "runs" / "optimizers-compare" / "compare.png", docs / "optimizers-compare.png")
+    ws.run("nnctl sweep configs/sweeps/search-digits.yaml --jobs 2 --trials 30 --set train.epochs=20 "
+           "--out runs/search -q", check=True)
+    copy(ws.path / "runs" / "search" / "search.png", docs / "search-digits.png")
     ws.run("nnctl train configs/moons.yaml --run-dir runs/frames --set output.animation.frames=60 "
            "--set output.plots=[] -q", check=True)
     ws.run("nnctl plot runs/frames --only animation", name="animation", check=True)

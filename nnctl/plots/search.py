@@ -182,7 +182,7 @@ def draw_parallel(fig: Figure, ax: Axes, data: SearchData) -> None:
     """One line per trial told through its settings and its metric (the last axis), coloured by
     the metric, the best drawn last; pruned trials grey beneath. Log axes say so in their name."""
     from matplotlib.collections import LineCollection
-    from matplotlib.colors import Normalize
+    from matplotlib.colors import LogNorm, Normalize
 
     names = list(data.params)
     columns, labels = [], []
@@ -203,7 +203,10 @@ def draw_parallel(fig: Figure, ax: Axes, data: SearchData) -> None:
     order = np.argsort(data.values[told])
     if data.direction == "minimize":
         order = order[::-1]  # the best (lowest) last, on top
-    norm = Normalize(*(np.nanmin(data.values[told]), np.nanmax(data.values[told])) if told.any() else (0, 1))
+    limits = (np.nanmin(data.values[told]), np.nanmax(data.values[told])) if told.any() else (0, 1)
+    # the colours on the metric's own axis scale: on a linear one, two diverged trials at 15 would
+    # paint every good trial (0.1-0.5) the same colour
+    norm = LogNorm(*limits) if metric_log else Normalize(*limits)
     cmap = SEQUENTIAL_CMAP + ("_r" if data.direction == "minimize" else "")  # the best bright
     lines = LineCollection([np.column_stack([xs, y]) for y in Y[told][order]], cmap=cmap, norm=norm, lw=1.6)
     lines.set_array(data.values[told][order])
