@@ -29,8 +29,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/nnctl train configs/moons.yaml
 
+# The suite's files run on every core at once (pytest-xdist; one file stays on one worker, so a
+# module's fixtures are made once). The suite outgrew five minutes in one process on the 2-core VM
+# with the notebooks and searches; in two it took 208 s (2026-12-01).
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check nnctl tests benchmarks
