@@ -254,3 +254,25 @@ def test_thumbnails_are_drawn_at_their_size_not_shrunk_figures(tmp_path: Path) -
     assert loss.size == (520, 156)
     assert "decision boundary" in page and "loss per epoch: train solid, validation dashed" in page
     assert 'href="runs/a/boundary.png"' in page  # the full picture, one click away
+
+
+def test_a_sweep_drawing_its_report_in_many_processes_ends_without_a_traceback(tmp_path: Path) -> None:
+    """From PARALLEL_FROM runs on, report.html's thumbnails are drawn in forked processes that the
+    pool ends with SIGTERM; they inherited the command's SIGTERM → KeyboardInterrupt handler and
+    each printed that traceback at the end of every such sweep (exit code 0 all the same)."""
+    import os
+    import sys
+
+    from nnctl.sweeps.report import PARALLEL_FROM
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: the report is drawn in one process")
+    lrs = ",".join(str(0.01 * (k + 1)) for k in range(PARALLEL_FROM))
+    done = subprocess.run([sys.executable, "-m", "nnctl", "sweep", str(Path(__file__).parents[1] / "configs" /
+                           "moons.yaml"), "--grid", f"optimizer.lr={lrs}", "--set", "data.n_samples=60",
+                           "--set", "train.epochs=2", "--set", "output.plots=[]", "--set", "model.hidden=[2]",
+                           "--jobs", "2", "--out", str(tmp_path / "sweep"), "-q"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "sweep" / "report.html").is_file()
+    assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr, done.stderr

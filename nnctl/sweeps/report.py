@@ -23,6 +23,7 @@ import html
 import io
 import math
 import multiprocessing
+import signal
 import os
 import sys
 from pathlib import Path
@@ -307,8 +308,16 @@ def _thumbnails(sweep_dir: Path, rows: list[dict[str, str]]) -> list[Thumbnails]
     cores = os.cpu_count() or 1
     if len(folders) < PARALLEL_FROM or cores == 1 or sys.platform != "linux":
         return [draw(folder) for folder in folders]
-    with multiprocessing.get_context("fork").Pool(min(cores, len(folders))) as pool:
+    with multiprocessing.get_context("fork").Pool(min(cores, len(folders)), initializer=_quiet_worker) as pool:
         return pool.map(draw, folders, chunksize=1)
+
+
+def _quiet_worker() -> None:
+    """A thumbnail process dies quietly of the SIGTERM that ends the pool: forked from the
+    command, it inherited the handler that turns SIGTERM into KeyboardInterrupt, and printed that
+    traceback at the end of every sweep of PARALLEL_FROM runs or more; Ctrl-C is the parent's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir: Path, drawn: Thumbnails) -> str:
