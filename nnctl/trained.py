@@ -31,7 +31,7 @@ from nnctl.assemble import encode_targets, trained_model
 from nnctl.console import describe, live_progress
 from nnctl.data import Preprocessing, Table
 from nnctl.errors import NnctlError
-from nnctl.files import read_bytes, save_figure
+from nnctl.files import made_by, read_bytes, save_figure
 from nnctl.nn.activations import row_sum
 from nnctl.nn.layers import CACHED_ROWS
 from nnctl.pictures import PICTURES, applicable, title
@@ -44,6 +44,7 @@ Array = np.ndarray
 # one thread: larger ones start its second thread, which on a busy 2-core machine made 1 000 000
 # rows of a 2-16-16-2 net 3× slower in the median (chunks of 2 048-16 384 rows; benchmarks/README.md)
 CHUNK_ROWS = CACHED_ROWS
+PLOT_CREATOR = "nnctl run.plot"  # the pictures plot(path=) writes say so in their metadata (files.made_by)
 
 
 class TrainedRun:
@@ -108,12 +109,15 @@ class TrainedRun:
         return [n for n in applicable(self.dataset, self.config, self.path)
                 if n != "animation" and (n != "norms" or self.path is not None)]
 
-    def plot(self, name: str, *, epoch: int | None = None, path: str | Path | None = None, dpi: int | None = None):
+    def plot(self, name: str, *, epoch: int | None = None, path: str | Path | None = None, dpi: int | None = None,
+             overwrite: bool = False):
         """The picture `name` as a matplotlib Figure, drawn by `nnctl plot`'s code (one of
         `picture_names()`: loss, boundary, fit, neurons, network, hidden, norms, confusion).
         epoch: the weights of checkpoints/epoch-N.npz, titled 'epoch N', the metrics up to it.
         path: also written there, in the format its suffix names (.png, .svg, .pdf); without
-        it, nothing is written. dpi: of the saved file (default: `nnctl plot`'s)."""
+        it, nothing is written; a file already there is replaced only when an earlier plot(path=)
+        wrote it (its metadata says so), or with `overwrite`. dpi: of the saved file (default:
+        `nnctl plot`'s)."""
         dpi = dpi or plots.DPI  # looked up here: nnctl.plots loads its drawing modules on first use
         names = self.picture_names()
         if name not in names:
@@ -125,9 +129,12 @@ class TrainedRun:
             raise NnctlError(f"plot({name!r}): {what}")
         if path is not None and Path(path).suffix.lower() not in PICTURE_FORMATS:
             raise NnctlError(f"path={str(path)!r}: unknown picture format (use one of {', '.join(PICTURE_FORMATS)})")
+        if path is not None and not overwrite and Path(path).exists() and not made_by(path, PLOT_CREATOR):
+            raise NnctlError(f"path={str(path)!r}: exists and run.plot did not write it; pass overwrite=True "
+                             "to replace it, or choose another path")
         figure = PICTURES[name].draw(self._picture_run(epoch), None, dpi=dpi)
         if path is not None:
-            save_figure(figure, Path(path), dpi=dpi)
+            save_figure(figure, Path(path), dpi=dpi, creator=PLOT_CREATOR)
         notebook.figures_inline()
         return figure
 

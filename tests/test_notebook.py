@@ -208,3 +208,19 @@ def test_run_sweep_gives_a_dataframe_with_the_picture_when_pandas_is_there(sweep
     assert isinstance(frame, DataFrame) and frame.records == list(sweep) and frame.folder == sweep.folder
     page = frame._repr_html_()
     assert "<table>pandas' own table</table>" in page and len(pngs(page)) == 1
+
+
+def test_plot_replaces_only_its_own_picture_unless_told(trained, tmp_path):
+    """run.plot(path=) writes a picture that says in its metadata who wrote it; a user's file of
+    that name is refused (one line), and replaced only with overwrite=True."""
+    mine = tmp_path / "loss.png"
+    mine.write_text("my notes")
+    with pytest.raises(NnctlError, match=r"^path='.*loss\.png': exists and run\.plot did not write it; pass "
+                                         r"overwrite=True"):
+        trained.plot("loss", path=mine)
+    assert mine.read_text() == "my notes"
+    trained.plot("loss", path=mine, overwrite=True)
+    first = mine.read_bytes()
+    assert first.startswith(b"\x89PNG") and b"nnctl run.plot" in first
+    trained.plot("boundary", path=mine)  # its own picture: replaced without asking
+    assert mine.read_bytes() != first
