@@ -12,6 +12,7 @@ import http.client
 import itertools
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,7 +31,15 @@ from nnctl.errors import NnctlError
 from nnctl.runs import LIVE_FILE, RUN_FILES, claim_run_dir, foreign_entry, load_run
 from nnctl.training import fit, prepare, train
 from nnctl.watch.server import WatchServer, open_folder
-from nnctl.watch.state import MAX_CURVE_POINTS, NO_CHECKPOINTS_HINT, Curve, Publisher, RunSource, sweep_state
+from nnctl.watch.state import (
+    MAX_CURVE_POINTS,
+    NO_CHECKPOINTS_HINT,
+    Curve,
+    Publisher,
+    RunSource,
+    check_own_files,
+    sweep_state,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,18 +103,21 @@ def test_bound_to_loopback_on_a_free_port(served: WatchServer) -> None:
 def test_serves_the_page_its_files_and_the_runs_own_files_only(served: WatchServer, finished: Path, tmp_path) -> None:
     outside = tmp_path / "secret.txt"
     outside.write_text("secret")
+    for path in ("/", "/static/watch.js", "/static/watch.css", "/api/state", "/files/summary.json",
+                 "/api/frame?epoch=0"):
+        assert get(served, path)[0] == 200, path
+    assert get(served, "/", host="127.0.0.1")[0] == 200  # port 80's Host header has no port
     (finished / "loss.png").symlink_to(outside)  # a link in the run directory, pointing out of it
     try:
-        for path in ("/", "/static/watch.js", "/static/watch.css", "/api/state", "/files/summary.json",
-                     "/api/frame?epoch=0"):
-            assert get(served, path)[0] == 200, path
         assert get(served, "/files/summary.json")[1] == (finished / "summary.json").read_bytes()
         for path in ("/files/../summary.json", "/files/..%2fsummary.json", "/files/%2e%2e/%2e%2e/etc/passwd",
                      "/../../etc/passwd", "//etc/passwd", "/etc/passwd", f"/files/{outside}", "/files/loss.png",
                      "/files/checkpoints/epoch-0000.npz", "/static/", "/static/../static/watch.js", "/files/",
-                     "/index.html/..", "/api/frame?epoch=3", "/api/frame?epoch=-1", "/files/secret.txt"):
+                     "/index.html/..", "/api/frame?epoch=3", "/api/frame?epoch=-1", "/files/secret.txt",
+                     "/api/frame?epoch=" + "9" * 5000):
             status, body = get(served, path)
-            assert status == 404 and b"secret" not in body, path
+            # 404; a frame while the link is there: 500, the state's refusal of the link
+            assert (status == 404 or path.startswith("/api/") and status == 500) and b"secret" not in body, path
         assert get(served, "/api/state", method="POST")[0] == 405
         assert get(served, "/", host="attacker.example:80")[0] == 404  # a DNS name rebound to 127.0.0.1
     finally:
@@ -376,3 +388,37 @@ def check_sweep_page(browser: Browser, sweep: Path) -> None:
     assert [r.split("\t")[1:3] for r in rows] == [["lr=0.05", "completed"], ["lr=0.5", "pending"]]
     server.shutdown()
     server.server_close()
+
+
+@pytest.mark.parametrize("linked", ["summary.json", "metrics.csv", "checkpoints"])
+def test_the_state_never_shows_what_a_link_in_the_run_points_to(tmp_path, finished: Path, linked: str) -> None:
+    """/files/ refused links from the start; the state and the frames read summary.json,
+    metrics.csv and checkpoints/ through load_run, which followed them (found by review)."""
+    run = tmp_path / "run"
+    shutil.copytree(finished, run)
+    outside = tmp_path / "outside"
+    (run / linked).rename(outside)
+    (run / linked).symlink_to(outside)
+    server = open_folder(run)
+    server.start(poll_interval=0.05)
+    try:
+        for path in ("/api/state", "/api/frame?epoch=0"):
+            status, body = get(server, path)
+            assert status == 500 and json.loads(body)["error"] == (
+                f"{run / linked}: a link; the watch page shows only the run's own files, not what a link points to")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_sweep_point_named_out_of_its_runs_is_refused(tmp_path, finished: Path) -> None:
+    sweep = make_sweep(tmp_path / "sweep", finished)
+    (sweep / "sweep.yaml").write_text("config: c.yaml\npoints:\n- {name: ../../elsewhere, settings: {}}\n")
+    with pytest.raises(NnctlError, match=r"point '\.\./\.\./elsewhere' is not a folder of runs/"):
+        check_own_files(sweep, sweep=True)
+    (sweep / "sweep.yaml").write_text("config: c.yaml\npoints:\n- {name: a, settings: {}}\n")
+    check_own_files(sweep, sweep=True)
+    (sweep / "runs" / "a").rename(tmp_path / "a-elsewhere")
+    (sweep / "runs" / "a").symlink_to(tmp_path / "a-elsewhere")
+    with pytest.raises(NnctlError, match=r"a link; the watch page shows only the sweep's own runs"):
+        check_own_files(sweep, sweep=True)

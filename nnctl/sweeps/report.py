@@ -23,8 +23,8 @@ import html
 import io
 import math
 import multiprocessing
-import signal
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any

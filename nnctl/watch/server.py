@@ -36,7 +36,7 @@ from nnctl.errors import NnctlError
 from nnctl.files import os_reason
 from nnctl.runs import RUN_FILES
 from nnctl.sweeps.results import SWEEP_YAML
-from nnctl.watch.state import Publisher, RunSource, sweep_state
+from nnctl.watch.state import Publisher, RunSource, check_own_files, sweep_state
 
 STATIC = {"/": ("index.html", "text/html; charset=utf-8"),
           "/static/watch.js": ("watch.js", "text/javascript; charset=utf-8"),
@@ -96,6 +96,7 @@ class WatchServer(http.server.ThreadingHTTPServer):
         if self.folder is None:
             body = json.dumps({"mode": "run", "status": "waiting", "live": True}).encode()
         else:
+            check_own_files(self.folder, sweep=self.sweep)  # a link in it could show what is outside
             body = sweep_state(self.folder) if self.sweep else self.source.state()
         return body[:-1] + f', "poll": {self.poll}}}'.encode()
 
@@ -161,7 +162,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.answer(body=False)
 
     def answer(self, *, body: bool) -> None:
-        if self.server.loopback and self.headers.get("Host", "").rpartition(":")[0].strip("[]") not in LOOPBACK:
+        if self.server.loopback and urlsplit("//" + self.headers.get("Host", "")).hostname not in LOOPBACK:
             return self.send(404, b"not found\n", "text/plain; charset=utf-8", body)
         url = urlsplit(self.path)
         try:
@@ -180,7 +181,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.server.state(), "application/json"
         if path == "/api/frame" and self.server.source is not None:
             epoch = parse_qs(query).get("epoch", [""])[0]
-            frame = self.server.source.frame(int(epoch)) if epoch.isdecimal() else None
+            check_own_files(self.server.folder, sweep=False)
+            frame = self.server.source.frame(int(epoch)) if epoch.isdecimal() and len(epoch) < 10 else None
             return None if frame is None else (frame, "application/json")
         if path.startswith("/files/") and not self.server.sweep:
             return self.run_file(path[len("/files/"):])

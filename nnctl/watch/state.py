@@ -46,8 +46,8 @@ from nnctl.errors import NnctlError
 from nnctl.files import read_json, read_metrics, write_text
 from nnctl.plots.common import CLASS_COLORS, MORE_CLASS_COLORS, padded_box, plane_grid
 from nnctl.plots.model import MAX_NODES_DRAWN, MAX_UNITS_DRAWN, strongest_units
-from nnctl.runs import LIVE_FILE, RESUME_EVERY, RESUME_FILE, Run, load_run, load_state
-from nnctl.sweeps.results import RUNS, read_sweep_yaml
+from nnctl.runs import CHECKPOINTS, LIVE_FILE, RESUME_EVERY, RESUME_FILE, Run, load_run, load_state
+from nnctl.sweeps.results import RUNS, SWEEP_YAML, read_sweep_yaml
 from nnctl.vocabulary import METRICS
 
 Array = np.ndarray
@@ -441,6 +441,33 @@ def _strict(value: Any) -> Any:
     if isinstance(value, list):
         return [_strict(v) for v in value]
     return finite(value)
+
+
+def check_own_files(folder: Path, *, sweep: bool) -> None:
+    """Refuse (NnctlError) a run directory whose files or checkpoints/ include a link, or a sweep
+    folder whose points name a path that is not one folder of its runs/ (`..`, `a/b`) or whose
+    runs hold a link: the page would show what such a link points to, outside the folder it
+    serves. The folder the user named may itself be a link: that one they chose."""
+    folder = Path(folder)
+    if not sweep:
+        checkpoints = folder / CHECKPOINTS
+        places = [*folder.iterdir(), *(checkpoints.iterdir() if checkpoints.is_dir() and
+                                       not checkpoints.is_symlink() else [])]
+        linked = next((p for p in places if p.is_symlink()), None)
+        if linked is not None:
+            raise NnctlError(f"{linked}: a link; the watch page shows only the run's own files, not what a link "
+                             "points to")
+        return
+    for point in read_sweep_yaml(folder)["points"]:
+        name = str(point["name"])
+        if Path(name).name != name or name in ("", ".", ".."):
+            raise NnctlError(f"{folder / SWEEP_YAML}: point {name!r} is not a folder of {RUNS}/; the watch page "
+                             "shows only the sweep's own runs")
+        run = folder / RUNS / name
+        if run.is_symlink():
+            raise NnctlError(f"{run}: a link; the watch page shows only the sweep's own runs")
+        if run.is_dir():
+            check_own_files(run, sweep=False)
 
 
 def sweep_state(folder: Path) -> bytes:
