@@ -127,6 +127,28 @@ def test_a_cut_search_resumes_without_asking_a_trial_twice(tmp_path, monkeypatch
     assert [r["name"] for r in rows(tmp_path / "cut")] == [f"trial{i:04d}" for i in range(5)]
 
 
+def test_a_search_cut_between_a_pruning_and_its_telling_resumes_to_the_same_study(tmp_path, monkeypatch):
+    """Ctrl-C after a pruned run's row is written but before the study hears of it: the rerun
+    tells the study the run was pruned (its row and summary say so), not trains it on to the end
+    (it did, and the study then held a COMPLETE trial where an uncut search has PRUNED; found by
+    review)."""
+    path = search_file(tmp_path, trials=6, pruning={"method": "asha", "min_epochs": 1})
+    uncut = trials_seen(load_study(run_sweep(path, [], None, [], jobs=1, out=tmp_path / "uncut").folder))
+    assert "PRUNED" in [state for _, _, state, _ in uncut]
+    tell = search_module.Search.tell
+
+    def cut(self, number, outcome="complete"):
+        if outcome == "pruned":
+            raise KeyboardInterrupt
+        return tell(self, number, outcome)
+
+    monkeypatch.setattr(search_module.Search, "tell", cut)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(path, [], None, [], jobs=1, out=tmp_path / "cut")
+    monkeypatch.setattr(search_module.Search, "tell", tell)
+    assert trials_seen(load_study(run_sweep(path, [], None, [], jobs=1, out=tmp_path / "cut").folder)) == uncut
+
+
 def test_more_trials_go_on_with_the_same_study_and_folder(tmp_path):
     path = search_file(tmp_path, trials=2)
     first = run_sweep(path, [], None, [], jobs=1).folder

@@ -255,6 +255,9 @@ class Search:
         while len(running.values) < len(running.points):
             point = running.points[len(running.values)]
             row = self.sweep.rows[point.name]
+            if row["status"] == "pruned":  # pruned, then cut off before the study was told: tell it now
+                self.tell(number, "pruned")
+                return None
             if row["status"] not in FINISHED:
                 return Task(point, number, reports=not running.values)
             running.values.append(self.value_of(row))
