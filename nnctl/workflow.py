@@ -268,6 +268,8 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
         folder, where = sweeps.folder.default_folder(spec), None
     spec = sweeps.spec.with_search_options(spec, search or {})
     optuna = check_search(spec, storage)
+    if spec.search:  # before the folder is opened: opening it rewrites results.csv
+        sweeps.search.check_study_here(folder, storage)
     with sweeps.folder.Sweep(spec, folder, where=where) as sweep:
         todo = sweep.prepare()
         if scheduler is None:  # local workers fork from here: they start with matplotlib loaded
@@ -316,7 +318,10 @@ def check_search(spec, storage: str | None):
     if metric.startswith("val_") and load_config(spec.config, spec.overrides).data.validation_fraction == 0:
         raise NnctlError(f"{spec.where}: search.metric: {metric} needs validation data, and the config holds none "
                          "out (data.validation_fraction: 0); hold some out, or search a train_ metric")
-    return sweeps.search.import_optuna()
+    optuna = sweeps.search.import_optuna()
+    if storage is not None:  # opened once here, before any folder is made: a bad URL leaves nothing behind
+        sweeps.search.rdb_storage(optuna, storage)
+    return optuna
 
 
 def search_sweep(optuna, sweep, *, jobs: int, scheduler: str | None, storage: str | None, reporter=None):

@@ -184,6 +184,21 @@ def test_a_study_in_a_sqlite_database(tmp_path):
     other = run_sweep(path, [], None, [], jobs=1, out=tmp_path / "other", storage=url, search={"trials": 7}).folder
     assert [r["name"] for r in rows(other)] == ["trial0005", "trial0006"]
     assert "trial 5," in (other / "best.yaml").read_text() or "trial 6," in (other / "best.yaml").read_text()
+    # the folder again without --storage: refused, not a second study over its rows (found by review)
+    before = (folder / "results.csv").read_bytes()
+    with pytest.raises(NnctlError, match=r"its trials were asked by a study kept elsewhere \(no study\.journal "
+                                         r"here\); give the --storage it was run with$"):
+        run_sweep(path, [], None, [], jobs=1, out=tmp_path / "out")
+    assert (folder / "results.csv").read_bytes() == before and not (folder / "study.journal").exists()
+
+
+def test_a_bad_storage_is_one_line_and_leaves_no_folder(tmp_path):
+    path = search_file(tmp_path, trials=2)
+    for url in ("bogus://x", f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'x.db'}"):
+        result = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out"), "--storage", url, "-q"])
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith(f"error: --storage {url}: cannot open it (")
+        assert not (tmp_path / "out").exists()
 
 
 def test_without_optuna_a_search_is_one_line(tmp_path, monkeypatch):

@@ -107,12 +107,27 @@ def open_study(optuna, spec: SweepSpec, folder: Path, storage: str | None = None
     if storage is None:
         store = optuna.storages.JournalStorage(ParentJournal(Path(folder) / STUDY))
     else:
-        try:
-            store = optuna.storages.RDBStorage(storage)
-        except Exception as e:  # SQLAlchemy's many errors: a bad URL, a missing driver, no server
-            raise NnctlError(f"--storage {storage}: cannot open it ({type(e).__name__}: {e})") from None
+        store = rdb_storage(optuna, storage)
     return optuna.create_study(storage=store, study_name=f"{STUDY_NAME}-{spec.digest()}", load_if_exists=True,
                                direction=spec.search["direction"], pruner=pruner(optuna, spec))
+
+
+def rdb_storage(optuna, storage: str):
+    """Optuna's RDBStorage of the URL `storage`, or one line saying why it cannot be opened."""
+    try:
+        return optuna.storages.RDBStorage(storage)
+    except Exception as e:  # SQLAlchemy's many errors: a bad URL, a missing driver, no server
+        first = (str(e).strip().splitlines() or [""])[0]  # not its "(Background on this error at: ...)"
+        raise NnctlError(f"--storage {storage}: cannot open it ({type(e).__name__}: {first})") from None
+
+
+def check_study_here(folder: Path, storage: str | None) -> None:
+    """Refuse to start a second study in a folder whose trials a study elsewhere asked (run
+    with --storage, now without): it would ask them again and overwrite their rows."""
+    runs = Path(folder) / RUNS
+    if storage is None and not (Path(folder) / STUDY).is_file() and runs.is_dir() and any(runs.iterdir()):
+        raise NnctlError(f"{folder}: its trials were asked by a study kept elsewhere (no {STUDY} here); "
+                         "give the --storage it was run with")
 
 
 class ParentJournal:
