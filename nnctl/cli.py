@@ -354,7 +354,8 @@ def compare(
         metavar="RUN_DIR", help="Run directories, sweep folders (their runs) or globs such as 'runs/moons-*'.",
         show_default=False)],
     out: Annotated[Path | None, typer.Option(
-        metavar="FOLDER", help="Write compare.png here (default: the current folder).")] = None,
+        metavar="FOLDER", help="Write compare.png here (default: the current folder; with --format csv or json, "
+                               "no picture unless --out is given).")] = None,
     metric: Annotated[str | None, typer.Option(
         metavar="NAME", help="The second panel's curve and the table's order: val_accuracy, val_loss, train_accuracy "
                              "or train_loss (default: the first of these the runs have).")] = None,
@@ -373,15 +374,19 @@ def compare(
     with user_errors():
         check_format(format)  # before anything is read or drawn
         comparison = read_comparison(dirs, metric)
-        picture = draw_comparison(comparison, out, x=x, fmt=image_format, dpi=dpi, overwrite=overwrite)
         text = None if format == "table" else format_table(comparison, format)
+        # data for pandas is not a picture: one only where asked for (--out)
+        drawn = text is None or out is not None
+        picture = draw_comparison(comparison, out, x=x, fmt=image_format, dpi=dpi, overwrite=overwrite) \
+            if drawn else None
     for note in comparison.notes:
         typer.echo(f"note: {note}", err=True)
     if text is None:
         print_comparison(comparison)
     else:
         sys.stdout.write(text)
-    typer.echo(f"wrote {picture}", err=True)
+    if picture is not None:
+        typer.echo(f"wrote {picture}", err=True)
 
 
 @app.command(cls=Command)

@@ -317,6 +317,8 @@ def picture_path(out: Path | None, fmt: str, overwrite: bool) -> Path:
     replaced only when nnctl compare wrote it (its metadata says so: `files.made_by`), or
     with `overwrite`; checked before anything is drawn."""
     folder = out_folder(out if out is not None else Path("."))
+    if (folder / "config.yaml").is_file() and (folder / "metrics.csv").is_file():  # compare.png is none of its files
+        raise NnctlError(f"--out {folder}: is a run directory, whose files are the run's own; --out another folder")
     path = folder / f"{PICTURE}.{fmt}"
     if (path.exists() or path.is_symlink()) and not overwrite and not made_by(path, CREATOR):
         raise NnctlError(f"{path}: exists and nnctl compare did not write it (pass --overwrite to replace it, "

@@ -309,6 +309,22 @@ def test_a_file_nnctl_did_not_write_is_not_replaced(root, tmp_path):
         draw_comparison(read_comparison(race(root)), tmp_path, dpi=20)
 
 
+def test_data_for_pandas_draws_no_picture_unless_out_and_out_is_never_a_run(root, tmp_path, monkeypatch):
+    """--format csv|json gives the data, and writes compare.png only with --out (it wrote one in
+    the current folder, and a user's compare.png there refused the data); --out into a run
+    directory is refused, as compare.png is none of its files (found by review)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "compare.png").write_bytes(b"my picture")
+    result = invoke(root / "race", "--format", "json")
+    assert result.exit_code == 0 and len(json.loads(result.stdout)) == len(race(root))
+    assert "wrote" not in result.stderr and (tmp_path / "compare.png").read_bytes() == b"my picture"
+    run = race(root)[0]
+    refused = invoke(root / "race", "--out", run)
+    assert refused.exit_code == 2 and refused.stderr == (
+        f"error: --out {run}: is a run directory, whose files are the run's own; --out another folder\n")
+    assert not (run / "compare.png").exists()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["{empty}"], "error: no run directories in {empty} (give run directories or sweep folders that nnctl train "
                   "or nnctl sweep wrote)"),
