@@ -548,6 +548,8 @@ def watch(
     with user_errors():
         server = open_folder(folder, host, port)
     typer.echo(server.url)
+    if server.exposure:
+        typer.echo(server.exposure, err=True)
     typer.echo(f"serving {folder} read-only; Ctrl-C to stop", err=True)
     serve_until_interrupted(server)
     typer.echo("stopped", err=True)

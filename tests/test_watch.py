@@ -422,3 +422,19 @@ def test_a_sweep_point_named_out_of_its_runs_is_refused(tmp_path, finished: Path
     (sweep / "runs" / "a").symlink_to(tmp_path / "a-elsewhere")
     with pytest.raises(NnctlError, match=r"a link; the watch page shows only the sweep's own runs"):
         check_own_files(sweep, sweep=True)
+
+
+def test_an_empty_host_is_refused_and_an_open_one_is_said() -> None:
+    """--host '' bound every interface without a word (found by review). Nothing is sent to the
+    open server: it is made, read and closed."""
+    with pytest.raises(NnctlError, match=r"^--host: empty; give 127\.0\.0\.1 \(this machine alone"):
+        WatchServer("  ")
+    local = WatchServer("127.0.0.1")
+    assert local.exposure is None
+    local.server_close()
+    everywhere = WatchServer("0.0.0.0")
+    try:
+        assert everywhere.exposure == (f"note: --host 0.0.0.0: any machine that can reach this one on port "
+                                       f"{everywhere.server_address[1]} can read the run (read-only)")
+    finally:
+        everywhere.server_close()

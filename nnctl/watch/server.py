@@ -61,6 +61,9 @@ class WatchServer(http.server.ThreadingHTTPServer):
     daemon_threads = True  # a page left open does not keep the process alive
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, poll: float = POLL_SECONDS):
+        if not host.strip():
+            raise NnctlError("--host: empty; give 127.0.0.1 (this machine alone, the default) or an address of "
+                             "this machine to serve the page on a network")
         self.folder: Path | None = None
         self.sweep, self.source, self.poll = False, None, poll
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET  # --host ::1
@@ -71,6 +74,10 @@ class WatchServer(http.server.ThreadingHTTPServer):
         except (OverflowError, ValueError):
             raise NnctlError(f"--port {port}: must be between 0 (any free port) and 65535") from None
         self.loopback = host in LOOPBACK
+        # said beside the address: who else can read the run
+        self.exposure = None if self.loopback else (
+            f"note: --host {host}: any machine that can reach this one on port {self.server_address[1]} can read "
+            "the run (read-only)")
 
     def follow(self, folder: Path) -> WatchServer:
         """Serve `folder`: a run directory (live or finished) or a sweep folder (its sweep.yaml)."""
@@ -126,6 +133,8 @@ class LiveWatch:
         self.publisher = Publisher(loop, run_dir)
         self.server.follow(run_dir).start()
         self.say(f"watch the run at {self.server.url}")
+        if self.server.exposure:
+            self.say(self.server.exposure)
         return self.publisher
 
     def serve_until_interrupted(self, status: str) -> None:
