@@ -324,13 +324,16 @@ def checkpoint_model(run: runs.Run, epoch: int, option: str):
 
 
 def train(config, run_dir: Path | str | None = None, *, quiet: bool = False,
-          on_epoch: EpochCallback | None = None) -> TrainedRun:
+          on_epoch: EpochCallback | None = None, overwrite: bool = False) -> TrainedRun:
     """`nnctl.train`: train the network a config describes (a Config, a dict, or a YAML file),
     showing progress where the call is (a bar redrawn in place in a Jupyter cell, rich's bar on
     a terminal, a line every tenth elsewhere; nothing with `quiet`), and return the run as users
-    hold it. Writes a run directory only when `run_dir` is given (as `training.train`);
-    `on_epoch` is called with every metrics row too."""
+    hold it. Writes a run directory only when `run_dir` is given, one that is new or empty, or
+    with `overwrite` an earlier run's (`runs.claim_run_dir`, as `nnctl train --run-dir`: a folder
+    of the user's is never written into); `on_epoch` is called with every metrics row too."""
     loop = prepare(config)
+    if run_dir is not None:
+        run_dir = runs.claim_run_dir(Path(run_dir), overwrite=overwrite)
     with live_progress(loop.config.train.epochs, quiet=quiet) as progress:
         def report(row: dict[str, Any]) -> None:
             progress(row)

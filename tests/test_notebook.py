@@ -224,3 +224,17 @@ def test_plot_replaces_only_its_own_picture_unless_told(trained, tmp_path):
     assert first.startswith(b"\x89PNG") and b"nnctl run.plot" in first
     trained.plot("boundary", path=mine)  # its own picture: replaced without asking
     assert mine.read_bytes() != first
+
+
+def test_train_writes_no_run_into_a_folder_of_the_users(tmp_path):
+    """nnctl.train(run_dir=) wrote its files beside a user's in a folder `nnctl train --run-dir`
+    refuses (found by review); with overwrite=True it replaces an earlier run, as --overwrite."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    with pytest.raises(NnctlError, match="is not empty"):
+        nnctl.train(TINY, run_dir=mine, quiet=True)
+    assert sorted(os.listdir(mine)) == ["notes.txt"]
+    run = nnctl.train(TINY, run_dir=tmp_path / "run", quiet=True)
+    again = nnctl.train(TINY, run_dir=run.path, quiet=True, overwrite=True)
+    assert again.summary["status"] == "completed"
