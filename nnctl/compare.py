@@ -48,7 +48,7 @@ from nnctl.runs import load_run
 from nnctl.sweeps.names import run_labels
 from nnctl.sweeps.pictures import sweep_metric
 from nnctl.sweeps.results import SWEEP_YAML, read_sweep_yaml
-from nnctl.vocabulary import FINISHED, PICTURE_FORMATS, SUMMARY_METRICS
+from nnctl.vocabulary import PICTURE_FORMATS, SUMMARY_METRICS
 
 FORMATS = ("table", "csv", "json")  # --format: of the table on stdout
 IMAGE_FORMATS = tuple(suffix.lstrip(".") for suffix in PICTURE_FORMATS)  # --image-format: of the picture
@@ -427,7 +427,9 @@ def boundary_panels(comparison: Comparison, groups: list[tuple[str, list[dict[st
         comparison.notes.append(f"compare.png leaves out the decision boundaries: the runs learn different data "
                                 f"({', '.join(data)}), whose planes do not compare")
         return None, ""
-    finished = [(label, next((r for r in members if r.get("status") in FINISHED), None)) for label, members in groups]
+    # a run with final weights: finished, or stopped short (pruned, interrupted) with model.npz all the same
+    finished = [(label, next((r for r in members if (Path(r["path"]) / "model.npz").is_file()), None))
+                for label, members in groups]
     runs = [(label, load_run(Path(r["path"]))) for label, r in finished if r is not None]
     flat = [run.path.name for _, run in runs if len(run.dataset.raw_columns) != 2 or run.dataset.has_text]
     if len(flat) == len(runs):
@@ -438,7 +440,7 @@ def boundary_panels(comparison: Comparison, groups: list[tuple[str, list[dict[st
     unfinished = [members[0]["name"] for (_, r), (_, members) in zip(finished, groups, strict=True) if r is None]
     if unfinished:
         comparison.notes.append(f"compare.png leaves out the decision boundaries of {_listed(unfinished)}: "
-                                "not finished (no final weights to draw)")
+                                "no final weights to draw (model.npz)")
     panels = [(label, predict_scores(run), plot_data(run)) for label, run in runs]
     return panels, runs[0][1].model.loss.score_label
 

@@ -387,3 +387,21 @@ def test_the_caption_sits_under_the_legend_not_over_it(root):
     legend = fig.subfigs[0].legends[0].get_window_extent(renderer)
     caption = next(t for sub in fig.subfigs for t in sub.texts if comparison.notes[0][:30] in t.get_text())
     assert caption.get_window_extent(renderer).y1 < legend.y0
+
+
+def test_a_run_stopped_short_with_final_weights_has_its_boundary_drawn(root, tmp_path):
+    """A pruned or interrupted run has model.npz: its boundary is drawn (compare said 'not
+    finished (no final weights to draw)' of it; found by review); one without model.npz is the
+    note's."""
+    runs = race(root)[:2]
+    stopped, bare = tmp_path / "stopped", tmp_path / "bare"
+    for copy_to, source in ((stopped, runs[0]), (bare, runs[1])):
+        shutil.copytree(source, copy_to)
+        summary = read_json(copy_to / "summary.json")
+        (copy_to / "summary.json").write_text(json.dumps({**summary, "status": "pruned"}))
+    (bare / "model.npz").unlink()
+    comparison = read_comparison([stopped, bare])
+    inputs = picture_inputs(comparison)
+    assert [label for label, _, _ in inputs["boundaries"]] == [inputs["curves"][0].label]
+    assert comparison.notes[-1] == ("compare.png leaves out the decision boundaries of bare: no final weights to "
+                                    "draw (model.npz)")
