@@ -296,7 +296,8 @@ def python_sweep(config, grid: dict[str, list] | list[str] | None = None, *, see
     run. Returns the results (notebook.sweep_results): a pandas DataFrame when pandas is
     importable, else a list of records; in a notebook either shows its table and boundaries.png."""
     if isinstance(grid, dict):  # JSON is YAML's flow style: each value reads back as it was given
-        grid = [f"{key}={','.join(json.dumps(v) for v in values)}" for key, values in grid.items()]
+        grid = [f"{key}={','.join(json.dumps(v) for v in (values if isinstance(values, list | tuple) else [values]))}"
+                for key, values in grid.items()]  # a single value is a list of one
     seed_text = None if seeds is None else ",".join(map(str, seeds))
     with SweepReporter(quiet=quiet) as reporter:
         sweep = run_sweep(config, list(grid or []), seed_text, list(overrides), jobs=jobs,

@@ -179,6 +179,17 @@ def sweep(tmp_path_factory):
     return nnctl.run_sweep(config, {"model.hidden": [[2], [4]]}, jobs=1, out=folder / "sweep", quiet=True)
 
 
+def test_run_sweep_takes_a_single_value_as_a_list_of_one(monkeypatch):
+    """{"optimizer.lr": 0.05} was a TypeError (found by review): it is the grid's one value."""
+    from nnctl import workflow
+
+    asked = []
+    monkeypatch.setattr(workflow, "run_sweep", lambda config, grid, *args, **kw: asked.append(grid) or 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        nnctl.run_sweep("c.yaml", {"model.hidden": [[2], [4]], "optimizer.lr": 0.05}, quiet=True)
+    assert asked == [["model.hidden=[2],[4]", "optimizer.lr=0.05"]]
+
+
 def test_run_sweep_returns_records_that_show_their_table_and_boundaries(sweep):
     assert [(r["name"], r["model.hidden"], r["status"]) for r in sweep] == [
         ("hidden2", [2], "completed"), ("hidden4", [4], "completed")]
