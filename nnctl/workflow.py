@@ -315,10 +315,13 @@ def check_search(spec, storage: str | None):
     if spec.search["trials"] is None:
         raise NnctlError(f"{spec.where}: search.trials: is required (how many trials the study asks), "
                          "e.g. trials: 60, or --trials 60")
-    metric = spec.search["metric"]
-    if metric.startswith("val_") and load_config(spec.config, spec.overrides).data.validation_fraction == 0:
+    metric, config = spec.search["metric"], load_config(spec.config, spec.overrides)
+    if metric.startswith("val_") and config.data.validation_fraction == 0:
         raise NnctlError(f"{spec.where}: search.metric: {metric} needs validation data, and the config holds none "
                          "out (data.validation_fraction: 0); hold some out, or search a train_ metric")
+    if spec.pruning and "train.epochs" not in spec.random and spec.pruning["min_epochs"] >= config.train.epochs:
+        raise NnctlError(f"{spec.where}: pruning.min_epochs: {spec.pruning['min_epochs']} is not below train.epochs "
+                         f"({config.train.epochs}), so no run could be pruned; lower it, or leave pruning out")
     optuna = sweeps.search.import_optuna()
     if storage is not None:  # opened once here, before any folder is made: a bad URL leaves nothing behind
         sweeps.search.rdb_storage(optuna, storage)

@@ -216,6 +216,8 @@ def test_without_optuna_a_search_is_one_line(tmp_path, monkeypatch):
     ({"pruning": {"method": "asha"}, "samples": 2}, "pruning: needs search:"),
     ({"random": {"model.hidden": {"depth": {"int": [1, 2]}, "width": {"int": [0, 8], "log": True}}},
       "samples": 2}, "random.model.hidden.width: int needs log: true (or false) and, on a log scale, 0 < low"),
+    ({"search": {"trials": 3}, "pruning": {"method": "asha", "min_epochs": 6}},  # TINY trains 6 epochs
+     "pruning.min_epochs: 6 is not below train.epochs (6), so no run could be pruned; lower it, or leave pruning out"),
 ])
 def test_search_keys_are_checked(tmp_path, change, message):
     (tmp_path / "base.yaml").write_text(yaml.safe_dump(TINY))
