@@ -24,7 +24,6 @@ import io
 import math
 import multiprocessing
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from nnctl.sweeps.results import (
     sweep_name,
 )
 from nnctl.sweeps.study import best_trial, is_search, trial_groups
+from nnctl.sweeps.workers import start_worker
 from nnctl.vocabulary import FINAL_METRICS, STATUSES, SUMMARY_METRICS
 
 THUMB_WIDTH = 260  # the model's thumbnail; the loss curve's is twice as wide
@@ -308,16 +308,13 @@ def _thumbnails(sweep_dir: Path, rows: list[dict[str, str]]) -> list[Thumbnails]
     cores = os.cpu_count() or 1
     if len(folders) < PARALLEL_FROM or cores == 1 or sys.platform != "linux":
         return [draw(folder) for folder in folders]
-    with multiprocessing.get_context("fork").Pool(min(cores, len(folders)), initializer=_quiet_worker) as pool:
+    # started as the training workers are (`start_worker`): they die quietly of the SIGTERM that
+    # ends the pool (forked from the command, they inherited its SIGTERM -> KeyboardInterrupt
+    # handler and printed that traceback at the end of every sweep of PARALLEL_FROM runs or more),
+    # and with the parent
+    with multiprocessing.get_context("fork").Pool(min(cores, len(folders)), initializer=start_worker,
+                                                  initargs=(None, os.getpid())) as pool:
         return pool.map(draw, folders, chunksize=1)
-
-
-def _quiet_worker() -> None:
-    """A thumbnail process dies quietly of the SIGTERM that ends the pool: forked from the
-    command, it inherited the handler that turns SIGTERM into KeyboardInterrupt, and printed that
-    traceback at the end of every sweep of PARALLEL_FROM runs or more; Ctrl-C is the parent's."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir: Path, drawn: Thumbnails) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 
 from nnctl.errors import NnctlError
 from nnctl.sweeps.search import Search, Task
-from nnctl.sweeps.workers import _start_worker
+from nnctl.sweeps.workers import start_worker
 from nnctl.training import Pruned
 
 REPLY_TIMEOUT = 600  # seconds a run on Dask waits for the parent's answer (a parent gone: the run fails)
@@ -145,7 +145,7 @@ class _Pool:
 
 def _serve(run_point: Callable, conn, lock: int | None, parent: int) -> None:
     """A worker: runs what the parent sends until it sends None (or goes away)."""
-    _start_worker(lock, parent)
+    start_worker(lock, parent)
     while True:
         try:
             task = conn.recv()

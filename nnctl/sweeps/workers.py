@@ -54,7 +54,7 @@ def execute(sweep: Sweep, todo: list[Point], run_point: RunPoint, *, jobs: int, 
 
 def _in_pool(run_point: RunPoint, calls, jobs: int, lock: int | None) -> Iterator[tuple[Point, dict[str, Any]]]:
     # workers ignore Ctrl-C: the parent stops them, and their half-done runs restart on resume
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker, initargs=(lock, os.getpid()))
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=start_worker, initargs=(lock, os.getpid()))
     try:
         calling = functools.partial(_call, run_point)
         for i, result in pool.imap_unordered(calling, enumerate(args for _, args in calls)):
@@ -65,7 +65,7 @@ def _in_pool(run_point: RunPoint, calls, jobs: int, lock: int | None) -> Iterato
         pool.join()
 
 
-def _start_worker(lock: int | None, parent: int) -> None:
+def start_worker(lock: int | None, parent: int) -> None:
     """A worker leaves Ctrl-C to the parent, dies of the SIGTERM the parent stops it with (or
     that Linux sends when the parent dies, even of a SIGKILL: no orphan goes on writing runs
     once the folder is unlocked), and closes its copy of the folder's lock, which would
