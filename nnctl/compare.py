@@ -42,16 +42,15 @@ from nnctl.listing import (
     sort_records,
     spare_columns,
 )
-from nnctl.pictures import MAX_DPI, plot_data, predict_scores
+from nnctl.pictures import check_picture_options, plot_data, predict_scores
 from nnctl.plots.common import finite_column
 from nnctl.runs import load_run
 from nnctl.sweeps.names import run_labels
 from nnctl.sweeps.pictures import sweep_metric
 from nnctl.sweeps.results import SWEEP_YAML, read_sweep_yaml
-from nnctl.vocabulary import PICTURE_FORMATS, SUMMARY_METRICS
+from nnctl.vocabulary import SUMMARY_METRICS
 
 FORMATS = ("table", "csv", "json")  # --format: of the table on stdout
-IMAGE_FORMATS = tuple(suffix.lstrip(".") for suffix in PICTURE_FORMATS)  # --image-format: of the picture
 X_AXES = ("epochs", "seconds")
 PICTURE = "compare"  # compare.png, compare.svg, compare.pdf
 CREATOR = "nnctl compare"  # in the picture's metadata: a file of that name nnctl may replace
@@ -289,10 +288,7 @@ def draw_comparison(comparison: Comparison, out: Path | None = None, *, x: str =
     `comparison.notes`. Returns its path."""
     if x not in X_AXES:
         raise NnctlError(f"--x: unknown {x!r} (choose from: {', '.join(X_AXES)})")
-    if fmt not in IMAGE_FORMATS:
-        raise NnctlError(f"--image-format: unknown {fmt!r} (choose from: {', '.join(IMAGE_FORMATS)})")
-    if not 1 <= dpi <= MAX_DPI:
-        raise NnctlError(f"--dpi: must be between 1 and {MAX_DPI}, got {dpi}")
+    check_picture_options(fmt, dpi)
     path = picture_path(out, fmt, overwrite)
     return plots.plot_compare(path=path, creator=CREATOR, dpi=dpi, **picture_inputs(comparison, x))
 

@@ -24,12 +24,12 @@ from nnctl.console import EpochReporter, FrameReporter, SweepReporter, in_words
 from nnctl.data import MAX_CSV_BYTES, Dataset, Table, array_table, read_dataset, read_table
 from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, out_folder, read_json, read_text, read_yaml, regular_file, write_text
-from nnctl.pictures import MAX_DPI, PICTURES, Progress, applicable, default_pictures
+from nnctl.pictures import PICTURES, Progress, applicable, check_picture_options, default_pictures
 from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
 from nnctl.trained import TrainedRun, draw_evaluation, predicted_columns, predictions_csv
 from nnctl.trained import load_run as load_trained
 from nnctl.training import EpochCallback, Loop, Pruned, TrainResult, fit, prepare
-from nnctl.vocabulary import FINISHED, PICTURE_FORMATS
+from nnctl.vocabulary import FINISHED
 
 
 class Interrupted(KeyboardInterrupt):
@@ -54,7 +54,6 @@ def stage(during: str):
 
 
 LOADING = "loading the data; nothing was written"
-IMAGE_FORMATS = tuple(suffix.lstrip(".") for suffix in PICTURE_FORMATS)  # `nnctl plot --image-format`
 
 
 def train_and_draw(
@@ -219,10 +218,7 @@ def plot_run(
     its own; in another folder (`out`) an existing file of the same name is replaced only with
     `overwrite`."""
 
-    if fmt not in IMAGE_FORMATS:
-        raise NnctlError(f"--image-format: unknown {fmt!r} (choose from: {', '.join(IMAGE_FORMATS)})")
-    if not 1 <= dpi <= MAX_DPI:  # a picture's pixels grow with dpi²: 600 already makes 3600 × 2640 per panel
-        raise NnctlError(f"--dpi: must be between 1 and {MAX_DPI}, got {dpi}")
+    check_picture_options(fmt, dpi)
     if (Path(run_dir) / sweeps.results.SWEEP_YAML).is_file():
         if out is not None or only is not None or fmt != "png":
             raise NnctlError(f"{run_dir}: is a sweep folder, whose pictures are drawn in it as PNG; "
