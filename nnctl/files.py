@@ -15,6 +15,7 @@ A leaf: it imports nothing of nnctl but the exception type.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import csv
 import errno
@@ -211,6 +212,12 @@ def figure_bytes(fig, *, fmt: str, dpi: int) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt, dpi=dpi)
     return buffer.getvalue()
+
+
+def data_uri(data: bytes, mime: str = "image/png") -> str:
+    """Bytes as a data: URI, for an <img> that needs no file beside its page (report.html, a
+    notebook's HTML)."""
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
 
 
 # ---------------------------------------------------------------- one writer at a time

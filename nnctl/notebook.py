@@ -9,7 +9,6 @@ IPython and pandas are optional: imported where used, never required.
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
 import shutil
@@ -21,7 +20,7 @@ from typing import Any
 from nnctl import sweeps  # its modules load when a sweep is shown: a run's display needs none
 from nnctl.console import ending, in_jupyter, shown
 from nnctl.errors import NnctlError
-from nnctl.files import figure_bytes, read_bytes
+from nnctl.files import data_uri, figure_bytes, read_bytes
 from nnctl.pictures import PICTURES, applicable, title
 from nnctl.vocabulary import SUMMARY_METRICS
 
@@ -44,11 +43,6 @@ def figures_inline() -> None:
     formatters = [*shell.display_formatter.formatters.values(), shell.display_formatter.ipython_display_formatter]
     if not any(Figure in f.type_printers for f in formatters):
         select_figure_formats(shell, {"png"})
-
-
-def data_uri(data: bytes, mime: str = "image/png") -> str:
-    """Bytes as a data: URI, for an <img> that needs no file beside the page."""
-    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
 
 
 def figure_img(figure, alt: str, dpi: int = HTML_DPI) -> str:

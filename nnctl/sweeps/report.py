@@ -17,7 +17,6 @@ by its one name, summary.json's key path (final.val_accuracy).
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
 import io
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from nnctl.files import flow, write_text
+from nnctl.files import data_uri, flow, write_text
 from nnctl.sweeps.pictures import Thumbnails, run_thumbnails
 from nnctl.sweeps.results import (
     BEST,
@@ -126,11 +125,7 @@ def _thumbnail(path: Path, width: int = THUMB_WIDTH) -> str | None:
         flat.quantize(256, method=Image.Quantize.MEDIANCUT).save(buffer, format="PNG", optimize=True)
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
-    return _data_uri(buffer.getvalue())
-
-
-def _data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return data_uri(buffer.getvalue())
 
 
 def _e(value: Any) -> str:
@@ -346,7 +341,7 @@ def _figure(folder: Path, run_dir: str, file: str, label: str, width: int, drawn
     """A thumbnail: `drawn` (PNG bytes drawn at this size) when there, else the run's own `file`
     shrunk to `width` px (a run that does not read back, a folder from elsewhere); linked to
     `file` at full size when the run has it."""
-    uri = _data_uri(drawn) if drawn is not None else _thumbnail(folder / file, width)
+    uri = data_uri(drawn) if drawn is not None else _thumbnail(folder / file, width)
     if uri is None:
         missing = "unreadable" if (folder / file).is_file() else "not in the run folder"
         return (f'<figure class="missing" style="width: {width}px"><div>no picture: {_e(file)} {missing}</div>'
