@@ -29,7 +29,7 @@ from nnctl import plots  # the drawing modules load when the picture is drawn
 from nnctl.config import entry_defaults
 from nnctl.console import counted
 from nnctl.errors import NnctlError
-from nnctl.files import flow, made_by, out_folder, read_metrics
+from nnctl.files import flow, may_replace, out_folder, read_metrics
 from nnctl.listing import (
     default_columns,
     differing_keys,
@@ -316,7 +316,7 @@ def picture_path(out: Path | None, fmt: str, overwrite: bool) -> Path:
     if (folder / "config.yaml").is_file() and (folder / "metrics.csv").is_file():  # compare.png is none of its files
         raise NnctlError(f"--out {folder}: is a run directory, whose files are the run's own; --out another folder")
     path = folder / f"{PICTURE}.{fmt}"
-    if (path.exists() or path.is_symlink()) and not overwrite and not made_by(path, CREATOR):
+    if not overwrite and not may_replace(path, CREATOR):
         raise NnctlError(f"{path}: exists and nnctl compare did not write it (pass --overwrite to replace it, "
                          "or --out another folder)")
     return path

@@ -206,6 +206,13 @@ def made_by(path: Path | str, creator: str) -> bool:
     return any(mark in content for mark in marks)
 
 
+def may_replace(path: Path | str, creator: str) -> bool:
+    """Whether writing `path` destroys nothing but `creator`'s own picture: nothing is there (not
+    even a dangling link), or `made_by` says it is that picture."""
+    path = Path(path)
+    return not (path.exists() or path.is_symlink()) or made_by(path, creator)
+
+
 def figure_bytes(fig, *, fmt: str, dpi: int) -> bytes:
     """A matplotlib figure rendered in memory, no file: "rgba" pixels for a GIF's frames, "png"
     for report.html's thumbnails (which the page embeds)."""

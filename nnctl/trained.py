@@ -31,7 +31,7 @@ from nnctl.assemble import encode_targets, trained_model
 from nnctl.console import describe, live_progress
 from nnctl.data import Preprocessing, Table
 from nnctl.errors import NnctlError
-from nnctl.files import made_by, read_bytes, save_figure
+from nnctl.files import may_replace, read_bytes, save_figure
 from nnctl.nn.activations import row_sum
 from nnctl.nn.layers import CACHED_ROWS
 from nnctl.pictures import PICTURES, applicable, title
@@ -129,7 +129,7 @@ class TrainedRun:
             raise NnctlError(f"plot({name!r}): {what}")
         if path is not None and Path(path).suffix.lower() not in PICTURE_FORMATS:
             raise NnctlError(f"path={str(path)!r}: unknown picture format (use one of {', '.join(PICTURE_FORMATS)})")
-        if path is not None and not overwrite and Path(path).exists() and not made_by(path, PLOT_CREATOR):
+        if path is not None and not overwrite and not may_replace(path, PLOT_CREATOR):
             raise NnctlError(f"path={str(path)!r}: exists and run.plot did not write it; pass overwrite=True "
                              "to replace it, or choose another path")
         figure = PICTURES[name].draw(self._picture_run(epoch), None, dpi=dpi)
