@@ -17,7 +17,7 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -74,32 +74,13 @@ class Curve:
     runs: int = 1
 
 
-def plot_compare(
-    curves: list[Curve],
-    path: Path,
-    *,
-    metrics: list[str],
-    title: str,
-    x_label: str = "epoch",
-    boundaries: list[tuple[str, Callable[[Array], Array], PlotData]] | None = None,
-    score_label: str = "P(class 1)",
-    caption: str = "",
-    creator: str | None = None,
-    dpi: int = DPI,
-) -> Path:
-    """Draw compare.png (or .svg, .pdf: `path`'s suffix) and return `path`.
-
-    - curves: the lines, in legend order; metrics: one panel per metric name, left to right.
-    - x_label: "epoch" (whole-number ticks) or what the seconds are.
-    - boundaries: (label, predict_scores, data) per panel, as `plot_boundaries` takes them, or
-      None: no boundary row. Each panel is framed in the colour of the curve of the same label.
-    - caption: a line under the figure (what is left out, what a band is).
-    - creator: written in the file's metadata (PNG text, SVG and PDF Creator), so that nnctl can
-      tell its own file from another of the same name.
-    """
-    figure = compare_figure(curves, metrics=metrics, title=title, x_label=x_label, boundaries=boundaries,
-                            score_label=score_label, caption=caption)
-    return save(figure, path, dpi, creator=creator)
+def plot_compare(curves: list[Curve], path: Path, *, creator: str | None = None, dpi: int = DPI,
+                 **drawing: Any) -> Path:
+    """Draw compare.png (or .svg, .pdf: `path`'s suffix) and return `path`: `compare_figure`
+    of `curves` and the `drawing` keywords (metrics, title, x_label, boundaries, score_label,
+    caption), saved. creator: written in the file's metadata (PNG text, SVG and PDF Creator), so
+    that nnctl can tell its own file from another of the same name."""
+    return save(compare_figure(curves, **drawing), path, dpi, creator=creator)
 
 
 def compare_figure(
@@ -114,7 +95,14 @@ def compare_figure(
 ) -> Figure:
     """The figure of `plot_compare`, unsaved, in rows (subfigures): the curve panels (axes named
     by their metric in `ax.get_label()`) and their legend; the boundary row when there is one;
-    the caption, wrapped to the figure's width."""
+    the caption, wrapped to the figure's width.
+
+    - curves: the lines, in legend order; metrics: one panel per metric name, left to right.
+    - x_label: "epoch" (whole-number ticks) or what the seconds are.
+    - boundaries: (label, predict_scores, data) per panel, as `plot_boundaries` takes them, or
+      None: no boundary row. Each panel is framed in the colour of the curve of the same label.
+    - caption: a line under the figure (what is left out, what a band is).
+    """
     runs = _boundary_row(boundaries)
     colors = run_colors(len(curves), len(runs.colors) if runs is not None else 0)
     width = max(LEAST_WIDTH, runs.width if runs is not None else 0.0, 4.2 * len(metrics))
