@@ -151,17 +151,23 @@ def constrained_figure(figsize: tuple[float, float], **pads: float) -> Figure:
 
 
 def figure_title(fig: Figure, title: str) -> None:
-    """The figure's bold title. One longer than the figure is wide breaks after the last " · "
-    part that fits on the first line ("moons · 2-16-2 tanh · adam lr 0.01" / "epoch 55 (best;
-    early stopped at 60)"), and matplotlib wraps whatever still does not fit, not cut off."""
-    fits = int(fig.get_figwidth() * TITLE_CHARACTERS_PER_INCH)
+    """The figure's bold title, broken as `title_lines` breaks it; matplotlib wraps whatever
+    still does not fit, not cut off."""
+    fig.suptitle(title_lines(title, fig.get_figwidth()), fontweight="bold", wrap=True)
+
+
+def title_lines(title: str, width: float) -> str:
+    """A figure title for a figure `width` inches wide: one longer than that breaks after the
+    last " · " part that fits on the first line ("moons · 2-16-2 tanh · adam lr 0.01" / "epoch 55
+    (best; early stopped at 60)"). Every picture's title, drawn by matplotlib or as pixels."""
+    fits = int(width * TITLE_CHARACTERS_PER_INCH)
     parts = title.split(" · ")
     first = 1
     while first < len(parts) and len(" · ".join(parts[: first + 1])) <= fits:
         first += 1
     if len(title) > fits and first < len(parts):
-        title = " · ".join(parts[:first]) + "\n" + " · ".join(parts[first:])
-    fig.suptitle(title, fontweight="bold", wrap=True)
+        return " · ".join(parts[:first]) + "\n" + " · ".join(parts[first:])
+    return title
 
 
 def new_figure(ncols: int = 1, *, panel: tuple[float, float] = (6.0, 4.4)) -> tuple[Figure, list[Axes]]:
@@ -414,14 +420,19 @@ def class_colors(n_classes: int) -> Array:
     """(n_classes, 3) RGB: class k's colour, the same whatever n_classes is (see the module's
     colour language): CLASS_COLORS, then MORE_CLASS_COLORS up to ten classes, beyond that
     tab20's hues without its greys (grey is the neutral; not colour-blind safe)."""
-    from matplotlib import colormaps
-    from matplotlib.colors import to_rgb
+    palette = [hex_rgb(c) for c in CLASS_COLORS + MORE_CLASS_COLORS]
+    if n_classes > len(palette):  # matplotlib only here: the pictures drawn as pixels need none of it
+        from matplotlib import colormaps
+        from matplotlib.colors import to_rgb
 
-    palette = [to_rgb(c) for c in CLASS_COLORS + MORE_CLASS_COLORS]
-    if n_classes > len(palette):
         tab20 = [to_rgb(colormaps["tab20"](k)) for k in range(20) if k not in (14, 15)]  # 14, 15: greys
         palette += [tab20[k % len(tab20)] for k in range(n_classes - len(palette))]
     return np.array(palette[:n_classes]).reshape(n_classes, 3)
+
+
+def hex_rgb(color: str) -> tuple[float, float, float]:
+    """'#rrggbb' -> (r, g, b) floats in [0, 1], as matplotlib's to_rgb reads it."""
+    return tuple(int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))  # type: ignore[return-value]
 
 
 def tint(rgb: Array, strength: Array | float) -> Array:

@@ -57,7 +57,7 @@ from nnctl.plots.common import (
     use_log_scale,
 )
 from nnctl.plots.model import confusion_counts
-from nnctl.plots.raster import regions_thumbnail
+from nnctl.plots.raster.regions import regions_thumbnail
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -1,0 +1,538 @@
+"""A picture drawn as pixels with Pillow: the surface every raster picture draws on (layer 1:
+numpy, nnctl.files; Pillow, which matplotlib brings, imported on first use).
+
+Why not matplotlib: a sweep draws three pictures a run, and matplotlib spends 0.3-0.5 s on
+each (building axes and ticks, constrained layout measuring every label, Agg drawing them)
+after 0.5-0.9 s of import: 85% of a 30-run sweep's wall time (issue 18). Here a picture costs
+tens of milliseconds and nothing to import. The look is matplotlib's own, so that a PNG drawn
+here sits beside an SVG drawn there: the same DejaVu Sans (matplotlib's font files, found
+without importing matplotlib), the same sizes in points at the figure's dpi (10-pt labels,
+12-pt bold titles, 0.8-pt frames, 3.5-pt ticks), lines and dots anti-aliased by drawing at
+SUPERSAMPLE times the size and averaging down (text is anti-aliased by FreeType at that size).
+
+Coordinates are the final picture's pixels (floats, y downward); sizes (line widths, fonts,
+markers, dashes) are typographic points, as in matplotlib. `Canvas` holds the picture and
+draws shapes, text and images on it; `Panel` is a box of it with data limits: it maps data to
+pixels and draws axes (frame, ticks, grid, labels) and legends. `nice_ticks`, `log_ticks` and
+`tick_labels` choose and write tick values as matplotlib's default locators would.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnctl.files import atomic_write
+
+Array = np.ndarray
+Color = str | tuple[float, ...]  # '#rrggbb' or (r, g, b[, a]) floats in [0, 1]
+
+SUPERSAMPLE = 3  # drawn at 3x and averaged down: 9 levels of coverage on every edge
+FONT_SIZE = 10.0  # matplotlib's default: tick labels, axis labels, legends
+TITLE_SIZE = 12.0  # a figure's bold title (matplotlib's "large")
+FRAME_WIDTH = 0.8  # axes' frame and ticks, points
+TICK_LENGTH = 3.5  # points, outward
+TICK_PAD = 3.5  # points between a tick and its label
+LABEL_PAD = 4.0  # points between tick labels and the axis label
+GRID = ("#b0b0b0", 0.3, 0.8)  # colour, alpha, width of grid lines, as ax.grid(alpha=0.3)
+DASHES = {"-": None, "--": (3.7, 1.6), ":": (1.0, 1.65), "-.": (6.4, 1.6, 1.0, 1.6)}  # x line width, matplotlib's
+MINUS = "\u2212"  # tick labels write a minus sign, not a hyphen, as matplotlib does
+
+
+def rgb(color: Color) -> tuple[int, int, int]:
+    """'#rrggbb' or float (r, g, b[, a]) -> 8-bit (r, g, b)."""
+    if isinstance(color, str):
+        if not color.startswith("#") or len(color) != 7:
+            raise ValueError(f"{color!r}: a raster colour is '#rrggbb' or an RGB tuple")
+        return tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+    return tuple(int(round(255 * float(c))) for c in tuple(color)[:3])  # type: ignore[return-value]
+
+
+def blend(color: Color, alpha: float, ground: Color = "#ffffff") -> tuple[int, int, int]:
+    """`color` at opacity `alpha` over `ground`, as one opaque colour."""
+    top, bottom = np.array(rgb(color), float), np.array(rgb(ground), float)
+    return tuple(int(round(v)) for v in alpha * top + (1 - alpha) * bottom)  # type: ignore[return-value]
+
+
+def font_file(bold: bool = False) -> str:
+    """matplotlib's DejaVu Sans (its default font), found without importing matplotlib."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("matplotlib is not installed: its fonts draw nnctl's pictures")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
+    return str(folder / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"))
+
+
+@functools.lru_cache(maxsize=64)
+def _font(pixels: int, bold: bool):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(font_file(bold), size=max(pixels, 1))
+
+
+class Canvas:
+    """A white picture of `size` (width, height) inches at `dpi` pixels an inch.
+
+    Draw with `line`, `polygon`, `rectangle`, `markers`, `text` and `image` in final-picture
+    pixels; `panel` gives a box with data coordinates; `png` and `save` give the picture."""
+
+    def __init__(self, size: tuple[float, float], dpi: float, *, background: Color = "#ffffff"):
+        from PIL import Image, ImageDraw
+
+        self.dpi = float(dpi)
+        self.width, self.height = (max(1, round(inches * dpi)) for inches in size)
+        self.image = Image.new("RGB", (self.width * SUPERSAMPLE, self.height * SUPERSAMPLE), rgb(background))
+        self.draw = ImageDraw.Draw(self.image)
+
+    # ------------------------------------------------------------ units
+
+    def pt(self, points: float) -> float:
+        """Typographic points -> pixels of the final picture."""
+        return points * self.dpi / 72.0
+
+    def _big(self, points: float) -> float:
+        """Typographic points -> pixels of the supersampled canvas."""
+        return points * self.dpi / 72.0 * SUPERSAMPLE
+
+    def font(self, size: float = FONT_SIZE, bold: bool = False):
+        """The Pillow font of `size` points on the supersampled canvas."""
+        return _font(round(self._big(size)), bold)
+
+    def text_width(self, text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
+        """Width of one line of `text` in final pixels."""
+        return self.font(size, bold).getlength(text) / SUPERSAMPLE
+
+    def text_height(self, size: float = FONT_SIZE) -> float:
+        """Height of a line of text (ascent + descent) in final pixels."""
+        ascent, descent = self.font(size).getmetrics()
+        return (ascent + descent) / SUPERSAMPLE
+
+    # ------------------------------------------------------------ shapes
+
+    def line(self, x: Array, y: Array, *, color: Color, width: float = 1.5, style: str = "-",
+             alpha: float = 1.0) -> None:
+        """A polyline through (x[i], y[i]) (final pixels); a NaN breaks it. style: '-', '--',
+        ':' or '-.' with matplotlib's dash lengths (scaled by the width). width: points."""
+        x, y = np.asarray(x, float), np.asarray(y, float)
+        fill, thick = blend(color, alpha), max(1, round(self._big(width)))
+        dashes = DASHES[style]
+        finite = np.isfinite(x) & np.isfinite(y)
+        for run in _runs(finite):
+            xy = np.column_stack([x[run], y[run]]) * SUPERSAMPLE
+            if len(xy) == 1:
+                r = thick / 2
+                self.draw.ellipse((xy[0, 0] - r, xy[0, 1] - r, xy[0, 0] + r, xy[0, 1] + r), fill=fill)
+                continue
+            pieces = [xy] if dashes is None else _dashed(xy, [d * self._big(width) for d in dashes])
+            for piece in pieces:
+                self.draw.line([tuple(p) for p in piece.tolist()], fill=fill, width=thick, joint="curve")
+
+    def polygon(self, x: Array, y: Array, *, fill: Color, alpha: float = 1.0) -> None:
+        """A filled polygon (final pixels); alpha < 1 shows what is under it through it."""
+        from PIL import Image, ImageDraw
+
+        xy = np.column_stack([np.asarray(x, float), np.asarray(y, float)]) * SUPERSAMPLE
+        if alpha >= 1.0:
+            self.draw.polygon([tuple(p) for p in xy.tolist()], fill=rgb(fill))
+            return
+        # only the polygon's bounding box is blended, not the whole canvas
+        x0, y0 = np.floor(xy.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(xy.max(axis=0)).astype(int) + 1
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, self.image.width), min(y1, self.image.height)
+        if x1 <= x0 or y1 <= y0:
+            return
+        mask = Image.new("L", (x1 - x0, y1 - y0), 0)
+        ImageDraw.Draw(mask).polygon([(u - x0, v - y0) for u, v in xy.tolist()], fill=round(255 * alpha))
+        region = self.image.crop((x0, y0, x1, y1))
+        region.paste(Image.new("RGB", region.size, rgb(fill)), (0, 0), mask)
+        self.image.paste(region, (x0, y0))
+
+    def rectangle(self, box: Sequence[float], *, fill: Color | None = None, edge: Color | None = None,
+                  width: float = FRAME_WIDTH) -> None:
+        """An axis-aligned box (x0, y0, x1, y1) in final pixels, filled and/or outlined."""
+        x0, y0, x1, y1 = (v * SUPERSAMPLE for v in box)
+        self.draw.rectangle((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)),
+                            fill=None if fill is None else rgb(fill), outline=None if edge is None else rgb(edge),
+                            width=max(1, round(self._big(width))) if edge is not None else 0)
+
+    def markers(self, x: Array, y: Array, *, shape: str = "o", size: float = 6.0,
+                fill: Color | Sequence[Color] | None = "#000000", edge: Color | None = None,
+                edge_width: float = 0.6) -> None:
+        """One marker at each (x[i], y[i]) (final pixels): 'o' circle, 's' square, 'x' cross;
+        size: the diameter in points (matplotlib's markersize; a scatter's s is its square);
+        fill: one colour, one per point, or None (hollow); edge: the outline's colour."""
+        x, y = np.asarray(x, float).reshape(-1), np.asarray(y, float).reshape(-1)
+        if isinstance(fill, str) or fill is None or (len(fill) in (3, 4) and not isinstance(fill[0], (str, tuple))):
+            fills = [None if fill is None else rgb(fill)] * len(x)
+        else:
+            fills = [rgb(c) for c in fill]  # type: ignore[union-attr]
+        outline = None if edge is None else rgb(edge)
+        stroke = max(1, round(self._big(edge_width))) if edge is not None else 0
+        half = self._big(size) / 2 + (stroke / 2 if edge is not None else 0)  # the edge is stroked on the outline
+        if shape == "s":
+            half *= 0.886  # a square of the circle's area, as matplotlib sizes its square marker
+        for u, v, f in zip((x * SUPERSAMPLE).tolist(), (y * SUPERSAMPLE).tolist(), fills, strict=True):
+            box = (u - half, v - half, u + half, v + half)
+            if shape == "o":
+                self.draw.ellipse(box, fill=f, outline=outline, width=stroke)
+            elif shape == "s":
+                self.draw.rectangle(box, fill=f, outline=outline, width=stroke)
+            elif shape == "x":
+                color = outline or f or (0, 0, 0)
+                width = max(1, stroke)
+                self.draw.line((box[0], box[1], box[2], box[3]), fill=color, width=width)
+                self.draw.line((box[0], box[3], box[2], box[1]), fill=color, width=width)
+            else:
+                raise ValueError(f"unknown marker {shape!r}")
+
+    # ------------------------------------------------------------ text and images
+
+    def text(self, x: float, y: float, text: str, *, size: float = FONT_SIZE, bold: bool = False,
+             color: Color = "#000000", anchor: str = "la", rotate: bool = False) -> None:
+        """`text` at (x, y) final pixels. anchor: Pillow's two letters, horizontal l/m/r and
+        vertical a (ascender, the top of the line) / m / s (baseline) / d (descender).
+        rotate: turned a quarter counter-clockwise (a y-axis label), anchored as it is read."""
+        from PIL import Image, ImageDraw
+
+        font = self.font(size, bold)
+        if not rotate:
+            for k, line in enumerate(text.split("\n")):
+                lines = text.count("\n") + 1
+                offset = _line_offset(k, lines, anchor[1]) * self.text_height(size) * 1.2
+                self.draw.text((x * SUPERSAMPLE, (y + offset) * SUPERSAMPLE), line, font=font, fill=rgb(color),
+                               anchor=anchor)
+            return
+        width = math.ceil(font.getlength(text)) + 2
+        ascent, descent = font.getmetrics()
+        strip = Image.new("L", (width, ascent + descent), 0)
+        ImageDraw.Draw(strip).text((0, 0), text, font=font, fill=255, anchor="la")
+        strip = strip.rotate(90, expand=True)  # now (ascent + descent) wide, `width` high
+        # the anchor as read along the text: horizontal along the rotated text (upward), vertical across it
+        along = {"l": 0.0, "m": 0.5, "r": 1.0}[anchor[0]]
+        across = {"a": 0.0, "t": 0.0, "m": 0.5, "s": ascent / (ascent + descent), "b": 1.0, "d": 1.0}[anchor[1]]
+        left = x * SUPERSAMPLE - across * strip.width
+        top = y * SUPERSAMPLE - (1.0 - along) * strip.height
+        self.image.paste(Image.new("RGB", strip.size, rgb(color)), (round(left), round(top)), strip)
+
+    def image(self, pixels: Array, box: Sequence[float], *, smooth: bool = True) -> None:
+        """An (h, w, 3) uint8 image stretched over box (x0, y0, x1, y1) in final pixels, row 0
+        at the top; smooth: bilinear between pixels (matplotlib's interpolation="bilinear"),
+        else each pixel a block."""
+        from PIL import Image
+
+        x0, y0, x1, y1 = (round(v * SUPERSAMPLE) for v in box)
+        picture = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8), "RGB")
+        resample = Image.Resampling.BILINEAR if smooth else Image.Resampling.NEAREST
+        self.image.paste(picture.resize((max(1, x1 - x0), max(1, y1 - y0)), resample), (x0, y0))
+
+    def panel(self, box: Sequence[float], xlim: Sequence[float], ylim: Sequence[float], *, ylog: bool = False) -> Panel:
+        """A box (x0, y0, x1, y1) in final pixels whose data limits are xlim and ylim."""
+        return Panel(self, tuple(box), (float(xlim[0]), float(xlim[1])), (float(ylim[0]), float(ylim[1])), ylog=ylog)
+
+    # ------------------------------------------------------------ the picture
+
+    def pixels(self) -> Array:
+        """(height, width, 3) uint8: the picture at its final size (the supersampled canvas averaged down)."""
+        return np.asarray(self.image.reduce(SUPERSAMPLE))
+
+    def png(self, *, creator: str | None = None) -> bytes:
+        """The picture as PNG bytes; creator: the Creator text chunk (as matplotlib writes it),
+        which `files.made_by` reads to know the file as nnctl's own."""
+        return png_bytes(self.pixels(), dpi=self.dpi, creator=creator)
+
+    def save(self, path: Path, *, creator: str | None = None) -> Path:
+        """Write the PNG to `path` atomically (`files.atomic_write`)."""
+        data = self.png(creator=creator)
+        return atomic_write(path, lambda f: f.write(data), binary=True)
+
+
+def png_bytes(pixels: Array, *, dpi: float, creator: str | None = None) -> bytes:
+    """(h, w, 3) uint8 -> PNG bytes at zlib level 1 (0-3% larger than level 6, encoded in 60% of
+    the time), with the dpi and, given, the Creator text chunk."""
+    from PIL import Image, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", "nnctl")
+    if creator:
+        info.add_text("Creator", creator)
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8), "RGB").save(
+        buffer, format="png", compress_level=1, pnginfo=info, dpi=(dpi, dpi))
+    return buffer.getvalue()
+
+
+def _line_offset(k: int, lines: int, vertical: str) -> float:
+    """Line k of `lines` stacked lines, in line heights from the anchor line."""
+    if vertical in "at":
+        return float(k)
+    if vertical == "m":
+        return k - (lines - 1) / 2
+    return float(k - (lines - 1))
+
+
+def _runs(mask: Array) -> list[slice]:
+    """The maximal runs of True in a (n,) bool mask, as slices."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return [slice(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _dashed(xy: Array, pattern: list[float]) -> list[Array]:
+    """The drawn pieces of a dashed polyline xy: (n, 2): dash, gap, dash, ... lengths in pixels
+    along it, the pattern continuing across vertices (as a dashed path in Agg)."""
+    pieces, current, period = [], [xy[0]], len(pattern)
+    phase, left, on = 0, pattern[0], True
+    for a, b in zip(xy[:-1], xy[1:], strict=True):
+        length = float(np.hypot(*(b - a)))
+        done = 0.0
+        while length - done > left:
+            done += left
+            point = a + (b - a) * (done / length)
+            if on:
+                current.append(point)
+                pieces.append(np.array(current))
+            else:
+                current = [point]
+            phase = (phase + 1) % period
+            left, on = pattern[phase], not on
+        left -= length - done
+        if on:
+            current.append(b)
+    if on and len(current) > 1:
+        pieces.append(np.array(current))
+    return pieces
+
+
+# ---------------------------------------------------------------- panels: data to pixels, axes, legends
+
+
+@dataclass
+class Panel:
+    """A box of a canvas with data limits. box: (x0, y0, x1, y1) final pixels, y downward;
+    xlim, ylim: the data at the box's left/right and bottom/top; ylog: y on a log scale."""
+
+    canvas: Canvas
+    box: tuple[float, float, float, float]
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    ylog: bool = False
+
+    def px(self, x: Array, y: Array) -> tuple[Array, Array]:
+        """Data -> final pixels, each (n,)."""
+        x0, y0, x1, y1 = self.box
+        x = np.asarray(x, float)
+        y = np.asarray(y, float)
+        (lo, hi), (bottom, top) = self.xlim, self.ylim
+        if self.ylog:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                y, bottom, top = np.log10(y), math.log10(bottom), math.log10(top)
+        return x0 + (x - lo) / (hi - lo) * (x1 - x0), y1 - (y - bottom) / (top - bottom) * (y1 - y0)
+
+    def plot(self, x: Array, y: Array, *, color: Color, width: float = 1.5, style: str = "-",
+             marker: str | None = None, marker_size: float = 4.0, alpha: float = 1.0) -> None:
+        """A line of data (x, y), each (n,); NaN breaks it; `marker` at every finite point."""
+        u, v = self.px(x, y)
+        self.canvas.line(u, v, color=color, width=width, style=style, alpha=alpha)
+        if marker:
+            finite = np.isfinite(u) & np.isfinite(v)
+            self.canvas.markers(u[finite], v[finite], shape=marker, size=marker_size, fill=color)
+
+    def vline(self, x: float, *, color: Color, width: float = 1.5, style: str = "-") -> None:
+        """A vertical line across the whole panel at data x."""
+        u, _ = self.px([x], [self.ylim[0]])
+        self.canvas.line([u[0], u[0]], [self.box[1], self.box[3]], color=color, width=width, style=style)
+
+    def band(self, x: Array, low: Array, high: Array, *, fill: Color, alpha: float) -> None:
+        """The area between two curves over x (fill_between)."""
+        u, lo = self.px(x, low)
+        _, hi = self.px(x, high)
+        self.canvas.polygon(np.concatenate([u, u[::-1]]), np.concatenate([lo, hi[::-1]]), fill=fill, alpha=alpha)
+
+    def grid(self, xticks: Array = (), yticks: Array = ()) -> None:
+        """Light lines across the panel at the ticks (ax.grid(alpha=0.3))."""
+        color, alpha, width = GRID
+        x0, y0, x1, y1 = self.box
+        for u in self.px(np.asarray(xticks, float), np.full(len(xticks), self._y_inside()))[0]:
+            self.canvas.line([u, u], [y0, y1], color=color, alpha=alpha, width=width)
+        for v in self.px(np.full(len(yticks), self.xlim[0]), np.asarray(yticks, float))[1]:
+            self.canvas.line([x0, x1], [v, v], color=color, alpha=alpha, width=width)
+
+    def _y_inside(self) -> float:
+        return self.ylim[0] if not self.ylog else max(self.ylim[0], 1e-300)
+
+    def frame(self, color: Color = "#000000") -> None:
+        self.canvas.rectangle(self.box, edge=color, width=FRAME_WIDTH)
+
+    def xticks(self, values: Array, labels: Sequence[str], *, size: float = FONT_SIZE) -> float:
+        """Ticks under the panel with their labels; returns the labels' bottom (final pixels)."""
+        c, (x0, y0, x1, y1) = self.canvas, self.box
+        length, pad = c.pt(TICK_LENGTH), c.pt(TICK_PAD)
+        for u, label in zip(self.px(np.asarray(values, float), np.full(len(values), self._y_inside()))[0], labels,
+                            strict=True):
+            c.line([u, u], [y1, y1 + length], color="#000000", width=FRAME_WIDTH)
+            c.text(u, y1 + length + pad, label, size=size, anchor="ma")
+        return y1 + length + pad + c.text_height(size)
+
+    def yticks(self, values: Array, labels: Sequence[str], *, size: float = FONT_SIZE, right: bool = False) -> float:
+        """Ticks left (or right) of the panel with their labels; returns the labels' far edge."""
+        c, (x0, y0, x1, y1) = self.canvas, self.box
+        length, pad = c.pt(TICK_LENGTH), c.pt(TICK_PAD)
+        edge, sign = (x1, 1) if right else (x0, -1)
+        far = edge
+        for v, label in zip(self.px(np.full(len(values), self.xlim[0]), np.asarray(values, float))[1], labels,
+                            strict=True):
+            c.line([edge, edge + sign * length], [v, v], color="#000000", width=FRAME_WIDTH)
+            c.text(edge + sign * (length + pad), v, label, size=size, anchor="lm" if right else "rm")
+            far = (max if right else min)(far, edge + sign * (length + pad + c.text_width(label, size)))
+        return far
+
+    def xlabel(self, text: str, top: float, *, size: float = FONT_SIZE) -> None:
+        """The x-axis label, its top at `top` (under the tick labels: `xticks`' return) + LABEL_PAD."""
+        self.canvas.text((self.box[0] + self.box[2]) / 2, top + self.canvas.pt(LABEL_PAD), text, size=size, anchor="ma")
+
+    def ylabel(self, text: str, left: float, *, size: float = FONT_SIZE) -> None:
+        """The y-axis label, read upward, its right edge LABEL_PAD left of `left` (`yticks`' return)."""
+        self.canvas.text(left - self.canvas.pt(LABEL_PAD), (self.box[1] + self.box[3]) / 2, text, size=size,
+                         anchor="md", rotate=True)
+
+    def title(self, text: str, *, size: float = FONT_SIZE, bold: bool = False) -> None:
+        """A title centred above the panel (ax.set_title: 6 pt above the frame)."""
+        self.canvas.text((self.box[0] + self.box[2]) / 2, self.box[1] - self.canvas.pt(6.0), text, size=size,
+                         bold=bold, anchor="md")
+
+    def axes(self, xticks: Array, xlabels: Sequence[str], yticks: Array, ylabels: Sequence[str], *,
+             xlabel: str = "", ylabel: str = "", grid: bool = True) -> None:
+        """Grid, frame, ticks and axis labels, as matplotlib draws an axes."""
+        if grid:
+            self.grid(xticks, yticks)
+        self.frame()
+        bottom = self.xticks(xticks, xlabels)
+        left = self.yticks(yticks, ylabels)
+        if xlabel:
+            self.xlabel(xlabel, bottom)
+        if ylabel:
+            self.ylabel(ylabel, left)
+
+    def legend(self, entries: Sequence[LegendEntry], *, where: str = "best", avoid: Sequence[tuple[Array, Array]] = (),
+               size: float = FONT_SIZE) -> None:
+        """A legend inside the panel without a frame (legend(frameon=False)): each entry's line
+        and/or marker, then its label. where: 'upper right', 'upper left', 'lower left',
+        'lower right', or 'best': the corner whose box covers the fewest points of `avoid`
+        (data (x, y) pairs, each (n,)), as matplotlib's loc='best' does."""
+        c = self.canvas
+        row, handle, gap, border = c.pt(size) * 1.25, c.pt(size * 2.0), c.pt(size * 0.8), c.pt(size * 0.5)
+        width = border + handle + gap + max(c.text_width(e.label, size) for e in entries)
+        height = 2 * border + row * len(entries)
+        x0, y0, x1, y1 = self.box
+        corners = {"upper right": (x1 - width - border, y0), "upper left": (x0 + border, y0),
+                   "lower left": (x0 + border, y1 - height), "lower right": (x1 - width - border, y1 - height)}
+        if where == "best":
+            points = [self.px(x, y) for x, y in avoid]
+
+            def covered(corner: tuple[float, float]) -> int:
+                left, top = corner
+                return sum(int(np.sum((u >= left) & (u <= left + width) & (v >= top) & (v <= top + height)))
+                           for u, v in points)
+
+            where = min(corners, key=lambda name: covered(corners[name]))  # ties: the first, upper right
+        left, top = corners[where]
+        for k, entry in enumerate(entries):
+            middle = top + border + row * (k + 0.5)
+            a, b = left + border, left + border + handle
+            if entry.style is not None:
+                c.line([a, b], [middle, middle], color=entry.color, width=entry.width, style=entry.style)
+            if entry.marker is not None:
+                c.markers([(a + b) / 2], [middle], shape=entry.marker, size=entry.marker_size,
+                          fill=entry.fill if entry.fill is not None else entry.color, edge=entry.edge)
+            c.text(b + gap, middle, entry.label, size=size, anchor="lm")
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One legend row: a line sample (style None: none) and/or a marker, and the label."""
+
+    label: str
+    color: Color = "#000000"
+    style: str | None = "-"
+    width: float = 1.5
+    marker: str | None = None
+    marker_size: float = 7.0
+    fill: Color | None = None
+    edge: Color | None = None
+
+
+# ---------------------------------------------------------------- ticks: where, and what they say
+
+
+def nice_ticks(low: float, high: float, most: int, *, integer: bool = False) -> Array:
+    """Tick values inside [low, high] at the smallest round step (1, 2, 2.5, 5 x 10^k; whole
+    numbers when `integer`) that leaves at most `most` intervals: matplotlib's MaxNLocator."""
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+        return np.array([low]) if np.isfinite(low) else np.array([])
+    raw = (high - low) / max(most, 1)
+    scale = 10.0 ** math.floor(math.log10(raw))
+    for step in (s * scale for s in (1.0, 2.0, 2.5, 5.0, 10.0, 20.0)):
+        if integer and step < 1:
+            continue
+        if integer and step != round(step):
+            continue
+        first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+        if last - first <= most:
+            return np.arange(first, last + 1) * step
+    step = max(1.0, 10 * scale) if integer else 10 * scale
+    return np.arange(math.ceil(low / step), math.floor(high / step) + 1) * step
+
+
+def tick_space(length_px: float, dpi: float, *, vertical: bool, size: float = FONT_SIZE) -> int:
+    """How many intervals an axis of `length_px` can label: matplotlib's AutoLocator, the
+    length over 3 font sizes along x, 2 along y (get_tick_space), between 3 and 9."""
+    length_pt = length_px * 72.0 / dpi
+    return min(9, max(3, int(length_pt // (size * (2 if vertical else 3)))))
+
+
+def tick_labels(values: Array, *, percent: bool = False) -> list[str]:
+    """Labels of evenly spaced ticks with the decimals their step needs (0.5, 1.0, 1.5; 95%,
+    97.5%), a true minus sign; `percent`: fractions as percents."""
+    values = np.asarray(values, float) * (100.0 if percent else 1.0)
+    steps = np.diff(values)
+    step = float(np.min(np.abs(steps))) if len(steps) else (abs(float(values[0])) if len(values) else 1.0)
+    decimals = 0
+    while decimals < 12 and step and abs(round(step, decimals) - step) > 1e-9 * max(1.0, abs(step)):
+        decimals += 1
+    suffix = "%" if percent else ""
+    big = np.max(np.abs(values), initial=0.0)
+    if not percent and (big >= 1e5 or (0 < big < 1e-3)):
+        return [_scientific(v) for v in values]
+    return [f"{v:.{decimals}f}".replace("-", MINUS) + suffix if round(v, decimals) != 0 else f"{0:.{decimals}f}{suffix}"
+            for v in values]
+
+
+def _scientific(value: float) -> str:
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.2e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}".replace("-", MINUS)
+
+
+def log_ticks(low: float, high: float, *, fine_decades: float) -> tuple[Array, list[str]]:
+    """(values, labels) of a log axis over [low, high] (positive): up to `fine_decades`
+    decades at 1, 2, 5 x 10^k written as plain numbers; wider, powers of ten as 10^k at a round
+    stride (as `common.log_axis`)."""
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    if math.log10(high) - math.log10(low) <= fine_decades:
+        values = np.array([m * 10.0**k for k in range(first, last + 1) for m in (1.0, 2.0, 5.0)])
+        values = values[(values >= low * (1 - 1e-9)) & (values <= high * (1 + 1e-9))]
+        return values, [f"{v:g}" for v in values]
+    stride = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100) if (last - first) / s <= 6), 200)
+    exponents = np.arange(math.floor(first / stride) * stride, last + stride, stride)
+    exponents = exponents[(exponents >= math.log10(low) - 1e-9) & (exponents <= math.log10(high) + 1e-9)]
+    superscript = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+    return 10.0 ** exponents.astype(float), [f"10{str(int(e)).translate(superscript)}" for e in exponents]
