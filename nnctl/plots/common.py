@@ -176,6 +176,12 @@ def new_figure(ncols: int = 1, *, panel: tuple[float, float] = (6.0, 4.4)) -> tu
     return fig, list(fig.subplots(1, ncols, squeeze=False)[0])
 
 
+def is_png(path: Path | str | None) -> bool:
+    """Whether `path` names a PNG file: the pictures drawn as pixels (`nnctl.plots.raster`)
+    write only PNG; None (a Figure for a notebook), SVG and PDF are matplotlib's."""
+    return path is not None and Path(path).suffix.lower() == ".png"
+
+
 def save(fig: Figure, path: Path | None, dpi: int, *, creator: str | None = None) -> Path | Figure:
     """Write `fig` in the format named by the suffix of `path` (FORMATS); returns the path.
     creator: named in the file's metadata (`files.save_figure`).

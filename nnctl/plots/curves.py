@@ -24,6 +24,7 @@ from nnctl.plots.common import (
     epoch_axis,
     figure_title,
     finite_column,
+    is_png,
     legend_columns,
     log_axis,
     metric_column,
@@ -33,6 +34,7 @@ from nnctl.plots.common import (
     split_line,
     use_log_scale,
 )
+from nnctl.plots.raster import curves as raster_curves
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -61,8 +63,10 @@ def plot_loss(
     - diverged: where a diverged run stopped (summary.json's `diverged_at`: `epoch`, and
       `batch`, or `train_loss` and `limit` when the epoch's loss grew past the limit): the loss
       panel shows the rise to it, marks the epoch and says "diverged".
-    Returns `path`.
+    Returns `path`. A PNG is drawn as pixels (`raster.curves`) unless the run diverged.
     """
+    if is_png(path) and raster_curves.drawn_here(metrics, diverged):
+        return raster_curves.plot_loss(metrics, path, title=title, best_epoch=best_epoch, step=step, dpi=dpi)
     return save(_loss_figure(metrics, title=title, best_epoch=best_epoch, diverged=diverged, step=step), path, dpi)
 
 

@@ -24,13 +24,13 @@ import importlib.util
 import io
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from nnctl.files import atomic_write
+from nnctl.plots.common import title_lines
 
 Array = np.ndarray
 Color = str | tuple[float, ...]  # '#rrggbb' or (r, g, b[, a]) floats in [0, 1]
@@ -91,6 +91,8 @@ class Canvas:
         self.width, self.height = (max(1, round(inches * dpi)) for inches in size)
         self.image = Image.new("RGB", (self.width * SUPERSAMPLE, self.height * SUPERSAMPLE), rgb(background))
         self.draw = ImageDraw.Draw(self.image)
+        self.panels: list[Panel] = []  # every panel made, in order: what a test reads back
+        self.said: dict[str, str] = {}  # the figure's own words (its title), as drawn
 
     # ------------------------------------------------------------ units
 
@@ -222,6 +224,14 @@ class Canvas:
         top = y * SUPERSAMPLE - (1.0 - along) * strip.height
         self.image.paste(Image.new("RGB", strip.size, rgb(color)), (round(left), round(top)), strip)
 
+    def title(self, title: str) -> float:
+        """The figure's bold title centred at the top, broken as every figure's is
+        (`common.title_lines`); returns its bottom in final pixels, a pad included."""
+        title = title_lines(title, self.width / self.dpi)
+        self.said["title"] = title
+        self.text(self.width / 2, self.pt(6), title, size=TITLE_SIZE, bold=True, anchor="ma")
+        return self.pt(6) + self.text_height(TITLE_SIZE) * 1.2 * (title.count("\n") + 1) + self.pt(8)
+
     def image(self, pixels: Array, box: Sequence[float], *, smooth: bool = True) -> None:
         """An (h, w, 3) uint8 image stretched over box (x0, y0, x1, y1) in final pixels, row 0
         at the top; smooth: bilinear between pixels (matplotlib's interpolation="bilinear"),
@@ -235,7 +245,9 @@ class Canvas:
 
     def panel(self, box: Sequence[float], xlim: Sequence[float], ylim: Sequence[float], *, ylog: bool = False) -> Panel:
         """A box (x0, y0, x1, y1) in final pixels whose data limits are xlim and ylim."""
-        return Panel(self, tuple(box), (float(xlim[0]), float(xlim[1])), (float(ylim[0]), float(ylim[1])), ylog=ylog)
+        panel = Panel(self, tuple(box), (float(xlim[0]), float(xlim[1])), (float(ylim[0]), float(ylim[1])), ylog=ylog)
+        self.panels.append(panel)
+        return panel
 
     # ------------------------------------------------------------ the picture
 
@@ -323,6 +335,8 @@ class Panel:
     xlim: tuple[float, float]
     ylim: tuple[float, float]
     ylog: bool = False
+    # what the panel says, as drawn (for tests to read back): tick labels, axis labels, legend
+    said: dict[str, list[str]] = field(default_factory=dict)
 
     def px(self, x: Array, y: Array) -> tuple[Array, Array]:
         """Data -> final pixels, each (n,)."""
@@ -372,8 +386,9 @@ class Panel:
 
     def xticks(self, values: Array, labels: Sequence[str], *, size: float = FONT_SIZE) -> float:
         """Ticks under the panel with their labels; returns the labels' bottom (final pixels)."""
-        c, (x0, y0, x1, y1) = self.canvas, self.box
+        c, y1 = self.canvas, self.box[3]
         length, pad = c.pt(TICK_LENGTH), c.pt(TICK_PAD)
+        self.said["xticks"] = list(labels)
         for u, label in zip(self.px(np.asarray(values, float), np.full(len(values), self._y_inside()))[0], labels,
                             strict=True):
             c.line([u, u], [y1, y1 + length], color="#000000", width=FRAME_WIDTH)
@@ -382,10 +397,11 @@ class Panel:
 
     def yticks(self, values: Array, labels: Sequence[str], *, size: float = FONT_SIZE, right: bool = False) -> float:
         """Ticks left (or right) of the panel with their labels; returns the labels' far edge."""
-        c, (x0, y0, x1, y1) = self.canvas, self.box
+        c, (x0, _, x1, _) = self.canvas, self.box
         length, pad = c.pt(TICK_LENGTH), c.pt(TICK_PAD)
         edge, sign = (x1, 1) if right else (x0, -1)
         far = edge
+        self.said["yticks"] = list(labels)
         for v, label in zip(self.px(np.full(len(values), self.xlim[0]), np.asarray(values, float))[1], labels,
                             strict=True):
             c.line([edge, edge + sign * length], [v, v], color="#000000", width=FRAME_WIDTH)
@@ -395,10 +411,12 @@ class Panel:
 
     def xlabel(self, text: str, top: float, *, size: float = FONT_SIZE) -> None:
         """The x-axis label, its top at `top` (under the tick labels: `xticks`' return) + LABEL_PAD."""
+        self.said["xlabel"] = [text]
         self.canvas.text((self.box[0] + self.box[2]) / 2, top + self.canvas.pt(LABEL_PAD), text, size=size, anchor="ma")
 
     def ylabel(self, text: str, left: float, *, size: float = FONT_SIZE) -> None:
         """The y-axis label, read upward, its right edge LABEL_PAD left of `left` (`yticks`' return)."""
+        self.said["ylabel"] = [text]
         self.canvas.text(left - self.canvas.pt(LABEL_PAD), (self.box[1] + self.box[3]) / 2, text, size=size,
                          anchor="md", rotate=True)
 
@@ -427,6 +445,7 @@ class Panel:
         'lower right', or 'best': the corner whose box covers the fewest points of `avoid`
         (data (x, y) pairs, each (n,)), as matplotlib's loc='best' does."""
         c = self.canvas
+        self.said["legend"] = [e.label for e in entries]
         row, handle, gap, border = c.pt(size) * 1.25, c.pt(size * 2.0), c.pt(size * 0.8), c.pt(size * 0.5)
         width = border + handle + gap + max(c.text_width(e.label, size) for e in entries)
         height = 2 * border + row * len(entries)

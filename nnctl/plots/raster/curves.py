@@ -25,7 +25,6 @@ from nnctl.plots.common import (
     Array,
     finite_column,
     metric_column,
-    title_lines,
     use_log_scale,
 )
 from nnctl.plots.raster.canvas import (
@@ -33,7 +32,6 @@ from nnctl.plots.raster.canvas import (
     LABEL_PAD,
     TICK_LENGTH,
     TICK_PAD,
-    TITLE_SIZE,
     Canvas,
     LegendEntry,
     log_ticks,
@@ -79,9 +77,7 @@ def loss_canvas(metrics: list[dict], *, title: str, best_epoch: int | None, step
     epochs = metric_column(metrics, "epoch")
     panels = loss_panels(metrics)
     canvas = Canvas((PANEL[0] * len(panels), PANEL[1]), dpi)
-    title = title_lines(title, PANEL[0] * len(panels))
-    top = canvas.pt(6) + canvas.text_height(TITLE_SIZE) * 1.2 * (title.count("\n") + 1) + canvas.pt(8)
-    canvas.text(canvas.width / 2, canvas.pt(6), title, size=TITLE_SIZE, bold=True, anchor="ma")
+    top = canvas.title(title)
     width = canvas.width / len(panels)
     for k, quantity in enumerate(panels):
         _metric_panel(canvas, metrics, epochs, quantity, (k * width, top, (k + 1) * width, canvas.height),

@@ -1,0 +1,132 @@
+"""The raster canvas (nnctl/plots/raster/canvas.py) and loss.png drawn on it
+(nnctl/plots/raster/curves.py): ticks where matplotlib's locators put them, dashes of the
+right lengths, the words and pixels of the picture, and which runs matplotlib still draws."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nnctl.files import made_by
+from nnctl.plots import plot_loss
+from nnctl.plots.common import SPLIT_COLORS
+from nnctl.plots.raster.canvas import Canvas, _dashed, log_ticks, nice_ticks, rgb, tick_labels
+from nnctl.plots.raster.curves import drawn_here, loss_canvas
+
+# ---------------------------------------------------------------- ticks
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "most", "integer", "expected"),
+    [
+        (-3.0, 63.0, 6, True, [0, 10, 20, 30, 40, 50, 60]),  # an epoch axis of 60 epochs
+        (0.03, 0.72, 9, False, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]),  # 0.05 would give 14
+        (0.58, 1.02, 9, False, [0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0]),
+        (-0.4, 7.4, 6, True, [0, 2, 4, 6]),  # whole epochs only, never 2.5
+        (-1.3, 2.1, 9, False, [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0]),
+    ],
+)
+def test_nice_ticks_take_the_smallest_round_step_that_fits(low, high, most, integer, expected):
+    assert np.allclose(nice_ticks(low, high, most, integer=integer), expected)
+
+
+def test_tick_labels_carry_the_decimals_their_step_needs():
+    assert tick_labels(np.array([0.05, 0.10, 0.15])) == ["0.05", "0.10", "0.15"]
+    assert tick_labels(np.array([-1.0, 0.0, 1.0])) == ["\u22121", "0", "1"]  # a true minus, and 0 unsigned
+    assert tick_labels(np.array([0.6, 0.65, 0.7]), percent=True) == ["60%", "65%", "70%"]
+    assert tick_labels(np.array([0.95, 0.975, 1.0]), percent=True) == ["95.0%", "97.5%", "100.0%"]
+
+
+def test_log_ticks_are_1_2_5_over_few_decades_and_powers_of_ten_over_many():
+    values, labels = log_ticks(0.03, 0.9, fine_decades=3.0)
+    assert labels == ["0.05", "0.1", "0.2", "0.5"] and np.allclose(values, [0.05, 0.1, 0.2, 0.5])
+    values, labels = log_ticks(1e-3, 1e200, fine_decades=3.0)
+    assert labels == ["10\u2070", "10\u2075\u2070", "10\u00b9\u2070\u2070", "10\u00b9\u2075\u2070", "10\u00b2\u2070\u2070"]
+    assert np.allclose(np.log10(values), [0, 50, 100, 150, 200])  # a stride of 50 decades: five ticks
+
+
+def test_a_dashed_line_is_cut_into_dashes_of_the_pattern():
+    pieces = _dashed(np.array([[0.0, 0.0], [100.0, 0.0]]), [10.0, 5.0])
+    assert len(pieces) == 7  # 0-10, 15-25, ..., 90-100
+    assert [round(p[0, 0]) for p in pieces] == [0, 15, 30, 45, 60, 75, 90]
+    assert all(np.isclose(p[-1, 0] - p[0, 0], 10.0) for p in pieces)
+
+
+def test_the_canvas_is_inches_times_dpi_and_averages_its_edges():
+    canvas = Canvas((2.0, 1.0), 50)
+    canvas.rectangle((10, 10, 30, 30), fill="#0072b2")
+    pixels = canvas.pixels()
+    assert pixels.shape == (50, 100, 3)
+    assert tuple(pixels[20, 20]) == rgb("#0072b2") and tuple(pixels[40, 60]) == (255, 255, 255)
+    canvas.line([0, 99], [45.5, 45.5], color="#000000", width=0.36)  # a third of a pixel wide: grey, not black
+    assert 0 < canvas.pixels()[45:47, 50].min() < 255
+
+
+# ---------------------------------------------------------------- loss.png
+
+
+def loss_rows(n, accuracy=True):
+    return [{"epoch": e, "train_loss": 1.0 / (e + 1), "val_loss": 1.2 / (e + 1),
+             **({"train_accuracy": 0.5 + e / (2 * n), "val_accuracy": 0.5 + e / (2.2 * n)} if accuracy else {})}
+            for e in range(n)]
+
+
+def test_loss_picture_says_what_the_figure_says():
+    canvas = loss_canvas(loss_rows(40), title="moons · 2-4-2 tanh", best_epoch=7, step="epoch", dpi=80)
+    assert canvas.said["title"] == "moons · 2-4-2 tanh"
+    loss, accuracy = canvas.panels
+    assert (loss.said["ylabel"], accuracy.said["ylabel"]) == (["loss"], ["accuracy"])
+    assert loss.said["legend"] == ["train", "validation", "best (epoch 7)"]
+    assert loss.ylog  # 1 -> 0.025: more than 1.5 decades
+    assert all(label.endswith("%") for label in accuracy.said["yticks"])
+    assert (canvas.width, canvas.height) == (round(12.0 * 80), round(4.2 * 80))
+
+
+def test_loss_picture_draws_the_train_curve_where_its_values_are():
+    canvas = loss_canvas(loss_rows(50, accuracy=False), title="t", best_epoch=None, step="epoch", dpi=100)
+    (panel,) = canvas.panels
+    assert panel.ylog  # 1 -> 0.02 spans 1.7 decades: the pixel of a value is found on the log axis
+    pixels = canvas.pixels().astype(int)
+    u, v = panel.px(np.array([20.0]), np.array([1.0 / 21]))  # the train curve at epoch 20
+    patch = pixels[int(v[0]) - 1 : int(v[0]) + 2, int(u[0]) - 1 : int(u[0]) + 2]
+    assert patch.sum(axis=2).min() < 3 * 80  # near-black: train's colour is SPLIT_COLORS["train"]
+    u, v = panel.px(np.array([25.0]), np.array([0.7]))  # nothing was drawn there (no grid line either)
+    assert tuple(pixels[int(v[0]), int(u[0])]) == (255, 255, 255)
+    assert SPLIT_COLORS["train"] == "#1a1a1a"
+
+
+def test_plot_loss_draws_png_as_pixels_and_svg_with_matplotlib(tmp_path):
+    png = plot_loss(loss_rows(10), tmp_path / "loss.png", title="t", dpi=60)
+    with Image.open(png) as image:
+        assert image.size == (round(12 * 60), round(4.2 * 60)) and image.info.get("Software") == "nnctl"
+    svg = plot_loss(loss_rows(10), tmp_path / "loss.svg", title="t", dpi=60)
+    assert svg.read_text().lstrip().startswith("<?xml")
+
+
+def test_a_diverged_run_is_left_to_matplotlib(tmp_path):
+    rows = loss_rows(5)
+    assert drawn_here(rows, None)
+    assert not drawn_here(rows, {"epoch": 5, "train_loss": 1e9, "limit": 1e4})
+    rows[3]["train_loss"] = float("inf")
+    assert not drawn_here(rows, None)
+    path = plot_loss(rows, tmp_path / "loss.png", title="t", dpi=40)
+    with Image.open(path) as image:
+        assert image.info.get("Software", "").startswith("Matplotlib")
+
+
+def test_canvas_save_names_its_creator(tmp_path):
+    canvas = Canvas((1.0, 1.0), 30)
+    path = canvas.save(tmp_path / "p.png", creator="nnctl test")
+    assert made_by(path, "nnctl test") and not made_by(path, "nnctl other")
+
+
+def test_drawing_loss_png_never_imports_matplotlib(tmp_path):
+    code = ("import sys; from nnctl.plots import plot_loss; "
+            "rows = [{'epoch': e, 'train_loss': 1 / (e + 1), 'train_accuracy': 0.5} for e in range(30)]; "
+            f"plot_loss(rows, {str(tmp_path / 'loss.png')!r}, title='t', dpi=50); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    assert (tmp_path / "loss.png").stat().st_size > 1000
