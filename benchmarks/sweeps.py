@@ -267,18 +267,9 @@ def bench_train(tmp: Path, rounds: int) -> Measured:
 FLOORS = """
 import io, statistics, sys, time
 from pathlib import Path
-start = time.perf_counter()
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-imported = time.perf_counter() - start
 from nnctl.pictures import PICTURES
 from nnctl.runs import load_run
 run, out, rounds = load_run(Path(sys.argv[1])), Path(sys.argv[2]), int(sys.argv[3])
-
-def empty():
-    fig = Figure(figsize=(12, 4.2))
-    fig.subplots(1, 2)
-    fig.savefig(io.BytesIO(), format="png", dpi=110)
 
 def best(f):
     f()
@@ -289,18 +280,32 @@ def best(f):
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
-print(f"  importing matplotlib's Figure and Agg: {imported:.3f} s (in this process, first)")
-print(f"  an empty figure of two panels saved as loss.png's PNG: {best(empty):.3f} s")
 for name in ("loss", "boundary"):
     seconds = best(lambda: PICTURES[name].draw(run, out / f"{name}.png", dpi=110))
-    print(f"  {name}.png of this run, in one process: {seconds:.3f} s")
+    print(f"  {name}.png of this run as nnctl draws it (pixels): {seconds:.3f} s")
+print(f"  matplotlib loaded by those: {'matplotlib' in sys.modules}")
+start = time.perf_counter()
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+print(f"  importing matplotlib's Figure and Agg: {time.perf_counter() - start:.3f} s (in this process, first)")
+
+def empty():
+    fig = Figure(figsize=(12, 4.2))
+    fig.subplots(1, 2)
+    fig.savefig(io.BytesIO(), format="png", dpi=110)
+
+print(f"  an empty matplotlib figure of two panels as loss.png's PNG: {best(empty):.3f} s")
+for name in ("loss", "boundary"):
+    figure = lambda: PICTURES[name].draw(run, None, dpi=110).savefig(io.BytesIO(), format="png", dpi=110)
+    print(f"  {name}.png of this run as a matplotlib figure (notebooks, SVG, PDF): {best(figure):.3f} s")
 """
 
 
 def floors(run: Path, rounds: int) -> None:
-    """What one run's default pictures cost in a process that has them loaded: matplotlib's
-    import, an empty figure's PNG (the floor of any matplotlib picture), loss.png, boundary.png."""
-    print("\nmatplotlib's floor (medians in one process):")
+    """What one run's default pictures cost in a process that has them loaded: loss.png and
+    boundary.png as nnctl draws them (pixels), then the same as matplotlib figures, after
+    matplotlib's import and an empty figure's PNG (the floor of any matplotlib picture)."""
+    print("\nits pictures, drawn again in one process (medians):")
     out = run.parent / "floors"
     out.mkdir()
     done = subprocess.run([sys.executable, "-c", FLOORS, str(run), str(out), str(rounds)], env=env(),

@@ -21,14 +21,14 @@ from nnctl.plots.raster.curves import drawn_here, loss_canvas
 @pytest.mark.parametrize(
     ("low", "high", "most", "integer", "expected"),
     [
-        (-3.0, 63.0, 6, True, [0, 10, 20, 30, 40, 50, 60]),  # an epoch axis of 60 epochs
+        (-3.0, 63.0, 6, True, [0, 20, 40, 60]),  # an epoch axis of 60 epochs: a step of at least 11
         (0.03, 0.72, 9, False, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]),  # 0.05 would give 14
         (0.58, 1.02, 9, False, [0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0]),
         (-0.4, 7.4, 6, True, [0, 2, 4, 6]),  # whole epochs only, never 2.5
         (-1.3, 2.1, 9, False, [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0]),
     ],
 )
-def test_nice_ticks_take_the_smallest_round_step_that_fits(low, high, most, integer, expected):
+def test_nice_ticks_take_the_smallest_round_step_of_at_least_the_span_over_most(low, high, most, integer, expected):
     assert np.allclose(nice_ticks(low, high, most, integer=integer), expected)
 
 
