@@ -26,7 +26,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -36,6 +35,7 @@ Array = np.ndarray
 Color = str | tuple[float, ...]  # '#rrggbb' or (r, g, b[, a]) floats in [0, 1]
 
 SUPERSAMPLE = 3  # drawn at 3x and averaged down: 9 levels of coverage on every edge
+NOTCH = 0.25  # supersampled pixels: a wide line's corner notch below this gets no round joint
 FONT_SIZE = 10.0  # matplotlib's default: tick labels, axis labels, legends
 TITLE_SIZE = 12.0  # a figure's bold title (matplotlib's "large")
 FRAME_WIDTH = 0.8  # axes' frame and ticks, points
@@ -89,8 +89,10 @@ class Canvas:
 
         self.dpi = float(dpi)
         self.width, self.height = (max(1, round(inches * dpi)) for inches in size)
-        self.image = Image.new("RGB", (self.width * SUPERSAMPLE, self.height * SUPERSAMPLE), rgb(background))
-        self.draw = ImageDraw.Draw(self.image)
+        # the supersampled picture (not `image`: that is the method drawing an array on it)
+        self.surface = Image.new("RGB", (self.width * SUPERSAMPLE, self.height * SUPERSAMPLE), rgb(background))
+        self.draw = ImageDraw.Draw(self.surface)
+        self.panels: list[Panel] = []  # every panel made, in order: tests find their data's pixels through them
 
     # ------------------------------------------------------------ units
 
@@ -123,17 +125,18 @@ class Canvas:
         ':' or '-.' with matplotlib's dash lengths (scaled by the width). width: points."""
         x, y = np.asarray(x, float), np.asarray(y, float)
         fill, thick = blend(color, alpha), max(1, round(self._big(width)))
-        dashes = DASHES[style]
+        r, dashes = thick / 2, DASHES[style]
         finite = np.isfinite(x) & np.isfinite(y)
         for run in _runs(finite):
             xy = np.column_stack([x[run], y[run]]) * SUPERSAMPLE
             if len(xy) == 1:
-                r = thick / 2
                 self.draw.ellipse((xy[0, 0] - r, xy[0, 1] - r, xy[0, 0] + r, xy[0, 1] + r), fill=fill)
                 continue
             pieces = [xy] if dashes is None else _dashed(xy, [d * self._big(width) for d in dashes])
             for piece in pieces:
-                self.draw.line([tuple(p) for p in piece.tolist()], fill=fill, width=thick, joint="curve")
+                self.draw.line([tuple(p) for p in piece.tolist()], fill=fill, width=thick)
+                for u, v in _notched(piece, thick).tolist() if thick > 2 else ():
+                    self.draw.ellipse((u - r, v - r, u + r, v + r), fill=fill)
 
     def polygon(self, x: Array, y: Array, *, fill: Color, alpha: float = 1.0) -> None:
         """A filled polygon (final pixels); alpha < 1 shows what is under it through it."""
@@ -146,14 +149,14 @@ class Canvas:
         # only the polygon's bounding box is blended, not the whole canvas
         x0, y0 = np.floor(xy.min(axis=0)).astype(int)
         x1, y1 = np.ceil(xy.max(axis=0)).astype(int) + 1
-        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, self.image.width), min(y1, self.image.height)
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, self.surface.width), min(y1, self.surface.height)
         if x1 <= x0 or y1 <= y0:
             return
         mask = Image.new("L", (x1 - x0, y1 - y0), 0)
         ImageDraw.Draw(mask).polygon([(u - x0, v - y0) for u, v in xy.tolist()], fill=round(255 * alpha))
-        region = self.image.crop((x0, y0, x1, y1))
+        region = self.surface.crop((x0, y0, x1, y1))
         region.paste(Image.new("RGB", region.size, rgb(fill)), (0, 0), mask)
-        self.image.paste(region, (x0, y0))
+        self.surface.paste(region, (x0, y0))
 
     def rectangle(self, box: Sequence[float], *, fill: Color | None = None, edge: Color | None = None,
                   width: float = FRAME_WIDTH) -> None:
@@ -177,8 +180,7 @@ class Canvas:
         outline = None if edge is None else rgb(edge)
         stroke = max(1, round(self._big(edge_width))) if edge is not None else 0
         half = self._big(size) / 2 + (stroke / 2 if edge is not None else 0)  # the edge is stroked on the outline
-        if shape == "s":
-            half *= 0.886  # a square of the circle's area, as matplotlib sizes its square marker
+        # a square's side is the circle's diameter, as matplotlib draws 's' and 'o' of one size
         for u, v, f in zip((x * SUPERSAMPLE).tolist(), (y * SUPERSAMPLE).tolist(), fills, strict=True):
             box = (u - half, v - half, u + half, v + half)
             if shape == "o":
@@ -220,7 +222,7 @@ class Canvas:
         across = {"a": 0.0, "t": 0.0, "m": 0.5, "s": ascent / (ascent + descent), "b": 1.0, "d": 1.0}[anchor[1]]
         left = x * SUPERSAMPLE - across * strip.width
         top = y * SUPERSAMPLE - (1.0 - along) * strip.height
-        self.image.paste(Image.new("RGB", strip.size, rgb(color)), (round(left), round(top)), strip)
+        self.surface.paste(Image.new("RGB", strip.size, rgb(color)), (round(left), round(top)), strip)
 
     def image(self, pixels: Array, box: Sequence[float], *, smooth: bool = True) -> None:
         """An (h, w, 3) uint8 image stretched over box (x0, y0, x1, y1) in final pixels, row 0
@@ -231,17 +233,19 @@ class Canvas:
         x0, y0, x1, y1 = (round(v * SUPERSAMPLE) for v in box)
         picture = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8), "RGB")
         resample = Image.Resampling.BILINEAR if smooth else Image.Resampling.NEAREST
-        self.image.paste(picture.resize((max(1, x1 - x0), max(1, y1 - y0)), resample), (x0, y0))
+        self.surface.paste(picture.resize((max(1, x1 - x0), max(1, y1 - y0)), resample), (x0, y0))
 
     def panel(self, box: Sequence[float], xlim: Sequence[float], ylim: Sequence[float], *, ylog: bool = False) -> Panel:
         """A box (x0, y0, x1, y1) in final pixels whose data limits are xlim and ylim."""
-        return Panel(self, tuple(box), (float(xlim[0]), float(xlim[1])), (float(ylim[0]), float(ylim[1])), ylog=ylog)
+        panel = Panel(self, tuple(box), (float(xlim[0]), float(xlim[1])), (float(ylim[0]), float(ylim[1])), ylog=ylog)
+        self.panels.append(panel)
+        return panel
 
     # ------------------------------------------------------------ the picture
 
     def pixels(self) -> Array:
         """(height, width, 3) uint8: the picture at its final size (the supersampled canvas averaged down)."""
-        return np.asarray(self.image.reduce(SUPERSAMPLE))
+        return np.asarray(self.surface.reduce(SUPERSAMPLE))
 
     def png(self, *, creator: str | None = None) -> bytes:
         """The picture as PNG bytes; creator: the Creator text chunk (as matplotlib writes it),
@@ -282,6 +286,16 @@ def _runs(mask: Array) -> list[slice]:
     """The maximal runs of True in a (n,) bool mask, as slices."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
     return [slice(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _notched(xy: Array, width: float) -> Array:
+    """The interior vertices of the polyline xy: (n, 2) where a line `width` wide (pixels) turns
+    enough that its two segments leave a notch deeper than NOTCH on the outside of the turn:
+    a round joint is drawn there. Pillow's joint="curve" draws a pie slice at every vertex, and a
+    contour of a 200-point grid has hundreds (50-200 ms a boundary.png), nearly all straight."""
+    a, b = np.diff(xy[:-1], axis=0), np.diff(xy[1:], axis=0)
+    turn = np.abs(np.arctan2(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0], np.einsum("ij,ij->i", a, b)))
+    return xy[1:-1][width / 2 * (1 - np.cos(turn / 2)) > NOTCH]
 
 
 def _dashed(xy: Array, pattern: list[float]) -> list[Array]:
@@ -372,7 +386,7 @@ class Panel:
 
     def xticks(self, values: Array, labels: Sequence[str], *, size: float = FONT_SIZE) -> float:
         """Ticks under the panel with their labels; returns the labels' bottom (final pixels)."""
-        c, (x0, y0, x1, y1) = self.canvas, self.box
+        c, y1 = self.canvas, self.box[3]
         length, pad = c.pt(TICK_LENGTH), c.pt(TICK_PAD)
         for u, label in zip(self.px(np.asarray(values, float), np.full(len(values), self._y_inside()))[0], labels,
                             strict=True):
@@ -382,7 +396,7 @@ class Panel:
 
     def yticks(self, values: Array, labels: Sequence[str], *, size: float = FONT_SIZE, right: bool = False) -> float:
         """Ticks left (or right) of the panel with their labels; returns the labels' far edge."""
-        c, (x0, y0, x1, y1) = self.canvas, self.box
+        c, (x0, _, x1, _) = self.canvas, self.box
         length, pad = c.pt(TICK_LENGTH), c.pt(TICK_PAD)
         edge, sign = (x1, 1) if right else (x0, -1)
         far = edge
@@ -472,22 +486,25 @@ class LegendEntry:
 
 
 def nice_ticks(low: float, high: float, most: int, *, integer: bool = False) -> Array:
-    """Tick values inside [low, high] at the smallest round step (1, 2, 2.5, 5 x 10^k; whole
-    numbers when `integer`) that leaves at most `most` intervals: matplotlib's MaxNLocator."""
+    """Tick values inside [low, high] as matplotlib's MaxNLocator (AutoLocator) chooses them:
+    the smallest round step (1, 2, 2.5, 5, 10 x 10^k; whole numbers when `integer`) at least
+    (high - low) / `most`, a smaller one only when that leaves fewer than two ticks inside."""
     if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
         return np.array([low]) if np.isfinite(low) else np.array([])
     raw = (high - low) / max(most, 1)
     scale = 10.0 ** math.floor(math.log10(raw))
-    for step in (s * scale for s in (1.0, 2.0, 2.5, 5.0, 10.0, 20.0)):
-        if integer and step < 1:
-            continue
-        if integer and step != round(step):
-            continue
-        first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
-        if last - first <= most:
-            return np.arange(first, last + 1) * step
-    step = max(1.0, 10 * scale) if integer else 10 * scale
-    return np.arange(math.ceil(low / step), math.floor(high / step) + 1) * step
+    steps = [s * scale for s in (0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0)]
+    if integer:
+        steps = [s for s in steps if s < 1 or abs(s - round(s)) < 1e-3]
+    first = next(k for k, s in enumerate(steps) if s >= raw * (1 - 1e-12))
+    ticks = np.array([low])
+    for step in steps[first::-1]:
+        if integer and math.floor(high) - math.ceil(low) >= 1:
+            step = max(1.0, step)
+        ticks = np.arange(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1) * step
+        if len(ticks) >= 2:
+            break
+    return ticks
 
 
 def tick_space(length_px: float, dpi: float, *, vertical: bool, size: float = FONT_SIZE) -> int:
