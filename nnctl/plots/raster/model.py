@@ -104,9 +104,10 @@ def boundary_canvas(predict_scores: Callable[[Array], Array], data: PlotData, *,
     keys, ncols = _legend_keys(data, colors)
     note = sample_note(data)
     size = boundary_inches(extent, data, [k.label for k in keys], ncols, colour_bar=two, title=title, note=note)
-    canvas = Canvas(size, dpi)
+    # whole pixels as matplotlib's Agg counts them (it truncates: 5.49 in at 110 dpi is 603 px)
+    canvas = Canvas((int(size[0] * dpi) / dpi, int(size[1] * dpi) / dpi), dpi)
     drawn = drawn_points(predict_scores, data, accuracy)
-    title, subtitle = title_lines(title, size[0]), accuracy_subtitle(drawn, note)
+    title, subtitle = _wrapped(canvas, title_lines(title, size[0])), accuracy_subtitle(drawn, note)
     layout = _layout(canvas, extent, title, subtitle, keys, ncols, colour_bar=two)
     panel = canvas.panel(layout.plane, extent[:2], extent[2:])
     canvas.image(_region_pixels(panel, P, colors), panel.box, smooth=not two)
@@ -260,6 +261,24 @@ def _colour_bar(canvas: Canvas, box: tuple, colors: Array, label: str) -> None:
         canvas.line([box[2], box[2] + canvas.pt(2.0)], [v, v], color="#000000", width=0.6)
     right = bar.yticks(BAR_TICKS, tick_labels(BAR_TICKS), right=True)
     canvas.text(right + canvas.pt(LABEL_PAD), (box[1] + box[3]) / 2, label, anchor="ma", rotate=True)
+
+
+def _wrapped(canvas: Canvas, title: str) -> str:
+    """`title` (its lines) broken again between words where a line is still wider than the
+    picture, as the figure's suptitle(wrap=True) does."""
+    room = canvas.width - 2 * LAYOUT_PAD * canvas.dpi
+    lines = []
+    for line in title.split("\n"):
+        words = line.split(" ")
+        current = words[0]
+        for word in words[1:]:
+            if canvas.text_width(f"{current} {word}", TITLE_SIZE, bold=True) <= room:
+                current = f"{current} {word}"
+            else:
+                lines.append(current)
+                current = word
+        lines.append(current)
+    return "\n".join(lines)
 
 
 def _draw_titles(canvas: Canvas, layout: _Layout, title: str, subtitle: str) -> None:
