@@ -193,3 +193,13 @@ def test_the_bands_are_matplotlibs_colour_map_read_at_their_middles():
     for colors in (class_colors(2), class_colors(3)[1:]):
         middles = np.linspace(0.05, 0.95, 10)
         np.testing.assert_allclose(two_class_band_colors(colors), two_class_cmap(colors)(middles)[:, :3], atol=1e-12)
+
+
+def test_scores_that_are_not_numbers_leave_the_plane_white():
+    """A diverged model's NaN scores: white regions (imshow's bad pixels), no boundary, no crash."""
+    data, _ = two_sides()
+    for columns in (2, 3):
+        nan = lambda X, k=columns: np.full((len(X), k), np.nan)  # noqa: E731
+        canvas = raster_model.boundary_canvas(nan, data, title="t", dpi=50, resolution=20)
+        (x0, _), (_, y1) = canvas.panels[0].xlim, canvas.panels[0].ylim
+        np.testing.assert_array_equal(at(canvas, x0 + 0.05, y1 - 0.05), [255, 255, 255])

@@ -185,20 +185,24 @@ def _layout(canvas: Canvas, extent: tuple, title: str, subtitle: str, keys: list
 
 def _region_pixels(panel: Panel, P: Array, colors: Array) -> Array:
     """(h, w, 3) uint8 of the regions. Two classes: the plane's pixels each in its band of P(class
-    1) (`two_class_band_colors`), P read bilinearly between grid points, which are the pixels'
+    1) (`two_class_band_colors`; NaN white), P read bilinearly between grid points, which are the pixels'
     centres of the figure's image; more: the grid cells' `region_colors`, to be stretched over the
     plane bilinearly (the figure's imshow). P: (r, r, K) on the grid, row 0 at the bottom."""
     from PIL import Image
 
     if P.shape[-1] != 2:
-        return np.ascontiguousarray((255 * region_colors(P, colors)[::-1]).round().astype(np.uint8))
+        cells = region_colors(P, colors)[::-1]
+        return np.ascontiguousarray((255 * np.where(np.isfinite(cells), cells, 1.0)).round().astype(np.uint8))
     r = P.shape[0]
     x0, y0, x1, y1 = panel.box
     size = (max(1, round(x1 - x0)), max(1, round(y1 - y0)))
     field = Image.fromarray(np.ascontiguousarray(P[::-1, :, 1], dtype=np.float32), "F")
     p1 = np.asarray(field.resize(size, Image.Resampling.BILINEAR, box=(0.5, 0.5, r - 0.5, r - 0.5)))
-    band = np.minimum((p1 * TWO_CLASS_BANDS).astype(np.intp), TWO_CLASS_BANDS - 1)  # BoundaryNorm's ten bands
-    table = (255 * two_class_band_colors(colors)).round().astype(np.uint8)
+    # BoundaryNorm's ten bands; a score that is not a number (a diverged model) is white, as
+    # imshow leaves its "bad" pixels
+    band = np.where(np.isfinite(p1), np.minimum((np.nan_to_num(p1) * TWO_CLASS_BANDS).astype(np.intp),
+                                                TWO_CLASS_BANDS - 1), TWO_CLASS_BANDS)
+    table = (255 * np.vstack([two_class_band_colors(colors), [1.0, 1.0, 1.0]])).round().astype(np.uint8)
     return table[band]
 
 
