@@ -43,7 +43,7 @@ def test_log_ticks_are_1_2_5_over_few_decades_and_powers_of_ten_over_many():
     values, labels = log_ticks(0.03, 0.9, fine_decades=3.0)
     assert labels == ["0.05", "0.1", "0.2", "0.5"] and np.allclose(values, [0.05, 0.1, 0.2, 0.5])
     values, labels = log_ticks(1e-3, 1e200, fine_decades=3.0)
-    assert labels == ["10\u2070", "10\u2075\u2070", "10\u00b9\u2070\u2070", "10\u00b9\u2075\u2070", "10\u00b2\u2070\u2070"]
+    assert labels == ["10⁰", "10⁵⁰", "10¹⁰⁰", "10¹⁵⁰", "10²⁰⁰"]
     assert np.allclose(np.log10(values), [0, 50, 100, 150, 200])  # a stride of 50 decades: five ticks
 
 

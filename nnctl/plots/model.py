@@ -19,32 +19,35 @@ from nnctl.plots.common import (
     DIVERGING_CMAP,
     DPI,
     EDGE,
-    MAX_POINTS_DRAWN,
     NEUTRAL,
     NEUTRAL_DARK,
     SEQUENTIAL_CMAP,
-    TITLE_CHARACTERS_PER_INCH,
     Array,
+    DrawnSplit,
     HiddenView,
     PlotData,
+    accuracy_subtitle,
     all_targets,
     all_X,
     as_probabilities,
     banded_two_classes,
+    boundary_inches,
     box_grid,
     class_colors,
     class_handles,
     class_indices,
+    column_range,
     constrained_figure,
     count_classes,
     crowd_size,
     curve_points,
     draw_boundaries,
+    drawn_points,
     figure_title,
     grid_points,
     halo,
+    legend_blocks,
     legend_columns,
-    legend_inches,
     neutral_points,
     new_figure,
     one_class_cmap,
@@ -54,18 +57,17 @@ from nnctl.plots.common import (
     plane_axes,
     plane_grid,
     predicted_classes,
-    sample_rows,
+    sample_note,
     save,
     scatter_split,
     shade_many_classes,
     span_margin,
     split_handles,
-    split_quotas,
     surface_dots,
     target_column,
-    text_inches,
     two_class_cmap,
 )
+from nnctl.plots.raster import model as raster_model
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -90,8 +92,8 @@ def decision_grid(
     np.meshgrid gives them) and scores: (resolution, resolution, K) with
     scores[i, j] = predict_scores([[xx[i, j], yy[i, j]]])[0].
     """
-    X = np.asarray(X, dtype=float)
-    xx, yy = box_grid(X.min(axis=0) - pad, X.max(axis=0) + pad, resolution)
+    low, high = column_range(np.asarray(X, dtype=float))
+    xx, yy = box_grid(low - pad, high + pad, resolution)
     # one call for the whole grid: predict functions are vectorised over rows
     scores = np.asarray(predict_scores(grid_points(xx, yy)), dtype=float)
     return xx, yy, scores.reshape(resolution, resolution, -1)
@@ -107,6 +109,7 @@ def plot_boundary(
     resolution: int = 200,
     score_label: str = "P(class 1)",
     accuracy: dict[str, float] | None = None,
+    creator: str | None = None,
 ) -> Path:
     """Predicted class regions of a 2-D classifier, with the data on top.
 
@@ -125,11 +128,17 @@ def plot_boundary(
     - accuracy: {split: accuracy} of these predictions on all of a split's points when the caller
       knows them (a run's summary): a split too large to draw whole is then predicted only where
       it is drawn (a million points: a second less), its sample stratified by class alone.
-    Returns `path`.
+    - creator: named in the file's metadata (`files.made_by`).
+    Returns `path`. A PNG is drawn as pixels (`raster.model`) when that draws the data (up to
+    ten classes); None (a Figure), SVG and PDF by matplotlib.
     """
+    if path is not None and Path(path).suffix.lower() == ".png" and raster_model.drawn_here(data):
+        return raster_model.plot_boundary(predict_scores, data, Path(path), title=title, dpi=dpi,
+                                          resolution=resolution, score_label=score_label, accuracy=accuracy,
+                                          creator=creator)
     figure = _boundary_figure(predict_scores, data, title=title, resolution=resolution, score_label=score_label,
                               accuracy=accuracy)
-    return save(figure, path, dpi)
+    return save(figure, path, dpi, creator=creator)
 
 
 def _boundary_figure(
@@ -154,82 +163,33 @@ def _boundary_figure(
     extent = (low[0], high[0], low[1], high[1])
     handles, ncols = _boundary_legend(data, colors, [split for split, _, _ in data.splits()])
     note = sample_note(data)
-    fig, ax = _boundary_canvas(extent, data, handles, ncols, colour_bar=P.shape[-1] == 2, title=title, note=note)
+    size = boundary_inches(extent, data, [h.get_label() for h in handles], ncols, colour_bar=P.shape[-1] == 2,
+                           title=title, note=note)
+    fig, (ax,) = new_figure(panel=size)
     if P.shape[-1] == 2:
         _shade_two_classes(fig, ax, xx, yy, P[..., 1], colors, score_label)
     else:
         shade_many_classes(ax, P, colors, extent)
     draw_boundaries(ax, xx, yy, P)
-    accuracy = _draw_labelled_points(ax, predict_scores, data, colors, accuracy)
+    drawn = drawn_points(predict_scores, data, accuracy)
+    _draw_labelled_points(ax, drawn, colors)
 
     plane_axes(ax, data, extent)
-    ax.set_title("accuracy: " + " · ".join(f"{s} {percent(a)} (n={n:,})" for s, (a, n) in accuracy.items())
-                 + (f"\n{note}" if note else ""), fontsize=10)
+    ax.set_title(accuracy_subtitle(drawn, note), fontsize=10)
     fig.legend(handles=handles, ncols=ncols, loc="outside lower center", frameon=False)
     figure_title(fig, title)
     return fig
 
 
-def _boundary_canvas(
-    extent: tuple, data: PlotData, handles: list, ncols: int, *, colour_bar: bool, title: str, note: str = ""
-) -> tuple[Figure, Axes]:
-    """A figure that fits one equal-aspect plane over `extent` (x0, x1, y0, y1) with its labels,
-    the titles, the legend of `handles` below and, with `colour_bar`, a colour bar: no empty
-    band beside the plane (a fixed 7.2 inches left a quarter of three classes' width blank) nor
-    above it. A plane taller than wide (data in its own units) gets up to 5 inches."""
-    # as wide as the legend below and the accuracy line above need (100.0% is the longest)
-    subtitle = "accuracy: " + " · ".join(f"{split} 100.0% (n={len(y):,})" for split, _, y in data.splits())
-    least = max(legend_inches(handles, ncols) + 0.3, text_inches(subtitle) + 0.8, text_inches(note) + 0.8)
-    aspect = (extent[1] - extent[0]) / max(extent[3] - extent[2], 1e-12)
-    plane_width = min(min(max(3.6, 3.6 / aspect), 5.0) * aspect, 9.0)
-    width = max(least, plane_width + 0.6 + (1.2 if colour_bar else 0.0))
-    rows = -(-len(handles) // ncols)
-    title_lines = 2 if len(title) > width * TITLE_CHARACTERS_PER_INCH else 1
-    fig, (ax,) = new_figure(panel=(width, plane_width / aspect + 1.15 + 0.22 * rows + 0.3 * title_lines
-                                   + (0.2 if note else 0.0)))
-    return fig, ax
-
-
-def _draw_labelled_points(
-    ax: Axes, predict_scores: Callable[[Array], Array], data: PlotData, colors: Array,
-    known: dict[str, float] | None = None,
-) -> dict[str, tuple[float, int]]:
-    """Each split's points in their true class's colour, a ring around those the model gets
-    wrong; returns {split: (accuracy, number of points)}. A split larger than its share of
-    MAX_POINTS_DRAWN is drawn as a stratified sample (`sample_rows`); its accuracy is `known`'s
-    when given (then only the sample is predicted), else that of every point.
-
-    The rings are drawn after every split's points (validation squares would cover training
-    rings otherwise), wider than a point and black with a white halo: visible on any class
-    colour and on dense clusters, and the meaning does not rest on hue."""
-    accuracy = {}
-    wrong_points = []
-    quotas = split_quotas(data, MAX_POINTS_DRAWN)
-    for split, X, y in data.splits():
-        y = class_indices(y)
-        if known is not None and split in known and quotas[split] < len(y):
-            shown = sample_rows(y, quotas[split])
-            wrong_shown = predicted_classes(predict_scores, X[shown]) != y[shown]
-            accuracy[split] = (float(known[split]), len(y))
-        else:
-            wrong = predicted_classes(predict_scores, X) != y  # every point: the accuracy is the whole set's
-            accuracy[split] = (float(np.mean(~wrong)), len(y))
-            # its share of MAX_POINTS_DRAWN in the proportions of class and of right and wrong of
-            # the whole split: the rings' share is still the error rate
-            shown = sample_rows(2 * y + wrong, quotas[split])
-            wrong_shown = wrong[shown]
-        scatter_split(ax, X[shown], split, c=colors[y[shown]])
-        wrong_points.append(X[shown][wrong_shown])
-    wrong_X = np.vstack(wrong_points)
+def _draw_labelled_points(ax: Axes, drawn: list[DrawnSplit], colors: Array) -> None:
+    """Each split's points (`drawn_points`) in their true class's colour, a ring around those
+    the model gets wrong. The rings are drawn after every split's points (validation squares
+    would cover training rings otherwise), wider than a point and black with a white halo:
+    visible on any class colour and on dense clusters, and the meaning does not rest on hue."""
+    for split in drawn:
+        scatter_split(ax, split.X, split.name, c=colors[split.y])
+    wrong_X = np.vstack([split.X[split.wrong] for split in drawn])
     ax.scatter(wrong_X[:, 0], wrong_X[:, 1], zorder=5, label="_misclassified", **_misclassified_style())
-    return accuracy
-
-
-def sample_note(data: PlotData) -> str:
-    """'' when every point is drawn, else how many are: 'a stratified sample of 2,000 of
-    1,000,000 points drawn'."""
-    total, drawn = sum(len(y) for _, _, y in data.splits()), sum(split_quotas(data, MAX_POINTS_DRAWN).values())
-    return "" if drawn == total else f"a stratified sample of {drawn:,} of {total:,} points drawn"
 
 
 def _shade_two_classes(fig: Figure, ax: Axes, xx: Array, yy: Array, p1: Array, colors: Array, label: str) -> None:
@@ -266,12 +226,7 @@ def _boundary_legend(data: PlotData, colors: Array, splits: list[str]) -> tuple[
         ),
         Line2D([], [], color=BOUNDARY, lw=1.6, label="decision boundary"),
     ]
-    rows = min(max(len(classes), 2), 4)
-    handles: list = []
-    for group in (classes, split_handles(splits), marks):
-        blanks = -len(group) % rows
-        handles += group + [Line2D([], [], ls="", label=" ")] * blanks
-    return handles, len(handles) // rows
+    return legend_blocks([classes, split_handles(splits), marks], Line2D([], [], ls="", label=" "))
 
 
 # ---------------------------------------------------------------- fit.png

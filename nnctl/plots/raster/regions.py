@@ -27,16 +27,10 @@ from nnctl.plots.common import (
     region_colors,
     sample_rows,
 )
+from nnctl.plots.raster.canvas import rgb
 
 SUPERSAMPLE = 3  # lines and dots drawn at 3x and averaged down: their edges anti-aliased
 THUMB_POINTS = 1500  # a 260-px thumbnail shows no more dots than this apart (a sample beyond)
-
-
-def _rgb(color) -> tuple[int, int, int]:
-    """'#222222' or (r, g, b) floats in [0, 1] -> 8-bit RGB."""
-    if isinstance(color, str):
-        return tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
-    return tuple(int(round(255 * float(c))) for c in color[:3])  # type: ignore[return-value]
 
 
 def regions_thumbnail(predict, data: PlotData, colors: Array, size: tuple[int, int], *, resolution: int,
@@ -69,22 +63,23 @@ def regions_thumbnail(predict, data: PlotData, colors: Array, size: tuple[int, i
     for split, X, y in data.splits():
         keep = sample_rows(class_indices(y), -(-THUMB_POINTS * len(y) // total))  # each split its share
         shape = draw.ellipse if split == "train" else draw.rectangle
-        half = radius if split == "train" else 0.886 * radius  # a square of the circle's area
-        fills, outline = [_rgb(c) for c in colors], _rgb(EDGE)
+        fills, outline = [rgb(c) for c in colors], rgb(EDGE)
+        # a square's side is the circle's diameter, as matplotlib's scatter draws them
         for (u, v), k in zip(to_pixels(X[keep]).tolist(), class_indices(y)[keep].tolist(), strict=True):
-            shape((u - half, v - half, u + half, v + half), fill=fills[k], outline=outline, width=edge)
-    for line in _boundary_lines(xx, yy, P):
+            shape((u - radius, v - radius, u + radius, v + radius), fill=fills[k], outline=outline, width=edge)
+    for line in (line for lines in boundary_lines(xx, yy, P) for line in lines):
         points = [tuple(p) for p in to_pixels(line).tolist()]
         draw.line(points, fill=(255, 255, 255), width=round(5.5 * per_point))
-        draw.line(points, fill=_rgb(BOUNDARY), width=round(2.2 * per_point))
+        draw.line(points, fill=rgb(BOUNDARY), width=round(2.2 * per_point))
     return np.asarray(image.resize(size, Image.Resampling.BOX))
 
 
-def _boundary_lines(xx: Array, yy: Array, P: Array) -> list[Array]:
-    """The level lines (each (m, 2) in data units) where a class's probability equals the best
-    of the others' (`draw_boundaries`' lines), by contourpy, matplotlib's own contouring."""
+def boundary_lines(xx: Array, yy: Array, P: Array) -> list[list[Array]]:
+    """The lines where the predicted class changes (`draw_boundaries`' lines), one list per
+    field of `boundary_margins` (each line (m, 2) in data units): its zero level lines, by
+    contourpy, matplotlib's own contouring. xx, yy: (r, r) the grid (as np.meshgrid); P: (r, r, K)."""
     import contourpy
 
-    lines = [np.asarray(line) for margin in boundary_margins(P)
-             for line in contourpy.contour_generator(xx, yy, margin).lines(0.0)]
-    return [line for line in lines if len(line) > 1]
+    groups = [[np.asarray(line) for line in contourpy.contour_generator(xx, yy, margin).lines(0.0)]
+              for margin in boundary_margins(P)]
+    return [[line for line in lines if len(line) > 1] for lines in groups]
