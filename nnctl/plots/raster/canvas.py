@@ -89,8 +89,8 @@ class Canvas:
 
         self.dpi = float(dpi)
         self.width, self.height = (max(1, round(inches * dpi)) for inches in size)
-        self.image = Image.new("RGB", (self.width * SUPERSAMPLE, self.height * SUPERSAMPLE), rgb(background))
-        self.draw = ImageDraw.Draw(self.image)
+        self.surface = Image.new("RGB", (self.width * SUPERSAMPLE, self.height * SUPERSAMPLE), rgb(background))
+        self.draw = ImageDraw.Draw(self.surface)
 
     # ------------------------------------------------------------ units
 
@@ -117,13 +117,14 @@ class Canvas:
 
     # ------------------------------------------------------------ shapes
 
-    def line(self, x: Array, y: Array, *, color: Color, width: float = 1.5, style: str = "-",
+    def line(self, x: Array, y: Array, *, color: Color, width: float = 1.5, style: str | tuple[float, ...] = "-",
              alpha: float = 1.0) -> None:
         """A polyline through (x[i], y[i]) (final pixels); a NaN breaks it. style: '-', '--',
-        ':' or '-.' with matplotlib's dash lengths (scaled by the width). width: points."""
+        ':' or '-.' with matplotlib's dash lengths, or the lengths themselves (on, off, ...), all
+        in line widths (matplotlib scales dashes by the width). width: points."""
         x, y = np.asarray(x, float), np.asarray(y, float)
         fill, thick = blend(color, alpha), max(1, round(self._big(width)))
-        dashes = DASHES[style]
+        dashes = DASHES[style] if isinstance(style, str) else tuple(style)
         finite = np.isfinite(x) & np.isfinite(y)
         for run in _runs(finite):
             xy = np.column_stack([x[run], y[run]]) * SUPERSAMPLE
@@ -146,14 +147,14 @@ class Canvas:
         # only the polygon's bounding box is blended, not the whole canvas
         x0, y0 = np.floor(xy.min(axis=0)).astype(int)
         x1, y1 = np.ceil(xy.max(axis=0)).astype(int) + 1
-        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, self.image.width), min(y1, self.image.height)
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, self.surface.width), min(y1, self.surface.height)
         if x1 <= x0 or y1 <= y0:
             return
         mask = Image.new("L", (x1 - x0, y1 - y0), 0)
         ImageDraw.Draw(mask).polygon([(u - x0, v - y0) for u, v in xy.tolist()], fill=round(255 * alpha))
-        region = self.image.crop((x0, y0, x1, y1))
+        region = self.surface.crop((x0, y0, x1, y1))
         region.paste(Image.new("RGB", region.size, rgb(fill)), (0, 0), mask)
-        self.image.paste(region, (x0, y0))
+        self.surface.paste(region, (x0, y0))
 
     def rectangle(self, box: Sequence[float], *, fill: Color | None = None, edge: Color | None = None,
                   width: float = FRAME_WIDTH) -> None:
@@ -220,7 +221,7 @@ class Canvas:
         across = {"a": 0.0, "t": 0.0, "m": 0.5, "s": ascent / (ascent + descent), "b": 1.0, "d": 1.0}[anchor[1]]
         left = x * SUPERSAMPLE - across * strip.width
         top = y * SUPERSAMPLE - (1.0 - along) * strip.height
-        self.image.paste(Image.new("RGB", strip.size, rgb(color)), (round(left), round(top)), strip)
+        self.surface.paste(Image.new("RGB", strip.size, rgb(color)), (round(left), round(top)), strip)
 
     def image(self, pixels: Array, box: Sequence[float], *, smooth: bool = True) -> None:
         """An (h, w, 3) uint8 image stretched over box (x0, y0, x1, y1) in final pixels, row 0
@@ -231,7 +232,7 @@ class Canvas:
         x0, y0, x1, y1 = (round(v * SUPERSAMPLE) for v in box)
         picture = Image.fromarray(np.ascontiguousarray(pixels, dtype=np.uint8), "RGB")
         resample = Image.Resampling.BILINEAR if smooth else Image.Resampling.NEAREST
-        self.image.paste(picture.resize((max(1, x1 - x0), max(1, y1 - y0)), resample), (x0, y0))
+        self.surface.paste(picture.resize((max(1, x1 - x0), max(1, y1 - y0)), resample), (x0, y0))
 
     def panel(self, box: Sequence[float], xlim: Sequence[float], ylim: Sequence[float], *, ylog: bool = False) -> Panel:
         """A box (x0, y0, x1, y1) in final pixels whose data limits are xlim and ylim."""
@@ -241,7 +242,7 @@ class Canvas:
 
     def pixels(self) -> Array:
         """(height, width, 3) uint8: the picture at its final size (the supersampled canvas averaged down)."""
-        return np.asarray(self.image.reduce(SUPERSAMPLE))
+        return np.asarray(self.surface.reduce(SUPERSAMPLE))
 
     def png(self, *, creator: str | None = None) -> bytes:
         """The picture as PNG bytes; creator: the Creator text chunk (as matplotlib writes it),
