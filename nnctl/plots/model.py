@@ -91,6 +91,7 @@ from nnctl.plots.network_parts import (
     strongest_units,
     widest_weight,
 )
+from nnctl.plots.raster import network as raster_network
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -665,8 +666,14 @@ def plot_network(
     Edges: line width ∝ |w| over the whole picture (the largest drawn is MAX_EDGE_POINTS),
     green w > 0, purple w < 0 (`edge_color`), an exact 0 thin, dashed and grey. A column wider
     than MAX_NODES_DRAWN shows its strongest nodes (`strongest_units`), and the note says so.
-    Returns `path`.
+    A PNG of the nets `raster.network` draws (every node a map, none left out) is drawn there
+    as pixels, in tens of milliseconds instead of a third of a second. Returns `path`.
     """
+    if path is not None and Path(path).suffix.lower() == ".png" and raster_network.drawn_here(weights, data,
+                                                                                              node_maps):
+        return raster_network.plot_network(weights, data, path, title=title, layer_names=layer_names,
+                                           node_maps=node_maps, input_names=input_names, dpi=dpi,
+                                           resolution=resolution, creator=creator)
     figure = _network_figure(weights, data, title=title, layer_names=layer_names, node_maps=node_maps,
                              input_names=input_names, resolution=resolution)
     return save(figure, path, dpi, creator=creator)
