@@ -140,13 +140,12 @@ def _picture_scale(canvas: Canvas, chosen: list[Array], labels: list[list[str]],
     left_text = max(canvas.text_width(s, NETWORK_FONT) for s in labels[0])
     right_text = max(canvas.text_width(s, NETWORK_FONT) for s in labels[-1])
     left_room, right_room = -NODE / 2 - LABEL_GAP - u0, u1 - (COLUMN_GAP * (len(chosen) - 1) + NODE / 2 + LABEL_GAP)
-    scale = min((x1 - x0) / (u1 - u0), (y1 - y0) / (v1 - v0))
-    over_left = max(0.0, left_text - left_room * scale)
-    over_right = max(0.0, right_text - right_room * scale)
-    if over_left or over_right:
-        x0, x1 = x0 + over_left, x1 - over_right
-        scale = min((x1 - x0) / (u1 - u0), (y1 - y0) / (v1 - v0))
-    left = (x0 + x1) / 2 - scale * (u1 - u0) / 2
+    over_left = over_right = 0.0
+    for _ in range(8):  # the overhangs grow as the scale shrinks: a few rounds settle them
+        scale = min((x1 - x0 - over_left - over_right) / (u1 - u0), (y1 - y0) / (v1 - v0))
+        over_left = max(0.0, left_text - left_room * scale)
+        over_right = max(0.0, right_text - right_room * scale)
+    left = (x0 + over_left + x1 - over_right) / 2 - scale * (u1 - u0) / 2
     top = (y0 + y1) / 2 - scale * (v1 - v0) / 2
 
     def to_px(u: Array, v: Array) -> tuple[Array, Array]:
