@@ -133,6 +133,7 @@ def test_plot_network_draws_png_as_pixels_and_the_rest_with_matplotlib(tmp_path)
     assert not raster_network.drawn_here([W0, W1], data, None)  # no maps: plain boxes, matplotlib's
     wide = [np.ones((2, MAX_NODES_DRAWN + 1)), np.ones((MAX_NODES_DRAWN + 1, 2))]
     assert not raster_network.drawn_here(wide, data, maps_of(*wide))  # nodes left out: the note says which
+    assert not raster_network.drawn_here([W0, W1 * np.nan], data, maps_of(W0, W1))  # a diverged run's
     X = np.zeros((5, 3))
     three = PlotData(X, np.zeros(5, int), X[:0], np.zeros(0, int), "classification", ["a", "b"])
     assert not raster_network.drawn_here([np.ones((3, 2)), np.ones((2, 2))], three, lambda X: [])

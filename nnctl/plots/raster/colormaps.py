@@ -73,8 +73,12 @@ def lut(cmap: str | Array) -> Array:
 def apply(table: Array, values: Array, low: float, high: float) -> Array:
     """(..., 3) floats: `values` (...) coloured as matplotlib colours them with
     `Normalize(low, high)` and a map of this table (STEPS, 3): the value's fraction of [low,
-    high] picks entry floor(fraction · STEPS), the ends for values outside."""
+    high] picks entry floor(fraction · STEPS), the ends for values outside; NaN is white (the
+    map's "bad" colour is transparent, over a white figure)."""
     span = high - low if high != low else 1.0
     fraction = (np.asarray(values, dtype=float) - low) / span
-    index = np.clip(np.floor(fraction * len(table)), 0, len(table) - 1).astype(int)
-    return table[index]
+    missing = np.isnan(fraction)
+    index = np.clip(np.floor(np.where(missing, 0.0, fraction) * len(table)), 0, len(table) - 1).astype(int)
+    colors = table[index]
+    colors[missing] = 1.0
+    return colors

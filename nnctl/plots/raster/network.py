@@ -55,10 +55,12 @@ LINE_SPACING = 1.2  # matplotlib's, between the lines of one text
 
 def drawn_here(weights: list[Array], data: PlotData, node_maps: Callable | None) -> bool:
     """Whether network.png of this net is drawn as pixels: every node is a map over the input
-    plane (node_maps given, 2-D inputs) and every node is drawn (no column but the output wider
-    than MAX_NODES_DRAWN): the nets `nnctl train` draws by default."""
+    plane (node_maps given, 2-D inputs), every node is drawn (no column but the output wider
+    than MAX_NODES_DRAWN) and every weight is finite (a diverged run's are matplotlib's): the
+    nets `nnctl train` draws by default."""
     sizes = [np.shape(weights[0])[0], *(np.shape(W)[1] for W in weights[:-1])]
-    return node_maps is not None and data.n_features == 2 and max(sizes) <= MAX_NODES_DRAWN
+    return (node_maps is not None and data.n_features == 2 and max(sizes) <= MAX_NODES_DRAWN
+            and all(np.isfinite(W).all() for W in weights))
 
 
 def plot_network(weights: list[Array], data: PlotData, path: Path, *, title: str, layer_names: list[str],
