@@ -243,7 +243,7 @@ def test_a_2d_regression_film_says_which_shape_is_which_split(tmp_path, monkeypa
 def test_the_network_panel_draws_each_frames_weights(tmp_path, monkeypatch):
     """output.animation.network: a panel of network.png per frame, its edges the frame's weights."""
     import nnctl.plots.animation as plots
-    from nnctl.plots.model import MAX_EDGE_POINTS
+    from nnctl.plots.network_parts import MAX_EDGE_POINTS
 
     rng = np.random.default_rng(0)
     data, _ = blobs(rng, 2, 10)

@@ -8,7 +8,8 @@ from plot_helpers import DPI, assert_real_picture, blobs, drawn, softmax
 
 from nnctl.plots import MAX_NODES_DRAWN, PlotData, edge_color, plot_network, strongest_units
 from nnctl.plots.common import plane_grid
-from nnctl.plots.model import MAX_EDGE_POINTS, _network_figure
+from nnctl.plots.model import _network_figure
+from nnctl.plots.network_parts import MAX_EDGE_POINTS
 
 W0 = np.array([[1.0, -0.5, 0.0], [0.25, 2.0, -1.0]])
 W1 = np.array([[0.5, -0.5], [-4.0, 0.0], [1.0, 3.0]])

@@ -28,7 +28,8 @@ Every plot_* function given `path=None` writes nothing and returns its matplotli
 
 One module per family: `curves` (loss, norms), `model` (boundary, fit, neurons, network,
 hidden, confusion), `animation`, `sweep` (sweep, boundaries), `compare` (compare); `common` holds
-what two of them share: PlotData, the palette, the figure and save helpers, the input-plane grid, the hidden views.
+what two of them share: PlotData, the palette, the figure and save helpers, the input-plane grid, the hidden views;
+`network_parts` what network.png shows, drawn by `model` or as pixels (`raster.network`).
 
 matplotlib is imported inside the functions that draw, never at module import: `nnctl --help`
 and runs without plots must not pay for it. Figures are built with the object-oriented API
@@ -69,8 +70,11 @@ _NAMES: dict[str, tuple[str, ...]] = {
         "plot_loss", "plot_norms",
     ),
     "model": (
-        "MAX_NODES_DRAWN", "MAX_UNITS_DRAWN", "confusion_counts", "decision_grid", "edge_color", "plot_boundary",
-        "plot_confusion", "plot_fit", "plot_hidden", "plot_moved", "plot_network", "plot_neurons", "strongest_units",
+        "MAX_UNITS_DRAWN", "confusion_counts", "decision_grid", "plot_boundary", "plot_confusion", "plot_fit",
+        "plot_hidden", "plot_moved", "plot_network", "plot_neurons",
+    ),
+    "network_parts": (
+        "MAX_NODES_DRAWN", "edge_color", "strongest_units",
     ),
     "search": (
         "SearchData", "plot_search", "search_figure",

@@ -473,20 +473,21 @@ def tint(rgb: Array, strength: Array | float) -> Array:
     return 1.0 - (1.0 - np.asarray(rgb)) * strength
 
 
+def two_class_colors(colors: Array) -> Array:
+    """(3, 3): the colours `two_class_cmap` runs through, class 0's tinted, white, class 1's
+    tinted (a picture drawn as pixels takes them without matplotlib)."""
+    return np.array([tint(colors[0], 0.45), (1.0, 1.0, 1.0), tint(colors[1], 0.45)], dtype=float)
+
+
 def two_class_cmap(colors: Array):
     """The colour map of P(class 1): class-0 colour → white → class-1 colour. The ends are
     tinted, not full colour, so that full-colour points stand out on their own region."""
     from matplotlib.colors import LinearSegmentedColormap
 
-    return LinearSegmentedColormap.from_list("two-classes", two_class_ends(colors))
+    return LinearSegmentedColormap.from_list("two-classes", two_class_colors(colors))
 
 
 TWO_CLASS_BANDS = 10  # bands of P(class 1) in boundary.png and boundaries.png
-
-
-def two_class_ends(colors: Array) -> Array:
-    """(3, 3) RGB: `two_class_cmap`'s colours at P(class 1) = 0, 0.5, 1."""
-    return np.array([tint(colors[0], 0.45), (1.0, 1.0, 1.0), tint(colors[1], 0.45)])
 
 
 def two_class_band_colors(colors: Array) -> Array:
@@ -495,7 +496,7 @@ def two_class_band_colors(colors: Array) -> Array:
     256 table entries below), computed without matplotlib (the pictures drawn as pixels)."""
     levels = np.linspace(0, 1, TWO_CLASS_BANDS + 1)
     entry = np.minimum((0.5 * (levels[:-1] + levels[1:]) * 256).astype(int), 255)  # Colormap.__call__'s lookup
-    ends = two_class_ends(colors)
+    ends = two_class_colors(colors)
     return np.column_stack([np.interp(entry / 255, [0.0, 0.5, 1.0], ends[:, c]) for c in range(3)])
 
 
@@ -508,12 +509,19 @@ def banded_two_classes(colors: Array) -> tuple[Any, Any]:
     return cmap, BoundaryNorm(np.linspace(0, 1, TWO_CLASS_BANDS + 1), cmap.N)
 
 
+def one_class_colors(color) -> Array:
+    """(2, 3): the colours `one_class_cmap` runs through, white and the class's tinted;
+    color: '#rrggbb' or (r, g, b)."""
+    rgb = hex_rgb(color) if isinstance(color, str) else tuple(color)[:3]
+    return np.array([(1.0, 1.0, 1.0), tint(rgb, 0.55)], dtype=float)
+
+
 def one_class_cmap(color):
     """The colour map of one class's probability: white (0) → the class's colour (1), tinted as
     two_class_cmap's ends are, so that the class's own full-colour points stand out on it."""
-    from matplotlib.colors import LinearSegmentedColormap, to_rgb
+    from matplotlib.colors import LinearSegmentedColormap
 
-    return LinearSegmentedColormap.from_list("one-class", [(1.0, 1.0, 1.0), tint(to_rgb(color), 0.55)])
+    return LinearSegmentedColormap.from_list("one-class", one_class_colors(color))
 
 
 def region_colors(P: Array, colors: Array) -> Array:

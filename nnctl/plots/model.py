@@ -67,7 +67,33 @@ from nnctl.plots.common import (
     target_column,
     two_class_cmap,
 )
+from nnctl.plots.network_parts import (
+    CAPTION_FONT,
+    COLUMN_GAP,
+    EDGE_ALPHA,
+    LABEL_GAP,
+    NETWORK_FONT,
+    NETWORK_RESOLUTION,
+    NODE,
+    ZERO_EDGE_ALPHA,
+    ZERO_EDGE_DASHES,
+    NodeMap,
+    activation_scale,
+    edge_color,
+    edge_curve,
+    edge_width,
+    layer_title,
+    network_inches,
+    network_limits,
+    network_note,
+    node_label,
+    node_maps_over_plane,
+    node_rows,
+    strongest_units,
+    widest_weight,
+)
 from nnctl.plots.raster import model as raster_model
+from nnctl.plots.raster import network as raster_network
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -534,17 +560,6 @@ def _input_row(values: Array, names: list[str]) -> dict[str, Any]:
             "bar_label": "input", "is_output": False}
 
 
-def activation_scale(values: Array) -> tuple[str, tuple[float, float], str]:
-    """(colour map, (low, high), what the colours mean) of one layer's activations, any shape:
-    a diverging scale centred at 0 when they take both signs (tanh), a sequential one from 0
-    when they do not (relu, sigmoid)."""
-    low, high = float(values.min()), float(values.max())
-    scale = max(abs(low), abs(high), 1e-12)
-    if low < -1e-9 * scale:  # takes both signs (tanh): white is 0
-        return DIVERGING_CMAP, (-scale, scale), "purple < 0 (white) < green"
-    return SEQUENTIAL_CMAP, (0.0, scale), "0 (dark) to high (yellow)"  # non-negative: dark is 0
-
-
 def _output_row(values: Array, name: str, data: PlotData) -> dict[str, Any]:
     """The output's panels, in the colours of boundary.png and fit.png: P(class 1) once for two
     classes (or one sigmoid column) on class 0's colour → white → class 1's colour, one panel per
@@ -579,48 +594,11 @@ def _class_dots(ax: Axes, data: PlotData) -> None:
 
 # ---------------------------------------------------------------- network.png
 
-MAX_NODES_DRAWN = 8  # per column, Playground's own limit: a wider layer shows its strongest units
-MAX_EDGE_POINTS = 7.0  # the line width of the largest |w| drawn; every other edge in proportion
-ZERO_EDGE_POINTS = 0.7  # an exact zero (L1) is drawn thin, dashed and grey, not left out
-NODE = 0.72  # a node's side, in the picture's units (a row is 1 apart, a column COLUMN_GAP)
-COLUMN_GAP = 2.6
-NETWORK_INCHES = 0.78  # inches per picture unit
-NETWORK_RESOLUTION = 40  # grid side of a node's map: enough at 0.56 inches
-
-
-def edge_color(w: float) -> tuple[float, float, float, float]:
-    """The colour of an edge of weight w, from the diverging map of signed values: green for
-    w > 0, purple for w < 0 (the ends of DIVERGING_CMAP, so they read on white), grey for 0."""
-    from matplotlib import colormaps
-    from matplotlib.colors import to_rgba
-
-    if w == 0:
-        return to_rgba(NEUTRAL)
-    return colormaps[DIVERGING_CMAP](0.88 if w > 0 else 0.12)
-
-
-def strongest_units(weights: list[Array], most: int = MAX_NODES_DRAWN) -> list[Array]:
-    """The nodes drawn in each column (inputs, each hidden layer, outputs), sorted indices.
-
-    weights: [W0 (d, h1), W1 (h1, h2), ..., W_L (h_L, K)]. A column of at most `most` nodes is
-    drawn whole, and so is the output; a wider one keeps the `most` nodes of largest strength,
-    Σ|w| over the edges into and out of the node (all of them, drawn or not)."""
-    sizes = [weights[0].shape[0], *(W.shape[1] for W in weights)]
-    chosen = []
-    for layer, size in enumerate(sizes):
-        if size <= most or layer == len(sizes) - 1:
-            chosen.append(np.arange(size))
-            continue
-        strength = np.abs(weights[layer]).sum(axis=1) if layer < len(weights) else 0.0
-        strength = strength + (np.abs(weights[layer - 1]).sum(axis=0) if layer > 0 else 0.0)
-        chosen.append(np.sort(np.argsort(-strength, kind="stable")[:most]))
-    return chosen
-
 
 def plot_network(
     weights: list[Array],
     data: PlotData,
-    path: Path,
+    path: Path | None,
     *,
     title: str,
     layer_names: list[str],
@@ -628,6 +606,7 @@ def plot_network(
     input_names: list[str] | None = None,
     dpi: int = DPI,
     resolution: int = NETWORK_RESOLUTION,
+    creator: str | None = None,
 ) -> Path:
     """The network as TensorFlow Playground draws it: a column of nodes per layer, inputs at the
     left (named by `input_names`, the network's inputs, e.g. x0^2 when features were computed
@@ -642,32 +621,35 @@ def plot_network(
     Edges: line width ∝ |w| over the whole picture (the largest drawn is MAX_EDGE_POINTS),
     green w > 0, purple w < 0 (`edge_color`), an exact 0 thin, dashed and grey. A column wider
     than MAX_NODES_DRAWN shows its strongest nodes (`strongest_units`), and the note says so.
-    Returns `path`.
+    A PNG of the nets `raster.network` draws (every node a map, none left out) is drawn there
+    as pixels, in tens of milliseconds instead of a third of a second. Returns `path`.
     """
+    if path is not None and Path(path).suffix.lower() == ".png" and raster_network.drawn_here(weights, data,
+                                                                                              node_maps):
+        return raster_network.plot_network(weights, data, path, title=title, layer_names=layer_names,
+                                           node_maps=node_maps, input_names=input_names, dpi=dpi,
+                                           resolution=resolution, creator=creator)
     figure = _network_figure(weights, data, title=title, layer_names=layer_names, node_maps=node_maps,
                              input_names=input_names, resolution=resolution)
-    return save(figure, path, dpi)
+    return save(figure, path, dpi, creator=creator)
 
 
 def _network_figure(weights: list[Array], data: PlotData, *, title: str, layer_names: list[str],
                     node_maps: Callable[[Array], list[Array]] | None, resolution: int,
                     input_names: list[str] | None = None) -> Figure:
     """The figure of `plot_network`, unsaved: one axes (`draw_network`), the note below it."""
-    chosen = strongest_units([np.asarray(W) for W in weights])
-    rows = max(len(c) for c in chosen)
-    fig = constrained_figure((max(6.0, NETWORK_INCHES * (COLUMN_GAP * (len(chosen) - 1) + 3.2)),
-                              NETWORK_INCHES * (rows + 0.9) + 1.4))
+    fig = constrained_figure(network_inches(strongest_units([np.asarray(W) for W in weights])))
     note = draw_network(fig.add_subplot(), weights, data, layer_names=layer_names, node_maps=node_maps,
                         input_names=input_names, resolution=resolution)
     # below the nodes: above them it ran into the layers' names
-    fig.supxlabel(note, fontsize=8, wrap=True)
+    fig.supxlabel(note, fontsize=CAPTION_FONT, wrap=True)
     figure_title(fig, title)
     return fig
 
 
 def draw_network(ax: Axes, weights: list[Array], data: PlotData, *, layer_names: list[str],
                  node_maps: Callable[[Array], list[Array]] | None, input_names: list[str] | None = None,
-                 resolution: int = NETWORK_RESOLUTION, fontsize: float = 9.0) -> str:
+                 resolution: int = NETWORK_RESOLUTION, fontsize: float = NETWORK_FONT) -> str:
     """The network of `plot_network` on `ax` in picture units, nodes centred on (COLUMN_GAP ·
     column, row), each column centred; returns the note that says what the picture shows (the
     animation's network panel draws each frame with this)."""
@@ -675,115 +657,66 @@ def draw_network(ax: Axes, weights: list[Array], data: PlotData, *, layer_names:
     if len(layer_names) != len(weights):
         raise ValueError(f"{len(weights)} weight matrices but {len(layer_names)} layer names")
     chosen = strongest_units(weights)
-    rows = max(len(c) for c in chosen)
-    at = [(len(c) - 1) / 2 - np.arange(len(c)) for c in chosen]  # each column centred, top down
+    at = node_rows(chosen)
     widest = _draw_edges(ax, weights, chosen, at)
-    maps = _node_images(node_maps, data, chosen, resolution) if node_maps is not None else None
+    maps = node_maps_over_plane(node_maps, data, chosen, resolution) if node_maps is not None else None
     for column, units in enumerate(chosen):
         _draw_column(ax, column, units, at[column], maps[column] if maps else None, data,
                      ["inputs", *layer_names][column], len(chosen), fontsize, input_names)
-    ax.set_xlim(-1.9, COLUMN_GAP * (len(chosen) - 1) + 1.3)
-    ax.set_ylim(-(rows - 1) / 2 - 0.5, (rows - 1) / 2 + 1.0)
+    xlim, ylim = network_limits(chosen)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
     ax.set_aspect("equal")
     ax.axis("off")
-    return _network_note(weights, chosen, widest, maps is not None)
+    return network_note(weights, chosen, widest, maps is not None)
 
 
 def _draw_edges(ax: Axes, weights: list[Array], chosen: list[Array], at: list[Array]) -> float:
-    """One curve per weight between drawn nodes (Playground's S-shaped links), width ∝ |w|;
-    returns the largest |w| drawn (0 when every one is 0). gid "W{layer}[i,j]" names each edge."""
+    """One curve per weight between drawn nodes (`edge_curve`: Playground's S-shaped links),
+    width ∝ |w| (`edge_width`); returns the largest |w| drawn (0 when every one is 0). gid
+    "W{layer}[i,j]" names each edge."""
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as CurvePath
 
-    widest = max(float(np.abs(W[np.ix_(chosen[layer], chosen[layer + 1])]).max(initial=0.0))
-                 for layer, W in enumerate(weights))
+    widest = widest_weight(weights, chosen)
     for layer, W in enumerate(weights):
-        x0, x1 = COLUMN_GAP * layer + NODE / 2, COLUMN_GAP * (layer + 1) - NODE / 2
-        middle = (x0 + x1) / 2
         for a, i in enumerate(chosen[layer]):
             for b, j in enumerate(chosen[layer + 1]):
                 w = float(W[i, j])
-                # edges arrive spread over the middle of the node's side, in their sources' order,
-                # as Playground's do: a fan-in of eight reads as eight lines, not one knot
-                y0 = at[layer][a]
-                y1 = at[layer + 1][b] + (a - (len(chosen[layer]) - 1) / 2) / len(chosen[layer]) * 0.4 * NODE
-                curve = CurvePath([(x0, y0), (middle, y0), (middle, y1), (x1, y1)],
+                curve = CurvePath(edge_curve(layer, a, b, chosen, at),
                                   [CurvePath.MOVETO, CurvePath.CURVE4, CurvePath.CURVE4, CurvePath.CURVE4])
-                style = ({"linewidth": MAX_EDGE_POINTS * abs(w) / widest, "linestyle": "-", "alpha": 0.85}
-                         if w != 0 else {"linewidth": ZERO_EDGE_POINTS, "linestyle": (0, (3, 2)), "alpha": 0.7})
+                style = ({"linestyle": "-", "alpha": EDGE_ALPHA} if w != 0
+                         else {"linestyle": (0, ZERO_EDGE_DASHES), "alpha": ZERO_EDGE_ALPHA})
                 ax.add_patch(PathPatch(curve, facecolor="none", edgecolor=edge_color(w), capstyle="butt",
-                                       zorder=1, gid=f"W{layer}[{i},{j}]", **style))
+                                       linewidth=edge_width(w, widest), zorder=1, gid=f"W{layer}[{i},{j}]", **style))
     return widest
 
 
-def _node_images(node_maps: Callable[[Array], list[Array]], data: PlotData, chosen: list[Array],
-                 resolution: int) -> list[list[tuple[Array, Any, Any]]]:
-    """Per column, per drawn node: (its map (r, r), colour map, Normalize) over the input plane."""
-    from matplotlib.colors import Normalize
-
-    if data.n_features != 2:
-        raise ValueError(f"node maps need 2-D input, got {data.n_features}-D")
-    xx, yy, _ = plane_grid(all_X(data), resolution)
-    values = [np.asarray(m, dtype=float).reshape(resolution, resolution, -1) for m in node_maps(grid_points(xx, yy))]
-    if len(values) != len(chosen):
-        raise ValueError(f"{len(values)} node maps but {len(chosen)} columns of nodes")
-    columns = []
-    for column, (units, V) in enumerate(zip(chosen, values, strict=True)):
-        if column == len(chosen) - 1 and data.task == "classification":
-            P = as_probabilities(V.reshape(resolution * resolution, -1)).reshape(resolution, resolution, -1)
-            colors = class_colors(count_classes(data, P.shape[-1]))
-            if V.shape[-1] == 1:  # one score column: P(class 1) on class 0's colour → class 1's
-                columns.append([(P[..., 1], two_class_cmap(colors), Normalize(0.0, 1.0))])
-            else:
-                columns.append([(P[..., k], one_class_cmap(colors[k]), Normalize(0.0, 1.0)) for k in units])
-            continue
-        cmap, value_range, _ = activation_scale(V[..., units])
-        columns.append([(V[..., k], cmap, Normalize(*value_range)) for k in units])
-    return columns
-
-
-def _draw_column(ax: Axes, column: int, units: Array, at: Array, maps: list | None, data: PlotData,
+def _draw_column(ax: Axes, column: int, units: Array, at: Array, maps: list[NodeMap] | None, data: PlotData,
                  name: str, n_columns: int, fontsize: float, input_names: list[str] | None = None) -> None:
     """One layer's nodes: a heatmap framed in black (or a plain grey box), the inputs named at
     the left, hidden units numbered above, outputs named at the right; the layer's name on top."""
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
     from matplotlib.patches import Rectangle
 
     x = COLUMN_GAP * column
     for a, (k, y) in enumerate(zip(units, at, strict=True)):
         box = (x - NODE / 2, x + NODE / 2, y - NODE / 2, y + NODE / 2)
         if maps is not None and a < len(maps):
-            image, cmap, norm = maps[a]
-            ax.imshow(image, origin="lower", extent=box, cmap=cmap, norm=norm, interpolation="bilinear",
-                      zorder=3, gid=f"node {column}:{k}")
+            node = maps[a]
+            cmap = node.cmap if isinstance(node.cmap, str) else LinearSegmentedColormap.from_list("node", node.cmap)
+            ax.imshow(node.values, origin="lower", extent=box, cmap=cmap, norm=Normalize(node.low, node.high),
+                      interpolation="bilinear", zorder=3, gid=f"node {column}:{k}")
         face = "none" if maps is not None else "#e8e8e8"
         ax.add_patch(Rectangle((box[0], box[2]), NODE, NODE, facecolor=face, edgecolor=EDGE, lw=0.8, zorder=4))
+        label = node_label(data, column, int(k), len(units), n_columns, input_names)
         if column == 0:
-            named = input_names[int(k)] if input_names is not None else data.feature_name(int(k))
-            ax.text(box[0] - 0.12, y, named, ha="right", va="center", fontsize=fontsize)
+            ax.text(box[0] - LABEL_GAP, y, label, ha="right", va="center", fontsize=fontsize)
         elif column == n_columns - 1:
-            label = (f"P({data.class_label(int(k) if len(units) > 1 else 1)})" if data.task == "classification"
-                     else ("ŷ" if len(units) == 1 else f"ŷ{int(k) + 1}"))
-            ax.text(box[1] + 0.12, y, label, ha="left", va="center", fontsize=fontsize)
+            ax.text(box[1] + LABEL_GAP, y, label, ha="left", va="center", fontsize=fontsize)
         else:
-            ax.text(x, box[3] + 0.03, f"{int(k) + 1}", ha="center", va="bottom", fontsize=0.72 * fontsize,
-                    color=NEUTRAL_DARK)
-    ax.text(x, max(at) + NODE / 2 + 0.3, name.replace(" (", "\n("), ha="center", va="bottom", fontsize=fontsize)
-
-
-def _network_note(weights: list[Array], chosen: list[Array], widest: float, maps: bool) -> str:
-    """What the edges and nodes mean, and which nodes a wide layer shows, under the title."""
-    sizes = [weights[0].shape[0], *(W.shape[1] for W in weights)]
-    parts = [f"edge width ∝ |w| (widest |w| = {widest:.3g}) · green w > 0 · purple w < 0 · dashed grey: w = 0"]
-    zeros = sum(int((W == 0).sum()) for W in weights)
-    if zeros:
-        parts[0] += f" ({zeros} of {sum(W.size for W in weights)} weights)"
-    cut = [f"{'inputs' if layer == 0 else f'hidden {layer}'}: {len(c)} of {n}"
-           for layer, (c, n) in enumerate(zip(chosen, sizes, strict=True)) if len(c) < n]
-    if cut:
-        parts.append("shown: the strongest nodes (largest Σ|w| in and out) · " + ", ".join(cut))
-    if maps:
-        parts.append("each node: its value over the input plane (hidden: purple < 0 < green, or dark 0 to yellow)")
-    return "\n".join(parts)
+            ax.text(x, box[3] + 0.03, label, ha="center", va="bottom", fontsize=0.72 * fontsize, color=NEUTRAL_DARK)
+    ax.text(x, max(at) + NODE / 2 + 0.3, layer_title(name), ha="center", va="bottom", fontsize=fontsize)
 
 
 # ---------------------------------------------------------------- moved.png

@@ -45,7 +45,8 @@ from nnctl.data import read_dataset
 from nnctl.errors import NnctlError
 from nnctl.files import read_json, read_metrics, write_text
 from nnctl.plots.common import CLASS_COLORS, MORE_CLASS_COLORS, padded_box, plane_grid
-from nnctl.plots.model import MAX_NODES_DRAWN, MAX_UNITS_DRAWN, strongest_units
+from nnctl.plots.model import MAX_UNITS_DRAWN
+from nnctl.plots.network_parts import MAX_NODES_DRAWN, strongest_units
 from nnctl.runs import CHECKPOINTS, LIVE_FILE, RESUME_EVERY, RESUME_FILE, Run, load_run, load_state
 from nnctl.sweeps.results import RUNS, SWEEP_YAML, read_sweep_yaml
 from nnctl.vocabulary import METRICS

@@ -121,13 +121,14 @@ class Canvas:
 
     # ------------------------------------------------------------ shapes
 
-    def line(self, x: Array, y: Array, *, color: Color, width: float = 1.5, style: str = "-",
+    def line(self, x: Array, y: Array, *, color: Color, width: float = 1.5, style: str | tuple[float, ...] = "-",
              alpha: float = 1.0) -> None:
         """A polyline through (x[i], y[i]) (final pixels); a NaN breaks it. style: '-', '--',
-        ':' or '-.' with matplotlib's dash lengths (scaled by the width). width: points."""
+        ':' or '-.' with matplotlib's dash lengths, or the lengths themselves (on, off, ...), all
+        in line widths (matplotlib scales dashes by the width). width: points."""
         x, y = np.asarray(x, float), np.asarray(y, float)
         fill, thick = blend(color, alpha), max(1, round(self._big(width)))
-        r, dashes = thick / 2, DASHES[style]
+        r, dashes = thick / 2, (DASHES[style] if isinstance(style, str) else tuple(style))
         finite = np.isfinite(x) & np.isfinite(y)
         for run in _runs(finite):
             xy = np.column_stack([x[run], y[run]]) * SUPERSAMPLE
