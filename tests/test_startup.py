@@ -39,6 +39,18 @@ def test_no_heavy_imports(args, tmp_path):
     assert "HEAVY []" in out, out
 
 
+def test_a_run_with_its_default_pictures_imports_no_matplotlib(tmp_path):
+    """loss.png and boundary.png (and network.png of a small net) are drawn as pixels
+    (nnctl.plots.raster): matplotlib's import alone took longer than the whole run (issue 18)."""
+    config = tmp_path / "c.yaml"
+    config.write_text("data: {name: moons, n_samples: 100}\nmodel: {hidden: [4]}\ntrain: {epochs: 2}\n")
+    args = ["train", str(config), "--quiet", "--run-dir", str(tmp_path / "run")]
+    out = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=("matplotlib", "sklearn", "scipy"))],
+                         capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out, out
+    assert {"loss.png", "boundary.png"} <= {p.name for p in (tmp_path / "run").iterdir()}
+
+
 @pytest.mark.parametrize("words, cword, expected", [
     ("nnctl tr", 1, "train"),
     ("nnctl train --ov", 2, "--overwrite"),
