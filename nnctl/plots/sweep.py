@@ -59,7 +59,7 @@ from nnctl.plots.common import (
 from nnctl.plots.model import confusion_counts
 from nnctl.plots.raster import sweep as raster_sweep
 from nnctl.plots.raster.regions import regions_thumbnail
-from nnctl.plots.raster.sweep import SweepLine, SweepPanel, SweepPicture
+from nnctl.plots.raster.sweep import RunsPicture, SweepLine, SweepPanel, SweepPicture
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -519,8 +519,35 @@ def plot_boundaries(
     so panels compare at a glance; each title carries the run's accuracy. One colour bar
     (`score_label`, two classes) and one legend serve the whole figure. Returns `path`.
     """
+    if path is not None and Path(path).suffix.lower() == ".png":
+        picture = _runs_picture(panels, title=title, score_label=score_label, resolution=resolution, ncols=ncols)
+        if picture is not None:
+            return raster_sweep.plot_boundaries(panels, picture, path, dpi=dpi)
     figure = _boundaries_figure(panels, title=title, score_label=score_label, resolution=resolution, ncols=ncols)
     return save(figure, path, dpi)
+
+
+def _runs_picture(panels: list[tuple[str, Callable[[Array], Array], PlotData]], *, title: str, score_label: str,
+                  resolution: int, ncols: int | None) -> RunsPicture | None:
+    """boundaries.png's layout as `raster_sweep` draws it, as `_boundaries_figure` lays it out
+    (the same grid, plane, titles and colours), without predicting any run's grid: each model
+    scores one point here, to count its classes. None where matplotlib draws (many classes)."""
+    _check_runs(panels)
+    labels, shared = _split_common_parts([label for label, _, _ in panels])
+    plane = plane_grid(np.vstack([all_X(data) for _, _, data in panels]), resolution)
+    point = grid_points(*plane[:2])[:1]
+    scores = [as_probabilities(np.asarray(predict(point), dtype=float)).shape[-1] for _, predict, _ in panels]
+    n_classes = max(count_classes(data, k) for (_, _, data), k in zip(panels, scores, strict=True))
+    if not raster_sweep.boundaries_drawn_here(n_classes):
+        return None
+    grid, wrapped = _run_grid(labels, ncols, plane[2])
+    return RunsPicture(_boundaries_heading(title, shared), wrapped, grid, plane, class_colors(n_classes), 2 in scores,
+                       score_label, (RUNS_LEFT, RUNS_BOTTOM, RUNS_GAP, RUNS_TITLE_LINE))
+
+
+def _boundaries_heading(title: str, shared: str) -> str:
+    """boundaries.png's bold title: the sweep's, and what every run shares ("seed 0")."""
+    return title + (f"\nevery run: {shared}" if shared else "")
 
 
 def _boundary_columns(n: int) -> int:
@@ -595,7 +622,7 @@ def _boundaries_figure(
 
     labels, shared = _split_common_parts([label for label, _, _ in panels])
     runs = run_boundaries(panels, labels, resolution=resolution, ncols=ncols)
-    heading = title + (f"\nevery run: {shared}" if shared else "")
+    heading = _boundaries_heading(title, shared)
     top = 0.12 + RUNS_TITLE_LINE * (heading.count("\n") + 1)
     fig = Figure(figsize=(runs.width, runs.height + RUNS_BOTTOM + top))
     runs.draw(fig, score_label, top=top)

@@ -12,6 +12,8 @@ edges, all in the sizes the figure gave them at THUMB_DPI.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from nnctl.plots.common import (
@@ -26,6 +28,7 @@ from nnctl.plots.common import (
     plane_grid,
     region_colors,
     sample_rows,
+    tint,
 )
 
 SUPERSAMPLE = 3  # lines and dots drawn at 3x and averaged down: their edges anti-aliased
@@ -39,6 +42,22 @@ def _rgb(color) -> tuple[int, int, int]:
     return tuple(int(round(255 * float(c))) for c in color[:3])  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class RegionLook:
+    """How `regions_pixels` draws its marks: the points' areas (pt², as scatter's s) of train
+    (circles) and validation (squares), their dark edge (pt), the boundary's width (pt, over a
+    5.5-pt white halo), at most how many points (a stratified sample, each split its share), and
+    two classes shaded in ten bands of P(class 1) (`two_class_bands`, boundaries.png's colour
+    bar) instead of `region_colors`."""
+
+    train_area: float
+    validation_area: float
+    edge_width: float = 0.4
+    boundary_width: float = 2.2
+    most_points: int = THUMB_POINTS
+    banded: bool = False
+
+
 def regions_thumbnail(predict, data: PlotData, colors: Array, size: tuple[int, int], *, resolution: int,
                       point_area: float, dpi: float) -> Array:
     """(h, w, 3) uint8: a 2-D classifier over the padded box of its data (as `plane_grid`),
@@ -47,14 +66,23 @@ def regions_thumbnail(predict, data: PlotData, colors: Array, size: tuple[int, i
     over a 5.5-pt white halo), the points in their true class's colour (circles: train, squares:
     validation; `point_area` in pt² as scatter's s, a dark 0.4-pt edge) at `dpi` pixels an inch.
     predict: X (n, 2) -> (n, K) scores, as `plot_boundary` takes it."""
+    xx, yy, extent = plane_grid(np.vstack([X for _, X, _ in data.splits()]), resolution)
+    P = as_probabilities(np.asarray(predict(grid_points(xx, yy)), dtype=float)).reshape(resolution, resolution, -1)
+    return regions_pixels(P, (xx, yy, extent), data, colors, size, dpi=dpi,
+                          look=RegionLook(point_area, point_area))
+
+
+def regions_pixels(P: Array, plane: tuple, data: PlotData, colors: Array, size: tuple[int, int], *, dpi: float,
+                   look: RegionLook) -> Array:
+    """(h, w, 3) uint8, `size` = (w, h) pixels: the class probabilities P: (r, r, K) on `plane`
+    (xx, yy, extent, as `plane_grid` gives them) as regions, their boundary and the points of
+    `data`, drawn as `look` says (see `regions_thumbnail`)."""
     from PIL import Image, ImageDraw
 
     width, height = size
-    xx, yy, extent = plane_grid(np.vstack([X for _, X, _ in data.splits()]), resolution)
-    P = as_probabilities(np.asarray(predict(grid_points(xx, yy)), dtype=float)).reshape(resolution, resolution, -1)
-    cells = np.ascontiguousarray((255 * region_colors(P, colors)[::-1]).round().astype(np.uint8))  # row 0 on top
+    xx, yy, extent = plane
     big = (width * SUPERSAMPLE, height * SUPERSAMPLE)
-    image = Image.fromarray(cells, "RGB").resize(big, Image.Resampling.BILINEAR)
+    image = _shading(P, colors, big, banded=look.banded)
     draw = ImageDraw.Draw(image)
     per_point = dpi / 72 * SUPERSAMPLE  # pixels of the big canvas per typographic point
 
@@ -63,21 +91,49 @@ def regions_thumbnail(predict, data: PlotData, colors: Array, size: tuple[int, i
         return np.column_stack([(xy[:, 0] - extent[0]) / (extent[1] - extent[0]) * big[0],
                                 (extent[3] - xy[:, 1]) / (extent[3] - extent[2]) * big[1]])
 
-    radius = 0.5 * (np.sqrt(point_area) + 0.4) * per_point  # the edge is stroked on the outline, half outside
-    edge = max(1, round(0.4 * per_point))
+    edge = max(1, round(look.edge_width * per_point))
     total = sum(len(y) for _, _, y in data.splits())
+    fills, outline = [_rgb(c) for c in colors], _rgb(EDGE)
     for split, X, y in data.splits():
-        keep = sample_rows(class_indices(y), -(-THUMB_POINTS * len(y) // total))  # each split its share
+        keep = sample_rows(class_indices(y), -(-look.most_points * len(y) // total))  # each split its share
+        area = look.train_area if split == "train" else look.validation_area
+        radius = 0.5 * (np.sqrt(area) + look.edge_width) * per_point  # the edge is stroked on the outline
         shape = draw.ellipse if split == "train" else draw.rectangle
         half = radius if split == "train" else 0.886 * radius  # a square of the circle's area
-        fills, outline = [_rgb(c) for c in colors], _rgb(EDGE)
         for (u, v), k in zip(to_pixels(X[keep]).tolist(), class_indices(y)[keep].tolist(), strict=True):
             shape((u - half, v - half, u + half, v + half), fill=fills[k], outline=outline, width=edge)
     for line in _boundary_lines(xx, yy, P):
         points = [tuple(p) for p in to_pixels(line).tolist()]
         draw.line(points, fill=(255, 255, 255), width=round(5.5 * per_point))
-        draw.line(points, fill=_rgb(BOUNDARY), width=round(2.2 * per_point))
+        draw.line(points, fill=_rgb(BOUNDARY), width=round(look.boundary_width * per_point))
     return np.asarray(image.resize(size, Image.Resampling.BOX))
+
+
+BANDS = 10  # two classes: P(class 1) in ten bands, each its middle's colour (`banded_two_classes`)
+
+
+def two_class_bands(colors: Array) -> Array:
+    """(BANDS, 3) floats: the colour of each band of P(class 1), class 0's colour tinted to 0.45
+    → white at 0.5 → class 1's, at each band's middle: `banded_two_classes` without matplotlib."""
+    middles = (np.arange(BANDS) + 0.5) / BANDS
+    strength = 0.45 * np.abs(2 * middles - 1)
+    return np.where((middles < 0.5)[:, None], tint(colors[0], strength), tint(colors[1], strength))
+
+
+def _shading(P: Array, colors: Array, big: tuple[int, int], *, banded: bool):
+    """The regions of P: (r, r, K) as a Pillow image of `big` (w, h) pixels, row 0 on top:
+    two classes in bands of P(class 1) bilinearly resampled first (band edges crisp, as imshow
+    colours the resampled data), else `region_colors` resampled bilinearly."""
+    from PIL import Image
+
+    if banded and P.shape[-1] == 2:
+        p1 = Image.fromarray(np.ascontiguousarray(P[::-1, :, 1], dtype=np.float32), "F")
+        p1 = np.asarray(p1.resize(big, Image.Resampling.BILINEAR))
+        band = np.clip((p1 * BANDS).astype(int), 0, BANDS - 1)
+        table = (255 * two_class_bands(colors)).round().astype(np.uint8)
+        return Image.fromarray(np.ascontiguousarray(table[band]), "RGB")
+    cells = np.ascontiguousarray((255 * region_colors(P, colors)[::-1]).round().astype(np.uint8))  # row 0 on top
+    return Image.fromarray(cells, "RGB").resize(big, Image.Resampling.BILINEAR)
 
 
 def _boundary_lines(xx: Array, yy: Array, P: Array) -> list[Array]:

@@ -20,20 +20,33 @@ plain values (`SweepPicture`, a `_RunGrid`), and this module draws it in matplot
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from nnctl.files import atomic_write
 from nnctl.plots.common import (
+    BOUNDARY,
     CLASS_COLORS,
+    EDGE,
     FINE_LOG_TICKS_DECADES,
     LAYOUT_PAD,
+    MAX_POINTS_DRAWN,
+    NEUTRAL,
     NEUTRAL_DARK,
+    SPLIT_MARKERS,
     Array,
+    PlotData,
+    as_probabilities,
+    grid_points,
+    percent,
+    predicted_classes,
 )
 from nnctl.plots.raster.canvas import (
+    FRAME_WIDTH,
     LABEL_PAD,
     TICK_LENGTH,
     TICK_PAD,
@@ -42,10 +55,12 @@ from nnctl.plots.raster.canvas import (
     Panel,
     log_ticks,
     nice_ticks,
+    png_bytes,
     tick_labels,
     tick_space,
 )
 from nnctl.plots.raster.curves import autoscale_limits
+from nnctl.plots.raster.regions import RegionLook, regions_pixels, two_class_bands
 
 PANEL = (5.6, 4.1)  # inches a panel of sweep.png, as `sweep._sweep_figure`
 LEGEND_SIZE = 8.0  # points, the legend beside each panel and its title
@@ -240,3 +255,225 @@ def _side_legend(canvas: Canvas, panel: SweepPanel, left: float, top: float) -> 
                 canvas.line([x - cap, x + cap], [end, end], color=line.color, width=1.4)
             canvas.markers([(a + b) / 2], [middle], size=6.0, fill=line.color, edge=line.color, edge_width=1.0)
         canvas.text(b + gap, middle, line.label, size=LEGEND_SIZE, anchor="lm")
+
+
+# ---------------------------------------------------------------- boundaries.png
+
+
+def boundaries_drawn_here(n_classes: int) -> bool:
+    """Whether boundaries.png is drawn as pixels: up to ten classes (class_colors' own palette;
+    more take tab20's hues from matplotlib)."""
+    return n_classes <= 10
+
+
+@dataclass(frozen=True)
+class RunsPicture:
+    """boundaries.png as `plots.sweep` lays it out. heading: the bold title (with what every
+    run shares); labels: each panel's title lines, wrapped; grid: its `_RunGrid` (n, ncols,
+    nrows, font, width, height, row_height in inches, is_left, is_lowest); plane: (xx, yy,
+    extent) every run is evaluated on; colors: (K, 3) class colours; bar: a colour bar of
+    P(class 1) (some run has two scores), labelled score_label; margins: (left, bottom, gap,
+    title line) inches (RUNS_LEFT, RUNS_BOTTOM, RUNS_GAP, RUNS_TITLE_LINE)."""
+
+    heading: str
+    labels: list[str]
+    grid: Any
+    plane: tuple
+    colors: Array
+    bar: bool
+    score_label: str
+    margins: tuple[float, float, float, float]
+
+    def size(self) -> tuple[float, float]:
+        """(width, height) inches, as `_boundaries_figure` sizes its figure."""
+        left, bottom, gap, _ = self.margins
+        width = left + self.grid.ncols * (self.grid.width + gap) + 0.03 + (0.75 if self.bar else 0.0)
+        return width, self.grid.nrows * self.grid.row_height + bottom + self.top()
+
+    def top(self) -> float:
+        """Inches above the first row: the heading's lines."""
+        return 0.12 + self.margins[3] * (self.heading.count("\n") + 1)
+
+    def axes_box(self, index: int, dpi: float) -> tuple[int, int, int, int]:
+        """Panel `index`'s (x0, y0, x1, y1) whole pixels of the picture, y downward (`_run_axes`)."""
+        row, column = divmod(index, self.grid.ncols)
+        left, _, gap, _ = self.margins
+        x0 = left + column * (self.grid.width + gap)
+        y1 = self.top() + (row + 1) * self.grid.row_height - 0.04
+        return (round(x0 * dpi), round((y1 - self.grid.height) * dpi), round((x0 + self.grid.width) * dpi),
+                round(y1 * dpi))
+
+
+RUN_LOOK = RegionLook(train_area=5.0, validation_area=7.0, edge_width=0.3, boundary_width=1.1,
+                      most_points=MAX_POINTS_DRAWN, banded=True)  # boundaries.png's marks (`_run_points`)
+RUN_TICK = 2.0  # points: a panel's ticks, 1 pt from their labels
+
+
+def plot_boundaries(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture,
+                    path: Path, *, dpi: float, creator: str | None = None) -> Path:
+    """boundaries.png as pixels (see the module): runs as `plots.plot_boundaries` takes them."""
+    pixels = boundaries_pixels(runs, picture, dpi=dpi)
+    data = png_bytes(pixels, dpi=dpi, creator=creator)
+    del pixels
+    return atomic_write(path, lambda f: f.write(data), binary=True)
+
+
+def boundaries_pixels(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture, *,
+                      dpi: float) -> Array:
+    """(h, w, 3) uint8: the picture of `plot_boundaries`. One run at a time: its grid predicted,
+    its panel drawn on a canvas of its own and pasted in; nothing of it is kept."""
+    from PIL import Image
+
+    width, height = (max(1, int(v * dpi)) for v in picture.size())  # as Agg sizes a figure: truncated
+    image = Image.new("RGB", (width, height), (255, 255, 255))
+    splits: list[str] = []
+    for index, (_, predict, data) in enumerate(runs):
+        tile, origin, shown = _run_tile(index, predict, data, picture, dpi)
+        _paste(image, tile, origin)
+        splits += [split for split in shown if split not in splits]
+    heading = Canvas((width / dpi, picture.top()), dpi)
+    heading.text(width / 2, 0.06 * dpi, picture.heading, size=12.0 if picture.grid.n <= 12 else 11.0, bold=True,
+                 anchor="ma")
+    _paste(image, heading.pixels(), (0, 0))
+    if picture.bar:
+        _paste(image, *_colour_bar(picture, dpi))
+    _paste(image, *_runs_legend(picture, runs[0][2], splits, (width, height), dpi))
+    return np.asarray(image)
+
+
+def _paste(image, pixels: Array, origin: tuple[int, int]) -> None:
+    """`pixels` into the Pillow `image` at `origin` (x, y), their white left out: tiles overlap
+    in their margins, and what one drew there stays."""
+    from PIL import Image
+
+    ink = Image.fromarray(np.ascontiguousarray(255 * (pixels.min(axis=2) < 255), dtype=np.uint8), "L")
+    image.paste(Image.fromarray(np.ascontiguousarray(pixels), "RGB"), origin, ink)
+
+
+def _run_tile(index: int, predict: Callable[[Array], Array], data: PlotData, picture: RunsPicture,
+              dpi: float) -> tuple[Array, tuple[int, int], list[str]]:
+    """(pixels, their (x, y) in the picture, the splits drawn) of run `index`'s panel: its
+    regions, boundary and points (`regions_pixels`), frame, ticks (labelled on the left column
+    and under the lowest panels), axis names there, and its title: the label and the accuracy."""
+    grid, (xx, yy, extent) = picture.grid, picture.plane
+    box = picture.axes_box(index, dpi)
+    font, pt = grid.font, dpi / 72
+    lines = picture.labels[index].split("\n") if picture.labels[index] else []
+    accuracy = {split: float(np.mean(predicted_classes(predict, X) == np.asarray(y).reshape(-1).astype(int)))
+                for split, X, y in data.splits()}
+    lines.append(" · ".join(f"{'val' if s == 'validation' else s} {percent(a)}" for s, a in accuracy.items()))
+    left = box[0] - (round(picture.margins[0] * dpi) if grid.is_left(index) else round(RUN_TICK * pt) + 2)
+    top = box[1] - math.ceil((2.0 + 1.2 * font * (len(lines) + 0.3)) * pt)
+    below = (RUN_TICK + 2.0 + 2.4 * font) * pt if grid.is_lowest(index) else RUN_TICK * pt
+    right = box[2] + (round(0.15 * dpi) if grid.is_lowest(index) else 2)  # half a tick label past the frame
+    canvas = Canvas(((right - left) / dpi, (box[3] + math.ceil(below) + 2 - top) / dpi), dpi)
+    inner = (box[0] - left, box[1] - top, box[2] - left, box[3] - top)
+    P = as_probabilities(np.asarray(predict(grid_points(xx, yy)), dtype=float)).reshape(*xx.shape, -1)
+    regions = regions_pixels(P, picture.plane, data, picture.colors, (box[2] - box[0], box[3] - box[1]), dpi=dpi,
+                             look=RUN_LOOK)
+    Canvas.image(canvas, regions, inner, smooth=False)  # canvas.image is its Pillow picture, which hides the method
+    panel = canvas.panel(inner, extent[:2], extent[2:])
+    panel.frame()
+    _run_ticks(panel, index, grid, data)
+    for k, line in enumerate(reversed(lines)):  # the last line's baseline 2 pt above the frame
+        canvas.text((inner[0] + inner[2]) / 2, inner[1] - 2.0 * pt - k * 1.2 * font * pt, line, size=font,
+                    anchor="ms")
+    return canvas.pixels(), (left, top), list(accuracy)
+
+
+def _run_ticks(panel: Panel, index: int, grid: Any, data: PlotData) -> None:
+    """A panel's ticks on both axes (MaxNLocator(nbins=4)), 2 pt long; their labels in font - 1
+    points and the features' names only on the left column and under the lowest panels."""
+    canvas, (x0, y0, x1, y1) = panel.canvas, panel.box
+    font, length, pad = grid.font, canvas.pt(RUN_TICK), canvas.pt(1.0)
+    xticks, yticks = max_n_ticks(*panel.xlim, 4), max_n_ticks(*panel.ylim, 4)
+    u, _ = panel.px(xticks, np.full(len(xticks), panel.ylim[0]))
+    _, v = panel.px(np.full(len(yticks), panel.xlim[0]), yticks)
+    for a in u.tolist():
+        canvas.line([a, a], [y1, y1 + length], color="#000000", width=FRAME_WIDTH)
+    for b in v.tolist():
+        canvas.line([x0 - length, x0], [b, b], color="#000000", width=FRAME_WIDTH)
+    if grid.is_lowest(index):
+        for a, label in zip(u.tolist(), tick_labels(xticks), strict=True):
+            canvas.text(a, y1 + length + pad, label, size=font - 1, anchor="ma")
+        canvas.text((x0 + x1) / 2, y1 + length + 2 * pad + canvas.text_height(font - 1), data.feature_name(0),
+                    size=font, anchor="ma")
+    if grid.is_left(index):
+        labels = tick_labels(yticks)
+        for b, label in zip(v.tolist(), labels, strict=True):
+            canvas.text(x0 - length - pad, b, label, size=font - 1, anchor="rm")
+        far = x0 - length - pad - max((canvas.text_width(s, font - 1) for s in labels), default=0.0)
+        canvas.text(far - pad, (y0 + y1) / 2, data.feature_name(1), size=font, anchor="md", rotate=True)
+
+
+def _colour_bar(picture: RunsPicture, dpi: float) -> tuple[Array, tuple[int, int]]:
+    """(pixels, (x, y)) of the one colour bar of P(class 1) right of the grid's first row,
+    centred on the rows, at most 3.2 inches tall: the ten bands, ticks at 0, 0.2, …, 1 and the
+    score's name (`_runs_colour_bar`)."""
+    grid, (left, _, gap, _) = picture.grid, picture.margins
+    span = grid.nrows * grid.row_height
+    bar = min(0.8 * span, 3.2)
+    x0 = left + (min(grid.ncols, grid.n) - 1) * (grid.width + gap) + grid.width + gap + 0.12
+    y0 = picture.top() + span / 2 - bar / 2
+    origin = (math.floor((x0 - 0.05) * dpi), math.floor((y0 - 0.1) * dpi))
+    canvas = Canvas((0.75, bar + 0.2), dpi)
+    box = (x0 * dpi - origin[0], y0 * dpi - origin[1], (x0 + 0.12) * dpi - origin[0], (y0 + bar) * dpi - origin[1])
+    bands = two_class_bands(picture.colors)
+    step = (box[3] - box[1]) / len(bands)
+    for k, color in enumerate(bands):
+        canvas.rectangle((box[0], box[3] - (k + 1) * step, box[2], box[3] - k * step), fill=tuple(color))
+    panel = canvas.panel(box, (0.0, 1.0), (0.0, 1.0))
+    panel.frame()
+    ticks = np.linspace(0.0, 1.0, 6)
+    far = panel.yticks(ticks, tick_labels(ticks), size=grid.font, right=True)
+    canvas.text(far + canvas.pt(LABEL_PAD), (box[1] + box[3]) / 2, picture.score_label, size=grid.font + 1,
+                anchor="ma", rotate=True)
+    return canvas.pixels(), origin
+
+
+def _runs_legend(picture: RunsPicture, data: PlotData, splits: list[str], size: tuple[int, int],
+                 dpi: float) -> tuple[Array, tuple[int, int]]:
+    """(pixels, (x, y)) of the legend centred under the grid: the classes' dots, the splits'
+    shapes in grey, the boundary line; in rows of at most seven, filled column by column
+    (`_runs_legend`'s fig.legend)."""
+    font = picture.grid.font + 1
+    entries = [(data.class_label(k), "o", 8.0, tuple(c)) for k, c in enumerate(picture.colors)]
+    entries += [(split, SPLIT_MARKERS[split], 7.0, NEUTRAL) for split in splits] + [("decision boundary", "", 0, "")]
+    columns = min(len(entries), 7)
+    rows = -(-len(entries) // columns)
+    canvas = Canvas((size[0] / dpi, picture.margins[1]), dpi)
+    em = canvas.pt(font)
+    row_height = canvas.text_height(font) + 0.5 * em
+    stacks = [entries[c * rows : (c + 1) * rows] for c in range(-(-len(entries) // rows))]
+    widths = [2.8 * em + max(canvas.text_width(label, font) for label, *_ in stack) for stack in stacks]
+    x = (canvas.width - sum(widths) - 2.0 * em * (len(stacks) - 1)) / 2
+    for stack, width in zip(stacks, widths, strict=True):
+        for k, (label, marker, marker_size, fill) in enumerate(stack):
+            middle = canvas.height - 0.9 * em - row_height * (rows - k - 0.5)
+            if marker:
+                canvas.markers([x + em], [middle], shape=marker, size=marker_size, fill=fill, edge=EDGE, edge_width=1.0)
+            else:
+                canvas.line([x, x + 2 * em], [middle, middle], color=BOUNDARY, width=1.1)
+            canvas.text(x + 2.8 * em, middle, label, size=font, anchor="lm")
+        x += width + 2.0 * em
+    return canvas.pixels(), (0, size[1] - canvas.height)
+
+
+MAX_N_STEPS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)  # MaxNLocator's default steps
+
+
+def max_n_ticks(low: float, high: float, nbins: int) -> Array:
+    """The ticks inside [low, high] matplotlib's MaxNLocator(nbins) puts there: the smallest of
+    its steps (MAX_N_STEPS x 10^k) at least (high - low) / nbins, a smaller one only when that
+    leaves fewer than two ticks inside."""
+    if not high > low:
+        return np.array([low])
+    scale = 10.0 ** math.floor(math.log10((high - low) / nbins))
+    steps = np.concatenate([0.1 * np.array(MAX_N_STEPS[:-1]), MAX_N_STEPS, [10 * MAX_N_STEPS[1]]]) * scale
+    first = int(np.nonzero(steps >= (high - low) / nbins)[0][0])
+    for step in steps[: first + 1][::-1]:
+        ticks = np.arange(math.floor(low / step), math.ceil(high / step) + 1) * step
+        inside = ticks[(ticks >= low - 1e-10 * step) & (ticks <= high + 1e-10 * step)]
+        if len(inside) >= 2:
+            return inside
+    return inside
