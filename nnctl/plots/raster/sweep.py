@@ -312,16 +312,15 @@ RUN_TICK = 2.0  # points: a panel's ticks, 1 pt from their labels
 def plot_boundaries(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture,
                     path: Path, *, dpi: float, creator: str | None = None) -> Path:
     """boundaries.png as pixels (see the module): runs as `plots.plot_boundaries` takes them."""
-    pixels = boundaries_pixels(runs, picture, dpi=dpi)
-    data = png_bytes(pixels, dpi=dpi, creator=creator)
-    del pixels
+    data = png_bytes(boundaries_image(runs, picture, dpi=dpi), dpi=dpi, creator=creator)
     return atomic_write(path, lambda f: f.write(data), binary=True)
 
 
-def boundaries_pixels(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture, *,
-                      dpi: float) -> Array:
-    """(h, w, 3) uint8: the picture of `plot_boundaries`. One run at a time: its grid predicted,
-    its panel drawn on a canvas of its own and pasted in; nothing of it is kept."""
+def boundaries_image(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture, *,
+                     dpi: float):
+    """The Pillow RGB image of `plot_boundaries` (np.asarray of it: (h, w, 3) uint8). One run at
+    a time: its grid predicted, its panel drawn on a canvas of its own and pasted in; nothing of
+    it is kept."""
     from PIL import Image
 
     width, height = (max(1, int(v * dpi)) for v in picture.size())  # as Agg sizes a figure: truncated
@@ -338,7 +337,7 @@ def boundaries_pixels(runs: Sequence[tuple[str, Callable[[Array], Array], PlotDa
     if picture.bar:
         _paste(image, *_colour_bar(picture, dpi))
     _paste(image, *_runs_legend(picture, runs[0][2], splits, (width, height), dpi))
-    return np.asarray(image)
+    return image
 
 
 def _paste(image, pixels: Array, origin: tuple[int, int]) -> None:
