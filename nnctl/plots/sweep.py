@@ -57,7 +57,9 @@ from nnctl.plots.common import (
     use_log_scale,
 )
 from nnctl.plots.model import confusion_counts
+from nnctl.plots.raster import sweep as raster_sweep
 from nnctl.plots.raster.regions import regions_thumbnail
+from nnctl.plots.raster.sweep import RunsPicture, SweepLine, SweepPanel, SweepPicture
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -113,6 +115,10 @@ def plot_sweep(rows: list[dict], settings: list[str], path: Path, *, metric: str
     ticks, the points coloured by a sampled other setting (with a colour bar) or by the values
     of the listed ones (a legend of at most MAX_SWEEP_LINES entries). Returns `path`.
     """
+    if path is not None and Path(path).suffix.lower() == ".png":
+        picture = _sweep_picture(rows, settings, metric=metric, title=title)
+        if picture is not None:
+            return raster_sweep.plot_sweep(picture, path, dpi=dpi)
     return save(_sweep_figure(rows, settings, metric=metric, title=title), path, dpi)
 
 
@@ -149,6 +155,54 @@ def _sweep_figure(rows: list[dict], settings: list[str], *, metric: str, title: 
     fig.suptitle(title, fontweight="bold")
     fig.supxlabel(_sweep_caption(rows, kept, values, settings, kinds), fontsize=9, color=NEUTRAL_DARK)
     return fig
+
+
+def _sweep_picture(rows: list[dict], settings: list[str], *, metric: str, title: str) -> SweepPicture | None:
+    """What `_sweep_figure` draws, as the plain values `raster_sweep` draws as pixels; None for
+    the cases matplotlib draws (`raster_sweep.drawn_here`: a random search, symlog, many lines)."""
+    settings = list(settings) or ["seed"]
+    values = np.array([_metric_value(row.get(metric)) for row in rows], dtype=float)
+    kept = [row for row, ok in zip(rows, np.isfinite(values), strict=True) if ok]
+    axes_of = {key: _sweep_axis(key, [row.get(key) for row in rows]) for key in settings}
+    groups_of = {key: _sweep_groups(kept, [k for k in settings if k != key and k != "seed"]) for key in settings}
+    long = any(a.kind == "categorical" and sum(len(t) for t in a.values) > 40 for a in axes_of.values())
+    if not raster_sweep.drawn_here([a.scale for a in axes_of.values()], by_run=any(a.sampled for a in axes_of.values()),
+                                   lines=max(len(groups) for groups, _ in groups_of.values()), long_categories=long):
+        return None
+    panels = [_sweep_panel(axes_of[key], *groups_of[key], metric, [k for k in settings if k not in (key, "seed")])
+              for key in settings]
+    kinds = list(dict.fromkeys(panel.kind for panel in panels))
+    is_accuracy = "accuracy" in metric
+    return SweepPicture(title, metric, is_accuracy, not is_accuracy and use_log_scale(values[np.isfinite(values)]),
+                        panels, _sweep_caption(rows, kept, values, settings, kinds))
+
+
+def _sweep_panel(axis: _SweepAxis, groups: list[tuple[str, list[dict]]], legend_title: str, metric: str,
+                 others: list[str]) -> SweepPanel:
+    """One setting's panel of `_sweep_picture`: a line per group (`_sweep_groups`), the seeds'
+    statistics at each value, the axis as `_sweep_x_axis` lays it out."""
+    lines = []
+    n = len(groups)
+    for i, ((label, group_rows), color) in enumerate(zip(groups, _group_colors(n), strict=True)):
+        if not group_rows:
+            continue
+        xs, mean, low, high, count = _seed_statistics(axis, group_rows, metric)
+        if axis.kind == "categorical":  # side by side within a category, as _draw_sweep_panel dodges them
+            xs = xs + (i - (n - 1) / 2) * min(0.5 / max(n, 1), 0.12)
+        lines.append(SweepLine(label or "mean", color, xs, mean, low, high, bool(np.any(count > 1))))
+    note = f"mean over {', '.join(others)} too (spread: all their runs)" if others and not legend_title else ""
+    if axis.kind == "categorical":
+        step = -(-len(axis.values) // MAX_CATEGORY_TICKS)
+        ticks = np.arange(0, len(axis.values), step, dtype=float)
+        return SweepPanel(axis.label, "bar", False, (-0.5, len(axis.values) - 0.5), ticks, list(axis.values[::step]),
+                          lines, legend_title, note)
+    xlim = None
+    if axis.scale == "log" and len(axis.values) >= 2:
+        low, high = min(axis.values), max(axis.values)
+        pad = (high / low) ** 0.06
+        xlim = (low / pad, high * pad)
+    return SweepPanel(axis.label, "band", axis.scale == "log", xlim, np.array(axis.values, dtype=float),
+                      [f"{v:g}" for v in axis.values], lines, legend_title, note)
 
 
 def _metric_value(value: Any) -> float:
@@ -275,10 +329,10 @@ def _sweep_groups(rows: list[dict], others: list[str]) -> tuple[list[tuple[str, 
 
 def _group_colors(n: int) -> list:
     """One colour per line: Okabe–Ito for a few, viridis (without its pale yellow end) for more."""
-    from matplotlib import colormaps
-
     if n <= len(CLASS_COLORS) - 1:  # the palette's yellow is too pale for a thin line
         return list(CLASS_COLORS[:n])
+    from matplotlib import colormaps  # only here: sweep.png drawn as pixels needs none of it
+
     return [colormaps[SEQUENTIAL_CMAP](t) for t in np.linspace(0.0, 0.85, n)]
 
 
@@ -465,8 +519,35 @@ def plot_boundaries(
     so panels compare at a glance; each title carries the run's accuracy. One colour bar
     (`score_label`, two classes) and one legend serve the whole figure. Returns `path`.
     """
+    if path is not None and Path(path).suffix.lower() == ".png":
+        picture = _runs_picture(panels, title=title, score_label=score_label, resolution=resolution, ncols=ncols)
+        if picture is not None:
+            return raster_sweep.plot_boundaries(panels, picture, path, dpi=dpi)
     figure = _boundaries_figure(panels, title=title, score_label=score_label, resolution=resolution, ncols=ncols)
     return save(figure, path, dpi)
+
+
+def _runs_picture(panels: list[tuple[str, Callable[[Array], Array], PlotData]], *, title: str, score_label: str,
+                  resolution: int, ncols: int | None) -> RunsPicture | None:
+    """boundaries.png's layout as `raster_sweep` draws it, as `_boundaries_figure` lays it out
+    (the same grid, plane, titles and colours), without predicting any run's grid: each model
+    scores one point here, to count its classes. None where matplotlib draws (many classes)."""
+    _check_runs(panels)
+    labels, shared = _split_common_parts([label for label, _, _ in panels])
+    plane = plane_grid(np.vstack([all_X(data) for _, _, data in panels]), resolution)
+    point = grid_points(*plane[:2])[:1]
+    scores = [as_probabilities(np.asarray(predict(point), dtype=float)).shape[-1] for _, predict, _ in panels]
+    n_classes = max(count_classes(data, k) for (_, _, data), k in zip(panels, scores, strict=True))
+    if not raster_sweep.boundaries_drawn_here(n_classes):
+        return None
+    grid, wrapped = _run_grid(labels, ncols, plane[2])
+    return RunsPicture(_boundaries_heading(title, shared), wrapped, grid, plane, class_colors(n_classes), 2 in scores,
+                       score_label, (RUNS_LEFT, RUNS_BOTTOM, RUNS_GAP, RUNS_TITLE_LINE))
+
+
+def _boundaries_heading(title: str, shared: str) -> str:
+    """boundaries.png's bold title: the sweep's, and what every run shares ("seed 0")."""
+    return title + (f"\nevery run: {shared}" if shared else "")
 
 
 def _boundary_columns(n: int) -> int:
@@ -541,7 +622,7 @@ def _boundaries_figure(
 
     labels, shared = _split_common_parts([label for label, _, _ in panels])
     runs = run_boundaries(panels, labels, resolution=resolution, ncols=ncols)
-    heading = title + (f"\nevery run: {shared}" if shared else "")
+    heading = _boundaries_heading(title, shared)
     top = 0.12 + RUNS_TITLE_LINE * (heading.count("\n") + 1)
     fig = Figure(figsize=(runs.width, runs.height + RUNS_BOTTOM + top))
     runs.draw(fig, score_label, top=top)

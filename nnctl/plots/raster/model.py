@@ -42,7 +42,6 @@ from nnctl.plots.common import (
     grid_points,
     legend_blocks,
     plane_grid,
-    region_colors,
     sample_note,
     title_lines,
     two_class_band_colors,
@@ -60,7 +59,7 @@ from nnctl.plots.raster.canvas import (
     tick_labels,
     tick_space,
 )
-from nnctl.plots.raster.regions import boundary_lines
+from nnctl.plots.raster.regions import boundary_lines, shaded_regions
 
 POINT_AREA = {"train": 30.0, "validation": 34.0}  # pt², scatter_split's sizes
 POINT_EDGE = 0.6  # pt, scatter_split's edge
@@ -110,7 +109,9 @@ def boundary_canvas(predict_scores: Callable[[Array], Array], data: PlotData, *,
     title, subtitle = _wrapped(canvas, title_lines(title, size[0])), accuracy_subtitle(drawn, note)
     layout = _layout(canvas, extent, title, subtitle, keys, ncols, colour_bar=two)
     panel = canvas.panel(layout.plane, extent[:2], extent[2:])
-    canvas.image(_region_pixels(panel, P, colors), panel.box, smooth=not two)
+    x0, y0, x1, y1 = panel.box
+    canvas.image(shaded_regions(P, colors, (max(1, round(x1 - x0)), max(1, round(y1 - y0)))), panel.box,
+                 smooth=not two)
     _draw_points(panel, drawn, colors)
     _draw_boundary(panel, xx, yy, P)
     _draw_rings(panel, drawn)
@@ -181,29 +182,6 @@ def _layout(canvas: Canvas, extent: tuple, title: str, subtitle: str, keys: list
 
 
 # ---------------------------------------------------------------- the plane
-
-
-def _region_pixels(panel: Panel, P: Array, colors: Array) -> Array:
-    """(h, w, 3) uint8 of the regions. Two classes: the plane's pixels each in its band of P(class
-    1) (`two_class_band_colors`; NaN white), P read bilinearly between grid points, which are the pixels'
-    centres of the figure's image; more: the grid cells' `region_colors`, to be stretched over the
-    plane bilinearly (the figure's imshow). P: (r, r, K) on the grid, row 0 at the bottom."""
-    from PIL import Image
-
-    if P.shape[-1] != 2:
-        cells = region_colors(P, colors)[::-1]
-        return np.ascontiguousarray((255 * np.where(np.isfinite(cells), cells, 1.0)).round().astype(np.uint8))
-    r = P.shape[0]
-    x0, y0, x1, y1 = panel.box
-    size = (max(1, round(x1 - x0)), max(1, round(y1 - y0)))
-    field = Image.fromarray(np.ascontiguousarray(P[::-1, :, 1], dtype=np.float32), "F")
-    p1 = np.asarray(field.resize(size, Image.Resampling.BILINEAR, box=(0.5, 0.5, r - 0.5, r - 0.5)))
-    # BoundaryNorm's ten bands; a score that is not a number (a diverged model) is white, as
-    # imshow leaves its "bad" pixels
-    band = np.where(np.isfinite(p1), np.minimum((np.nan_to_num(p1) * TWO_CLASS_BANDS).astype(np.intp),
-                                                TWO_CLASS_BANDS - 1), TWO_CLASS_BANDS)
-    table = (255 * np.vstack([two_class_band_colors(colors), [1.0, 1.0, 1.0]])).round().astype(np.uint8)
-    return table[band]
 
 
 def _draw_points(panel: Panel, drawn: list[DrawnSplit], colors: Array) -> None:

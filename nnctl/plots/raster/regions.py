@@ -12,11 +12,14 @@ edges, all in the sizes the figure gave them at THUMB_DPI.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from nnctl.plots.common import (
     BOUNDARY,
     EDGE,
+    TWO_CLASS_BANDS,
     Array,
     PlotData,
     as_probabilities,
@@ -26,11 +29,28 @@ from nnctl.plots.common import (
     plane_grid,
     region_colors,
     sample_rows,
+    two_class_band_colors,
 )
 from nnctl.plots.raster.canvas import rgb
 
 SUPERSAMPLE = 3  # lines and dots drawn at 3x and averaged down: their edges anti-aliased
 THUMB_POINTS = 1500  # a 260-px thumbnail shows no more dots than this apart (a sample beyond)
+
+
+@dataclass(frozen=True)
+class RegionLook:
+    """How `regions_pixels` draws its marks: the points' areas (pt², as scatter's s) of train
+    (circles) and validation (squares), their dark edge (pt), the boundary's width (pt, over a
+    5.5-pt white halo), at most how many points (a stratified sample, each split its share), and
+    two classes shaded in ten bands of P(class 1) (`shaded_regions`, boundaries.png's colour
+    bar) instead of `region_colors`."""
+
+    train_area: float
+    validation_area: float
+    edge_width: float = 0.4
+    boundary_width: float = 2.2
+    most_points: int = THUMB_POINTS
+    banded: bool = False
 
 
 def regions_thumbnail(predict, data: PlotData, colors: Array, size: tuple[int, int], *, resolution: int,
@@ -41,14 +61,23 @@ def regions_thumbnail(predict, data: PlotData, colors: Array, size: tuple[int, i
     over a 5.5-pt white halo), the points in their true class's colour (circles: train, squares:
     validation; `point_area` in pt² as scatter's s, a dark 0.4-pt edge) at `dpi` pixels an inch.
     predict: X (n, 2) -> (n, K) scores, as `plot_boundary` takes it."""
+    xx, yy, extent = plane_grid(np.vstack([X for _, X, _ in data.splits()]), resolution)
+    P = as_probabilities(np.asarray(predict(grid_points(xx, yy)), dtype=float)).reshape(resolution, resolution, -1)
+    return regions_pixels(P, (xx, yy, extent), data, colors, size, dpi=dpi,
+                          look=RegionLook(point_area, point_area))
+
+
+def regions_pixels(P: Array, plane: tuple, data: PlotData, colors: Array, size: tuple[int, int], *, dpi: float,
+                   look: RegionLook) -> Array:
+    """(h, w, 3) uint8, `size` = (w, h) pixels: the class probabilities P: (r, r, K) on `plane`
+    (xx, yy, extent, as `plane_grid` gives them) as regions, their boundary and the points of
+    `data`, drawn as `look` says (see `regions_thumbnail`)."""
     from PIL import Image, ImageDraw
 
     width, height = size
-    xx, yy, extent = plane_grid(np.vstack([X for _, X, _ in data.splits()]), resolution)
-    P = as_probabilities(np.asarray(predict(grid_points(xx, yy)), dtype=float)).reshape(resolution, resolution, -1)
-    cells = np.ascontiguousarray((255 * region_colors(P, colors)[::-1]).round().astype(np.uint8))  # row 0 on top
+    xx, yy, extent = plane
     big = (width * SUPERSAMPLE, height * SUPERSAMPLE)
-    image = Image.fromarray(cells, "RGB").resize(big, Image.Resampling.BILINEAR)
+    image = Image.fromarray(shaded_regions(P, colors, big, banded=look.banded), "RGB")
     draw = ImageDraw.Draw(image)
     per_point = dpi / 72 * SUPERSAMPLE  # pixels of the big canvas per typographic point
 
@@ -57,21 +86,45 @@ def regions_thumbnail(predict, data: PlotData, colors: Array, size: tuple[int, i
         return np.column_stack([(xy[:, 0] - extent[0]) / (extent[1] - extent[0]) * big[0],
                                 (extent[3] - xy[:, 1]) / (extent[3] - extent[2]) * big[1]])
 
-    radius = 0.5 * (np.sqrt(point_area) + 0.4) * per_point  # the edge is stroked on the outline, half outside
-    edge = max(1, round(0.4 * per_point))
+    edge = max(1, round(look.edge_width * per_point))
     total = sum(len(y) for _, _, y in data.splits())
+    fills, outline = [rgb(c) for c in colors], rgb(EDGE)
     for split, X, y in data.splits():
-        keep = sample_rows(class_indices(y), -(-THUMB_POINTS * len(y) // total))  # each split its share
+        keep = sample_rows(class_indices(y), -(-look.most_points * len(y) // total))  # each split its share
+        area = look.train_area if split == "train" else look.validation_area
+        radius = 0.5 * (np.sqrt(area) + look.edge_width) * per_point  # the edge is stroked on the outline
         shape = draw.ellipse if split == "train" else draw.rectangle
-        fills, outline = [rgb(c) for c in colors], rgb(EDGE)
         # a square's side is the circle's diameter, as matplotlib's scatter draws them
         for (u, v), k in zip(to_pixels(X[keep]).tolist(), class_indices(y)[keep].tolist(), strict=True):
             shape((u - radius, v - radius, u + radius, v + radius), fill=fills[k], outline=outline, width=edge)
     for line in (line for lines in boundary_lines(xx, yy, P) for line in lines):
         points = [tuple(p) for p in to_pixels(line).tolist()]
         draw.line(points, fill=(255, 255, 255), width=round(5.5 * per_point))
-        draw.line(points, fill=rgb(BOUNDARY), width=round(2.2 * per_point))
+        draw.line(points, fill=rgb(BOUNDARY), width=round(look.boundary_width * per_point))
     return np.asarray(image.resize(size, Image.Resampling.BOX))
+
+
+def shaded_regions(P: Array, colors: Array, size: tuple[int, int], *, banded: bool = True) -> Array:
+    """(h, w, 3) uint8 of `size` = (w, h) pixels: the regions of P: (r, r, K) (the grid, row 0 at
+    the bottom) over the plane. Two classes and `banded`: each pixel in its band of P(class 1)
+    (`two_class_band_colors`, as BoundaryNorm bands an image), P read bilinearly between the grid
+    points, which are the centres of the figure's image pixels; a P that is not a number (a
+    diverged model) white, as imshow leaves its "bad" pixels. Otherwise the cells' `region_colors`,
+    bilinear between them (imshow's interpolation="bilinear")."""
+    from PIL import Image
+
+    r = P.shape[0]
+    centres = (0.5, 0.5, r - 0.5, r - 0.5)
+    if banded and P.shape[-1] == 2:
+        field = Image.fromarray(np.ascontiguousarray(P[::-1, :, 1], dtype=np.float32), "F")
+        p1 = np.asarray(field.resize(size, Image.Resampling.BILINEAR, box=centres))
+        band = np.where(np.isfinite(p1), np.minimum((np.nan_to_num(p1) * TWO_CLASS_BANDS).astype(np.intp),
+                                                    TWO_CLASS_BANDS - 1), TWO_CLASS_BANDS)
+        table = (255 * np.vstack([two_class_band_colors(colors), [1.0, 1.0, 1.0]])).round().astype(np.uint8)
+        return np.ascontiguousarray(table[band])
+    cells = region_colors(P, colors)[::-1]  # row 0 on top
+    cells = np.ascontiguousarray((255 * np.where(np.isfinite(cells), cells, 1.0)).round().astype(np.uint8))
+    return np.asarray(Image.fromarray(cells, "RGB").resize(size, Image.Resampling.BILINEAR))
 
 
 def boundary_lines(xx: Array, yy: Array, P: Array) -> list[list[Array]]:
