@@ -268,7 +268,7 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
         sweeps.search.check_study_here(folder, storage)
     with sweeps.folder.Sweep(spec, folder, where=where) as sweep:
         todo = sweep.prepare()
-        if scheduler is None:  # local workers fork from here: they start with matplotlib loaded
+        if scheduler is None:  # local workers fork from here: they start with the drawing modules loaded
             sweeps.pictures.preload_drawing()
         if spec.search:
             search_sweep(optuna, sweep, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler, storage=storage,
