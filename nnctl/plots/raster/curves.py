@@ -102,8 +102,8 @@ def _metric_panel(canvas: Canvas, metrics: list[dict], epochs: Array, quantity: 
     values = np.concatenate([v[np.isfinite(v)] for _, v, *_ in series]) if series else np.array([0.0, 1.0])
     log = quantity == "loss" and use_log_scale(values)
     finite_epochs = epochs[np.isfinite(epochs)]
-    xlim = _limits(np.append(finite_epochs, [best_epoch] if best_epoch is not None else []), log=False)
-    ylim = _limits(values, log=log)
+    xlim = autoscale_limits(np.append(finite_epochs, [best_epoch] if best_epoch is not None else []), log=False)
+    ylim = autoscale_limits(values, log=log)
     percent = quantity == "accuracy"
     # the box: tick labels and the axis label left and below, a pad right
     if log:
@@ -142,7 +142,7 @@ def _metric_panel(canvas: Canvas, metrics: list[dict], epochs: Array, quantity: 
         panel.legend(entries, avoid=[(line_x.get(label, epochs), y) for label, y, *_ in series], size=FONT_SIZE)
 
 
-def _limits(values: Array, *, log: bool) -> tuple[float, float]:
+def autoscale_limits(values: Array, *, log: bool) -> tuple[float, float]:
     """The data's span widened by MARGIN on each side (in decades on a log axis), as
     matplotlib's autoscale; a single value gets a span of its own."""
     values = np.asarray(values, float)

@@ -25,7 +25,7 @@ from nnctl.plots.common import (
     use_log_scale,
 )
 from nnctl.plots.raster.canvas import FRAME_WIDTH, Canvas, Panel, log_ticks, tick_labels
-from nnctl.plots.raster.curves import _limits
+from nnctl.plots.raster.curves import autoscale_limits
 
 THUMB_DPI = 100  # a thumbnail's size in inches x 100 is its size in pixels, as `plots.sweep` draws them
 MARGINS = (46, 6, 8, 18)  # pixels left, top, right, bottom of the axes box: room for the tick labels
@@ -57,9 +57,9 @@ def loss_thumbnail_canvas(metrics: list[dict], *, width: int, height: int) -> Ca
         return None
     values = np.concatenate([v[np.isfinite(v)] for v in losses.values()])
     log = use_log_scale(values)
-    xlim = _limits(epochs[np.isfinite(epochs) & np.any([np.isfinite(v) for v in losses.values()], axis=0)],
+    xlim = autoscale_limits(epochs[np.isfinite(epochs) & np.any([np.isfinite(v) for v in losses.values()], axis=0)],
                    log=False)
-    ylim = _limits(values, log=log)
+    ylim = autoscale_limits(values, log=log)
     canvas = Canvas((width / THUMB_DPI, height / THUMB_DPI), THUMB_DPI)
     left, top, right, bottom = MARGINS
     panel = canvas.panel((left, top, width - right, height - bottom), xlim, ylim, ylog=log)
