@@ -12,6 +12,7 @@ Allowed names come from the registries (ACTIVATIONS, LOSSES, …): there is no s
 from __future__ import annotations
 
 import contextlib
+import copy
 import decimal
 import difflib
 import math
@@ -743,7 +744,9 @@ def load_config(
             raise NnctlError(f"{path}: the file is empty (start from one in configs/)")
     if not isinstance(raw, dict):
         raise NnctlError(f"{where}: expected a mapping of keys (data:, model:, …), got {type(raw).__name__}")
-    edited = _copy(raw) if overrides or name is not None else raw
+    # raw is plain YAML data already (read, or `_copy`'s round trip): a deep copy is that round trip
+    # in 0.05 ms instead of 7 (a sweep resolves every point's config twice)
+    edited = copy.deepcopy(raw) if overrides or name is not None else raw
     given = [(f"--set {shown(override)}", apply_override(edited, override)) for override in overrides]
     if name is not None:
         edited["name"] = name

@@ -268,7 +268,7 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
         sweeps.search.check_study_here(folder, storage)
     with sweeps.folder.Sweep(spec, folder, where=where) as sweep:
         todo = sweep.prepare()
-        if scheduler is None:  # local workers fork from here: they start with matplotlib loaded
+        if scheduler is None:  # local workers fork from here: they start with the drawing modules loaded
             sweeps.pictures.preload_drawing()
         if spec.search:
             search_sweep(optuna, sweep, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler, storage=storage,
@@ -368,9 +368,11 @@ def run_point(config_path: str, overrides: list[str], run_dir: str, on_epoch: Ep
 
 
 def draw_sweep(folder: Path) -> list[Path]:
-    """sweep.png, boundaries.png (when the runs have boundaries), search.png (a search's) and report.html."""
-    return [*sweeps.pictures.draw_sweep_pictures(folder), *sweeps.pictures.draw_search_picture(folder),
-            sweeps.report.write_report(folder)]
+    """sweep.png, boundaries.png (when the runs have boundaries), search.png (a search's) and
+    report.html, whose thumbnails other processes draw meanwhile."""
+    with sweeps.report.drawing_thumbnails(folder) as thumbnails:
+        pictures = [*sweeps.pictures.draw_sweep_pictures(folder), *sweeps.pictures.draw_search_picture(folder)]
+        return [*pictures, sweeps.report.write_report(folder, thumbnails)]
 
 
 def predict_file(run_dir: Path | str, source: str, *, out: Path | None = None, proba: bool = False,

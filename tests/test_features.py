@@ -199,7 +199,7 @@ def test_a_sweep_over_features_draws_every_boundary_in_the_raw_plane(tmp_path, m
     panels = []
     monkeypatch.setattr(nnctl.sweeps.pictures, "plot_boundaries", lambda got, path, **kw: panels.extend(got) or path)
     monkeypatch.setattr(nnctl.sweeps.pictures, "plot_sweep", lambda *args, **kw: args[2])
-    monkeypatch.setattr(nnctl.sweeps.report, "write_report", lambda folder: folder / "report.html")
+    monkeypatch.setattr(nnctl.sweeps.report, "write_report", lambda folder, *drawing: folder / "report.html")
     (tmp_path / "s.yaml").write_text(yaml.safe_dump({
         "name": "lesson", "config": str(CONFIGS / "circles-raw.yaml"),
         "set": ["data.n_samples=60", "train.epochs=2", "output.plots=[]"],

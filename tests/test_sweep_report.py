@@ -276,3 +276,29 @@ def test_a_sweep_drawing_its_report_in_many_processes_ends_without_a_traceback(t
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "sweep" / "report.html").is_file()
     assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr, done.stderr
+
+
+def test_thumbnails_drawn_ahead_in_other_processes_are_the_ones_on_the_page(sweep: Path, monkeypatch) -> None:
+    """`drawing_thumbnails` draws every run's thumbnails in forked processes while the caller
+    draws the sweep's other pictures; the page shows those, and draws itself what it lacks."""
+    import os
+    import re
+
+    import nnctl.sweeps.report as report
+    from nnctl.sweeps.pictures import Thumbnails
+
+    if not report._forking():
+        pytest.skip("one core: nothing is drawn ahead")
+    monkeypatch.setattr(report, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(report, "run_thumbnails", lambda folder, width: Thumbnails(None, f"drawn by {os.getpid()}",
+                                                                                   None))
+    with report.drawing_thumbnails(sweep) as drawing:
+        ahead = drawing()
+        page = write_report(sweep, drawing).read_text()
+    assert len(ahead) == len(ROWS) and os.getpid() not in {int(t.model_label.split()[-1]) for t in ahead.values()}
+    assert all(f"drawn by {t.model_label.split()[-1]}" in page for t in ahead.values())
+    monkeypatch.setattr(report, "PARALLEL_FROM", 100)
+    first = dict(list(ahead.items())[:1])
+    page = write_report(sweep, lambda: first).read_text()  # the others drawn by the page, in this process
+    assert set(re.findall(r"drawn by (\d+)", page)) == {next(iter(first.values())).model_label.split()[-1],
+                                                         str(os.getpid())}

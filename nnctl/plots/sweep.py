@@ -35,11 +35,8 @@ from nnctl.plots.common import (
     class_indices,
     count_classes,
     draw_boundaries,
-    epoch_axis,
-    finite_column,
     grid_points,
     log_axis,
-    metric_column,
     new_figure,
     padded_box,
     percent,
@@ -51,7 +48,6 @@ from nnctl.plots.common import (
     scatter_split,
     shade_many_classes,
     split_handles,
-    split_line,
     split_quotas,
     target_column,
     use_log_scale,
@@ -60,6 +56,7 @@ from nnctl.plots.model import confusion_counts
 from nnctl.plots.raster import sweep as raster_sweep
 from nnctl.plots.raster.regions import regions_thumbnail
 from nnctl.plots.raster.sweep import RunsPicture, SweepLine, SweepPanel, SweepPicture
+from nnctl.plots.raster.thumbnails import loss_pixels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -837,9 +834,6 @@ def model_thumbnail(predict: Callable[[Array], Array], data: PlotData, *, width:
     predicted surface, or curve) over the whole picture, the plane in its own aspect (height 0.5
     to 1.2 × width); more inputs: the confusion matrix as colours (classification) or predicted
     against true targets (regression). predict and data as `plot_boundary` / `plot_fit` take them."""
-    from matplotlib.collections import PathCollection
-    from matplotlib.figure import Figure
-
     if data.n_features <= 2:
         low, high = padded_box(all_X(data), 0.12)
         aspect = (high[1] - low[1]) / (high[0] - low[0]) if data.n_features == 2 else 0.75
@@ -850,6 +844,9 @@ def model_thumbnail(predict: Callable[[Array], Array], data: PlotData, *, width:
         pixels = regions_thumbnail(predict, data, class_colors(count_classes(data)), (width, height),
                                    resolution=ANIMATION_RESOLUTION, point_area=16 / 3, dpi=THUMB_DPI)
         return _png_of(pixels), "decision boundary"
+    from matplotlib.collections import PathCollection  # heavy: only for the cases drawn as figures
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width / THUMB_DPI, height / THUMB_DPI))
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     if data.n_features > 2:
@@ -891,53 +888,10 @@ def loss_thumbnail(metrics: list[dict], *, width: int, height: int, by_class: bo
     """PNG bytes of the loss per epoch, `width` x `height` px: train solid, validation dashed
     (`split_line`: as in loss.png and the animation), on a log axis when it spans decades,
     with a few ticks in 8-pt type and no title, axis label or legend (the page's caption says
-    which line is which). None when no loss is finite. metrics: metrics.csv's rows."""
-    from matplotlib.ticker import MaxNLocator
-
-    epochs = metric_column(metrics, "epoch")
-    losses = {split: finite_column(metrics, f"{prefix}_loss") for split, prefix in (("train", "train"),
-                                                                                  ("validation", "val"))}
-    finite = [values[np.isfinite(values)] for values in losses.values() if np.isfinite(values).any()]
-    if not finite:
-        return None
-    ax, lines = _loss_axes(width, height)
-    for split, values in losses.items():
-        lines[split].set_data(epochs, values)
-        lines[split].set_visible(bool(np.isfinite(values).any()))
-    values = np.concatenate(finite)
-    ax.set_yscale("linear")  # back to the scale's own locators and formatters, limits from the data
-    ax.set_autoscale_on(True)
-    ax.relim(visible_only=True)
-    ax.autoscale_view()
-    epoch_axis(ax)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
-    if use_log_scale(values):
-        log_axis(ax, values)
-    else:
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=3))
-    return _png_bytes(ax.figure, quantize="fast")
-
-
-_LOSS_AXES: dict[tuple[int, int], tuple[Axes, dict]] = {}  # one figure per size, its lines redrawn per run
-
-
-def _loss_axes(width: int, height: int) -> tuple[Axes, dict]:
-    """The axes of the loss thumbnails `width` x `height` px and their {split: line}, made once
-    per process and size: a new figure per run cost more than drawing it (axes and ticks built
-    anew each time), and the next run only moves the lines, the limits and the ticks."""
-    if (width, height) not in _LOSS_AXES:
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(width / THUMB_DPI, height / THUMB_DPI))
-        # margins in pixels for the tick labels (no layout engine: it would draw every thumbnail twice)
-        left, bottom, right, top = 46, 18, 8, 6
-        ax = fig.add_axes((left / width, bottom / height, 1 - (left + right) / width, 1 - (bottom + top) / height))
-        lines = {split: ax.plot([], [], lw=1.4, **split_line(split, marker=False))[0]
-                 for split in ("train", "validation")}
-        ax.tick_params(labelsize=8, length=2, pad=1)
-        ax.grid(True, which="major", alpha=0.3)
-        _LOSS_AXES[width, height] = ax, lines
-    return _LOSS_AXES[width, height]
+    which line is which). None when no loss is finite. metrics: metrics.csv's rows. Drawn as
+    pixels (`raster.thumbnails`): no matplotlib."""
+    pixels = loss_pixels(metrics, width=width, height=height)
+    return None if pixels is None else _png_of(pixels, quantize="fast")
 
 
 def _png_bytes(fig: Figure, quantize: str = "median") -> bytes:

@@ -88,17 +88,15 @@ def draw_search_picture(folder: Path, *, dpi: int = 110) -> list[Path]:
     _, _, asked = read_results(folder)
     return [plot_search(data, folder / SEARCH_PICTURE, title=sweep_name(folder, asked), dpi=dpi)]
 def preload_drawing() -> None:
-    """Load matplotlib and the drawing modules now: in a sweep's parent, before its workers fork,
-    each worker starts with them (an import of ~0.4 s a worker saved), and the parent needs
-    them for sweep.png anyway. The first text drawn loads the font, which the workers inherit too."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg  # heavy: only for a sweep that draws
-    from matplotlib.figure import Figure
+    """Load the drawing modules and Pillow now: in a sweep's parent, before its workers fork, each
+    worker starts with them (0.2-0.3 s of imports a worker saved), and the parent draws its own
+    pictures and report.html with them anyway. Not matplotlib (0.5-0.9 s): a default sweep draws
+    every picture as pixels (`nnctl.plots.raster`), and a process that draws one as a figure
+    (a rare case, a regression's fit) imports it then, each worker in parallel with the others."""
+    from PIL import Image, ImageDraw, ImageFont, PngImagePlugin  # noqa: F401  (heavy: only for a sweep)
 
     for name in ("plot_loss", "plot_boundary", "plot_boundaries", "plot_network"):
         getattr(plots, name)  # loads its module (nnctl.plots' names load on first use)
-    fig = Figure(figsize=(1, 1))
-    fig.text(0.5, 0.5, "0.1", fontsize=8)
-    FigureCanvasAgg(fig).draw()
 
 
 @dataclass(frozen=True)

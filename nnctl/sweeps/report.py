@@ -17,17 +17,19 @@ by its one name, summary.json's key path (final.val_accuracy).
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import html
 import io
 import math
 import multiprocessing
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from nnctl.errors import NnctlError
 from nnctl.files import data_uri, flow, write_text
 from nnctl.sweeps.pictures import Thumbnails, run_thumbnails
 from nnctl.sweeps.results import (
@@ -51,12 +53,13 @@ TEXT_COLUMNS = frozenset({"name", "status", "error", "run_dir"})
 MAIN_PICTURES = (("boundary.png", "decision boundary"), ("fit.png", "fit"), ("confusion.png", "confusion matrix"))
 
 
-def write_report(sweep_dir: Path) -> Path:
-    """Write SWEEP_DIR/report.html atomically and return its path."""
+def write_report(sweep_dir: Path, drawing: Callable[[], dict[Path, Thumbnails]] | None = None) -> Path:
+    """Write SWEEP_DIR/report.html atomically and return its path. drawing: the runs' thumbnails
+    being drawn already (`drawing_thumbnails`); those it has not are drawn here."""
     sweep_dir = Path(sweep_dir)
     columns, rows = results_table(sweep_dir)
     spec = read_sweep_yaml(sweep_dir) if (sweep_dir / SWEEP_YAML).exists() else {}
-    return write_text(sweep_dir / REPORT, render(sweep_dir, columns, rows, spec))
+    return write_text(sweep_dir / REPORT, render(sweep_dir, columns, rows, spec, drawing() if drawing else {}))
 
 
 def _number(text: str) -> float | None:
@@ -140,7 +143,9 @@ def _breakable(name: str) -> str:
     return out
 
 
-def render(sweep_dir: Path, columns: list[str], rows: list[dict[str, str]], spec: dict[str, Any]) -> str:
+def render(sweep_dir: Path, columns: list[str], rows: list[dict[str, str]], spec: dict[str, Any],
+           drawn: dict[Path, Thumbnails] | None = None) -> str:
+    """The page; drawn: thumbnails already drawn, by run folder (the others are drawn here)."""
     shown = [c for c in columns if c != "run_dir"]
     numeric = _numeric_columns(shown, rows)
     points = {p.get("name"): p.get("settings") for p in spec.get("points") or [] if isinstance(p, dict)}
@@ -157,8 +162,8 @@ def render(sweep_dir: Path, columns: list[str], rows: list[dict[str, str]], spec
         _table(shown, numeric, rows, _best_names(rows, spec)),
         '<h2 id="runs">Runs</h2>',
         '<div class="cards">',
-        *(_card(i, row, points.get(row.get("name", "")), setting_keys, sweep_dir, drawn)
-          for i, (row, drawn) in enumerate(zip(rows, _thumbnails(sweep_dir, rows), strict=True))),
+        *(_card(i, row, points.get(row.get("name", "")), setting_keys, sweep_dir, thumbnails)
+          for i, (row, thumbnails) in enumerate(zip(rows, _thumbnails(sweep_dir, rows, drawn or {}), strict=True))),
         "</div>",
         f"<script>{JS}</script>",
         "</body></html>",
@@ -294,22 +299,59 @@ def _run_dir(i: int, row: dict[str, str]) -> str:
 PARALLEL_FROM = 8  # runs: from this many, the thumbnails are drawn by one process a core
 
 
-def _thumbnails(sweep_dir: Path, rows: list[dict[str, str]]) -> list[Thumbnails]:
-    """Every run's thumbnails (`run_thumbnails`), in the order of `rows`: for a sweep of many
-    runs in forked processes, one a core (each run's are independent; with 30 runs they were
-    most of the page's time, on one core of two)."""
-    folders = [sweep_dir / _run_dir(i, row) for i, row in enumerate(rows)]
-    draw = functools.partial(run_thumbnails, width=THUMB_WIDTH)
-    cores = os.cpu_count() or 1
-    if len(folders) < PARALLEL_FROM or cores == 1 or sys.platform != "linux":
-        return [draw(folder) for folder in folders]
-    # started as the training workers are (`start_worker`): they die quietly of the SIGTERM that
-    # ends the pool (forked from the command, they inherited its SIGTERM -> KeyboardInterrupt
-    # handler and printed that traceback at the end of every sweep of PARALLEL_FROM runs or more),
-    # and with the parent
-    with multiprocessing.get_context("fork").Pool(min(cores, len(folders)), initializer=start_worker,
-                                                  initargs=(None, os.getpid())) as pool:
-        return pool.map(draw, folders, chunksize=1)
+def _thumbnails(sweep_dir: Path, rows: list[dict[str, str]], drawn: dict[Path, Thumbnails]) -> list[Thumbnails]:
+    """Every run's thumbnails (`run_thumbnails`), in the order of `rows`: those in `drawn` (by run
+    folder), the others drawn now, for many runs in forked processes (`_forked`)."""
+    folders = _folders(sweep_dir, rows)
+    missing = [folder for folder in dict.fromkeys(folders) if folder not in drawn]
+    if len(missing) < PARALLEL_FROM or not _forking():
+        drawn = drawn | {folder: _draw(folder) for folder in missing}
+    else:
+        with _forked(len(missing)) as pool:
+            drawn = drawn | dict(zip(missing, pool.map(_draw, missing, chunksize=1), strict=True))
+    return [drawn[folder] for folder in folders]
+
+
+@contextlib.contextmanager
+def drawing_thumbnails(sweep_dir: Path) -> Iterator[Callable[[], dict[Path, Thumbnails]]]:
+    """report.html's thumbnails of the folder's runs drawn by forked processes, one a core, while
+    the caller draws the sweep's other pictures (one core of two) and then the page
+    (`write_report(sweep_dir, drawing)`); what this gives waits for them: {run folder: Thumbnails}.
+    Fewer than PARALLEL_FROM runs, one core, or no results.csv to read: none are drawn ahead."""
+    try:
+        _, rows = results_table(sweep_dir)
+    except NnctlError:  # write_report says so, in its turn
+        rows = []
+    folders = list(dict.fromkeys(_folders(Path(sweep_dir), rows)))
+    if len(folders) < PARALLEL_FROM or not _forking():
+        yield dict
+        return
+    with _forked(len(folders)) as pool:
+        pending = pool.map_async(_draw, folders, chunksize=1)
+        yield lambda: dict(zip(folders, pending.get(), strict=True))
+
+
+def _folders(sweep_dir: Path, rows: list[dict[str, str]]) -> list[Path]:
+    return [sweep_dir / _run_dir(i, row) for i, row in enumerate(rows)]
+
+
+def _draw(folder: Path) -> Thumbnails:
+    return run_thumbnails(folder, width=THUMB_WIDTH)
+
+
+def _forking() -> bool:
+    """Whether thumbnails are drawn by forked processes: on Linux (fork), with more than one core."""
+    return (os.cpu_count() or 1) > 1 and sys.platform == "linux"
+
+
+def _forked(tasks: int):
+    """A pool of forked processes, one a core (no more than `tasks`), each run's thumbnails
+    independent of the others'. Started as the training workers are (`start_worker`): they die
+    quietly of the SIGTERM that ends the pool (forked from the command, they inherited its
+    SIGTERM -> KeyboardInterrupt handler and printed that traceback at the end of every sweep of
+    PARALLEL_FROM runs or more), and with the parent."""
+    return multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 1, tasks), initializer=start_worker,
+                                                    initargs=(None, os.getpid()))
 
 
 def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir: Path, drawn: Thumbnails) -> str:
