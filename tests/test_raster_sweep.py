@@ -13,11 +13,10 @@ from test_plots_sweep import boundary_panels, random_search_rows
 from nnctl.files import made_by
 from nnctl.plots import plot_boundaries, plot_sweep
 from nnctl.plots.common import CLASS_COLORS, class_colors
+from nnctl.plots.common import two_class_band_colors as two_class_bands
 from nnctl.plots.raster import sweep as raster_sweep
 from nnctl.plots.raster.canvas import Canvas, blend
-from nnctl.plots.raster.regions import two_class_bands
 from nnctl.plots.sweep import _boundaries_figure, _runs_picture, _sweep_picture
-
 
 SHOWN = 110  # dpi of the pictures a sweep writes: lines and points as wide as they are drawn (DPI is 40)
 
