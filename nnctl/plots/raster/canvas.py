@@ -89,7 +89,8 @@ class Canvas:
         from PIL import Image, ImageDraw
 
         self.dpi = float(dpi)
-        self.width, self.height = (max(1, round(inches * dpi)) for inches in size)
+        # whole pixels as matplotlib's Agg counts them: it truncates (5.49 in at 110 dpi is 603 px)
+        self.width, self.height = (max(1, int(inches * dpi + 1e-6)) for inches in size)
         # the supersampled picture (not `image`: that is the method drawing an array on it)
         self.surface = Image.new("RGB", (self.width * SUPERSAMPLE, self.height * SUPERSAMPLE), rgb(background))
         self.draw = ImageDraw.Draw(self.surface)
@@ -113,6 +114,11 @@ class Canvas:
     def text_width(self, text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
         """Width of one line of `text` in final pixels."""
         return self.font(size, bold).getlength(text) / SUPERSAMPLE
+
+    def line_step(self, size: float = FONT_SIZE) -> float:
+        """From one line of text to the next, final pixels: 1.2 times the font size, as
+        matplotlib spaces lines (its linespacing)."""
+        return self.pt(1.2 * size)
 
     def text_height(self, size: float = FONT_SIZE) -> float:
         """Height of a line of text (ascent + descent) in final pixels."""
@@ -211,7 +217,7 @@ class Canvas:
         if not rotate:
             for k, line in enumerate(text.split("\n")):
                 lines = text.count("\n") + 1
-                offset = _line_offset(k, lines, anchor[1]) * self.text_height(size) * 1.2
+                offset = _line_offset(k, lines, anchor[1]) * self.line_step(size)
                 self.draw.text((x * SUPERSAMPLE, (y + offset) * SUPERSAMPLE), line, font=font, fill=rgb(color),
                                anchor=anchor)
             return
@@ -233,7 +239,7 @@ class Canvas:
         title = title_lines(title, self.width / self.dpi)
         self.said["title"] = title
         self.text(self.width / 2, self.pt(6), title, size=TITLE_SIZE, bold=True, anchor="ma")
-        return self.pt(6) + self.text_height(TITLE_SIZE) * 1.2 * (title.count("\n") + 1) + self.pt(8)
+        return self.pt(6) + self.text_height(TITLE_SIZE) + self.line_step(TITLE_SIZE) * title.count("\n") + self.pt(8)
 
     def image(self, pixels: Array, box: Sequence[float], *, smooth: bool = True) -> None:
         """An (h, w, 3) uint8 image stretched over box (x0, y0, x1, y1) in final pixels, row 0
