@@ -25,6 +25,10 @@ tested without training anything.
 
 Every plot_* function given `path=None` writes nothing and returns its matplotlib Figure
 (`common.save`): `TrainedRun.plot` and a notebook's inline pictures are this same drawing code.
+Given a PNG path, plot_loss, plot_boundary, plot_network, plot_sweep and plot_boundaries (and the
+report's thumbnails) draw the picture as pixels instead (`nnctl.plots.raster`: NumPy and Pillow
+in matplotlib's look, tens of milliseconds, no matplotlib import), in every case their raster
+module's `drawn_here` accepts; SVG, PDF and the rare cases stay matplotlib's.
 
 One module per family: `curves` (loss, norms), `model` (boundary, fit, neurons, network,
 hidden, confusion), `animation`, `sweep` (sweep, boundaries), `compare` (compare); `common` holds
