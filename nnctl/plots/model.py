@@ -46,6 +46,7 @@ from nnctl.plots.common import (
     figure_title,
     grid_points,
     halo,
+    is_png,
     legend_blocks,
     legend_columns,
     neutral_points,
@@ -158,7 +159,7 @@ def plot_boundary(
     Returns `path`. A PNG is drawn as pixels (`raster.model`) when that draws the data (up to
     ten classes); None (a Figure), SVG and PDF by matplotlib.
     """
-    if path is not None and Path(path).suffix.lower() == ".png" and raster_model.drawn_here(data):
+    if is_png(path) and raster_model.drawn_here(data):
         return raster_model.plot_boundary(predict_scores, data, Path(path), title=title, dpi=dpi,
                                           resolution=resolution, score_label=score_label, accuracy=accuracy,
                                           creator=creator)
@@ -624,7 +625,7 @@ def plot_network(
     A PNG of the nets `raster.network` draws (every node a map, none left out) is drawn there
     as pixels, in tens of milliseconds instead of a third of a second. Returns `path`.
     """
-    if path is not None and Path(path).suffix.lower() == ".png" and raster_network.drawn_here(weights, data,
+    if is_png(path) and raster_network.drawn_here(weights, data,
                                                                                               node_maps):
         return raster_network.plot_network(weights, data, path, title=title, layer_names=layer_names,
                                            node_maps=node_maps, input_names=input_names, dpi=dpi,

@@ -36,6 +36,7 @@ from nnctl.plots.common import (
     count_classes,
     draw_boundaries,
     grid_points,
+    is_png,
     log_axis,
     new_figure,
     padded_box,
@@ -112,7 +113,7 @@ def plot_sweep(rows: list[dict], settings: list[str], path: Path, *, metric: str
     ticks, the points coloured by a sampled other setting (with a colour bar) or by the values
     of the listed ones (a legend of at most MAX_SWEEP_LINES entries). Returns `path`.
     """
-    if path is not None and Path(path).suffix.lower() == ".png":
+    if is_png(path):
         picture = _sweep_picture(rows, settings, metric=metric, title=title)
         if picture is not None:
             return raster_sweep.plot_sweep(picture, path, dpi=dpi)
@@ -516,7 +517,7 @@ def plot_boundaries(
     so panels compare at a glance; each title carries the run's accuracy. One colour bar
     (`score_label`, two classes) and one legend serve the whole figure. Returns `path`.
     """
-    if path is not None and Path(path).suffix.lower() == ".png":
+    if is_png(path):
         picture = _runs_picture(panels, title=title, score_label=score_label, resolution=resolution, ncols=ncols)
         if picture is not None:
             return raster_sweep.plot_boundaries(panels, picture, path, dpi=dpi)

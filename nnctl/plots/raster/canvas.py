@@ -233,10 +233,30 @@ class Canvas:
         top = y * SUPERSAMPLE - (1.0 - along) * strip.height
         self.surface.paste(Image.new("RGB", strip.size, rgb(color)), (round(left), round(top)), strip)
 
+    def wrapped(self, text: str, *, width: float, size: float = FONT_SIZE, bold: bool = False,
+                separator: str = " ") -> str:
+        """`text` with each line wider than `width` final pixels broken after its last part
+        (split at `separator`: words, or " · " parts) that fits, as matplotlib's wrap=True
+        breaks a line too wide for its figure."""
+        lines = []
+        for line in text.split("\n"):
+            parts = line.split(separator)
+            current = parts[0]
+            for part in parts[1:]:
+                if self.text_width(current + separator + part, size, bold) <= width:
+                    current += separator + part
+                else:
+                    lines.append(current)
+                    current = part
+            lines.append(current)
+        return "\n".join(lines)
+
     def title(self, title: str) -> float:
         """The figure's bold title centred at the top, broken as every figure's is
-        (`common.title_lines`); returns its bottom in final pixels, a pad included."""
-        title = title_lines(title, self.width / self.dpi)
+        (`common.title_lines`, then between words where a line is still too wide); returns its
+        bottom in final pixels, a pad included."""
+        title = self.wrapped(title_lines(title, self.width / self.dpi), width=self.width - 2 * self.pt(6),
+                             size=TITLE_SIZE, bold=True)
         self.said["title"] = title
         self.text(self.width / 2, self.pt(6), title, size=TITLE_SIZE, bold=True, anchor="ma")
         return self.pt(6) + self.text_height(TITLE_SIZE) + self.line_step(TITLE_SIZE) * title.count("\n") + self.pt(8)

@@ -105,7 +105,9 @@ def boundary_canvas(predict_scores: Callable[[Array], Array], data: PlotData, *,
     size = boundary_inches(extent, data, [k.label for k in keys], ncols, colour_bar=two, title=title, note=note)
     canvas = Canvas(size, dpi)
     drawn = drawn_points(predict_scores, data, accuracy)
-    title, subtitle = _wrapped(canvas, title_lines(title, size[0])), accuracy_subtitle(drawn, note)
+    title = canvas.wrapped(title_lines(title, size[0]), width=canvas.width - 2 * LAYOUT_PAD * canvas.dpi,
+                           size=TITLE_SIZE, bold=True)
+    subtitle = accuracy_subtitle(drawn, note)
     layout = _layout(canvas, extent, title, subtitle, keys, ncols, colour_bar=two)
     panel = canvas.panel(layout.plane, extent[:2], extent[2:])
     x0, y0, x1, y1 = panel.box
@@ -242,24 +244,6 @@ def _colour_bar(canvas: Canvas, box: tuple, colors: Array, label: str) -> None:
         canvas.line([box[2], box[2] + canvas.pt(2.0)], [v, v], color="#000000", width=0.6)
     right = bar.yticks(BAR_TICKS, tick_labels(BAR_TICKS), right=True)
     canvas.text(right + canvas.pt(LABEL_PAD), (box[1] + box[3]) / 2, label, anchor="ma", rotate=True)
-
-
-def _wrapped(canvas: Canvas, title: str) -> str:
-    """`title` (its lines) broken again between words where a line is still wider than the
-    picture, as the figure's suptitle(wrap=True) does."""
-    room = canvas.width - 2 * LAYOUT_PAD * canvas.dpi
-    lines = []
-    for line in title.split("\n"):
-        words = line.split(" ")
-        current = words[0]
-        for word in words[1:]:
-            if canvas.text_width(f"{current} {word}", TITLE_SIZE, bold=True) <= room:
-                current = f"{current} {word}"
-            else:
-                lines.append(current)
-                current = word
-        lines.append(current)
-    return "\n".join(lines)
 
 
 def _draw_titles(canvas: Canvas, layout: _Layout, title: str, subtitle: str) -> None:

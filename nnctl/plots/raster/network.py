@@ -96,7 +96,8 @@ def network_drawing(weights: list[Array], data: PlotData, *, title: str, layer_n
     pad = LAYOUT_PAD * dpi
     title = title_lines(title, inches[0])
     canvas.text(canvas.width / 2, pad, title, size=TITLE_SIZE, bold=True, anchor="ma")
-    note = _wrapped(canvas, network_note(weights, chosen, widest, True), CAPTION_FONT, canvas.width - 2 * pad)
+    note = canvas.wrapped(network_note(weights, chosen, widest, True), width=canvas.width - 2 * pad, size=CAPTION_FONT,
+                          separator=" · ")
     canvas.text(canvas.width / 2, canvas.height - pad, note, size=CAPTION_FONT, anchor="md")
     labels = [[node_label(data, column, int(k), len(units), len(chosen), input_names) for k in units]
               for column, units in enumerate(chosen)]
@@ -114,23 +115,6 @@ def _text_block(canvas: Canvas, text: str, size: float) -> float:
     """Height in pixels of `text`'s lines as matplotlib lays them out: a line of the font's size,
     LINE_SPACING apart."""
     return canvas.pt(size) * (1 + LINE_SPACING * text.count("\n"))
-
-
-def _wrapped(canvas: Canvas, text: str, size: float, width: float) -> str:
-    """`text` with every line wider than `width` pixels broken after its last " · " part that
-    fits (matplotlib's wrap=True, at the note's own separators)."""
-    lines = []
-    for line in text.split("\n"):
-        parts = line.split(" · ")
-        while len(parts) > 1 and canvas.text_width(line, size) > width:
-            first = 1
-            while first < len(parts) - 1 and canvas.text_width(" · ".join(parts[: first + 1]), size) <= width:
-                first += 1
-            lines.append(" · ".join(parts[:first]))
-            parts = parts[first:]
-            line = " · ".join(parts)
-        lines.append(line)
-    return "\n".join(lines)
 
 
 def _picture_scale(canvas: Canvas, chosen: list[Array], labels: list[list[str]], box: tuple) -> Callable:
