@@ -18,7 +18,6 @@ from nnctl.plots.raster.canvas import Canvas, blend
 from nnctl.plots.raster.regions import two_class_bands
 from nnctl.plots.sweep import _boundaries_figure, _runs_picture, _sweep_picture
 
-
 SHOWN = 110  # dpi of the pictures a sweep writes: lines and points as wide as they are drawn (DPI is 40)
 
 
@@ -82,7 +81,8 @@ def test_sweep_legends_ticks_and_caption_say_what_the_figure_says(texts):
     assert texts[texts.index("model.hidden") :][:3] == ["model.hidden", "[4]", "[16]"]
     assert {"4", "16", "model.hidden (width)", "final.val_accuracy", "widths"} <= set(texts)
     assert any(t.endswith("%") for t in texts)  # accuracies in percent
-    assert texts[1] == "line: mean over 2 seeds · band: lowest to highest seed · 1 run without a value (1 failed), not drawn"
+    assert texts[1] == ("line: mean over 2 seeds · band: lowest to highest seed · "
+                        "1 run without a value (1 failed), not drawn")
 
 
 def test_sweep_png_is_drawn_as_pixels_only_for_the_cases_drawn_here(tmp_path):
