@@ -129,9 +129,9 @@ def _shading(P: Array, colors: Array, big: tuple[int, int], *, banded: bool):
     if banded and P.shape[-1] == 2:
         p1 = Image.fromarray(np.ascontiguousarray(P[::-1, :, 1], dtype=np.float32), "F")
         p1 = np.asarray(p1.resize(big, Image.Resampling.BILINEAR))
-        band = np.clip((p1 * BANDS).astype(int), 0, BANDS - 1)
-        table = (255 * two_class_bands(colors)).round().astype(np.uint8)
-        return Image.fromarray(np.ascontiguousarray(table[band]), "RGB")
+        band = Image.fromarray(np.minimum((p1 * BANDS).astype(np.uint8), BANDS - 1), "L")
+        band.putpalette((255 * two_class_bands(colors)).round().astype(np.uint8).tobytes())  # now "P"
+        return band.convert("RGB")
     cells = np.ascontiguousarray((255 * region_colors(P, colors)[::-1]).round().astype(np.uint8))  # row 0 on top
     return Image.fromarray(cells, "RGB").resize(big, Image.Resampling.BILINEAR)
 

@@ -323,7 +323,7 @@ def boundaries_image(runs: Sequence[tuple[str, Callable[[Array], Array], PlotDat
     it is kept."""
     from PIL import Image
 
-    width, height = (max(1, int(v * dpi)) for v in picture.size())  # as Agg sizes a figure: truncated
+    width, height = (max(1, int(v * dpi + 1e-6)) for v in picture.size())  # as Agg sizes a figure: truncated
     image = Image.new("RGB", (width, height), (255, 255, 255))
     splits: list[str] = []
     for index, (_, predict, data) in enumerate(runs):
