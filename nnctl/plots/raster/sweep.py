@@ -125,7 +125,8 @@ class SweepPicture:
 
 
 def plot_sweep(picture: SweepPicture, path: Path, *, dpi: float, creator: str | None = None) -> Path:
-    """sweep.png as pixels (see the module)."""
+    """sweep.png as pixels (see the module), its folder made as `common.save` makes it."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     return sweep_canvas(picture, dpi=dpi).save(path, creator=creator)
 
 
@@ -311,7 +312,9 @@ RUN_TICK = 2.0  # points: a panel's ticks, 1 pt from their labels
 
 def plot_boundaries(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture,
                     path: Path, *, dpi: float, creator: str | None = None) -> Path:
-    """boundaries.png as pixels (see the module): runs as `plots.plot_boundaries` takes them."""
+    """boundaries.png as pixels (see the module): runs as `plots.plot_boundaries` takes them; its
+    folder made as `common.save` makes it."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     data = png_bytes(boundaries_image(runs, picture, dpi=dpi), dpi=dpi, creator=creator)
     return atomic_write(path, lambda f: f.write(data), binary=True)
 
