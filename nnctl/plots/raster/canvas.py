@@ -287,12 +287,19 @@ class Canvas:
     def png(self, *, creator: str | None = None) -> bytes:
         """The picture as PNG bytes; creator: the Creator text chunk (as matplotlib writes it),
         which `files.made_by` reads to know the file as nnctl's own."""
-        return png_bytes(self.pixels(), dpi=self.dpi, creator=creator)
+        return png_bytes(self.surface.reduce(SUPERSAMPLE), dpi=self.dpi, creator=creator)
 
     def save(self, path: Path, *, creator: str | None = None) -> Path:
-        """Write the PNG to `path` atomically (`files.atomic_write`)."""
-        data = self.png(creator=creator)
-        return atomic_write(path, lambda f: f.write(data), binary=True)
+        """Write the PNG to `path` (`save_png`)."""
+        return save_png(path, self.surface.reduce(SUPERSAMPLE), dpi=self.dpi, creator=creator)
+
+
+def save_png(path: Path, pixels, *, dpi: float, creator: str | None = None) -> Path:
+    """`png_bytes` of pixels written to `path` atomically (`files.atomic_write`), its folder
+    made first as `common.save` makes a figure's."""
+    data = png_bytes(pixels, dpi=dpi, creator=creator)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, lambda f: f.write(data), binary=True)
 
 
 def png_bytes(pixels: Array, *, dpi: float, creator: str | None = None) -> bytes:

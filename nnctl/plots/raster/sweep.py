@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 
-from nnctl.files import atomic_write
 from nnctl.plots.common import (
     BOUNDARY,
     CLASS_COLORS,
@@ -56,7 +55,7 @@ from nnctl.plots.raster.canvas import (
     Panel,
     log_ticks,
     nice_ticks,
-    png_bytes,
+    save_png,
     tick_labels,
     tick_space,
 )
@@ -313,8 +312,7 @@ RUN_TICK = 2.0  # points: a panel's ticks, 1 pt from their labels
 def plot_boundaries(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture,
                     path: Path, *, dpi: float, creator: str | None = None) -> Path:
     """boundaries.png as pixels (see the module): runs as `plots.plot_boundaries` takes them."""
-    data = png_bytes(boundaries_image(runs, picture, dpi=dpi), dpi=dpi, creator=creator)
-    return atomic_write(path, lambda f: f.write(data), binary=True)
+    return save_png(path, boundaries_image(runs, picture, dpi=dpi), dpi=dpi, creator=creator)
 
 
 def boundaries_image(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture, *,
@@ -324,7 +322,7 @@ def boundaries_image(runs: Sequence[tuple[str, Callable[[Array], Array], PlotDat
     it is kept."""
     from PIL import Image
 
-    width, height = (max(1, int(v * dpi)) for v in picture.size())  # as Agg sizes a figure: truncated
+    width, height = (max(1, int(v * dpi + 1e-6)) for v in picture.size())  # as Agg sizes a figure: truncated
     image = Image.new("RGB", (width, height), (255, 255, 255))
     splits: list[str] = []
     for index, (_, predict, data) in enumerate(runs):
@@ -371,7 +369,7 @@ def _run_tile(index: int, predict: Callable[[Array], Array], data: PlotData, pic
     P = as_probabilities(np.asarray(predict(grid_points(xx, yy)), dtype=float)).reshape(*xx.shape, -1)
     regions = regions_pixels(P, picture.plane, data, picture.colors, (box[2] - box[0], box[3] - box[1]), dpi=dpi,
                              look=RUN_LOOK)
-    Canvas.image(canvas, regions, inner, smooth=False)  # canvas.image is its Pillow picture, which hides the method
+    canvas.image(regions, inner, smooth=False)
     panel = canvas.panel(inner, extent[:2], extent[2:])
     panel.frame()
     _run_ticks(panel, index, grid, data)
