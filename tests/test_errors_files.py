@@ -259,19 +259,28 @@ def test_plot_options_of_a_run_are_refused_on_a_sweep_folder(tmp_path):
 # ---------------------------------------------------------------- pictures are written atomically
 
 
-def test_a_picture_that_cannot_be_written_leaves_the_old_one_and_no_temporary(trained, monkeypatch):
+@pytest.mark.parametrize("drawn_by", ["pixels", "matplotlib"])
+def test_a_picture_that_cannot_be_written_leaves_the_old_one_and_no_temporary(trained, monkeypatch, drawn_by):
+    """loss.png is drawn as pixels (Pillow encodes it into the temporary file), loss.svg by
+    matplotlib: a disk that fills halfway through either leaves the old picture whole."""
     from matplotlib.figure import Figure
+    from PIL import Image
 
-    old = (trained / "loss.png").read_bytes()
+    name = "loss.png" if drawn_by == "pixels" else "loss.svg"
+    if drawn_by == "matplotlib":
+        assert invoke("plot", trained, "--only", "loss", "--image-format", "svg").exit_code == 0
+    old = (trained / name).read_bytes()
 
-    def disk_full(self, fname, **kwargs):
-        fname.write(b"\x89PNG half a picture")
+    def disk_full(self, fp, *args, **kwargs):
+        fp.write(b"\x89PNG half a picture")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(Figure, "savefig", disk_full)
-    assert_one_line(invoke("plot", trained, "--only", "loss"), f"{trained / 'loss.png'}: could not be written",
-                    "the disk is full")
-    assert (trained / "loss.png").read_bytes() == old and no_temporaries(trained)
+    monkeypatch.setattr(Image.Image if drawn_by == "pixels" else Figure, "save" if drawn_by == "pixels" else "savefig",
+                        disk_full)
+    result = invoke("plot", trained, "--only", "loss", "--overwrite",
+                    *(["--image-format", "svg"] if drawn_by == "matplotlib" else []))
+    assert_one_line(result, f"{trained / name}: could not be written", "the disk is full")
+    assert (trained / name).read_bytes() == old and no_temporaries(trained)
 
 
 def test_an_animation_cut_off_leaves_the_old_gif(tmp_path, config):
@@ -298,12 +307,12 @@ def test_an_animation_cut_off_leaves_the_old_gif(tmp_path, config):
 # a process killed (SIGKILL) while it writes loss.png: half the bytes written, then the kill
 KILLED_WHILE_SAVING = """
 import os, signal, sys
-from matplotlib.figure import Figure
-def half_then_killed(self, fname, **kwargs):
-    fname.write(b"\\x89PNG half")
-    fname.flush()
+from PIL import Image
+def half_then_killed(self, fp, *args, **kwargs):
+    fp.write(b"\\x89PNG half")
+    fp.flush()
     os.kill(os.getpid(), signal.SIGKILL)
-Figure.savefig = half_then_killed
+Image.Image.save = half_then_killed  # loss.png is encoded by Pillow straight into its temporary file
 from nnctl.cli import main
 main()
 """

@@ -16,7 +16,7 @@ from nnctl.plots import plot_boundaries, plot_sweep
 from nnctl.plots.common import CLASS_COLORS, class_colors, save
 from nnctl.plots.common import two_class_band_colors as two_class_bands
 from nnctl.plots.raster import sweep as raster_sweep
-from nnctl.plots.raster.canvas import Canvas, blend
+from nnctl.plots.raster.canvas import MAX_N_STEPS, Canvas, blend, nice_ticks
 from nnctl.plots.sweep import _boundaries_figure, _runs_picture, _sweep_picture
 
 SHOWN = 110  # dpi of the pictures a sweep writes: lines and points as wide as they are drawn (DPI is 40)
@@ -152,7 +152,7 @@ def test_max_n_ticks_are_matplotlibs():
     for low, high in [(-1.8, 3.05), (-1.45, 2.0), (-6.1, 6.3), (0.013, 0.021), (-3.9, 5.2)]:
         expected = MaxNLocator(nbins=4).tick_values(low, high)
         expected = expected[(expected >= low) & (expected <= high)]
-        np.testing.assert_allclose(raster_sweep.max_n_ticks(low, high, 4), expected)
+        np.testing.assert_allclose(nice_ticks(low, high, 4, steps=MAX_N_STEPS), expected)
 
 
 def test_two_class_bands_are_the_colour_bars():

@@ -8,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from nnctl.plots.raster.thumbnails import MARGINS, loss_pixels, max_n_ticks
+from nnctl.plots.raster.canvas import MAX_N_STEPS, nice_ticks
+from nnctl.plots.raster.thumbnails import MARGINS, loss_pixels
 
 WIDTH, HEIGHT = 520, 156  # report.html's: twice the model's 260 px, 0.6 x 260 high
 
@@ -75,7 +76,8 @@ def test_ticks_are_where_matplotlibs_max_n_locator_puts_them(low, high, bins, in
 
     theirs = MaxNLocator(nbins=bins, integer=integer).tick_values(low, high)
     theirs = theirs[(theirs >= low) & (theirs <= high)]
-    np.testing.assert_allclose(max_n_ticks(low, high, bins, integer=integer), theirs, rtol=1e-9, atol=1e-12)
+    ours = nice_ticks(low, high, bins, integer=integer, steps=MAX_N_STEPS)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
 
 
 def test_report_thumbnails_of_a_2d_classifier_import_no_matplotlib():

@@ -23,9 +23,11 @@ import functools
 import importlib.util
 import io
 import math
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -274,7 +276,10 @@ class Canvas:
 
     def panel(self, box: Sequence[float], xlim: Sequence[float], ylim: Sequence[float], *, ylog: bool = False) -> Panel:
         """A box (x0, y0, x1, y1) in final pixels whose data limits are xlim and ylim."""
-        panel = Panel(self, tuple(box), (float(xlim[0]), float(xlim[1])), (float(ylim[0]), float(ylim[1])), ylog=ylog)
+        # the panel sees its canvas through a weak proxy: a cycle would keep the canvas (its 3x
+        # picture, 16 MB for loss.png) alive until a full collection, one more a picture drawn
+        panel = Panel(weakref.proxy(self), tuple(box), (float(xlim[0]), float(xlim[1])),
+                      (float(ylim[0]), float(ylim[1])), ylog=ylog)
         self.panels.append(panel)
         return panel
 
@@ -295,28 +300,36 @@ class Canvas:
 
 
 def save_png(path: Path, pixels, *, dpi: float, creator: str | None = None) -> Path:
-    """`png_bytes` of pixels written to `path` atomically (`files.atomic_write`), its folder
-    made first as `common.save` makes a figure's."""
-    data = png_bytes(pixels, dpi=dpi, creator=creator)
+    """Pixels as a PNG (`png_bytes`' encoding) encoded straight into `path`'s temporary file and
+    renamed into place (`files.atomic_write`), its folder made first as `common.save` makes a
+    figure's."""
+    image, options = _png(pixels, dpi=dpi, creator=creator)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write(path, lambda f: f.write(data), binary=True)
+    return atomic_write(path, lambda f: image.save(f, **options), binary=True)
 
 
-def png_bytes(pixels: Array, *, dpi: float, creator: str | None = None) -> bytes:
-    """(h, w, 3) uint8 -> PNG bytes at zlib level 1 (0-3% larger than level 6, encoded in 60% of
-    the time), with the dpi and, given, the Creator text chunk. pixels may be an RGB Pillow
-    image, encoded as it is (a tall picture's pixels are not copied)."""
+def png_bytes(pixels, *, dpi: float, creator: str | None = None) -> bytes:
+    """(h, w, 3) uint8 (or an RGB Pillow image, encoded as it is: a tall picture's pixels are not
+    copied) -> PNG bytes at zlib level 1 (0-3% larger than level 6, encoded in 60% of the time),
+    with the dpi and, given, the Creator text chunk (as matplotlib writes it, which
+    `files.made_by` reads to know the file as nnctl's own)."""
+    image, options = _png(pixels, dpi=dpi, creator=creator)
+    buffer = io.BytesIO()
+    image.save(buffer, **options)
+    return buffer.getvalue()
+
+
+def _png(pixels, *, dpi: float, creator: str | None) -> tuple[Any, dict[str, Any]]:
+    """(Pillow image, its save() keywords) of `png_bytes`."""
     from PIL import Image, PngImagePlugin
 
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", "nnctl")
     if creator:
         info.add_text("Creator", creator)
-    buffer = io.BytesIO()
     image = pixels if isinstance(pixels, Image.Image) else Image.fromarray(
         np.ascontiguousarray(pixels, dtype=np.uint8), "RGB")
-    image.save(buffer, format="png", compress_level=1, pnginfo=info, dpi=(dpi, dpi))
-    return buffer.getvalue()
+    return image, {"format": "png", "compress_level": 1, "pnginfo": info, "dpi": (dpi, dpi)}
 
 
 def _line_offset(k: int, lines: int, vertical: str) -> float:
@@ -538,23 +551,29 @@ class LegendEntry:
 # ---------------------------------------------------------------- ticks: where, and what they say
 
 
-def nice_ticks(low: float, high: float, most: int, *, integer: bool = False) -> Array:
-    """Tick values inside [low, high] as matplotlib's MaxNLocator (AutoLocator) chooses them:
-    the smallest round step (1, 2, 2.5, 5, 10 x 10^k; whole numbers when `integer`) at least
-    (high - low) / `most`, a smaller one only when that leaves fewer than two ticks inside."""
+AUTO_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)  # matplotlib's AutoLocator (an axis' default ticks)
+MAX_N_STEPS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)  # MaxNLocator's when none are given
+
+
+def nice_ticks(low: float, high: float, most: int, *, integer: bool = False,
+               steps: Sequence[float] = AUTO_STEPS) -> Array:
+    """Tick values inside [low, high] as matplotlib's MaxNLocator(nbins=most, steps=steps)
+    places them: the smallest step of its staircase (a tenth of `steps` below, 10 x the second
+    above, x 10^k; whole numbers when `integer`) at least (high - low) / most, a smaller one
+    only while fewer than two ticks fall inside. AUTO_STEPS are an axis' default ticks."""
     if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
         return np.array([low]) if np.isfinite(low) else np.array([])
-    raw = (high - low) / max(most, 1)
-    scale = 10.0 ** math.floor(math.log10(raw))
-    steps = [s * scale for s in (0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0)]
+    base = np.asarray(steps, float)
+    staircase = np.concatenate([0.1 * base[:-1], base, [10 * base[1]]])
+    scaled = staircase * 10.0 ** math.floor(math.log10((high - low) / most))
     if integer:
-        steps = [s for s in steps if s < 1 or abs(s - round(s)) < 1e-3]
-    first = next(k for k, s in enumerate(steps) if s >= raw * (1 - 1e-12))
-    ticks = np.array([low])
-    for step in steps[first::-1]:
+        scaled = scaled[(scaled < 1) | (np.abs(scaled - np.round(scaled)) < 0.001)]
+    large = np.flatnonzero(scaled >= (high - low) / most)
+    ticks = np.array([])
+    for step in scaled[: (large[0] if len(large) else len(scaled) - 1) + 1][::-1]:
         if integer and math.floor(high) - math.ceil(low) >= 1:
             step = max(1.0, step)
-        ticks = np.arange(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1) * step
+        ticks = np.arange(math.ceil(low / step - 1e-10), math.floor(high / step + 1e-10) + 1) * step
         if len(ticks) >= 2:
             break
     return ticks

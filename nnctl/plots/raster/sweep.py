@@ -48,6 +48,7 @@ from nnctl.plots.common import (
 from nnctl.plots.raster.canvas import (
     FRAME_WIDTH,
     LABEL_PAD,
+    MAX_N_STEPS,
     TICK_LENGTH,
     TICK_PAD,
     TITLE_SIZE,
@@ -384,7 +385,7 @@ def _run_ticks(panel: Panel, index: int, grid: Any, data: PlotData) -> None:
     points and the features' names only on the left column and under the lowest panels."""
     canvas, (x0, y0, x1, y1) = panel.canvas, panel.box
     font, length, pad = grid.font, canvas.pt(RUN_TICK), canvas.pt(1.0)
-    xticks, yticks = max_n_ticks(*panel.xlim, 4), max_n_ticks(*panel.ylim, 4)
+    xticks, yticks = nice_ticks(*panel.xlim, 4, steps=MAX_N_STEPS), nice_ticks(*panel.ylim, 4, steps=MAX_N_STEPS)
     u, _ = panel.px(xticks, np.full(len(xticks), panel.ylim[0]))
     _, v = panel.px(np.full(len(yticks), panel.xlim[0]), yticks)
     for a in u.tolist():
@@ -455,23 +456,3 @@ def _runs_legend(picture: RunsPicture, data: PlotData, splits: list[str], size: 
             canvas.text(x + 2.8 * em, middle, label, size=font, anchor="lm")
         x += width + 2.0 * em
     return canvas.pixels(), (0, size[1] - canvas.height)
-
-
-MAX_N_STEPS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)  # MaxNLocator's default steps
-
-
-def max_n_ticks(low: float, high: float, nbins: int) -> Array:
-    """The ticks inside [low, high] matplotlib's MaxNLocator(nbins) puts there: the smallest of
-    its steps (MAX_N_STEPS x 10^k) at least (high - low) / nbins, a smaller one only when that
-    leaves fewer than two ticks inside."""
-    if not high > low:
-        return np.array([low])
-    scale = 10.0 ** math.floor(math.log10((high - low) / nbins))
-    steps = np.concatenate([0.1 * np.array(MAX_N_STEPS[:-1]), MAX_N_STEPS, [10 * MAX_N_STEPS[1]]]) * scale
-    first = int(np.nonzero(steps >= (high - low) / nbins)[0][0])
-    for step in steps[: first + 1][::-1]:
-        ticks = np.arange(math.floor(low / step), math.ceil(high / step) + 1) * step
-        inside = ticks[(ticks >= low - 1e-10 * step) & (ticks <= high + 1e-10 * step)]
-        if len(inside) >= 2:
-            return inside
-    return inside

@@ -24,7 +24,7 @@ from nnctl.plots.common import (
     metric_column,
     use_log_scale,
 )
-from nnctl.plots.raster.canvas import FRAME_WIDTH, Canvas, Panel, log_ticks, tick_labels
+from nnctl.plots.raster.canvas import FRAME_WIDTH, MAX_N_STEPS, Canvas, Panel, log_ticks, nice_ticks, tick_labels
 from nnctl.plots.raster.curves import autoscale_limits
 
 THUMB_DPI = 100  # a thumbnail's size in inches x 100 is its size in pixels, as `plots.sweep` draws them
@@ -35,9 +35,6 @@ TICK_LENGTH = 2.0  # points, outward
 TICK_PAD = 1.0  # points between a tick and its label
 MINOR_TICK = (2.0, 0.6)  # length and width in points of a log axis' unlabelled ticks
 X_BINS, Y_BINS = 4, 3  # at most this many intervals between ticks (MaxNLocator's nbins)
-# MaxNLocator's steps when none are given, and its staircase: a tenth of them below, 15 above
-STEPS = np.array([1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0])
-STAIRCASE = np.concatenate([0.1 * STEPS[:-1], STEPS, [10 * STEPS[1]]])
 
 
 def loss_pixels(metrics: list[dict], *, width: int, height: int) -> Array | None:
@@ -63,7 +60,7 @@ def loss_thumbnail_canvas(metrics: list[dict], *, width: int, height: int) -> Ca
     canvas = Canvas((width / THUMB_DPI, height / THUMB_DPI), THUMB_DPI)
     left, top, right, bottom = MARGINS
     panel = canvas.panel((left, top, width - right, height - bottom), xlim, ylim, ylog=log)
-    xvalues = max_n_ticks(*xlim, X_BINS, integer=True)
+    xvalues = nice_ticks(*xlim, X_BINS, integer=True, steps=MAX_N_STEPS)
     xlabels = [f"{v / 1000:g}k" if xlim[1] >= 10_000 and v else f"{v:g}" for v in xvalues]  # as `epoch_axis`
     minor: Array = np.array([])
     if log:
@@ -71,7 +68,7 @@ def loss_thumbnail_canvas(metrics: list[dict], *, width: int, height: int) -> Ca
         if math.log10(ylim[1] / ylim[0]) <= FINE_LOG_TICKS_DECADES:
             minor = _minor_log_ticks(*ylim, major=yvalues)
     else:
-        yvalues = max_n_ticks(*ylim, Y_BINS)
+        yvalues = nice_ticks(*ylim, Y_BINS, steps=MAX_N_STEPS)
         ylabels = tick_labels(yvalues)
     panel.grid(xvalues, yvalues)
     for split, loss in losses.items():
@@ -81,27 +78,6 @@ def loss_thumbnail_canvas(metrics: list[dict], *, width: int, height: int) -> Ca
     _ticks(panel, yvalues, ylabels, vertical=True)
     _ticks(panel, minor, [""] * len(minor), vertical=True, length=MINOR_TICK[0], width=MINOR_TICK[1])
     return canvas
-
-
-def max_n_ticks(low: float, high: float, bins: int, *, integer: bool = False) -> Array:
-    """Tick values inside [low, high] as matplotlib's `MaxNLocator(nbins=bins)` places them:
-    the smallest step of its staircase (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k; whole numbers
-    when `integer`) at least (high - low) / bins, smaller while fewer than 2 ticks show."""
-    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
-        return np.array([low]) if np.isfinite(low) else np.array([])
-    steps = STAIRCASE * 10.0 ** math.floor(math.log10((high - low) / bins))
-    if integer:
-        steps = steps[(steps < 1) | (np.abs(steps - np.round(steps)) < 0.001)]
-    large = np.flatnonzero(steps >= (high - low) / bins)
-    ticks = np.array([])
-    for step in steps[: (large[0] if len(large) else len(steps) - 1) + 1][::-1]:
-        if integer and math.floor(high) - math.ceil(low) >= 1:
-            step = max(1.0, step)
-        first, last = math.ceil(low / step - 1e-10), math.floor(high / step + 1e-10)
-        ticks = np.arange(first, last + 1) * step
-        if len(ticks) >= 2:
-            break
-    return ticks
 
 
 def _minor_log_ticks(low: float, high: float, *, major: Array) -> Array:
