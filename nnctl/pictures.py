@@ -26,6 +26,7 @@ from nnctl.vocabulary import FINISHED, PICTURE_FORMATS
 
 Progress = Callable[[int, int], None]  # (frames done, frames in all)
 MAX_DPI = 600  # print quality is 300; memory grows with dpi², and 100 000 asked for terabytes
+MIN_DPI = 10  # below, a 5-pt caption is under a pixel high and FreeType refuses to draw it (a traceback at 1-3)
 IMAGE_FORMATS = tuple(suffix.lstrip(".") for suffix in PICTURE_FORMATS)  # --image-format: png, svg, pdf
 
 
@@ -33,8 +34,8 @@ def check_picture_options(fmt: str, dpi: int) -> None:
     """--image-format and --dpi as `nnctl plot` and `nnctl compare` take them: one line when wrong."""
     if fmt not in IMAGE_FORMATS:
         raise NnctlError(f"--image-format: unknown {fmt!r} (choose from: {', '.join(IMAGE_FORMATS)})")
-    if not 1 <= dpi <= MAX_DPI:  # a picture's pixels grow with dpi²: 600 already makes 3600 × 2640 per panel
-        raise NnctlError(f"--dpi: must be between 1 and {MAX_DPI}, got {dpi}")
+    if not MIN_DPI <= dpi <= MAX_DPI:  # a picture's pixels grow with dpi²: 600 already makes 3600 × 2640 per panel
+        raise NnctlError(f"--dpi: must be between {MIN_DPI} and {MAX_DPI}, got {dpi}")
 
 
 def title(run, *, weights: bool = True) -> str:

@@ -198,7 +198,8 @@ def _run_dir(tmp_path: Path) -> Path:
         (["train", "CONFIG", "--run-dir", "/proc/nope/run"], "cannot create the run directory"),
         (["train", "CONFIG", "--set", "loss=hinge", "--set", "data.name=spiral"], "hinge takes 2 classes"),
         (["gradcheck", "CONFIG", "--epsilon", "0"], "--epsilon 0: outside 1e-10 … 0.01"),
-        (["plot", "RUN", "--dpi", "0"], "--dpi: must be between 1 and 600"),
+        (["plot", "RUN", "--dpi", "0"], "--dpi: must be between 10 and 600"),
+        (["plot", "RUN", "--dpi", "3"], "--dpi: must be between 10 and 600"),  # FreeType's traceback at 1-3
         (["plot", "RUN", "--out", "FILE"], "exists and is not a folder"),
         (["plot", "RUN", "--image-format", "jpg"], "--image-format: unknown 'jpg'"),
         (["plot", "CONFIG"], "not a run directory"),

@@ -246,7 +246,7 @@ def test_redrawing_in_the_run_directory_replaces_its_own_pictures(trained):
 
 def test_an_absurd_dpi_is_refused_before_memory_is_taken(trained):
     started = time.perf_counter()
-    assert_one_line(invoke("plot", trained, "--dpi", "100000"), "--dpi: must be between 1 and 600, got 100000")
+    assert_one_line(invoke("plot", trained, "--dpi", "100000"), "--dpi: must be between 10 and 600, got 100000")
     assert time.perf_counter() - started < 2.0
 
 
@@ -261,22 +261,26 @@ def test_plot_options_of_a_run_are_refused_on_a_sweep_folder(tmp_path):
 
 @pytest.mark.parametrize("drawn_by", ["pixels", "matplotlib"])
 def test_a_picture_that_cannot_be_written_leaves_the_old_one_and_no_temporary(trained, monkeypatch, drawn_by):
-    """loss.png is drawn as pixels (Pillow encodes it into the temporary file), loss.svg by
-    matplotlib: a disk that fills halfway through either leaves the old picture whole."""
+    """loss.png is drawn as pixels (canvas.write_png encodes it into the temporary file),
+    loss.svg by matplotlib: a disk that fills halfway through either leaves the old picture whole."""
     from matplotlib.figure import Figure
-    from PIL import Image
+
+    from nnctl.plots.raster import canvas
 
     name = "loss.png" if drawn_by == "pixels" else "loss.svg"
     if drawn_by == "matplotlib":
         assert invoke("plot", trained, "--only", "loss", "--image-format", "svg").exit_code == 0
     old = (trained / name).read_bytes()
 
-    def disk_full(self, fp, *args, **kwargs):
-        fp.write(b"\x89PNG half a picture")
+    def disk_full(*args, **kwargs):  # write_png(file, pixels, ...) and Figure.savefig(self, file, ...)
+        file = args[0] if drawn_by == "pixels" else args[1]
+        file.write(b"\x89PNG half a picture")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(Image.Image if drawn_by == "pixels" else Figure, "save" if drawn_by == "pixels" else "savefig",
-                        disk_full)
+    if drawn_by == "pixels":
+        monkeypatch.setattr(canvas, "write_png", disk_full)
+    else:
+        monkeypatch.setattr(Figure, "savefig", disk_full)
     result = invoke("plot", trained, "--only", "loss", "--overwrite",
                     *(["--image-format", "svg"] if drawn_by == "matplotlib" else []))
     assert_one_line(result, f"{trained / name}: could not be written", "the disk is full")
@@ -307,12 +311,12 @@ def test_an_animation_cut_off_leaves_the_old_gif(tmp_path, config):
 # a process killed (SIGKILL) while it writes loss.png: half the bytes written, then the kill
 KILLED_WHILE_SAVING = """
 import os, signal, sys
-from PIL import Image
-def half_then_killed(self, fp, *args, **kwargs):
-    fp.write(b"\\x89PNG half")
-    fp.flush()
+from nnctl.plots.raster import canvas
+def half_then_killed(file, *args, **kwargs):
+    file.write(b"\\x89PNG half")
+    file.flush()
     os.kill(os.getpid(), signal.SIGKILL)
-Image.Image.save = half_then_killed  # loss.png is encoded by Pillow straight into its temporary file
+canvas.write_png = half_then_killed  # loss.png is encoded straight into its temporary file
 from nnctl.cli import main
 main()
 """

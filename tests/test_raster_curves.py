@@ -39,6 +39,15 @@ def test_tick_labels_carry_the_decimals_their_step_needs():
     assert tick_labels(np.array([0.95, 0.975, 1.0]), percent=True) == ["95.0%", "97.5%", "100.0%"]
 
 
+def test_ticks_of_large_or_tiny_values_never_read_alike():
+    """Three significant digits wrote 9.98e4, 9.99e4, 1e5, 1e5, 1e5 (a map's eastings; a loss
+    near 1.23e8): plain numbers up to 1e9, beyond as many digits as the step needs."""
+    assert tick_labels(nice_ticks(99800, 100300, 6)) == ["99800", "99900", "100000", "100100", "100200", "100300"]
+    labels = tick_labels(np.array([1.2345678e9, 1.23456785e9, 1.2345679e9]))
+    assert labels == ["1.2345678e9", "1.23456785e9", "1.2345679e9"]
+    assert tick_labels(np.array([1e-4, 2e-4, 3e-4])) == ["1e\u22124", "2e\u22124", "3e\u22124"]
+
+
 def test_log_ticks_are_1_2_5_over_few_decades_and_powers_of_ten_over_many():
     values, labels = log_ticks(0.03, 0.9, fine_decades=3.0)
     assert labels == ["0.05", "0.1", "0.2", "0.5"] and np.allclose(values, [0.05, 0.1, 0.2, 0.5])
@@ -103,6 +112,20 @@ def test_plot_loss_draws_png_as_pixels_and_svg_with_matplotlib(tmp_path):
         assert image.size == (round(12 * 60), round(4.2 * 60)) and image.info.get("Software") == "nnctl"
     svg = plot_loss(loss_rows(10), tmp_path / "loss.svg", title="t", dpi=60)
     assert svg.read_text().lstrip().startswith("<?xml")
+
+
+def test_the_legend_keeps_off_the_best_epochs_line_and_the_curves():
+    """An early-stopped run: the best epoch is `patience` epochs before the end, inside the
+    upper-right box where the legend went; it goes where neither the falling curves nor the
+    dotted line run, as matplotlib's loc='best' puts it."""
+    rows = [{"epoch": e, "train_loss": 0.7 - 0.5 * e / 40, "val_loss": 0.72 - 0.5 * e / 40} for e in range(41)]
+    (panel,) = loss_canvas(rows, title="t", best_epoch=35, step="epoch", dpi=60).panels
+    assert panel.said["legend place"] == ["lower left"]
+    (panel,) = loss_canvas(rows, title="t", best_epoch=None, step="epoch", dpi=60).panels
+    assert panel.said["legend place"] == ["upper right"]
+    rising = [{**row, "val_loss": 0.22 + 0.5 * row["epoch"] / 40} for row in rows]  # an X: over-fitting
+    (panel,) = loss_canvas(rising, title="t", best_epoch=None, step="epoch", dpi=60).panels
+    assert panel.said["legend place"] == ["right"]  # matplotlib's fifth place, the first free one
 
 
 def test_a_diverged_run_is_left_to_matplotlib(tmp_path):

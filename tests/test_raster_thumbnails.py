@@ -47,8 +47,9 @@ def test_a_loss_falling_by_decades_is_a_straight_line_on_a_log_axis():
     pixels = loss_pixels(rows(loss), width=WIDTH, height=HEIGHT).astype(int)
     x0, x1 = MARGINS[0], WIDTH - MARGINS[2]
     middle = round(x0 + (x1 - x0) / 2)  # epoch 16 of 1..31: loss 10^-1.5
-    column = pixels[:, middle - 1 : middle + 2, 0].min(axis=1)
-    dark = np.flatnonzero(column < 80)
+    top, bottom = MARGINS[1] + 2, HEIGHT - MARGINS[3] - 2  # inside the frame: its top edge is dark too
+    column = pixels[top:bottom, middle - 1 : middle + 2, 0].min(axis=1)
+    dark = top + np.flatnonzero(column < 80)
     assert abs(np.median(dark) - row_at(10**-1.5, 1e-3, 1.0, log=True)) <= 2
     # on a linear axis it would be near the bottom: 0.03 of a span of 1
     assert row_at(10**-1.5, 1e-3, 1.0) - np.median(dark) > 40

@@ -634,10 +634,19 @@ def sample_rows(labels: Array, most: int) -> Array:
 
 
 def split_quotas(data: PlotData, most: int) -> dict[str, int]:
-    """How many points of each split a picture drawing at most about `most` draws: all of a
-    small set, else each split its share (rounded up)."""
-    total = sum(len(y) for _, _, y in data.splits())
-    return {split: min(len(y), -(-most * len(y) // total)) for split, _, y in data.splits()}
+    """How many points of each split a picture drawing at most `most` draws: all of a small
+    set, else each split its share, rounded by largest remainder so that they add up to `most`
+    (rounding each up drew 2,001 of 20,000)."""
+    sizes = {split: len(y) for split, _, y in data.splits()}
+    total = sum(sizes.values())
+    if total <= most:
+        return sizes
+    shares = {split: most * n / total for split, n in sizes.items()}
+    quotas = {split: int(share) for split, share in shares.items()}
+    by_remainder = sorted(shares, key=lambda split: quotas[split] - shares[split])  # largest remainder first
+    for split in by_remainder[: most - sum(quotas.values())]:
+        quotas[split] += 1
+    return quotas
 
 
 def sample_note(data: PlotData) -> str:

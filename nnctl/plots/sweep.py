@@ -51,6 +51,7 @@ from nnctl.plots.common import (
     split_handles,
     split_quotas,
     target_column,
+    text_inches,
     use_log_scale,
 )
 from nnctl.plots.model import confusion_counts
@@ -163,7 +164,9 @@ def _sweep_picture(rows: list[dict], settings: list[str], *, metric: str, title:
     kept = [row for row, ok in zip(rows, np.isfinite(values), strict=True) if ok]
     axes_of = {key: _sweep_axis(key, [row.get(key) for row in rows]) for key in settings}
     groups_of = {key: _sweep_groups(kept, [k for k in settings if k != key and k != "seed"]) for key in settings}
-    long = any(a.kind == "categorical" and sum(len(t) for t in a.values) > 40 for a in axes_of.values())
+    # category names that would not sit level side by side in a panel's axes (about 3.2 in wide)
+    long = any(a.kind == "categorical" and max(text_inches(str(t)) for t in a.values) > 2.9 / len(a.values)
+               for a in axes_of.values())
     if not raster_sweep.drawn_here([a.scale for a in axes_of.values()], by_run=any(a.sampled for a in axes_of.values()),
                                    lines=max(len(groups) for groups, _ in groups_of.values()), long_categories=long):
         return None

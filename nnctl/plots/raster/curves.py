@@ -30,6 +30,7 @@ from nnctl.plots.common import (
 from nnctl.plots.raster.canvas import (
     FONT_SIZE,
     LABEL_PAD,
+    MAX_N_STEPS,
     TICK_LENGTH,
     TICK_PAD,
     Canvas,
@@ -114,7 +115,8 @@ def _metric_panel(canvas: Canvas, metrics: list[dict], epochs: Array, quantity: 
     bottom = cell[3] - canvas.pt(6) - 2 * canvas.text_height() - canvas.pt(LABEL_PAD + TICK_PAD + TICK_LENGTH)
     box = (left, cell[1], cell[2] - canvas.pt(10), bottom)
     panel = canvas.panel(box, xlim, ylim, ylog=log)
-    xvalues = nice_ticks(*xlim, min(6, tick_space(box[2] - box[0], canvas.dpi, vertical=False)), integer=True)
+    # epochs as `common.epoch_axis` ticks them: MaxNLocator(nbins=6, integer=True)
+    xvalues = nice_ticks(*xlim, 6, integer=True, steps=MAX_N_STEPS)
     xlabels = [f"{v / 1000:g}k" if xlim[1] >= 10_000 and v else f"{v:g}" for v in xvalues]
     if quantity == "learning rate" and len(finite_epochs):
         lr = series[0][1]
@@ -135,7 +137,10 @@ def _metric_panel(canvas: Canvas, metrics: list[dict], epochs: Array, quantity: 
         entries.append(LegendEntry(f"best ({step} {best_epoch})", color=BOUNDARY, style=":", width=1.5))
     panel.axes(xvalues, xlabels, yvalues, ylabels, xlabel=step, ylabel=quantity, grid=False)
     if entries:
-        panel.legend(entries, avoid=[(line_x.get(label, epochs), y) for label, y, *_ in series], size=FONT_SIZE)
+        lines = [(line_x.get(label, epochs), y) for label, y, *_ in series]
+        if best_epoch is not None:  # its dotted line too: a legend over it hides both
+            lines.append((np.array([best_epoch, best_epoch]), np.array(ylim)))
+        panel.legend(entries, avoid=lines, size=FONT_SIZE)
 
 
 def autoscale_limits(values: Array, *, log: bool) -> tuple[float, float]:

@@ -190,7 +190,7 @@ def _draw_points(panel: Panel, drawn: list[DrawnSplit], colors: Array) -> None:
     for split in drawn:
         u, v = panel.px(split.X[:, 0], split.X[:, 1])
         panel.canvas.markers(u, v, shape=SPLIT_MARKERS[split.name], size=float(np.sqrt(POINT_AREA[split.name])),
-                             fill=[tuple(c) for c in colors[split.y]], edge=EDGE, edge_width=POINT_EDGE)
+                             fill=colors[split.y], edge=EDGE, edge_width=POINT_EDGE)
 
 
 def _draw_boundary(panel: Panel, xx: Array, yy: Array, P: Array) -> None:

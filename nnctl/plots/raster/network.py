@@ -46,7 +46,7 @@ from nnctl.plots.network_parts import (
     strongest_units,
     widest_weight,
 )
-from nnctl.plots.raster.canvas import SUPERSAMPLE, TITLE_SIZE, Canvas, blend
+from nnctl.plots.raster.canvas import SUPERSAMPLE, TITLE_SIZE, Canvas
 from nnctl.plots.raster.colormaps import apply, lut
 
 CURVE_POINTS = 20  # points sampled along an edge's Bézier curve: smooth at 7 pt wide
@@ -167,7 +167,7 @@ def _draw_edges(canvas: Canvas, weights: list[Array], chosen: list[Array], at: l
                 # a line thinner than a pixel of the supersampled canvas fades, as Agg's coverage fades it
                 faded = min(1.0, canvas.pt(width) * SUPERSAMPLE)
                 u, v = _ribbon(x, y, max(canvas.pt(width), 1.0 / SUPERSAMPLE))
-                canvas.polygon(u, v, fill=tuple(c / 255 for c in blend(edge_color(w)[:3], EDGE_ALPHA * faded)))
+                canvas.polygon(u, v, fill=edge_color(w)[:3], alpha=EDGE_ALPHA * faded)  # crossings darken
 
 
 def _ribbon(x: Array, y: Array, width: float) -> tuple[Array, Array]:

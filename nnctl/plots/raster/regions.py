@@ -29,11 +29,11 @@ from nnctl.plots.common import (
     plane_grid,
     region_colors,
     sample_rows,
+    split_quotas,
     two_class_band_colors,
 )
-from nnctl.plots.raster.canvas import rgb
+from nnctl.plots.raster.canvas import SUPERSAMPLE, rgb  # lines and dots drawn large and averaged down
 
-SUPERSAMPLE = 3  # lines and dots drawn at 3x and averaged down: their edges anti-aliased
 THUMB_POINTS = 1500  # a 260-px thumbnail shows no more dots than this apart (a sample beyond)
 
 
@@ -87,10 +87,10 @@ def regions_pixels(P: Array, plane: tuple, data: PlotData, colors: Array, size: 
                                 (extent[3] - xy[:, 1]) / (extent[3] - extent[2]) * big[1]])
 
     edge = max(1, round(look.edge_width * per_point))
-    total = sum(len(y) for _, _, y in data.splits())
+    quotas = split_quotas(data, look.most_points)  # each split its share
     fills, outline = [rgb(c) for c in colors], rgb(EDGE)
     for split, X, y in data.splits():
-        keep = sample_rows(class_indices(y), -(-look.most_points * len(y) // total))  # each split its share
+        keep = sample_rows(class_indices(y), quotas[split])
         area = look.train_area if split == "train" else look.validation_area
         radius = 0.5 * (np.sqrt(area) + look.edge_width) * per_point  # the edge is stroked on the outline
         shape = draw.ellipse if split == "train" else draw.rectangle
