@@ -87,9 +87,9 @@ from nnctl.plots.network_parts import (
     network_inches,
     network_limits,
     network_note,
+    network_units,
     node_label,
     node_maps_over_plane,
-    node_rows,
     strongest_units,
     widest_weight,
 )
@@ -654,11 +654,7 @@ def draw_network(ax: Axes, weights: list[Array], data: PlotData, *, layer_names:
     """The network of `plot_network` on `ax` in picture units, nodes centred on (COLUMN_GAP ·
     column, row), each column centred; returns the note that says what the picture shows (the
     animation's network panel draws each frame with this)."""
-    weights = [np.asarray(W, dtype=float) for W in weights]
-    if len(layer_names) != len(weights):
-        raise ValueError(f"{len(weights)} weight matrices but {len(layer_names)} layer names")
-    chosen = strongest_units(weights)
-    at = node_rows(chosen)
+    weights, chosen, at = network_units(weights, layer_names)
     widest = _draw_edges(ax, weights, chosen, at)
     maps = node_maps_over_plane(node_maps, data, chosen, resolution) if node_maps is not None else None
     for column, units in enumerate(chosen):

@@ -87,6 +87,16 @@ def network_limits(chosen: list[Array]) -> tuple[tuple[float, float], tuple[floa
     return (-1.9, COLUMN_GAP * (len(chosen) - 1) + 1.3), (-(rows - 1) / 2 - 0.5, (rows - 1) / 2 + 1.0)
 
 
+def network_units(weights: list[Array], layer_names: list[str]) -> tuple[list[Array], list, list]:
+    """(weights as float arrays, the units drawn of each column (`strongest_units`), their rows
+    (`node_rows`)): what both drawings of network.png start from; one layer name a matrix."""
+    weights = [np.asarray(W, dtype=float) for W in weights]
+    if len(layer_names) != len(weights):
+        raise ValueError(f"{len(weights)} weight matrices but {len(layer_names)} layer names")
+    chosen = strongest_units(weights)
+    return weights, chosen, node_rows(chosen)
+
+
 def node_rows(chosen: list[Array]) -> list[Array]:
     """Each column's nodes' heights in picture units, top down, the column centred on 0."""
     return [(len(c) - 1) / 2 - np.arange(len(c)) for c in chosen]

@@ -40,10 +40,9 @@ from nnctl.plots.network_parts import (
     network_inches,
     network_limits,
     network_note,
+    network_units,
     node_label,
     node_maps_over_plane,
-    node_rows,
-    strongest_units,
     widest_weight,
 )
 from nnctl.plots.raster.canvas import SUPERSAMPLE, TITLE_SIZE, Canvas
@@ -84,11 +83,7 @@ def network_drawing(weights: list[Array], data: PlotData, *, title: str, layer_n
                     resolution: int = NETWORK_RESOLUTION) -> tuple[Canvas, Callable, str]:
     """(canvas, to_px, note): the picture of `plot_network`, the map of its units (u, v) to
     pixels (x, y) and the note written under it (for tests to find what is drawn where)."""
-    weights = [np.asarray(W, dtype=float) for W in weights]
-    if len(layer_names) != len(weights):
-        raise ValueError(f"{len(weights)} weight matrices but {len(layer_names)} layer names")
-    chosen = strongest_units(weights)
-    at = node_rows(chosen)
+    weights, chosen, at = network_units(weights, layer_names)
     maps = node_maps_over_plane(node_maps, data, chosen, resolution)
     widest = widest_weight(weights, chosen)
     inches = network_inches(chosen)
