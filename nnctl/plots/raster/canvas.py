@@ -174,9 +174,10 @@ class Canvas:
 
     def rectangle(self, box: Sequence[float], *, fill: Color | None = None, edge: Color | None = None,
                   width: float = FRAME_WIDTH) -> None:
-        """An axis-aligned box (x0, y0, x1, y1) in final pixels, filled and/or outlined."""
+        """An axis-aligned box (x0, y0, x1, y1) in final pixels, filled and/or outlined inside
+        it (Pillow's outline grows inward; its right and bottom edges are the last pixels in)."""
         x0, y0, x1, y1 = (v * SUPERSAMPLE for v in box)
-        self.draw.rectangle((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)),
+        self.draw.rectangle((min(x0, x1), min(y0, y1), max(x0, x1) - 1, max(y0, y1) - 1),
                             fill=None if fill is None else rgb(fill), outline=None if edge is None else rgb(edge),
                             width=max(1, round(self._big(width))) if edge is not None else 0)
 
@@ -283,9 +284,10 @@ class Canvas:
 
     def panel(self, box: Sequence[float], xlim: Sequence[float], ylim: Sequence[float], *, ylog: bool = False) -> Panel:
         """A box (x0, y0, x1, y1) in final pixels whose data limits are xlim and ylim."""
-        # the panel sees its canvas through a weak proxy: a cycle would keep the canvas (its 3x
-        # picture, 16 MB for loss.png) alive until a full collection, one more a picture drawn
-        panel = Panel(weakref.proxy(self), tuple(box), (float(xlim[0]), float(xlim[1])),
+        # the panel sees its canvas through a weak proxy: a cycle would keep the canvas (its
+        # supersampled picture, 7-16 MB for loss.png) alive until a full collection, one more a
+        # picture drawn; its box in whole pixels, so that its frame is one crisp pixel, not two grey
+        panel = Panel(weakref.proxy(self), tuple(float(round(v)) for v in box), (float(xlim[0]), float(xlim[1])),
                       (float(ylim[0]), float(ylim[1])), ylog=ylog)
         self.panels.append(panel)
         return panel
