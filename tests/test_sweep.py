@@ -153,7 +153,10 @@ def test_another_sweep_in_the_same_folder_is_refused(tmp_path):
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_killed_sweep_resumes_without_redoing_finished_runs(stop, tmp_path):
-    config = base_config(tmp_path, train={"epochs": 150})
+    # runs long enough (1500 epochs, about half a second) that the signal lands while two are
+    # training: at 150 epochs, once the sweep's pictures no longer took a second to import and
+    # draw, all six and the drawing could end between the third run and the signal (under load)
+    config = base_config(tmp_path, train={"epochs": 1500})
     folder = tmp_path / "sw"
     # six points: three finish before the signal, two workers are cut mid-run, one never starts
     # (fewer points, fewer pictures for the resumed sweep to draw: its boundaries.png and report)
