@@ -162,7 +162,10 @@ def test_killed_sweep_resumes_without_redoing_finished_runs(stop, tmp_path):
     # (fewer points, fewer pictures for the resumed sweep to draw: its boundaries.png and report)
     cmd = [sys.executable, "-m", "nnctl.cli", "sweep", str(config), "--grid", "model.hidden=[2],[3],[4]",
            "--seeds", "0,1", "--jobs", "2", "--out", str(folder), "-q"]
-    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Ctrl-C as a terminal delivers it, even where this test runs with SIGINT ignored (a script's
+    # background job: Python then never turns SIGINT into KeyboardInterrupt), as test_watch does
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if (folder / "results.csv").is_file() and sum(r["status"] == "completed" for r in read_rows(folder)) >= 3:
