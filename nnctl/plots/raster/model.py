@@ -28,7 +28,6 @@ from nnctl.plots.common import (
     MORE_CLASS_COLORS,
     NEUTRAL,
     SPLIT_MARKERS,
-    TWO_CLASS_BANDS,
     Array,
     DrawnSplit,
     PlotData,
@@ -44,7 +43,6 @@ from nnctl.plots.common import (
     plane_grid,
     sample_note,
     title_lines,
-    two_class_band_colors,
 )
 from nnctl.plots.raster.canvas import (
     FONT_SIZE,
@@ -59,13 +57,12 @@ from nnctl.plots.raster.canvas import (
     tick_labels,
     tick_space,
 )
-from nnctl.plots.raster.regions import boundary_lines, shaded_regions
+from nnctl.plots.raster.regions import colour_bar, draw_boundary, draw_points, shaded_regions
 
 POINT_AREA = {"train": 30.0, "validation": 34.0}  # pt², scatter_split's sizes
 POINT_EDGE = 0.6  # pt, scatter_split's edge
 RING = (130.0, 1.5, 3.5)  # the misclassified mark: area pt², black width and white halo width (pt)
 LINE = (2.2, 5.5)  # the decision boundary: black width over a white halo's (pt), as draw_boundaries
-BAR_TICKS = np.linspace(0.0, 1.0, 6)  # the colour bar's labelled ticks; its bands' other edges get minor ones
 
 
 def drawn_here(data: PlotData) -> bool:
@@ -114,12 +111,12 @@ def boundary_canvas(predict_scores: Callable[[Array], Array], data: PlotData, *,
     canvas.image(shaded_regions(P, colors, (max(1, round(x1 - x0)), max(1, round(y1 - y0)))), panel.box,
                  smooth=not two)
     _draw_points(panel, drawn, colors)
-    _draw_boundary(panel, xx, yy, P)
+    draw_boundary(panel, xx, yy, P, width=LINE[0], halo=LINE[1])
     _draw_rings(panel, drawn)
     _clear_around(canvas, panel.box)
     _plane_axes(panel, data, layout.yticks)
     if two:
-        _colour_bar(canvas, layout.bar, colors, score_label)
+        colour_bar(canvas, layout.bar, colors, score_label)
     _draw_titles(canvas, layout, title, subtitle)
     _draw_legend(canvas, keys, ncols, layout.legend_top)
     return canvas
@@ -186,21 +183,9 @@ def _layout(canvas: Canvas, extent: tuple, title: str, subtitle: str, keys: list
 
 
 def _draw_points(panel: Panel, drawn: list[DrawnSplit], colors: Array) -> None:
-    """Each split's points in their class's colour: circles (train), squares (validation), dark edges."""
+    """Each split's points (`draw_points`) at scatter_split's sizes."""
     for split in drawn:
-        u, v = panel.px(split.X[:, 0], split.X[:, 1])
-        panel.canvas.markers(u, v, shape=SPLIT_MARKERS[split.name], size=float(np.sqrt(POINT_AREA[split.name])),
-                             fill=colors[split.y], edge=EDGE, edge_width=POINT_EDGE)
-
-
-def _draw_boundary(panel: Panel, xx: Array, yy: Array, P: Array) -> None:
-    """The decision boundary (`boundary_lines`): each line black over its white halo."""
-    black, white = LINE
-    for lines in boundary_lines(xx, yy, P):
-        for line in lines:
-            u, v = panel.px(line[:, 0], line[:, 1])
-            panel.canvas.line(u, v, color="#ffffff", width=white)
-            panel.canvas.line(u, v, color=BOUNDARY, width=black)
+        draw_points(panel, split.X, split.y, split.name, colors, area=POINT_AREA[split.name], edge_width=POINT_EDGE)
 
 
 def _draw_rings(panel: Panel, drawn: list[DrawnSplit]) -> None:
@@ -228,22 +213,6 @@ def _plane_axes(panel: Panel, data: PlotData, yticks: tuple[Array, list[str]]) -
     xvalues = nice_ticks(lo, hi, tick_space(x1 - x0, panel.canvas.dpi, vertical=False))
     panel.axes(xvalues, tick_labels(xvalues), *yticks, xlabel=data.feature_name(0), ylabel=data.feature_name(1),
                grid=False)
-
-
-def _colour_bar(canvas: Canvas, box: tuple, colors: Array, label: str) -> None:
-    """The bands of P(class 1) bottom to top in `box`, framed, ticks at 0, 0.2, ... 1 labelled,
-    minor ones at the bands' other edges, `label` read upward at the right."""
-    bar = canvas.panel(box, (0.0, 1.0), (0.0, 1.0))
-    edges = np.linspace(0.0, 1.0, TWO_CLASS_BANDS + 1)
-    for low, high, color in zip(edges[:-1], edges[1:], two_class_band_colors(colors), strict=True):
-        _, (bottom, top) = bar.px([0.0, 0.0], [low, high])
-        canvas.rectangle((box[0], top, box[2], bottom), fill=tuple(color))
-    bar.frame()
-    minor = edges[~np.isclose(edges[:, None], BAR_TICKS).any(axis=1)]
-    for v in bar.px(np.zeros(len(minor)), minor)[1]:
-        canvas.line([box[2], box[2] + canvas.pt(2.0)], [v, v], color="#000000", width=0.6)
-    right = bar.yticks(BAR_TICKS, tick_labels(BAR_TICKS), right=True)
-    canvas.text(right + canvas.pt(LABEL_PAD), (box[1] + box[3]) / 2, label, anchor="ma", rotate=True)
 
 
 def _draw_titles(canvas: Canvas, layout: _Layout, title: str, subtitle: str) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 from nnctl.plots.common import (
     BOUNDARY,
     EDGE,
+    SPLIT_MARKERS,
     TWO_CLASS_BANDS,
     Array,
     PlotData,
@@ -32,7 +33,9 @@ from nnctl.plots.common import (
     split_quotas,
     two_class_band_colors,
 )
-from nnctl.plots.raster.canvas import SUPERSAMPLE, rgb  # lines and dots drawn large and averaged down
+from nnctl.plots.raster.canvas import FONT_SIZE, LABEL_PAD, SUPERSAMPLE, Canvas, Panel, tick_labels
+
+BAR_TICKS = np.linspace(0.0, 1.0, 6)  # a colour bar's labelled ticks; its bands' other edges get minor ones
 
 THUMB_POINTS = 1500  # a 260-px thumbnail shows no more dots than this apart (a sample beyond)
 
@@ -71,37 +74,58 @@ def regions_pixels(P: Array, plane: tuple, data: PlotData, colors: Array, size: 
                    look: RegionLook) -> Array:
     """(h, w, 3) uint8, `size` = (w, h) pixels: the class probabilities P: (r, r, K) on `plane`
     (xx, yy, extent, as `plane_grid` gives them) as regions, their boundary and the points of
-    `data`, drawn as `look` says (see `regions_thumbnail`)."""
-    from PIL import Image, ImageDraw
-
+    `data`, drawn as `look` says (see `regions_thumbnail`), on a canvas of their own."""
     width, height = size
     xx, yy, extent = plane
-    big = (width * SUPERSAMPLE, height * SUPERSAMPLE)
-    image = Image.fromarray(shaded_regions(P, colors, big, banded=look.banded), "RGB")
-    draw = ImageDraw.Draw(image)
-    per_point = dpi / 72 * SUPERSAMPLE  # pixels of the big canvas per typographic point
-
-    def to_pixels(xy: Array) -> Array:
-        """Data coordinates (n, 2) -> pixel coordinates of the big canvas, y downward."""
-        return np.column_stack([(xy[:, 0] - extent[0]) / (extent[1] - extent[0]) * big[0],
-                                (extent[3] - xy[:, 1]) / (extent[3] - extent[2]) * big[1]])
-
-    edge = max(1, round(look.edge_width * per_point))
+    canvas = Canvas((width / dpi, height / dpi), dpi)
+    panel = canvas.panel((0, 0, width, height), extent[:2], extent[2:])
+    canvas.image(shaded_regions(P, colors, (width * SUPERSAMPLE, height * SUPERSAMPLE), banded=look.banded),
+                 (0, 0, width, height), smooth=False)
     quotas = split_quotas(data, look.most_points)  # each split its share
-    fills, outline = [rgb(c) for c in colors], rgb(EDGE)
     for split, X, y in data.splits():
         keep = sample_rows(class_indices(y), quotas[split])
         area = look.train_area if split == "train" else look.validation_area
-        radius = 0.5 * (np.sqrt(area) + look.edge_width) * per_point  # the edge is stroked on the outline
-        shape = draw.ellipse if split == "train" else draw.rectangle
-        # a square's side is the circle's diameter, as matplotlib's scatter draws them
-        for (u, v), k in zip(to_pixels(X[keep]).tolist(), class_indices(y)[keep].tolist(), strict=True):
-            shape((u - radius, v - radius, u + radius, v + radius), fill=fills[k], outline=outline, width=edge)
-    for line in (line for lines in boundary_lines(xx, yy, P) for line in lines):
-        points = [tuple(p) for p in to_pixels(line).tolist()]
-        draw.line(points, fill=(255, 255, 255), width=round(5.5 * per_point))
-        draw.line(points, fill=rgb(BOUNDARY), width=round(look.boundary_width * per_point))
-    return np.asarray(image.resize(size, Image.Resampling.BOX))
+        draw_points(panel, X[keep], class_indices(y)[keep], split, colors, area=area, edge_width=look.edge_width)
+    draw_boundary(panel, xx, yy, P, width=look.boundary_width)
+    return canvas.pixels()
+
+
+def draw_points(panel: Panel, X: Array, classes: Array, split: str, colors: Array, *, area: float,
+                edge_width: float) -> None:
+    """Points X: (n, 2) of one split in their classes' colours (classes: (n,) indices into
+    colors), circles (train) or squares (validation), `area` pt² as scatter's s, a dark edge."""
+    u, v = panel.px(X[:, 0], X[:, 1])
+    panel.canvas.markers(u, v, shape=SPLIT_MARKERS[split], size=float(np.sqrt(area)), fill=colors[classes],
+                         edge=EDGE, edge_width=edge_width)
+
+
+def draw_boundary(panel: Panel, xx: Array, yy: Array, P: Array, *, width: float, halo: float = 5.5) -> None:
+    """The decision boundary (`boundary_lines`): each line black, `width` pt, over a white halo
+    `halo` pt wide, as `common.draw_boundaries` draws it."""
+    for lines in boundary_lines(xx, yy, P):
+        for line in lines:
+            u, v = panel.px(line[:, 0], line[:, 1])
+            panel.canvas.line(u, v, color="#ffffff", width=halo)
+            panel.canvas.line(u, v, color=BOUNDARY, width=width)
+
+
+def colour_bar(canvas: Canvas, box: tuple, colors: Array, label: str, *, size: float = FONT_SIZE,
+               label_size: float | None = None) -> None:
+    """The ten bands of P(class 1) bottom to top in `box` (x0, y0, x1, y1 final pixels), framed,
+    ticks at 0, 0.2, ... 1 labelled (`size` pt), minor ones at the bands' other edges, `label`
+    (`label_size` pt, default `size`) read upward at the right: boundary.png's and boundaries.png's."""
+    bar = canvas.panel(box, (0.0, 1.0), (0.0, 1.0))
+    edges = np.linspace(0.0, 1.0, TWO_CLASS_BANDS + 1)
+    for low, high, color in zip(edges[:-1], edges[1:], two_class_band_colors(colors), strict=True):
+        _, (bottom, top) = bar.px([0.0, 0.0], [low, high])
+        canvas.rectangle((bar.box[0], top, bar.box[2], bottom), fill=tuple(color))
+    bar.frame()
+    minor = edges[~np.isclose(edges[:, None], BAR_TICKS).any(axis=1)]
+    for v in bar.px(np.zeros(len(minor)), minor)[1]:
+        canvas.line([bar.box[2], bar.box[2] + canvas.pt(2.0)], [v, v], color="#000000", width=0.6)
+    right = bar.yticks(BAR_TICKS, tick_labels(BAR_TICKS), size=size, right=True)
+    canvas.text(right + canvas.pt(LABEL_PAD), (bar.box[1] + bar.box[3]) / 2, label, size=label_size or size,
+                anchor="ma", rotate=True)
 
 
 def shaded_regions(P: Array, colors: Array, size: tuple[int, int], *, banded: bool = True) -> Array:

@@ -43,7 +43,6 @@ from nnctl.plots.common import (
     grid_points,
     percent,
     predicted_classes,
-    two_class_band_colors,
 )
 from nnctl.plots.raster.canvas import (
     FRAME_WIDTH,
@@ -61,7 +60,7 @@ from nnctl.plots.raster.canvas import (
     tick_space,
 )
 from nnctl.plots.raster.curves import autoscale_limits
-from nnctl.plots.raster.regions import RegionLook, regions_pixels
+from nnctl.plots.raster.regions import RegionLook, colour_bar, regions_pixels
 
 PANEL = (5.6, 4.1)  # inches a panel of sweep.png, as `sweep._sweep_figure`
 LEGEND_SIZE = 8.0  # points, the legend beside each panel and its title
@@ -417,16 +416,7 @@ def _colour_bar(picture: RunsPicture, dpi: float) -> tuple[Array, tuple[int, int
     origin = (math.floor((x0 - 0.05) * dpi), math.floor((y0 - 0.1) * dpi))
     canvas = Canvas((0.75, bar + 0.2), dpi)
     box = (x0 * dpi - origin[0], y0 * dpi - origin[1], (x0 + 0.12) * dpi - origin[0], (y0 + bar) * dpi - origin[1])
-    bands = two_class_band_colors(picture.colors)
-    step = (box[3] - box[1]) / len(bands)
-    for k, color in enumerate(bands):
-        canvas.rectangle((box[0], box[3] - (k + 1) * step, box[2], box[3] - k * step), fill=tuple(color))
-    panel = canvas.panel(box, (0.0, 1.0), (0.0, 1.0))
-    panel.frame()
-    ticks = np.linspace(0.0, 1.0, 6)
-    far = panel.yticks(ticks, tick_labels(ticks), size=grid.font, right=True)
-    canvas.text(far + canvas.pt(LABEL_PAD), (box[1] + box[3]) / 2, picture.score_label, size=grid.font + 1,
-                anchor="ma", rotate=True)
+    colour_bar(canvas, box, picture.colors, picture.score_label, size=grid.font, label_size=grid.font + 1)
     return canvas.pixels(), origin
 
 
