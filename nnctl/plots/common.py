@@ -400,7 +400,12 @@ def epoch_axis(ax: Axes) -> None:
 
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     in_thousands = lambda: ax.get_xlim()[1] >= 10_000
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k" if in_thousands() and v else f"{v:g}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: epoch_label(v, in_thousands())))
+
+
+def epoch_label(epoch: float, in_thousands: bool) -> str:
+    """An epoch tick's label: '5k' on an axis that reaches 10 000 (0 stays '0'), else '250'."""
+    return f"{epoch / 1000:g}k" if in_thousands and epoch else f"{epoch:g}"
 
 
 # ---------------------------------------------------------------- classes: colours, probabilities, regions, boundaries

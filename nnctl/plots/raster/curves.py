@@ -23,6 +23,7 @@ from nnctl.plots.common import (
     SPLIT_LINESTYLES,
     SPLIT_MARKERS,
     Array,
+    epoch_label,
     finite_column,
     metric_column,
     use_log_scale,
@@ -117,7 +118,7 @@ def _metric_panel(canvas: Canvas, metrics: list[dict], epochs: Array, quantity: 
     panel = canvas.panel(box, xlim, ylim, ylog=log)
     # epochs as `common.epoch_axis` ticks them: MaxNLocator(nbins=6, integer=True)
     xvalues = nice_ticks(*xlim, 6, integer=True, steps=MAX_N_STEPS)
-    xlabels = [f"{v / 1000:g}k" if xlim[1] >= 10_000 and v else f"{v:g}" for v in xvalues]
+    xlabels = [epoch_label(v, xlim[1] >= 10_000) for v in xvalues]
     if quantity == "learning rate" and len(finite_epochs):
         lr = series[0][1]
         x_steps, y_steps = np.repeat(epochs, 2)[1:], np.repeat(lr, 2)[:-1]  # drawstyle steps-post

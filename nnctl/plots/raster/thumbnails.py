@@ -20,6 +20,7 @@ from nnctl.plots.common import (
     SPLIT_COLORS,
     SPLIT_LINESTYLES,
     Array,
+    epoch_label,
     finite_column,
     metric_column,
     use_log_scale,
@@ -61,7 +62,7 @@ def loss_thumbnail_canvas(metrics: list[dict], *, width: int, height: int) -> Ca
     left, top, right, bottom = MARGINS
     panel = canvas.panel((left, top, width - right, height - bottom), xlim, ylim, ylog=log)
     xvalues = nice_ticks(*xlim, X_BINS, integer=True, steps=MAX_N_STEPS)
-    xlabels = [f"{v / 1000:g}k" if xlim[1] >= 10_000 and v else f"{v:g}" for v in xvalues]  # as `epoch_axis`
+    xlabels = [epoch_label(v, xlim[1] >= 10_000) for v in xvalues]
     minor: Array = np.array([])
     if log:
         yvalues, ylabels = log_ticks(*ylim, fine_decades=FINE_LOG_TICKS_DECADES)
