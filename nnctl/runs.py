@@ -254,6 +254,16 @@ def load_run(path: Path, *, dtype=None) -> Run:
     check_fits_config(dataset, config.data.name, config.data.params, config.data.task, path / "data.npz",
                       config.data.features)
     model = trained_model(config, dataset, path / "model.npz", dtype=dtype, source=" of config.yaml and data.npz")
+    return written_run(path, config, dataset, model)
+
+
+def written_run(path: Path, config, dataset, model) -> Run:
+    """The run just trained into `path`, as `load_run` reads it back, without reading what is in
+    memory: its config, data and model as trained (config.yaml, data.npz and model.npz hold
+    them), its metrics.csv and summary.json read (a millisecond; every picture then draws from
+    the very values a redraw reads). Parsing the config and loading the arrays again cost a
+    sweep's worker 7 ms a run."""
+    path = Path(path)
     metrics = read_metrics(path / "metrics.csv") if (path / "metrics.csv").is_file() else []
     summary = read_json(path / "summary.json") if (path / "summary.json").is_file() else {}
     return Run(path, config, metrics, summary, dataset, model)

@@ -25,7 +25,7 @@ from nnctl.data import MAX_CSV_BYTES, Dataset, Table, array_table, read_dataset,
 from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, out_folder, read_json, read_text, read_yaml, regular_file, write_text
 from nnctl.pictures import PICTURES, Progress, applicable, check_picture_options, default_pictures
-from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir
+from nnctl.runs import RESUME_FILE, changed_setting, claim_run_dir, load_run, load_state, new_run_dir, written_run
 from nnctl.trained import TrainedRun, draw_evaluation, predicted_columns, predictions_csv
 from nnctl.trained import load_run as load_trained
 from nnctl.training import EpochCallback, Loop, Pruned, TrainResult, fit, prepare
@@ -190,7 +190,25 @@ def draw_pictures(result: TrainResult, progress: Progress | None = None) -> list
     fits = applicable(result.dataset, result.config, result.run_dir)
     names = [name for name in picture_names(result.config, result.dataset) if name in fits]
     with stage(f"drawing the pictures; `nnctl plot {result.run_dir}` draws them"):
-        return plot_run(result.run_dir, names, progress=progress) if names else []
+        return draw_run(trained_run(result), names, progress=progress) if names else []
+
+
+def trained_run(result: TrainResult):
+    """The run `result` wrote, as `load_run` reads it, from memory (`runs.written_run`)."""
+    return written_run(result.run_dir, result.config, result.dataset, result.model)
+
+
+def draw_run(run, names: list[str], *, fmt: str = "png", dpi: int = 110, folder: Path | None = None,
+             progress: Progress | None = None) -> list[Path]:
+    """The pictures `names` of a `runs.Run`, into `folder` (default: its directory); the
+    animation is always a GIF. Returns the paths written."""
+    paths = picture_paths(names, fmt, run.path if folder is None else folder)
+    return [PICTURES[name].draw(run, path, dpi=dpi, progress=progress) for name, path in zip(names, paths, strict=True)]
+
+
+def picture_paths(names: list[str], fmt: str, folder: Path) -> list[Path]:
+    """Where the pictures `names` go in `folder`: NAME.fmt, the animation NAME.gif."""
+    return [folder / f"{name}.{'gif' if name == 'animation' else fmt}" for name in names]
 
 
 def check_pictures(config, dataset) -> None:
@@ -235,12 +253,11 @@ def plot_run(
             raise NnctlError(f"{run.path}: no {name} picture for this run ({PICTURES[name].doc}; "
                              f"this run has: {', '.join(fits)})")
     folder = out_folder(out if out is not None else run.path)
-    paths = [folder / f"{name}.{'gif' if name == 'animation' else fmt}" for name in names]
     if out is not None and not overwrite and folder.resolve() != run.path.resolve():
-        taken = [p for p in paths if p.exists() or p.is_symlink()]
+        taken = [p for p in picture_paths(names, fmt, folder) if p.exists() or p.is_symlink()]
         if taken:  # checked before any is drawn: all or nothing
             raise NnctlError(f"--out {folder}: {taken[0].name} exists (pass --overwrite to replace it)")
-    return [PICTURES[name].draw(run, path, dpi=dpi, progress=progress) for name, path in zip(names, paths, strict=True)]
+    return draw_run(run, names, fmt=fmt, dpi=dpi, folder=folder, progress=progress)
 
 
 def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], *, jobs: int | None = None,

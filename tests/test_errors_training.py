@@ -402,7 +402,7 @@ def test_an_interrupt_while_drawing_names_the_run_to_plot(tmp_path, monkeypatch)
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(workflow, "plot_run", interrupted)
+    monkeypatch.setattr(workflow, "draw_run", interrupted)
     result = invoke("train", write_config(tmp_path, config(output={"plots": ["loss"]})), "--run-dir",
                     tmp_path / "run", "-q")
     assert result.exit_code == 130

@@ -323,13 +323,14 @@ def test_an_lbfgs_run_counts_iterations_not_epochs(tmp_path, monkeypatch):
     """A row of an lbfgs run's metrics.csv is one iteration: its titles and loss.png's axis say so."""
     from nnctl import plots
     from nnctl.pictures import PICTURES, weights_drawn
+    from nnctl.plots import curves  # a submodule: not an attribute of plots until imported
 
     train(load_config({"data": {"name": "moons", "n_samples": 120}, "model": {"hidden": [4]},
                        "optimizer": {"name": "lbfgs"}, "train": {"epochs": 5, "batch_size": "full"},
                        "output": {"plots": []}}), tmp_path / "run")
     run = load_run(tmp_path / "run")
     assert weights_drawn(run) == f"iteration {run.summary['epochs']}"
-    figure = plots.curves._loss_figure(run.metrics, title="t", best_epoch=2, step="iteration")
+    figure = curves._loss_figure(run.metrics, title="t", best_epoch=2, step="iteration")
     assert {ax.get_xlabel() for ax in figure.axes} == {"iteration"}
     assert "best (iteration 2)" in figure.axes[0].get_legend_handles_labels()[1]
     seen = {}
@@ -351,3 +352,28 @@ def test_pictures_predict_in_chunks_so_a_network_keeps_no_buffer_of_a_whole_grid
     run = load_run(path)
     np.testing.assert_allclose(predict_scores(run)(X), expected, rtol=1e-12, atol=1e-15)
     assert max(max(layer.buffers) for layer in run.model.network.dense) <= CACHED_ROWS
+
+
+@pytest.mark.parametrize("name, overrides", [
+    ("moons", []),  # standardised inputs, two classes: loss, boundary, network
+    ("circles-features", []),  # data.features: the plane of the raw columns
+    ("blobs", ["dtype=float32"]),  # three classes, a float32 network
+    ("noisy-linear", []),  # a regression: fit.png
+    ("csv", []),  # a CSV table, its own class names
+])
+def test_the_pictures_a_run_draws_from_memory_are_those_nnctl_plot_draws_from_its_files(tmp_path, name, overrides):
+    """`nnctl train` and a sweep's workers draw a run's pictures from the model and data still in
+    memory (`workflow.trained_run`); a redraw reads them from the run directory. Every byte agrees."""
+    from nnctl import workflow
+    from nnctl.training import train as train_loop
+
+    root = Path(__file__).resolve().parent.parent
+    config = load_config(root / "configs" / f"{name}.yaml", ["train.epochs=6", "output.plots=[]", *overrides])
+    result = train_loop(config, tmp_path / "run")
+    names = [n for n in applicable(result.dataset, result.config, tmp_path / "run")
+             if n in ("loss", "boundary", "fit", "network")]  # the pictures runs draw by default
+    drawn = workflow.draw_run(workflow.trained_run(result), names, dpi=40)
+    kept = {p.name: p.read_bytes() for p in drawn}
+    redrawn = plot_run(tmp_path / "run", names, dpi=40)
+    assert [p.name for p in redrawn] == list(kept) and len(kept) >= 2
+    assert {p.name: p.read_bytes() for p in redrawn} == kept
