@@ -183,14 +183,14 @@ def check_unchanged(path: Path, loop: Loop, facts: dict | None, saved: Dataset) 
                          "(a CSV file changed?); it cannot be resumed")
 
 
-def draw_pictures(result: TrainResult, progress: Progress | None = None) -> list[Path]:
+def draw_pictures(result: TrainResult, progress: Progress | None = None, *, run=None) -> list[Path]:
     """The pictures `output.plots` asks of a finished run, those it can have: a run that
     stopped early (early stopping, divergence, a signal) may have too few checkpoints for the
-    animation."""
+    animation. run: the run as `trained_run(result)` gives it, if the caller has it already."""
     fits = applicable(result.dataset, result.config, result.run_dir)
     names = [name for name in picture_names(result.config, result.dataset) if name in fits]
     with stage(f"drawing the pictures; `nnctl plot {result.run_dir}` draws them"):
-        return draw_run(trained_run(result), names, progress=progress) if names else []
+        return draw_run(run or trained_run(result), names, progress=progress) if names else []
 
 
 def trained_run(result: TrainResult):
@@ -297,7 +297,7 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
                                    on_done=None if reporter is None else reporter.done)
         if reporter is not None:
             reporter.stop()
-        draw_sweep(sweep.folder)
+        draw_sweep(sweep.folder, sweep.drawn)
     return sweep
 
 
@@ -376,18 +376,30 @@ def run_point(config_path: str, overrides: list[str], run_dir: str, on_epoch: Ep
         else:
             result = train_run(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True,
                                on_epoch=on_epoch)
-        draw_pictures(result)
-        return sweeps.results.record(result.summary)
+        run = trained_run(result)
+        draw_pictures(result, run=run)
+        return {**sweeps.results.record(result.summary), **_thumbnails(run)}
     except NnctlError as e:
         return {"status": "failed", "error": str(e)}
     except Exception as e:  # a bug must not stop the other 299 runs; the row says what happened
         return {"status": "failed", "error": f"{type(e).__name__}: {e}"}
 
 
-def draw_sweep(folder: Path) -> list[Path]:
+def _thumbnails(run) -> dict[str, Any]:
+    """report.html's thumbnails of a sweep's run, drawn by its worker from the run at hand (the
+    sweep's end then reads no run back for them), as the row's DRAWN; none if drawing them
+    fails: the run trained, and the report's own attempt will say what is wrong."""
+    try:
+        return {sweeps.results.DRAWN: sweeps.pictures.thumbnails_of(run, sweeps.report.THUMB_WIDTH)}
+    except Exception:
+        return {}
+
+
+def draw_sweep(folder: Path, drawn: dict[Path, Any] | None = None) -> list[Path]:
     """sweep.png, boundaries.png (when the runs have boundaries), search.png (a search's) and
-    report.html, whose thumbnails other processes draw meanwhile."""
-    with sweeps.report.drawing_thumbnails(folder) as thumbnails:
+    report.html, whose thumbnails other processes draw meanwhile; those the workers drew
+    already (`drawn`: {run folder: sweeps.pictures.Thumbnails}) are not drawn again."""
+    with sweeps.report.drawing_thumbnails(folder, drawn) as thumbnails:
         pictures = [*sweeps.pictures.draw_sweep_pictures(folder), *sweeps.pictures.draw_search_picture(folder)]
         return [*pictures, sweeps.report.write_report(folder, thumbnails)]
 

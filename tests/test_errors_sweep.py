@@ -578,7 +578,7 @@ def test_the_pool_has_no_more_workers_than_points(args, workers, tmp_path, monke
     assert started == workers
     started.clear()
     # the pictures and report were drawn above; drawn again they would only cost time here
-    monkeypatch.setattr(workflow, "draw_sweep", lambda folder: [])
+    monkeypatch.setattr(workflow, "draw_sweep", lambda folder, drawn=None: [])
     again = runner.invoke(app, ["sweep", str(config(tmp_path)), *args, "--out", str(tmp_path / "sw"), "-q"])
     assert again.exit_code == 0, again.output
     assert started == []  # every point finished: no pool at all

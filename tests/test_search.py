@@ -32,7 +32,7 @@ SPACE = {"model.hidden": {"depth": {"int": [1, 2]}, "width": {"int": [2, 16], "l
 @pytest.fixture(autouse=True)
 def no_sweep_pictures(monkeypatch):
     """The sweep's pictures and report take seconds to draw; the test of the pictures draws them."""
-    monkeypatch.setattr(workflow, "draw_sweep", lambda folder: [])
+    monkeypatch.setattr(workflow, "draw_sweep", lambda folder, drawn=None: [])
 
 
 def search_file(tmp_path: Path, trials: int | None = 6, pruning: dict | None = None, **search) -> Path:

@@ -329,3 +329,25 @@ print("matplotlib" in sys.modules, drawn.model is not None and drawn.loss is not
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split(" ", 2) == ["False", "True", "decision boundary []\n"], done.stdout
+
+
+def test_a_sweeps_workers_draw_its_thumbnails_and_they_are_those_a_redraw_makes(tmp_path: Path, monkeypatch) -> None:
+    """Each worker draws report.html's thumbnails of the run it trained, from the run at hand
+    (issue 18: the sweep's end read every run back for them); the parent draws none, and the
+    page is byte for byte the one `nnctl plot SWEEP_DIR` writes from the folder's files."""
+    import nnctl.sweeps.report as report
+    from nnctl.workflow import plot_run, run_sweep
+
+    def refused(folder):
+        raise AssertionError(f"the parent drew {folder}'s thumbnails")
+
+    monkeypatch.setattr(report, "_draw", refused)
+    monkeypatch.setattr(report, "PARALLEL_FROM", 1)
+    config = Path(__file__).parents[1] / "configs" / "moons.yaml"
+    folder = run_sweep(config, ["model.hidden=[2],[3]"], "0,1", ["data.n_samples=80", "train.epochs=3"], jobs=2,
+                       out=tmp_path / "sweep").folder
+    page = (folder / "report.html").read_bytes()
+    assert page.count(b"data:image/png;base64,") == 8  # each run's boundary and loss
+    monkeypatch.undo()
+    plot_run(folder)
+    assert (folder / "report.html").read_bytes() == page

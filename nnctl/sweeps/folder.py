@@ -29,6 +29,7 @@ from nnctl.files import FolderLock, flow, inventoried, os_reason, read_json, row
 from nnctl.runs import foreign_entry as foreign_run_entry
 from nnctl.sweeps.names import KNOWN_NAME
 from nnctl.sweeps.results import (
+    DRAWN,
     LOCK,
     RESULTS,
     RUNS,
@@ -56,6 +57,7 @@ class Sweep:
         self._start_rows()
         self.lock: FolderLock | None = None
         self.checked: tuple[int, int, int] | None = None  # the sweep.yaml found to be this sweep's (inode, time, size)
+        self.drawn: dict[Path, Any] = {}  # report.html's thumbnails the workers drew, by run folder
 
     def __enter__(self) -> Sweep:
         return self
@@ -214,6 +216,9 @@ class Sweep:
         self.lines[name] = rows_csv([cells], self.columns(), header=False)
 
     def finish(self, point: Point, result: dict[str, Any]) -> None:
+        """Record a run's row; the thumbnails its worker drew (`DRAWN`) are kept for report.html."""
+        if DRAWN in result:
+            self.drawn[self.run_dir(point)] = result.pop(DRAWN)
         self._set(point.name, result)
         self.save()
 

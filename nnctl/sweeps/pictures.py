@@ -121,6 +121,12 @@ def run_thumbnails(run_dir: Path, width: int) -> Thumbnails:
         run = load_run(run_dir)
     except NnctlError:
         return Thumbnails(None, "", _loss(_metrics_of(Path(run_dir)), width, by_class=True))
+    return thumbnails_of(run, width)
+
+
+def thumbnails_of(run: Any, width: int) -> Thumbnails:
+    """`run_thumbnails` of a `runs.Run` at hand: a sweep's worker draws them from the run it
+    just trained, so that the sweep's end has no run to read back for report.html."""
     data = plot_data(run)
     model, label = model_thumbnail(predict_scores(run), data, width=width)
     return Thumbnails(model, label, _loss(run.metrics, width, by_class=data.task == "classification"))

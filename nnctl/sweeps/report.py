@@ -313,22 +313,25 @@ def _thumbnails(sweep_dir: Path, rows: list[dict[str, str]], drawn: dict[Path, T
 
 
 @contextlib.contextmanager
-def drawing_thumbnails(sweep_dir: Path) -> Iterator[Callable[[], dict[Path, Thumbnails]]]:
-    """report.html's thumbnails of the folder's runs drawn by forked processes, one a core, while
-    the caller draws the sweep's other pictures (one core of two) and then the page
-    (`write_report(sweep_dir, drawing)`); what this gives waits for them: {run folder: Thumbnails}.
-    Fewer than PARALLEL_FROM runs, one core, or no results.csv to read: none are drawn ahead."""
+def drawing_thumbnails(sweep_dir: Path, drawn: dict[Path, Thumbnails] | None = None
+                       ) -> Iterator[Callable[[], dict[Path, Thumbnails]]]:
+    """report.html's thumbnails of the folder's runs: those `drawn` already (by the workers that
+    trained them: {run folder: Thumbnails}), the others drawn by forked processes, one a core,
+    while the caller draws the sweep's other pictures and then the page
+    (`write_report(sweep_dir, drawing)`); what this gives waits for them. Fewer than
+    PARALLEL_FROM left, one core, or no results.csv to read: none are drawn ahead."""
+    drawn = dict(drawn or {})
     try:
         _, rows = results_table(sweep_dir)
     except NnctlError:  # write_report says so, in its turn
         rows = []
-    folders = list(dict.fromkeys(_folders(Path(sweep_dir), rows)))
-    if len(folders) < PARALLEL_FROM or not _forking():
-        yield dict
+    missing = [folder for folder in dict.fromkeys(_folders(Path(sweep_dir), rows)) if folder not in drawn]
+    if len(missing) < PARALLEL_FROM or not _forking():
+        yield lambda: drawn
         return
-    with _forked(len(folders)) as pool:
-        pending = pool.map_async(_draw, folders, chunksize=1)
-        yield lambda: dict(zip(folders, pending.get(), strict=True))
+    with _forked(len(missing)) as pool:
+        pending = pool.map_async(_draw, missing, chunksize=1)
+        yield lambda: drawn | dict(zip(missing, pending.get(), strict=True))
 
 
 def _folders(sweep_dir: Path, rows: list[dict[str, str]]) -> list[Path]:
