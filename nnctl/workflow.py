@@ -378,30 +378,35 @@ def run_point(config_path: str, overrides: list[str], run_dir: str, on_epoch: Ep
                                on_epoch=on_epoch)
         run = trained_run(result)
         draw_pictures(result, run=run)
-        return {**sweeps.results.record(result.summary), **_thumbnails(run)}
+        return {**sweeps.results.record(result.summary), **_drawn(run)}
     except NnctlError as e:
         return {"status": "failed", "error": str(e)}
     except Exception as e:  # a bug must not stop the other 299 runs; the row says what happened
         return {"status": "failed", "error": f"{type(e).__name__}: {e}"}
 
 
-def _thumbnails(run) -> dict[str, Any]:
-    """report.html's thumbnails of a sweep's run, drawn by its worker from the run at hand (the
-    sweep's end then reads no run back for them), as the row's DRAWN; none if drawing them
-    fails: the run trained, and the report's own attempt will say what is wrong."""
+def _drawn(run) -> dict[str, Any]:
+    """What a sweep's worker draws of its run for the sweep's end, from the run at hand
+    (`sweeps.pictures.Drawn`: report.html's thumbnails, boundaries.png's sketch): the end then
+    reads no run back but to draw its boundaries.png panel; as the row's DRAWN. Nothing if
+    drawing them fails: the run trained, and the end's own attempt will say what is wrong."""
     try:
-        return {sweeps.results.DRAWN: sweeps.pictures.thumbnails_of(run, sweeps.report.THUMB_WIDTH)}
+        return {sweeps.results.DRAWN: sweeps.pictures.drawn_of(run, sweeps.report.THUMB_WIDTH)}
     except Exception:
         return {}
 
 
 def draw_sweep(folder: Path, drawn: dict[Path, Any] | None = None) -> list[Path]:
     """sweep.png, boundaries.png (when the runs have boundaries), search.png (a search's) and
-    report.html, whose thumbnails other processes draw meanwhile; those the workers drew
-    already (`drawn`: {run folder: sweeps.pictures.Thumbnails}) are not drawn again."""
-    with sweeps.report.drawing_thumbnails(folder, drawn) as thumbnails:
-        pictures = [*sweeps.pictures.draw_sweep_pictures(folder), *sweeps.pictures.draw_search_picture(folder)]
-        return [*pictures, sweeps.report.write_report(folder, thumbnails)]
+    report.html. What the workers drew already (`drawn`: {run folder: sweeps.pictures.Drawn})
+    is not drawn again; the thumbnails they did not draw are drawn by other processes meanwhile,
+    or else boundaries.png's panels are."""
+    drawn = drawn or {}
+    thumbnails = {folder: d.thumbnails for folder, d in drawn.items() if d.thumbnails is not None}
+    with sweeps.report.drawing_thumbnails(folder, thumbnails) as (drawing, busy):
+        pictures = [*sweeps.pictures.draw_sweep_pictures(folder, drawn=drawn, forked=not busy),
+                    *sweeps.pictures.draw_search_picture(folder)]
+        return [*pictures, sweeps.report.write_report(folder, drawing)]
 
 
 def predict_file(run_dir: Path | str, source: str, *, out: Path | None = None, proba: bool = False,

@@ -575,7 +575,8 @@ def test_the_pool_has_no_more_workers_than_points(args, workers, tmp_path, monke
     monkeypatch.setattr(multiprocessing.pool.Pool, "__init__", counted)
     result = runner.invoke(app, ["sweep", str(config(tmp_path)), *args, "--out", str(tmp_path / "sw"), "-q"])
     assert result.exit_code == 0, result.output
-    assert started == workers
+    # the training pool; then boundaries.png's panels may be drawn by another, no larger
+    assert started[:1] == workers and max(started) == workers[0], started
     started.clear()
     # the pictures and report were drawn above; drawn again they would only cost time here
     monkeypatch.setattr(workflow, "draw_sweep", lambda folder, drawn=None: [])

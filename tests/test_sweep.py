@@ -374,3 +374,19 @@ def test_a_sweep_folder_made_before_is_drawn_under_todays_names(tmp_path, monkey
     page = (folder / "report.html").read_text()
     assert 'data-col="final.val_accuracy"' in page and "final_val_accuracy" not in page
     assert re.search(r'data-v="0\.[0-9]+"[^>]*>[0-9.]+%</td>', page)  # accuracies as percentages
+
+
+def test_forked_imap_gives_each_result_in_order_from_other_processes() -> None:
+    """`workers.forked_imap`: f(0) … f(n - 1) in order, computed by forked processes that have f
+    without pickling it (a closure over what the parent read); below two items, here."""
+    import os
+    import threading
+
+    from nnctl.sweeps.workers import forked_imap, forking
+
+    lock = threading.Lock()  # not picklable: the closure below could not be sent to a process
+    squares = lambda i: (i * i, os.getpid(), lock is not None)  # noqa: E731
+    got = list(forked_imap(squares, 7))
+    assert [value for value, _, _ in got] == [i * i for i in range(7)] and all(ok for _, _, ok in got)
+    assert ({pid for _, pid, _ in got} & {os.getpid()}) == (set() if forking() else {os.getpid()})
+    assert [pid for _, pid, _ in forked_imap(squares, 1)] == [os.getpid()]

@@ -287,12 +287,13 @@ def test_thumbnails_drawn_ahead_in_other_processes_are_the_ones_on_the_page(swee
     import nnctl.sweeps.report as report
     from nnctl.sweeps.pictures import Thumbnails
 
-    if not report._forking():
+    if not report.forking():
         pytest.skip("one core: nothing is drawn ahead")
     monkeypatch.setattr(report, "PARALLEL_FROM", 1)
     monkeypatch.setattr(report, "run_thumbnails", lambda folder, width: Thumbnails(None, f"drawn by {os.getpid()}",
                                                                                    None))
-    with report.drawing_thumbnails(sweep) as drawing:
+    with report.drawing_thumbnails(sweep) as (drawing, busy):
+        assert busy
         ahead = drawing()
         page = write_report(sweep, drawing).read_text()
     assert len(ahead) == len(ROWS) and os.getpid() not in {int(t.model_label.split()[-1]) for t in ahead.values()}
@@ -332,9 +333,11 @@ print("matplotlib" in sys.modules, drawn.model is not None and drawn.loss is not
 
 
 def test_a_sweeps_workers_draw_its_thumbnails_and_they_are_those_a_redraw_makes(tmp_path: Path, monkeypatch) -> None:
-    """Each worker draws report.html's thumbnails of the run it trained, from the run at hand
-    (issue 18: the sweep's end read every run back for them); the parent draws none, and the
-    page is byte for byte the one `nnctl plot SWEEP_DIR` writes from the folder's files."""
+    """Each worker draws report.html's thumbnails of the run it trained, from the run at hand,
+    and sketches it for boundaries.png (issue 18: the sweep's end read every run back for them);
+    the parent draws none, and boundaries.png's panels are drawn by forked processes. The page
+    and boundaries.png are byte for byte those `nnctl plot SWEEP_DIR` draws from the folder's
+    files in one process."""
     import nnctl.sweeps.report as report
     from nnctl.workflow import plot_run, run_sweep
 
@@ -346,8 +349,9 @@ def test_a_sweeps_workers_draw_its_thumbnails_and_they_are_those_a_redraw_makes(
     config = Path(__file__).parents[1] / "configs" / "moons.yaml"
     folder = run_sweep(config, ["model.hidden=[2],[3]"], "0,1", ["data.n_samples=80", "train.epochs=3"], jobs=2,
                        out=tmp_path / "sweep").folder
-    page = (folder / "report.html").read_bytes()
+    page, boundaries = (folder / "report.html").read_bytes(), (folder / "boundaries.png").read_bytes()
     assert page.count(b"data:image/png;base64,") == 8  # each run's boundary and loss
     monkeypatch.undo()
     plot_run(folder)
     assert (folder / "report.html").read_bytes() == page
+    assert (folder / "boundaries.png").read_bytes() == boundaries

@@ -7,7 +7,7 @@ that draw (heavy: runs without plots must not pay for it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ from nnctl.plots.common import (
     class_colors,
     class_handles,
     class_indices,
+    column_range,
     count_classes,
     draw_boundaries,
     grid_points,
@@ -509,6 +510,8 @@ def plot_boundaries(
     dpi: int = DPI,
     resolution: int = 100,
     ncols: int | None = None,
+    sketches: Sequence[RunSketch] | None = None,
+    tiles: raster_sweep.Tiles = raster_sweep.in_turn,
 ) -> Path:
     """A grid of small decision-boundary pictures, one per run: boundaries.png (seed 001's
     "hidden layer size 1, 2, 3, 4, 5, 20, 50" figure).
@@ -516,34 +519,68 @@ def plot_boundaries(
     - panels: (label, predict_scores, data) per run, in reading order. label names the run's
       settings ("hidden=[3] · lr=0.1 · seed 0"); predict_scores and data as `plot_boundary`.
     - ncols: columns of the grid; default about square, at most MAX_BOUNDARY_COLUMNS.
+    - sketches: each panel's `RunSketch`, when the caller has them (a sweep's workers sent
+      them): a PNG's layout is then made without touching `panels`, which may read each run
+      only when its own panel is drawn.
+    - tiles: how a PNG's panels are drawn: in turn, or by other processes (`raster.sweep.Tiles`).
     Every panel covers the same region (the union of the runs' data, padded as boundary.png),
     so panels compare at a glance; each title carries the run's accuracy. One colour bar
     (`score_label`, two classes) and one legend serve the whole figure. Returns `path`.
     """
     if is_png(path):
-        picture = _runs_picture(panels, title=title, score_label=score_label, resolution=resolution, ncols=ncols)
+        picture = _runs_picture(panels, title=title, score_label=score_label, resolution=resolution, ncols=ncols,
+                                sketches=sketches)
         if picture is not None:
-            return raster_sweep.plot_boundaries(panels, picture, path, dpi=dpi)
+            return raster_sweep.plot_boundaries(panels, picture, path, dpi=dpi, tiles=tiles)
     figure = _boundaries_figure(panels, title=title, score_label=score_label, resolution=resolution, ncols=ncols)
     return save(figure, path, dpi)
 
 
-def _runs_picture(panels: list[tuple[str, Callable[[Array], Array], PlotData]], *, title: str, score_label: str,
-                  resolution: int, ncols: int | None) -> RunsPicture | None:
+@dataclass(frozen=True)
+class RunSketch:
+    """What boundaries.png's layout needs of one run, its model and data aside: its panel's label;
+    low, high: (2,) the box of its data (train and validation); scores: how many class scores
+    its model gives; n_classes: its classes as `count_classes` counts them with those scores."""
+
+    label: str
+    low: Array
+    high: Array
+    scores: int
+    n_classes: int
+
+
+def run_sketch(label: str, predict: Callable[[Array], Array], data: PlotData) -> RunSketch:
+    """The `RunSketch` of a run, a panel as `plot_boundaries` takes it: its model scores one
+    point of its data, to count its classes."""
+    _check_runs([(label, predict, data)])
+    X = all_X(data)
+    low, high = column_range(X)
+    scores = as_probabilities(np.asarray(predict(X[:1]), dtype=float)).shape[-1]
+    return RunSketch(label, low, high, scores, count_classes(data, scores))
+
+
+def _runs_picture(panels: Sequence[tuple[str, Callable[[Array], Array], PlotData]], *, title: str,
+                  score_label: str, resolution: int, ncols: int | None,
+                  sketches: Sequence[RunSketch] | None = None) -> RunsPicture | None:
     """boundaries.png's layout as `raster_sweep` draws it, as `_boundaries_figure` lays it out
-    (the same grid, plane, titles and colours), without predicting any run's grid: each model
-    scores one point here, to count its classes. None where matplotlib draws (many classes)."""
-    _check_runs(panels)
-    labels, shared = _split_common_parts([label for label, _, _ in panels])
-    plane = plane_grid(np.vstack([all_X(data) for _, _, data in panels]), resolution)
-    point = grid_points(*plane[:2])[:1]
-    scores = [as_probabilities(np.asarray(predict(point), dtype=float)).shape[-1] for _, predict, _ in panels]
-    n_classes = max(count_classes(data, k) for (_, _, data), k in zip(panels, scores, strict=True))
+    (the same grid, plane, titles and colours), from the runs' sketches (given, or made here:
+    each model scores one point), without predicting any run's grid. The plane is the padded
+    box of every run's box, which is that of all their points. None where matplotlib draws
+    (many classes)."""
+    if sketches is None:
+        sketches = [run_sketch(*panel) for panel in panels]
+    if not sketches:
+        raise ValueError("boundaries needs at least one run")
+    labels, shared = _split_common_parts([s.label for s in sketches])
+    corners = np.array([corner for s in sketches for corner in (s.low, s.high)])
+    plane = plane_grid(corners, resolution)
+    n_classes = max(s.n_classes for s in sketches)
     if not raster_sweep.boundaries_drawn_here(n_classes):
         return None
     grid, wrapped = _run_grid(labels, ncols, plane[2])
-    return RunsPicture(_boundaries_heading(title, shared), wrapped, grid, plane, class_colors(n_classes), 2 in scores,
-                       score_label, (RUNS_LEFT, RUNS_BOTTOM, RUNS_GAP, RUNS_TITLE_LINE))
+    return RunsPicture(_boundaries_heading(title, shared), wrapped, grid, plane, class_colors(n_classes),
+                       any(s.scores == 2 for s in sketches), score_label,
+                       (RUNS_LEFT, RUNS_BOTTOM, RUNS_GAP, RUNS_TITLE_LINE))
 
 
 def _boundaries_heading(title: str, shared: str) -> str:

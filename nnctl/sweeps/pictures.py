@@ -9,7 +9,7 @@ folders' names do (`names`).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,10 +26,13 @@ from nnctl.plots import (
     plot_sweep,
     reading_order,
 )
+from nnctl.plots.raster.sweep import in_turn
+from nnctl.plots.sweep import RunSketch, run_sketch
 from nnctl.runs import load_run
 from nnctl.sweeps.names import setting_labels
 from nnctl.sweeps.results import SEARCH_PICTURE, SWEEP_PICTURES, read_results, sweep_name
 from nnctl.sweeps.study import search_data
+from nnctl.sweeps.workers import forked_imap
 from nnctl.vocabulary import FINAL_METRICS, FINISHED, SUMMARY_METRICS
 
 
@@ -44,9 +47,13 @@ def sweep_metric(rows: list[dict[str, Any]]) -> str:
     return final[preferred[-1]]
 
 
-def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = None) -> list[Path]:
+def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = None,
+                        drawn: dict[Path, Drawn] | None = None, forked: bool = False) -> list[Path]:
     """sweep.png (the metric against each swept setting) and, when the runs are 2-D
-    classifiers, boundaries.png (one small boundary per finished run, labelled by its settings)."""
+    classifiers, boundaries.png (one small boundary per finished run, labelled by its settings).
+    drawn: what the sweep's workers sent of their runs ({run folder: Drawn}): those runs are
+    read back only to draw their own panels. forked: the panels are drawn by a forked process a
+    core (`workers.forked_imap`), which read their runs, while this one pastes them in."""
     rows, settings, asked = read_results(folder)
     title = sweep_name(folder, asked)
     written = []
@@ -54,22 +61,53 @@ def draw_sweep_pictures(folder: Path, *, dpi: int = 110, metric: str | None = No
     if settings:
         written.append(plot_sweep(rows, settings, sweep_png, metric=metric or sweep_metric(rows),
                                   title=title, dpi=dpi))
-    panels, score_label = [], "P(class 1)"
+    panels, sketches, score_label = _Panels(), [], "P(class 1)"
     labels = setting_labels(rows, [k for k in [*settings, "seed"] if rows and k in rows[0]])
     for i in reading_order(rows, settings):  # a random search's samples from low to high
         row, label = rows[i], labels[i]
         if row.get("status") not in FINISHED:
             continue
-        run = load_run(folder / row["run_dir"])
-        d = run.dataset  # two raw number columns: the plane plot_data draws (through data.features)
-        if d.task != "classification" or len(d.raw_columns) != 2 or d.has_text:
+        sent = (drawn or {}).get(folder / row["run_dir"])
+        if sent is None:
+            sent = drawn_of(panels.read(folder / row["run_dir"]))
+        if sent.sketch is None:  # not a 2-D classifier: no run's boundary is drawn
             return written
-        panels.append((label, _forgetful_scores(run), plot_data(run)))
-        score_label = run.model.loss.score_label
-    if panels:
-        written.append(plot_boundaries(panels, boundaries_png, title=title, dpi=dpi,
-                                       score_label=score_label))
+        panels.add(label, folder / row["run_dir"])
+        sketches.append(replace(sent.sketch, label=label))
+        score_label = sent.score_label
+    if sketches:
+        written.append(plot_boundaries(panels, boundaries_png, title=title, dpi=dpi, score_label=score_label,
+                                       sketches=sketches, tiles=forked_imap if forked else in_turn))
     return written
+
+
+class _Panels(Sequence):
+    """boundaries.png's panels, (label, predict_scores, data) each, as `plot_boundaries` takes
+    them, each run read from its folder only when its panel is asked for (by the process that
+    draws it), unless it was read already (`read`)."""
+
+    def __init__(self):
+        self.labels: list[str] = []
+        self.folders: list[Path] = []
+        self.runs: dict[Path, Any] = {}
+
+    def read(self, folder: Path) -> Any:
+        self.runs[folder] = load_run(folder)
+        return self.runs[folder]
+
+    def add(self, label: str, folder: Path) -> None:
+        self.labels.append(label)
+        self.folders.append(folder)
+
+    def __len__(self) -> int:
+        return len(self.folders)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        folder = self.folders[index]
+        run = self.runs.get(folder) or load_run(folder)
+        return self.labels[index], _forgetful_scores(run), plot_data(run)
 
 
 def _forgetful_scores(run: Any) -> Callable[[Any], Any]:
@@ -122,6 +160,25 @@ def run_thumbnails(run_dir: Path, width: int) -> Thumbnails:
     except NnctlError:
         return Thumbnails(None, "", _loss(_metrics_of(Path(run_dir)), width, by_class=True))
     return thumbnails_of(run, width)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What a sweep's worker sends back of the run it trained, so that the sweep's end reads no
+    run for it: report.html's thumbnails, boundaries.png's sketch of the run (None when it is
+    not a 2-D classifier: the sweep then has no boundaries.png) and its score's name."""
+
+    thumbnails: Thumbnails | None
+    sketch: RunSketch | None
+    score_label: str
+
+
+def drawn_of(run: Any, width: int | None = None) -> Drawn:
+    """The `Drawn` of a `runs.Run` at hand; its thumbnails `width` px wide (None: none drawn)."""
+    d = run.dataset  # two raw number columns: the plane plot_data draws (through data.features)
+    boundary = d.task == "classification" and len(d.raw_columns) == 2 and not d.has_text
+    sketch = run_sketch("", predict_scores(run), plot_data(run)) if boundary else None
+    return Drawn(None if width is None else thumbnails_of(run, width), sketch, run.model.loss.score_label)
 
 
 def thumbnails_of(run: Any, width: int) -> Thumbnails:

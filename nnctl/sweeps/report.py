@@ -21,9 +21,6 @@ import contextlib
 import html
 import io
 import math
-import multiprocessing
-import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -43,7 +40,7 @@ from nnctl.sweeps.results import (
     sweep_name,
 )
 from nnctl.sweeps.study import best_trial, is_search, trial_groups
-from nnctl.sweeps.workers import start_worker
+from nnctl.sweeps.workers import forked_pool, forking
 from nnctl.vocabulary import FINAL_METRICS, STATUSES, SUMMARY_METRICS
 
 THUMB_WIDTH = 260  # the model's thumbnail; the loss curve's is twice as wide
@@ -301,37 +298,38 @@ PARALLEL_FROM = 8  # runs: from this many, the thumbnails are drawn by one proce
 
 def _thumbnails(sweep_dir: Path, rows: list[dict[str, str]], drawn: dict[Path, Thumbnails]) -> list[Thumbnails]:
     """Every run's thumbnails (`run_thumbnails`), in the order of `rows`: those in `drawn` (by run
-    folder), the others drawn now, for many runs in forked processes (`_forked`)."""
+    folder), the others drawn now, for many runs in forked processes (`forked_pool`)."""
     folders = _folders(sweep_dir, rows)
     missing = [folder for folder in dict.fromkeys(folders) if folder not in drawn]
-    if len(missing) < PARALLEL_FROM or not _forking():
+    if len(missing) < PARALLEL_FROM or not forking():
         drawn = drawn | {folder: _draw(folder) for folder in missing}
     else:
-        with _forked(len(missing)) as pool:
+        with forked_pool(len(missing)) as pool:
             drawn = drawn | dict(zip(missing, pool.map(_draw, missing, chunksize=1), strict=True))
     return [drawn[folder] for folder in folders]
 
 
 @contextlib.contextmanager
 def drawing_thumbnails(sweep_dir: Path, drawn: dict[Path, Thumbnails] | None = None
-                       ) -> Iterator[Callable[[], dict[Path, Thumbnails]]]:
+                       ) -> Iterator[tuple[Callable[[], dict[Path, Thumbnails]], bool]]:
     """report.html's thumbnails of the folder's runs: those `drawn` already (by the workers that
     trained them: {run folder: Thumbnails}), the others drawn by forked processes, one a core,
     while the caller draws the sweep's other pictures and then the page
-    (`write_report(sweep_dir, drawing)`); what this gives waits for them. Fewer than
-    PARALLEL_FROM left, one core, or no results.csv to read: none are drawn ahead."""
+    (`write_report(sweep_dir, drawing)`). Gives (drawing, busy): drawing() waits for them; busy
+    says whether those processes take the cores meanwhile. Fewer than PARALLEL_FROM left, one
+    core, or no results.csv to read: none are drawn ahead."""
     drawn = dict(drawn or {})
     try:
         _, rows = results_table(sweep_dir)
     except NnctlError:  # write_report says so, in its turn
         rows = []
     missing = [folder for folder in dict.fromkeys(_folders(Path(sweep_dir), rows)) if folder not in drawn]
-    if len(missing) < PARALLEL_FROM or not _forking():
-        yield lambda: drawn
+    if len(missing) < PARALLEL_FROM or not forking():
+        yield (lambda: drawn), False
         return
-    with _forked(len(missing)) as pool:
+    with forked_pool(len(missing)) as pool:
         pending = pool.map_async(_draw, missing, chunksize=1)
-        yield lambda: drawn | dict(zip(missing, pending.get(), strict=True))
+        yield (lambda: drawn | dict(zip(missing, pending.get(), strict=True))), True
 
 
 def _folders(sweep_dir: Path, rows: list[dict[str, str]]) -> list[Path]:
@@ -340,21 +338,6 @@ def _folders(sweep_dir: Path, rows: list[dict[str, str]]) -> list[Path]:
 
 def _draw(folder: Path) -> Thumbnails:
     return run_thumbnails(folder, width=THUMB_WIDTH)
-
-
-def _forking() -> bool:
-    """Whether thumbnails are drawn by forked processes: on Linux (fork), with more than one core."""
-    return (os.cpu_count() or 1) > 1 and sys.platform == "linux"
-
-
-def _forked(tasks: int):
-    """A pool of forked processes, one a core (no more than `tasks`), each run's thumbnails
-    independent of the others'. Started as the training workers are (`start_worker`): they die
-    quietly of the SIGTERM that ends the pool (forked from the command, they inherited its
-    SIGTERM -> KeyboardInterrupt handler and printed that traceback at the end of every sweep of
-    PARALLEL_FROM runs or more), and with the parent."""
-    return multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 1, tasks), initializer=start_worker,
-                                                    initargs=(None, os.getpid()))
 
 
 def _card(i: int, row: dict[str, str], settings: Any, keys: list[str], sweep_dir: Path, drawn: Thumbnails) -> str:

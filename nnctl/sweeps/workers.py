@@ -80,6 +80,48 @@ def start_worker(lock: int | None, parent: int) -> None:
             os._exit(1)
 
 
+def forking() -> bool:
+    """Whether work is spread over forked processes (`forked_pool`): on Linux (fork), with more
+    than one core."""
+    return (os.cpu_count() or 1) > 1 and sys.platform == "linux"
+
+
+def forked_pool(tasks: int):
+    """A pool of forked processes, one a core (no more than `tasks`), for what the end of a
+    sweep draws, each run's share independent of the others'. Started as the training workers
+    are (`start_worker`): they die quietly of the SIGTERM that ends the pool (forked from the
+    command, they inherited its SIGTERM -> KeyboardInterrupt handler and printed that traceback
+    at the end of every sweep), and with the parent."""
+    return multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 1, tasks), initializer=start_worker,
+                                                    initargs=(None, os.getpid()))
+
+
+_FORKED: list[Callable[[int], Any]] = []  # what forked_imap's processes call: theirs by the fork, never pickled
+
+
+def forked_imap(f: Callable[[int], Any], n: int) -> Iterator[Any]:
+    """f(0), f(1), …, f(n - 1) in order, computed by `forked_pool`'s processes, each given as
+    soon as it and those before it are done. f may be any callable of this process (a closure
+    over what it has read): the pool is forked after it is set, so each process has it without
+    pickling; only the results travel. Fewer than two, or no `forking`: in this process."""
+    if n < 2 or not forking():
+        yield from map(f, range(n))
+        return
+    _FORKED[:] = [f]
+    pool = forked_pool(n)
+    try:
+        yield from pool.imap(_call_forked, range(n))
+        pool.close()
+    finally:
+        _FORKED.clear()
+        pool.terminate()
+        pool.join()
+
+
+def _call_forked(i: int) -> Any:
+    return _FORKED[0](i)
+
+
 def _call(run_point: RunPoint, indexed: tuple[int, tuple]) -> tuple[int, dict[str, Any]]:
     i, args = indexed
     return i, run_point(*args)

@@ -20,7 +20,7 @@ plain values (`SweepPicture`, a `_RunGrid`), and this module draws it in matplot
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -309,24 +309,33 @@ RUN_LOOK = RegionLook(train_area=5.0, validation_area=7.0, edge_width=0.3, bound
 RUN_TICK = 2.0  # points: a panel's ticks, 1 pt from their labels
 
 
+Tiles = Callable[[Callable[[int], Any], int], Iterable[Any]]  # (f, n) -> f(0), …, f(n - 1), in order
+
+
+def in_turn(f: Callable[[int], Any], n: int) -> Iterable[Any]:
+    """The `Tiles` of one process: each panel drawn in turn."""
+    return map(f, range(n))
+
+
 def plot_boundaries(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture,
-                    path: Path, *, dpi: float, creator: str | None = None) -> Path:
+                    path: Path, *, dpi: float, creator: str | None = None, tiles: Tiles = in_turn) -> Path:
     """boundaries.png as pixels (see the module): runs as `plots.plot_boundaries` takes them."""
-    return save_png(path, boundaries_image(runs, picture, dpi=dpi), dpi=dpi, creator=creator)
+    return save_png(path, boundaries_image(runs, picture, dpi=dpi, tiles=tiles), dpi=dpi, creator=creator)
 
 
 def boundaries_image(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture, *,
-                     dpi: float):
+                     dpi: float, tiles: Tiles = in_turn):
     """The Pillow RGB image of `plot_boundaries` (np.asarray of it: (h, w, 3) uint8). One run at
     a time: its grid predicted, its panel drawn on a canvas of its own and pasted in; nothing of
-    it is kept."""
+    it is kept. tiles: how the panels are drawn, each a function of its index alone, pasted in
+    order as they come: in this process, or by others (`sweeps.workers.forked_imap`), each
+    reading its run from `runs` (a sequence that may read a run only when asked for it)."""
     from PIL import Image
 
     width, height = (max(1, int(v * dpi + 1e-6)) for v in picture.size())  # as Agg sizes a figure: truncated
     image = Image.new("RGB", (width, height), (255, 255, 255))
     splits: list[str] = []
-    for index, (_, predict, data) in enumerate(runs):
-        tile, origin, shown = _run_tile(index, predict, data, picture, dpi)
+    for tile, origin, shown in tiles(lambda index: _run_tile(index, *runs[index][1:], picture, dpi), len(runs)):
         _paste(image, tile, origin)
         splits += [split for split in shown if split not in splits]
     heading = Canvas((width / dpi, picture.top()), dpi)
