@@ -153,3 +153,35 @@ def test_drawing_loss_png_never_imports_matplotlib(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
     assert (tmp_path / "loss.png").stat().st_size > 1000
+
+
+def test_the_canvas_draws_text_markers_and_segments_as_pillow_does_from_its_caches() -> None:
+    """Canvas.text reuses each line's rendered glyphs (`_glyphs`), markers make each colour ink
+    once and call Pillow's core, a two-point line skips the polyline's work (issue 18: a
+    worker's pictures went faster); every pixel is the one ImageDraw's own calls draw."""
+    from PIL import Image, ImageDraw
+
+    from nnctl.plots.raster.canvas import SUPERSAMPLE, Canvas, _font, rgb
+
+    canvas = Canvas((2.0, 1.5), 110)
+    theirs = Image.new("RGB", canvas.surface.size, (255, 255, 255))
+    draw = ImageDraw.Draw(theirs)
+    rng = np.random.default_rng(3)
+    points = rng.uniform(-5, 230, size=(200, 2))
+    colors = ["#1f77b4", "#ff7f0e", "#2ca02c"]
+    for shape, fill in (("o", [colors[i % 3] for i in range(200)]), ("s", None)):
+        canvas.markers(points[:, 0], points[:, 1], shape=shape, size=5.0, fill=fill, edge="#222222", edge_width=0.6)
+        stroke = max(1, round(canvas._big(0.6)))
+        half = canvas._big(5.0) / 2 + stroke / 2
+        for k, (u, v) in enumerate((points * SUPERSAMPLE).tolist()):
+            box = (u - half, v - half, u + half, v + half)
+            shaped = draw.ellipse if shape == "o" else draw.rectangle
+            shaped(box, fill=None if fill is None else rgb(fill[k]), outline=rgb("#222222"), width=stroke)
+    for k in range(3):  # the same words twice at each of three places: drawn again from the cache
+        for text, (x, y) in (("0.25", (20.3 + k, 30.7)), ("epoch", (100.05, 80.5 + k / 3))):
+            canvas.text(x, y, text, anchor="ma")
+            draw.text((x * SUPERSAMPLE, y * SUPERSAMPLE), text, font=_font(round(canvas._big(10.0)), False),
+                      fill=(0, 0, 0), anchor="ma")
+    canvas.line([3.2, 150.7], [9.9, 120.4], color="#b0b0b0", width=0.8)
+    draw.line([(6.4, 19.8), (301.4, 240.8)], fill=rgb("#b0b0b0"), width=max(1, round(canvas._big(0.8))))
+    assert np.array_equal(np.asarray(canvas.surface), np.asarray(theirs))

@@ -56,14 +56,22 @@ MINUS = "\u2212"  # tick labels write a minus sign, not a hyphen, as matplotlib 
 def rgb(color: Color) -> tuple[int, int, int]:
     """'#rrggbb' or float (r, g, b[, a]) -> 8-bit (r, g, b)."""
     if isinstance(color, str):
-        if not color.startswith("#") or len(color) != 7:
-            raise ValueError(f"{color!r}: a raster colour is '#rrggbb' or an RGB tuple")
-        return tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+        return _hex_rgb(color)
     return tuple(int(round(255 * float(c))) for c in tuple(color)[:3])  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=256)
+def _hex_rgb(color: str) -> tuple[int, int, int]:
+    """'#rrggbb' -> (r, g, b): a picture names a few colours hundreds of times."""
+    if not color.startswith("#") or len(color) != 7:
+        raise ValueError(f"{color!r}: a raster colour is '#rrggbb' or an RGB tuple")
+    return tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
 
 
 def blend(color: Color, alpha: float, ground: Color = "#ffffff") -> tuple[int, int, int]:
     """`color` at opacity `alpha` over `ground`, as one opaque colour."""
+    if alpha == 1.0:
+        return rgb(color)
     top, bottom = np.array(rgb(color), float), np.array(rgb(ground), float)
     return tuple(int(round(v)) for v in alpha * top + (1 - alpha) * bottom)  # type: ignore[return-value]
 
@@ -75,6 +83,14 @@ def font_file(bold: bool = False) -> str:
         raise RuntimeError("matplotlib is not installed: its fonts draw nnctl's pictures")
     folder = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
     return str(folder / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _glyphs(font, line: str, anchor: str, start: tuple[float, float]):
+    """(mask, offset) of one line of text as ImageDraw.text renders it (FreeType, from the
+    fraction of a pixel it starts at): a worker drawing a sweep's pictures writes the same
+    tick labels at the same places run after run, and rendering was a tenth of a picture."""
+    return font.getmask2(line, "L", None, None, None, 0, anchor, 0, start, stroke_filled=True)
 
 
 @functools.lru_cache(maxsize=64)
@@ -137,9 +153,14 @@ class Canvas:
         """A polyline through (x[i], y[i]) (final pixels); a NaN breaks it. style: '-', '--',
         ':' or '-.' with matplotlib's dash lengths, or the lengths themselves (on, off, ...), all
         in line widths (matplotlib scales dashes by the width). width: points."""
-        x, y = np.asarray(x, float), np.asarray(y, float)
         fill, thick = blend(color, alpha), max(1, round(self._big(width)))
         r, dashes = thick / 2, (DASHES[style] if isinstance(style, str) else tuple(style))
+        if dashes is None and len(x) == 2 and all(map(math.isfinite, (*x, *y))):  # a tick, a grid line, a frame
+            (u0, u1), (v0, v1) = x, y
+            self.draw.line([(u0 * SUPERSAMPLE, v0 * SUPERSAMPLE), (u1 * SUPERSAMPLE, v1 * SUPERSAMPLE)], fill=fill,
+                           width=thick)
+            return
+        x, y = np.asarray(x, float), np.asarray(y, float)
         finite = np.isfinite(x) & np.isfinite(y)
         for run in _runs(finite):
             xy = np.column_stack([x[run], y[run]]) * SUPERSAMPLE
@@ -200,13 +221,23 @@ class Canvas:
         stroke = max(1, round(self._big(edge_width))) if edge is not None else 0
         half = self._big(size) / 2 + (stroke / 2 if edge is not None else 0)  # the edge is stroked on the outline
         # a square's side is the circle's diameter, as matplotlib draws 's' and 'o' of one size
+        if shape in ("o", "s"):  # as ImageDraw.ellipse and .rectangle draw, each colour made ink once
+            draw = self.draw.draw.draw_ellipse if shape == "o" else self.draw.draw.draw_rectangle
+            inks: dict = {}
+            edge_ink = None if outline is None else self.draw._getink(outline)[0]
+            for u, v, f in zip((x * SUPERSAMPLE).tolist(), (y * SUPERSAMPLE).tolist(), fills, strict=True):
+                box = (u - half, v - half, u + half, v + half)
+                fill_ink = None if f is None else inks.get(f)
+                if fill_ink is None and f is not None:
+                    fill_ink = inks[f] = self.draw._getink(f)[0]
+                if fill_ink is not None:
+                    draw(box, fill_ink, 1)
+                if edge_ink is not None and edge_ink != fill_ink and stroke != 0:
+                    draw(box, edge_ink, 0, stroke)
+            return
         for u, v, f in zip((x * SUPERSAMPLE).tolist(), (y * SUPERSAMPLE).tolist(), fills, strict=True):
             box = (u - half, v - half, u + half, v + half)
-            if shape == "o":
-                self.draw.ellipse(box, fill=f, outline=outline, width=stroke)
-            elif shape == "s":
-                self.draw.rectangle(box, fill=f, outline=outline, width=stroke)
-            elif shape == "x":
+            if shape == "x":
                 color = outline or f or (0, 0, 0)
                 width = max(1, stroke)
                 self.draw.line((box[0], box[1], box[2], box[3]), fill=color, width=width)
@@ -225,11 +256,13 @@ class Canvas:
 
         font = self.font(size, bold)
         if not rotate:
+            lines, ink = text.count("\n") + 1, self.draw._getink(rgb(color))[0]
             for k, line in enumerate(text.split("\n")):
-                lines = text.count("\n") + 1
                 offset = _line_offset(k, lines, anchor[1]) * self.line_step(size)
-                self.draw.text((x * SUPERSAMPLE, (y + offset) * SUPERSAMPLE), line, font=font, fill=rgb(color),
-                               anchor=anchor)
+                u, v = x * SUPERSAMPLE, (y + offset) * SUPERSAMPLE
+                # as ImageDraw.text draws one line: its glyphs' mask placed at the whole pixel
+                mask, (du, dv) = _glyphs(font, line, anchor, (math.modf(u)[0], math.modf(v)[0]))
+                self.draw.draw.draw_bitmap((int(u) + du, int(v) + dv), mask, ink)
             return
         width = math.ceil(font.getlength(text)) + 2
         ascent, descent = font.getmetrics()
