@@ -85,6 +85,13 @@ def font_file(bold: bool = False) -> str:
     return str(folder / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"))
 
 
+@functools.lru_cache(maxsize=4096)
+def _length(font, text: str) -> float:
+    """The advance of `text` in `font`, supersampled pixels: layouts measure the same labels
+    again and again (legends, ticks, wrapped titles)."""
+    return font.getlength(text)
+
+
 @functools.lru_cache(maxsize=1024)
 def _glyphs(font, line: str, anchor: str, start: tuple[float, float]):
     """(mask, offset) of one line of text as ImageDraw.text renders it (FreeType, from the
@@ -134,7 +141,7 @@ class Canvas:
 
     def text_width(self, text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
         """Width of one line of `text` in final pixels."""
-        return self.font(size, bold).getlength(text) / SUPERSAMPLE
+        return _length(self.font(size, bold), text) / SUPERSAMPLE
 
     def line_step(self, size: float = FONT_SIZE) -> float:
         """From one line of text to the next, final pixels: 1.2 times the font size, as
