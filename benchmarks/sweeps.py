@@ -7,7 +7,10 @@ a single run and a large one (issue 18).
     .venv/bin/python benchmarks/sweeps.py --only train,large
 
 Every measurement is a whole process (interpreter start and imports included: what a person
-who types the command waits for), started fresh, in the environment this script runs in.
+who types the command waits for), started fresh, in the environment this script runs in, with
+the measured tree's bytecode compiled first, as `make` compiles it (see the Makefile's
+`bytecode`: the 2-core VM sets PYTHONDONTWRITEBYTECODE, and without it every process compiled
+nnctl anew, 0.3 s of its start; scikit-learn and PyTorch are installed compiled).
 
 - **grid**: `configs/sweeps/moons-width-lr.yaml` (5 widths × 2 learning rates × 3 seeds = 30
   runs of a one-hidden-layer tanh net, Adam, batch 32, 60 epochs on 1000 moons) as
@@ -35,6 +38,7 @@ Timings belong here, not in the test suite.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -355,6 +359,9 @@ def main() -> None:
     parser.add_argument("--tree", type=Path, default=ROOT, help="measure the nnctl of this checkout (default: here)")
     args = parser.parse_args()
     TREE[0] = args.tree.resolve()
+    # the tree's bytecode compiled, as `make` compiles it before its commands (Makefile: bytecode):
+    # with PYTHONDONTWRITEBYTECODE set, as on the 2-core VM, each process would compile nnctl anew
+    compileall.compile_dir(TREE[0] / "nnctl", quiet=1)
     print(where())
     for name in args.only.split(","):
         with tempfile.TemporaryDirectory() as tmp:
