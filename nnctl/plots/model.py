@@ -137,6 +137,7 @@ def plot_boundary(
     score_label: str = "P(class 1)",
     accuracy: dict[str, float] | None = None,
     creator: str | None = None,
+    grid_scores: Callable[[Array], Array] | None = None,
 ) -> Path:
     """Predicted class regions of a 2-D classifier, with the data on top.
 
@@ -156,15 +157,17 @@ def plot_boundary(
       knows them (a run's summary): a split too large to draw whole is then predicted only where
       it is drawn (a million points: a second less), its sample stratified by class alone.
     - creator: named in the file's metadata (`files.made_by`).
+    - grid_scores: predict_scores for the grid of the plane alone (the regions and boundary),
+      when the caller has a cheaper one as good to the eye (`pictures.grid_scores`: float32).
     Returns `path`. A PNG is drawn as pixels (`raster.model`) when that draws the data (up to
     ten classes); None (a Figure), SVG and PDF by matplotlib.
     """
     if is_png(path) and raster_model.drawn_here(data):
         return raster_model.plot_boundary(predict_scores, data, Path(path), title=title, dpi=dpi,
                                           resolution=resolution, score_label=score_label, accuracy=accuracy,
-                                          creator=creator)
+                                          creator=creator, grid_scores=grid_scores)
     figure = _boundary_figure(predict_scores, data, title=title, resolution=resolution, score_label=score_label,
-                              accuracy=accuracy)
+                              accuracy=accuracy, grid_scores=grid_scores)
     return save(figure, path, dpi, creator=creator)
 
 
@@ -176,12 +179,13 @@ def _boundary_figure(
     resolution: int,
     score_label: str = "P(class 1)",
     accuracy: dict[str, float] | None = None,
+    grid_scores: Callable[[Array], Array] | None = None,
 ) -> Figure:
     """The figure of `plot_boundary`, unsaved: regions, boundary lines, points, legend."""
     if data.n_features != 2 or data.task != "classification":
         raise ValueError(f"boundary needs 2-D classification data, got {data.n_features}-D {data.task}")
     X_all = all_X(data)
-    xx, yy, raw = decision_grid(predict_scores, X_all, resolution, pad=span_margin(X_all, 0.12))
+    xx, yy, raw = decision_grid(grid_scores or predict_scores, X_all, resolution, pad=span_margin(X_all, 0.12))
     low, high = (xx[0, 0], yy[0, 0]), (xx[-1, -1], yy[-1, -1])
     P = as_probabilities(raw.reshape(resolution * resolution, -1)).reshape(resolution, resolution, -1)
     n_classes = max(P.shape[-1], int(max(np.max(y, initial=0) for _, _, y in data.splits())) + 1)

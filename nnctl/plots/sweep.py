@@ -868,13 +868,15 @@ def _split_common_parts(labels: list[str]) -> tuple[list[str], str]:
 THUMB_DPI = 100  # a thumbnail's size in inches × 100 is its size in pixels
 
 
-def model_thumbnail(predict: Callable[[Array], Array], data: PlotData, *, width: int) -> tuple[bytes, str]:
+def model_thumbnail(predict: Callable[[Array], Array], data: PlotData, *, width: int,
+                    grid_scores: Callable[[Array], Array] | None = None) -> tuple[bytes, str]:
     """(PNG bytes, what they show) of a run's model, drawn `width` px wide to be seen that size,
     without title, labels, ticks or colour bar (the page's caption says what it is):
     1 or 2 inputs: the animation's first panel (class regions and boundary, class probabilities,
     predicted surface, or curve) over the whole picture, the plane in its own aspect (height 0.5
     to 1.2 × width); more inputs: the confusion matrix as colours (classification) or predicted
-    against true targets (regression). predict and data as `plot_boundary` / `plot_fit` take them."""
+    against true targets (regression). predict, data and grid_scores (a 2-D classifier's regions)
+    as `plot_boundary` / `plot_fit` take them."""
     if data.n_features <= 2:
         low, high = padded_box(all_X(data), 0.12)
         aspect = (high[1] - low[1]) / (high[0] - low[0]) if data.n_features == 2 else 0.75
@@ -882,7 +884,7 @@ def model_thumbnail(predict: Callable[[Array], Array], data: PlotData, *, width:
         aspect = 1.0
     height = round(width * min(max(aspect, 0.5), 1.2))
     if (data.n_features, data.task) == (2, "classification"):  # an image already: drawn as pixels (plots.raster)
-        pixels = regions_thumbnail(predict, data, class_colors(count_classes(data)), (width, height),
+        pixels = regions_thumbnail(grid_scores or predict, data, class_colors(count_classes(data)), (width, height),
                                    resolution=ANIMATION_RESOLUTION, point_area=16 / 3, dpi=THUMB_DPI)
         return _png_of(pixels), "decision boundary"
     from matplotlib.collections import PathCollection  # heavy: only for the cases drawn as figures

@@ -17,7 +17,7 @@ from typing import Any
 from nnctl import plots
 from nnctl.errors import NnctlError
 from nnctl.files import read_metrics
-from nnctl.pictures import plot_data, predict_scores
+from nnctl.pictures import grid_scores, plot_data, predict_scores
 from nnctl.plots import (
     loss_thumbnail,
     model_thumbnail,
@@ -185,7 +185,7 @@ def thumbnails_of(run: Any, width: int) -> Thumbnails:
     """`run_thumbnails` of a `runs.Run` at hand: a sweep's worker draws them from the run it
     just trained, so that the sweep's end has no run to read back for report.html."""
     data = plot_data(run)
-    model, label = model_thumbnail(predict_scores(run), data, width=width)
+    model, label = model_thumbnail(predict_scores(run), data, width=width, grid_scores=grid_scores(run))
     return Thumbnails(model, label, _loss(run.metrics, width, by_class=data.task == "classification"))
 
 

@@ -75,23 +75,25 @@ def drawn_here(data: PlotData) -> bool:
 
 def plot_boundary(predict_scores: Callable[[Array], Array], data: PlotData, path: Path, *, title: str, dpi: float,
                   resolution: int = 200, score_label: str = "P(class 1)", accuracy: dict[str, float] | None = None,
-                  creator: str | None = None) -> Path:
+                  creator: str | None = None, grid_scores: Callable[[Array], Array] | None = None) -> Path:
     """boundary.png as pixels (see the module); the arguments as `plots.plot_boundary` takes them;
     creator: the PNG's Creator (`files.made_by`)."""
     canvas = boundary_canvas(predict_scores, data, title=title, dpi=dpi, resolution=resolution,
-                             score_label=score_label, accuracy=accuracy)
+                             score_label=score_label, accuracy=accuracy, grid_scores=grid_scores)
     return canvas.save(path, creator=creator)
 
 
 def boundary_canvas(predict_scores: Callable[[Array], Array], data: PlotData, *, title: str, dpi: float,
                     resolution: int = 200, score_label: str = "P(class 1)",
-                    accuracy: dict[str, float] | None = None) -> Canvas:
+                    accuracy: dict[str, float] | None = None,
+                    grid_scores: Callable[[Array], Array] | None = None) -> Canvas:
     """The canvas of `plot_boundary`, unsaved. predict_scores: X (n, 2) -> (n, K) class scores
-    (one column: P(class 1) or a margin); accuracy: {split: accuracy} when the caller knows it."""
+    (one column: P(class 1) or a margin); accuracy: {split: accuracy} when the caller knows it;
+    grid_scores: the same scores for the plane's grid alone (default predict_scores)."""
     if data.n_features != 2 or data.task != "classification":
         raise ValueError(f"boundary needs 2-D classification data, got {data.n_features}-D {data.task}")
     xx, yy, _ = plane_grid(all_X(data), resolution)
-    P = as_probabilities(np.asarray(predict_scores(grid_points(xx, yy)), dtype=float))
+    P = as_probabilities(np.asarray((grid_scores or predict_scores)(grid_points(xx, yy)), dtype=float))
     P = P.reshape(resolution, resolution, -1)
     n_classes = max(P.shape[-1], int(max(np.max(y, initial=0) for _, _, y in data.splits())) + 1)
     colors = class_colors(n_classes)
