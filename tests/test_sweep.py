@@ -390,3 +390,22 @@ def test_forked_imap_gives_each_result_in_order_from_other_processes() -> None:
     assert [value for value, _, _ in got] == [i * i for i in range(7)] and all(ok for _, _, ok in got)
     assert ({pid for _, pid, _ in got} & {os.getpid()}) == (set() if forking() else {os.getpid()})
     assert [pid for _, pid, _ in forked_imap(squares, 1)] == [os.getpid()]
+
+
+def test_a_sweep_runs_its_longest_points_first(tmp_path: Path) -> None:
+    """The pool gets the points by their work (epochs × hidden weights), the most first: a pool
+    whose last run is its longest leaves the other cores idle until it ends (issue 18). With one
+    worker the runs end in that order; results.csv keeps the points' own."""
+    from nnctl import load_config
+    from nnctl.sweeps.folder import work
+    from nnctl.workflow import run_sweep
+
+    config = Path(__file__).parents[1] / "configs" / "moons.yaml"
+    sweep = run_sweep(config, ["model.hidden=[2],[16],[4, 4]"], None, ["data.n_samples=60", "train.epochs=3",
+                      "output.plots=[]"], jobs=1, out=tmp_path / "s")
+    assert [round(sweep.work[p.name]) for p in sweep.points] == [3 * 4, 3 * 32, 3 * 24]
+    ended = sorted(sweep.points, key=lambda p: (sweep.run_dir(p) / "summary.json").stat().st_mtime_ns)
+    assert [p.settings["model.hidden"] for p in ended] == [[16], [4, 4], [2]]
+    rows = (sweep.folder / "results.csv").read_text().splitlines()[1:]
+    assert [row.split(",")[0] for row in rows] == [p.name for p in sweep.points]
+    assert work(load_config(config, ["model.hidden=[16]", "train.epochs=3"])) == 3 * 32

@@ -43,6 +43,13 @@ from nnctl.sweeps.spec import Point, SweepSpec, digest_of, sweep_points
 from nnctl.vocabulary import FINISHED, STATUSES
 
 
+def work(config) -> float:
+    """About what training a config costs, to order a sweep's runs: epochs × the weights of its
+    hidden layers, with one input and one output (the data set those, alike across a sweep)."""
+    sizes = [1, *config.model.hidden, 1]
+    return float(config.train.epochs) * sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
+
+
 class Sweep:
     """A sweep folder: its points, their rows, and the files that record them. `prepare` takes
     the folder's lock, held until `close` (or the end of a `with` block, or of the process)."""
@@ -57,7 +64,8 @@ class Sweep:
         self._start_rows()
         self.lock: FolderLock | None = None
         self.checked: tuple[int, int, int] | None = None  # the sweep.yaml found to be this sweep's (inode, time, size)
-        self.drawn: dict[Path, Any] = {}  # report.html's thumbnails the workers drew, by run folder
+        self.drawn: dict[Path, Any] = {}  # what the workers drew of each run (sweeps.pictures.Drawn), by run folder
+        self.work: dict[str, float] = {}  # each point's `work`, noted by validate
 
     def __enter__(self) -> Sweep:
         return self
@@ -84,12 +92,18 @@ class Sweep:
 
     def validate(self) -> None:
         """Every point's config, checked before anything runs: a typo in a --grid key is one
-        error now, not three hundred failed runs."""
+        error now, not three hundred failed runs. Each point's `work` is noted."""
         for point in self.points:
             try:
-                load_config(self.spec.config, [*self.spec.overrides, *point.overrides])
+                config = load_config(self.spec.config, [*self.spec.overrides, *point.overrides])
             except NnctlError as e:
                 raise NnctlError(f"sweep point {point.name}: {e}") from None
+            self.work[point.name] = work(config)
+
+    def longest_first(self, points: list[Point]) -> list[Point]:
+        """`points` by their `work`, the most first (a point not validated here, last): a pool
+        whose last run is a long one leaves its other cores idle until it ends."""
+        return sorted(points, key=lambda p: -self.work.get(p.name, 0.0))
 
     def prepare(self) -> list[Point]:
         """Check the folder (new, empty, or this sweep's), validate every point, create the

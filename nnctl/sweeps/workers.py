@@ -35,7 +35,8 @@ def execute(sweep: Sweep, todo: list[Point], run_point: RunPoint, *, jobs: int, 
     worker processes, or on a dask cluster, recording each result as it arrives. Ctrl-C stops the
     sweep: finished rows stay, the runs it cut off say `interrupted`, the rest stay `pending`."""
     config = str(sweep.spec.config)
-    calls = [(p, (config, [*sweep.spec.overrides, *p.overrides], str(sweep.run_dir(p)))) for p in todo]
+    calls = [(p, (config, [*sweep.spec.overrides, *p.overrides], str(sweep.run_dir(p))))
+             for p in sweep.longest_first(todo)]
     if not calls:
         return
     lock = sweep.lock.fd if sweep.lock is not None else None
