@@ -355,3 +355,26 @@ def test_a_sweeps_workers_draw_its_thumbnails_and_they_are_those_a_redraw_makes(
     plot_run(folder)
     assert (folder / "report.html").read_bytes() == page
     assert (folder / "boundaries.png").read_bytes() == boundaries
+
+
+def test_the_page_is_written_as_it_is_made_and_a_failure_leaves_the_old_one(sweep: Path, monkeypatch) -> None:
+    """report.html is written card by card into its temporary file (a 300-run page is never held
+    whole: issue 18); a card that fails halfway leaves the page that was there, and no stray file."""
+    import nnctl.sweeps.report as report
+
+    before = write_report(sweep).read_bytes()
+    made = []
+    real = report._card
+
+    def failing(i, *args):
+        made.append(i)
+        if i == 2:
+            raise RuntimeError("card 2")
+        return real(i, *args)
+
+    monkeypatch.setattr(report, "_card", failing)
+    with pytest.raises(RuntimeError, match="card 2"):
+        write_report(sweep)
+    assert made == [0, 1, 2]  # the cards before it were made, and written, one at a time
+    assert (sweep / "report.html").read_bytes() == before
+    assert sorted(p.name for p in sweep.iterdir() if p.name.startswith(".")) == []

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 from nnctl.errors import NnctlError
-from nnctl.files import data_uri, flow, write_text
+from nnctl.files import atomic_write, data_uri, flow
 from nnctl.sweeps.pictures import Thumbnails, run_thumbnails
 from nnctl.sweeps.results import (
     BEST,
@@ -56,7 +56,8 @@ def write_report(sweep_dir: Path, drawing: Callable[[], dict[Path, Thumbnails]] 
     sweep_dir = Path(sweep_dir)
     columns, rows = results_table(sweep_dir)
     spec = read_sweep_yaml(sweep_dir) if (sweep_dir / SWEEP_YAML).exists() else {}
-    return write_text(sweep_dir / REPORT, render(sweep_dir, columns, rows, spec, drawing() if drawing else {}))
+    pieces = render(sweep_dir, columns, rows, spec, drawing() if drawing else {})
+    return atomic_write(sweep_dir / REPORT, lambda f: f.writelines(f"{piece}\n" for piece in pieces))
 
 
 def _number(text: str) -> float | None:
@@ -141,14 +142,16 @@ def _breakable(name: str) -> str:
 
 
 def render(sweep_dir: Path, columns: list[str], rows: list[dict[str, str]], spec: dict[str, Any],
-           drawn: dict[Path, Thumbnails] | None = None) -> str:
-    """The page; drawn: thumbnails already drawn, by run folder (the others are drawn here)."""
+           drawn: dict[Path, Thumbnails] | None = None) -> Iterator[str]:
+    """The page's lines; drawn: thumbnails already drawn, by run folder (the others are drawn
+    here). Each run's card is made as it is asked for: a 300-run page (about 20 MB with its
+    thumbnails) is written as it is made, never held whole."""
     shown = [c for c in columns if c != "run_dir"]
     numeric = _numeric_columns(shown, rows)
     points = {p.get("name"): p.get("settings") for p in spec.get("points") or [] if isinstance(p, dict)}
     setting_keys = _setting_keys(columns, spec)
     title = sweep_name(sweep_dir, spec)
-    parts = [
+    yield from [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -159,13 +162,11 @@ def render(sweep_dir: Path, columns: list[str], rows: list[dict[str, str]], spec
         _table(shown, numeric, rows, _best_names(rows, spec)),
         '<h2 id="runs">Runs</h2>',
         '<div class="cards">',
-        *(_card(i, row, points.get(row.get("name", "")), setting_keys, sweep_dir, thumbnails)
-          for i, (row, thumbnails) in enumerate(zip(rows, _thumbnails(sweep_dir, rows, drawn or {}), strict=True))),
-        "</div>",
-        f"<script>{JS}</script>",
-        "</body></html>",
     ]
-    return "\n".join(parts) + "\n"
+    yield from (_card(i, row, points.get(row.get("name", "")), setting_keys, sweep_dir, thumbnails)
+                for i, (row, thumbnails) in enumerate(zip(rows, _thumbnails(sweep_dir, rows, drawn or {}),
+                                                          strict=True)))
+    yield from ["</div>", f"<script>{JS}</script>", "</body></html>"]
 
 
 def _setting_keys(columns: list[str], spec: dict[str, Any]) -> list[str]:
