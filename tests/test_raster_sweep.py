@@ -146,6 +146,30 @@ def test_boundaries_draws_one_run_at_a_time():
     assert drawing == sorted(drawing) and len(drawing) == 4 * 3  # the grid, train and validation per run
 
 
+@pytest.mark.parametrize(("n", "long_labels"), [(1, False), (7, False), (13, True), (30, False)])
+def test_boundaries_written_a_band_at_a_time_are_the_whole_picture(n, long_labels):
+    """boundaries.png is encoded a band of rows at a time (`boundaries_bands`, issue 18: a
+    300-run picture was 35 MB of pixels in the sweep's parent): every band ends above the
+    highest title the next row of panels can have, and the rows are the whole picture's."""
+    import io
+
+    from nnctl.plots.raster.canvas import write_png
+
+    panels = [(label + (" · a much longer label, which wraps onto lines of its own" * (i % 3) if long_labels else ""),
+               predict, data) for i, (label, predict, data) in enumerate(boundary_panels(n))]
+    picture = _runs_picture(panels, title="b", score_label="P(class 1)", resolution=12, ncols=None)
+    whole = np.asarray(raster_sweep.boundaries_image(panels, picture, dpi=SHOWN))
+    drawn = raster_sweep.boundaries_bands(panels, picture, dpi=SHOWN)
+    bands = list(drawn.bands)
+    assert drawn.size == (whole.shape[1], whole.shape[0]) and len(bands) == picture.grid.nrows
+    assert np.array_equal(np.vstack(bands), whole)
+    assert max(band.shape[0] for band in bands) <= 2 * picture.grid.row_height * SHOWN  # about a row of panels
+    a, b = io.BytesIO(), io.BytesIO()
+    write_png(a, whole, dpi=SHOWN)
+    write_png(b, raster_sweep.boundaries_bands(panels, picture, dpi=SHOWN), dpi=SHOWN)
+    assert a.getvalue() == b.getvalue()
+
+
 def test_max_n_ticks_are_matplotlibs():
     from matplotlib.ticker import MaxNLocator
 

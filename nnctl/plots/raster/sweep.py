@@ -20,7 +20,7 @@ plain values (`SweepPicture`, a `_RunGrid`), and this module draws it in matplot
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ from nnctl.plots.raster.canvas import (
     TICK_LENGTH,
     TICK_PAD,
     TITLE_SIZE,
+    Bands,
     Canvas,
     Panel,
     log_ticks,
@@ -319,8 +320,81 @@ def in_turn(f: Callable[[int], Any], n: int) -> Iterable[Any]:
 
 def plot_boundaries(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture,
                     path: Path, *, dpi: float, creator: str | None = None, tiles: Tiles = in_turn) -> Path:
-    """boundaries.png as pixels (see the module): runs as `plots.plot_boundaries` takes them."""
-    return save_png(path, boundaries_image(runs, picture, dpi=dpi, tiles=tiles), dpi=dpi, creator=creator)
+    """boundaries.png as pixels (see the module): runs as `plots.plot_boundaries` takes them.
+    Written a band of rows at a time (`boundaries_bands`)."""
+    return save_png(path, boundaries_bands(runs, picture, dpi=dpi, tiles=tiles), dpi=dpi, creator=creator)
+
+
+def boundaries_bands(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture, *,
+                     dpi: float, tiles: Tiles = in_turn) -> Bands:
+    """`boundaries_image` as `Bands`: the picture's rows given as soon as no panel to come can
+    reach them (above the highest title of the next row of panels), with the heading and colour
+    bar painted over them then, and the legend at the end, as `boundaries_image` paints them
+    last. A 300-run picture (35 MB of pixels) is never held whole: about two rows of panels."""
+    size = tuple(max(1, int(v * dpi + 1e-6)) for v in picture.size())  # as Agg sizes a figure: truncated
+    return Bands(size, _bands(runs, picture, dpi, tiles, size))
+
+
+def _bands(runs, picture: RunsPicture, dpi: float, tiles: Tiles, size: tuple[int, int]) -> Iterator[Array]:
+    from PIL import Image
+
+    width, height = size
+    window, low = Image.new("RGB", (width, 1), (255, 255, 255)), 0  # rows low .. low + window.height
+    overlays = [(_heading(picture, width, dpi), (0, 0))] + ([_colour_bar(picture, dpi)] if picture.bar else [])
+    legend_top = height - Canvas((width / dpi, picture.margins[1]), dpi).height
+
+    def reach(bottom: int) -> None:
+        nonlocal window
+        if low + window.height < bottom:
+            taller = Image.new("RGB", (width, bottom - low), (255, 255, 255))
+            taller.paste(window, (0, 0))
+            window = taller
+
+    def flush(until: int) -> Array:
+        """Rows low .. until, finished: the overlays painted over their part of them."""
+        nonlocal window, low
+        reach(until)
+        for pixels, (x, y) in overlays:
+            a, b = max(low, y) - y, min(until, y + pixels.shape[0]) - y
+            if a < b:
+                _paste(window, pixels[a:b], (x, y + a - low))
+        band = np.asarray(window.crop((0, 0, width, until - low)))
+        window = (window.crop((0, until - low, width, window.height)) if window.height > until - low
+                  else Image.new("RGB", (width, 1), (255, 255, 255)))  # (a crop past the end would be black)
+        low = until
+        return band
+
+    splits: list[str] = []
+    drawn = tiles(lambda index: _run_tile(index, *runs[index][1:], picture, dpi), len(runs))
+    for index, (tile, (x, y), shown) in enumerate(drawn):
+        row, column = divmod(index, picture.grid.ncols)
+        if column == 0 and row > 0:
+            until = min(_row_top(picture, row, dpi), legend_top)
+            if until > low:
+                yield flush(until)
+        if y < low:
+            raise AssertionError(f"panel {index} reaches row {y}, above the rows written ({low})")
+        reach(y + tile.shape[0])
+        _paste(window, tile, (x, y - low))
+        splits += [split for split in shown if split not in splits]
+    overlays.append(_runs_legend(picture, runs[0][2], splits, (width, height), dpi))
+    yield flush(height)
+
+
+def _row_top(picture: RunsPicture, row: int, dpi: float) -> int:
+    """The highest pixel row any panel of grid row `row` reaches: its frame's top less the
+    tallest title a panel can have (`_run_tile`: the longest label and the accuracy line)."""
+    font, pt = picture.grid.font, dpi / 72
+    lines = max((label.count("\n") + 1 if label else 0) for label in picture.labels) + 1
+    return picture.axes_box(row * picture.grid.ncols, dpi)[1] - math.ceil((2.0 + 1.2 * font * (lines + 0.3)) * pt)
+
+
+def _heading(picture: RunsPicture, width: int, dpi: float) -> Array:
+    """The bold title over the panels, its pixels from the picture's top."""
+    heading = Canvas((width / dpi, picture.top()), dpi)
+    heading.text(width / 2, 0.06 * dpi, picture.heading, size=12.0 if picture.grid.n <= 12 else 11.0, bold=True,
+                 anchor="ma")
+    return heading.pixels()
 
 
 def boundaries_image(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture, *,
@@ -338,10 +412,7 @@ def boundaries_image(runs: Sequence[tuple[str, Callable[[Array], Array], PlotDat
     for tile, origin, shown in tiles(lambda index: _run_tile(index, *runs[index][1:], picture, dpi), len(runs)):
         _paste(image, tile, origin)
         splits += [split for split in shown if split not in splits]
-    heading = Canvas((width / dpi, picture.top()), dpi)
-    heading.text(width / 2, 0.06 * dpi, picture.heading, size=12.0 if picture.grid.n <= 12 else 11.0, bold=True,
-                 anchor="ma")
-    _paste(image, heading.pixels(), (0, 0))
+    _paste(image, _heading(picture, width, dpi), (0, 0))
     if picture.bar:
         _paste(image, *_colour_bar(picture, dpi))
     _paste(image, *_runs_legend(picture, runs[0][2], splits, (width, height), dpi))
