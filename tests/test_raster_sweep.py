@@ -158,7 +158,17 @@ def test_boundaries_written_a_band_at_a_time_are_the_whole_picture(n, long_label
     panels = [(label + (" · a much longer label, which wraps onto lines of its own" * (i % 3) if long_labels else ""),
                predict, data) for i, (label, predict, data) in enumerate(boundary_panels(n))]
     picture = _runs_picture(panels, title="b", score_label="P(class 1)", resolution=12, ncols=None)
-    whole = np.asarray(raster_sweep.boundaries_image(panels, picture, dpi=SHOWN))
+    # the whole picture, every panel pasted, then the heading, colour bar and legend over them
+    size = tuple(int(v * SHOWN + 1e-6) for v in picture.size())
+    image, splits = Image.new("RGB", size, (255, 255, 255)), []
+    for index, (_, predict, data) in enumerate(panels):
+        tile, origin, shown = raster_sweep._run_tile(index, predict, data, picture, SHOWN)
+        raster_sweep._paste(image, tile, origin)
+        splits += [split for split in shown if split not in splits]
+    raster_sweep._paste(image, raster_sweep._heading(picture, size[0], SHOWN), (0, 0))
+    raster_sweep._paste(image, *raster_sweep._colour_bar(picture, SHOWN))
+    raster_sweep._paste(image, *raster_sweep._runs_legend(picture, panels[0][2], splits, size, SHOWN))
+    whole = np.asarray(image)
     drawn = raster_sweep.boundaries_bands(panels, picture, dpi=SHOWN)
     bands = list(drawn.bands)
     assert drawn.size == (whole.shape[1], whole.shape[0]) and len(bands) == picture.grid.nrows

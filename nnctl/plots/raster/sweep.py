@@ -327,10 +327,14 @@ def plot_boundaries(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData
 
 def boundaries_bands(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture, *,
                      dpi: float, tiles: Tiles = in_turn) -> Bands:
-    """`boundaries_image` as `Bands`: the picture's rows given as soon as no panel to come can
-    reach them (above the highest title of the next row of panels), with the heading and colour
-    bar painted over them then, and the legend at the end, as `boundaries_image` paints them
-    last. A 300-run picture (35 MB of pixels) is never held whole: about two rows of panels."""
+    """boundaries.png as `Bands`. One run at a time: its grid predicted, its panel drawn on a
+    canvas of its own and pasted in, nothing of it kept. tiles: how the panels are drawn, each a
+    function of its index alone, pasted in order as they come: in this process, or by others
+    (`sweeps.workers.forked_imap`), each reading its run from `runs` (a sequence that may read a
+    run only when asked for it). The rows are given as soon as no panel to come can reach them
+    (above the tallest title of the next row of panels), the heading and colour bar painted over
+    them then and the legend at the end, over the panels. A 300-run picture (35 MB of pixels)
+    is never held whole: about two rows of panels are."""
     size = tuple(max(1, int(v * dpi + 1e-6)) for v in picture.size())  # as Agg sizes a figure: truncated
     return Bands(size, _bands(runs, picture, dpi, tiles, size))
 
@@ -399,24 +403,11 @@ def _heading(picture: RunsPicture, width: int, dpi: float) -> Array:
 
 def boundaries_image(runs: Sequence[tuple[str, Callable[[Array], Array], PlotData]], picture: RunsPicture, *,
                      dpi: float, tiles: Tiles = in_turn):
-    """The Pillow RGB image of `plot_boundaries` (np.asarray of it: (h, w, 3) uint8). One run at
-    a time: its grid predicted, its panel drawn on a canvas of its own and pasted in; nothing of
-    it is kept. tiles: how the panels are drawn, each a function of its index alone, pasted in
-    order as they come: in this process, or by others (`sweeps.workers.forked_imap`), each
-    reading its run from `runs` (a sequence that may read a run only when asked for it)."""
+    """The Pillow RGB image of `plot_boundaries` (np.asarray of it: (h, w, 3) uint8), its
+    `boundaries_bands` stacked: for a caller that wants the whole picture at once."""
     from PIL import Image
 
-    width, height = (max(1, int(v * dpi + 1e-6)) for v in picture.size())  # as Agg sizes a figure: truncated
-    image = Image.new("RGB", (width, height), (255, 255, 255))
-    splits: list[str] = []
-    for tile, origin, shown in tiles(lambda index: _run_tile(index, *runs[index][1:], picture, dpi), len(runs)):
-        _paste(image, tile, origin)
-        splits += [split for split in shown if split not in splits]
-    _paste(image, _heading(picture, width, dpi), (0, 0))
-    if picture.bar:
-        _paste(image, *_colour_bar(picture, dpi))
-    _paste(image, *_runs_legend(picture, runs[0][2], splits, (width, height), dpi))
-    return image
+    return Image.fromarray(np.vstack(list(boundaries_bands(runs, picture, dpi=dpi, tiles=tiles).bands)), "RGB")
 
 
 def _paste(image, pixels: Array, origin: tuple[int, int]) -> None:
