@@ -258,11 +258,12 @@ def load_run(path: Path, *, dtype=None) -> Run:
 
 
 def written_run(path: Path, config, dataset, model) -> Run:
-    """The run just trained into `path`, as `load_run` reads it back, without reading what is in
-    memory: its config, data and model as trained (config.yaml, data.npz and model.npz hold
-    them), its metrics.csv and summary.json read (a millisecond; every picture then draws from
-    the very values a redraw reads). Parsing the config and loading the arrays again cost a
-    sweep's worker 7 ms a run."""
+    """The run just trained into `path`, as `load_run` reads it back, without reading back what
+    is still in memory: its config, data and model as trained (config.yaml, data.npz and
+    model.npz hold them), its metrics.csv and summary.json read (a millisecond; every picture
+    then draws from the very values a redraw reads). Parsing the config and loading the arrays
+    again cost a sweep's worker 7 ms a run. Not for a resumed run: its data were made again from
+    the config, and data.npz may describe them otherwise (the units of standardised columns)."""
     path = Path(path)
     metrics = read_metrics(path / "metrics.csv") if (path / "metrics.csv").is_file() else []
     summary = read_json(path / "summary.json") if (path / "summary.json").is_file() else {}

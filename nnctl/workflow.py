@@ -91,7 +91,8 @@ def train_and_draw(
     if publisher is not None:
         publisher.finish(result.summary)
     with FrameReporter(quiet=quiet) as frames:
-        draw_pictures(result, progress=frames)
+        # a resumed run's data were made again from its config: its pictures read data.npz
+        draw_pictures(result, progress=frames, run=None if resume is None else load_run(path))
     return result
 
 
@@ -371,12 +372,13 @@ def run_point(config_path: str, overrides: list[str], run_dir: str, on_epoch: Ep
     on_epoch: gets every metrics row (a search's worker reports it to the study, and may stop the
     run by raising training.Pruned)."""
     try:
-        if (Path(run_dir) / RESUME_FILE).is_file():  # cut off in an earlier sweep: go on from its state
+        resumed = (Path(run_dir) / RESUME_FILE).is_file()
+        if resumed:  # cut off in an earlier sweep: go on from its state
             result = resume_run(Path(run_dir), on_epoch=on_epoch)
         else:
             result = train_run(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True,
                                on_epoch=on_epoch)
-        run = trained_run(result)
+        run = load_run(Path(run_dir)) if resumed else trained_run(result)  # (see train_and_draw)
         draw_pictures(result, run=run)
         return {**sweeps.results.record(result.summary), **_drawn(run)}
     except NnctlError as e:

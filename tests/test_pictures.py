@@ -379,17 +379,19 @@ def test_the_pictures_a_run_draws_from_memory_are_those_nnctl_plot_draws_from_it
     assert {p.name: p.read_bytes() for p in redrawn} == kept
 
 
-def test_grid_scores_are_the_runs_own_scores_computed_in_float32(tmp_path):
+@pytest.mark.parametrize("model", [{"hidden": [16]}, {"hidden": [64, 64], "activation": "relu"},
+                                   {"hidden": [32], "dropout": 0.3}])
+def test_grid_scores_are_the_runs_own_scores_computed_in_float32(tmp_path, model):
     """The regions and boundary of boundary.png and the report's thumbnails come from a float32
     copy of the network (`grid_scores`, issue 18: a third the time of a 200 x 200 grid): within
-    1e-6 of the float64 scores; the run's own network and a float32 run's scores untouched."""
+    1e-5 of the float64 scores; the run's own network and a float32 run's scores untouched."""
     from nnctl.pictures import grid_scores
 
-    run = load_run(tiny(tmp_path, model={"hidden": [16]}))
+    run = load_run(tiny(tmp_path, model=model, optimizer={"lr": 0.2}))
     X = np.random.default_rng(0).uniform(-3, 3, size=(5000, 2))
     exact, fast = predict_scores(run)(X), grid_scores(run)(X)
     assert fast.dtype == np.float32 and exact.dtype == np.float64
-    assert 0 < np.abs(fast - exact).max() < 1e-6
+    assert 0 < np.abs(fast - exact).max() < 2e-5  # 7e-6 for the relu net, whose logits reach ~100
     assert run.model.network.dense[0].W.dtype == np.float64
     single = load_run(tmp_path / "run", dtype=np.float32)
     assert np.array_equal(grid_scores(single)(X), predict_scores(single)(X))

@@ -409,3 +409,26 @@ def test_a_sweep_runs_its_longest_points_first(tmp_path: Path) -> None:
     rows = (sweep.folder / "results.csv").read_text().splitlines()[1:]
     assert [row.split(",")[0] for row in rows] == [p.name for p in sweep.points]
     assert work(load_config(config, ["model.hidden=[16]", "train.epochs=3"])) == 3 * 32
+
+
+def test_forked_imap_survives_a_process_that_dies_and_ends_its_processes_when_closed(tmp_path: Path) -> None:
+    """A forked process that dies (killed, out of memory) broke `multiprocessing.Pool.imap` for
+    good: the sweep's end waited forever, the folder locked. `forked_imap` leaves what is left
+    to the calling process; and a caller that stops reading ends the processes at once."""
+    code = """
+import os, time
+from nnctl.sweeps.workers import forked_imap, _FORKED
+parent = os.getpid()
+def f(i):
+    if i == 3 and os.getpid() != parent:
+        os._exit(1)  # this process dies mid-task
+    return i * i
+print(list(forked_imap(f, 8)) == [i * i for i in range(8)], _FORKED == [])
+slow = forked_imap(lambda i: time.sleep(0.2) or i, 6)
+next(slow)
+slow.close()
+print(_FORKED == [])
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "True"]

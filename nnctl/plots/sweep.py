@@ -532,6 +532,7 @@ def plot_boundaries(
                                 sketches=sketches)
         if picture is not None:
             return raster_sweep.plot_boundaries(panels, picture, path, dpi=dpi, tiles=tiles)
+    panels = list(panels)  # each panel read once: the figure goes through them several times
     figure = _boundaries_figure(panels, title=title, score_label=score_label, resolution=resolution, ncols=ncols)
     return save(figure, path, dpi)
 

@@ -230,7 +230,8 @@ class Sweep:
         self.lines[name] = rows_csv([cells], self.columns(), header=False)
 
     def finish(self, point: Point, result: dict[str, Any]) -> None:
-        """Record a run's row; the thumbnails its worker drew (`DRAWN`) are kept for report.html."""
+        """Record a run's row; what its worker drew of it (`DRAWN`: report.html's thumbnails,
+        boundaries.png's sketch) is kept for the sweep's end, never written to results.csv."""
         if DRAWN in result:
             self.drawn[self.run_dir(point)] = result.pop(DRAWN)
         self._set(point.name, result)

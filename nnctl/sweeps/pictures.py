@@ -17,7 +17,7 @@ from typing import Any
 from nnctl import plots
 from nnctl.errors import NnctlError
 from nnctl.files import read_metrics
-from nnctl.pictures import grid_scores, plot_data, predict_scores
+from nnctl.pictures import PICTURES, grid_scores, plot_data, predict_scores
 from nnctl.plots import (
     loss_thumbnail,
     model_thumbnail,
@@ -175,8 +175,7 @@ class Drawn:
 
 def drawn_of(run: Any, width: int | None = None) -> Drawn:
     """The `Drawn` of a `runs.Run` at hand; its thumbnails `width` px wide (None: none drawn)."""
-    d = run.dataset  # two raw number columns: the plane plot_data draws (through data.features)
-    boundary = d.task == "classification" and len(d.raw_columns) == 2 and not d.has_text
+    boundary = PICTURES["boundary"].applies(run.dataset, run.config, run.path)  # a 2-D classifier
     sketch = run_sketch("", predict_scores(run), plot_data(run)) if boundary else None
     return Drawn(None if width is None else thumbnails_of(run, width), sketch, run.model.loss.score_label)
 

@@ -37,7 +37,7 @@ BEST = "best.yaml"
 SEARCH_PICTURE = "search.png"
 SEARCH_FILES = (STUDY, f"{STUDY}.lock", BEST, SEARCH_PICTURE)
 SWEEP_FILES = frozenset({SWEEP_YAML, RESULTS, REPORT, *SWEEP_PICTURES, LOCK, *SEARCH_FILES})
-DRAWN = "drawn"  # a row's key, never a column: report.html's thumbnails of the run, drawn by its worker
+DRAWN = "drawn"  # a row's key, never a column: what the run's worker drew of it (sweeps.pictures.Drawn)
 RUNS = "runs"  # a folder of run directories, one per point, each holding run files alone (runs.foreign_entry)
 
 METRIC_COLUMNS = FINAL_METRICS  # final.val_accuracy: summary.json's key path

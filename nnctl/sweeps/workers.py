@@ -101,22 +101,34 @@ _FORKED: list[Callable[[int], Any]] = []  # what forked_imap's processes call: t
 
 
 def forked_imap(f: Callable[[int], Any], n: int) -> Iterator[Any]:
-    """f(0), f(1), …, f(n - 1) in order, computed by `forked_pool`'s processes, each given as
-    soon as it and those before it are done. f may be any callable of this process (a closure
-    over what it has read): the pool is forked after it is set, so each process has it without
-    pickling; only the results travel. Fewer than two, or no `forking`: in this process."""
+    """f(0), f(1), …, f(n - 1) in order, computed by forked processes, one a core (no more than
+    n), each given as soon as it and those before it are done. f may be any callable of this
+    process (a closure over what it has read): the processes are forked after it is set, so
+    each has it without pickling; only the results travel. A process that dies (killed, out of
+    memory) leaves what was not done to this process; the processes end with the last result,
+    or when the caller stops reading (an error, Ctrl-C) and closes the iterator. Fewer than
+    two, or no `forking`: in this process."""
     if n < 2 or not forking():
         yield from map(f, range(n))
         return
+    from concurrent.futures import ProcessPoolExecutor  # here: only a sweep's end draws this way
+    from concurrent.futures.process import BrokenProcessPool
+
     _FORKED[:] = [f]
-    pool = forked_pool(n)
+    pool = ProcessPoolExecutor(min(os.cpu_count() or 1, n), mp_context=multiprocessing.get_context("fork"),
+                               initializer=start_worker, initargs=(None, os.getpid()))
     try:
-        yield from pool.imap(_call_forked, range(n))
-        pool.close()
+        futures = [pool.submit(_call_forked, i) for i in range(n)]  # forks as it goes: f is set
+        for i, future in enumerate(futures):
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                yield from map(f, range(i, n))
+                return
+            yield result
     finally:
+        pool.shutdown(wait=False, cancel_futures=True)
         _FORKED.clear()
-        pool.terminate()
-        pool.join()
 
 
 def _call_forked(i: int) -> Any:

@@ -102,7 +102,7 @@ def _glyphs(font, line: str, anchor: str, start: tuple[float, float]):
     tick labels at the same places run after run, and rendering was a tenth of a picture.
     Only short lines are kept (KEPT_TEXT): a run's title is its own, and a thousand titles'
     masks grew a 300-run sweep's workers from 74 to 109 MB."""
-    return font.getmask2(line, "L", None, None, None, 0, anchor, 0, start, stroke_filled=True)
+    return font.getmask2(line, "L", anchor=anchor, start=start)  # as ImageDraw.text asks (no stroke)
 
 
 @functools.lru_cache(maxsize=64)
@@ -403,10 +403,13 @@ def _compressed_rows(pixels, width: int, height: int, block: int = 256) -> bytes
     time: a 300-run boundaries.png (35 MB of pixels) is never copied whole."""
     compressor, parts = zlib.compressobj(1), []
     if isinstance(pixels, Bands):  # zlib's stream is the same however its input is cut
-        for band in pixels.bands:
-            rows = np.zeros((band.shape[0], 1 + 3 * width), dtype=np.uint8)
-            rows[:, 1:] = np.asarray(band, dtype=np.uint8).reshape(band.shape[0], -1)
-            parts.append(compressor.compress(rows.tobytes()))
+        try:
+            for band in pixels.bands:
+                rows = np.zeros((band.shape[0], 1 + 3 * width), dtype=np.uint8)
+                rows[:, 1:] = np.asarray(band, dtype=np.uint8).reshape(band.shape[0], -1)
+                parts.append(compressor.compress(rows.tobytes()))
+        finally:
+            getattr(pixels.bands, "close", lambda: None)()  # what makes the bands stops on an error here
         parts.append(compressor.flush())
         return b"".join(parts)
     for top in range(0, height, block):

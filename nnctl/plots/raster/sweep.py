@@ -370,17 +370,20 @@ def _bands(runs, picture: RunsPicture, dpi: float, tiles: Tiles, size: tuple[int
 
     splits: list[str] = []
     drawn = tiles(lambda index: _run_tile(index, *runs[index][1:], picture, dpi), len(runs))
-    for index, (tile, (x, y), shown) in enumerate(drawn):
-        row, column = divmod(index, picture.grid.ncols)
-        if column == 0 and row > 0:
-            until = min(_row_top(picture, row, dpi), legend_top)
-            if until > low:
-                yield flush(until)
-        if y < low:
-            raise AssertionError(f"panel {index} reaches row {y}, above the rows written ({low})")
-        reach(y + tile.shape[0])
-        _paste(window, tile, (x, y - low))
-        splits += [split for split in shown if split not in splits]
+    try:
+        for index, (tile, (x, y), shown) in enumerate(drawn):
+            row, column = divmod(index, picture.grid.ncols)
+            if column == 0 and row > 0:
+                until = min(_row_top(picture, row, dpi), legend_top)
+                if until > low:
+                    yield flush(until)
+            if y < low:
+                raise AssertionError(f"panel {index} reaches row {y}, above the rows written ({low})")
+            reach(y + tile.shape[0])
+            _paste(window, tile, (x, y - low))
+            splits += [split for split in shown if split not in splits]
+    finally:
+        getattr(drawn, "close", lambda: None)()  # the processes drawing panels end now, on any error
     overlays.append(_runs_legend(picture, runs[0][2], splits, (width, height), dpi))
     yield flush(height)
 
