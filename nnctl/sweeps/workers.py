@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import signal
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -118,10 +119,10 @@ def forked_imap(f: Callable[[int], Any], n: int) -> Iterator[Any]:
     pool = ProcessPoolExecutor(min(os.cpu_count() or 1, n), mp_context=multiprocessing.get_context("fork"),
                                initializer=start_worker, initargs=(None, os.getpid()))
     try:
-        futures = [pool.submit(_call_forked, i) for i in range(n)]  # forks as it goes: f is set
-        for i, future in enumerate(futures):
+        futures = deque(pool.submit(_call_forked, i) for i in range(n))  # forks as it goes: f is set
+        for i in range(n):
             try:
-                result = future.result()
+                result = futures.popleft().result()  # each let go once read: 300 panels are 36 MB
             except BrokenProcessPool:
                 yield from map(f, range(i, n))
                 return
