@@ -390,6 +390,9 @@ def test_forked_imap_gives_each_result_in_order_from_other_processes() -> None:
     assert [value for value, _, _ in got] == [i * i for i in range(7)] and all(ok for _, _, ok in got)
     assert ({pid for _, pid, _ in got} & {os.getpid()}) == (set() if forking() else {os.getpid()})
     assert [pid for _, pid, _ in forked_imap(squares, 1)] == [os.getpid()]
+    # two at once (report.html's thumbnails while boundaries.png's panels): each its own f
+    first, second = forked_imap(lambda i: ("a", i), 5), forked_imap(lambda i: ("b", i), 5)
+    assert list(second) == [("b", i) for i in range(5)] and list(first) == [("a", i) for i in range(5)]
 
 
 def test_a_sweep_runs_its_longest_points_first(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ by its one name, summary.json's key path (final.val_accuracy).
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import io
 import math
@@ -40,7 +41,7 @@ from nnctl.sweeps.results import (
     sweep_name,
 )
 from nnctl.sweeps.study import best_trial, is_search, trial_groups
-from nnctl.sweeps.workers import forked_pool, forking
+from nnctl.sweeps.workers import forked_imap, forking
 from nnctl.vocabulary import FINAL_METRICS, STATUSES, SUMMARY_METRICS
 
 THUMB_WIDTH = 260  # the model's thumbnail; the loss curve's is twice as wide
@@ -299,14 +300,13 @@ PARALLEL_FROM = 8  # runs: from this many, the thumbnails are drawn by one proce
 
 def _thumbnails(sweep_dir: Path, rows: list[dict[str, str]], drawn: dict[Path, Thumbnails]) -> list[Thumbnails]:
     """Every run's thumbnails (`run_thumbnails`), in the order of `rows`: those in `drawn` (by run
-    folder), the others drawn now, for many runs in forked processes (`forked_pool`)."""
+    folder), the others drawn now, for many runs in forked processes (`forked_imap`)."""
     folders = _folders(sweep_dir, rows)
     missing = [folder for folder in dict.fromkeys(folders) if folder not in drawn]
-    if len(missing) < PARALLEL_FROM or not forking():
+    if len(missing) < PARALLEL_FROM:
         drawn = drawn | {folder: _draw(folder) for folder in missing}
     else:
-        with forked_pool(len(missing)) as pool:
-            drawn = drawn | dict(zip(missing, pool.map(_draw, missing, chunksize=1), strict=True))
+        drawn = drawn | dict(zip(missing, forked_imap(lambda i: _draw(missing[i]), len(missing)), strict=True))
     return [drawn[folder] for folder in folders]
 
 
@@ -328,9 +328,11 @@ def drawing_thumbnails(sweep_dir: Path, drawn: dict[Path, Thumbnails] | None = N
     if len(missing) < PARALLEL_FROM or not forking():
         yield (lambda: drawn), False
         return
-    with forked_pool(len(missing)) as pool:
-        pending = pool.map_async(_draw, missing, chunksize=1)
-        yield (lambda: drawn | dict(zip(missing, pending.get(), strict=True))), True
+    pending = forked_imap(lambda i: _draw(missing[i]), len(missing))  # they start now
+    try:
+        yield functools.cache(lambda: drawn | dict(zip(missing, pending, strict=True))), True
+    finally:
+        pending.close()  # ended, if the caller never asked for them
 
 
 def _folders(sweep_dir: Path, rows: list[dict[str, str]]) -> list[Path]:

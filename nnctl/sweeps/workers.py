@@ -83,53 +83,72 @@ def start_worker(lock: int | None, parent: int) -> None:
 
 
 def forking() -> bool:
-    """Whether work is spread over forked processes (`forked_pool`): on Linux (fork), with more
+    """Whether work is spread over forked processes (`forked_imap`): on Linux (fork), with more
     than one core."""
     return (os.cpu_count() or 1) > 1 and sys.platform == "linux"
 
 
-def forked_pool(tasks: int):
-    """A pool of forked processes, one a core (no more than `tasks`), for what the end of a
-    sweep draws, each run's share independent of the others'. Started as the training workers
-    are (`start_worker`): they die quietly of the SIGTERM that ends the pool (forked from the
-    command, they inherited its SIGTERM -> KeyboardInterrupt handler and printed that traceback
-    at the end of every sweep), and with the parent."""
-    return multiprocessing.get_context("fork").Pool(min(os.cpu_count() or 1, tasks), initializer=start_worker,
-                                                    initargs=(None, os.getpid()))
-
-
-_FORKED: list[Callable[[int], Any]] = []  # what forked_imap's processes call: theirs by the fork, never pickled
+_FORKED: list[Callable[[int], Any]] = []  # in a forked_imap process: the f it computes
 
 
 def forked_imap(f: Callable[[int], Any], n: int) -> Iterator[Any]:
     """f(0), f(1), …, f(n - 1) in order, computed by forked processes, one a core (no more than
-    n), each given as soon as it and those before it are done. f may be any callable of this
-    process (a closure over what it has read): the processes are forked after it is set, so
-    each has it without pickling; only the results travel. A process that dies (killed, out of
-    memory) leaves what was not done to this process; the processes end with the last result,
-    or when the caller stops reading (an error, Ctrl-C) and closes the iterator. Fewer than
-    two, or no `forking`: in this process."""
+    n), which start at once: the caller may do other work before it reads the first. Each is
+    given as soon as it and those before it are done. f may be any callable of this process (a
+    closure over what it has read): each process gets it as it is forked, without pickling;
+    only the results travel. A process that dies (killed, out of memory)
+    leaves what was not done to this process. The processes end with the last result, or when
+    the caller closes the iterator (on an error, Ctrl-C). Fewer than two, or no `forking`: in
+    this process, as they are read."""
     if n < 2 or not forking():
-        yield from map(f, range(n))
-        return
-    from concurrent.futures import ProcessPoolExecutor  # here: only a sweep's end draws this way
-    from concurrent.futures.process import BrokenProcessPool
+        return iter(map(f, range(n)))
+    return _Forked(f, n)
 
+
+class _Forked:
+    """`forked_imap`'s processes (a ProcessPoolExecutor: a dead process breaks it, where
+    multiprocessing.Pool waited for its result forever) and their results in order."""
+
+    def __init__(self, f: Callable[[int], Any], n: int):
+        from concurrent.futures import ProcessPoolExecutor  # here: only a sweep's end draws this way
+
+        self.f, self.n, self.next = f, n, 0
+        # a forked process's initializer and its arguments are its own from the fork, not pickled
+        self.pool = ProcessPoolExecutor(min(os.cpu_count() or 1, n), mp_context=multiprocessing.get_context("fork"),
+                                        initializer=_start_forked, initargs=(f, os.getpid()))
+        self.futures = deque(self.pool.submit(_call_forked, i) for i in range(n))
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.next >= self.n:
+            self.close()
+            raise StopIteration
+        i, self.next = self.next, self.next + 1
+        if not self.futures:  # the pool broke: the rest here
+            return self.f(i)
+        try:
+            return self.futures.popleft().result()  # each let go once read: 300 panels are 36 MB
+        except BrokenProcessPool:
+            self.close()
+            return self.f(i)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """End the processes: those running finish their item, the others start none."""
+        self.futures.clear()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _start_forked(f: Callable[[int], Any], parent: int) -> None:
+    """A forked_imap process: started as the training workers are (`start_worker`), holding f."""
+    start_worker(None, parent)
     _FORKED[:] = [f]
-    pool = ProcessPoolExecutor(min(os.cpu_count() or 1, n), mp_context=multiprocessing.get_context("fork"),
-                               initializer=start_worker, initargs=(None, os.getpid()))
-    try:
-        futures = deque(pool.submit(_call_forked, i) for i in range(n))  # forks as it goes: f is set
-        for i in range(n):
-            try:
-                result = futures.popleft().result()  # each let go once read: 300 panels are 36 MB
-            except BrokenProcessPool:
-                yield from map(f, range(i, n))
-                return
-            yield result
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-        _FORKED.clear()
 
 
 def _call_forked(i: int) -> Any:
