@@ -398,29 +398,31 @@ def write_png(file, pixels, *, dpi: float, creator: str | None = None) -> None:
         file.write(struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data)))
 
 
-def _compressed_rows(pixels, width: int, height: int, block: int = 256) -> bytes:
-    """The zlib stream of the rows, each its filter byte (0) and its pixels, `block` rows at a
-    time: a 300-run boundaries.png (35 MB of pixels) is never copied whole."""
+def _compressed_rows(pixels, width: int, height: int) -> bytes:
+    """The zlib stream of the rows, each its filter byte (0) and its pixels, a band at a time
+    (`_bands_of`): a 300-run boundaries.png (35 MB of pixels) is never copied whole. zlib's
+    stream is the same however its input is cut."""
     compressor, parts = zlib.compressobj(1), []
-    if isinstance(pixels, Bands):  # zlib's stream is the same however its input is cut
-        try:
-            for band in pixels.bands:
-                rows = np.zeros((band.shape[0], 1 + 3 * width), dtype=np.uint8)
-                rows[:, 1:] = np.asarray(band, dtype=np.uint8).reshape(band.shape[0], -1)
-                parts.append(compressor.compress(rows.tobytes()))
-        finally:
-            getattr(pixels.bands, "close", lambda: None)()  # what makes the bands stops on an error here
-        parts.append(compressor.flush())
-        return b"".join(parts)
-    for top in range(0, height, block):
-        bottom = min(top + block, height)
-        rgb = (np.asarray(pixels[top:bottom], dtype=np.uint8) if isinstance(pixels, np.ndarray)
-               else np.asarray(pixels.crop((0, top, width, bottom)), dtype=np.uint8))
-        rows = np.zeros((bottom - top, 1 + 3 * width), dtype=np.uint8)
-        rows[:, 1:] = rgb.reshape(bottom - top, -1)
-        parts.append(compressor.compress(rows.tobytes()))
+    bands = _bands_of(pixels, width, height)
+    try:
+        for band in bands:
+            rows = np.zeros((band.shape[0], 1 + 3 * width), dtype=np.uint8)
+            rows[:, 1:] = np.asarray(band, dtype=np.uint8).reshape(band.shape[0], -1)
+            parts.append(compressor.compress(rows.tobytes()))
+    finally:
+        getattr(bands, "close", lambda: None)()  # what makes the bands stops on an error here
     parts.append(compressor.flush())
     return b"".join(parts)
+
+
+def _bands_of(pixels, width: int, height: int, block: int = 256) -> Iterator[Array]:
+    """`write_png`'s pixels as bands of rows: `Bands` as they come; an array or a Pillow image
+    `block` rows at a time."""
+    if isinstance(pixels, Bands):
+        return pixels.bands
+    if isinstance(pixels, np.ndarray):
+        return (pixels[top:top + block] for top in range(0, height, block))
+    return (np.asarray(pixels.crop((0, top, width, min(top + block, height)))) for top in range(0, height, block))
 
 
 def _line_offset(k: int, lines: int, vertical: str) -> float:
