@@ -91,8 +91,7 @@ def train_and_draw(
     if publisher is not None:
         publisher.finish(result.summary)
     with FrameReporter(quiet=quiet) as frames:
-        # a resumed run's data were made again from its config: its pictures read data.npz
-        draw_pictures(result, progress=frames, run=None if resume is None else load_run(path))
+        draw_pictures(trained_run(result, resumed=resume is not None), progress=frames)
     return result
 
 
@@ -184,18 +183,22 @@ def check_unchanged(path: Path, loop: Loop, facts: dict | None, saved: Dataset) 
                          "(a CSV file changed?); it cannot be resumed")
 
 
-def draw_pictures(result: TrainResult, progress: Progress | None = None, *, run=None) -> list[Path]:
-    """The pictures `output.plots` asks of a finished run, those it can have: a run that
-    stopped early (early stopping, divergence, a signal) may have too few checkpoints for the
-    animation. run: the run as `trained_run(result)` gives it, if the caller has it already."""
-    fits = applicable(result.dataset, result.config, result.run_dir)
-    names = [name for name in picture_names(result.config, result.dataset) if name in fits]
-    with stage(f"drawing the pictures; `nnctl plot {result.run_dir}` draws them"):
-        return draw_run(run or trained_run(result), names, progress=progress) if names else []
+def draw_pictures(run, progress: Progress | None = None) -> list[Path]:
+    """The pictures `output.plots` asks of a run just trained (a `runs.Run`, as `trained_run`
+    gives it), those it can have: a run that stopped early (early stopping, divergence, a
+    signal) may have too few checkpoints for the animation."""
+    fits = applicable(run.dataset, run.config, run.path)
+    names = [name for name in picture_names(run.config, run.dataset) if name in fits]
+    with stage(f"drawing the pictures; `nnctl plot {run.path}` draws them"):
+        return draw_run(run, names, progress=progress) if names else []
 
 
-def trained_run(result: TrainResult):
-    """The run `result` wrote, as `load_run` reads it, from memory (`runs.written_run`)."""
+def trained_run(result: TrainResult, *, resumed: bool = False):
+    """The run `result` wrote, as `load_run` reads it: from memory (`runs.written_run`), or,
+    when it was resumed, read back: its data were made again from its config, and data.npz may
+    describe them otherwise (the units of standardised columns)."""
+    if resumed:
+        return load_run(result.run_dir)
     return written_run(result.run_dir, result.config, result.dataset, result.model)
 
 
@@ -378,8 +381,8 @@ def run_point(config_path: str, overrides: list[str], run_dir: str, on_epoch: Ep
         else:
             result = train_run(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True,
                                on_epoch=on_epoch)
-        run = load_run(Path(run_dir)) if resumed else trained_run(result)  # (see train_and_draw)
-        draw_pictures(result, run=run)
+        run = trained_run(result, resumed=resumed)
+        draw_pictures(run)
         return {**sweeps.results.record(result.summary), **_drawn(run)}
     except NnctlError as e:
         return {"status": "failed", "error": str(e)}

@@ -395,3 +395,19 @@ def test_grid_scores_are_the_runs_own_scores_computed_in_float32(tmp_path, model
     assert run.model.network.dense[0].W.dtype == np.float64
     single = load_run(tmp_path / "run", dtype=np.float32)
     assert np.array_equal(grid_scores(single)(X), predict_scores(single)(X))
+
+
+def test_a_resumed_runs_pictures_read_its_folder_and_a_new_ones_its_memory(tmp_path):
+    """`workflow.trained_run`: a run trained now is drawn from what is in memory; a resumed run's
+    data were made again from its config (data.npz may describe them otherwise: the units of
+    standardised columns), so its pictures read the run directory, as `nnctl plot` does."""
+    from nnctl import workflow
+    from nnctl.training import train as train_loop
+
+    result = train_loop(load_config({"data": {"name": "moons", "n_samples": 80}, "model": {"hidden": [3]},
+                                     "train": {"epochs": 2}, "output": {"plots": []}}), tmp_path / "run")
+    fresh, resumed = workflow.trained_run(result), workflow.trained_run(result, resumed=True)
+    assert fresh.dataset is result.dataset and fresh.model is result.model
+    assert resumed.dataset is not result.dataset and resumed.model is not result.model
+    assert np.array_equal(resumed.dataset.X_train, result.dataset.X_train)
+    assert resumed.metrics == fresh.metrics and resumed.summary == fresh.summary
