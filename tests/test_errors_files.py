@@ -370,6 +370,29 @@ def test_aliases_within_the_texts_size_still_load():
     assert parse_yaml("model: " + "[" * levels + "]" * levels) is not None
 
 
+
+def test_a_text_read_again_is_not_parsed_again_and_each_reader_gets_its_own_copy():
+    """parse_yaml remembers short texts (a sweep's points read one config file and the same
+    overrides dozens of times), and hands out copies: changing what one caller got changes
+    neither the next answer nor, through an alias, another key's."""
+    from nnctl import files
+
+    text = "base: &base {name: adam, lr: 0.01}\na: *base\nhidden: [16, 16]\n"
+    first = parse_yaml(text)
+    parses = files._parsed.cache_info().misses
+    second = parse_yaml(text)
+    assert files._parsed.cache_info().misses == parses  # not parsed again
+    assert second == first and second is not first and second["hidden"] is not first["hidden"]
+    first["hidden"].append(8)
+    first["base"]["lr"] = 1.0
+    assert parse_yaml(text) == {"base": {"name": "adam", "lr": 0.01}, "a": {"name": "adam", "lr": 0.01},
+                                "hidden": [16, 16]}
+    assert first["a"]["lr"] == 1.0  # the alias is still one object within one answer, as a parse gives it
+    with pytest.raises(yaml.YAMLError):  # a text that does not parse raises every time
+        parse_yaml("a: [1, 2")
+    with pytest.raises(yaml.YAMLError):
+        parse_yaml("a: [1, 2")
+
 def test_npz_files_are_checked_before_they_are_loaded(tmp_path, trained):
     """Complex weights would be cut to their real part; an object array would need pickle."""
     np.savez(trained / "model.npz", **{k: v.astype(complex) for k, v in np.load(trained / "model.npz").items()})
