@@ -57,10 +57,36 @@ def test_log_ticks_are_1_2_5_over_few_decades_and_powers_of_ten_over_many():
 
 
 def test_a_dashed_line_is_cut_into_dashes_of_the_pattern():
-    pieces = _dashed(np.array([[0.0, 0.0], [100.0, 0.0]]), [10.0, 5.0])
+    pieces, inside = _dashed(np.array([[0.0, 0.0], [100.0, 0.0]]), [10.0, 5.0])
     assert len(pieces) == 7  # 0-10, 15-25, ..., 90-100
     assert [round(p[0, 0]) for p in pieces] == [0, 15, 30, 45, 60, 75, 90]
     assert all(np.isclose(p[-1, 0] - p[0, 0], 10.0) for p in pieces)
+    assert len(inside) == 0  # no vertex but the ends
+
+
+def test_a_dashed_line_knows_which_of_its_vertices_fall_inside_a_dash():
+    """Vertices 12, 22 and 33 along a bent line of 40 (dashes 0-10, 15-25, 30-40): 12 falls in a
+    gap, 22 and 33 inside dashes, where the drawn line turns, each the same point in its piece."""
+    xy = np.array([[0.0, 0.0], [12.0, 0.0], [22.0, 0.0], [22.0, 11.0], [22.0, 18.0]])  # lengths 12, 10, 11, 7
+    pieces, inside = _dashed(xy, [10.0, 5.0])
+    assert inside.tolist() == [2, 3]
+    assert np.array_equal(pieces[1], [[15.0, 0.0], [22.0, 0.0], [22.0, 3.0]])
+    assert np.array_equal(pieces[2], [[22.0, 8.0], [22.0, 11.0], [22.0, 18.0]])
+    solid_pieces, everything = _dashed(xy, [1000.0, 1.0])
+    assert len(solid_pieces) == 1 and everything.tolist() == [1, 2, 3]
+
+
+def test_a_wide_dashed_line_gets_a_round_joint_where_it_turns_inside_a_dash_only():
+    """A 6-pt right-angle turn inside a dash is filled round (the corner pixel outside the two
+    straight strokes is drawn); the same turn in a gap leaves the canvas white there."""
+    def corner(dash_start: float) -> int:
+        canvas = Canvas((1.0, 1.0), 100)
+        # down the left edge then right: the turn at (20, 80) is `dash_start` px from the start
+        x, y = [20.0, 20.0, 80.0], [80.0 - dash_start, 80.0, 80.0]
+        canvas.line(x, y, color="#000000", width=6.0, style=(4.0, 2.0))  # 8.3 px wide: dashes 33 px, gaps 17
+        return int(canvas.pixels()[82, 18].min())  # outside the corner: covered only by a round joint
+    assert corner(10.0) < 128  # the turn 10 px into the first dash: a joint
+    assert corner(40.0) == 255  # 40 px in: inside the first gap (33-50): nothing drawn
 
 
 def test_the_canvas_is_inches_times_dpi_and_averages_its_edges():

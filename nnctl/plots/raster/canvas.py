@@ -179,11 +179,14 @@ class Canvas:
             if len(xy) == 1:
                 self.draw.ellipse((xy[0, 0] - r, xy[0, 1] - r, xy[0, 0] + r, xy[0, 1] + r), fill=fill)
                 continue
-            pieces = [xy] if dashes is None else _dashed(xy, [d * self._big(width) for d in dashes])
+            if dashes is None:
+                pieces, inside = [xy], np.arange(1, len(xy) - 1)
+            else:
+                pieces, inside = _dashed(xy, [d * self._big(width) for d in dashes])
             for piece in pieces:
                 self.draw.line([tuple(p) for p in piece.tolist()], fill=fill, width=thick)
-                for u, v in _notched(piece, thick).tolist() if thick > 2 and len(piece) > 2 else ():
-                    self.draw.ellipse((u - r, v - r, u + r, v + r), fill=fill)
+            for u, v in xy[inside[_notched(xy, thick)[inside - 1]]].tolist() if thick > 2 and len(inside) else ():
+                self.draw.ellipse((u - r, v - r, u + r, v + r), fill=fill)
 
     def polygon(self, x: Array, y: Array, *, fill: Color, alpha: float = 1.0) -> None:
         """A filled polygon (final pixels); alpha < 1 shows what is under it through it, as an
@@ -441,21 +444,25 @@ def _runs(mask: Array) -> list[slice]:
 
 
 def _notched(xy: Array, width: float) -> Array:
-    """The interior vertices of the polyline xy: (n, 2) where a line `width` wide (pixels) turns
-    enough that its two segments leave a notch deeper than NOTCH on the outside of the turn:
-    a round joint is drawn there. Pillow's joint="curve" draws a pie slice at every vertex, and a
-    contour of a 200-point grid has hundreds (50-200 ms a boundary.png), nearly all straight."""
+    """(n - 2,) bool: whether each interior vertex of the polyline xy: (n, 2) is where a line
+    `width` wide (pixels) turns enough that its two segments leave a notch deeper than NOTCH on
+    the outside of the turn: a round joint is drawn there. Pillow's joint="curve" draws a pie
+    slice at every vertex, and a contour of a 200-point grid has hundreds (50-200 ms a
+    boundary.png), nearly all straight."""
     a, b = np.diff(xy[:-1], axis=0), np.diff(xy[1:], axis=0)
     turn = np.abs(np.arctan2(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0], np.einsum("ij,ij->i", a, b)))
-    return xy[1:-1][width / 2 * (1 - np.cos(turn / 2)) > NOTCH]
+    return width / 2 * (1 - np.cos(turn / 2)) > NOTCH
 
 
-def _dashed(xy: Array, pattern: list[float]) -> list[Array]:
+def _dashed(xy: Array, pattern: list[float]) -> tuple[list[Array], Array]:
     """The drawn pieces of a dashed polyline xy: (n, 2): dash, gap, dash, ... lengths in pixels
-    along it, the pattern continuing across vertices (as a dashed path in Agg)."""
-    pieces, current, period = [], [xy[0]], len(pattern)
+    along it, the pattern continuing across vertices (as a dashed path in Agg); and the indices
+    of the vertices of xy inside a piece, where the drawn line turns (a dash's cut ends lie on
+    xy's segments, so a vertex turns as much in its piece as in xy: `line` tests the turns of
+    xy once, not of each of a curve's hundred dashes)."""
+    pieces, current, period, inside = [], [xy[0]], len(pattern), []
     phase, left, on = 0, pattern[0], True
-    for a, b in zip(xy[:-1], xy[1:], strict=True):
+    for i, (a, b) in enumerate(zip(xy[:-1], xy[1:], strict=True), start=1):
         length = float(np.hypot(*(b - a)))
         done = 0.0
         while length - done > left:
@@ -471,9 +478,10 @@ def _dashed(xy: Array, pattern: list[float]) -> list[Array]:
         left -= length - done
         if on:
             current.append(b)
+            inside.append(i)
     if on and len(current) > 1:
         pieces.append(np.array(current))
-    return pieces
+    return pieces, np.array([i for i in inside if i < len(xy) - 1], dtype=int)
 
 
 # ---------------------------------------------------------------- panels: data to pixels, axes, legends
