@@ -57,6 +57,7 @@ from nnctl.plots.common import (
 )
 from nnctl.plots.model import confusion_counts
 from nnctl.plots.raster import sweep as raster_sweep
+from nnctl.plots.raster.canvas import png_bytes
 from nnctl.plots.raster.regions import regions_thumbnail
 from nnctl.plots.raster.sweep import RunsPicture, SweepLine, SweepPanel, SweepPicture
 from nnctl.plots.raster.thumbnails import loss_pixels
@@ -948,13 +949,9 @@ def _png_bytes(fig: Figure, quantize: str = "median") -> bytes:
 def _png_of(pixels: Array, quantize: str = "median") -> bytes:
     """(h, w, 3) uint8 pixels as PNG bytes in 256 colours (a plot needs no more; a third the
     size): by median cut for smooth shading (regions), by the octree, five times faster and as
-    exact for a few flat colours and their anti-aliased edges (curves)."""
-    from io import BytesIO
-
+    exact for a few flat colours and their anti-aliased edges (curves). Encoded by nnctl's own
+    PNG writer (`raster.canvas.png_bytes`)."""
     from PIL import Image
 
     method = Image.Quantize.MEDIANCUT if quantize == "median" else Image.Quantize.FASTOCTREE
-    small = Image.fromarray(pixels, "RGB").quantize(256, method=method)
-    out = BytesIO()
-    small.save(out, format="PNG")  # optimize=True: 1% smaller, a third slower
-    return out.getvalue()
+    return png_bytes(Image.fromarray(pixels, "RGB").quantize(256, method=method), dpi=THUMB_DPI)
