@@ -477,6 +477,11 @@ class YamlTooLarge(Exception):
     """A YAML text nests too deeply or expands (through aliases) beyond its bound."""
 
 
+# characters: a config (configs/moons.yaml: 862) or an override, which a sweep's points read again
+# and again; a parsed text holds about 20 times its length, so the 128 kept are at most ~10 MB
+KEPT_YAML_TEXT = 4096
+
+
 def parse_yaml(text: str, *, max_nodes: int | None = None) -> Any:
     """YAML text as plain data with the strict safe loader, bounded: at most MAX_YAML_DEPTH
     levels of nesting, and at most `max_nodes` values once every alias is expanded (default:
@@ -490,15 +495,12 @@ def parse_yaml(text: str, *, max_nodes: int | None = None) -> Any:
     return copy.deepcopy(_parsed(text, max_nodes))
 
 
-KEPT_YAML_TEXT = 16_384  # characters: a config or an override; a sweep's points read the same ones again
-
-
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=128)
 def _parsed(text: str, max_nodes: int | None) -> Any:
-    """`_parse`, remembered: a 30-point sweep read its config file 62 times and each override
-    twice, 2.3 ms a read of configs/moons.yaml through the strict loader's two passes, 0.1 s
-    of the sweep's start before any run began (and the workers, forked after, inherit what it
-    read). A text that does not parse raises each time, as it is not remembered."""
+    """`_parse`, remembered: a 30-point sweep's start read its config file 36 times and parsed
+    overrides 300 times; loading the 30 points' configs took 23.5 ms, 9.7 with this (0.33 ms a
+    parse of configs/moons.yaml, 2026-12-01 on the 2-core VM), and the workers, forked after,
+    inherit what it read. A text that does not parse raises each time: it is not remembered."""
     return _parse(text, max_nodes)
 
 
@@ -540,8 +542,11 @@ def _parse_bounded(text: str, loader_class: type, max_nodes: int | None) -> Any:
 
 def _expanded_size(root, bound: int) -> int:
     """How many values `root` holds with every alias written out, counting no higher than just
-    above `bound`. An alias is the same node object as its anchor: sizes are memoised by node."""
+    above `bound`. An alias is the same node object as its anchor: sizes are memoised by node.
+    Raises YamlTooLarge for an alias inside its own anchor (`&a [*a]`), which holds itself: it
+    would never be written out (and was counted forever)."""
     sizes: dict[int, int] = {}
+    inside: set[int] = set()  # the nodes whose children are being counted: the path from the root
     stack = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -553,7 +558,11 @@ def _expanded_size(root, bound: int) -> int:
         children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
         if children_done:
             sizes[id(node)] = min(bound + 1, 1 + sum(sizes.get(id(c), 0) for c in children))
+            inside.discard(id(node))
+        elif id(node) in inside:
+            raise YamlTooLarge("an alias refers to the anchor it is inside of: the value holds itself")
         else:
+            inside.add(id(node))
             stack.append((node, True))
             stack.extend((c, False) for c in children if id(c) not in sizes)
     return sizes[id(root)]

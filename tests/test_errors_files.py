@@ -22,7 +22,7 @@ import yaml
 from typer.testing import CliRunner
 
 from nnctl.cli import app
-from nnctl.files import MAX_YAML_BYTES, MAX_YAML_DEPTH, parse_yaml, temporary_name, temporary_of
+from nnctl.files import MAX_YAML_BYTES, MAX_YAML_DEPTH, YamlTooLarge, parse_yaml, temporary_name, temporary_of
 
 runner = CliRunner()
 TINY = {"name": "tiny", "data": {"name": "moons", "n_samples": 60}, "model": {"hidden": [3]},
@@ -370,11 +370,21 @@ def test_aliases_within_the_texts_size_still_load():
     assert parse_yaml("model: " + "[" * levels + "]" * levels) is not None
 
 
+def test_an_alias_inside_its_own_anchor_is_refused_not_counted_forever(config, tmp_path):
+    """`&a [*a]` holds itself: the alias bound counted its size forever (a hang, memory growing)."""
+    for text in ("&a [*a]", "a: &x {b: [1, *x]}"):
+        with pytest.raises(YamlTooLarge, match="holds itself"):
+            parse_yaml(text)
+    assert_one_line(invoke("train", config, "--set", "name=&a [*a]"), "--set", "holds itself")
+    looped = tmp_path / "looped.yaml"
+    looped.write_text("data: &d {name: moons, again: *d}\n")
+    assert_one_line(invoke("train", looped), str(looped), "refused", "holds itself")
+
 
 def test_a_text_read_again_is_not_parsed_again_and_each_reader_gets_its_own_copy():
     """parse_yaml remembers short texts (a sweep's points read one config file and the same
-    overrides dozens of times), and hands out copies: changing what one caller got changes
-    neither the next answer nor, through an alias, another key's."""
+    overrides dozens of times), and hands out copies: changing what one caller got does not
+    change the next answer (and an alias is one object within one answer, as a parse gives it)."""
     from nnctl import files
 
     text = "base: &base {name: adam, lr: 0.01}\na: *base\nhidden: [16, 16]\n"

@@ -74,6 +74,8 @@ def test_a_dashed_line_knows_which_of_its_vertices_fall_inside_a_dash():
     assert np.array_equal(pieces[2], [[22.0, 8.0], [22.0, 11.0], [22.0, 18.0]])
     solid_pieces, everything = _dashed(xy, [1000.0, 1.0])
     assert len(solid_pieces) == 1 and everything.tolist() == [1, 2, 3]
+    corner = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [10.0, 30.0]])  # the first dash ends on a turn
+    assert _dashed(corner, [10.0, 5.0])[1].tolist() == [2]  # 10 ends a dash: no joint there; 20 is inside 15-25
 
 
 def test_a_wide_dashed_line_gets_a_round_joint_where_it_turns_inside_a_dash_only():
@@ -211,3 +213,35 @@ def test_the_canvas_draws_text_markers_and_segments_as_pillow_does_from_its_cach
     canvas.line([3.2, 150.7], [9.9, 120.4], color="#b0b0b0", width=0.8)
     draw.line([(6.4, 19.8), (301.4, 240.8)], fill=rgb("#b0b0b0"), width=max(1, round(canvas._big(0.8))))
     assert np.array_equal(np.asarray(canvas.surface), np.asarray(theirs))
+
+
+def test_a_palette_picture_is_written_with_the_entries_its_pixels_use_and_reads_back_the_same():
+    """Report thumbnails: 256-colour images as PNG colour type 3, PLTE cut to the entries used
+    (an octree's palette has 256 for a three-colour curve); anything else is refused, not
+    written wrong."""
+    import io
+
+    from PIL import Image
+
+    from nnctl.plots.raster.canvas import png_bytes
+
+    rng = np.random.default_rng(0)
+    noisy = Image.fromarray(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8), "RGB")
+    three = np.array([[0, 114, 178], [230, 159, 0], [255, 255, 255]], np.uint8)
+    flat = Image.fromarray(three[rng.integers(0, 3, (9, 7))], "RGB")
+    for image, colours in ((noisy, 256), (flat, 3)):
+        for method in (Image.Quantize.MEDIANCUT, Image.Quantize.FASTOCTREE):
+            quantized = image.quantize(256, method=method)
+            data = png_bytes(quantized, dpi=100)
+            assert data[25] == 3  # IHDR's colour type: palette
+            back = Image.open(io.BytesIO(data))
+            back.load()
+            assert back.mode == "P" and len(back.getpalette("RGB")) // 3 == int(np.asarray(quantized).max()) + 1
+            assert np.array_equal(np.asarray(back.convert("RGB")), np.asarray(quantized.convert("RGB")))
+            assert len(np.unique(np.asarray(back.convert("RGB")).reshape(-1, 3), axis=0)) <= colours
+    with pytest.raises(ValueError, match="the palette has 0"):
+        png_bytes(Image.new("P", (4, 4)), dpi=100)
+    see_through = flat.quantize(256)
+    see_through.info["transparency"] = 0
+    with pytest.raises(ValueError, match="opaque RGB"):
+        png_bytes(see_through, dpi=100)

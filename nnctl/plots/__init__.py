@@ -22,6 +22,7 @@ tested without training anything.
     plot_search(data, path, title=...)                   search.png: a search, its history and settings
     model_thumbnail(predict, data, width=...)            report.html: a run's model, drawn small (PNG bytes)
     loss_thumbnail(metrics, width=..., height=...)       report.html: a run's loss, drawn small (PNG bytes)
+    thumbnail_png(pixels)                                report.html: any picture's pixels in 256 colours
 
 Every plot_* function given `path=None` writes nothing and returns its matplotlib Figure
 (`common.save`): `TrainedRun.plot` and a notebook's inline pictures are this same drawing code.
@@ -85,7 +86,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
     ),
     "sweep": (
         "MAX_BOUNDARY_COLUMNS", "MAX_SWEEP_LINES", "MAX_VALUE_TICKS", "loss_thumbnail", "model_thumbnail",
-        "plot_boundaries", "plot_sweep", "reading_order", "RunBoundaries", "run_boundaries",
+        "plot_boundaries", "plot_sweep", "reading_order", "RunBoundaries", "run_boundaries", "thumbnail_png",
     ),
 }
 _WHERE = {name: module for module, names in _NAMES.items() for name in names}

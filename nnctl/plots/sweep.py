@@ -888,7 +888,7 @@ def model_thumbnail(predict: Callable[[Array], Array], data: PlotData, *, width:
     if (data.n_features, data.task) == (2, "classification"):  # an image already: drawn as pixels (plots.raster)
         pixels = regions_thumbnail(grid_scores or predict, data, class_colors(count_classes(data)), (width, height),
                                    resolution=ANIMATION_RESOLUTION, point_area=16 / 3, dpi=THUMB_DPI)
-        return _png_of(pixels), "decision boundary"
+        return thumbnail_png(pixels), "decision boundary"
     from matplotlib.collections import PathCollection  # heavy: only for the cases drawn as figures
     from matplotlib.figure import Figure
 
@@ -936,22 +936,23 @@ def loss_thumbnail(metrics: list[dict], *, width: int, height: int, by_class: bo
     which line is which). None when no loss is finite. metrics: metrics.csv's rows. Drawn as
     pixels (`raster.thumbnails`): no matplotlib."""
     pixels = loss_pixels(metrics, width=width, height=height)
-    return None if pixels is None else _png_of(pixels, quantize="fast")
+    return None if pixels is None else thumbnail_png(pixels, quantize="fast")
 
 
 def _png_bytes(fig: Figure, quantize: str = "median") -> bytes:
-    """The figure as PNG bytes at THUMB_DPI, in 256 colours (`_png_of`)."""
+    """The figure as PNG bytes at THUMB_DPI, in 256 colours (`thumbnail_png`)."""
     width, height = (int(inches * THUMB_DPI) for inches in fig.get_size_inches())  # as Agg sizes its canvas
     rgba = np.frombuffer(figure_bytes(fig, fmt="rgba", dpi=THUMB_DPI), dtype=np.uint8).reshape(height, width, 4)
-    return _png_of(np.ascontiguousarray(rgba[..., :3]), quantize)
+    return thumbnail_png(np.ascontiguousarray(rgba[..., :3]), quantize)
 
 
-def _png_of(pixels: Array, quantize: str = "median") -> bytes:
-    """(h, w, 3) uint8 pixels as PNG bytes in 256 colours (a plot needs no more; a third the
-    size): by median cut for smooth shading (regions), by the octree, five times faster and as
-    exact for a few flat colours and their anti-aliased edges (curves). Encoded by nnctl's own
-    PNG writer (`raster.canvas.png_bytes`)."""
+def thumbnail_png(pixels, quantize: str = "median") -> bytes:
+    """(h, w, 3) uint8 pixels (or an RGB Pillow image) as report.html's PNG bytes in 256 colours
+    (a plot needs no more; a third the size): by median cut for smooth shading (regions), by
+    the octree, five times faster and as exact for a few flat colours and their anti-aliased
+    edges (curves). Encoded by nnctl's own PNG writer (`raster.canvas.png_bytes`)."""
     from PIL import Image
 
+    image = Image.fromarray(pixels, "RGB") if isinstance(pixels, np.ndarray) else pixels
     method = Image.Quantize.MEDIANCUT if quantize == "median" else Image.Quantize.FASTOCTREE
-    return png_bytes(Image.fromarray(pixels, "RGB").quantize(256, method=method), dpi=THUMB_DPI)
+    return png_bytes(image.quantize(256, method=method), dpi=THUMB_DPI)

@@ -131,10 +131,11 @@ def preload_drawing() -> None:
     pictures and report.html with them anyway. Not matplotlib (0.5-0.9 s): a default sweep draws
     every picture as pixels (`nnctl.plots.raster`), and a process that draws one as a figure
     (a rare case, a regression's fit) imports it then, each worker in parallel with the others.
-    Nor Pillow's file formats (`Image.preinit`, 30 ms): nnctl writes its PNGs itself."""
+    Nor Pillow's file formats (`Image.preinit`, 30 ms): nnctl writes its PNGs itself; a worker
+    that writes an animation's GIF loads them then."""
     import contourpy  # noqa: F401  (heavy: only for a sweep) the boundary lines
     import numpy.ma  # noqa: F401  which contourpy loads on its first grid
-    from PIL import Image, ImageDraw, ImageFile, ImageFont, ImagePalette  # noqa: F401  (a thumbnail's palette)
+    from PIL import Image, ImageDraw, ImageFile, ImageFont, ImagePalette  # noqa: F401  (pixels read, palettes)
 
     for name in ("plot_loss", "plot_boundary", "plot_boundaries", "plot_network"):
         getattr(plots, name)  # loads its module (nnctl.plots' names load on first use)

@@ -20,13 +20,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import html
-import io
 import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from nnctl import plots
 from nnctl.errors import NnctlError
 from nnctl.files import atomic_write, data_uri, flow
 from nnctl.sweeps.pictures import Thumbnails, run_thumbnails
@@ -122,12 +122,9 @@ def _thumbnail(path: Path, width: int = THUMB_WIDTH) -> str | None:
         flat.paste(rgba, mask=rgba.getchannel("A"))
         if flat.width > width:
             flat = flat.resize((width, max(1, round(flat.height * width / flat.width))), Image.Resampling.LANCZOS)
-        buffer = io.BytesIO()
-        # 256 colours are plenty for a plot and make the PNG about 3 times smaller
-        flat.quantize(256, method=Image.Quantize.MEDIANCUT).save(buffer, format="PNG", optimize=True)
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
-    return data_uri(buffer.getvalue())
+    return data_uri(plots.thumbnail_png(flat))
 
 
 def _e(value: Any) -> str:

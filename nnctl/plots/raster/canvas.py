@@ -382,28 +382,41 @@ def png_bytes(pixels, *, dpi: float, creator: str | None = None) -> bytes:
 
 
 def write_png(file, pixels, *, dpi: float, creator: str | None = None) -> None:
-    """(h, w, 3) uint8 (or an RGB Pillow image, or `Bands`, or a palette "P" Pillow image) as a
-    PNG into the binary `file`, with its dpi and the text chunks Software (nnctl) and, given,
-    Creator (as matplotlib writes it, which `files.made_by` reads to know the file as nnctl's
-    own). Encoded here, not by Pillow: rows unfiltered and zlib at level 1 take 5.7 ms for
-    loss.png where Pillow's adaptive row filters take 23.8 ms (at its fastest level), and the file
-    is no larger (63 against 64 KB): flat colours and white compress without filters (measured
-    2026-12-01 on the 2-core VM). A report's 256-colour thumbnail: 0.6 ms against Pillow's 2.2,
-    10% larger (14.5 against 13.2 KB); and Pillow's savers, whose import (its GIF plugin alone:
-    20 ms) each sweep paid before its workers forked, are not needed."""
+    """(h, w, 3) uint8 (or an RGB Pillow image, or `Bands`, or a palette "P" Pillow image as
+    `Image.quantize` makes it: RGB entries, no transparency) as a PNG into the binary `file`, with
+    its dpi and the text chunks Software (nnctl) and, given, Creator (as matplotlib writes it,
+    which `files.made_by` reads to know the file as nnctl's own). Encoded here, not by Pillow:
+    rows unfiltered and zlib at level 1 take 5.7 ms for loss.png where Pillow's adaptive row
+    filters take 23.8 ms (at its fastest level), and the file is no larger (63 against 64 KB):
+    flat colours and white compress without filters (measured 2026-12-01 on the 2-core VM). A
+    report's 256-colour thumbnail: 0.6 ms against Pillow's 2.2, 10% larger (14.5 against 13.2
+    KB); and the default pictures need none of Pillow's savers, whose import (its GIF plugin
+    alone: 20 ms) each sweep paid before its workers forked."""
     width, height = (pixels.size if hasattr(pixels, "size") and not isinstance(pixels, np.ndarray)
                      else (pixels.shape[1], pixels.shape[0]))  # Bands and Pillow images say their size
-    palette = pixels.getpalette("RGB") if getattr(pixels, "mode", None) == "P" else None
+    palette = _used_palette(pixels) if getattr(pixels, "mode", None) == "P" else None
     per_metre = round(dpi / 0.0254)
     texts = [b"Software\x00nnctl"] + ([b"Creator\x00" + creator.encode("latin-1", "replace")] if creator else [])
     file.write(b"\x89PNG\r\n\x1a\n")
     for kind, data in [(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2 if palette is None else 3, 0, 0, 0)),
-                       *([] if palette is None else [(b"PLTE", bytes(palette[:768]))]),
+                       *([] if palette is None else [(b"PLTE", palette)]),
                        (b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
                        *((b"tEXt", text) for text in texts),
                        (b"IDAT", _compressed_rows(pixels, width, height, 3 if palette is None else 1)),
                        (b"IEND", b"")]:
         file.write(struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data)))
+
+
+def _used_palette(image) -> bytes:
+    """A "P" image's PLTE chunk: the RGB entries up to the highest index its pixels use (an
+    octree's palette has 256 entries for the three colours of a loss curve)."""
+    if "transparency" in image.info or image.palette is None or image.palette.mode != "RGB":
+        raise ValueError("write_png: a palette image of opaque RGB colours only")
+    used = int(np.asarray(image).max(initial=0)) + 1
+    palette = image.getpalette("RGB") or []
+    if len(palette) < 3 * used:
+        raise ValueError(f"write_png: pixels use palette entry {used - 1}, the palette has {len(palette) // 3}")
+    return bytes(palette[: 3 * used])
 
 
 def _compressed_rows(pixels, width: int, height: int, channels: int = 3) -> bytes:
@@ -462,9 +475,9 @@ def _notched(xy: Array, width: float) -> Array:
 def _dashed(xy: Array, pattern: list[float]) -> tuple[list[Array], Array]:
     """The drawn pieces of a dashed polyline xy: (n, 2): dash, gap, dash, ... lengths in pixels
     along it, the pattern continuing across vertices (as a dashed path in Agg); and the indices
-    of the vertices of xy inside a piece, where the drawn line turns (a dash's cut ends lie on
-    xy's segments, so a vertex turns as much in its piece as in xy: `line` tests the turns of
-    xy once, not of each of a curve's hundred dashes)."""
+    of the vertices of xy strictly inside a piece, where the drawn line turns (a dash's cut ends
+    lie on xy's segments, so such a vertex turns as much in its piece as in xy: `line` tests
+    the turns of xy once, not of each of a curve's hundred dashes)."""
     pieces, current, period, inside = [], [xy[0]], len(pattern), []
     phase, left, on = 0, pattern[0], True
     for i, (a, b) in enumerate(zip(xy[:-1], xy[1:], strict=True), start=1):
@@ -483,7 +496,8 @@ def _dashed(xy: Array, pattern: list[float]) -> tuple[list[Array], Array]:
         left -= length - done
         if on:
             current.append(b)
-            inside.append(i)
+            if left > 0:  # not where the dash ends (the next segment cuts there, at no length)
+                inside.append(i)
     if on and len(current) > 1:
         pieces.append(np.array(current))
     return pieces, np.array([i for i in inside if i < len(xy) - 1], dtype=int)
