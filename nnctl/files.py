@@ -235,7 +235,11 @@ def data_uri(data: bytes, mime: str = "image/png") -> str:
 class FolderLock:
     """The exclusive lock of a folder nnctl writes in (a sweep folder): flock on the file
     `folder/name`, taken at once or refused with one line. The kernel releases it when the
-    process ends, however it ends; a forked worker closes its copy (sweep's `_start_worker`)."""
+    process ends, however it ends, and when every copy of its descriptor is closed: a forked
+    process closes its copies first (`close_inherited`), or, living on a moment after its
+    parent let go (a sweep's panels drawn, Ctrl-C), it would keep the folder locked."""
+
+    held: set[FolderLock] = set()  # the locks this process holds
 
     def __init__(self, folder: Path, where: str, name: str):
         self.fd: int | None = None
@@ -251,11 +255,19 @@ class FolderLock:
                 raise NnctlError(f"{where}: another nnctl sweep (or nnctl plot) is writing in this folder now; "
                                  "wait until it ends") from None
             raise NnctlError(f"{where}: cannot lock the folder ({os_reason(e)})") from None
+        FolderLock.held.add(self)
 
     def release(self) -> None:
+        FolderLock.held.discard(self)
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+
+    @classmethod
+    def close_inherited(cls) -> None:
+        """In a process just forked: close its copies of its parent's locks (the parent keeps them)."""
+        for lock in list(cls.held):
+            lock.release()
 
     def __enter__(self) -> FolderLock:
         return self

@@ -435,3 +435,23 @@ print(_FORKED == [])
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True", "True"]
+
+
+def test_a_forked_process_keeps_no_copy_of_its_parents_folder_lock(tmp_path: Path) -> None:
+    """A process forked while a folder is locked (a sweep's worker, a process drawing its
+    panels) closes its copy of the lock's descriptor: flock holds while any copy is open, and one
+    still finishing its item after the parent let go kept the folder locked, so `nnctl plot` of
+    the sweep just made was refused ("another nnctl sweep is writing")."""
+    from nnctl.files import FolderLock
+    from nnctl.sweeps.workers import forked_imap, forking
+
+    if not forking():
+        pytest.skip("forked_imap runs in this process on one core")
+    with FolderLock(tmp_path, "here", ".lock"):
+        drawn = forked_imap(lambda i: time.sleep(1.5 * i) or i, 2)  # the second process sleeps on
+        assert next(drawn) == 0
+    try:
+        FolderLock(tmp_path, "here", ".lock").release()  # taken at once: the sleeper holds no copy
+    finally:
+        drawn.close()
+    assert FolderLock.held == set()

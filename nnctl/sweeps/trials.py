@@ -78,7 +78,6 @@ class _Pool:
 
     def __init__(self, run_point: Callable, jobs: int, sweep):
         self.context = multiprocessing.get_context("fork")
-        self.lock = sweep.lock.fd if sweep.lock is not None else None
         self.run_point, self.free, self.processes, self.dead = run_point, [], {}, set()
         for _ in range(max(jobs, 1)):
             self.start()
@@ -86,7 +85,7 @@ class _Pool:
     def start(self) -> None:
         """A new worker, free."""
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(self.run_point, child, self.lock, os.getpid()),
+        process = self.context.Process(target=_serve, args=(self.run_point, child, os.getpid()),
                                        daemon=True)
         process.start()
         child.close()
@@ -143,9 +142,9 @@ class _Pool:
         self.processes = {}
 
 
-def _serve(run_point: Callable, conn, lock: int | None, parent: int) -> None:
+def _serve(run_point: Callable, conn, parent: int) -> None:
     """A worker: runs what the parent sends until it sends None (or goes away)."""
-    start_worker(lock, parent)
+    start_worker(parent)
     while True:
         try:
             task = conn.recv()

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from nnctl.errors import NnctlError
+from nnctl.files import FolderLock
 from nnctl.sweeps.folder import Sweep
 from nnctl.sweeps.spec import Point
 
@@ -40,9 +41,7 @@ def execute(sweep: Sweep, todo: list[Point], run_point: RunPoint, *, jobs: int, 
              for p in sweep.longest_first(todo)]
     if not calls:
         return
-    lock = sweep.lock.fd if sweep.lock is not None else None
-    results = (_on_dask(run_point, calls, scheduler) if scheduler
-               else _in_pool(run_point, calls, min(jobs, len(calls)), lock))
+    results = _on_dask(run_point, calls, scheduler) if scheduler else _in_pool(run_point, calls, min(jobs, len(calls)))
     try:
         for point, result in results:
             sweep.finish(point, result)
@@ -54,9 +53,9 @@ def execute(sweep: Sweep, todo: list[Point], run_point: RunPoint, *, jobs: int, 
         raise
 
 
-def _in_pool(run_point: RunPoint, calls, jobs: int, lock: int | None) -> Iterator[tuple[Point, dict[str, Any]]]:
+def _in_pool(run_point: RunPoint, calls, jobs: int) -> Iterator[tuple[Point, dict[str, Any]]]:
     # workers ignore Ctrl-C: the parent stops them, and their half-done runs restart on resume
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=start_worker, initargs=(lock, os.getpid()))
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=start_worker, initargs=(os.getpid(),))
     try:
         calling = functools.partial(_call, run_point)
         for i, result in pool.imap_unordered(calling, enumerate(args for _, args in calls)):
@@ -67,15 +66,16 @@ def _in_pool(run_point: RunPoint, calls, jobs: int, lock: int | None) -> Iterato
         pool.join()
 
 
-def start_worker(lock: int | None, parent: int) -> None:
-    """A worker leaves Ctrl-C to the parent, dies of the SIGTERM the parent stops it with (or
-    that Linux sends when the parent dies, even of a SIGKILL: no orphan goes on writing runs
-    once the folder is unlocked), and closes its copy of the folder's lock, which would
-    otherwise keep the folder locked after the parent died."""
+def start_worker(parent: int) -> None:
+    """A forked process (a worker, a drawing process) leaves Ctrl-C to the parent, dies of the
+    SIGTERM the parent stops it with (or that Linux sends when the parent dies, even of a
+    SIGKILL: no orphan goes on writing runs once the folder is unlocked), and closes its copies
+    of the parent's folder locks, which would otherwise keep the folder locked while it lives on
+    (after the parent died, or after it let go and returned: `nnctl plot` of the sweep just made
+    found it locked)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if lock is not None:
-        os.close(lock)
+    FolderLock.close_inherited()
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
         if os.getppid() != parent:  # the parent died before that: nobody would send it
@@ -147,7 +147,7 @@ class _Forked:
 
 def _start_forked(f: Callable[[int], Any], parent: int) -> None:
     """A forked_imap process: started as the training workers are (`start_worker`), holding f."""
-    start_worker(None, parent)
+    start_worker(parent)
     _FORKED[:] = [f]
 
 
