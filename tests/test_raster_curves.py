@@ -245,3 +245,18 @@ def test_a_palette_picture_is_written_with_the_entries_its_pixels_use_and_reads_
     see_through.info["transparency"] = 0
     with pytest.raises(ValueError, match="opaque RGB"):
         png_bytes(see_through, dpi=100)
+
+
+def test_a_translucent_polygon_blends_each_pixel_once_and_crossings_darken():
+    """network.png's ribbons: a half-opaque square over white is one colour to its edges (a
+    pixel drawn twice, as fill then outline, would be darker there), and where a second one
+    crosses it the two blend: 1/4 of white shows through."""
+    canvas = Canvas((1.0, 1.0), 100)
+    canvas.polygon([10, 90, 90, 10], [10, 10, 90, 90], fill="#0000ff", alpha=0.5)
+    canvas.polygon([50, 99, 99, 50], [50, 50, 99, 99], fill="#0000ff", alpha=0.5)
+    pixels = canvas.pixels().astype(int)
+    once = pixels[10:50, 10:50].reshape(-1, 3)
+    assert (once == once[0]).all() and abs(once[0, 0] - 128) <= 1 and once[0, 2] == 255  # edges included
+    twice = pixels[50:90, 50:90].reshape(-1, 3)
+    assert (twice == twice[0]).all() and abs(twice[0, 0] - 64) <= 1
+    assert tuple(pixels[5, 5]) == (255, 255, 255)
