@@ -28,6 +28,7 @@ import os
 import re
 import secrets
 import stat
+import weakref
 import zipfile
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
@@ -239,7 +240,7 @@ class FolderLock:
     process closes its copies first (`close_inherited`), or, living on a moment after its
     parent let go (a sweep's panels drawn, Ctrl-C), it would keep the folder locked."""
 
-    held: set[FolderLock] = set()  # the locks this process holds
+    held: weakref.WeakSet[FolderLock] = weakref.WeakSet()  # the locks this process holds (one dropped is released)
 
     def __init__(self, folder: Path, where: str, name: str):
         self.fd: int | None = None

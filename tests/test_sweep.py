@@ -447,11 +447,24 @@ def test_a_forked_process_keeps_no_copy_of_its_parents_folder_lock(tmp_path: Pat
 
     if not forking():
         pytest.skip("forked_imap runs in this process on one core")
-    with FolderLock(tmp_path, "here", ".lock"):
+    with FolderLock(tmp_path, "here", ".lock") as lock:
+        assert lock in FolderLock.held
         drawn = forked_imap(lambda i: time.sleep(1.5 * i) or i, 2)  # the second process sleeps on
         assert next(drawn) == 0
     try:
         FolderLock(tmp_path, "here", ".lock").release()  # taken at once: the sleeper holds no copy
     finally:
         drawn.close()
-    assert FolderLock.held == set()
+    assert lock not in FolderLock.held
+
+
+def test_a_folder_lock_dropped_without_release_is_released_as_before(tmp_path: Path) -> None:
+    """FolderLock.held must not keep a lock alive: one that is only dropped (a Sweep object let go
+    in a notebook) is released when it is collected, as its __del__ always did."""
+    import gc
+
+    from nnctl.files import FolderLock
+
+    FolderLock(tmp_path, "here", ".lock")  # dropped at once
+    gc.collect()
+    FolderLock(tmp_path, "here", ".lock").release()  # not "another nnctl sweep is writing"
