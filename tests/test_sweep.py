@@ -468,3 +468,33 @@ def test_a_folder_lock_dropped_without_release_is_released_as_before(tmp_path: P
     FolderLock(tmp_path, "here", ".lock")  # dropped at once
     gc.collect()
     FolderLock(tmp_path, "here", ".lock").release()  # not "another nnctl sweep is writing"
+
+
+def test_a_worker_that_dies_fails_its_own_run_and_the_sweep_goes_on(tmp_path: Path) -> None:
+    """A worker killed mid-run (out of memory, kill -9) fails that run alone, "the worker process
+    died", and is replaced: multiprocessing.Pool lost the run's task and the sweep waited for it
+    forever, its folder locked. Run in a process of its own, with a timeout, in case it hangs."""
+    code = f"""
+import csv, os, signal
+from pathlib import Path
+from nnctl import workflow
+real = workflow.run_point
+def dies_on_three(config_path, overrides, run_dir, on_epoch=None):
+    if "model.hidden=[3]" in overrides:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(config_path, overrides, run_dir, on_epoch=on_epoch)
+workflow.run_point = dies_on_three
+sweep = workflow.run_sweep({str(Path(__file__).parents[1] / "configs" / "moons.yaml")!r}, ["model.hidden=[2],[3],[4]"],
+                           "0,1", ["data.n_samples=60", "train.epochs=2", "output.plots=[]"], jobs=2,
+                           out=Path({str(tmp_path / "s")!r}))
+with open(sweep.folder / "results.csv") as f:
+    for row in csv.DictReader(f):
+        print(row["model.hidden"], row["seed"], row["status"], row.get("error", ""), sep="|")
+print((sweep.folder / "report.html").is_file())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert sorted(lines[:-1]) == ["[2]|0|completed|", "[2]|1|completed|", "[3]|0|failed|the worker process died",
+                                  "[3]|1|failed|the worker process died", "[4]|0|completed|", "[4]|1|completed|"]
+    assert lines[-1] == "True"

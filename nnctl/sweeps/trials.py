@@ -18,20 +18,15 @@ sends each epoch's metric through a distributed Queue and waits on its own for t
 
 from __future__ import annotations
 
-import functools
-import multiprocessing
-import os
-import sys
 import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import wait
 from typing import Any
 
 from nnctl.errors import NnctlError
 from nnctl.sweeps.search import Search, Task
-from nnctl.sweeps.workers import start_worker
+from nnctl.sweeps.workers import Workers
 from nnctl.training import Pruned
 
 REPLY_TIMEOUT = 600  # seconds a run on Dask waits for the parent's answer (a parent gone: the run fails)
@@ -73,98 +68,17 @@ def run_search(search: Search, run_point: Callable, *, jobs: int, scheduler: str
         workers.close()
 
 
-class _Pool:
-    """`jobs` forked worker processes, each talking to the parent through its own pipe."""
+class _Pool(Workers):
+    """The local workers (`workers.Workers`), given a search's tasks."""
 
     def __init__(self, run_point: Callable, jobs: int, sweep):
-        self.context = multiprocessing.get_context("fork")
-        self.run_point, self.free, self.processes, self.dead = run_point, [], {}, set()
-        for _ in range(max(jobs, 1)):
-            self.start()
+        super().__init__(run_point, jobs)
 
-    def start(self) -> None:
-        """A new worker, free."""
-        parent, child = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(self.run_point, child, os.getpid()),
-                                       daemon=True)
-        process.start()
-        child.close()
-        self.free.append(parent)
-        self.processes[parent] = process
-
-    def idle(self) -> bool:
-        return bool(self.free)
-
-    def submit(self, search: Search, task: Task):
-        conn = self.free.pop(0)
+    def submit(self, search: Search, task: Task):  # type: ignore[override]
         spec = search.sweep.spec
         metric = search.metric if task.reports and spec.pruning else None
-        conn.send(((str(spec.config), [*spec.overrides, *task.point.overrides], str(search.sweep.run_dir(task.point))),
-                   metric))
-        return conn
-
-    def wait(self, busy: list) -> list[tuple[Any, tuple]]:
-        ready = wait(busy)
-        messages = []
-        for conn in ready:
-            try:
-                messages.append((conn, conn.recv()))
-            except (EOFError, OSError):  # the worker died (killed, out of memory): its run failed
-                self.dead.add(conn)
-                messages.append((conn, ("done", {"status": "failed", "error": "the worker process died"})))
-        return messages
-
-    def answer(self, conn, prune: bool) -> None:
-        try:
-            conn.send(prune)
-        except OSError:  # the worker died meanwhile: the next wait reads its end
-            pass
-
-    def release(self, conn) -> None:
-        """The worker on `conn` is free again; one that died (killed, out of memory) is replaced."""
-        process = self.processes[conn]
-        if conn not in self.dead and process.is_alive():
-            self.free.append(conn)
-            return
-        self.dead.discard(conn)
-        process.kill()  # it may not have quite ended when its pipe did
-        process.join()
-        conn.close()
-        del self.processes[conn]
-        self.start()
-
-    def close(self) -> None:
-        for process in self.processes.values():
-            if process.is_alive():
-                process.terminate()
-        for process in self.processes.values():
-            process.join()
-        self.processes = {}
-
-
-def _serve(run_point: Callable, conn, parent: int) -> None:
-    """A worker: runs what the parent sends until it sends None (or goes away)."""
-    start_worker(parent)
-    while True:
-        try:
-            task = conn.recv()
-        except EOFError:
-            break
-        if task is None:
-            break
-        args, metric = task
-        on_epoch = functools.partial(_ask_parent, conn, metric) if metric else None
-        conn.send(("done", run_point(*args, on_epoch=on_epoch)))
-    sys.exit(0)
-
-
-def _ask_parent(conn, metric: str, row: dict[str, Any]) -> None:
-    """After a trained epoch: its metric to the parent, and stop if the parent says so."""
-    if row["epoch"] == 0:
-        return
-    conn.send(("epoch", row["epoch"], row.get(metric)))
-    if conn.recv():
-        raise Pruned
+        return super().submit(
+            (str(spec.config), [*spec.overrides, *task.point.overrides], str(search.sweep.run_dir(task.point))), metric)
 
 
 class _Dask:

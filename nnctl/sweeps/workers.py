@@ -1,14 +1,16 @@
 """Layer 5: running a sweep's points on worker processes or a Dask cluster, recording each
 result as it arrives.
 
-Locally, a pool of `jobs` worker processes (never more than points), each reused for many runs;
-with a `scheduler` address, a dask.distributed cluster whose workers write their run directories
-into the same sweep folder, which must then be on a path every worker can reach.
+Locally, `jobs` forked worker processes (never more than points, `Workers`), each reused for
+many runs and talking to the parent through its own pipe, so that one that dies fails its own
+run alone (a search's trials run on them too, `sweeps.trials`); with a `scheduler` address, a
+dask.distributed cluster whose workers write their run directories into the same sweep folder,
+which must then be on a path every worker can reach.
 
 What a point does (train a run, resume it, draw its pictures) is the caller's: `execute` takes
 it as `run_point(config_path, overrides, run_dir) -> results.csv row`, a module-level function
-(workers get it by name), which never raises. The workflow, above this layer, passes its own;
-so the sweep machinery needs nothing of the commands it runs.
+(Dask's workers get it by name), which never raises. The workflow, above this layer, passes its
+own; so the sweep machinery needs nothing of the commands it runs.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
+from multiprocessing.connection import wait
 from typing import Any
 
 from nnctl.errors import NnctlError
 from nnctl.files import FolderLock
 from nnctl.sweeps.folder import Sweep
 from nnctl.sweeps.spec import Point
+from nnctl.training import Pruned
 
 RunPoint = Callable[[str, list[str], str], dict[str, Any]]  # (config path, overrides, run dir) -> a row's values
 
@@ -54,16 +58,118 @@ def execute(sweep: Sweep, todo: list[Point], run_point: RunPoint, *, jobs: int, 
 
 
 def _in_pool(run_point: RunPoint, calls, jobs: int) -> Iterator[tuple[Point, dict[str, Any]]]:
-    # workers ignore Ctrl-C: the parent stops them, and their half-done runs restart on resume
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=start_worker, initargs=(os.getpid(),))
+    """The points' rows as their runs end, `jobs` at a time on `Workers`: a worker that dies
+    (killed, out of memory) fails its own run, "the worker process died", and is replaced; the
+    sweep goes on. (multiprocessing.Pool lost such a run's task and waited for it forever, the
+    folder locked.) Workers ignore Ctrl-C: the parent stops them, and their half-done runs
+    restart on resume."""
+    workers, queue, running = Workers(run_point, jobs), deque(calls), {}
     try:
-        calling = functools.partial(_call, run_point)
-        for i, result in pool.imap_unordered(calling, enumerate(args for _, args in calls)):
-            yield calls[i][0], result
-        pool.close()
+        while queue or running:
+            while queue and workers.idle():
+                point, args = queue.popleft()
+                running[workers.submit(args)] = point
+            for conn, (_, row) in workers.wait(list(running)):
+                point = running.pop(conn)
+                workers.release(conn)
+                yield point, row
     finally:
-        pool.terminate()
-        pool.join()
+        workers.close()
+
+
+class Workers:
+    """`jobs` forked worker processes, each talking to the parent through its own pipe: the
+    parent sends a worker `run_point`'s arguments (and the metric it reports each epoch, or
+    None); the worker sends ("epoch", epoch, value) and waits for the answer (stop: Pruned)
+    when it reports, and ("done", row) at the end. A worker that dies is seen on its pipe."""
+
+    def __init__(self, run_point: Callable, jobs: int):
+        self.context = multiprocessing.get_context("fork")
+        self.run_point, self.free, self.processes, self.dead = run_point, [], {}, set()
+        for _ in range(max(jobs, 1)):
+            self.start()
+
+    def start(self) -> None:
+        """A new worker, free."""
+        parent, child = self.context.Pipe()
+        process = self.context.Process(target=_serve, args=(self.run_point, child, os.getpid()), daemon=True)
+        process.start()
+        child.close()
+        self.free.append(parent)
+        self.processes[parent] = process
+
+    def idle(self) -> bool:
+        return bool(self.free)
+
+    def submit(self, args: tuple, metric: str | None = None):
+        """`run_point(*args)` on a free worker (which reports `metric` each epoch, if given);
+        returns the worker's end of the pipe, which `wait` reads."""
+        conn = self.free.pop(0)
+        conn.send((args, metric))
+        return conn
+
+    def wait(self, busy: list) -> list[tuple[Any, tuple]]:
+        """(conn, message) of each worker in `busy` that has sent one, after waiting for the first."""
+        messages = []
+        for conn in wait(busy):
+            try:
+                messages.append((conn, conn.recv()))
+            except (EOFError, OSError):  # the worker died (killed, out of memory): its run failed
+                self.dead.add(conn)
+                messages.append((conn, ("done", {"status": "failed", "error": "the worker process died"})))
+        return messages
+
+    def answer(self, conn, prune: bool) -> None:
+        try:
+            conn.send(prune)
+        except OSError:  # the worker died meanwhile: the next wait reads its end
+            pass
+
+    def release(self, conn) -> None:
+        """The worker on `conn` is free again; one that died (killed, out of memory) is replaced."""
+        process = self.processes[conn]
+        if conn not in self.dead and process.is_alive():
+            self.free.append(conn)
+            return
+        self.dead.discard(conn)
+        process.kill()  # it may not have quite ended when its pipe did
+        process.join()
+        conn.close()
+        del self.processes[conn]
+        self.start()
+
+    def close(self) -> None:
+        for process in self.processes.values():
+            if process.is_alive():
+                process.terminate()
+        for process in self.processes.values():
+            process.join()
+        self.processes = {}
+
+
+def _serve(run_point: Callable, conn, parent: int) -> None:
+    """A worker: runs what the parent sends until it sends None (or goes away)."""
+    start_worker(parent)
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            break
+        if task is None:
+            break
+        args, metric = task
+        on_epoch = functools.partial(_ask_parent, conn, metric) if metric else None
+        conn.send(("done", run_point(*args, on_epoch=on_epoch) if on_epoch else run_point(*args)))
+    sys.exit(0)
+
+
+def _ask_parent(conn, metric: str, row: dict[str, Any]) -> None:
+    """After a trained epoch: its metric to the parent, and stop if the parent says so."""
+    if row["epoch"] == 0:
+        return
+    conn.send(("epoch", row["epoch"], row.get(metric)))
+    if conn.recv():
+        raise Pruned
 
 
 def start_worker(parent: int) -> None:
@@ -153,11 +259,6 @@ def _start_forked(f: Callable[[int], Any], parent: int) -> None:
 
 def _call_forked(i: int) -> Any:
     return _FORKED[0](i)
-
-
-def _call(run_point: RunPoint, indexed: tuple[int, tuple]) -> tuple[int, dict[str, Any]]:
-    i, args = indexed
-    return i, run_point(*args)
 
 
 def _on_dask(run_point: RunPoint, calls, scheduler: str) -> Iterator[tuple[Point, dict[str, Any]]]:
