@@ -167,7 +167,7 @@ def test_boundaries_written_a_band_at_a_time_are_the_whole_picture(n, long_label
         splits += [split for split in shown if split not in splits]
     raster_sweep._paste(image, raster_sweep._heading(picture, size[0], SHOWN), (0, 0))
     raster_sweep._paste(image, *raster_sweep._colour_bar(picture, SHOWN))
-    raster_sweep._paste(image, *raster_sweep._runs_legend(picture, panels[0][2], splits, size, SHOWN))
+    raster_sweep._paste(image, *raster_sweep._runs_legend(picture, splits, size, SHOWN))
     whole = np.asarray(image)
     drawn = raster_sweep.boundaries_bands(panels, picture, dpi=SHOWN)
     bands = list(drawn.bands)

@@ -542,13 +542,15 @@ def plot_boundaries(
 class RunSketch:
     """What boundaries.png's layout needs of one run, its model and data aside: its panel's label;
     low, high: (2,) the box of its data (train and validation); scores: how many class scores
-    its model gives; n_classes: its classes as `count_classes` counts them with those scores."""
+    its model gives; n_classes: its classes as `count_classes` counts them with those scores;
+    classes: those n_classes as a legend names them (`PlotData.class_label`)."""
 
     label: str
     low: Array
     high: Array
     scores: int
     n_classes: int
+    classes: tuple[str, ...]
 
 
 def run_sketch(label: str, predict: Callable[[Array], Array], data: PlotData) -> RunSketch:
@@ -558,7 +560,8 @@ def run_sketch(label: str, predict: Callable[[Array], Array], data: PlotData) ->
     X = all_X(data)
     low, high = column_range(X)
     scores = as_probabilities(np.asarray(predict(X[:1]), dtype=float)).shape[-1]
-    return RunSketch(label, low, high, scores, count_classes(data, scores))
+    n_classes = count_classes(data, scores)
+    return RunSketch(label, low, high, scores, n_classes, tuple(data.class_label(k) for k in range(n_classes)))
 
 
 def _runs_picture(panels: Sequence[tuple[str, Callable[[Array], Array], PlotData]], *, title: str,
@@ -580,7 +583,8 @@ def _runs_picture(panels: Sequence[tuple[str, Callable[[Array], Array], PlotData
     if not raster_sweep.boundaries_drawn_here(n_classes):
         return None
     grid, wrapped = _run_grid(labels, ncols, plane[2])
-    return RunsPicture(_boundaries_heading(title, shared), wrapped, grid, plane, class_colors(n_classes),
+    classes = max(sketches, key=lambda s: s.n_classes).classes  # named by a run that has them all
+    return RunsPicture(_boundaries_heading(title, shared), wrapped, grid, plane, class_colors(n_classes), classes,
                        any(s.scores == 2 for s in sketches), score_label,
                        (RUNS_LEFT, RUNS_BOTTOM, RUNS_GAP, RUNS_TITLE_LINE))
 

@@ -102,9 +102,7 @@ class _Panels(Sequence):
     def __len__(self) -> int:
         return len(self.folders)
 
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+    def __getitem__(self, index: int):
         folder = self.folders[index]
         run = self.runs.get(folder) or load_run(folder)
         return self.labels[index], _forgetful_scores(run), plot_data(run)

@@ -297,13 +297,9 @@ PARALLEL_FROM = 8  # runs: from this many, the thumbnails are drawn by one proce
 
 def _thumbnails(sweep_dir: Path, rows: list[dict[str, str]], drawn: dict[Path, Thumbnails]) -> list[Thumbnails]:
     """Every run's thumbnails (`run_thumbnails`), in the order of `rows`: those in `drawn` (by run
-    folder), the others drawn now, for many runs in forked processes (`forked_imap`)."""
+    folder: the workers', `drawing_thumbnails`'), the few others drawn now, in turn."""
     folders = _folders(sweep_dir, rows)
-    missing = [folder for folder in dict.fromkeys(folders) if folder not in drawn]
-    if len(missing) < PARALLEL_FROM:
-        drawn = drawn | {folder: _draw(folder) for folder in missing}
-    else:
-        drawn = drawn | dict(zip(missing, forked_imap(lambda i: _draw(missing[i]), len(missing)), strict=True))
+    drawn = drawn | {folder: _draw(folder) for folder in dict.fromkeys(folders) if folder not in drawn}
     return [drawn[folder] for folder in folders]
 
 

@@ -38,7 +38,7 @@ def run_search(search: Search, run_point: Callable, *, jobs: int, scheduler: str
     runs at a time. Ctrl-C stops the workers: finished rows stay, the runs cut off say
     `interrupted` and their trials stay running in the study, to go on when the command is run
     again."""
-    workers = _Dask(run_point, scheduler, jobs) if scheduler else _Pool(run_point, jobs, search.sweep)
+    workers = _Dask(run_point, scheduler, jobs) if scheduler else _Pool(run_point, jobs)
     queue: deque[Task] = deque(search.resume())
     running: dict[Any, Task] = {}  # the worker (or future) running each task
     try:
@@ -70,9 +70,6 @@ def run_search(search: Search, run_point: Callable, *, jobs: int, scheduler: str
 
 class _Pool(Workers):
     """The local workers (`workers.Workers`), given a search's tasks."""
-
-    def __init__(self, run_point: Callable, jobs: int, sweep):
-        super().__init__(run_point, jobs)
 
     def submit(self, search: Search, task: Task):  # type: ignore[override]
         spec = search.sweep.spec

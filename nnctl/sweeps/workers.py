@@ -8,7 +8,8 @@ dask.distributed cluster whose workers write their run directories into the same
 which must then be on a path every worker can reach.
 
 What a point does (train a run, resume it, draw its pictures) is the caller's: `execute` takes
-it as `run_point(config_path, overrides, run_dir) -> results.csv row`, a module-level function
+it as `run_point(config_path, overrides, run_dir, on_epoch=None) -> results.csv row` (on_epoch:
+given each metrics row, for a search's pruning), a module-level function
 (Dask's workers get it by name), which never raises. The workflow, above this layer, passes its
 own; so the sweep machinery needs nothing of the commands it runs.
 """
@@ -32,7 +33,7 @@ from nnctl.sweeps.folder import Sweep
 from nnctl.sweeps.spec import Point
 from nnctl.training import Pruned
 
-RunPoint = Callable[[str, list[str], str], dict[str, Any]]  # (config path, overrides, run dir) -> a row's values
+RunPoint = Callable[..., dict[str, Any]]  # (config path, overrides, run dir, on_epoch=None) -> a row's values
 
 
 def execute(sweep: Sweep, todo: list[Point], run_point: RunPoint, *, jobs: int, scheduler: str | None = None,
@@ -159,7 +160,7 @@ def _serve(run_point: Callable, conn, parent: int) -> None:
             break
         args, metric = task
         on_epoch = functools.partial(_ask_parent, conn, metric) if metric else None
-        conn.send(("done", run_point(*args, on_epoch=on_epoch) if on_epoch else run_point(*args)))
+        conn.send(("done", run_point(*args, on_epoch=on_epoch)))
     sys.exit(0)
 
 

@@ -407,7 +407,7 @@ def _used_palette(image) -> bytes:
     octree's palette has 256 entries for the three colours of a loss curve)."""
     if "transparency" in image.info or image.palette is None or image.palette.mode != "RGB":
         raise ValueError("write_png: a palette image of opaque RGB colours only")
-    used = int(np.asarray(image).max(initial=0)) + 1
+    used = image.getextrema()[1] + 1
     palette = image.getpalette("RGB") or []
     if len(palette) < 3 * used:
         raise ValueError(f"write_png: pixels use palette entry {used - 1}, the palette has {len(palette) // 3}")

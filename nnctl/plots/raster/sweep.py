@@ -272,15 +272,17 @@ class RunsPicture:
     """boundaries.png as `plots.sweep` lays it out. heading: the bold title (with what every
     run shares); labels: each panel's title lines, wrapped; grid: its `_RunGrid` (n, ncols,
     nrows, font, width, height, row_height in inches, is_left, is_lowest); plane: (xx, yy,
-    extent) every run is evaluated on; colors: (K, 3) class colours; bar: a colour bar of
-    P(class 1) (some run has two scores), labelled score_label; margins: (left, bottom, gap,
-    title line) inches (RUNS_LEFT, RUNS_BOTTOM, RUNS_GAP, RUNS_TITLE_LINE)."""
+    extent) every run is evaluated on; colors: (K, 3) class colours; classes: the K classes as
+    the legend names them; bar: a colour bar of P(class 1) (some run has two scores), labelled
+    score_label; margins: (left, bottom, gap, title line) inches (RUNS_LEFT, RUNS_BOTTOM,
+    RUNS_GAP, RUNS_TITLE_LINE)."""
 
     heading: str
     labels: list[str]
     grid: Any
     plane: tuple
     colors: Array
+    classes: tuple[str, ...]
     bar: bool
     score_label: str
     margins: tuple[float, float, float, float]
@@ -384,16 +386,21 @@ def _bands(runs, picture: RunsPicture, dpi: float, tiles: Tiles, size: tuple[int
             splits += [split for split in shown if split not in splits]
     finally:
         getattr(drawn, "close", lambda: None)()  # the processes drawing panels end now, on any error
-    overlays.append(_runs_legend(picture, runs[0][2], splits, (width, height), dpi))
+    overlays.append(_runs_legend(picture, splits, (width, height), dpi))
     yield flush(height)
 
 
 def _row_top(picture: RunsPicture, row: int, dpi: float) -> int:
     """The highest pixel row any panel of grid row `row` reaches: its frame's top less the
     tallest title a panel can have (`_run_tile`: the longest label and the accuracy line)."""
-    font, pt = picture.grid.font, dpi / 72
     lines = max((label.count("\n") + 1 if label else 0) for label in picture.labels) + 1
-    return picture.axes_box(row * picture.grid.ncols, dpi)[1] - math.ceil((2.0 + 1.2 * font * (lines + 0.3)) * pt)
+    return picture.axes_box(row * picture.grid.ncols, dpi)[1] - _title_room(picture.grid.font, lines, dpi)
+
+
+def _title_room(font: float, lines: int, dpi: float) -> int:
+    """Whole pixels above a panel's frame for its title of `lines` lines in `font` points: 2 pt
+    to the last baseline, 1.2 lines each, and a descent's 0.3."""
+    return math.ceil((2.0 + 1.2 * font * (lines + 0.3)) * dpi / 72)
 
 
 def _heading(picture: RunsPicture, width: int, dpi: float) -> Array:
@@ -435,7 +442,7 @@ def _run_tile(index: int, predict: Callable[[Array], Array], data: PlotData, pic
                 for split, X, y in data.splits()}
     lines.append(" · ".join(f"{'val' if s == 'validation' else s} {percent(a)}" for s, a in accuracy.items()))
     left = box[0] - (round(picture.margins[0] * dpi) if grid.is_left(index) else round(RUN_TICK * pt) + 2)
-    top = box[1] - math.ceil((2.0 + 1.2 * font * (len(lines) + 0.3)) * pt)
+    top = box[1] - _title_room(font, len(lines), dpi)
     below = (RUN_TICK + 2.0 + 2.4 * font) * pt if grid.is_lowest(index) else RUN_TICK * pt
     right = box[2] + (round(0.15 * dpi) if grid.is_lowest(index) else 2)  # half a tick label past the frame
     canvas = Canvas(((right - left) / dpi, (box[3] + math.ceil(below) + 2 - top) / dpi), dpi)
@@ -494,13 +501,13 @@ def _colour_bar(picture: RunsPicture, dpi: float) -> tuple[Array, tuple[int, int
     return canvas.pixels(), origin
 
 
-def _runs_legend(picture: RunsPicture, data: PlotData, splits: list[str], size: tuple[int, int],
+def _runs_legend(picture: RunsPicture, splits: list[str], size: tuple[int, int],
                  dpi: float) -> tuple[Array, tuple[int, int]]:
     """(pixels, (x, y)) of the legend centred under the grid: the classes' dots, the splits'
     shapes in grey, the boundary line; in rows of at most seven, filled column by column
     (`_runs_legend`'s fig.legend)."""
     font = picture.grid.font + 1
-    entries = [(data.class_label(k), "o", 8.0, tuple(c)) for k, c in enumerate(picture.colors)]
+    entries = [(label, "o", 8.0, tuple(c)) for label, c in zip(picture.classes, picture.colors, strict=True)]
     entries += [(split, SPLIT_MARKERS[split], 7.0, NEUTRAL) for split in splits] + [("decision boundary", "", 0, "")]
     columns = min(len(entries), 7)
     rows = -(-len(entries) // columns)
