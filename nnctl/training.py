@@ -518,30 +518,55 @@ class Loop:
     def epochs(self) -> Iterator[dict[str, Any]]:
         """Yield the metrics row of epoch 0 (initial weights), then of each trained epoch. After
         `state.restore`, go on from there: the rows yielded are those still to come."""
-        state, n = self.state, self.X1_train.shape[0]
+        state = self.state
         if not state.history:
             yield state.end_epoch(0, self.measure(0, 0.0, None))
         limit = self.divergence_limit()
         for epoch in range(len(state.history), self.config.train.epochs + 1):
-            if state.stopping.stopped:
-                break
             started = time.perf_counter()
-            lr = self.learning_rate(epoch - 1) if state.plateau is None else state.plateau.lr
-            if state.batch == 0:
-                if self.stop_requested:
-                    self.status, self.interrupted_at = self.stop_status, {"epoch": epoch, "batch": 0}
-                    return
-                state.start_epoch()
+            lr = self.open_epoch(epoch)
+            if lr is None:
+                break
             if not self.train_batches(epoch, lr):
                 return
-            train_loss = state.total / n
-            if self.dataset.target_std is not None:  # in the target's units, as every loss reported
-                train_loss = evaluate(self.model, self.dataset.X_train, self.T_train, None, self.dataset.target_std)[0]
-            if train_loss > limit:  # finite, but grown far past where it started: one comparison an epoch
-                self.diverge({"epoch": epoch, "batch": state.batch, "train_loss": train_loss, "limit": limit})
+            row = self.close_epoch(epoch, lr, started, limit)
+            if row is None:
                 return
-            accuracy = None if self.train_labels is None else state.correct / n
-            yield state.end_epoch(epoch, self.measure(epoch, time.perf_counter() - started, lr, (train_loss, accuracy)))
+            yield row
+        self.close()
+
+    def open_epoch(self, epoch: int) -> float | None:
+        """Before an epoch's batches: its learning rate, the weights to go back to kept; None
+        when training ends before it (early stopping, then `close`; or a stop requested)."""
+        state = self.state
+        if state.stopping.stopped:
+            return None
+        lr = self.learning_rate(epoch - 1) if state.plateau is None else state.plateau.lr
+        if state.batch == 0:
+            if self.stop_requested:
+                self.status, self.interrupted_at = self.stop_status, {"epoch": epoch, "batch": 0}
+                return None
+            state.start_epoch()
+        return lr
+
+    def close_epoch(self, epoch: int, lr: float, started: float, limit: float, share: int = 1) -> dict[str, Any] | None:
+        """After an epoch's batches: its metrics row (recorded in the state), or None when its
+        training loss grew past `limit` (`divergence_limit`) and the run diverged. Its seconds:
+        since `started`, divided among `share` runs trained together (`nnctl.lockstep`)."""
+        state, n = self.state, self.X1_train.shape[0]
+        train_loss = state.total / n
+        if self.dataset.target_std is not None:  # in the target's units, as every loss reported
+            train_loss = evaluate(self.model, self.dataset.X_train, self.T_train, None, self.dataset.target_std)[0]
+        if train_loss > limit:  # finite, but grown far past where it started: one comparison an epoch
+            self.diverge({"epoch": epoch, "batch": state.batch, "train_loss": train_loss, "limit": limit})
+            return None
+        accuracy = None if self.train_labels is None else state.correct / n
+        seconds = (time.perf_counter() - started) / share
+        return state.end_epoch(epoch, self.measure(epoch, seconds, lr, (train_loss, accuracy)))
+
+    def close(self) -> None:
+        """After the last epoch: early stopping's end (its best weights back, when asked)."""
+        state = self.state
         if state.stopping.stopped:
             if self.config.train.early_stopping.restore_best:
                 np.copyto(state.theta, state.stopping.best_theta)
@@ -554,10 +579,8 @@ class Loop:
         requested). Dropout's masks come from the shuffle stream, after the epoch's order."""
         state, X, T, labels, model = self.state, self.X1_train, self.T_train, self.train_labels, self.model
         n, size = X.shape[0], self.batch_size
-        if self.config.train.shuffle or model.dropout:
-            state.epoch_rng = state.rng.bit_generator.state
-        if self.config.train.shuffle:
-            order = state.rng.permutation(n)  # one gather per epoch, then contiguous slices
+        order = self.epoch_order()
+        if order is not None:  # one gather per epoch, then contiguous slices
             X, T, labels = X[order], T[order], None if labels is None else labels[order]
         loss_and_grads, decode, step = model.loss_and_grads, model.loss.decode, state.optimizer.step
         if model.dropout:
@@ -567,18 +590,43 @@ class Loop:
         for b in range(state.batch, -(-n // size)):
             start, stop = b * size, min(b * size + size, n)
             value, out = loss_and_grads(X[start:stop], T[start:stop], ones=True)
-            if not math.isfinite(value + state.norms.record_gradient()):  # the loss or a gradient
-                self.diverge({"epoch": epoch, "batch": b + 1})
+            correct = None if labels is None else int(np.count_nonzero(decode(out) == labels[start:stop]))
+            if not self.count_batch(epoch, b, stop - start, value, correct):
                 return False
-            state.total += value * (stop - start)
-            if labels is not None:
-                state.correct += int(np.count_nonzero(decode(out) == labels[start:stop]))
             step(state.theta, self.grad, lr)
-            model.shrink(lr)
-            state.batch = b + 1
-            if self.stop_requested:
-                self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": b + 1}
+            if not self.after_step(epoch, b, lr):
                 return False
+        return True
+
+    def epoch_order(self) -> Array | None:
+        """The epoch's order of the training rows (n,), drawn from the shuffle stream, whose
+        state is kept first (a resume draws the same order again); None without train.shuffle."""
+        state = self.state
+        if self.config.train.shuffle or self.model.dropout:
+            state.epoch_rng = state.rng.bit_generator.state
+        return state.rng.permutation(self.X1_train.shape[0]) if self.config.train.shuffle else None
+
+    def count_batch(self, epoch: int, b: int, rows: int, value: float, correct: int | None) -> bool:
+        """Batch b's objective `value` and its `correct` predictions (None: a regression) into the
+        epoch's sums, and its gradient (now in ∇θ) into the norms; False when the loss or the
+        gradient is not finite: the run diverged there, back on the epoch's first weights."""
+        state = self.state
+        if not math.isfinite(value + state.norms.record_gradient()):  # the loss or a gradient
+            self.diverge({"epoch": epoch, "batch": b + 1})
+            return False
+        state.total += value * rows
+        if correct is not None:
+            state.correct += correct
+        return True
+
+    def after_step(self, epoch: int, b: int, lr: float) -> bool:
+        """After batch b's step: loss.l1_clip's shrink, the batch counted done; False when a stop
+        was requested (the run is then interrupted there)."""
+        self.model.shrink(lr)
+        self.state.batch = b + 1
+        if self.stop_requested:
+            self.status, self.interrupted_at = "interrupted", {"epoch": epoch, "batch": b + 1}
+            return False
         return True
 
     def dropped_out(self, loss_and_grads: Callable) -> Callable:

@@ -10,6 +10,13 @@ Conventions (read these once, they hold everywhere below):
 - Layers are indexed 0..L-1, the same as the weight keys W0, b0, W1, b1, ... in model.npz.
 - Losses are means over the batch, so the dZ that the loss hands to the last layer already
   carries the factor 1/n.
+- Stacked runs: every array may carry a leading axis of K runs of one shape (a batch (K, n,
+  features), a layer's [W; b] (K, fan_in + 1, fan_out), θ (K, P): `Sequential.stacked`), which
+  `nnctl.lockstep` trains together, one NumPy call serving all K. So the core transposes the
+  last two axes (`swapaxes(-1, -2)`, which is `.T` on a matrix), reduces the last one, and a
+  loss's value is one float per run. Each run's numbers are those it gets alone, bit for bit:
+  element-wise operations do not see their neighbours, a stacked matmul is one BLAS call per
+  run's matrix, and a run's value is reduced from its own rows as the lone run's is.
 
 The four backprop equations, and where each is computed:
   BP1  delta_L = dL/dA_L ⊙ σ'(Z_L)      the output layer's delta

@@ -73,13 +73,13 @@ SHORT_ROW = 8
 
 
 def row_max(z: Array) -> Array:
-    """z: (n, k) -> (n,) each row's max, as z.max(axis=1)."""
-    return functools.reduce(np.maximum, z.T) if z.shape[1] < SHORT_ROW else z.max(axis=1)
+    """z: (n, k) -> (n,) each row's max, as z.max(axis=1) (or stacked (K, n, k) -> (K, n))."""
+    return functools.reduce(np.maximum, np.moveaxis(z, -1, 0)) if z.shape[-1] < SHORT_ROW else z.max(axis=-1)
 
 
 def row_sum(z: Array) -> Array:
-    """z: (n, k) -> (n,) each row's sum, bit for bit as z.sum(axis=1)."""
-    return functools.reduce(np.add, z.T) if z.shape[1] < SHORT_ROW else z.sum(axis=1)
+    """z: (n, k) -> (n,) each row's sum, bit for bit as z.sum(axis=1) (or stacked (K, n, k) -> (K, n))."""
+    return functools.reduce(np.add, np.moveaxis(z, -1, 0)) if z.shape[-1] < SHORT_ROW else z.sum(axis=-1)
 
 
 class Softmax:
@@ -91,15 +91,15 @@ class Softmax:
     def fn(z: Array) -> Array:
         """z: (n, k) -> p: (n, k), rows summing to 1."""
         # shift by the row max so exp() cannot overflow; the result is unchanged
-        e = np.exp(z - row_max(z)[:, None])
-        e /= row_sum(e)[:, None]
+        e = np.exp(z - row_max(z)[..., None])
+        e /= row_sum(e)[..., None]
         return e
 
     @staticmethod
     def backward(z: Array, a: Array, da: Array, out: Array | None = None) -> Array:
         """dL/dz = a ⊙ (da − Σ_j da_j a_j), the softmax Jacobian-vector product, row by row, into
         `out` when given (may be da)."""
-        return np.multiply(a, da - (da * a).sum(axis=1, keepdims=True), out=out)
+        return np.multiply(a, da - (da * a).sum(axis=-1, keepdims=True), out=out)
 
 
 OUTPUT_ACTIVATIONS: dict[str, Activation | Softmax] = {

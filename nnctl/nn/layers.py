@@ -3,6 +3,8 @@ and assigns (never accumulates) the parameter gradients."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from nnctl.nn.activations import Activation, Softmax
@@ -26,21 +28,23 @@ class InputBuffers(dict):
     """n -> (X1, X1's first fan_in columns): an (n, fan_in + 1) array whose last column is 1,
     made on the first input of n rows and reused, so Dense's forward copies X in and allocates
     nothing. Kept: the CACHED_SIZES sizes of at most CACHED_ROWS rows seen last (the oldest
-    goes first), and of larger ones (a full batch, a picture's grid) only the last."""
+    goes first), and of larger ones (a full batch, a picture's grid) only the last. Stacked
+    runs' inputs (K, n, fan_in) are keyed (K, n): K·n rows."""
 
     def __init__(self, fan_in: int, dtype):
         super().__init__()
         self.fan_in, self.dtype = fan_in, dtype
-        self.large: int | None = None  # the one size above CACHED_ROWS held
+        self.large: int | tuple[int, int] | None = None  # the one size above CACHED_ROWS held
 
-    def __missing__(self, n: int) -> tuple[Array, Array]:
-        if n > CACHED_ROWS:
+    def __missing__(self, n: int | tuple[int, int]) -> tuple[Array, Array]:
+        shape = (n,) if isinstance(n, int) else n
+        if math.prod(shape) > CACHED_ROWS:
             self.pop(self.large, None)
             self.large = n
         elif len(self) - (self.large is not None) == CACHED_SIZES:
             del self[next(size for size in self if size != self.large)]  # the oldest
-        X1 = np.ones((n, self.fan_in + 1), self.dtype)
-        self[n] = found = X1, X1[:, :-1]
+        X1 = np.ones((*shape, self.fan_in + 1), self.dtype)
+        self[n] = found = X1, X1[..., :-1]
         return found
 
 
@@ -62,10 +66,11 @@ class Dense:
         self.bind(Wb, np.zeros_like(Wb))
 
     def bind(self, Wb: Array, dWb: Array) -> None:
-        """Use Wb, dWb (fan_in + 1, fan_out) as [W; b] and [dW; db] from now on."""
+        """Use Wb, dWb (fan_in + 1, fan_out) as [W; b] and [dW; db] from now on; stacked runs'
+        (K, fan_in + 1, fan_out) (see nnctl.nn)."""
         self.Wb, self.dWb = Wb, dWb
-        self._W, self._b, self._dW, self._db = Wb[:-1], Wb[-1], dWb[:-1], dWb[-1]
-        self.buffers = InputBuffers(Wb.shape[0] - 1, Wb.dtype)
+        self._W, self._b, self._dW, self._db = Wb[..., :-1, :], Wb[..., -1, :], dWb[..., :-1, :], dWb[..., -1, :]
+        self.buffers = InputBuffers(Wb.shape[-2] - 1, Wb.dtype)
 
     # Views, written into (W[...] = …), never assigned: a new array would leave θ and ∇θ
     W = property(lambda self: self._W, doc="(fan_in, fan_out): the rows of Wb but its last")
@@ -75,11 +80,11 @@ class Dense:
 
     @property
     def fan_in(self) -> int:
-        return self._W.shape[0]
+        return self._W.shape[-2]
 
     @property
     def fan_out(self) -> int:
-        return self._W.shape[1]
+        return self._W.shape[-1]
 
     def forward(self, X: Array, ones: bool = False) -> Array:
         """X: (n, fan_in) -> Z: (n, fan_out), or X = [X, 1] (n, fan_in + 1) when `ones` (used
@@ -87,7 +92,7 @@ class Dense:
         if ones:
             X1 = X
         else:
-            X1, X_part = self.buffers[X.shape[0]]
+            X1, X_part = self.buffers[X.shape[0] if X.ndim == 2 else X.shape[:-1]]
             np.copyto(X_part, X)
         self.X1 = X1
         return X1 @ self.Wb
@@ -97,8 +102,8 @@ class Dense:
         of a network in training: nothing uses dL/dX there). Sets self.dW, self.db."""
         # BP4  dW = X.T @ dZ  and  BP3  db = Σ over the batch of dZ, as one product (one BLAS
         # call instead of a product and a reduction): [X, 1].T @ dZ = [X.T @ dZ; 1.T @ dZ] = [dW; db]
-        np.matmul(self.X1.T, dZ, out=self.dWb)
-        return dZ @ self._W.T if input_grad else None  # BP2, before the previous activation's ⊙ σ'(z)
+        np.matmul(self.X1.swapaxes(-1, -2), dZ, out=self.dWb)
+        return dZ @ self._W.swapaxes(-1, -2) if input_grad else None  # BP2, before the previous activation's ⊙ σ'(z)
 
 
 class ActivationLayer:

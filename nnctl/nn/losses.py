@@ -1,5 +1,9 @@
 """Losses, each a mean over the batch, with `value` and `grad`.
 
+Outputs are (n, width), or (K, n, width) for K stacked runs (see nnctl.nn): the gradient has the
+output's shape, and the value is then a list of K floats, each the one the run's own (n, width)
+arrays give.
+
 Two pairs are fused for stability: softmax + cross-entropy and sigmoid + binary-cross-entropy
 take the logits Z of the last dense layer and return dZ = (P − Y) / n directly, so no
 exp() of a large logit and no division by a probability near 0 ever happens. For them the
@@ -25,10 +29,23 @@ from nnctl.nn.activations import ACTIVATIONS, Softmax
 Array = np.ndarray
 
 
-def _mean(x: Array) -> float:
+def _mean(x: Array) -> float | list[float]:
     """np.mean(x) as a float, bit for bit, without np.mean's Python-level bookkeeping, which
-    costs more than the sum on a small batch: the same pairwise sum, divided in x's dtype."""
+    costs more than the sum on a small batch: the same pairwise sum, divided in x's dtype. For
+    stacked runs x: (K, n, w), each run's."""
+    if x.ndim == 3:
+        return [_mean(run) for run in x]
     return float(np.add.reduce(x, axis=None) / x.size)
+
+
+def _batch_size(out: Array) -> int:
+    """n, the rows of a batch's outputs (n, w) or of each run's (K, n, w)."""
+    return out.shape[-2]
+
+
+def _per_run_size(out: Array) -> int:
+    """n · w, the outputs of a batch (n, w) or of each run's (K, n, w)."""
+    return out.shape[-2] * out.shape[-1]
 
 
 def _one_hot(labels: Array, k: int, dtype) -> Array:
@@ -65,10 +82,10 @@ class Loss(ABC):
         return _one_hot(labels, k, dtype)
 
     def decode(self, out: Array) -> Array:
-        """out: (n, width) -> (n,) class indices."""
-        if out.shape[1] == 1:
-            return (out[:, 0] > self.threshold).astype(np.int64)
-        return out.argmax(axis=1)
+        """out: (n, width) -> (n,) class indices (or (K, n, width) -> (K, n))."""
+        if out.shape[-1] == 1:
+            return (out[..., 0] > self.threshold).astype(np.int64)
+        return out.argmax(axis=-1)
 
     def scores(self, out: Array) -> Array:
         """out: (n, width) -> (n, k) confidences in [0, 1]."""
@@ -107,7 +124,7 @@ class CrossEntropy(Loss):
         return _one_hot(labels, k, dtype)
 
     def decode(self, out: Array) -> Array:
-        return out.argmax(axis=1)
+        return out.argmax(axis=-1)
 
     def scores(self, out: Array) -> Array:
         return Softmax.fn(out)
@@ -122,20 +139,23 @@ class CrossEntropy(Loss):
         reductions and broadcasts along a short last axis pay per row; with two classes,
         max(Z, Z with its columns swapped) is each row's max in both columns in one call
         (figures in benchmarks/README.md)."""
-        if Z.shape[1] == 2:
-            D = Z - np.maximum(Z, Z[:, ::-1])
+        k = Z.shape[-1]
+        if k == 2:
+            D = Z - np.maximum(Z, Z[..., ::-1])
         else:
-            D = Z - functools.reduce(np.maximum, Z.T)[:, None]
+            D = Z - functools.reduce(np.maximum, np.moveaxis(Z, -1, 0))[..., None]
         E = np.exp(D)
-        k = Z.shape[1]
         return D, E, E @ constants.ones((k, k) if repeat_sums else k, Z.dtype)
 
     @staticmethod
-    def _mean_nll(D: Array, Y: Array, s: Array) -> float:
+    def _mean_nll(D: Array, Y: Array, s: Array) -> float | list[float]:
         """The mean over rows of log-sum-exp(z) − z·y, as (Σ log s − D·Y) / n with D = Z − row
         max and s = Σ exp(D) per row: the same per row, and both sums are ≥ 0, so their
         difference loses no digits (unlike Σ log-sum-exp(z) − Σ z·y, which cancels when the
-        model is confident). D·Y, the true classes' shifted logits, is one dot product."""
+        model is confident). D·Y, the true classes' shifted logits, is one dot product. For
+        stacked runs (D, Y: (K, n, k), s: (K, n)), each run's."""
+        if D.ndim == 3:
+            return [CrossEntropy._mean_nll(*run) for run in zip(D, Y, s, strict=True)]
         return float((np.add.reduce(np.log(s)) - np.vdot(D, Y)) / D.shape[0])
 
     def value(self, Z: Array, T: Array) -> float:
@@ -148,10 +168,10 @@ class CrossEntropy(Loss):
 
     def value_and_grad(self, Z: Array, T: Array) -> tuple[float, Array]:
         D, P, S = self._exp_shifted(Z, repeat_sums=True)
-        value = self._mean_nll(D, T, S[:, 0])
+        value = self._mean_nll(D, T, S[..., 0])
         P /= S  # softmax(Z)
         P -= T  # BP1, fused: delta_L = (P − Y) / n, computed in E's array
-        P /= Z.shape[0]
+        P /= _batch_size(Z)
         return value, P
 
 
@@ -174,7 +194,7 @@ class BinaryCrossEntropy(Loss):
 
     def grad(self, Z: Array, T: Array) -> Array:
         """dZ = (σ(Z) − T) / (n·w): BP1, fused (no σ'(Z) and no division by a probability)."""
-        return (ACTIVATIONS["sigmoid"].fn(Z) - T) / Z.size
+        return (ACTIVATIONS["sigmoid"].fn(Z) - T) / _per_run_size(Z)
 
 
 class MeanSquaredError(Loss):
@@ -196,7 +216,7 @@ class MeanSquaredError(Loss):
     def value_and_grad(self, Yhat: Array, T: Array) -> tuple[float, Array]:
         D = Yhat - T
         value = _mean(D * D)
-        D *= 2.0 / Yhat.size
+        D *= 2.0 / _per_run_size(Yhat)
         return value, D
 
 
@@ -221,7 +241,7 @@ class Hinge(Loss):
 
     def grad(self, Yhat: Array, T: Array) -> Array:
         """dŶ = −t / n where the margin t·ŷ < 1, else 0 (the subgradient 0 at the kink)."""
-        return np.where(T * Yhat < 1.0, -T, 0.0).astype(Yhat.dtype) / Yhat.shape[0]
+        return np.where(T * Yhat < 1.0, -T, 0.0).astype(Yhat.dtype) / _batch_size(Yhat)
 
 
 LOSSES: dict[str, Loss] = {

@@ -31,13 +31,12 @@ class Sequential:
         self.dense = [layer for layer in self.layers if isinstance(layer, Dense)]
         dtype = self.dense[0].W.dtype
         size = sum(layer.Wb.size for layer in self.dense)
-        self.theta, self.grad = aligned_zeros(size, dtype), aligned_zeros(size, dtype)
+        theta = aligned_zeros(size, dtype)
         offset = 0
         for layer in self.dense:
-            where = slice(offset, offset + layer.Wb.size)
-            self.theta[where] = layer.Wb.ravel()
-            layer.bind(self.theta[where].reshape(layer.Wb.shape), self.grad[where].reshape(layer.Wb.shape))
-            offset = where.stop
+            theta[offset : offset + layer.Wb.size] = layer.Wb.ravel()
+            offset += layer.Wb.size
+        self.bind(theta, aligned_zeros(size, dtype))
         self._after_first = self.layers[1:]
         # the activations of the hidden layers, which dropout masks: all but one after the last Dense
         self.hidden_activations = [layer for layer in self.layers[:-1] if isinstance(layer, ActivationLayer)]
@@ -45,6 +44,34 @@ class Sequential:
         # layer after it, which nothing else holds, in place
         self._backward = [(layer, isinstance(layer, ActivationLayer) and layer is not self.layers[-1])
                           for layer in self.layers[:0:-1]]
+
+    def bind(self, theta: Array, grad: Array) -> None:
+        """Use theta and grad, (P,) (or stacked runs' (K, P)), as θ and ∇θ from now on: every
+        Dense layer's [W; b] and [dW; db] become views of them, in layer order. Their values
+        are the network's weights; nothing is copied."""
+        self.theta, self.grad, offset = theta, grad, 0
+        for layer in self.dense:
+            shape = layer.Wb.shape[-2:]
+            where = slice(offset, offset + shape[0] * shape[1])
+            layer.bind(theta[..., where].reshape(*theta.shape[:-1], *shape),
+                       grad[..., where].reshape(*grad.shape[:-1], *shape))
+            offset = where.stop
+
+    @classmethod
+    def stacked(cls, networks: Sequence[Sequential]) -> Sequential:
+        """K networks of one shape as one network of K stacked runs (see nnctl.nn): θ and ∇θ
+        (K, P), row i a copy of network i's; its layers take inputs (K, n, fan_in). One call of
+        forward or backward serves all K, and gives each run the numbers its own network would."""
+        first = networks[0]
+        layers = [Dense(layer.W, layer.b) if isinstance(layer, Dense) else ActivationLayer(layer.name, layer.f)
+                  for layer in first.layers]
+        network = cls(layers)
+        K, P = len(networks), first.theta.size
+        theta = aligned_zeros(K * P, first.theta.dtype).reshape(K, P)
+        for row, other in zip(theta, networks, strict=True):
+            row[...] = other.theta
+        network.bind(theta, aligned_zeros(K * P, first.theta.dtype).reshape(K, P))
+        return network
 
     def forward(self, X: Array, ones: bool = False, masks: Sequence[Array | None] | None = None) -> Array:
         """X: (n, fan_in of layer 0), or [X, 1] when `ones` (see `with_ones`) -> output: (n,
@@ -153,11 +180,16 @@ class Model:
         out = self.network.forward(X, ones, masks)
         value, dOut = self.loss.value_and_grad(out, T)
         self.network.backward(dOut, input_grad=False)
+        return self.penalized(value), out
+
+    def penalized(self, value: float) -> float:
+        """The rest of a training step after the loss's backward pass: the penalties' gradients
+        added into ∇θ, and `value` (the batch's loss) plus the penalties."""
         if self._penalty_grads:
             self.add_penalty_grads()
         if self.l2 or self.l1:
             value += self.penalty()
-        return value, out
+        return value
 
     def add_penalty_grads(self) -> None:
         """dW += λ₂ W + λ₁ sign(W) for every weight matrix (d/dW of λ₂/2 ‖W‖², a subgradient of
