@@ -8,7 +8,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnctl import (
+    lockstep,
     notebook,
     sweeps,  # its modules load when a sweep is asked for: `nnctl train` starts without them
 )
@@ -298,7 +299,7 @@ def run_sweep(source, grid: list[str], seeds: str | None, overrides: list[str], 
             if reporter is not None:
                 reporter.start(sweep, len(todo))
             sweeps.workers.execute(sweep, todo, run_point, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler,
-                                   on_done=None if reporter is None else reporter.done)
+                                   on_done=None if reporter is None else reporter.done, run_group=run_points)
         if reporter is not None:
             reporter.stop()
         draw_sweep(sweep.folder, sweep.drawn)
@@ -374,20 +375,63 @@ def run_point(config_path: str, overrides: list[str], run_dir: str, on_epoch: Ep
     and draw its pictures; returns its results.csv values. Never raises, so a sweep goes on.
     on_epoch: gets every metrics row (a search's worker reports it to the study, and may stop the
     run by raising training.Pruned)."""
-    try:
+    def trained() -> dict[str, Any]:
         resumed = (Path(run_dir) / RESUME_FILE).is_file()
         if resumed:  # cut off in an earlier sweep: go on from its state
             result = resume_run(Path(run_dir), on_epoch=on_epoch)
         else:
             result = train_run(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True,
                                on_epoch=on_epoch)
-        run = trained_run(result, resumed=resumed)
-        draw_pictures(run)
-        return {**sweeps.results.record(result.summary), **_drawn(run)}
-    except NnctlError as e:
-        return {"status": "failed", "error": str(e)}
-    except Exception as e:  # a bug must not stop the other 299 runs; the row says what happened
-        return {"status": "failed", "error": f"{type(e).__name__}: {e}"}
+        return _finished(result, resumed)
+    return _row(trained)
+
+
+def run_points(calls: list[tuple[str, list[str], str]]) -> Iterator[dict[str, Any]]:
+    """Points of one kin in a sweep's worker (`sweeps.workers.tasks`), each as `run_point`'s
+    arguments: trained together when they stack (`lockstep.fit_together`: the bits each gets
+    alone, in less time), else one by one; each then drawn as `run_point` draws it, and its
+    results.csv values yielded as soon as they are, in order. Never raises."""
+    loops, paths = [], []
+    for config_path, overrides, run_dir in calls:
+        if (Path(run_dir) / RESUME_FILE).is_file():  # cut off in an earlier sweep: resumed alone
+            break
+        try:
+            loop, path = prepare_new(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True)
+        except Exception:  # noqa: BLE001  its run_point says what is wrong
+            break
+        loops.append(loop)
+        paths.append(path)
+    if len(loops) < len(calls) or not lockstep.stackable(loops):
+        for k, args in enumerate(calls):
+            yield _row(lambda k=k: _finished(fit(loops[k], paths[k]))) if k < len(loops) else run_point(*args)
+        return
+    try:
+        with stage("training"):
+            results = lockstep.fit_together(loops, paths)
+    except Exception as e:  # a bug must not stop the other runs of the sweep; the rows say what happened
+        results = [e] * len(calls)
+    for result in results:
+        yield _row(lambda result=result: _finished(result)) if isinstance(result, TrainResult) else _failed(result)
+
+
+def _finished(result: TrainResult, resumed: bool = False) -> dict[str, Any]:
+    """A sweep's run trained: its pictures drawn, its results.csv values (and what it drew for
+    the sweep's end, `_drawn`)."""
+    run = trained_run(result, resumed=resumed)
+    draw_pictures(run)
+    return {**sweeps.results.record(result.summary), **_drawn(run)}
+
+
+def _row(make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`make()`, or the row of a run that failed, saying why: a sweep goes on."""
+    try:
+        return make()
+    except Exception as e:  # noqa: BLE001  NnctlError, or a bug: it must not stop the other 299 runs
+        return _failed(e)
+
+
+def _failed(e: BaseException) -> dict[str, Any]:
+    return {"status": "failed", "error": str(e) if isinstance(e, NnctlError) else f"{type(e).__name__}: {e}"}
 
 
 def _drawn(run) -> dict[str, Any]:

@@ -569,9 +569,9 @@ def test_the_pool_has_no_more_workers_than_points(args, workers, tmp_path, monke
     started = []
     real = workers_module.Workers.__init__
 
-    def counted(self, run_point, jobs):
+    def counted(self, run_point, jobs, run_group=None):
         started.append(jobs)
-        real(self, run_point, jobs)
+        real(self, run_point, jobs, run_group)
 
     monkeypatch.setattr(workers_module.Workers, "__init__", counted)
     result = runner.invoke(app, ["sweep", str(config(tmp_path)), *args, "--out", str(tmp_path / "sw"), "-q"])

@@ -23,8 +23,10 @@ LAYERS: dict[str, int] = {
     "nnctl.config": 2,
     # 3: config + data -> model; the run directory
     "nnctl.assemble": 3, "nnctl.runs": 3,
-    # 4: what is done with a run: the loop, gradient checks, one step shown, the pictures' arrays
+    # 4: what is done with a run: the loop, gradient checks, one step shown, the pictures' arrays;
+    # runs of one shape trained together (beside training, whose Loops it steps in lockstep)
     "nnctl.training": 4, "nnctl.lbfgs": 4, "nnctl.gradcheck": 4, "nnctl.explain": 4, "nnctl.pictures": 4,
+    "nnctl.lockstep": 4,
     # 5: many runs: sweeps, listings; the public run object (predict, later plot); its export; the
     # scikit-learn estimators (above training, whose loop they run; beside trained, which predicts)
     "nnctl.sweeps": 5, "nnctl.listing": 5, "nnctl.trained": 5, "nnctl.export": 5, "nnctl.sklearn": 5,

@@ -26,6 +26,7 @@ from typing import Any
 from nnctl.config import dump_yaml, load_config
 from nnctl.errors import NnctlError
 from nnctl.files import FolderLock, flow, inventoried, os_reason, read_json, rows_csv, temporary_of, write_text
+from nnctl.lockstep import kin
 from nnctl.runs import foreign_entry as foreign_run_entry
 from nnctl.sweeps.names import KNOWN_NAME
 from nnctl.sweeps.results import (
@@ -66,6 +67,7 @@ class Sweep:
         self.checked: tuple[int, int, int] | None = None  # the sweep.yaml found to be this sweep's (inode, time, size)
         self.drawn: dict[Path, Any] = {}  # what the workers drew of each run (sweeps.pictures.Drawn), by run folder
         self.work: dict[str, float] = {}  # each point's `work`, noted by validate
+        self.kin: dict[str, str] = {}  # each point's `lockstep.kin`: who it may train with, noted by validate
 
     def __enter__(self) -> Sweep:
         return self
@@ -99,6 +101,7 @@ class Sweep:
             except NnctlError as e:
                 raise NnctlError(f"sweep point {point.name}: {e}") from None
             self.work[point.name] = work(config)
+            self.kin[point.name] = kin(config)
 
     def longest_first(self, points: list[Point]) -> list[Point]:
         """`points` by their `work`, the most first (a point not validated here, last): a pool

@@ -11,7 +11,10 @@ What a point does (train a run, resume it, draw its pictures) is the caller's: `
 it as `run_point(config_path, overrides, run_dir, on_epoch=None) -> results.csv row` (on_epoch:
 given each metrics row, for a search's pruning), a module-level function
 (Dask's workers get it by name), which never raises. The workflow, above this layer, passes its
-own; so the sweep machinery needs nothing of the commands it runs.
+own; so the sweep machinery needs nothing of the commands it runs. Locally it may also pass
+`run_group(calls) -> rows`, which trains several points at once (`nnctl.lockstep`): points of
+one kin (`lockstep.kin`: the same config but for seed and learning rate) then go to a worker
+together, a few at a time (`next_task`).
 """
 
 from __future__ import annotations
@@ -34,19 +37,27 @@ from nnctl.sweeps.spec import Point
 from nnctl.training import Pruned
 
 RunPoint = Callable[..., dict[str, Any]]  # (config path, overrides, run dir, on_epoch=None) -> a row's values
+RunGroup = Callable[[list[tuple]], Iterator[dict[str, Any]]]  # [run_point's args, ...] -> their rows, in order
+Call = tuple[Point, tuple]  # a point and run_point's arguments for it
+
+LOCKSTEP_MOST = 8  # points a worker trains together at most (more gain little: benchmarks/README.md)
+SHARES = 2  # a task takes at most 1/(SHARES × jobs) of the points left (`next_task`)
+KIN_AHEAD = 256  # how far into the queue a task looks for points of its kin
 
 
 def execute(sweep: Sweep, todo: list[Point], run_point: RunPoint, *, jobs: int, scheduler: str | None = None,
-            on_done: Callable[[Point, dict[str, Any]], None] | None = None) -> None:
+            on_done: Callable[[Point, dict[str, Any]], None] | None = None, run_group: RunGroup | None = None) -> None:
     """Run the points through `run_point`, `jobs` at a time (never more workers than points) in
-    worker processes, or on a dask cluster, recording each result as it arrives. Ctrl-C stops the
-    sweep: finished rows stay, the runs it cut off say `interrupted`, the rest stay `pending`."""
+    worker processes, or on a dask cluster, recording each result as it arrives; locally, with
+    `run_group`, points of one kin a few at a time through it (`next_task`). Ctrl-C stops the sweep:
+    finished rows stay, the runs it cut off say `interrupted`, the rest stay `pending`."""
     config = str(sweep.spec.config)
     calls = [(p, (config, [*sweep.spec.overrides, *p.overrides], str(sweep.run_dir(p))))
              for p in sweep.longest_first(todo)]
     if not calls:
         return
-    results = _on_dask(run_point, calls, scheduler) if scheduler else _in_pool(run_point, calls, min(jobs, len(calls)))
+    results = (_on_dask(run_point, calls, scheduler) if scheduler
+               else _in_pool(run_point, calls, min(jobs, len(calls)), run_group, sweep.kin))
     try:
         for point, result in results:
             sweep.finish(point, result)
@@ -58,22 +69,50 @@ def execute(sweep: Sweep, todo: list[Point], run_point: RunPoint, *, jobs: int, 
         raise
 
 
-def _in_pool(run_point: RunPoint, calls, jobs: int) -> Iterator[tuple[Point, dict[str, Any]]]:
-    """The points' rows as their runs end, `jobs` at a time on `Workers`: a worker that dies
-    (killed, out of memory) fails its own run, "the worker process died", and is replaced; the
-    sweep goes on. (multiprocessing.Pool lost such a run's task and waited for it forever, the
-    folder locked.) Workers ignore Ctrl-C: the parent stops them, and their half-done runs
-    restart on resume."""
-    workers, queue, running = Workers(run_point, jobs), deque(calls), {}
+def next_task(queue: deque[Call], kin: dict[str, str], jobs: int) -> list[Call]:
+    """The next task of `jobs` workers, taken from the front of `queue` (longest first): its
+    first call, and with it calls of the same kin (`kin`: point name -> its `lockstep.kin`; a
+    point without one goes alone) up to a share of what is left, as guided self-scheduling sizes
+    its chunks: 1/(SHARES × jobs) of the queue, at most LOCKSTEP_MOST, so tasks shrink to single
+    runs as the queue empties and no worker is left with a long last one. A kin's calls are
+    split evenly (6 calls and a share of 5: 3 now, 3 later). Looks KIN_AHEAD calls ahead."""
+    first = queue.popleft()
+    key = kin.get(first[0].name)
+    share = min(LOCKSTEP_MOST, -(-(len(queue) + 1) // (SHARES * jobs)))
+    if key is None or share == 1:
+        return [first]
+    same = [k for k in range(min(len(queue), KIN_AHEAD)) if kin.get(queue[k][0].name) == key]
+    parts = -(-(len(same) + 1) // share)
+    taken = same[: -(-(len(same) + 1) // parts) - 1]
+    task = [first, *(queue[k] for k in taken)]
+    for k in reversed(taken):
+        del queue[k]
+    return task
+
+
+def _in_pool(run_point: RunPoint, calls: list[Call], jobs: int, run_group: RunGroup | None = None,
+             kin: dict[str, str] | None = None) -> Iterator[tuple[Point, dict[str, Any]]]:
+    """The points' rows as their runs end, `jobs` at a time on `Workers`; with `run_group`, a
+    task may hold several points of one kin (`next_task`), whose rows come one by one. A worker
+    that dies (killed, out of memory) fails its task's runs still to come, "the worker process
+    died", and is replaced; the sweep goes on. (multiprocessing.Pool lost such a run's task and
+    waited for it forever, the folder locked.) Workers ignore Ctrl-C: the parent stops them,
+    and their half-done runs restart on resume."""
+    workers, queue, running = Workers(run_point, jobs, run_group), deque(calls), {}
     try:
         while queue or running:
             while queue and workers.idle():
-                point, args = queue.popleft()
-                running[workers.submit(args)] = point
+                task = next_task(queue, kin or {}, jobs) if run_group else [queue.popleft()]
+                args = [a for _, a in task]
+                running[workers.submit(args[0] if len(args) == 1 else args)] = deque(point for point, _ in task)
             for conn, (_, row) in workers.wait(list(running)):
-                point = running.pop(conn)
-                workers.release(conn)
-                yield point, row
+                points = running[conn]  # a dead worker's task: every run still to come failed
+                done = [points.popleft() for _ in range(1 if conn not in workers.dead else len(points))]
+                if not points:
+                    del running[conn]
+                    workers.release(conn)
+                for point in done:
+                    yield point, row
     finally:
         workers.close()
 
@@ -81,19 +120,21 @@ def _in_pool(run_point: RunPoint, calls, jobs: int) -> Iterator[tuple[Point, dic
 class Workers:
     """`jobs` forked worker processes, each talking to the parent through its own pipe: the
     parent sends a worker `run_point`'s arguments (and the metric it reports each epoch, or
-    None); the worker sends ("epoch", epoch, value) and waits for the answer (stop: Pruned)
-    when it reports, and ("done", row) at the end. A worker that dies is seen on its pipe."""
+    None), or a list of them for `run_group`; the worker sends ("epoch", epoch, value) and
+    waits for the answer (stop: Pruned) when it reports, and ("done", row) at the end of each
+    run. A worker that dies is seen on its pipe."""
 
-    def __init__(self, run_point: Callable, jobs: int):
+    def __init__(self, run_point: Callable, jobs: int, run_group: RunGroup | None = None):
         self.context = multiprocessing.get_context("fork")
-        self.run_point, self.free, self.processes, self.dead = run_point, [], {}, set()
+        self.run_point, self.run_group, self.free, self.processes, self.dead = run_point, run_group, [], {}, set()
         for _ in range(max(jobs, 1)):
             self.start()
 
     def start(self) -> None:
         """A new worker, free."""
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(self.run_point, child, os.getpid()), daemon=True)
+        process = self.context.Process(target=_serve, args=(self.run_point, self.run_group, child, os.getpid()),
+                                       daemon=True)
         process.start()
         child.close()
         self.free.append(parent)
@@ -102,9 +143,10 @@ class Workers:
     def idle(self) -> bool:
         return bool(self.free)
 
-    def submit(self, args: tuple, metric: str | None = None):
-        """`run_point(*args)` on a free worker (which reports `metric` each epoch, if given);
-        returns the worker's end of the pipe, which `wait` reads."""
+    def submit(self, args: tuple | list[tuple], metric: str | None = None):
+        """`run_point(*args)` on a free worker (which reports `metric` each epoch, if given), or
+        `run_group(args)` for a list of them; returns the worker's end of the pipe, which `wait`
+        reads."""
         conn = self.free.pop(0)
         conn.send((args, metric))
         return conn
@@ -148,7 +190,7 @@ class Workers:
         self.processes = {}
 
 
-def _serve(run_point: Callable, conn, parent: int) -> None:
+def _serve(run_point: Callable, run_group: RunGroup | None, conn, parent: int) -> None:
     """A worker: runs what the parent sends until it sends None (or goes away)."""
     start_worker(parent)
     while True:
@@ -159,6 +201,10 @@ def _serve(run_point: Callable, conn, parent: int) -> None:
         if task is None:
             break
         args, metric = task
+        if isinstance(args, list):  # a group (`tasks`): a row a run, as each is done
+            for row in run_group(args):
+                conn.send(("done", row))
+            continue
         on_epoch = functools.partial(_ask_parent, conn, metric) if metric else None
         conn.send(("done", run_point(*args, on_epoch=on_epoch)))
     sys.exit(0)

@@ -1,0 +1,243 @@
+"""Layer 4: runs of one shape trained together, in lockstep (`fit_together`), as a sweep's worker
+trains a group of its points.
+
+A small network's training step is NumPy's overhead per call, not arithmetic: a step of a
+2-8-2 tanh net on 32 rows is some 36 calls of 0.5-1 µs on arrays of a few hundred numbers. K
+runs that differ only in their numbers (seed, learning rate, penalties, …) are stacked on a
+leading axis (`Sequential.stacked`: θ (K, P), a batch (K, n, features)), so each call of the
+forward and backward passes and of the optimizer's step serves all K, each run at its own
+learning rate. All the rest stays each run's own `Loop`'s, bound to its row of the stack: its
+shuffle, loss and accuracy, gradient norms, validation metrics, early stopping, divergence,
+its run directory. A run that ends (early stopping, divergence, a file that cannot be written)
+leaves the stack with its weights; the others go on.
+
+Every run reaches the bits it reaches alone (`nnctl train` of its config): element-wise
+operations do not see their neighbours, a stacked matmul is one BLAS call per run's matrix, and
+each run's loss is reduced from its own rows (tests/test_lockstep.py holds this for every loss,
+optimizer and penalty). Its files are the same but for the seconds, which are its share of
+the group's wall time (an epoch's, divided among the runs that trained in it). What cannot be
+stacked (`stackable` says) trains alone: L-BFGS, dropout, float32, a resumed run, runs whose
+shapes, loss, optimizer's hyper-parameters, batches or epochs differ.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from nnctl.assemble import make_optimizer
+from nnctl.config import Config
+from nnctl.errors import NnctlError
+from nnctl.nn.layers import Dense
+from nnctl.nn.memory import aligned_copy
+from nnctl.nn.network import Sequential
+from nnctl.runs import RunWriter
+from nnctl.training import Loop, Norms, TrainResult, run_failed, summarize
+
+Array = np.ndarray
+
+
+KIN_FREE = ("name", "seed")  # top-level keys runs of one kin may differ in; and optimizer.lr
+
+
+def kin(config: Config) -> str:
+    """What runs must share to be trained together, as far as their configs tell (a key: equal
+    for runs that may be `stackable`): the whole config but its name, seed and learning rate.
+    A sweep groups its points by it; whether they stack is known once they are prepared."""
+    raw = {key: value for key, value in config.to_dict().items() if key not in KIN_FREE}
+    raw["optimizer"] = {key: value for key, value in raw["optimizer"].items() if key != "lr"}
+    return json.dumps(raw, sort_keys=True, default=str)
+
+
+def stackable(loops: Sequence[Loop]) -> bool:
+    """Whether prepared, fresh loops can be trained together: two or more, none L-BFGS, with
+    dropout, resumed or in float32 (whose steps round a rate given as a Python float, which a
+    stacked step cannot), and alike in all a stacked step shares (the layers' shapes and
+    activations, the loss, the update rule and its hyper-parameters but the rate, the batch
+    size, shuffling, the epochs, the training set's shape)."""
+    if len(loops) < 2:
+        return False
+    if any(loop.solver or loop.model.dropout or loop.state.history or loop.state.batch
+           or loop.model.network.theta.dtype != np.float64 for loop in loops):
+        return False
+    return len({_signature(loop) for loop in loops}) == 1
+
+
+def _signature(loop: Loop) -> tuple:
+    network, optimizer, train = loop.model.network, loop.state.optimizer, loop.config.train
+    layers = tuple(layer.Wb.shape if isinstance(layer, Dense) else (layer.name, id(layer.f))
+                   for layer in network.layers)
+    hyper = tuple(sorted((k, repr(v)) for k, v in vars(optimizer).items() if not k.startswith("_") and k != "t"))
+    return (layers, network.theta.dtype.str, id(loop.model.loss), type(optimizer), hyper, loop.batch_size,
+            train.shuffle, train.epochs, loop.X1_train.shape, loop.T_train.shape, loop.train_labels is None)
+
+
+def fit_together(loops: Sequence[Loop], paths: Sequence[Path]) -> list[TrainResult | NnctlError]:
+    """Train `stackable` loops together, writing each run directory (a new or empty folder) as
+    `training.fit` does. Returns, run by run, its TrainResult, or the NnctlError that ended it
+    (a file that could not be written: before training, the folder is left as it was; after,
+    the run is marked `failed`, as `training.run_failed` says)."""
+    started = time.perf_counter()
+    results: list[TrainResult | NnctlError | None] = [None] * len(loops)
+    writers: dict[int, RunWriter] = {}
+    for i, (loop, path) in enumerate(zip(loops, paths, strict=True)):
+        try:
+            writers[i] = RunWriter(Path(path), loop.config, loop.dataset)
+        except NnctlError as e:
+            results[i] = e
+
+    def seconds() -> float:  # a run's share of the group's time so far
+        return (time.perf_counter() - started) / len(loops)
+
+    def end(i: int) -> None:
+        """Run i's training is over: out of the stack, its summary and last files written."""
+        loop, writer = loops[i], writers[i]
+        stack.leave(i)
+        try:
+            summary = summarize(loop, loop.status, seconds())
+            writer.finish(loop, summary)
+            results[i] = TrainResult(loop.model, loop.state.history, summary, loop.dataset, loop.config,
+                                     Path(paths[i]))
+        except NnctlError as e:
+            results[i] = run_failed(loop, writer, e, seconds())
+
+    def emit(i: int, row: dict) -> None:
+        try:
+            writers[i].epoch(row, loops[i])
+        except NnctlError as e:
+            stack.leave(i)
+            results[i] = run_failed(loops[i], writers[i], e, seconds())
+
+    with np.errstate(over="ignore", invalid="ignore"):  # as training.fit: a diverging run says so itself
+        stack = _Stack({i: loops[i] for i in writers})
+        for i in list(stack.members):
+            emit(i, loops[i].state.end_epoch(0, loops[i].measure(0, 0.0, None)))
+        limits = {i: loops[i].divergence_limit() for i in stack.members}
+        for epoch in range(1, loops[0].config.train.epochs + 1):
+            began, rates = time.perf_counter(), {}
+            for i in list(stack.members):
+                lr = loops[i].open_epoch(epoch)
+                if lr is None:  # early stopping
+                    loops[i].close()
+                    end(i)
+                else:
+                    rates[i] = lr
+            if not stack.members:
+                break
+            stack.train_epoch(epoch, rates, end)
+            stack.sync()
+            for i in list(stack.members):
+                row = loops[i].close_epoch(epoch, rates[i], began, limits[i], share=len(rates))
+                if row is None:  # its loss grew past the limit: diverged
+                    end(i)
+                else:
+                    emit(i, row)
+        for i in list(stack.members):
+            loops[i].close()
+            end(i)
+    return results  # type: ignore[return-value]
+
+
+class _Stack:
+    """The members' networks stacked (`Sequential.stacked`), their θ and ∇θ rows of its (K, P)
+    arrays, each member's network, state and optimizer bound to its row; one optimizer of the
+    members' rule steps them all."""
+
+    def __init__(self, members: dict[int, Loop]):
+        self.members = members
+        self._build()
+
+    def _build(self) -> None:
+        loops = list(self.members.values())
+        if not loops:
+            return
+        self.network = Sequential.stacked([loop.model.network for loop in loops])
+        theta, grad = self.network.theta, self.network.grad
+        self.optimizer = make_optimizer(loops[0].config)
+        first = loops[0].state.optimizer
+        if first.t:  # rebuilt after a member left: the others' buffers carry on
+            self.optimizer.load_state({"step": np.array(first.t), **{
+                name: np.stack([loop.state.optimizer.state[name] for loop in loops]) for name in first.buffers}})
+        for r, loop in enumerate(loops):
+            grad[r] = loop.grad
+            _bind(loop, theta[r], grad[r])
+        self.loss, self.decode = loops[0].model.loss, loops[0].model.loss.decode
+
+    def leave(self, i: int) -> None:
+        """Member i goes on alone (or ends): its θ, ∇θ and optimizer state its own again."""
+        if i not in self.members:
+            return
+        self.sync()
+        loop = self.members.pop(i)
+        optimizer = loop.state.optimizer
+        optimizer.load_state({name: aligned_copy(value) for name, value in optimizer.state.items()})
+        _bind(loop, aligned_copy(loop.state.theta), aligned_copy(loop.grad))
+        self._build()
+
+    def sync(self) -> None:
+        """Each member's optimizer says where the shared one stands (its step count, its row of
+        the buffers), for what a member writes (resume.npz) or takes away (`leave`)."""
+        for r, loop in enumerate(self.members.values()):
+            optimizer = loop.state.optimizer
+            optimizer.t = self.optimizer.t
+            optimizer._state = {name: value[r] for name, value in self.optimizer._state.items()}
+
+    def train_epoch(self, epoch: int, rates: dict[int, float], end: Callable[[int], None]) -> None:
+        """The epoch's batches, every member's at once (`Loop.train_batches`, stacked): each
+        member's rows in its own shuffled order, each step at its own rate; a member that
+        diverges in a batch, or is asked to stop, leaves there (`end`), before the step."""
+        members = list(self.members)
+        first = self.members[members[0]]
+        n, size = first.X1_train.shape[0], first.batch_size
+        X = np.empty((len(members), *first.X1_train.shape), first.X1_train.dtype)
+        T = np.empty((len(members), *first.T_train.shape), first.T_train.dtype)
+        labels = None if first.train_labels is None else np.empty((len(members), n), first.train_labels.dtype)
+        for r, i in enumerate(members):
+            loop = self.members[i]
+            order = loop.epoch_order()
+            X[r], T[r] = (loop.X1_train, loop.T_train) if order is None else (loop.X1_train[order], loop.T_train[order])
+            if labels is not None:
+                labels[r] = loop.train_labels if order is None else loop.train_labels[order]
+        for b in range(-(-n // size)):
+            start, stop = b * size, min(b * size + size, n)
+            out = self.network.forward(X[:, start:stop], ones=True)
+            values, dOut = self.loss.value_and_grad(out, T[:, start:stop])
+            self.network.backward(dOut, input_grad=False)
+            correct = None if labels is None else np.count_nonzero(self.decode(out) == labels[:, start:stop], axis=-1)
+            for r, i in enumerate(members):
+                value = self.members[i].model.penalized(values[r])
+                if not self.members[i].count_batch(epoch, b, stop - start, value,
+                                                   None if correct is None else int(correct[r])):
+                    end(i)  # diverged: back on the epoch's first weights, it leaves before the step
+            members, X, T, labels = self._kept(members, X, T, labels)
+            if not members:
+                return
+            self.optimizer.step(self.network.theta, self.network.grad,
+                                np.array([[rates[i]] for i in members], dtype=np.float64))
+            for i in members:
+                if not self.members[i].after_step(epoch, b, rates[i]):
+                    end(i)  # a stop requested: interrupted after this batch
+            members, X, T, labels = self._kept(members, X, T, labels)
+            if not members:
+                return
+
+    def _kept(self, members: list[int], *rows: Array | None) -> tuple:
+        """`members` and each array's rows (one per member) but those of members that left."""
+        if len(self.members) == len(members):
+            return (members, *rows)
+        keep = [r for r, i in enumerate(members) if i in self.members]
+        return ([members[r] for r in keep], *(None if a is None else a[keep] for a in rows))
+
+
+def _bind(loop: Loop, theta: Array, grad: Array) -> None:
+    """Make `loop`'s network, gradient, state and norms use theta, grad (P,) as θ, ∇θ."""
+    loop.model.network.bind(theta, grad)
+    loop.grad, loop.state.theta = grad, theta
+    sums = loop.state.norms.sums
+    loop.state.norms = Norms(loop.model.network, zeros=loop.state.norms.zeros)
+    loop.state.norms.sums = sums
+
