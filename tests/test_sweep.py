@@ -447,10 +447,23 @@ def test_a_forked_process_keeps_no_copy_of_its_parents_folder_lock(tmp_path: Pat
 
     if not forking():
         pytest.skip("forked_imap runs in this process on one core")
+    started = tmp_path / "started"
+
+    def item(i: int) -> int:
+        """Item 1 sleeps on; item 0 ends once item 1 has begun, in the other process (a process
+        not yet scheduled when the lock was let go still held its copy: the test's own race)."""
+        if i == 1:
+            started.touch()
+            time.sleep(1.5)
+        deadline = time.monotonic() + 30
+        while i == 0 and not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return i
+
     with FolderLock(tmp_path, "here", ".lock") as lock:
         assert lock in FolderLock.held
-        drawn = forked_imap(lambda i: time.sleep(1.5 * i) or i, 2)  # the second process sleeps on
-        assert next(drawn) == 0
+        drawn = forked_imap(item, 2)
+        assert next(drawn) == 0 and started.exists()
     try:
         FolderLock(tmp_path, "here", ".lock").release()  # taken at once: the sleeper holds no copy
     finally:
