@@ -38,7 +38,13 @@ def run_files(folder: Path) -> dict[str, object]:
         name = str(path.relative_to(folder))
         if path.suffix == ".npz":
             with np.load(path) as arrays:
-                content[name] = {k: arrays[k].tobytes() + str(arrays[k].dtype).encode() for k in arrays.files}
+                content[name] = {k: arrays[k].tobytes() + str(arrays[k].dtype).encode() for k in arrays.files
+                                 if k != "facts"}
+                if "facts" in arrays.files:  # a resume state's facts, but the seconds
+                    facts = json.loads(str(arrays["facts"]))
+                    facts.pop("seconds")
+                    facts["history"] = [{k: v for k, v in row.items() if k != "seconds"} for row in facts["history"]]
+                    content[name]["facts"] = facts
         elif name == "metrics.csv":
             with open(path) as f:
                 content[name] = [{k: v for k, v in row.items() if k != "seconds"} for row in csv.DictReader(f)]
@@ -104,11 +110,48 @@ def test_runs_that_end_early_leave_and_the_others_go_on(tmp_path: Path) -> None:
     statuses = [r.summary["status"] for r in together]
     assert statuses.count("early_stopped") >= 2, statuses
     assert len({r.summary["epochs"] for r in together}) > 1  # they did leave at different epochs
+    # a loss not finite in a batch: the run leaves the stack mid-epoch, before the step (400
+    # points: 10 batches an epoch, so the others go on in the epoch without its rows)
     diverging = ["optimizer.name=sgd", "model.activation=relu", "loss=mse", "model.hidden=[32]"]
-    _, together = alone_and_together(tmp_path / "d", "moons.yaml",
-                                     [[*diverging, f"optimizer.lr={lr}"] for lr in (0.01, 1e6, 0.02)])
+    _, together = alone_and_together(tmp_path / "batch", "moons.yaml", [
+        [*diverging, "data.n_samples=400", f"optimizer.lr={lr}"] for lr in (0.01, 1e30, 0.02)])
     assert [r.summary["status"] for r in together] == ["completed", "diverged", "completed"]
-    assert together[1].summary["diverged_at"]["batch"] >= 1
+    assert "limit" not in together[1].summary["diverged_at"] and together[1].summary["diverged_at"]["batch"] < 10
+    # an epoch's loss past the limit (120 points): it leaves at the epoch's end
+    _, together = alone_and_together(tmp_path / "epoch", "moons.yaml",
+                                     [[*diverging, f"optimizer.lr={lr}"] for lr in (0.01, 1e6)])
+    assert [r.summary["status"] for r in together] == ["completed", "diverged"]
+    assert "limit" in together[1].summary["diverged_at"]
+
+
+def stop_at(loop, epoch: int, batch: int):
+    """`loop`, asked to stop (as by Ctrl-C) once it has counted batch `batch` of epoch `epoch`."""
+    count = loop.count_batch
+
+    def counted(e, b, rows, value, correct):
+        done = count(e, b, rows, value, correct)
+        loop.stop_requested = loop.stop_requested or (e, b + 1) == (epoch, batch)
+        return done
+    loop.count_batch = counted
+    return loop
+
+
+def test_a_run_asked_to_stop_leaves_with_its_resume_state(tmp_path: Path) -> None:
+    """A run stopped mid-epoch (interrupted) leaves the stack after that batch's step with the
+    resume.npz it writes alone: its weights, its rows of the shared optimizer's buffers and step
+    count, where it stands; the others train on to the end."""
+    configs = [load_config(CONFIGS / "moons.yaml", [*SMALL, "optimizer.name=rmsprop", "optimizer.momentum=0.5",
+                                                    f"seed={s}"]) for s in (0, 1, 2)]
+    fit(stop_at(prepare(configs[1]), 3, 2), tmp_path / "alone1")
+    for k in (0, 2):
+        fit(prepare(configs[k]), tmp_path / f"alone{k}")
+    loops = [prepare(c) for c in configs]
+    results = fit_together([loops[0], stop_at(loops[1], 3, 2), loops[2]], [tmp_path / f"t{k}" for k in range(3)])
+    assert [r.summary["status"] for r in results] == ["completed", "interrupted", "completed"]
+    assert results[1].summary["interrupted_at"] == {"epoch": 3, "batch": 2}
+    assert (tmp_path / "t1" / "resume.npz").is_file()
+    for k in range(3):
+        assert run_files(tmp_path / f"t{k}") == run_files(tmp_path / f"alone{k}")
 
 
 def test_a_run_whose_folder_is_taken_fails_alone(tmp_path: Path) -> None:

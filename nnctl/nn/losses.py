@@ -154,8 +154,9 @@ class CrossEntropy(Loss):
         difference loses no digits (unlike Σ log-sum-exp(z) − Σ z·y, which cancels when the
         model is confident). D·Y, the true classes' shifted logits, is one dot product. For
         stacked runs (D, Y: (K, n, k), s: (K, n)), each run's."""
-        if D.ndim == 3:
-            return [CrossEntropy._mean_nll(*run) for run in zip(D, Y, s, strict=True)]
+        if D.ndim == 3:  # each run's log sum is its own row's pairwise sum, as alone
+            logs = np.add.reduce(np.log(s), axis=-1)
+            return [float((log - np.vdot(d, y)) / D.shape[1]) for log, d, y in zip(logs, D, Y, strict=True)]
         return float((np.add.reduce(np.log(s)) - np.vdot(D, Y)) / D.shape[0])
 
     def value(self, Z: Array, T: Array) -> float:
