@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -76,22 +76,24 @@ def _signature(loop: Loop) -> tuple:
             train.shuffle, train.epochs, loop.X1_train.shape, loop.T_train.shape, loop.train_labels is None)
 
 
-def fit_together(loops: Sequence[Loop], paths: Sequence[Path]) -> list[TrainResult | NnctlError]:
+def fit_together(loops: Sequence[Loop], paths: Sequence[Path]) -> Iterator[tuple[int, TrainResult | NnctlError]]:
     """Train `stackable` loops together, writing each run directory (a new or empty folder) as
-    `training.fit` does. Returns, run by run, its TrainResult, or the NnctlError that ended it
-    (a file that could not be written: before training, the folder is left as it was; after,
-    the run is marked `failed`, as `training.run_failed` says)."""
-    started = time.perf_counter()
-    results: list[TrainResult | NnctlError | None] = [None] * len(loops)
+    `training.fit` does. Yields (index, outcome) as each run ends (those ending in one epoch
+    after it), so that its pictures can be drawn at once, as they would be after a run alone:
+    its TrainResult, or the NnctlError that ended it (a file that could not be written: before
+    training, the folder is left as it was; after, the run is marked `failed`, as
+    `training.run_failed` says). The others train on when asked for the next."""
+    started, share = time.perf_counter(), len(loops)
+    results: dict[int, TrainResult | NnctlError] = {}
     writers: dict[int, RunWriter] = {}
     for i, (loop, path) in enumerate(zip(loops, paths, strict=True)):
         try:
-            writers[i] = RunWriter(Path(path), loop.config, loop.dataset)
+            writers[i] = RunWriter(Path(path), loop.config, loop.dataset, share=share)
         except NnctlError as e:
             results[i] = e
 
     def seconds() -> float:  # a run's share of the group's time so far
-        return (time.perf_counter() - started) / len(loops)
+        return (time.perf_counter() - started) / share
 
     def end(i: int) -> None:
         """Run i's training is over: out of the stack, its summary and last files written."""
@@ -112,12 +114,22 @@ def fit_together(loops: Sequence[Loop], paths: Sequence[Path]) -> list[TrainResu
             stack.leave(i)
             results[i] = run_failed(loops[i], writers[i], e, seconds())
 
-    with np.errstate(over="ignore", invalid="ignore"):  # as training.fit: a diverging run says so itself
+    def ended() -> Iterator[tuple[int, TrainResult | NnctlError]]:
+        while results:
+            yield results.popitem()
+
+    yield from ended()
+    ignore = {"over": "ignore", "invalid": "ignore"}  # as training.fit: a diverging run says so itself
+    with np.errstate(**ignore):
         stack = _Stack({i: loops[i] for i in writers})
         for i in list(stack.members):
             emit(i, loops[i].state.end_epoch(0, loops[i].measure(0, 0.0, None)))
         limits = {i: loops[i].divergence_limit() for i in stack.members}
-        for epoch in range(1, loops[0].config.train.epochs + 1):
+    yield from ended()
+    for epoch in range(1, loops[0].config.train.epochs + 1):
+        if not stack.members:
+            break
+        with np.errstate(**ignore):  # not held while the caller has a run that ended (it draws)
             began, rates = time.perf_counter(), {}
             for i in list(stack.members):
                 lr = loops[i].open_epoch(epoch)
@@ -126,20 +138,21 @@ def fit_together(loops: Sequence[Loop], paths: Sequence[Path]) -> list[TrainResu
                     end(i)
                 else:
                     rates[i] = lr
-            if not stack.members:
-                break
-            stack.train_epoch(epoch, rates, end)
-            stack.sync()
+            if stack.members:
+                stack.train_epoch(epoch, rates, end)
+                stack.sync()
             for i in list(stack.members):
                 row = loops[i].close_epoch(epoch, rates[i], began, limits[i], share=len(rates))
                 if row is None:  # its loss grew past the limit: diverged
                     end(i)
                 else:
                     emit(i, row)
+        yield from ended()
+    with np.errstate(**ignore):
         for i in list(stack.members):
             loops[i].close()
             end(i)
-    return results  # type: ignore[return-value]
+    yield from ended()
 
 
 class _Stack:
@@ -188,8 +201,8 @@ class _Stack:
 
     def train_epoch(self, epoch: int, rates: dict[int, float], end: Callable[[int], None]) -> None:
         """The epoch's batches, every member's at once (`Loop.train_batches`, stacked): each
-        member's rows in its own shuffled order, each step at its own rate; a member that
-        diverges in a batch, or is asked to stop, leaves there (`end`), before the step."""
+        member's rows in its own shuffled order, each step at its own rate. A member that
+        diverges in a batch leaves before the step; one asked to stop, after it (`end`)."""
         members = list(self.members)
         first = self.members[members[0]]
         n, size = first.X1_train.shape[0], first.batch_size

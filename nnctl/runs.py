@@ -297,8 +297,8 @@ class RunWriter:
     writer takes back what it wrote, leaving the folder as it found it; during and after
     training `failed` marks the run (see `fail`), which keeps its last resume.npz."""
 
-    def __init__(self, path: Path, config, dataset, *, resume: bool = False):
-        self.path = path
+    def __init__(self, path: Path, config, dataset, *, resume: bool = False, share: int = 1):
+        self.path, self.share = path, share  # share: runs trained together (nnctl.lockstep), whose time it shares
         self.every = config.train.checkpoint_every
         animation = config.output.animation
         self.frames = set(frame_epochs(config.train.epochs, animation.frames, animation.spacing))
@@ -327,7 +327,7 @@ class RunWriter:
             self.save_resume_state(loop)
 
     def save_resume_state(self, loop) -> None:
-        seconds = loop.state.seconds_before + time.monotonic() - self.started
+        seconds = loop.state.seconds_before + (time.monotonic() - self.started) / self.share
         save_state(self.path / RESUME_FILE, *loop.state.snapshot(seconds))
         self.saved = time.monotonic()
 

@@ -333,7 +333,7 @@ class TrainingState:
     seconds_before: float = 0.0  # training time of earlier sessions, for a resumed run
 
     def __post_init__(self) -> None:
-        self.last_good = np.empty_like(self.theta)
+        self.last_good = self.theta.copy()  # the initial weights: a resume.npz of epoch 0 holds them, not noise
 
     def start_epoch(self) -> None:
         """Before an epoch's first batch: keep the weights to go back to, zero its sums."""
@@ -576,7 +576,9 @@ class Loop:
         """The epoch's mini-batches from `state.batch` on, each a forward and backward pass and
         a step at learning rate lr (then loss.l1_clip's shrink), adding to the epoch's sums;
         False when training stops in the epoch (a loss or gradient not finite, or a stop
-        requested). Dropout's masks come from the shuffle stream, after the epoch's order."""
+        requested). Dropout's masks come from the shuffle stream, after the epoch's order.
+        `lockstep._Stack.train_epoch` is this loop for runs stacked together: what is added
+        here goes there too, or into what `lockstep.stackable` refuses."""
         state, X, T, labels, model = self.state, self.X1_train, self.T_train, self.train_labels, self.model
         n, size = X.shape[0], self.batch_size
         order = self.epoch_order()

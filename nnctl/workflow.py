@@ -386,11 +386,11 @@ def run_point(config_path: str, overrides: list[str], run_dir: str, on_epoch: Ep
     return _row(trained)
 
 
-def run_points(calls: list[tuple[str, list[str], str]]) -> Iterator[dict[str, Any]]:
-    """Points of one kin in a sweep's worker (`sweeps.workers.tasks`), each as `run_point`'s
+def run_points(calls: list[tuple[str, list[str], str]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Points of one kin in a sweep's worker (`sweeps.workers.next_task`), each as `run_point`'s
     arguments: trained together when they stack (`lockstep.fit_together`: the bits each gets
-    alone, in less time), else one by one; each then drawn as `run_point` draws it, and its
-    results.csv values yielded as soon as they are, in order. Never raises."""
+    alone, in less time), else one by one; each drawn as `run_point` draws it as soon as its
+    training ends, and (its index in `calls`, its results.csv values) yielded then. Never raises."""
     loops, paths = [], []
     for config_path, overrides, run_dir in calls:
         if (Path(run_dir) / RESUME_FILE).is_file():  # cut off in an earlier sweep: resumed alone
@@ -403,15 +403,18 @@ def run_points(calls: list[tuple[str, list[str], str]]) -> Iterator[dict[str, An
         paths.append(path)
     if len(loops) < len(calls) or not lockstep.stackable(loops):
         for k, args in enumerate(calls):
-            yield _row(lambda k=k: _finished(fit(loops[k], paths[k]))) if k < len(loops) else run_point(*args)
+            yield k, _row(lambda k=k: _finished(fit(loops[k], paths[k]))) if k < len(loops) else run_point(*args)
         return
+    ended = set()
     try:
         with stage("training"):
-            results = lockstep.fit_together(loops, paths)
-    except Exception as e:  # a bug must not stop the other runs of the sweep; the rows say what happened
-        results = [e] * len(calls)
-    for result in results:
-        yield _row(lambda result=result: _finished(result)) if isinstance(result, TrainResult) else _failed(result)
+            for k, result in lockstep.fit_together(loops, paths):
+                ended.add(k)
+                yield k, _row(lambda result=result: _finished(result)) if isinstance(result, TrainResult) \
+                    else _failed(result)
+    except Exception as e:  # a bug must not stop the other runs of the sweep; their rows say what happened
+        for k in sorted(set(range(len(calls))) - ended):
+            yield k, _failed(e)
 
 
 def _finished(result: TrainResult, resumed: bool = False) -> dict[str, Any]:

@@ -55,6 +55,11 @@ def run_files(folder: Path) -> dict[str, object]:
     return content
 
 
+def together(loops: list, paths: list[Path]) -> list:
+    """`fit_together`'s outcomes in the runs' order (it yields each as its run ends)."""
+    return [outcome for _, outcome in sorted(fit_together(loops, paths), key=lambda pair: pair[0])]
+
+
 def alone_and_together(tmp_path: Path, base: str, points: list[list[str]]) -> tuple[list, list]:
     """Each point's config trained alone (`training.fit`) and all of them together
     (`lockstep.fit_together`), into folders of their own; the two lists of results."""
@@ -62,10 +67,10 @@ def alone_and_together(tmp_path: Path, base: str, points: list[list[str]]) -> tu
     alone = [fit(prepare(c), tmp_path / f"alone{k}") for k, c in enumerate(configs)]
     loops = [prepare(c) for c in configs]
     assert stackable(loops)
-    together = fit_together(loops, [tmp_path / f"together{k}" for k in range(len(configs))])
+    outcomes = together(loops, [tmp_path / f"together{k}" for k in range(len(configs))])
     for k in range(len(configs)):
         assert run_files(tmp_path / f"together{k}") == run_files(tmp_path / f"alone{k}"), points[k]
-    return alone, together
+    return alone, outcomes
 
 
 CASES = {
@@ -146,7 +151,7 @@ def test_a_run_asked_to_stop_leaves_with_its_resume_state(tmp_path: Path) -> Non
     for k in (0, 2):
         fit(prepare(configs[k]), tmp_path / f"alone{k}")
     loops = [prepare(c) for c in configs]
-    results = fit_together([loops[0], stop_at(loops[1], 3, 2), loops[2]], [tmp_path / f"t{k}" for k in range(3)])
+    results = together([loops[0], stop_at(loops[1], 3, 2), loops[2]], [tmp_path / f"t{k}" for k in range(3)])
     assert [r.summary["status"] for r in results] == ["completed", "interrupted", "completed"]
     assert results[1].summary["interrupted_at"] == {"epoch": 3, "batch": 2}
     assert (tmp_path / "t1" / "resume.npz").is_file()
@@ -160,7 +165,7 @@ def test_a_run_whose_folder_is_taken_fails_alone(tmp_path: Path) -> None:
     configs = [load_config(CONFIGS / "moons.yaml", [*SMALL, f"seed={s}"]) for s in (0, 1, 2)]
     (tmp_path / "t1").mkdir()
     (tmp_path / "t1" / "config.yaml").write_text("someone else's\n")
-    results = fit_together([prepare(c) for c in configs], [tmp_path / f"t{k}" for k in range(3)])
+    results = together([prepare(c) for c in configs], [tmp_path / f"t{k}" for k in range(3)])
     assert isinstance(results[1], NnctlError) and "not empty" in str(results[1])
     assert (tmp_path / "t1" / "config.yaml").read_text() == "someone else's\n"
     for k in (0, 2):
@@ -239,20 +244,38 @@ def test_tasks_shrink_as_the_queue_empties_and_split_kins_evenly() -> None:
 
 def test_run_points_trains_a_group_together_and_draws_each(tmp_path: Path) -> None:
     """A sweep worker's group (`workflow.run_points`): each run as `nnctl train` writes it, its
-    pictures drawn, its results.csv values in order; a point that cannot be prepared fails alone."""
+    pictures drawn, its results.csv values with its index; a point that cannot be prepared fails
+    alone."""
     config = str(CONFIGS / "moons.yaml")
     calls = [(config, [*SMALL[:2], f"seed={s}"], str(tmp_path / f"g{s}")) for s in (0, 1)]
-    rows = list(workflow.run_points(calls))
-    assert [r["status"] for r in rows] == ["completed", "completed"]
+    rows = dict(workflow.run_points(calls))
+    assert [rows[k]["status"] for k in (0, 1)] == ["completed", "completed"]
     for s in (0, 1):
         workflow.train_run(load_config(config, [*SMALL[:2], f"seed={s}"]), run_dir=tmp_path / f"a{s}")
         assert (tmp_path / f"g{s}" / "boundary.png").is_file()
         ours = {k: v for k, v in run_files(tmp_path / f"g{s}").items() if not k.endswith(".png")}
         assert ours == run_files(tmp_path / f"a{s}")
     bad = [*calls[:1], (config, [*SMALL[:2], "model.activation=nope"], str(tmp_path / "bad"))]
-    rows = list(workflow.run_points([(c, o, d + "2") for c, o, d in bad]))
+    rows = dict(workflow.run_points([(c, o, d + "2") for c, o, d in bad]))
     assert rows[0]["status"] == "completed"
     assert rows[1]["status"] == "failed" and "nope" in rows[1]["error"]
+
+
+def test_a_run_that_ends_first_is_drawn_while_the_others_train(tmp_path: Path) -> None:
+    """A group's run that ends early (here it diverges in its first epoch) comes out of
+    `run_points` at once, its pictures drawn, while the others still train: a sweep cut off
+    then finds it finished and whole, as after a lone run (it was skipped, undrawn, when the
+    group's pictures waited for the group's end)."""
+    config = str(CONFIGS / "moons.yaml")
+    points = ["optimizer.name=sgd", "model.activation=relu", "loss=mse", "model.hidden=[32]", "train.epochs=30",
+              "data.n_samples=120"]
+    calls = [(config, [*points, f"optimizer.lr={lr}"], str(tmp_path / f"g{k}")) for k, lr in enumerate((0.01, 1e30))]
+    rows = workflow.run_points(calls)
+    k, row = next(rows)
+    assert (k, row["status"]) == (1, "diverged")
+    assert {"loss.png", "boundary.png"} <= {p.name for p in (tmp_path / "g1").iterdir()}
+    assert not (tmp_path / "g0" / "summary.json").exists()  # still training
+    assert [(k, r["status"]) for k, r in rows] == [(0, "completed")]
 
 
 def test_a_sweep_trains_kin_together_and_matches_nnctl_train(tmp_path: Path) -> None:

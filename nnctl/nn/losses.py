@@ -1,8 +1,9 @@
 """Losses, each a mean over the batch, with `value` and `grad`.
 
-Outputs are (n, width), or (K, n, width) for K stacked runs (see nnctl.nn): the gradient has the
-output's shape, and the value is then a list of K floats, each the one the run's own (n, width)
-arrays give.
+Outputs are (n, width); `value`, `grad`, `value_and_grad` and `decode` also take K stacked runs
+(K, n, width) (see nnctl.nn): the gradient has the output's shape, and the value is then a list
+of K floats, each the one the run's own (n, width) arrays give. `encode` and `scores` (targets
+and pictures) are one run's.
 
 Two pairs are fused for stability: softmax + cross-entropy and sigmoid + binary-cross-entropy
 take the logits Z of the last dense layer and return dZ = (P − Y) / n directly, so no
@@ -95,14 +96,14 @@ class Loss(ABC):
         return np.clip(out, 0.0, 1.0)
 
     @abstractmethod
-    def value(self, out: Array, T: Array) -> float:
+    def value(self, out: Array, T: Array) -> float | list[float]:
         """The loss, a mean over the batch (each subclass names its reduction)."""
 
     @abstractmethod
     def grad(self, out: Array, T: Array) -> Array:
         """dL/d(out), same shape as out."""
 
-    def value_and_grad(self, out: Array, T: Array) -> tuple[float, Array]:
+    def value_and_grad(self, out: Array, T: Array) -> tuple[float | list[float], Array]:
         """(value, grad) in one go: what a training step needs (losses share work here)."""
         return self.value(out, T), self.grad(out, T)
 
@@ -159,7 +160,7 @@ class CrossEntropy(Loss):
             return [float((log - np.vdot(d, y)) / D.shape[1]) for log, d, y in zip(logs, D, Y, strict=True)]
         return float((np.add.reduce(np.log(s)) - np.vdot(D, Y)) / D.shape[0])
 
-    def value(self, Z: Array, T: Array) -> float:
+    def value(self, Z: Array, T: Array) -> float | list[float]:
         D, _, s = self._exp_shifted(Z)
         return self._mean_nll(D, T, s)
 
@@ -167,7 +168,7 @@ class CrossEntropy(Loss):
         """dZ = (softmax(Z) − Y) / n."""
         return self.value_and_grad(Z, T)[1]
 
-    def value_and_grad(self, Z: Array, T: Array) -> tuple[float, Array]:
+    def value_and_grad(self, Z: Array, T: Array) -> tuple[float | list[float], Array]:
         D, P, S = self._exp_shifted(Z, repeat_sums=True)
         value = self._mean_nll(D, T, S[..., 0])
         P /= S  # softmax(Z)
@@ -189,7 +190,7 @@ class BinaryCrossEntropy(Loss):
     def scores(self, Z: Array) -> Array:
         return super().scores(ACTIVATIONS["sigmoid"].fn(Z))
 
-    def value(self, Z: Array, T: Array) -> float:
+    def value(self, Z: Array, T: Array) -> float | list[float]:
         # −log σ(z)·t − log(1−σ(z))·(1−t) = softplus(z) − t z, with softplus written overflow-free
         return _mean(np.maximum(Z, 0.0) - T * Z + np.log1p(np.exp(-np.abs(Z))))
 
@@ -207,14 +208,14 @@ class MeanSquaredError(Loss):
     name = "mse"
     output = "linear"
 
-    def value(self, Yhat: Array, T: Array) -> float:
+    def value(self, Yhat: Array, T: Array) -> float | list[float]:
         return self.value_and_grad(Yhat, T)[0]
 
     def grad(self, Yhat: Array, T: Array) -> Array:
         """dŶ = 2 (Ŷ − T) / (n·w)."""
         return self.value_and_grad(Yhat, T)[1]
 
-    def value_and_grad(self, Yhat: Array, T: Array) -> tuple[float, Array]:
+    def value_and_grad(self, Yhat: Array, T: Array) -> tuple[float | list[float], Array]:
         D = Yhat - T
         value = _mean(D * D)
         D *= 2.0 / _per_run_size(Yhat)
@@ -237,7 +238,7 @@ class Hinge(Loss):
     def scores(self, out: Array) -> Array:
         return super().scores((np.clip(out, -1.0, 1.0) + 1.0) / 2.0)
 
-    def value(self, Yhat: Array, T: Array) -> float:
+    def value(self, Yhat: Array, T: Array) -> float | list[float]:
         return _mean(np.maximum(0.0, 1.0 - T * Yhat))
 
     def grad(self, Yhat: Array, T: Array) -> Array:

@@ -12,9 +12,9 @@ it as `run_point(config_path, overrides, run_dir, on_epoch=None) -> results.csv 
 given each metrics row, for a search's pruning), a module-level function
 (Dask's workers get it by name), which never raises. The workflow, above this layer, passes its
 own; so the sweep machinery needs nothing of the commands it runs. Locally it may also pass
-`run_group(calls) -> rows`, which trains several points at once (`nnctl.lockstep`): points of
-one kin (`lockstep.kin`: the same config but for seed and learning rate) then go to a worker
-together, a few at a time (`next_task`).
+`run_group(calls) -> (index, row), …`, which trains several points at once (`nnctl.lockstep`),
+each row as its run ends: points of one kin (`lockstep.kin`: the same config but for seed and
+learning rate) then go to a worker together, a few at a time (`next_task`).
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ from nnctl.sweeps.spec import Point
 from nnctl.training import Pruned
 
 RunPoint = Callable[..., dict[str, Any]]  # (config path, overrides, run dir, on_epoch=None) -> a row's values
-RunGroup = Callable[[list[tuple]], Iterator[dict[str, Any]]]  # [run_point's args, ...] -> their rows, in order
+RunGroup = Callable[[list[tuple]], Iterator[tuple[int, dict[str, Any]]]]  # [run_point's args, ...] -> (index, row)s
 Call = tuple[Point, tuple]  # a point and run_point's arguments for it
 
-LOCKSTEP_MOST = 8  # points a worker trains together at most (more gain little: benchmarks/README.md)
+LOCKSTEP_MOST = 8  # points a worker trains together at most (K = 6 to 8 gains little more: benchmarks/README.md)
 SHARES = 2  # a task takes at most 1/(SHARES × jobs) of the points left (`next_task`)
 KIN_AHEAD = 256  # how far into the queue a task looks for points of its kin
 
@@ -104,15 +104,18 @@ def _in_pool(run_point: RunPoint, calls: list[Call], jobs: int, run_group: RunGr
             while queue and workers.idle():
                 task = next_task(queue, kin or {}, jobs) if run_group else [queue.popleft()]
                 args = [a for _, a in task]
-                running[workers.submit(args[0] if len(args) == 1 else args)] = deque(point for point, _ in task)
-            for conn, (_, row) in workers.wait(list(running)):
-                points = running[conn]  # a dead worker's task: every run still to come failed
-                done = [points.popleft() for _ in range(1 if conn not in workers.dead else len(points))]
+                running[workers.submit(args[0] if len(args) == 1 else args)] = dict(enumerate(p for p, _ in task))
+            for conn, message in workers.wait(list(running)):
+                points = running[conn]  # by their index in the task; a group's rows come as its runs end
+                if conn in workers.dead:  # every run of the task still to come failed
+                    done = [points.pop(k) for k in sorted(points)]
+                else:
+                    done = [points.pop(message[2] if len(message) > 2 else min(points))]
                 if not points:
                     del running[conn]
                     workers.release(conn)
                 for point in done:
-                    yield point, row
+                    yield point, message[1]
     finally:
         workers.close()
 
@@ -121,8 +124,9 @@ class Workers:
     """`jobs` forked worker processes, each talking to the parent through its own pipe: the
     parent sends a worker `run_point`'s arguments (and the metric it reports each epoch, or
     None), or a list of them for `run_group`; the worker sends ("epoch", epoch, value) and
-    waits for the answer (stop: Pruned) when it reports, and ("done", row) at the end of each
-    run. A worker that dies is seen on its pipe."""
+    waits for the answer (stop: Pruned) when it reports, and ("done", row) at the end of a run
+    (("done", row, index) for each of a group's, as it ends). A worker that dies is seen on its
+    pipe."""
 
     def __init__(self, run_point: Callable, jobs: int, run_group: RunGroup | None = None):
         self.context = multiprocessing.get_context("fork")
@@ -201,9 +205,9 @@ def _serve(run_point: Callable, run_group: RunGroup | None, conn, parent: int) -
         if task is None:
             break
         args, metric = task
-        if isinstance(args, list):  # a group (`tasks`): a row a run, as each is done
-            for row in run_group(args):
-                conn.send(("done", row))
+        if isinstance(args, list):  # a group (`next_task`): a row a run, as each is done, with its index
+            for k, row in run_group(args):
+                conn.send(("done", row, k))
             continue
         on_epoch = functools.partial(_ask_parent, conn, metric) if metric else None
         conn.send(("done", run_point(*args, on_epoch=on_epoch)))
