@@ -53,13 +53,18 @@ def kin(config: Config) -> str:
     return json.dumps(raw, sort_keys=True, default=str)
 
 
+STACK_BYTES = 64 * 2**20  # the most the runs' shuffled training sets may take, stacked, an epoch
+
+
 def stackable(loops: Sequence[Loop]) -> bool:
     """Whether prepared, fresh loops can be trained together: two or more, none L-BFGS, with
     dropout, resumed or in float32 (whose steps round a rate given as a Python float, which a
     stacked step cannot), and alike in all a stacked step shares (the layers' shapes and
     activations, the loss, the update rule and its hyper-parameters but the rate, the batch
-    size, shuffling, the epochs, the training set's shape)."""
-    if len(loops) < 2:
+    size, shuffling, the epochs, the training set's shape), whose shuffled training sets take
+    STACK_BYTES at most together (a large data set's step is arithmetic, not overhead: nothing
+    to gain, and K copies of it to hold)."""
+    if len(loops) < 2 or len(loops) * (loops[0].X1_train.nbytes + loops[0].T_train.nbytes) > STACK_BYTES:
         return False
     if any(loop.solver or loop.model.dropout or loop.state.history or loop.state.batch
            or loop.model.network.theta.dtype != np.float64 for loop in loops):

@@ -193,6 +193,19 @@ def test_what_cannot_train_together_is_refused() -> None:
     assert not stackable(trained)  # not fresh
 
 
+def test_training_sets_too_large_to_stack_train_alone(monkeypatch) -> None:
+    """K shuffled copies of the training set (and targets) are held an epoch: past STACK_BYTES
+    (64 MB) the runs train alone. 120 points: 96 rows of [x0, x1, 1] and 2 one-hot columns."""
+    from nnctl import lockstep
+
+    two = [prepare(load_config(CONFIGS / "moons.yaml", [*SMALL, f"seed={s}"])) for s in (0, 1)]
+    each = 96 * 3 * 8 + 96 * 2 * 8
+    monkeypatch.setattr(lockstep, "STACK_BYTES", 2 * each)
+    assert stackable(two)
+    monkeypatch.setattr(lockstep, "STACK_BYTES", 2 * each - 1)
+    assert not stackable(two)
+
+
 def test_kin_ignores_only_name_seed_and_rate() -> None:
     def key(*overrides: str) -> str:
         return kin(load_config(CONFIGS / "moons.yaml", list(overrides)))

@@ -40,7 +40,8 @@ RunPoint = Callable[..., dict[str, Any]]  # (config path, overrides, run dir, on
 RunGroup = Callable[[list[tuple]], Iterator[tuple[int, dict[str, Any]]]]  # [run_point's args, ...] -> (index, row)s
 Call = tuple[Point, tuple]  # a point and run_point's arguments for it
 
-LOCKSTEP_MOST = 8  # points a worker trains together at most (K = 6 to 8 gains little more: benchmarks/README.md)
+LOCKSTEP_MOST = 8  # points a worker trains together at most (8 train a run in about half its time alone:
+# benchmarks/README.md; more would gain more, in coarser tasks)
 SHARES = 2  # a task takes at most 1/(SHARES × jobs) of the points left (`next_task`)
 KIN_AHEAD = 256  # how far into the queue a task looks for points of its kin
 
