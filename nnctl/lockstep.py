@@ -41,15 +41,23 @@ from nnctl.training import Loop, Norms, TrainResult, run_failed, summarize
 Array = np.ndarray
 
 
-KIN_FREE = ("name", "seed")  # top-level keys runs of one kin may differ in; and optimizer.lr
+# what runs of one kin may differ in: each run's own numbers, which a stack keeps per run (its
+# seed, its rate, its penalties and schedule, when it stops, what it writes), as dotted keys
+KIN_FREE = ("name", "seed", "optimizer.lr", "optimizer.schedule", "loss.l2", "loss.l1", "loss.l1_clip",
+            "train.early_stopping", "train.divergence_factor", "train.checkpoint_every", "output")
 
 
 def kin(config: Config) -> str:
     """What runs must share to be trained together, as far as their configs tell (a key: equal
-    for runs that may be `stackable`): the whole config but its name, seed and learning rate.
-    A sweep groups its points by it; whether they stack is known once they are prepared."""
-    raw = {key: value for key, value in config.to_dict().items() if key not in KIN_FREE}
-    raw["optimizer"] = {key: value for key, value in raw["optimizer"].items() if key != "lr"}
+    for runs that may be `stackable`): the whole config but KIN_FREE. A sweep groups its points
+    by it; whether they stack is known once they are prepared."""
+    raw = config.to_dict()
+    for key in KIN_FREE:
+        *path, last = key.split(".")
+        section = raw
+        for part in path:
+            section = section[part]
+        section.pop(last, None)
     return json.dumps(raw, sort_keys=True, default=str)
 
 

@@ -95,6 +95,12 @@ CASES = {
                                                     "train.batch_size=full", f"seed={s}"] for s in (0, 1)]),
     "unshuffled-sigmoid": ("moons.yaml", [["train.shuffle=false", "model.activation=sigmoid", f"seed={s}"]
                                           for s in (0, 1)]),
+    # one kin, each run with its own penalties, schedule, stopping and checkpoints (KIN_FREE)
+    "each-its-own": ("moons.yaml", [["loss.l2=0.01", "optimizer.schedule.name=cosine"],
+                                    ["loss.l1=0.001", "loss.l1_clip=true", "train.checkpoint_every=3", "seed=1"],
+                                    ["loss.l2=0.001", "loss.l1=0.002", "optimizer.schedule.name=step",
+                                     "optimizer.schedule.step_size=2", "optimizer.lr=0.05", "seed=2"],
+                                    ["train.early_stopping.patience=1", "train.divergence_factor=null", "seed=3"]]),
 }
 
 
@@ -206,14 +212,17 @@ def test_training_sets_too_large_to_stack_train_alone(monkeypatch) -> None:
     assert not stackable(two)
 
 
-def test_kin_ignores_only_name_seed_and_rate() -> None:
+def test_kin_ignores_what_each_run_keeps_its_own() -> None:
     def key(*overrides: str) -> str:
         return kin(load_config(CONFIGS / "moons.yaml", list(overrides)))
 
-    assert key("seed=1", "optimizer.lr=0.5", "name=other") == key()
-    assert key("model.hidden=[3]") != key()
-    assert key("loss.l2=0.1") != key()
-    assert key("optimizer.betas=[0.8, 0.999]") != key()
+    assert key("seed=1", "optimizer.lr=0.5", "name=other", "loss.l2=0.1", "loss.l1=0.01", "loss.l1_clip=true",
+               "optimizer.schedule.name=cosine", "train.early_stopping.patience=3", "train.checkpoint_every=5",
+               "train.divergence_factor=null", "output.plots=[]") == key()
+    for shared in ("model.hidden=[3]", "model.activation=relu", "loss=mse", "optimizer.name=sgd",
+                   "optimizer.betas=[0.8, 0.999]", "train.batch_size=16", "train.epochs=7", "data.n_samples=50",
+                   "dtype=float32", "model.dropout=0.1"):
+        assert key(shared) != key(), shared
 
 
 def test_a_stacked_network_gives_each_run_its_own_numbers() -> None:

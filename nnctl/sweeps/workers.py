@@ -13,8 +13,9 @@ given each metrics row, for a search's pruning), a module-level function
 (Dask's workers get it by name), which never raises. The workflow, above this layer, passes its
 own; so the sweep machinery needs nothing of the commands it runs. Locally it may also pass
 `run_group(calls) -> (index, row), …`, which trains several points at once (`nnctl.lockstep`),
-each row as its run ends: points of one kin (`lockstep.kin`: the same config but for seed and
-learning rate) then go to a worker together, a few at a time (`next_task`).
+each row as its run ends: points of one kin (`lockstep.kin`: the same config but each run's own
+numbers, its seed, rate, penalties, …) then go to a worker together, a few at a time
+(`next_task`).
 """
 
 from __future__ import annotations
