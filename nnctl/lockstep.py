@@ -15,9 +15,10 @@ Every run reaches the bits it reaches alone (`nnctl train` of its config): eleme
 operations do not see their neighbours, a stacked matmul is one BLAS call per run's matrix, and
 each run's loss is reduced from its own rows (tests/test_lockstep.py holds this for every loss,
 optimizer and penalty). Its files are the same but for the seconds, which are its share of
-the group's wall time (an epoch's, divided among the runs that trained in it). What cannot be
-stacked (`stackable` says) trains alone: L-BFGS, dropout, float32, a resumed run, runs whose
-shapes, loss, optimizer's hyper-parameters, batches or epochs differ.
+the group's work (each stretch's time divided among the runs training in it). What cannot be
+stacked (`stackable`, `partition`) trains alone: L-BFGS, dropout, float32, a resumed run, runs
+whose shapes, loss, optimizer's hyper-parameters, batches or epochs differ, and training sets
+too large for K copies (`fits`).
 """
 
 from __future__ import annotations
@@ -64,20 +65,45 @@ def kin(config: Config) -> str:
 STACK_BYTES = 64 * 2**20  # the most the runs' shuffled training sets may take, stacked, an epoch
 
 
+def fits(loop: Loop, k: int) -> bool:
+    """Whether k shuffled copies of `loop`'s training set (inputs, targets, labels) take
+    STACK_BYTES at most: what a stack of k such runs holds an epoch. A large data set's step
+    is arithmetic, not overhead: nothing to gain from stacking, and k copies to hold."""
+    labels = 0 if loop.train_labels is None else loop.train_labels.nbytes
+    return k * (loop.X1_train.nbytes + loop.T_train.nbytes + labels) <= STACK_BYTES
+
+
 def stackable(loops: Sequence[Loop]) -> bool:
-    """Whether prepared, fresh loops can be trained together: two or more, none L-BFGS, with
-    dropout, resumed or in float32 (whose steps round a rate given as a Python float, which a
-    stacked step cannot), and alike in all a stacked step shares (the layers' shapes and
-    activations, the loss, the update rule and its hyper-parameters but the rate, the batch
-    size, shuffling, the epochs, the training set's shape), whose shuffled training sets take
-    STACK_BYTES at most together (a large data set's step is arithmetic, not overhead: nothing
-    to gain, and K copies of it to hold)."""
-    if len(loops) < 2 or len(loops) * (loops[0].X1_train.nbytes + loops[0].T_train.nbytes) > STACK_BYTES:
-        return False
-    if any(loop.solver or loop.model.dropout or loop.state.history or loop.state.batch
-           or loop.model.network.theta.dtype != np.float64 for loop in loops):
-        return False
-    return len({_signature(loop) for loop in loops}) == 1
+    """Whether prepared loops can be trained together: two or more, each `alone_only` not, alike
+    in all a stacked step shares (`_signature`: the layers' shapes and activations, the loss,
+    the update rule and its hyper-parameters but the rate, the batch size, shuffling, the
+    epochs, the training set's shape), and that `fits` in memory."""
+    return (len(loops) >= 2 and not any(alone_only(loop) for loop in loops)
+            and len({_signature(loop) for loop in loops}) == 1 and fits(loops[0], len(loops)))
+
+
+def alone_only(loop: Loop) -> bool:
+    """A loop no stack takes: L-BFGS, dropout, a resumed (or trained) one, float32 (whose steps
+    round a rate given as a Python float, which a stacked step's column of rates cannot)."""
+    return bool(loop.solver or loop.model.dropout or loop.state.history or loop.state.batch
+                or loop.model.network.theta.dtype != np.float64)
+
+
+def partition(loops: Sequence[Loop]) -> list[list[int]]:
+    """The loops' indices in stacks (`stackable`, as many as `fits` allows) and, for the rest,
+    one by one: a group of a sweep's points mostly alike trains what it can together."""
+    kinds: dict[tuple, list[int]] = {}
+    alone = []
+    for k, loop in enumerate(loops):
+        if alone_only(loop):
+            alone.append([k])
+        else:
+            kinds.setdefault(_signature(loop), []).append(k)
+    stacks = []
+    for members in kinds.values():
+        most = max(1, min(len(members), next(k for k in range(len(members), 0, -1) if fits(loops[members[0]], k))))
+        stacks += [members[i : i + most] for i in range(0, len(members), most)]
+    return stacks + alone
 
 
 def _signature(loop: Loop) -> tuple:
@@ -89,82 +115,127 @@ def _signature(loop: Loop) -> tuple:
             train.shuffle, train.epochs, loop.X1_train.shape, loop.T_train.shape, loop.train_labels is None)
 
 
+class _Clock:
+    """Each run's seconds: its share of the group's time, a stretch of work divided among the
+    runs training in it, and nothing of the time `fit_together` waits at a yield (while the
+    caller draws a run that ended)."""
+
+    def __init__(self, runs: Sequence[int]):
+        self.spent = dict.fromkeys(runs, 0.0)
+        self.started, self.among = 0.0, ()
+
+    def start(self, among: Sequence[int]) -> None:
+        self.started, self.among = time.perf_counter(), tuple(among)
+
+    def stop(self) -> None:
+        for i in self.among:
+            self.spent[i] = self(i)
+        self.among = ()
+
+    def __call__(self, i: int) -> float:
+        running = (time.perf_counter() - self.started) / len(self.among) if i in self.among else 0.0
+        return self.spent[i] + running
+
+
 def fit_together(loops: Sequence[Loop], paths: Sequence[Path]) -> Iterator[tuple[int, TrainResult | NnctlError]]:
     """Train `stackable` loops together, writing each run directory (a new or empty folder) as
-    `training.fit` does. Yields (index, outcome) as each run ends (those ending in one epoch
-    after it), so that its pictures can be drawn at once, as they would be after a run alone:
-    its TrainResult, or the NnctlError that ended it (a file that could not be written: before
+    `training.fit` does. Yields (index, outcome) as runs end (those ending in one epoch after
+    it, in no set order), so that each can be drawn at once, as after a run alone: its
+    TrainResult, or the NnctlError that ended it (a file that could not be written: before
     training, the folder is left as it was; after, the run is marked `failed`, as
-    `training.run_failed` says). The others train on when asked for the next."""
-    started, share = time.perf_counter(), len(loops)
-    results: dict[int, TrainResult | NnctlError] = {}
+    `training.run_failed` says; or a bug, which marks every run still training failed). The
+    others train on when asked for the next. A run's seconds are its share of the work (`_Clock`)."""
+    clock, results = _Clock(range(len(loops))), {}
     writers: dict[int, RunWriter] = {}
-    for i, (loop, path) in enumerate(zip(loops, paths, strict=True)):
-        try:
-            writers[i] = RunWriter(Path(path), loop.config, loop.dataset, share=share)
-        except NnctlError as e:
-            results[i] = e
-
-    def seconds() -> float:  # a run's share of the group's time so far
-        return (time.perf_counter() - started) / share
+    stack: _Stack | None = None
 
     def end(i: int) -> None:
         """Run i's training is over: out of the stack, its summary and last files written."""
         loop, writer = loops[i], writers[i]
         stack.leave(i)
         try:
-            summary = summarize(loop, loop.status, seconds())
+            summary = summarize(loop, loop.status, clock(i))
             writer.finish(loop, summary)
             results[i] = TrainResult(loop.model, loop.state.history, summary, loop.dataset, loop.config,
                                      Path(paths[i]))
         except NnctlError as e:
-            results[i] = run_failed(loop, writer, e, seconds())
+            results[i] = run_failed(loop, writer, e, clock(i))
 
     def emit(i: int, row: dict) -> None:
         try:
             writers[i].epoch(row, loops[i])
         except NnctlError as e:
             stack.leave(i)
-            results[i] = run_failed(loops[i], writers[i], e, seconds())
+            results[i] = run_failed(loops[i], writers[i], e, clock(i))
 
     def ended() -> Iterator[tuple[int, TrainResult | NnctlError]]:
+        clock.stop()
         while results:
             yield results.popitem()
 
-    yield from ended()
-    ignore = {"over": "ignore", "invalid": "ignore"}  # as training.fit: a diverging run says so itself
-    with np.errstate(**ignore):
+    def work(step: Callable[[], None]) -> None:
+        """A stretch of training between two yields, its time the runs' in the stack; a bug
+        marks them failed, as far as their folders can be written."""
+        clock.start(list(stack.members) if stack is not None else range(len(loops)))
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # as training.fit: a diverging run says so
+                step()
+        except Exception as e:  # noqa: BLE001  a bug: the runs still training end failed, and say why
+            error = NnctlError(f"{type(e).__name__}: {e}")
+            for i in list(stack.members if stack is not None else ()):
+                stack.members.pop(i)
+                results[i] = error
+                try:  # its summary says so, as its row will
+                    writers[i].fail(summarize(loops[i], "failed", clock(i)) | {"error": str(error)})
+                except Exception:  # noqa: BLE001  not even that: the row still says it
+                    pass
+            if stack is None:
+                raise
+
+    def begin() -> None:
+        nonlocal stack
+        for i, (loop, path) in enumerate(zip(loops, paths, strict=True)):
+            try:
+                writers[i] = RunWriter(Path(path), loop.config, loop.dataset, clock=lambda i=i: clock(i))
+            except NnctlError as e:
+                results[i] = e
         stack = _Stack({i: loops[i] for i in writers})
         for i in list(stack.members):
             emit(i, loops[i].state.end_epoch(0, loops[i].measure(0, 0.0, None)))
-        limits = {i: loops[i].divergence_limit() for i in stack.members}
-    yield from ended()
-    for epoch in range(1, loops[0].config.train.epochs + 1):
-        if not stack.members:
-            break
-        with np.errstate(**ignore):  # not held while the caller has a run that ended (it draws)
-            began, rates = time.perf_counter(), {}
-            for i in list(stack.members):
-                lr = loops[i].open_epoch(epoch)
-                if lr is None:  # early stopping
-                    loops[i].close()
-                    end(i)
-                else:
-                    rates[i] = lr
-            if stack.members:
-                stack.train_epoch(epoch, rates, end)
-                stack.sync()
-            for i in list(stack.members):
-                row = loops[i].close_epoch(epoch, rates[i], began, limits[i], share=len(rates))
-                if row is None:  # its loss grew past the limit: diverged
-                    end(i)
-                else:
-                    emit(i, row)
-        yield from ended()
-    with np.errstate(**ignore):
+
+    def epoch(number: int) -> None:
+        began, rates = time.perf_counter(), {}
+        for i in list(stack.members):
+            lr = loops[i].open_epoch(number)
+            if lr is None:  # early stopping
+                loops[i].close()
+                end(i)
+            else:
+                rates[i] = lr
+        if stack.members:
+            stack.train_epoch(number, rates, end)
+            stack.sync()
+        for i in list(stack.members):
+            row = loops[i].close_epoch(number, rates[i], began, limits[i], share=len(rates))
+            if row is None:  # its loss grew past the limit: diverged
+                end(i)
+            else:
+                emit(i, row)
+
+    def close() -> None:
         for i in list(stack.members):
             loops[i].close()
             end(i)
+
+    work(begin)
+    limits = {i: loops[i].divergence_limit() for i in stack.members}
+    yield from ended()
+    for number in range(1, loops[0].config.train.epochs + 1):
+        if not stack.members:
+            break
+        work(lambda number=number: epoch(number))
+        yield from ended()
+    work(close)
     yield from ended()
 
 

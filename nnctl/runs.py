@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -297,8 +298,9 @@ class RunWriter:
     writer takes back what it wrote, leaving the folder as it found it; during and after
     training `failed` marks the run (see `fail`), which keeps its last resume.npz."""
 
-    def __init__(self, path: Path, config, dataset, *, resume: bool = False, share: int = 1):
-        self.path, self.share = path, share  # share: runs trained together (nnctl.lockstep), whose time it shares
+    def __init__(self, path: Path, config, dataset, *, resume: bool = False, clock: Callable[[], float] | None = None):
+        # clock: the run's training seconds so far, for a run timed by another (nnctl.lockstep: its share)
+        self.path, self.clock = path, clock
         self.every = config.train.checkpoint_every
         animation = config.output.animation
         self.frames = set(frame_epochs(config.train.epochs, animation.frames, animation.spacing))
@@ -327,7 +329,7 @@ class RunWriter:
             self.save_resume_state(loop)
 
     def save_resume_state(self, loop) -> None:
-        seconds = loop.state.seconds_before + (time.monotonic() - self.started) / self.share
+        seconds = loop.state.seconds_before + (self.clock() if self.clock else time.monotonic() - self.started)
         save_state(self.path / RESUME_FILE, *loop.state.snapshot(seconds))
         self.saved = time.monotonic()
 

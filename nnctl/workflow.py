@@ -388,33 +388,45 @@ def run_point(config_path: str, overrides: list[str], run_dir: str, on_epoch: Ep
 
 def run_points(calls: list[tuple[str, list[str], str]]) -> Iterator[tuple[int, dict[str, Any]]]:
     """Points of one kin in a sweep's worker (`sweeps.workers.next_task`), each as `run_point`'s
-    arguments: trained together when they stack (`lockstep.fit_together`: the bits each gets
-    alone, in less time), else one by one; each drawn as `run_point` draws it as soon as its
-    training ends, and (its index in `calls`, its results.csv values) yielded then. Never raises."""
-    loops, paths = [], []
-    for config_path, overrides, run_dir in calls:
-        if (Path(run_dir) / RESUME_FILE).is_file():  # cut off in an earlier sweep: resumed alone
+    arguments: those that stack trained together (`lockstep.partition`, `lockstep.fit_together`:
+    the bits each gets alone, in less time), the rest one by one; each drawn as `run_point` draws
+    it as soon as its training ends, and (its index in `calls`, its results.csv values) yielded
+    then. A point that cannot be prepared, or was cut off in an earlier sweep (resumed), goes
+    through `run_point`; once the first point's training set shows that the group's would not
+    fit in memory together (`lockstep.fits`), the rest are neither prepared nor held at once.
+    Never raises."""
+    prepared: dict[int, tuple[Loop, Path]] = {}
+    for k, (config_path, overrides, run_dir) in enumerate(calls):
+        if prepared and not lockstep.fits(next(iter(prepared.values()))[0], len(calls)):
             break
+        if (Path(run_dir) / RESUME_FILE).is_file():
+            continue
         try:
-            loop, path = prepare_new(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True)
+            prepared[k] = prepare_new(load_config(config_path, overrides), run_dir=Path(run_dir), overwrite=True)
         except Exception:  # noqa: BLE001  its run_point says what is wrong
-            break
-        loops.append(loop)
-        paths.append(path)
-    if len(loops) < len(calls) or not lockstep.stackable(loops):
-        for k, args in enumerate(calls):
-            yield k, _row(lambda k=k: _finished(fit(loops[k], paths[k]))) if k < len(loops) else run_point(*args)
-        return
-    ended = set()
-    try:
-        with stage("training"):
-            for k, result in lockstep.fit_together(loops, paths):
-                ended.add(k)
-                yield k, _row(lambda result=result: _finished(result)) if isinstance(result, TrainResult) \
-                    else _failed(result)
-    except Exception as e:  # a bug must not stop the other runs of the sweep; their rows say what happened
-        for k in sorted(set(range(len(calls))) - ended):
-            yield k, _failed(e)
+            continue
+    order = list(prepared)
+    groups = [[order[j] for j in group] for group in lockstep.partition([prepared[k][0] for k in order])]
+    for group in groups:
+        if len(group) == 1:
+            loop, path = prepared.pop(group[0])
+            yield group[0], _row(lambda loop=loop, path=path: _finished(fit(loop, path)))
+            continue
+        loops, paths = zip(*(prepared.pop(k) for k in group), strict=True)
+        ended = set()
+        try:
+            with stage("training"):
+                for j, result in lockstep.fit_together(loops, paths):
+                    ended.add(j)
+                    yield group[j], _row(lambda result=result: _finished(result)) \
+                        if isinstance(result, TrainResult) else _failed(result)
+        except Exception as e:  # a bug before its runs could say so: their rows do
+            for j in sorted(set(range(len(group))) - ended):
+                yield group[j], _failed(e)
+    done = {k for group in groups for k in group}
+    for k, args in enumerate(calls):
+        if k not in done:
+            yield k, run_point(*args)
 
 
 def _finished(result: TrainResult, resumed: bool = False) -> dict[str, Any]:

@@ -205,11 +205,64 @@ def test_training_sets_too_large_to_stack_train_alone(monkeypatch) -> None:
     from nnctl import lockstep
 
     two = [prepare(load_config(CONFIGS / "moons.yaml", [*SMALL, f"seed={s}"])) for s in (0, 1)]
-    each = 96 * 3 * 8 + 96 * 2 * 8
+    each = 96 * 3 * 8 + 96 * 2 * 8 + 96 * 8  # and the labels, int64
     monkeypatch.setattr(lockstep, "STACK_BYTES", 2 * each)
     assert stackable(two)
     monkeypatch.setattr(lockstep, "STACK_BYTES", 2 * each - 1)
     assert not stackable(two)
+
+
+def test_a_group_mostly_alike_stacks_what_it_can() -> None:
+    """`partition`: stacks of the loops that stack, the rest alone (dropout; another width)."""
+    from nnctl.lockstep import partition
+
+    points = [["seed=0"], ["model.dropout=0.2"], ["seed=1", "optimizer.lr=0.1"], ["model.hidden=[3]"], ["seed=2"]]
+    loops = [prepare(load_config(CONFIGS / "moons.yaml", [*SMALL, *p])) for p in points]
+    assert sorted(partition(loops)) == [[0, 2, 4], [1], [3]]
+
+
+def test_a_run_s_seconds_are_its_share_of_the_work_not_of_the_waiting(monkeypatch) -> None:
+    """lockstep._Clock: a stretch of work divided among the runs in it; the time between two
+    stretches (the caller drawing a run that ended) is nobody's."""
+    from nnctl import lockstep
+
+    now = [0.0]
+    monkeypatch.setattr(lockstep.time, "perf_counter", lambda: now[0])
+    clock = lockstep._Clock([0, 1, 2])
+    clock.start([0, 1, 2])
+    now[0] = 3.0
+    assert clock(0) == 1.0
+    clock.stop()
+    now[0] = 100.0  # waiting at a yield
+    clock.start([1, 2])  # run 0 ended
+    now[0] = 104.0
+    assert (clock(0), clock(1), clock(2)) == (1.0, 3.0, 3.0)
+
+
+def test_a_bug_mid_group_fails_the_runs_still_training_and_keeps_those_that_ended(tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    """An exception inside the stacked training (a bug): the runs that had ended keep their
+    outcome (and are drawn), those still training end `failed` with the error, folder and row."""
+    from nnctl import training
+
+    config = str(CONFIGS / "moons.yaml")
+    points = ["optimizer.name=sgd", "model.activation=relu", "loss=mse", "model.hidden=[32]", "train.epochs=30",
+              "data.n_samples=120"]
+    calls = [(config, [*points, f"optimizer.lr={lr}"], str(tmp_path / f"g{k}"))
+             for k, lr in enumerate((0.01, 1e30, 0.02))]
+    real = training.Loop.close_epoch
+
+    def broken(self, epoch, *args, **kwargs):
+        if epoch == 3:
+            raise ZeroDivisionError("planted")
+        return real(self, epoch, *args, **kwargs)
+    monkeypatch.setattr(training.Loop, "close_epoch", broken)
+    rows = dict(workflow.run_points(calls))
+    assert rows[1]["status"] == "diverged" and (tmp_path / "g1" / "loss.png").is_file()
+    for k in (0, 2):
+        assert rows[k]["status"] == "failed" and rows[k]["error"] == "ZeroDivisionError: planted"
+        summary = json.loads((tmp_path / f"g{k}" / "summary.json").read_text())
+        assert summary["status"] == "failed" and summary["epochs"] == 2
 
 
 def test_kin_ignores_what_each_run_keeps_its_own() -> None:
