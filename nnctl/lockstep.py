@@ -101,7 +101,7 @@ def partition(loops: Sequence[Loop]) -> list[list[int]]:
             kinds.setdefault(_signature(loop), []).append(k)
     stacks = []
     for members in kinds.values():
-        most = max(1, min(len(members), next(k for k in range(len(members), 0, -1) if fits(loops[members[0]], k))))
+        most = next((k for k in range(len(members), 1, -1) if fits(loops[members[0]], k)), 1)
         stacks += [members[i : i + most] for i in range(0, len(members), most)]
     return stacks + alone
 

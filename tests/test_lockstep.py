@@ -210,6 +210,9 @@ def test_training_sets_too_large_to_stack_train_alone(monkeypatch) -> None:
     assert stackable(two)
     monkeypatch.setattr(lockstep, "STACK_BYTES", 2 * each - 1)
     assert not stackable(two)
+    assert lockstep.partition(two) == [[0], [1]]
+    monkeypatch.setattr(lockstep, "STACK_BYTES", 1)  # not even one fits: each alone all the same
+    assert lockstep.partition(two) == [[0], [1]]
 
 
 def test_a_group_mostly_alike_stacks_what_it_can() -> None:
