@@ -74,12 +74,11 @@ def fits(loop: Loop, k: int) -> bool:
 
 
 def stackable(loops: Sequence[Loop]) -> bool:
-    """Whether prepared loops can be trained together: two or more, each `alone_only` not, alike
-    in all a stacked step shares (`_signature`: the layers' shapes and activations, the loss,
-    the update rule and its hyper-parameters but the rate, the batch size, shuffling, the
-    epochs, the training set's shape), and that `fits` in memory."""
-    return (len(loops) >= 2 and not any(alone_only(loop) for loop in loops)
-            and len({_signature(loop) for loop in loops}) == 1 and fits(loops[0], len(loops)))
+    """Whether prepared loops can be trained together, all of them: two or more that `partition`
+    puts in one stack (none `alone_only`, alike in all a stacked step shares, `_signature`: the
+    layers' shapes and activations, the loss, the update rule and its hyper-parameters but the
+    rate, the batch size, shuffling, the epochs, the training set's shape; and they `fit`)."""
+    return len(loops) >= 2 and partition(loops) == [list(range(len(loops)))]
 
 
 def alone_only(loop: Loop) -> bool:
@@ -90,8 +89,9 @@ def alone_only(loop: Loop) -> bool:
 
 
 def partition(loops: Sequence[Loop]) -> list[list[int]]:
-    """The loops' indices in stacks (`stackable`, as many as `fits` allows) and, for the rest,
-    one by one: a group of a sweep's points mostly alike trains what it can together."""
+    """The loops' indices in stacks (alike by `_signature`, as many as `fits` allows, none
+    `alone_only`) and, for the rest, one by one: the one rule of what trains together, so that a
+    group of a sweep's points mostly alike trains what it can together."""
     kinds: dict[tuple, list[int]] = {}
     alone = []
     for k, loop in enumerate(loops):
@@ -184,9 +184,9 @@ def fit_together(loops: Sequence[Loop], paths: Sequence[Path]) -> Iterator[tuple
             error = NnctlError(f"{type(e).__name__}: {e}")
             for i in list(stack.members if stack is not None else ()):
                 stack.members.pop(i)
-                results[i] = error
-                try:  # its summary says so, as its row will
-                    writers[i].fail(summarize(loops[i], "failed", clock(i)) | {"error": str(error)})
+                results[i] = error  # its row says the bug, not run_failed's advice for a file
+                try:  # its summary says so too, as a run whose file failed says it
+                    run_failed(loops[i], writers[i], error, clock(i))
                 except Exception:  # noqa: BLE001  not even that: the row still says it
                     pass
             if stack is None:
